@@ -1,0 +1,34 @@
+"""adcompiler: a source-transforming automatic differentiation compiler for NumPy.
+
+``@grad`` reads a function's source, lowers it to an SSA graph, and
+generates readable Python for its reverse pass: a forward sweep that keeps
+what the backward needs, then the chain rule applied in reverse order.
+"""
+
+from .api import GradFunction, grad, show, value_and_grad
+from .errors import (
+    ADError,
+    NoRuleError,
+    NonDifferentiableError,
+    OutputError,
+    SourceUnavailableError,
+    UnsupportedSyntaxError,
+    WrtError,
+)
+from .testing import check_grad, numerical_grad
+
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "show",
+    "numerical_grad",
+    "check_grad",
+    "GradFunction",
+    "ADError",
+    "NoRuleError",
+    "NonDifferentiableError",
+    "OutputError",
+    "SourceUnavailableError",
+    "UnsupportedSyntaxError",
+    "WrtError",
+]

@@ -1,0 +1,69 @@
+"""Error classes.
+
+Every error adcompiler raises derives from :class:`ADError`. Errors about the
+user's code carry a :class:`SourceLoc`, and their message names the construct,
+gives ``file:line:col`` with the offending source line, and says what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceLoc:
+    """A position in the user's source: file, 1-based line, 0-based column."""
+
+    file: str
+    line: int
+    col: int
+    text: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class ADError(Exception):
+    """Base class of every error raised by adcompiler."""
+
+    def __init__(self, message: str, loc: SourceLoc | None = None, hint: str = ""):
+        self.message = message
+        self.loc = loc
+        self.hint = hint
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        parts = []
+        if self.loc is not None:
+            parts.append(f"{self.loc}: {self.message}")
+            if self.loc.text:
+                parts.append(f"    {self.loc.text.strip()}")
+        else:
+            parts.append(self.message)
+        if self.hint:
+            parts.append(f"hint: {self.hint}")
+        return "\n".join(parts)
+
+
+class UnsupportedSyntaxError(ADError):
+    """A Python construct that adcompiler does not accept in differentiated code."""
+
+
+class NoRuleError(ADError):
+    """A function call with no derivative rule registered for it."""
+
+
+class NonDifferentiableError(ADError):
+    """A value the gradient depends on flows into an argument with no derivative."""
+
+
+class SourceUnavailableError(ADError):
+    """The source of a function cannot be read (REPL, builtin, C extension)."""
+
+
+class WrtError(ADError):
+    """A ``wrt`` that names no argument, or an argument that cannot be differentiated."""
+
+
+class OutputError(ADError):
+    """The differentiated function returned something other than a real scalar."""

@@ -1,0 +1,144 @@
+"""Source → Python AST, and the names in it → the objects they refer to.
+
+Guarantees: :func:`parse_function` returns the ``FunctionDef`` of exactly the
+function object given (decorators removed, indentation handled) together with
+what is needed to report errors at the right ``file:line:col``; a function
+whose source cannot be read raises :class:`SourceUnavailableError`.
+:func:`resolve_global` finds the object a non-local name denotes (closure
+cell, module global, builtin) the way Python would at call time.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import linecache
+import textwrap
+import types
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import SourceLoc, SourceUnavailableError, UnsupportedSyntaxError
+
+_MISSING = object()
+
+
+@dataclass
+class ParsedFunction:
+    """A function's AST and where it came from."""
+
+    fn: types.FunctionType
+    node: ast.FunctionDef
+    file: str
+    first_line: int  # line number in the file of the source's first line
+    col_offset: int  # indentation removed by dedent
+    lines: list[str]  # the dedented source lines
+
+    def loc(self, node: ast.AST) -> SourceLoc:
+        """The user's ``file:line:col`` of an AST node, with the line's text."""
+        lineno = getattr(node, "lineno", self.node.lineno)
+        col = getattr(node, "col_offset", 0)
+        text = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
+        return SourceLoc(
+            self.file, lineno + self.first_line - 1, col + self.col_offset, text
+        )
+
+    def error(self, cls: type, message: str, node: ast.AST, hint: str = "") -> Exception:
+        return cls(message, self.loc(node), hint)
+
+    def unsupported(self, what: str, node: ast.AST, hint: str) -> Exception:
+        return self.error(
+            UnsupportedSyntaxError,
+            f"{what} is not supported in differentiated code",
+            node,
+            hint,
+        )
+
+
+def parse_function(fn: Any) -> ParsedFunction:
+    """Read and parse the source of ``fn``."""
+    if not isinstance(fn, types.FunctionType):
+        raise SourceUnavailableError(
+            f"cannot differentiate {fn!r}: it is not a Python function "
+            "(builtins and C extensions have no Python source)",
+            hint="wrap it in a Python function, or register a rule for it "
+            "with adcompiler.defvjp",
+        )
+    name = fn.__code__.co_name
+    if name == "<lambda>":
+        raise SourceUnavailableError(
+            f"cannot differentiate the lambda at "
+            f"{fn.__code__.co_filename}:{fn.__code__.co_firstlineno}",
+            hint="define it with def",
+        )
+    file = fn.__code__.co_filename
+    linecache.checkcache(file)
+    try:
+        lines, first_line = inspect.getsourcelines(fn)
+    except (OSError, TypeError) as exc:
+        raise SourceUnavailableError(
+            f"cannot read the source of {fn.__qualname__} ({file}): {exc}",
+            hint="define the function in a file (functions typed at the "
+            "interactive prompt have no source to read)",
+        ) from None
+    source = "".join(lines)
+    dedented = textwrap.dedent(source)
+    col_offset = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
+    try:
+        module = ast.parse(dedented)
+    except SyntaxError as exc:
+        raise SourceUnavailableError(
+            f"cannot parse the source of {fn.__qualname__} ({file}): {exc.msg}"
+        ) from None
+    node = module.body[0] if module.body else None
+    if isinstance(node, ast.AsyncFunctionDef):
+        raise UnsupportedSyntaxError(
+            "async functions are not supported",
+            SourceLoc(file, first_line, col_offset, lines[0]),
+            "differentiate a plain def",
+        )
+    if not isinstance(node, ast.FunctionDef) or node.name != name:
+        raise SourceUnavailableError(
+            f"cannot find the definition of {fn.__qualname__} in its source "
+            f"({file}:{first_line})"
+        )
+    node.decorator_list = []
+    return ParsedFunction(
+        fn, node, file, first_line, col_offset, dedented.splitlines(keepends=True)
+    )
+
+
+def resolve_global(fn: types.FunctionType, name: str) -> Any:
+    """The object a free name of ``fn`` denotes now, or ``_MISSING``."""
+    code = fn.__code__
+    if fn.__closure__ and name in code.co_freevars:
+        cell = fn.__closure__[code.co_freevars.index(name)]
+        try:
+            return cell.cell_contents
+        except ValueError:
+            return _MISSING
+    if name in fn.__globals__:
+        return fn.__globals__[name]
+    module_builtins = fn.__globals__.get("__builtins__", builtins)
+    if isinstance(module_builtins, dict):
+        return module_builtins.get(name, _MISSING)
+    return getattr(module_builtins, name, _MISSING)
+
+
+def is_missing(obj: Any) -> bool:
+    return obj is _MISSING
+
+
+def local_names(node: ast.FunctionDef) -> set[str]:
+    """Every identifier the function binds: parameters and assigned names."""
+    names: set[str] = set()
+    for arg in ast.walk(node.args):
+        if isinstance(arg, ast.arg):
+            names.add(arg.arg)
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            names.add(sub.id)
+        elif isinstance(sub, (ast.FunctionDef, ast.ClassDef)) and sub is not node:
+            names.add(sub.name)
+    return names

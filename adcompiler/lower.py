@@ -1,0 +1,633 @@
+"""Python AST → SSA graph.
+
+Guarantees: after lowering, every operand is a graph value or a Python
+constant that generated code can spell as a literal; every call resolved to
+a registered primitive (or failed with an error naming the function and the
+line); local tuples and lists are compile-time structures whose elements are
+values; every global, closure or builtin name the function read is recorded
+in :attr:`Lowering.resolved` with the object it denoted, so a cache entry
+can be checked against the function's current globals.
+"""
+
+from __future__ import annotations
+
+import ast
+import numbers
+import operator
+import types
+from typing import Any
+
+import numpy as np
+
+from .errors import NoRuleError, UnsupportedSyntaxError
+from .frontend import ParsedFunction, is_missing, local_names, resolve_global
+from .ir import Graph, Namer, Value, tree_leaves, tree_values
+from .rules import registry
+from .rules.registry import Primitive
+from .symbolic import Emitter
+
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.MatMult: operator.matmul,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
+}
+_UNARYOPS = {
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+    ast.Not: operator.not_,
+    ast.Invert: operator.invert,
+}
+_COMPARE = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
+
+#: Array attributes, as the function that computes them.
+_ATTRIBUTES = {
+    "shape": np.shape,
+    "ndim": np.ndim,
+    "size": np.size,
+    "T": np.transpose,
+    "dtype": np.result_type,
+}
+
+#: Array methods that are a NumPy function of the array.
+_METHOD_FUNCTIONS = {
+    name: getattr(np, name)
+    for name in (
+        "sum",
+        "mean",
+        "max",
+        "min",
+        "prod",
+        "dot",
+        "ravel",
+        "clip",
+        "cumsum",
+        "var",
+        "std",
+        "squeeze",
+        "swapaxes",
+        "repeat",
+        "argmax",
+        "argmin",
+        "argsort",
+        "trace",
+        "round",
+    )
+}
+#: Methods taking their shape/axes either as one tuple or spread out.
+_VARARG_METHODS = {"reshape": np.reshape, "transpose": np.transpose}
+#: Methods that stay methods in generated code.
+_TRUE_METHODS = {"astype", "flatten", "copy"}
+
+#: Primitives whose result may share memory with their first argument.
+_VIEWS = {
+    operator.getitem,
+    np.reshape,
+    np.ravel,
+    np.transpose,
+    np.swapaxes,
+    np.moveaxis,
+    np.squeeze,
+    np.expand_dims,
+    np.broadcast_to,
+    np.atleast_1d,
+    np.atleast_2d,
+    np.flip,
+}
+
+_LITERALS = (int, float, complex, bool, str, type(None), type(Ellipsis))
+
+
+class Static:
+    """A compile-time object: a module, a function, a class."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any):
+        self.obj = obj
+
+
+def is_literal(obj: Any) -> bool:
+    """True for constants generated code can spell as a literal."""
+    if isinstance(obj, (tuple, list)):
+        return all(is_literal(item) for item in obj)
+    if isinstance(obj, slice):
+        return is_literal((obj.start, obj.stop, obj.step))
+    return isinstance(obj, _LITERALS)
+
+
+class Lowering:
+    """Lowers one parsed function into a :class:`Graph`."""
+
+    def __init__(self, parsed: ParsedFunction):
+        self.parsed = parsed
+        self.fn = parsed.fn
+        node = parsed.node
+        self.graph = Graph(node.name, Namer(local_names(node)), parsed.loc(node))
+        self.env: dict[str, Any] = {}
+        self.resolved: dict[str, Any] = {}
+        self.emitter = Emitter(self.graph, self.graph.body)
+        self.return_loc = None
+
+    # -- entry ------------------------------------------------------------
+    def run(self) -> Graph:
+        node = self.parsed.node
+        self._parameters(node.args)
+        body = node.body
+        if body and _is_docstring(body[0]):
+            body = body[1:]
+        for index, stmt in enumerate(body):
+            if isinstance(stmt, ast.Return):
+                self.return_loc = self.parsed.loc(stmt)
+                self.emitter.loc = self.return_loc
+                if index != len(body) - 1:
+                    raise self.parsed.unsupported(
+                        "code after return", body[index + 1], "remove it"
+                    )
+                self.graph.outputs = (
+                    self.expr(stmt.value, "out") if stmt.value is not None else None
+                )
+                return self.graph
+            self.stmt(stmt)
+        raise self.parsed.error(
+            UnsupportedSyntaxError,
+            "the function must end with a return statement",
+            node,
+            "return the scalar to differentiate",
+        )
+
+    def _parameters(self, args: ast.arguments) -> None:
+        if args.vararg or args.kwarg:
+            star = args.vararg or args.kwarg
+            raise self.parsed.unsupported(
+                "*args and **kwargs parameters",
+                star,
+                "name each parameter (a tuple or dict can be passed as one argument)",
+            )
+        params = args.posonlyargs + args.args + args.kwonlyargs
+        for arg in params:
+            self.env[arg.arg] = self.graph.add_param(arg.arg)
+
+    # -- statements -------------------------------------------------------
+    def stmt(self, node: ast.stmt) -> None:
+        self.emitter.loc = self.parsed.loc(node)
+        if isinstance(node, ast.Assign):
+            hint = _target_hint(node.targets[-1])
+            value = self.expr(node.value, hint)
+            for target in node.targets:
+                self.assign(target, value)
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            value = self.expr(node.value, _target_hint(node.target))
+            self.assign(node.target, value)
+        elif isinstance(node, ast.AugAssign):
+            self.augassign(node)
+        elif isinstance(node, ast.Pass):
+            pass
+        else:
+            raise self.parsed.unsupported(_describe(node), node, _hint_for(node))
+
+    def assign(self, target: ast.expr, value: Any) -> None:
+        if isinstance(target, ast.Name):
+            self.env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if any(isinstance(elt, ast.Starred) for elt in target.elts):
+                raise self.parsed.unsupported(
+                    "starred assignment", target, "unpack each element by index"
+                )
+            items = self.unpack(value, len(target.elts), target)
+            for elt, item in zip(target.elts, items):
+                self.assign(elt, item)
+        elif isinstance(target, ast.Subscript):
+            raise self.parsed.unsupported(
+                "assignment to a subscript (array mutation)",
+                target,
+                "build the array with np.concatenate, np.stack or np.where instead",
+            )
+        else:
+            raise self.parsed.unsupported(
+                f"assignment to {_describe(target)}", target, "assign to a local name"
+            )
+
+    def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
+        if isinstance(value, (tuple, list)):
+            if len(value) != count:
+                raise self.parsed.error(
+                    UnsupportedSyntaxError,
+                    f"cannot unpack {len(value)} values into {count} names",
+                    node,
+                )
+            return list(value)
+        if isinstance(value, Value):
+            return [self.call_prim(operator.getitem, (value, i), {}) for i in range(count)]
+        raise self.parsed.unsupported(
+            f"unpacking {type(value).__name__}", node, "unpack a tuple or an array"
+        )
+
+    def augassign(self, node: ast.AugAssign) -> None:
+        target = node.target
+        if not isinstance(target, ast.Name):
+            self.assign(target, None)  # raises the right error for subscripts
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise self.parsed.unsupported(_describe(node.op), node, "")
+        current = self.name(target.id, target)
+        self._check_no_alias(target.id, current, node)
+        right = self.expr(node.value)
+        self.env[target.id] = self.call_prim(op, (current, right), {}, target.id, True)
+
+    def _check_no_alias(self, name: str, value: Any, node: ast.AST) -> None:
+        """Refuse ``a += b`` where another live name may share ``a``'s memory.
+
+        Generated code rebinds ``a`` to a new array; that equals Python's
+        in-place update unless some other name sees the same memory.
+        """
+        if not isinstance(value, Value):
+            return
+        root = _memory_root(value)
+        for other, bound in self.env.items():
+            if other == name:
+                continue
+            for leaf in tree_values(bound):
+                if _memory_root(leaf) is root:
+                    raise self.parsed.unsupported(
+                        f"in-place `{name} {_op_text(node)}=` on an array that "
+                        f"`{other}` may share (an alias or a view)",
+                        node,
+                        f"write `{name} = {name} {_op_text(node)} ...` to make a new array",
+                    )
+
+    # -- expressions ------------------------------------------------------
+    def expr(self, node: ast.expr, hint: str | None = None) -> Any:
+        """Lower an expression to an operand tree (or a :class:`Static`)."""
+        self.current_node = node
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.parsed.unsupported(_describe(node), node, _hint_for(node))
+        result = method(node, hint)
+        return result
+
+    def operand(self, node: ast.expr) -> Any:
+        """Lower an expression that must be a runtime value or constant."""
+        result = self.expr(node)
+        if isinstance(result, Static):
+            return self.static_operand(result.obj, node)
+        return result
+
+    def static_operand(self, obj: Any, node: ast.AST) -> Any:
+        if is_literal(obj):
+            return obj
+        if isinstance(obj, (types.ModuleType, types.FunctionType)) or callable(obj):
+            if isinstance(obj, type) and getattr(np, obj.__name__, None) is obj:
+                return self.graph.add_free(obj.__name__, obj)
+            if isinstance(obj, np.dtype):
+                return self.graph.add_free("dtype", obj)
+            raise self.parsed.unsupported(
+                f"using {getattr(obj, '__name__', repr(obj))} as a value",
+                node,
+                "call it, or pass data (arrays, numbers) instead",
+            )
+        return self.graph.add_free(_hint_of_obj(obj), obj)
+
+    def expr_Constant(self, node: ast.Constant, hint: str | None) -> Any:
+        return node.value
+
+    def expr_Name(self, node: ast.Name, hint: str | None) -> Any:
+        return self.name(node.id, node)
+
+    def name(self, ident: str, node: ast.AST) -> Any:
+        if ident in self.env:
+            return self.env[ident]
+        obj = resolve_global(self.fn, ident)
+        if is_missing(obj):
+            raise self.parsed.error(
+                UnsupportedSyntaxError,
+                f"name `{ident}` is not defined (or used before assignment)",
+                node,
+            )
+        self.resolved[ident] = obj
+        if isinstance(obj, bool) or obj is None:
+            return obj
+        if _is_data(obj):
+            return self.graph.add_free(ident, obj)
+        return Static(obj)
+
+    def expr_Attribute(self, node: ast.Attribute, hint: str | None) -> Any:
+        base = self.expr(node.value)
+        if isinstance(base, Static):
+            try:
+                obj = getattr(base.obj, node.attr)
+            except AttributeError:
+                raise self.parsed.error(
+                    UnsupportedSyntaxError,
+                    f"{_static_name(base.obj)} has no attribute `{node.attr}`",
+                    node,
+                ) from None
+            if _is_data(obj) and not isinstance(obj, numbers.Number):
+                return self.graph.add_free(node.attr, obj)
+            return obj if is_literal(obj) else Static(obj)
+        fn = _ATTRIBUTES.get(node.attr)
+        if fn is None:
+            raise self.parsed.unsupported(
+                f"the attribute `.{node.attr}`",
+                node,
+                "supported array attributes: " + ", ".join(sorted(_ATTRIBUTES)),
+            )
+        return self.call_prim(fn, (base,), {}, hint)
+
+    def expr_BinOp(self, node: ast.BinOp, hint: str | None) -> Any:
+        fn = _BINOPS.get(type(node.op))
+        if fn is None:
+            raise self.parsed.unsupported(_describe(node.op), node, "")
+        left = self.operand(node.left)
+        right = self.operand(node.right)
+        return self.call_prim(fn, (left, right), {}, hint)
+
+    def expr_UnaryOp(self, node: ast.UnaryOp, hint: str | None) -> Any:
+        fn = _UNARYOPS[type(node.op)]
+        return self.call_prim(fn, (self.operand(node.operand),), {}, hint)
+
+    def expr_Compare(self, node: ast.Compare, hint: str | None) -> Any:
+        if len(node.ops) != 1:
+            raise self.parsed.unsupported(
+                "a chained comparison", node, "compare two values at a time"
+            )
+        fn = _COMPARE.get(type(node.ops[0]))
+        if fn is None:
+            raise self.parsed.unsupported(
+                f"the comparison `{_describe(node.ops[0])}`", node, "use < <= > >= == !="
+            )
+        left = self.operand(node.left)
+        right = self.operand(node.comparators[0])
+        return self.call_prim(fn, (left, right), {}, hint)
+
+    def expr_Tuple(self, node: ast.Tuple, hint: str | None) -> Any:
+        return tuple(self._elements(node.elts))
+
+    def expr_List(self, node: ast.List, hint: str | None) -> Any:
+        return self._elements(node.elts)
+
+    def _elements(self, elts: list[ast.expr]) -> list[Any]:
+        for elt in elts:
+            if isinstance(elt, ast.Starred):
+                raise self.parsed.unsupported(
+                    "starred elements", elt, "list the elements one by one"
+                )
+        return [self.operand(elt) for elt in elts]
+
+    def expr_Subscript(self, node: ast.Subscript, hint: str | None) -> Any:
+        base = self.operand(node.value)
+        index = self.index(node.slice)
+        if isinstance(base, (tuple, list)):
+            if isinstance(index, int):
+                return base[index]
+            if isinstance(index, slice) and is_literal(index):
+                return base[index]
+            raise self.parsed.unsupported(
+                "indexing a local tuple or list with a runtime value",
+                node,
+                "index it with a constant",
+            )
+        return self.call_prim(operator.getitem, (base, index), {}, hint)
+
+    def index(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Slice):
+            parts = (node.lower, node.upper, node.step)
+            return slice(*(None if p is None else self.operand(p) for p in parts))
+        if isinstance(node, ast.Tuple):
+            return tuple(self.index(elt) for elt in node.elts)
+        return self.operand(node)
+
+    def expr_Call(self, node: ast.Call, hint: str | None) -> Any:
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.parsed.unsupported(
+                    "*args in a call", arg, "pass the arguments one by one"
+                )
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise self.parsed.unsupported(
+                    "**kwargs in a call", kw.value, "pass keyword arguments by name"
+                )
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            base = self.expr(func.value)
+            if not isinstance(base, Static):
+                return self.method_call(base, func.attr, node, hint)
+        callee = self.expr(func)
+        if not isinstance(callee, Static):
+            raise self.parsed.unsupported(
+                "calling a runtime value", node, "call a function by its name"
+            )
+        args = tuple(self.operand(arg) for arg in node.args)
+        kwargs = {kw.arg: self.operand(kw.value) for kw in node.keywords}
+        return self.call_prim(callee.obj, args, kwargs, hint)
+
+    def method_call(self, base: Any, name: str, node: ast.Call, hint: str | None) -> Any:
+        args = tuple(self.operand(arg) for arg in node.args)
+        kwargs = {kw.arg: self.operand(kw.value) for kw in node.keywords}
+        if name in _METHOD_FUNCTIONS:
+            return self.call_prim(_METHOD_FUNCTIONS[name], (base,) + args, kwargs, hint)
+        if name in _VARARG_METHODS:
+            fn = _VARARG_METHODS[name]
+            if len(args) > 1:
+                args = (tuple(args),)
+            return self.call_prim(fn, (base,) + args, kwargs, hint)
+        if name in _TRUE_METHODS:
+            return self.call_prim(getattr(np.ndarray, name), (base,) + args, kwargs, hint)
+        supported = sorted(set(_METHOD_FUNCTIONS) | set(_VARARG_METHODS) | _TRUE_METHODS)
+        raise self.parsed.unsupported(
+            f"the method `.{name}()`",
+            node,
+            "supported array methods: " + ", ".join(supported),
+        )
+
+    # -- ops --------------------------------------------------------------
+    def call_prim(
+        self,
+        fn: Any,
+        args: tuple,
+        kwargs: dict,
+        hint: str | None = None,
+        user_variable: bool = True,
+    ) -> Any:
+        """Record a call of a registered primitive, after checking its arguments."""
+        node = self.current_node
+        prim = registry.lookup(fn)
+        if prim is None:
+            raise self._no_rule(fn, node)
+        self._check_arguments(prim, args, kwargs, node)
+        if not any(True for _ in tree_values((args, kwargs))):
+            result = prim.fn(*args, **kwargs)
+            if is_literal(result) or isinstance(result, np.generic):
+                return result.item() if isinstance(result, np.generic) else result
+        if hint and user_variable:
+            return self.emitter.op(prim, args, kwargs, hint, user_variable=True)
+        return self.emitter.op(prim, args, kwargs)
+
+    def _check_arguments(self, prim: Primitive, args: tuple, kwargs: dict, node) -> None:
+        if prim.signature is None:
+            return
+        try:
+            bound = prim.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise self.parsed.unsupported(
+                f"this call of {prim.name} ({exc})",
+                node,
+                f"{prim.name} accepts {prim.signature} in differentiated code",
+            ) from None
+        for name in prim.static:
+            if name in bound.arguments and any(
+                True for _ in tree_values(bound.arguments[name])
+            ):
+                raise self.parsed.unsupported(
+                    f"a runtime value as `{name}` of {prim.name}",
+                    node,
+                    f"pass `{name}` as a constant",
+                )
+
+    def _no_rule(self, fn: Any, node: ast.AST) -> Exception:
+        name = _static_name(fn)
+        if isinstance(fn, types.FunctionType):
+            return self.parsed.error(
+                NoRuleError,
+                f"call to the Python function {name}, which has no derivative rule",
+                node,
+                "inline its body into the differentiated function",
+            )
+        return self.parsed.error(
+            NoRuleError,
+            f"{name} has no derivative rule",
+            node,
+            "use a supported function (docs/numpy-coverage.md lists them)",
+        )
+
+
+def _memory_root(value: Value) -> Value:
+    while value.op is not None and value.op.prim.fn in _VIEWS:
+        first = value.op.args[0]
+        if not isinstance(first, Value):
+            break
+        value = first
+    return value
+
+
+def _is_data(obj: Any) -> bool:
+    return isinstance(obj, (numbers.Number, np.ndarray, np.generic))
+
+
+def _hint_of_obj(obj: Any) -> str:
+    return "const" if not isinstance(obj, np.ndarray) else "array"
+
+
+def _static_name(obj: Any) -> str:
+    module = getattr(obj, "__module__", None) or ""
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", repr(obj))
+    if module.startswith("numpy"):
+        return "np." + name if module == "numpy" or isinstance(obj, np.ufunc) else (
+            module.replace("numpy", "np") + "." + name
+        )
+    if isinstance(obj, np.ufunc):
+        return "np." + obj.__name__
+    if module == "math":
+        return "math." + name
+    if module in ("builtins", ""):
+        return name
+    return f"{module}.{name}"
+
+
+def _target_hint(target: ast.expr) -> str | None:
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
+
+
+def _op_text(node: ast.AugAssign) -> str:
+    return {
+        ast.Add: "+",
+        ast.Sub: "-",
+        ast.Mult: "*",
+        ast.Div: "/",
+        ast.Pow: "**",
+        ast.MatMult: "@",
+    }.get(type(node.op), "?")
+
+
+_DESCRIPTIONS = {
+    ast.If: "an if statement",
+    ast.For: "a for loop",
+    ast.While: "a while loop",
+    ast.Try: "try/except",
+    ast.With: "a with statement",
+    ast.FunctionDef: "a nested function definition",
+    ast.ClassDef: "a class definition",
+    ast.Global: "a global statement",
+    ast.Nonlocal: "a nonlocal statement",
+    ast.Delete: "del",
+    ast.Raise: "raise",
+    ast.Assert: "assert",
+    ast.Import: "import",
+    ast.ImportFrom: "import",
+    ast.Expr: "an expression statement",
+    ast.IfExp: "a conditional expression",
+    ast.BoolOp: "and/or",
+    ast.Lambda: "lambda",
+    ast.ListComp: "a list comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.DictComp: "a dict comprehension",
+    ast.SetComp: "a set comprehension",
+    ast.Dict: "a dict display",
+    ast.Set: "a set display",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield from",
+    ast.Await: "await",
+    ast.JoinedStr: "an f-string",
+    ast.NamedExpr: "the walrus operator :=",
+    ast.Starred: "a starred expression",
+}
+
+
+def _describe(node: ast.AST) -> str:
+    return _DESCRIPTIONS.get(type(node), type(node).__name__)
+
+
+def _hint_for(node: ast.AST) -> str:
+    if isinstance(node, (ast.If, ast.IfExp)):
+        return "use np.where(condition, a, b) to choose between values"
+    if isinstance(node, (ast.For, ast.While, ast.ListComp, ast.GeneratorExp)):
+        return "write the computation with array operations (sum, matmul, cumsum)"
+    if isinstance(node, ast.Expr):
+        return "remove it: only assignments and return are evaluated"
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return "pass the value as an argument and return the new value"
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return "import at module level"
+    return "rewrite it with assignments, arithmetic and NumPy calls"
+
+
+def lower(parsed: ParsedFunction) -> Lowering:
+    """Lower a parsed function; the graph is ``result.graph``."""
+    lowering = Lowering(parsed)
+    lowering.run()
+    return lowering
+
+

@@ -1,0 +1,1 @@
+"""Analyses and rewrites on the SSA graph, one per module."""

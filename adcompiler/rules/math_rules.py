@@ -1,0 +1,109 @@
+"""Reverse rules for the ``math`` module and Python's builtins.
+
+These run on Python floats, so their rules use ``math`` functions too
+(called through their primitives) and the generated code stays in fast
+scalar arithmetic. Tie conventions are those of :mod:`.numpy_rules`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from .registry import defvjp, lookup, nondifferentiable
+from .numpy_rules import _power_x, _power_y, ub
+
+
+class _Traced:
+    """``m.cos(x)`` records a call of the primitive ``math.cos``."""
+
+    def __getattr__(self, name):
+        return lookup(getattr(math, name))
+
+
+m = _Traced()
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
+
+for name, rule in {
+    "sin": lambda g, ans, x: g * m.cos(x),
+    "cos": lambda g, ans, x: -g * m.sin(x),
+    "tan": lambda g, ans, x: g * (1.0 + ans * ans),
+    "asin": lambda g, ans, x: g / m.sqrt(1.0 - x * x),
+    "acos": lambda g, ans, x: -g / m.sqrt(1.0 - x * x),
+    "atan": lambda g, ans, x: g / (1.0 + x * x),
+    "exp": lambda g, ans, x: g * ans,
+    "expm1": lambda g, ans, x: g * (ans + 1.0),
+    "log1p": lambda g, ans, x: g / (x + 1.0),
+    "log2": lambda g, ans, x: g / (x * LN2),
+    "log10": lambda g, ans, x: g / (x * LN10),
+    "sqrt": lambda g, ans, x: g / (2.0 * ans),
+    "sinh": lambda g, ans, x: g * m.cosh(x),
+    "cosh": lambda g, ans, x: g * m.sinh(x),
+    "tanh": lambda g, ans, x: g * (1.0 - ans * ans),
+    "fabs": lambda g, ans, x: g * ((x > 0) - (x < 0)),
+}.items():
+    defvjp(getattr(math, name), rule)
+
+
+def _log_x(g, ans, x, base=None):
+    if base is None:
+        return g / x
+    return g / (x * m.log(base))
+
+
+def _log_base(g, ans, x, base=None):
+    return -g * ans / (base * m.log(base))
+
+
+defvjp(math.log, _log_x, _log_base)
+defvjp(
+    math.atan2,
+    lambda g, ans, y, x: g * x / (x * x + y * y),
+    lambda g, ans, y, x: -g * y / (x * x + y * y),
+)
+defvjp(
+    math.hypot,
+    lambda g, ans, x, y: g * x / ans,
+    lambda g, ans, x, y: g * y / ans,
+)
+defvjp(math.pow, _power_x, _power_y)
+
+# ---------------------------------------------------------------------------
+# Builtins
+
+defvjp(builtins.abs, lambda g, ans, x: g * np.sign(x))
+defvjp(builtins.float, lambda g, ans, x: g)
+
+
+def _extremes(g, ans, *args):
+    """Builtin max/min over arguments or over one list: ties share equally."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        return [_extremes(g, ans, *args[0])]
+    chosen = [x == ans for x in args]
+    count = builtins.sum(chosen)
+    return [g * c / count for c in chosen]
+
+
+defvjp(builtins.max, _extremes)
+defvjp(builtins.min, _extremes)
+
+
+def _sum(g, ans, iterable, start=0):
+    if isinstance(iterable, (list, tuple)):
+        return [ub(g, x) for x in iterable]
+    return np.broadcast_to(g, np.shape(iterable))
+
+
+def _sum_start(g, ans, iterable, start=0):
+    return ub(g, start)
+
+
+defvjp(builtins.sum, _sum, _sum_start)
+
+for fn in (builtins.len, builtins.int, builtins.bool, builtins.round, builtins.range):
+    nondifferentiable(fn)
+for name in ("floor", "ceil", "trunc", "isfinite", "isnan", "isinf"):
+    nondifferentiable(getattr(math, name))

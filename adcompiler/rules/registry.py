@@ -1,0 +1,200 @@
+"""The one registry of primitives and their derivative rules.
+
+A *primitive* is a Python callable (a NumPy function, a ``math`` function, a
+builtin, an operator, a runtime helper or a user function) that the compiler
+does not look inside. Each has, at most, one reverse rule per positional
+parameter: ``rule(g, ans, *args, **kwargs)`` returns the adjoint of that
+argument given the adjoint ``g`` of the result ``ans``. ``None`` in place of a
+rule means "this argument has no derivative": a value the gradient depends on
+flowing into it is an error, never a silent zero.
+
+Rules are written in plain NumPy. The compiler calls them once, at compile
+time, with symbolic values (:mod:`adcompiler.symbolic`), so the adjoint code a
+rule describes becomes graph ops that go through the same passes and code
+generator as the user's code.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import math
+import operator
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+#: How an op is written in generated code.
+#:   ("call", root, path)  root(.path...)(args)   root: object bound in the namespace
+#:   ("binop", ast.Add())  a + b
+#:   ("unaryop", ast.USub())  -a
+#:   ("compare", ast.Lt())  a < b
+#:   ("subscript",)  a[index]
+#:   ("method", name)  a.name(args)
+Render = tuple
+
+
+class Primitive:
+    """A callable the compiler treats as one op, with its derivative rules."""
+
+    def __init__(
+        self,
+        fn: Callable,
+        name: str,
+        render: Render,
+        vjps: Sequence[Callable | None] | None,
+        static: Sequence[str] = (),
+        signature: inspect.Signature | None = None,
+        hint: str | None = None,
+    ):
+        self.fn = fn
+        self.name = name
+        self.render = render
+        self.vjps = tuple(vjps) if vjps is not None else None
+        self.static = frozenset(static)
+        self.signature = signature
+        self.hint = hint or name.split(".")[-1]
+
+    @property
+    def differentiable(self) -> bool:
+        """False for primitives whose result never carries a derivative."""
+        return self.vjps is not None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # Inside a rule, a call on symbolic values records an op; otherwise it
+        # is the function itself (constant folding at trace time).
+        from ..symbolic import emit_if_symbolic
+
+        return emit_if_symbolic(self, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+_REGISTRY: dict[Any, Primitive] = {}
+
+
+def _key(fn: Any) -> Any:
+    try:
+        hash(fn)
+        return fn
+    except TypeError:
+        return id(fn)
+
+
+def lookup(fn: Any) -> Primitive | None:
+    """The primitive registered for ``fn``, or None."""
+    try:
+        return _REGISTRY.get(_key(fn))
+    except TypeError:
+        return None
+
+
+def _locate(fn: Any) -> tuple[Render, str]:
+    """Where generated code finds ``fn``: a namespace root and an attribute path."""
+    name = getattr(fn, "__name__", None)
+    if isinstance(fn, np.ufunc) or getattr(np, name or "", None) is fn:
+        return ("call", np, (name,)), f"np.{name}"
+    for sub in ("linalg",):
+        module = getattr(np, sub)
+        if getattr(module, name or "", None) is fn:
+            return ("call", np, (sub, name)), f"np.{sub}.{name}"
+    if getattr(math, name or "", None) is fn:
+        return ("call", math, (name,)), f"math.{name}"
+    if getattr(builtins, name or "", None) is fn:
+        return ("call", fn, ()), name
+    return ("call", fn, ()), name or "f"
+
+
+_OPERATOR_RENDER: dict[Any, Render] = {
+    operator.add: ("binop", ast.Add()),
+    operator.sub: ("binop", ast.Sub()),
+    operator.mul: ("binop", ast.Mult()),
+    operator.truediv: ("binop", ast.Div()),
+    operator.floordiv: ("binop", ast.FloorDiv()),
+    operator.mod: ("binop", ast.Mod()),
+    operator.pow: ("binop", ast.Pow()),
+    operator.matmul: ("binop", ast.MatMult()),
+    operator.and_: ("binop", ast.BitAnd()),
+    operator.or_: ("binop", ast.BitOr()),
+    operator.xor: ("binop", ast.BitXor()),
+    operator.neg: ("unaryop", ast.USub()),
+    operator.pos: ("unaryop", ast.UAdd()),
+    operator.not_: ("unaryop", ast.Not()),
+    operator.invert: ("unaryop", ast.Invert()),
+    operator.lt: ("compare", ast.Lt()),
+    operator.le: ("compare", ast.LtE()),
+    operator.gt: ("compare", ast.Gt()),
+    operator.ge: ("compare", ast.GtE()),
+    operator.eq: ("compare", ast.Eq()),
+    operator.ne: ("compare", ast.NotEq()),
+    operator.getitem: ("subscript",),
+}
+
+
+def _register(
+    fn: Any,
+    vjps: Sequence[Callable | None] | None,
+    static: Sequence[str],
+    name: str | None,
+    render: Render | None,
+    hint: str | None,
+    signature_of: Callable | None = None,
+) -> Primitive:
+    located, default_name = _locate(fn)
+    if fn in _OPERATOR_RENDER:
+        located, default_name = _OPERATOR_RENDER[fn], fn.__name__
+    signature = None
+    if vjps is not None:
+        first = next((rule for rule in vjps if rule is not None), signature_of)
+        if first is not None:
+            params = list(inspect.signature(first).parameters.values())[2:]
+            signature = inspect.Signature(params)
+    prim = Primitive(
+        fn,
+        name or default_name,
+        render or located,
+        vjps,
+        static,
+        signature,
+        hint,
+    )
+    _REGISTRY[_key(fn)] = prim
+    return prim
+
+
+def defvjp(
+    fn: Any,
+    *rules: Callable | None,
+    static: Sequence[str] = (),
+    name: str | None = None,
+    render: Render | None = None,
+    hint: str | None = None,
+    signature_of: Callable | None = None,
+) -> Primitive:
+    """Make ``fn`` a primitive with one reverse rule per positional parameter.
+
+    Each rule is ``rule(g, ans, *args, **kwargs)`` and returns the adjoint of
+    its argument (a tree of the argument's structure for a list argument).
+    The first rule's signature, less ``g`` and ``ans``, is the signature calls
+    are checked against: an argument it does not accept is an error. Names
+    in ``static`` must be compile-time constants at every call. Where every
+    rule is None, ``signature_of`` is a function with the signature to use.
+    """
+    return _register(fn, rules, static, name, render, hint, signature_of)
+
+
+def nondifferentiable(
+    fn: Any,
+    name: str | None = None,
+    render: Render | None = None,
+    hint: str | None = None,
+) -> Primitive:
+    """Make ``fn`` a primitive whose result carries no derivative (shapes, masks, ...)."""
+    return _register(fn, None, (), name, render, hint)
+
+
+def registered() -> list[Primitive]:
+    """Every registered primitive, in registration order."""
+    return list(_REGISTRY.values())

@@ -1,0 +1,295 @@
+"""The few helpers generated code calls.
+
+Each is a plain function of arrays, importable and readable on its own, and
+each is a registered primitive with its own derivative rule
+(:mod:`adcompiler.rules.runtime_rules`), so generated code can be
+differentiated again.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .errors import OutputError, WrtError
+
+
+def seed_adjoint(out: Any) -> Any:
+    """1 in the type of ``out``: the adjoint the backward sweep starts from.
+
+    Raises :class:`OutputError` unless ``out`` is a real scalar (a Python
+    number, a NumPy scalar or a 0-d array).
+    """
+    if isinstance(out, (float, int)) and not isinstance(out, bool):
+        return 1.0
+    dtype = getattr(out, "dtype", None)
+    if dtype is None or np.ndim(out) != 0:
+        shape = np.shape(out) if dtype is not None else None
+        what = f"an array of shape {shape}" if shape else type(out).__name__
+        raise OutputError(
+            f"grad needs a function with a scalar output; it returned {what}",
+            hint="reduce it (np.sum, np.mean), or use a Jacobian",
+        )
+    if not np.issubdtype(dtype, np.floating) and not np.issubdtype(dtype, np.integer):
+        raise OutputError(
+            f"grad needs a real scalar output; it returned dtype {dtype}",
+            hint="return a float (for complex values, return abs(z) ** 2 or z.real)",
+        )
+    if np.issubdtype(dtype, np.integer):
+        return 1.0
+    return np.ones((), dtype=dtype)[()]
+
+
+def fit_gradient(g: Any, x: Any) -> Any:
+    """The adjoint ``g`` as a gradient of ``x``: x's type, shape and float dtype.
+
+    A Python float gets a Python float, a NumPy scalar a scalar of its type,
+    an array a writable array of its shape and dtype. Integer, boolean and
+    complex arguments raise :class:`WrtError`.
+    """
+    if isinstance(x, float):
+        return float(g)
+    if isinstance(x, np.ndarray) or isinstance(x, np.generic):
+        if not np.issubdtype(x.dtype, np.floating):
+            raise WrtError(
+                f"cannot differentiate with respect to an argument of dtype "
+                f"{x.dtype}: gradients are defined for real floating inputs",
+                hint="pass floats, e.g. x.astype(np.float64)",
+            )
+        if isinstance(x, np.generic):
+            return x.dtype.type(g)
+        out = np.asarray(g, dtype=x.dtype)
+        if out.shape != x.shape:
+            out = np.broadcast_to(out, x.shape)
+        if not out.flags.writeable:
+            out = out.copy()
+        return out
+    if isinstance(x, numbers.Number):
+        kind = "a bool" if isinstance(x, bool) else f"an {type(x).__name__}"
+        raise WrtError(
+            f"cannot differentiate with respect to {kind} ({x!r})",
+            hint="pass a float, e.g. 3.0 instead of 3",
+        )
+    raise WrtError(
+        f"cannot differentiate with respect to a {type(x).__name__}",
+        hint="pass a float or a NumPy array of floats",
+    )
+
+
+def unbroadcast(g: Any, shape: tuple) -> Any:
+    """Sum ``g`` over the axes NumPy broadcasting added to reach ``shape``."""
+    g_shape = np.shape(g)
+    if g_shape == shape:
+        return g
+    extra = len(g_shape) - len(shape)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+    axes = tuple(
+        i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1
+    )
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    if np.shape(g) != shape:
+        g = np.broadcast_to(g, shape)
+    return g
+
+
+def _is_advanced(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if isinstance(part, list):
+            return True
+        if isinstance(part, np.ndarray) and part.dtype != bool:
+            return True
+    return False
+
+
+def unindex(g: Any, shape: tuple, index: Any) -> Any:
+    """Zeros of ``shape`` with ``g`` added at ``index``: the adjoint of ``x[index]``.
+
+    Repeated integer indices accumulate (``np.add.at``).
+    """
+    out = np.zeros(shape, dtype=np.result_type(g))
+    if _is_advanced(index):
+        np.add.at(out, index, g)
+    else:
+        out[index] = g
+    return out
+
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def bilinear_spec(kind: str, ndim_a: int, ndim_b: int, axes: Any = 2) -> str:
+    """The einsum subscripts equal to ``np.<kind>(a, b)`` for these ranks.
+
+    ``kind`` is one of "dot", "matmul", "inner", "tensordot" (with ``axes``).
+    """
+    letters = iter(_LETTERS)
+    a = [next(letters) for _ in range(ndim_a)]
+    b = [next(letters) for _ in range(ndim_b)]
+    if kind == "tensordot":
+        if isinstance(axes, int):
+            axes_a = list(range(ndim_a - axes, ndim_a))
+            axes_b = list(range(axes))
+        else:
+            axes_a, axes_b = ([axes_x] if isinstance(axes_x, int) else list(axes_x) for axes_x in axes)
+        for i, j in zip(axes_a, axes_b):
+            b[j] = a[i]
+        contracted = {a[i] for i in axes_a}
+        out = [x for x in a if x not in contracted] + [x for x in b if x not in contracted]
+    elif ndim_a == 0 or ndim_b == 0:
+        out = a + b
+    elif kind == "dot":
+        b[max(ndim_b - 2, 0)] = a[-1]
+        out = a[:-1] + [x for x in b if x != a[-1]]
+    elif kind == "inner":
+        b[-1] = a[-1]
+        out = a[:-1] + b[:-1]
+    elif kind == "matmul":
+        if ndim_b == 1:
+            b[0] = a[-1]
+            out = a[:-1]
+        elif ndim_a == 1:
+            b[-2] = a[0]
+            out = b[:-2] + b[-1:]
+        else:
+            b[-2] = a[-1]
+            out = a[:-1] + b[-1:]
+            return "..." + "".join(a[-2:]) + ",..." + "".join(b[-2:]) + "->..." + "".join(out[-2:])
+    else:
+        raise ValueError(f"unknown bilinear product {kind}")
+    return "".join(a) + "," + "".join(b) + "->" + "".join(out)
+
+
+def _expand_einsum(spec: str, ndims: list[int]) -> tuple[list[str], str]:
+    """Explicit subscripts of ``spec`` (no ``...``, an output always given)."""
+    spec = spec.replace(" ", "")
+    if "->" in spec:
+        inputs_text, output = spec.split("->")
+    else:
+        inputs_text, output = spec, None
+    inputs = inputs_text.split(",")
+    used = set(spec) - set(".,->")
+    spare = [c for c in _LETTERS if c not in used]
+    n_ellipsis = [
+        ndim - (len(term) - 3) if "..." in term else 0 for term, ndim in zip(inputs, ndims)
+    ]
+    width = max(n_ellipsis, default=0)
+    dims = spare[:width]
+    expanded = [
+        term.replace("...", "".join(dims[width - n :])) for term, n in zip(inputs, n_ellipsis)
+    ]
+    if output is None:
+        counts = {c: "".join(expanded).count(c) for c in "".join(expanded)}
+        output = "..." + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in dims))
+    output = output.replace("...", "".join(dims))
+    return expanded, output
+
+
+def einsum_adjoint(spec: str, k: int, shape: tuple, g: Any, *operands: Any) -> Any:
+    """The adjoint of operand ``k`` of ``np.einsum(spec, *operands)``.
+
+    ``operands[k]`` is not read (pass None); ``shape`` is its shape. Indices
+    only operand ``k`` has (summed away in the forward) are broadcast back,
+    and axes NumPy broadcast are summed.
+    """
+    ndims = [len(shape) if j == k else np.ndim(x) for j, x in enumerate(operands)]
+    inputs, output = _expand_einsum(spec, ndims)
+    target = inputs[k]
+    if len(set(target)) != len(target):
+        raise ValueError(
+            f"einsum {spec!r}: operand {k} repeats an index; its adjoint is not supported"
+        )
+    others = [term for j, term in enumerate(inputs) if j != k]
+    seen = set(output).union(*others)
+    kept = "".join(c for c in target if c in seen)
+    terms = ",".join([output] + others)
+    values = [g] + [x for j, x in enumerate(operands) if j != k]
+    result = np.einsum(f"{terms}->{kept}", *values)
+    if kept != target:
+        missing = tuple(i for i, c in enumerate(target) if c not in seen)
+        result = np.expand_dims(result, missing)
+    sizes = tuple(shape)
+    if np.shape(result) != sizes:
+        result = unbroadcast(np.broadcast_to(result, np.broadcast_shapes(np.shape(result), sizes)), sizes)
+    return result
+
+
+def piece_index(kind: str, shapes: list, axis: Any, i: int) -> tuple:
+    """The index of piece ``i`` in the result of ``np.<kind>(pieces)``.
+
+    ``kind`` is "concatenate", "stack", "hstack" or "vstack"; ``shapes`` are
+    the pieces' shapes.
+    """
+    if kind == "stack":
+        ndim = len(shapes[i]) + 1
+        axis = axis % ndim
+        return (slice(None),) * axis + (i,)
+    if kind == "vstack":
+        axis = 0
+        sizes = [s[0] if len(s) >= 2 else 1 for s in shapes]
+    else:
+        if kind == "hstack":
+            axis = 0 if len(shapes[i]) <= 1 else 1
+        ndim = max(len(shapes[i]), 1)
+        axis = axis % ndim
+        sizes = [s[axis] if len(s) > axis else 1 for s in shapes]
+    start = sum(sizes[:i])
+    return (slice(None),) * axis + (slice(start, start + sizes[i]),)
+
+
+def untile(g: Any, shape: tuple, reps: Any) -> Any:
+    """The adjoint of ``np.tile(a, reps)`` for ``a`` of ``shape``: sums the tiles."""
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    ndim = max(len(shape), len(reps))
+    full_shape = (1,) * (ndim - len(shape)) + tuple(shape)
+    full_reps = (1,) * (ndim - len(reps)) + reps
+    interleaved = [n for pair in zip(full_reps, full_shape) for n in pair]
+    summed = np.sum(np.reshape(g, interleaved), axis=tuple(range(0, 2 * ndim, 2)))
+    return np.reshape(summed, shape)
+
+
+def unrepeat(g: Any, shape: tuple, repeats: Any, axis: Any = None) -> Any:
+    """The adjoint of ``np.repeat(a, repeats, axis)`` for ``a`` of ``shape``."""
+    if axis is None:
+        n = int(np.prod(shape))
+        flat_axis = 0
+    else:
+        flat_axis = axis % len(shape)
+        n = shape[flat_axis]
+    counts = np.broadcast_to(np.asarray(repeats), (n,))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
+    starts = np.minimum(starts, max(np.shape(g)[flat_axis] - 1, 0))
+    summed = np.add.reduceat(g, starts, axis=flat_axis) if n else g
+    summed = np.where(
+        np.reshape(counts > 0, (-1,) + (1,) * (np.ndim(summed) - flat_axis - 1)),
+        summed,
+        0,
+    )
+    return np.reshape(summed, shape)
+
+
+def prod_others(a: Any, axis: Any = None) -> Any:
+    """For each element of ``a``, the product of the others along ``axis``.
+
+    The derivative of ``np.prod``, exact where ``a`` has zeros (no division).
+    """
+    a = np.asarray(a)
+    if axis is None:
+        return np.reshape(prod_others(np.ravel(a), 0), a.shape)
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    axes = tuple(ax % a.ndim for ax in axes)
+    moved = np.moveaxis(a, axes, tuple(range(a.ndim - len(axes), a.ndim)))
+    flat = np.reshape(moved, moved.shape[: a.ndim - len(axes)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.flip(
+        np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], axis=-1), axis=-1),
+        -1,
+    )
+    others = np.reshape(before * after, moved.shape)
+    return np.moveaxis(others, tuple(range(a.ndim - len(axes), a.ndim)), axes)

@@ -1,0 +1,254 @@
+"""Symbolic values: how NumPy-written rules become graph ops.
+
+While an :class:`Emitter` is active, a :class:`Sym` stands for a graph value.
+Arithmetic on it, NumPy functions and ufuncs applied to it (through NumPy's
+``__array_function__`` and ``__array_ufunc__`` protocols) and registered
+primitives called on it append ops to the emitter's block instead of
+computing. Operations whose operands are all constants are computed at once,
+and a few identities (``g * 1``, ``x + 0``, ``x ** 1``) are simplified, so the
+recorded code is what a person would write.
+
+A symbolic value refuses to become a Python bool, int or float: a rule that
+branches on a runtime value is a bug and fails loudly at compile time.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import numbers
+import operator
+from typing import Any
+
+import numpy as np
+
+from .errors import ADError, SourceLoc
+from .ir import Block, Graph, Op, Value, tree_leaves, tree_map
+from .rules.registry import Primitive, lookup
+
+_current: contextvars.ContextVar["Emitter | None"] = contextvars.ContextVar(
+    "adcompiler_emitter", default=None
+)
+
+
+class Emitter:
+    """Appends ops to ``block`` of ``graph``, tagged with ``loc``."""
+
+    def __init__(self, graph: Graph, block: Block, loc: SourceLoc | None = None):
+        self.graph = graph
+        self.block = block
+        self.loc = loc
+        self._token: contextvars.Token | None = None
+
+    def __enter__(self) -> "Emitter":
+        self._token = _current.set(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        assert self._token is not None
+        _current.reset(self._token)
+
+    def op(
+        self,
+        prim: Primitive,
+        args: tuple,
+        kwargs: dict,
+        hint: str = "",
+        user_variable: bool = False,
+    ) -> Value:
+        """Record ``prim(*args, **kwargs)`` (operands are values or constants)."""
+        if prim.render[0] == "call":
+            self.graph.root_name(prim.render[1])
+        out = self.graph.new_value(hint or prim.hint, user_variable)
+        op = Op(prim, tuple(args), dict(kwargs), out, self.loc)
+        out.op = op
+        self.block.ops.append(op)
+        return out
+
+
+def current_emitter() -> Emitter:
+    emitter = _current.get()
+    if emitter is None:
+        raise ADError("internal error: symbolic operation outside of an emitter")
+    return emitter
+
+
+def to_operand(tree: Any) -> Any:
+    """Replace every :class:`Sym` leaf by its graph value."""
+    return tree_map(lambda leaf: leaf.value if isinstance(leaf, Sym) else leaf, tree)
+
+
+def is_symbolic(tree: Any) -> bool:
+    return any(isinstance(leaf, Sym) for leaf in tree_leaves(tree))
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Number) and not isinstance(x, bool)
+
+
+def _simplify(prim: Primitive, args: tuple, kwargs: dict) -> Any:
+    """An operand equal to the result, or ``NotImplemented``."""
+    if kwargs:
+        return NotImplemented
+    fn = prim.fn
+    if len(args) == 2:
+        a, b = args
+        if fn in (operator.mul, np.multiply):
+            if _is_number(b) and b == 1:
+                return a
+            if _is_number(a) and a == 1:
+                return b
+        if fn in (operator.add, np.add):
+            if _is_number(b) and b == 0:
+                return a
+            if _is_number(a) and a == 0:
+                return b
+        if fn in (operator.sub, np.subtract) and _is_number(b) and b == 0:
+            return a
+        if fn in (operator.truediv, np.divide) and _is_number(b) and b == 1:
+            return a
+        if fn in (operator.pow, np.power) and _is_number(b) and b == 1:
+            return a
+    if len(args) == 1 and fn in (operator.neg, np.negative):
+        inner = args[0]
+        if isinstance(inner, Sym) and inner.value.op is not None:
+            if inner.value.op.prim.fn in (operator.neg, np.negative):
+                return Sym(inner.value.op.args[0])
+    return NotImplemented
+
+
+def emit_if_symbolic(prim: Primitive, args: tuple, kwargs: dict) -> Any:
+    """Record ``prim`` on symbolic operands; compute it on constant ones."""
+    if not is_symbolic((args, kwargs)):
+        return prim.fn(*args, **kwargs)
+    simple = _simplify(prim, args, kwargs)
+    if simple is not NotImplemented:
+        return simple
+    emitter = current_emitter()
+    return Sym(emitter.op(prim, to_operand(args), to_operand(kwargs)))
+
+
+def _primitive(fn: Any) -> Primitive:
+    prim = lookup(fn)
+    if prim is None:
+        name = getattr(fn, "__name__", repr(fn))
+        raise ADError(f"internal error: a rule uses {name}, which is not a primitive")
+    return prim
+
+
+def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Apply the primitive registered for ``fn`` (symbolically if need be)."""
+    return emit_if_symbolic(_primitive(fn), args, kwargs)
+
+
+class Sym:
+    """A graph value seen from inside a rule."""
+
+    __slots__ = ("value",)
+    __array_priority__ = 1000
+
+    def __init__(self, value: Value):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Sym(%{self.value.name})"
+
+    # NumPy protocols -----------------------------------------------------
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any):
+        if method != "__call__":
+            raise ADError(f"internal error: ufunc method {ufunc.__name__}.{method}")
+        return call(ufunc, *inputs, **kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any):
+        return call(func, *args, **kwargs)
+
+    # Refuse to become concrete ------------------------------------------
+    def _concrete(self, *_: Any) -> Any:
+        raise ADError(
+            "internal error: a rule needs the runtime value of "
+            f"%{self.value.name} at compile time"
+        )
+
+    __bool__ = __int__ = __float__ = __index__ = __len__ = __iter__ = _concrete
+
+    # Attributes ----------------------------------------------------------
+    @property
+    def shape(self) -> Any:
+        return call(np.shape, self)
+
+    @property
+    def ndim(self) -> Any:
+        return call(np.ndim, self)
+
+    @property
+    def size(self) -> Any:
+        return call(np.size, self)
+
+    @property
+    def T(self) -> Any:
+        return call(np.transpose, self)
+
+    def __getitem__(self, index: Any) -> Any:
+        return call(operator.getitem, self, index)
+
+    # Arithmetic ----------------------------------------------------------
+    def __add__(self, other: Any) -> Any:
+        return call(operator.add, self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return call(operator.add, other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return call(operator.sub, self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return call(operator.sub, other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return call(operator.mul, self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return call(operator.mul, other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return call(operator.truediv, self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return call(operator.truediv, other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        return call(operator.pow, self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return call(operator.pow, other, self)
+
+    def __matmul__(self, other: Any) -> Any:
+        return call(operator.matmul, self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return call(operator.matmul, other, self)
+
+    def __neg__(self) -> Any:
+        return call(operator.neg, self)
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __lt__(self, other: Any) -> Any:
+        return call(operator.lt, self, other)
+
+    def __le__(self, other: Any) -> Any:
+        return call(operator.le, self, other)
+
+    def __gt__(self, other: Any) -> Any:
+        return call(operator.gt, self, other)
+
+    def __ge__(self, other: Any) -> Any:
+        return call(operator.ge, self, other)
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return call(operator.eq, self, other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return call(operator.ne, self, other)
+
+    __hash__ = None  # type: ignore[assignment]
