@@ -12,6 +12,7 @@ calling a new gradient function at once compile it once.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import threading
 import types
@@ -26,6 +27,7 @@ from .frontend import parse_function, resolve_global
 from .ir import Graph
 from .lower import lower
 from .reverse import reverse
+from .runtime import fit_gradient
 
 Wrt = int | str | Sequence[int | str]
 
@@ -127,6 +129,8 @@ class GradFunction:
     def __init__(self, fn: Callable, wrt: Wrt, with_value: bool):
         if not isinstance(fn, types.FunctionType):
             parse_function(fn)  # raises the right error
+        if fn.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+            lower(parse_function(fn))  # raises the right error
         self.__wrapped__ = fn
         self._indices, self._many = _wrt_indices(fn, wrt)
         self._with_value = with_value
@@ -154,12 +158,38 @@ class GradFunction:
             entry = self._compiled()
         try:
             value, grads = entry.generated.fn(*args, **kwargs)
-        except OutputError as exc:
-            if exc.loc is not None:
-                raise
-            raise OutputError(exc.message, entry.return_loc, exc.hint) from None
+        except Exception as exc:
+            self._explain_failure(exc, entry, args, kwargs)
+            raise
         gradient = grads if self._many else grads[0]
         return (value, gradient) if self._with_value else gradient
+
+    def _explain_failure(
+        self, exc: Exception, entry: _Entry, args: tuple, kwargs: dict
+    ) -> None:
+        """Raise a clearer error for a call that failed, if there is one.
+
+        Checked only after a failure, so a successful call pays nothing: an
+        argument in ``wrt`` that cannot be differentiated comes first, then
+        the output error placed at the user's return statement.
+        """
+        try:
+            bound = inspect.signature(self.__wrapped__).bind(*args, **kwargs)
+        except TypeError:
+            return
+        names = list(inspect.signature(self.__wrapped__).parameters)
+        for index in self._indices:
+            if names[index] in bound.arguments:
+                try:
+                    fit_gradient(0.0, bound.arguments[names[index]])
+                except WrtError as wrt_error:
+                    raise WrtError(
+                        f"argument `{names[index]}` of "
+                        f"{self.__wrapped__.__qualname__}: {wrt_error.message}",
+                        hint=wrt_error.hint,
+                    ) from exc
+        if isinstance(exc, OutputError) and exc.loc is None:
+            raise OutputError(exc.message, entry.return_loc, exc.hint) from None
 
     @property
     def source(self) -> str:
@@ -211,4 +241,3 @@ def value_and_grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
 def show(g: GradFunction) -> None:
     """Print the generated source of a gradient function."""
     print(g.source)
-

@@ -61,9 +61,11 @@ class _Writer:
     def operand(self, tree: Any) -> ast.expr:
         if isinstance(tree, Value):
             obj = tree.obj
-            if tree.kind == "free" and getattr(obj, "__name__", None) and getattr(
-                np, obj.__name__, None
-            ) is obj:
+            if (
+                tree.kind == "free"
+                and getattr(obj, "__name__", None)
+                and getattr(np, obj.__name__, None) is obj
+            ):
                 return _attribute(self.np_name, (obj.__name__,))
             return ast.Name(self.name_of(tree), ast.Load())
         if isinstance(tree, tuple):
@@ -74,7 +76,9 @@ class _Writer:
             parts = [self.operand(p) for p in (tree.start, tree.stop, tree.step)]
             return ast.Call(ast.Name("slice", ast.Load()), parts, [])
         if isinstance(tree, float) and not math.isfinite(tree):
-            return ast.Call(ast.Name("float", ast.Load()), [ast.Constant(repr(tree))], [])
+            return ast.Call(
+                ast.Name("float", ast.Load()), [ast.Constant(repr(tree))], []
+            )
         return ast.Constant(tree)
 
     def index(self, tree: Any) -> ast.expr:
@@ -106,7 +110,9 @@ class _Writer:
         if kind == "subscript":
             return ast.Subscript(args[0], self.index(op.args[1]), ast.Load())
         if kind == "method":
-            return ast.Call(ast.Attribute(args[0], render[1], ast.Load()), args[1:], keywords)
+            return ast.Call(
+                ast.Attribute(args[0], render[1], ast.Load()), args[1:], keywords
+            )
         raise ADError(f"internal error: cannot render {op.prim.name}")
 
     def statement(self, op: Op) -> str:

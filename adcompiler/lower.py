@@ -142,6 +142,7 @@ class Lowering:
         self.resolved: dict[str, Any] = {}
         self.emitter = Emitter(self.graph, self.graph.body)
         self.return_loc = None
+        self.stale: dict[str, tuple] = {}
 
     # -- entry ------------------------------------------------------------
     def run(self) -> Graph:
@@ -203,6 +204,7 @@ class Lowering:
     def assign(self, target: ast.expr, value: Any) -> None:
         if isinstance(target, ast.Name):
             self.env[target.id] = value
+            self.stale.pop(target.id, None)
         elif isinstance(target, (ast.Tuple, ast.List)):
             if any(isinstance(elt, ast.Starred) for elt in target.elts):
                 raise self.parsed.unsupported(
@@ -232,7 +234,9 @@ class Lowering:
                 )
             return list(value)
         if isinstance(value, Value):
-            return [self.call_prim(operator.getitem, (value, i), {}) for i in range(count)]
+            return [
+                self.call_prim(operator.getitem, (value, i), {}) for i in range(count)
+            ]
         raise self.parsed.unsupported(
             f"unpacking {type(value).__name__}", node, "unpack a tuple or an array"
         )
@@ -249,26 +253,23 @@ class Lowering:
         right = self.expr(node.value)
         self.env[target.id] = self.call_prim(op, (current, right), {}, target.id, True)
 
-    def _check_no_alias(self, name: str, value: Any, node: ast.AST) -> None:
-        """Refuse ``a += b`` where another live name may share ``a``'s memory.
+    def _check_no_alias(self, name: str, value: Any, node: ast.AugAssign) -> None:
+        """Track names that ``name op= ...`` may have changed in place.
 
-        Generated code rebinds ``a`` to a new array; that equals Python's
-        in-place update unless some other name sees the same memory.
+        Generated code rebinds ``name`` to a new value. That is what Python
+        does for numbers, but for arrays ``+=`` writes into memory that
+        other names (aliases, views) may share. Reading such a name later
+        would see a different value in Python than in generated code, so
+        it is an error (raised by :meth:`name`), never a silent difference.
         """
         if not isinstance(value, Value):
             return
         root = _memory_root(value)
         for other, bound in self.env.items():
-            if other == name:
-                continue
-            for leaf in tree_values(bound):
-                if _memory_root(leaf) is root:
-                    raise self.parsed.unsupported(
-                        f"in-place `{name} {_op_text(node)}=` on an array that "
-                        f"`{other}` may share (an alias or a view)",
-                        node,
-                        f"write `{name} = {name} {_op_text(node)} ...` to make a new array",
-                    )
+            if other != name and any(
+                _memory_root(leaf) is root for leaf in tree_values(bound)
+            ):
+                self.stale[other] = (name, _op_text(node), self.parsed.loc(node))
 
     # -- expressions ------------------------------------------------------
     def expr(self, node: ast.expr, hint: str | None = None) -> Any:
@@ -309,6 +310,15 @@ class Lowering:
         return self.name(node.id, node)
 
     def name(self, ident: str, node: ast.AST) -> Any:
+        if ident in self.stale:
+            target, op_text, loc = self.stale[ident]
+            raise self.parsed.unsupported(
+                f"reading `{ident}` after `{target} {op_text}=` at line {loc.line}"
+                f" (if they are arrays, `{target}` shares memory with `{ident}`,"
+                " and the in-place update changed both)",
+                node,
+                f"write `{target} = {target} {op_text} ...` to make a new array",
+            )
         if ident in self.env:
             return self.env[ident]
         obj = resolve_global(self.fn, ident)
@@ -368,7 +378,9 @@ class Lowering:
         fn = _COMPARE.get(type(node.ops[0]))
         if fn is None:
             raise self.parsed.unsupported(
-                f"the comparison `{_describe(node.ops[0])}`", node, "use < <= > >= == !="
+                f"the comparison `{_describe(node.ops[0])}`",
+                node,
+                "use < <= > >= == !=",
             )
         left = self.operand(node.left)
         right = self.operand(node.comparators[0])
@@ -436,7 +448,9 @@ class Lowering:
         kwargs = {kw.arg: self.operand(kw.value) for kw in node.keywords}
         return self.call_prim(callee.obj, args, kwargs, hint)
 
-    def method_call(self, base: Any, name: str, node: ast.Call, hint: str | None) -> Any:
+    def method_call(
+        self, base: Any, name: str, node: ast.Call, hint: str | None
+    ) -> Any:
         args = tuple(self.operand(arg) for arg in node.args)
         kwargs = {kw.arg: self.operand(kw.value) for kw in node.keywords}
         if name in _METHOD_FUNCTIONS:
@@ -447,8 +461,12 @@ class Lowering:
                 args = (tuple(args),)
             return self.call_prim(fn, (base,) + args, kwargs, hint)
         if name in _TRUE_METHODS:
-            return self.call_prim(getattr(np.ndarray, name), (base,) + args, kwargs, hint)
-        supported = sorted(set(_METHOD_FUNCTIONS) | set(_VARARG_METHODS) | _TRUE_METHODS)
+            return self.call_prim(
+                getattr(np.ndarray, name), (base,) + args, kwargs, hint
+            )
+        supported = sorted(
+            set(_METHOD_FUNCTIONS) | set(_VARARG_METHODS) | _TRUE_METHODS
+        )
         raise self.parsed.unsupported(
             f"the method `.{name}()`",
             node,
@@ -478,7 +496,9 @@ class Lowering:
             return self.emitter.op(prim, args, kwargs, hint, user_variable=True)
         return self.emitter.op(prim, args, kwargs)
 
-    def _check_arguments(self, prim: Primitive, args: tuple, kwargs: dict, node) -> None:
+    def _check_arguments(
+        self, prim: Primitive, args: tuple, kwargs: dict, node
+    ) -> None:
         if prim.signature is None:
             return
         try:
@@ -537,8 +557,10 @@ def _static_name(obj: Any) -> str:
     module = getattr(obj, "__module__", None) or ""
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", repr(obj))
     if module.startswith("numpy"):
-        return "np." + name if module == "numpy" or isinstance(obj, np.ufunc) else (
-            module.replace("numpy", "np") + "." + name
+        return (
+            "np." + name
+            if module == "numpy" or isinstance(obj, np.ufunc)
+            else (module.replace("numpy", "np") + "." + name)
         )
     if isinstance(obj, np.ufunc):
         return "np." + obj.__name__
@@ -629,5 +651,3 @@ def lower(parsed: ParsedFunction) -> Lowering:
     lowering = Lowering(parsed)
     lowering.run()
     return lowering
-
-

@@ -21,7 +21,7 @@ import operator
 from typing import Any, Sequence
 
 from . import runtime
-from .errors import NonDifferentiableError, OutputError, SourceLoc
+from .errors import ADError, NonDifferentiableError, OutputError, SourceLoc
 from .ir import Graph, Op, Value, tree_map, tree_values
 from .passes.activity import active_values
 from .passes.dce import eliminate_dead_code
@@ -60,7 +60,9 @@ class _Adjoints:
             self.of[value] = contribution
             return
         previous = self.of[value]
-        total = self.emitter.op(self.add, (previous, contribution), {}, f"d_{value.name}")
+        total = self.emitter.op(
+            self.add, (previous, contribution), {}, f"d_{value.name}"
+        )
         if previous in self.owned:
             self.graph.reuses[total] = previous
             self.owned.discard(previous)
@@ -135,7 +137,12 @@ def _backward_of(op: Op, adjoints: _Adjoints, active: set[Value]) -> None:
                 "its own rule (adcompiler.defvjp)",
             )
         start = len(block.ops)
-        contribution = rule(g, ans, *sym_args, **sym_kwargs)
+        try:
+            contribution = rule(g, ans, *sym_args, **sym_kwargs)
+        except ADError as exc:
+            if exc.loc is not None:
+                raise
+            raise type(exc)(exc.message, op.loc, exc.hint) from None
         fresh = {new.out for new in block.ops[start:]}
         _pair(operand, contribution, adjoints, active, fresh)
 
@@ -151,4 +158,3 @@ def _pair(operand: Any, contribution: Any, adjoints: _Adjoints, active, fresh) -
 
 def _symbolic(tree: Any) -> Any:
     return tree_map(lambda leaf: Sym(leaf) if isinstance(leaf, Value) else leaf, tree)
-

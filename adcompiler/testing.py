@@ -19,9 +19,7 @@ def _as_float64(x: Any) -> Any:
     return x
 
 
-def numerical_grad(
-    f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6
-) -> Any:
+def numerical_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6) -> Any:
     """Central-difference gradient of ``f`` at ``args`` (float64, 2n evaluations).
 
     The step for an element x is ``eps * max(1, |x|)``. Returns what
@@ -76,9 +74,7 @@ def check_grad(
     numeric = numerical_grad(f, *args, wrt=wrt, eps=eps)
     if not many:
         analytic, numeric = (analytic,), (numeric,)
-    low_precision = any(
-        getattr(a, "dtype", None) == np.float32 for a in args
-    )
+    low_precision = any(getattr(a, "dtype", None) == np.float32 for a in args)
     rtol = rtol if rtol is not None else (2e-3 if low_precision else 1e-5)
     atol = atol if atol is not None else (1e-4 if low_precision else 1e-7)
     names = f.__code__.co_varnames
@@ -97,6 +93,6 @@ def check_grad(
             where = f"[{', '.join(map(str, worst))}]" if excess.ndim else ""
             raise AssertionError(
                 f"gradient of {f.__qualname__} with respect to {names[index]}"
-                f"{where}: adcompiler gives {a64[worst]!r}, central differences"
-                f" give {n64[worst]!r} (rtol={rtol}, atol={atol})"
+                f"{where}: adcompiler gives {float(a64[worst])!r}, central "
+                f"differences give {float(n64[worst])!r} (rtol={rtol}, atol={atol})"
             )

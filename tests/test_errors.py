@@ -1,0 +1,306 @@
+"""Bad input gets a clear error naming the construct, the place and a fix."""
+
+import re
+
+import numpy as np
+import pytest
+
+import adcompiler
+from adcompiler import (
+    ADError,
+    NoRuleError,
+    NonDifferentiableError,
+    OutputError,
+    SourceUnavailableError,
+    UnsupportedSyntaxError,
+    WrtError,
+    grad,
+)
+
+X = np.linspace(0.1, 0.9, 4)
+
+
+def helper(x):
+    return x * 2.0
+
+
+def with_if(x):
+    if x > 0:
+        x = x * 2.0
+    return x
+
+
+def with_for(x):
+    for _ in range(3):
+        x = x * 2.0
+    return x
+
+
+def with_while(x):
+    while x < 10.0:
+        x = x * 2.0
+    return x
+
+
+def with_try(x):
+    try:
+        y = x * 2.0
+    except ValueError:
+        y = x
+    return y
+
+
+def with_lambda(x):
+    square = lambda v: v * v  # noqa: E731
+    return square(x)
+
+
+def with_listcomp(x):
+    return sum([x * i for i in range(3)])
+
+
+def with_ifexp(x):
+    return x if x > 0 else -x
+
+
+def with_boolop(x):
+    return x and 2.0
+
+
+def with_nested_def(x):
+    def inner(v):
+        return v
+
+    return inner(x)
+
+
+def with_global(x):
+    global X
+    return x
+
+
+def with_subscript_store(x):
+    y = np.zeros(3)
+    y[0] = x
+    return np.sum(y)
+
+
+def with_star_args(*xs):
+    return xs[0]
+
+
+def with_fstring(x):
+    label = f"{x}"
+    return x
+
+
+def with_chained_compare(x):
+    m = 0.0 < x < 1.0
+    return x
+
+
+CATALOGUE = [
+    (with_if, "an if statement", "if x > 0:"),
+    (with_for, "a for loop", "for _ in range(3):"),
+    (with_while, "a while loop", "while x < 10.0:"),
+    (with_try, "try/except", "try:"),
+    (with_lambda, "lambda", "square = lambda v: v * v"),
+    (with_listcomp, "a list comprehension", "return sum([x * i for i in range(3)])"),
+    (with_ifexp, "a conditional expression", "return x if x > 0 else -x"),
+    (with_boolop, "and/or", "return x and 2.0"),
+    (with_nested_def, "a nested function definition", "def inner(v):"),
+    (with_global, "a global statement", "global X"),
+    (with_subscript_store, "assignment to a subscript", "y[0] = x"),
+    (with_star_args, "*args and **kwargs parameters", "def with_star_args(*xs):"),
+    (with_fstring, "an f-string", 'label = f"{x}"'),
+    (with_chained_compare, "a chained comparison", "m = 0.0 < x < 1.0"),
+]
+
+
+@pytest.mark.parametrize(
+    "fn, construct, line", CATALOGUE, ids=[c[0].__name__ for c in CATALOGUE]
+)
+def test_unsupported_syntax_names_construct_file_line_and_hint(fn, construct, line):
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        grad(fn)(0.5)
+    message = str(info.value)
+    assert construct in message
+    assert re.search(r"test_errors\.py:\d+:\d+: ", message)
+    assert line in message
+    assert "hint: " in message
+    assert isinstance(info.value, ADError)
+    assert info.value.loc.file.endswith("test_errors.py")
+
+
+def test_error_line_number_is_the_users_line():
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        grad(with_for)(0.5)
+    loc = info.value.loc
+    import inspect
+
+    lines, first = inspect.getsourcelines(with_for)
+    assert loc.line == first + 1
+    assert loc.col == 4
+
+
+def test_numpy_function_without_rule_is_named():
+    def f(x):
+        return np.sum(np.sort(x))
+
+    with pytest.raises(NoRuleError, match=r"np\.sort has no derivative rule") as info:
+        grad(f)(X)
+    assert "return np.sum(np.sort(x))" in str(info.value)
+
+
+def test_call_of_a_python_function_without_rule():
+    def f(x):
+        return np.sum(helper(x))
+
+    with pytest.raises(NoRuleError, match=r"Python function test_errors\.helper"):
+        grad(f)(X)
+
+
+def test_unsupported_keyword_argument_is_refused():
+    def f(x):
+        return np.sum(x, where=x > 0.5)
+
+    with pytest.raises(UnsupportedSyntaxError, match="np.sum"):
+        grad(f)(X)
+
+
+def test_runtime_value_where_a_constant_is_needed():
+    def f(x, axis):
+        return np.sum(np.sum(x, axis=axis))
+
+    with pytest.raises(UnsupportedSyntaxError, match="`axis` of np.sum"):
+        grad(f)(np.ones((2, 2)), 0)
+
+
+def test_non_scalar_output():
+    def f(x):
+        return x * 2.0
+
+    with pytest.raises(OutputError, match=r"shape \(4,\)") as info:
+        grad(f)(X)
+    assert "return x * 2.0" in str(info.value)
+
+
+def test_tuple_output_is_refused_at_compile_time():
+    def f(x):
+        return x, x
+
+    with pytest.raises(OutputError, match="returns a tuple"):
+        grad(f)(1.0)
+
+
+def test_complex_output_is_refused():
+    def f(x):
+        return np.sum(x * 1j)
+
+    with pytest.raises(OutputError, match="complex"):
+        grad(f)(X)
+
+
+@pytest.mark.parametrize(
+    "value, match",
+    [
+        (3, "an int"),
+        (True, "a bool"),
+        (np.arange(3), "dtype int64"),
+        (np.array([True, False]), "dtype bool"),
+        (np.ones(2, dtype=complex), "dtype complex128"),
+        ([1.0, 2.0], "a list"),
+        ("1.0", "a str"),
+    ],
+    ids=["int", "bool", "int-array", "bool-array", "complex-array", "list", "str"],
+)
+def test_non_float_argument_in_wrt(value, match):
+    def f(x):
+        return np.sum(x * 2.0)
+
+    with pytest.raises(WrtError, match=match):
+        grad(f)(value)
+
+
+@pytest.mark.parametrize(
+    "wrt, match",
+    [
+        ("z", "has no parameter 'z'"),
+        (5, "has 2 parameter"),
+        ((0, 0), "same argument twice"),
+        (1.5, "argument index or name"),
+        ((), "names no argument"),
+    ],
+)
+def test_bad_wrt(wrt, match):
+    def f(x, y):
+        return x * y
+
+    with pytest.raises(WrtError, match=match):
+        grad(f, wrt=wrt)
+
+
+def test_builtin_has_no_source():
+    with pytest.raises(SourceUnavailableError, match="not a Python function"):
+        grad(np.sin)
+
+
+def test_function_from_exec_has_no_source():
+    namespace = {}
+    exec("def f(x):\n    return x * x\n", namespace)
+    with pytest.raises(SourceUnavailableError, match="cannot read the source"):
+        grad(namespace["f"])(1.0)
+
+
+def test_lambda_is_refused():
+    with pytest.raises(SourceUnavailableError, match="lambda"):
+        grad(lambda x: x * x)(1.0)
+
+
+def test_argument_without_rule_but_gradient_depends_on_it():
+    def f(x):
+        return np.sum(np.arange(x, 5.0))
+
+    with pytest.raises(NonDifferentiableError, match="np.arange") as info:
+        grad(f)(1.0)
+    assert "return np.sum(np.arange(x, 5.0))" in str(info.value)
+
+
+def test_rule_error_carries_the_users_line():
+    def f(x):
+        return np.linalg.norm(x, ord=3)
+
+    with pytest.raises(NoRuleError, match="ord=3") as info:
+        grad(f)(X)
+    assert "return np.linalg.norm(x, ord=3)" in str(info.value)
+
+
+def test_in_place_update_of_an_alias_read_later():
+    def f(x):
+        y = x * 1.0
+        z = y
+        z += 1.0
+        return np.sum(y)
+
+    with pytest.raises(UnsupportedSyntaxError, match=r"reading `y` after `z \+=`"):
+        grad(f)(X)
+
+
+def test_in_place_update_of_an_alias_not_read_later_is_fine():
+    def f(x):
+        y = x * 3.0
+        z = y
+        z += 1.0
+        return np.sum(z * x)
+
+    adcompiler.check_grad(f, X)
+
+
+def test_undefined_name():
+    def f(x):
+        return x * undefined_thing  # noqa: F821
+
+    with pytest.raises(
+        UnsupportedSyntaxError, match="`undefined_thing` is not defined"
+    ):
+        grad(f)(1.0)
