@@ -44,7 +44,9 @@ class ParsedFunction:
             self.file, lineno + self.first_line - 1, col + self.col_offset, text
         )
 
-    def error(self, cls: type, message: str, node: ast.AST, hint: str = "") -> Exception:
+    def error(
+        self, cls: type, message: str, node: ast.AST, hint: str = ""
+    ) -> Exception:
         return cls(message, self.loc(node), hint)
 
     def unsupported(self, what: str, node: ast.AST, hint: str) -> Exception:

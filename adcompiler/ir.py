@@ -72,7 +72,9 @@ def tree_map(fn: Callable[[Any], Any], tree: Any) -> Any:
     if isinstance(tree, list):
         return [tree_map(fn, item) for item in tree]
     if isinstance(tree, slice):
-        return slice(*(tree_map(fn, part) for part in (tree.start, tree.stop, tree.step)))
+        return slice(
+            *(tree_map(fn, part) for part in (tree.start, tree.stop, tree.step))
+        )
     if isinstance(tree, dict):
         return {key: tree_map(fn, item) for key, item in tree.items()}
     return fn(tree)
