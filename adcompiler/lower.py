@@ -446,6 +446,8 @@ class Lowering:
             )
         args = tuple(self.operand(arg) for arg in node.args)
         kwargs = {kw.arg: self.operand(kw.value) for kw in node.keywords}
+        if callee.obj is slice and not kwargs:
+            return slice(*args)  # part of an index: a structure, not an op
         return self.call_prim(callee.obj, args, kwargs, hint)
 
     def method_call(

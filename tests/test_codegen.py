@@ -122,3 +122,21 @@ def test_readable_backward_names():
     assert "d_h = " in source
     assert "d_x = " in source and "d_w = " in source
     assert "grad_x = fit_gradient(d_x, x)" in source
+
+
+def test_generated_code_is_inside_the_accepted_subset():
+    """Every generated function lowers again: the road to grad(grad(f))."""
+    from adcompiler.frontend import parse_function
+    from adcompiler.lower import lower
+
+    def indexing(x, idx):
+        return np.sum(x[1:, None] * x[idx].sum() + np.concatenate([x, x * 2.0]).mean())
+
+    cases = [
+        (layer_loss, (0, 1)),
+        (indexing, (0,)),
+    ]
+    for fn, wrt in cases:
+        generated = grad(fn, wrt=wrt)._compiled().generated.fn
+        graph = lower(parse_function(generated)).graph
+        assert graph.params[0].name == fn.__code__.co_varnames[0]
