@@ -49,7 +49,7 @@ def fit_gradient(g: Any, x: Any) -> Any:
     an array a writable array of its shape and dtype. Integer, boolean and
     complex arguments raise :class:`WrtError`.
     """
-    if isinstance(x, float):
+    if isinstance(x, float) and not isinstance(x, np.generic):
         return float(g)
     if isinstance(x, np.ndarray) or isinstance(x, np.generic):
         if not np.issubdtype(x.dtype, np.floating):
@@ -86,9 +86,7 @@ def unbroadcast(g: Any, shape: tuple) -> Any:
     extra = len(g_shape) - len(shape)
     if extra > 0:
         g = np.sum(g, axis=tuple(range(extra)))
-    axes = tuple(
-        i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1
-    )
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
     if axes:
         g = np.sum(g, axis=axes, keepdims=True)
     if np.shape(g) != shape:
@@ -119,7 +117,6 @@ def unindex(g: Any, shape: tuple, index: Any) -> Any:
     return out
 
 
-
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -136,11 +133,15 @@ def bilinear_spec(kind: str, ndim_a: int, ndim_b: int, axes: Any = 2) -> str:
             axes_a = list(range(ndim_a - axes, ndim_a))
             axes_b = list(range(axes))
         else:
-            axes_a, axes_b = ([axes_x] if isinstance(axes_x, int) else list(axes_x) for axes_x in axes)
+            axes_a, axes_b = (
+                [axes_x] if isinstance(axes_x, int) else list(axes_x) for axes_x in axes
+            )
         for i, j in zip(axes_a, axes_b):
             b[j] = a[i]
         contracted = {a[i] for i in axes_a}
-        out = [x for x in a if x not in contracted] + [x for x in b if x not in contracted]
+        out = [x for x in a if x not in contracted] + [
+            x for x in b if x not in contracted
+        ]
     elif ndim_a == 0 or ndim_b == 0:
         out = a + b
     elif kind == "dot":
@@ -159,7 +160,14 @@ def bilinear_spec(kind: str, ndim_a: int, ndim_b: int, axes: Any = 2) -> str:
         else:
             b[-2] = a[-1]
             out = a[:-1] + b[-1:]
-            return "..." + "".join(a[-2:]) + ",..." + "".join(b[-2:]) + "->..." + "".join(out[-2:])
+            return (
+                "..."
+                + "".join(a[-2:])
+                + ",..."
+                + "".join(b[-2:])
+                + "->..."
+                + "".join(out[-2:])
+            )
     else:
         raise ValueError(f"unknown bilinear product {kind}")
     return "".join(a) + "," + "".join(b) + "->" + "".join(out)
@@ -176,16 +184,20 @@ def _expand_einsum(spec: str, ndims: list[int]) -> tuple[list[str], str]:
     used = set(spec) - set(".,->")
     spare = [c for c in _LETTERS if c not in used]
     n_ellipsis = [
-        ndim - (len(term) - 3) if "..." in term else 0 for term, ndim in zip(inputs, ndims)
+        ndim - (len(term) - 3) if "..." in term else 0
+        for term, ndim in zip(inputs, ndims)
     ]
     width = max(n_ellipsis, default=0)
     dims = spare[:width]
     expanded = [
-        term.replace("...", "".join(dims[width - n :])) for term, n in zip(inputs, n_ellipsis)
+        term.replace("...", "".join(dims[width - n :]))
+        for term, n in zip(inputs, n_ellipsis)
     ]
     if output is None:
         counts = {c: "".join(expanded).count(c) for c in "".join(expanded)}
-        output = "..." + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in dims))
+        output = "..." + "".join(
+            sorted(c for c, n in counts.items() if n == 1 and c not in dims)
+        )
     output = output.replace("...", "".join(dims))
     return expanded, output
 
@@ -195,27 +207,36 @@ def einsum_adjoint(spec: str, k: int, shape: tuple, g: Any, *operands: Any) -> A
 
     ``operands[k]`` is not read (pass None); ``shape`` is its shape. Indices
     only operand ``k`` has (summed away in the forward) are broadcast back,
-    and axes NumPy broadcast are summed.
+    and axes NumPy broadcast are summed. An index operand ``k`` repeats (a
+    diagonal, as in ``"ii->i"``) puts the adjoint on that diagonal.
     """
     ndims = [len(shape) if j == k else np.ndim(x) for j, x in enumerate(operands)]
     inputs, output = _expand_einsum(spec, ndims)
-    target = inputs[k]
-    if len(set(target)) != len(target):
-        raise ValueError(
-            f"einsum {spec!r}: operand {k} repeats an index; its adjoint is not supported"
-        )
     others = [term for j, term in enumerate(inputs) if j != k]
+    values = [g] + [x for j, x in enumerate(operands) if j != k]
+    # each repeat of an index in operand k gets a fresh letter, tied to the
+    # first occurrence by an identity matrix
+    spare = iter(c for c in _LETTERS if c not in set("".join(inputs) + output))
+    target = ""
+    for i, c in enumerate(inputs[k]):
+        if c in target:
+            fresh = next(spare)
+            others.append(c + fresh)
+            values.append(np.eye(shape[i], dtype=np.result_type(g)))
+            c = fresh
+        target += c
     seen = set(output).union(*others)
     kept = "".join(c for c in target if c in seen)
     terms = ",".join([output] + others)
-    values = [g] + [x for j, x in enumerate(operands) if j != k]
     result = np.einsum(f"{terms}->{kept}", *values)
     if kept != target:
         missing = tuple(i for i, c in enumerate(target) if c not in seen)
         result = np.expand_dims(result, missing)
     sizes = tuple(shape)
     if np.shape(result) != sizes:
-        result = unbroadcast(np.broadcast_to(result, np.broadcast_shapes(np.shape(result), sizes)), sizes)
+        result = unbroadcast(
+            np.broadcast_to(result, np.broadcast_shapes(np.shape(result), sizes)), sizes
+        )
     return result
 
 
@@ -229,6 +250,10 @@ def piece_index(kind: str, shapes: list, axis: Any, i: int) -> tuple:
         ndim = len(shapes[i]) + 1
         axis = axis % ndim
         return (slice(None),) * axis + (i,)
+    if kind == "concatenate" and axis is None:  # the pieces flattened
+        sizes = [int(np.prod(s)) for s in shapes]
+        start = sum(sizes[:i])
+        return (slice(start, start + sizes[i]),)
     if kind == "vstack":
         axis = 0
         sizes = [s[0] if len(s) >= 2 else 1 for s in shapes]
@@ -262,15 +287,18 @@ def unrepeat(g: Any, shape: tuple, repeats: Any, axis: Any = None) -> Any:
         flat_axis = axis % len(shape)
         n = shape[flat_axis]
     counts = np.broadcast_to(np.asarray(repeats), (n,))
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
-    starts = np.minimum(starts, max(np.shape(g)[flat_axis] - 1, 0))
-    summed = np.add.reduceat(g, starts, axis=flat_axis) if n else g
-    summed = np.where(
-        np.reshape(counts > 0, (-1,) + (1,) * (np.ndim(summed) - flat_axis - 1)),
-        summed,
-        0,
+    # the elements repeated at least once own consecutive runs of g, in
+    # order; sum each run (elements repeated 0 times get 0)
+    kept = np.flatnonzero(counts)
+    starts = (np.cumsum(counts) - counts)[kept]
+    g_shape = np.shape(g)
+    out = np.zeros(
+        g_shape[:flat_axis] + (n,) + g_shape[flat_axis + 1 :], dtype=np.result_type(g)
     )
-    return np.reshape(summed, shape)
+    if kept.size:
+        where = (slice(None),) * flat_axis + (kept,)
+        out[where] = np.add.reduceat(g, starts, axis=flat_axis)
+    return np.reshape(out, shape)
 
 
 def prod_others(a: Any, axis: Any = None) -> Any:
@@ -288,7 +316,9 @@ def prod_others(a: Any, axis: Any = None) -> Any:
     ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     after = np.flip(
-        np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], axis=-1), axis=-1),
+        np.cumprod(
+            np.concatenate([ones, np.flip(flat, -1)[..., :-1]], axis=-1), axis=-1
+        ),
         -1,
     )
     others = np.reshape(before * after, moved.shape)

@@ -43,7 +43,8 @@ for name, rule in {
     "sinh": lambda g, ans, x: g * m.cosh(x),
     "cosh": lambda g, ans, x: g * m.sinh(x),
     "tanh": lambda g, ans, x: g * (1.0 - ans * ans),
-    "fabs": lambda g, ans, x: g * ((x > 0) - (x < 0)),
+    # g * bool, not a difference of bools: NumPy bools do not subtract
+    "fabs": lambda g, ans, x: g * (x > 0) - g * (x < 0),
 }.items():
     defvjp(getattr(math, name), rule)
 
@@ -64,11 +65,14 @@ defvjp(
     lambda g, ans, y, x: g * x / (x * x + y * y),
     lambda g, ans, y, x: -g * y / (x * x + y * y),
 )
-defvjp(
-    math.hypot,
-    lambda g, ans, x, y: g * x / ans,
-    lambda g, ans, x, y: g * y / ans,
-)
+
+
+def _hypot(g, ans, *coordinates):
+    """math.hypot of any number of coordinates (Python 3.8+)."""
+    return [g * x / ans for x in coordinates]
+
+
+defvjp(math.hypot, _hypot)
 defvjp(math.pow, _power_x, _power_y)
 
 # ---------------------------------------------------------------------------
@@ -79,10 +83,16 @@ defvjp(builtins.float, lambda g, ans, x: g)
 
 
 def _extremes(g, ans, *args):
-    """Builtin max/min over arguments or over one list: ties share equally."""
-    if len(args) == 1 and isinstance(args[0], (list, tuple)):
-        return [_extremes(g, ans, *args[0])]
-    chosen = [x == ans for x in args]
+    """Builtin max/min over arguments, one list or one array: ties share equally."""
+    if len(args) == 1:
+        if isinstance(args[0], (list, tuple)):
+            return [_extremes(g, ans, *args[0])]
+        # one array: max(x) is over its first axis
+        chosen = args[0] == ans
+        return [g * chosen / np.sum(chosen, axis=0)]
+    # as floats: NumPy bools add as a logical or, and would miscount ties
+    as_float = lookup(builtins.float)
+    chosen = [as_float(x == ans) for x in args]
     count = builtins.sum(chosen)
     return [g * c / count for c in chosen]
 

@@ -107,9 +107,7 @@ for fn in (np.rad2deg, np.degrees):
 # Elementwise, two broadcast arguments
 
 binary((operator.add, np.add), lambda g, ans, x, y: g, lambda g, ans, x, y: g)
-binary(
-    (operator.sub, np.subtract), lambda g, ans, x, y: g, lambda g, ans, x, y: -g
-)
+binary((operator.sub, np.subtract), lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
 binary(
     (operator.mul, np.multiply),
     lambda g, ans, x, y: g * y,
@@ -124,6 +122,8 @@ binary(
 
 def _power_x(g, ans, x, y):
     if isinstance(y, (int, float)):
+        if y == 0:
+            return None  # x ** 0 is 1 everywhere, including x == 0
         if y == 2:
             return g * 2.0 * x
         return g * y * x ** (y - 1)
@@ -276,11 +276,16 @@ defvjp(np.std, _std, static=REDUCTION)
 
 
 def _norm(g, ans, x, ord=None, axis=None, keepdims=False):
-    if ord in (None, "fro", 2) and (ord != 2 or axis is not None):
+    # with an int axis, a vector norm along it; with a pair of axes (or none,
+    # for a matrix), ord 1, 2 and inf are matrix norms: no rule for those
+    vector_axis = isinstance(axis, int) or (
+        isinstance(axis, (tuple, list)) and len(axis) == 1
+    )
+    if ord in (None, "fro") or (ord == 2 and vector_axis):
         return expand(g / ans, x, axis, keepdims) * x
-    if ord == 1 and axis is not None:
+    if ord == 1 and vector_axis:
         return expand(g, x, axis, keepdims) * np.sign(x)
-    if ord == np.inf and axis is not None:
+    if ord == np.inf and vector_axis:
         return _extremum(g, ans, np.abs(x), axis, keepdims) * np.sign(x)
     from ..errors import NoRuleError
 
@@ -365,15 +370,11 @@ defvjp(np.einsum, None, _einsum_operands, static=("subscripts",))
 
 
 def _trace(g, ans, a, offset=0, axis1=0, axis2=1):
-    if (offset, axis1, axis2) != (0, 0, 1):
-        from ..errors import NoRuleError
-
-        raise NoRuleError(
-            "np.trace has a derivative rule for offset=0, axis1=0, axis2=1 only",
-            hint="move the axes first with np.moveaxis",
-        )
+    # g times the (offset) diagonal's indicator, its axes moved back in place;
+    # the sizes are runtime values, so np.eye is recorded as an op
     shape = np.shape(a)
-    return np.einsum("ij,...->ij...", np.eye(shape[0], shape[1]), g)
+    diagonal = call(np.eye, shape[axis1], shape[axis2], offset)
+    return np.moveaxis(g[..., None, None] * diagonal, (-2, -1), (axis1, axis2))
 
 
 defvjp(np.trace, _trace, static=("offset", "axis1", "axis2"))
@@ -385,19 +386,32 @@ def _mT(x):
     return np.swapaxes(x, -1, -2)
 
 
+# x = solve(a, b) is inv(a) @ b, with the same rule for what b is: a vector
+# when b.ndim == 1 (then x may be a stack of vectors, for a stack of a),
+# otherwise a stack of matrices; a or b broadcast over the other's batch.
+# Only b's rank tells these apart, so the adjoints go through matmul's
+# (einsum) rule, whose subscripts are computed from the ranks at run time.
+
+
+def _solve_spec(a, b):
+    return call(runtime.bilinear_spec, "matmul", np.ndim(a), np.ndim(b))
+
+
 def _solve_b(g, ans, a, b):
-    return np.linalg.solve(_mT(a), g)
+    return einsum_adjoint(_solve_spec(a, b), 1, np.shape(b), g, np.linalg.inv(a), None)
 
 
 def _solve_a(g, ans, a, b):
-    # x = solve(a, b) gives d_a = -(d_b @ x.T), the adjoint of a in a @ x
-    d_b = _solve_b(g, ans, a, b)
-    spec = call(runtime.bilinear_spec, "matmul", np.ndim(a), np.ndim(ans))
-    return -einsum_adjoint(spec, 0, np.shape(a), d_b, None, ans)
+    # the adjoint of inv(a) in inv(a) @ b, then inv's rule
+    a_inv = np.linalg.inv(a)
+    d_inv = einsum_adjoint(_solve_spec(a, b), 0, np.shape(a), g, None, b)
+    return -_mT(a_inv) @ d_inv @ _mT(a_inv)
 
 
 defvjp(np.linalg.solve, _solve_a, _solve_b)
-defvjp(np.linalg.det, lambda g, ans, a: (g * ans)[..., None, None] * _mT(np.linalg.inv(a)))
+defvjp(
+    np.linalg.det, lambda g, ans, a: (g * ans)[..., None, None] * _mT(np.linalg.inv(a))
+)
 
 # ---------------------------------------------------------------------------
 # Shapes: each adjoint puts g back in the argument's shape
@@ -413,8 +427,14 @@ defvjp(
     lambda g, ans, a, order="C": np.reshape(g, np.shape(a)),
     static=("order",),
 )
-defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)), static=("axis",))
-defvjp(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)), static=("axis",))
+defvjp(
+    np.squeeze,
+    lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)),
+    static=("axis",),
+)
+defvjp(
+    np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)), static=("axis",)
+)
 for fn in (np.atleast_1d, np.atleast_2d):
     defvjp(fn, lambda g, ans, a: np.reshape(g, np.shape(a)))
 
@@ -488,30 +508,46 @@ def _astype(g, ans, a, dtype, copy=True):
 
 
 defvjp(np.ndarray.astype, _astype, static=("dtype",), render=("method", "astype"))
-defvjp(np.ndarray.flatten, lambda g, ans, a, order="C": np.reshape(g, np.shape(a)),
-       render=("method", "flatten"))
+defvjp(
+    np.ndarray.flatten,
+    lambda g, ans, a, order="C": np.reshape(g, np.shape(a)),
+    render=("method", "flatten"),
+)
 defvjp(np.ndarray.copy, lambda g, ans, a, order="C": g, render=("method", "copy"))
 
 
 def _full_fill(g, ans, shape, fill_value, dtype=None):
-    return np.sum(g)
+    return ub(g, fill_value)  # fill_value may be an array broadcast to shape
 
 
 defvjp(np.full, None, _full_fill, static=("dtype",))
+# the first rule spells out the parameters: the registry takes the call
+# signature from it, and ZERO's (*args, **kwargs) would bind both arguments
+# to `args` and silently drop fill_value's rule
 defvjp(
     np.full_like,
-    ZERO,
-    lambda g, ans, a, fill_value, dtype=None: np.sum(g),
+    lambda g, ans, a, fill_value, dtype=None: None,
+    lambda g, ans, a, fill_value, dtype=None: ub(g, fill_value),
     static=("dtype",),
 )
 
+
+def _linspace_weights(ans, endpoint):
+    """t with ans[i] = start + t[i] * (stop - start), along the first axis.
+
+    Its length is read from ans at run time: from the constant ``num`` it
+    would be an array constant, which generated code cannot spell.
+    """
+    return call(np.linspace, 0.0, 1.0, np.shape(ans)[0], endpoint=endpoint)
+
+
 defvjp(
     np.linspace,
-    lambda g, ans, start, stop, num=50, endpoint=True: np.sum(
-        g * (1.0 - np.linspace(0.0, 1.0, num, endpoint=endpoint))
+    lambda g, ans, start, stop, num=50, endpoint=True: ub(
+        np.tensordot(1.0 - _linspace_weights(ans, endpoint), g, axes=1), start
     ),
-    lambda g, ans, start, stop, num=50, endpoint=True: np.sum(
-        g * np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    lambda g, ans, start, stop, num=50, endpoint=True: ub(
+        np.tensordot(_linspace_weights(ans, endpoint), g, axes=1), stop
     ),
     static=("num", "endpoint"),
 )

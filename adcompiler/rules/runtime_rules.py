@@ -24,7 +24,6 @@ unbroadcast = defvjp(
     runtime.unbroadcast,
     lambda g, ans, adjoint, shape: np.broadcast_to(g, np.shape(adjoint)),
     None,
-    static=("shape",),
 )
 
 # fit_gradient only converts type and dtype: the identity on values.
