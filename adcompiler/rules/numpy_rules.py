@@ -2,9 +2,9 @@
 
 One entry per function, ``rule(g, ans, *args, **kwargs)`` per positional
 argument, written in plain NumPy (the compiler records them symbolically).
-``None``: no derivative for that argument (an error if the gradient depends
-on it). :data:`ZERO`: the derivative is zero (the result does not depend on
-the argument's values).
+``None`` in place of a rule: no derivative for that argument (an error if
+the gradient depends on it). A rule that returns None: the derivative is
+zero (the result does not depend on the argument's values).
 
 Conventions at non-differentiable points, the same as JAX:
 ``abs``, ``sign``: derivative 0 at 0; ``maximum``/``minimum``/``fmax``/
@@ -26,11 +26,6 @@ from ..symbolic import call
 
 LOG2 = float(np.log(2.0))
 LOG10 = float(np.log(10.0))
-
-
-def ZERO(g, ans, *args, **kwargs):
-    """The argument's values do not affect the result: no contribution."""
-    return None
 
 
 def ub(g, x):
@@ -521,9 +516,7 @@ def _full_fill(g, ans, shape, fill_value, dtype=None):
 
 
 defvjp(np.full, None, _full_fill, static=("dtype",))
-# the first rule spells out the parameters: the registry takes the call
-# signature from it, and ZERO's (*args, **kwargs) would bind both arguments
-# to `args` and silently drop fill_value's rule
+# the values of `a` do not matter, only its shape: a zero derivative
 defvjp(
     np.full_like,
     lambda g, ans, a, fill_value, dtype=None: None,
