@@ -75,6 +75,13 @@ class _Writer:
         if isinstance(tree, slice):
             parts = [self.operand(p) for p in (tree.start, tree.stop, tree.step)]
             return ast.Call(ast.Name("slice", ast.Load()), parts, [])
+        if isinstance(tree, np.dtype):
+            dtype = _attribute(self.np_name, (tree.type.__name__,))
+            return ast.Call(_attribute(self.np_name, ("dtype",)), [dtype], [])
+        if isinstance(tree, type):
+            if tree in (float, int, bool, complex):
+                return ast.Name(tree.__name__, ast.Load())
+            return _attribute(self.np_name, (tree.__name__,))
         if isinstance(tree, float) and not math.isfinite(tree):
             return ast.Call(
                 ast.Name("float", ast.Load()), [ast.Constant(repr(tree))], []

@@ -43,6 +43,29 @@ class Value:
 # ---------------------------------------------------------------------------
 # Operand trees
 
+_LITERALS = (int, float, complex, bool, str, type(None), type(Ellipsis))
+
+
+def is_literal(obj: Any) -> bool:
+    """True for constants generated code spells in place: numbers, strings,
+    None, ``...``, dtypes (``np.float32``, ``float``), and tuples, lists and
+    slices of these."""
+    if isinstance(obj, (tuple, list)):
+        return all(is_literal(item) for item in obj)
+    if isinstance(obj, slice):
+        return is_literal((obj.start, obj.stop, obj.step))
+    if isinstance(obj, type):
+        return _is_dtype_type(obj)
+    if isinstance(obj, np.dtype):
+        return _is_dtype_type(obj.type)
+    return isinstance(obj, _LITERALS)
+
+
+def _is_dtype_type(obj: type) -> bool:
+    if obj in (float, int, bool, complex):
+        return True
+    return issubclass(obj, np.generic) and getattr(np, obj.__name__, None) is obj
+
 
 def tree_leaves(tree: Any) -> Iterator[Any]:
     """Yield the leaves of an operand tree in order (tuples, lists, slices, dicts)."""

@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import NoRuleError, UnsupportedSyntaxError
 from .frontend import ParsedFunction, is_missing, local_names, resolve_global
-from .ir import Graph, Namer, Value, tree_leaves, tree_values
+from .ir import Graph, Namer, Value, is_literal, tree_leaves, tree_values
 from .rules import registry
 from .rules.registry import Primitive
 from .symbolic import Emitter
@@ -109,8 +109,6 @@ _VIEWS = {
     np.flip,
 }
 
-_LITERALS = (int, float, complex, bool, str, type(None), type(Ellipsis))
-
 
 class Static:
     """A compile-time object: a module, a function, a class."""
@@ -119,15 +117,6 @@ class Static:
 
     def __init__(self, obj: Any):
         self.obj = obj
-
-
-def is_literal(obj: Any) -> bool:
-    """True for constants generated code can spell as a literal."""
-    if isinstance(obj, (tuple, list)):
-        return all(is_literal(item) for item in obj)
-    if isinstance(obj, slice):
-        return is_literal((obj.start, obj.stop, obj.step))
-    return isinstance(obj, _LITERALS)
 
 
 class Lowering:
@@ -292,10 +281,6 @@ class Lowering:
         if is_literal(obj):
             return obj
         if isinstance(obj, (types.ModuleType, types.FunctionType)) or callable(obj):
-            if isinstance(obj, type) and getattr(np, obj.__name__, None) is obj:
-                return self.graph.add_free(obj.__name__, obj)
-            if isinstance(obj, np.dtype):
-                return self.graph.add_free("dtype", obj)
             raise self.parsed.unsupported(
                 f"using {getattr(obj, '__name__', repr(obj))} as a value",
                 node,

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ADError, SourceLoc
-from .ir import Block, Graph, Op, Value, tree_leaves, tree_map
+from .ir import Block, Graph, Op, Value, is_literal, tree_leaves, tree_map
 from .rules.registry import Primitive, lookup
 
 _current: contextvars.ContextVar["Emitter | None"] = contextvars.ContextVar(
@@ -58,11 +58,24 @@ class Emitter:
         """Record ``prim(*args, **kwargs)`` (operands are values or constants)."""
         if prim.render[0] == "call":
             self.graph.root_name(prim.render[1])
+        args, kwargs = self._spellable((args, kwargs))
         out = self.graph.new_value(hint or prim.hint, user_variable)
         op = Op(prim, tuple(args), dict(kwargs), out, self.loc)
         out.op = op
         self.block.ops.append(op)
         return out
+
+    def _spellable(self, tree: Any) -> Any:
+        """Constants code cannot spell in place (arrays) become free values."""
+
+        def leaf(obj: Any) -> Any:
+            if isinstance(obj, Value) or is_literal(obj):
+                return obj
+            if isinstance(obj, np.generic):
+                return obj.item()
+            return self.graph.add_free("const", obj)
+
+        return tree_map(leaf, tree)
 
 
 def current_emitter() -> Emitter:

@@ -140,3 +140,20 @@ def test_generated_code_is_inside_the_accepted_subset():
         generated = grad(fn, wrt=wrt)._compiled().generated.fn
         graph = lower(parse_function(generated)).graph
         assert graph.params[0].name == fn.__code__.co_varnames[0]
+
+
+def test_array_constants_made_by_rules_live_in_the_namespace():
+    from adcompiler.rules.registry import defvjp
+
+    def doubled(x):
+        return 2.0 * x
+
+    # a rule whose constant part is an array: generated code cannot spell
+    # the array in place, so it must refer to it by name
+    defvjp(doubled, lambda g, ans, x: g * 2.0 * np.ones(3))
+
+    def f(x):
+        return np.sum(doubled(x) * np.arange(3.0))
+
+    np.testing.assert_allclose(grad(f)(np.ones(3)), 2.0 * np.arange(3.0))
+    assert "array(" not in grad(f).source

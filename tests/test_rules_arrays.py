@@ -1619,16 +1619,9 @@ def astype_float64_string(x, C):
     return np.sum(x.astype("float64") * C)
 
 
-_DTYPE_CORE_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="core bug: np.float32 is lowered to a free (runtime) value, so the "
-    "static `dtype` of astype (and of np.sum, np.asarray, ...) refuses it",
-)
-
-
 @pytest.mark.parametrize(
     "f",
-    [pytest.param(astype_float32, marks=_DTYPE_CORE_BUG), astype_float32_string],
+    [astype_float32, astype_float32_string],
     ids=lambda f: f.__name__,
 )
 def test_astype_float32_gradient_flows(f):
@@ -1640,7 +1633,7 @@ def test_astype_float32_gradient_flows(f):
 
 @pytest.mark.parametrize(
     "f",
-    [pytest.param(astype_float32, marks=_DTYPE_CORE_BUG), astype_float32_string],
+    [astype_float32, astype_float32_string],
     ids=lambda f: f.__name__,
 )
 def test_astype_float32_finite_differences(f):
@@ -1864,3 +1857,12 @@ def arange_step(h):
 def test_arange_with_differentiable_argument_raises(f):
     with pytest.raises(adcompiler.NonDifferentiableError, match="arange"):
         adcompiler.grad(f)(0.5)
+
+
+def sum_with_dtype(x, C):
+    return np.sum(np.asarray(x, dtype=np.float64) * C, dtype=np.float64)
+
+
+def test_numpy_dtypes_are_constants():
+    check_grad(sum_with_dtype, M, arr(3, 4))
+    assert "dtype=np.float64" in adcompiler.grad(sum_with_dtype).source
