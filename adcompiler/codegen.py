@@ -23,7 +23,17 @@ import astor
 import numpy as np
 
 from .errors import ADError
-from .ir import Graph, Op, Value
+from .ir import (
+    Block,
+    Graph,
+    IfOp,
+    LoopOp,
+    Op,
+    ReverseLoopOp,
+    Value,
+    defined_in,
+    used_list,
+)
 
 _INDENT = "    "
 
@@ -52,6 +62,8 @@ class _Writer:
     def __init__(self, graph: Graph):
         self.graph = graph
         self.np_name = graph.root_name(np)
+        self.backward_start = getattr(graph, "backward_start", None)
+        self.inlined = _inlined_iterables(graph)
 
     def name_of(self, value: Value) -> str:
         while value in self.graph.reuses:
@@ -123,11 +135,185 @@ class _Writer:
         raise ADError(f"internal error: cannot render {op.prim.name}")
 
     def statement(self, op: Op) -> str:
-        if op.regions:
-            raise ADError(f"internal error: regions of {op.prim.name} in codegen")
         target = ast.Name(self.name_of(op.out), ast.Store())
         node = ast.Assign([target], self.expression(op))
-        return astor.to_source(node).rstrip("\n")
+        return _source(node)
+
+    # -- blocks -----------------------------------------------------------
+    def block(self, block: Block, indent: str, lines: list[str]) -> None:
+        """Append the statements of ``block`` (and its regions) to ``lines``."""
+        last_line = None
+        start = len(lines)
+        for op in block.ops:
+            if op is self.backward_start:
+                lines.append("")
+                lines.append(f"{indent}# backward sweep: adjoints, in reverse order")
+                last_line = None
+            if op.loc is None and last_line != "gradients":
+                lines.append(f"{indent}# gradients, in the arguments' types")
+                last_line = "gradients"
+            if op.loc is not None and op.loc.line != last_line:
+                lines.append(indent + _comment(op))
+                last_line = op.loc.line
+            if isinstance(op, Op):
+                if op.out not in self.inlined:
+                    lines.append(indent + self.statement(op))
+            elif isinstance(op, IfOp):
+                self.if_op(op, indent, lines)
+            elif isinstance(op, LoopOp):
+                self.loop_op(op, indent, lines)
+            elif isinstance(op, ReverseLoopOp):
+                self.reverse_loop_op(op, indent, lines)
+                last_line = None
+        if not any(
+            line.strip() and not line.strip().startswith("#") for line in lines[start:]
+        ):
+            lines.append(indent + "pass")
+
+    def assign_all(
+        self, targets: list[Value], values: list, indent: str, lines
+    ) -> None:
+        """``targets = values`` for those whose names differ, all at once."""
+        pairs = [
+            (t, v)
+            for t, v in zip(targets, values)
+            if not (isinstance(v, Value) and self.name_of(v) == self.name_of(t))
+        ]
+        if not pairs:
+            return
+        if len(pairs) == 1:
+            target: ast.expr = ast.Name(self.name_of(pairs[0][0]), ast.Store())
+            value = self.operand(pairs[0][1])
+        else:
+            target = ast.Tuple(
+                [ast.Name(self.name_of(t), ast.Store()) for t, _ in pairs], ast.Store()
+            )
+            value = ast.Tuple([self.operand(v) for _, v in pairs], ast.Load())
+        lines.append(indent + _source(ast.Assign([target], value)))
+
+    def if_op(self, op: IfOp, indent: str, lines: list[str]) -> None:
+        inner = indent + _INDENT
+        lines.append(indent + _header(ast.If(self.operand(op.cond), [ast.Pass()], [])))
+        for index, branch in enumerate(op.regions):
+            if index == 1:
+                lines.append(indent + "else:")
+            start = len(lines)
+            self.block(branch, inner, lines)
+            if lines[-1].strip() == "pass" and len(lines) > start:
+                lines.pop()
+            self.assign_all(op.outs, branch.yields, inner, lines)
+            defined = defined_in(branch)
+            out_names = {self.name_of(out) for out in op.outs}
+            missing = [
+                v
+                for v in op.exports
+                if v not in defined and self.name_of(v) not in out_names
+            ]
+            self.assign_all(missing, [None] * len(missing), inner, lines)
+            if len(lines) == start:
+                lines.append(inner + "pass")
+        if lines[-1].strip() == "pass" and lines[-2].strip() == "else:":
+            del lines[-2:]
+
+    def loop_op(self, op: LoopOp, indent: str, lines: list[str]) -> None:
+        inner = indent + _INDENT
+        self.assign_all(op.carried, op.inits, indent, lines)
+        if op.tape is not None:
+            lines.append(f"{indent}{self.name_of(op.tape)} = []")
+        elif op.counter is not None:
+            lines.append(f"{indent}{self.name_of(op.counter)} = 0")
+        if op.kind == "for":
+            target = ast.Name(self.name_of(op.target), ast.Store())
+            lines.append(
+                indent
+                + _header(ast.For(target, self.iterable(op.iterable), [ast.Pass()], []))
+            )
+        else:
+            condition = op.cond.yields[0]
+            if not op.cond.ops:
+                test = self.operand(condition)
+                lines.append(indent + _header(ast.While(test, [ast.Pass()], [])))
+            else:
+                lines.append(indent + "while True:")
+                self.block(op.cond, inner, lines)
+                if lines[-1].strip() == "pass":
+                    lines.pop()
+                test = ast.UnaryOp(ast.Not(), self.operand(condition))
+                lines.append(inner + _header(ast.If(test, [ast.Pass()], [])))
+                lines.append(inner + _INDENT + "break")
+        self.block(op.body, inner, lines)
+        if lines[-1].strip() == "pass":
+            lines.pop()
+        if op.tape is not None:
+            saved = self.saved_tuple(op.saved, ast.Load)
+            call = ast.Call(
+                ast.Attribute(
+                    ast.Name(self.name_of(op.tape), ast.Load()), "append", ast.Load()
+                ),
+                [saved],
+                [],
+            )
+            lines.append(inner + _source(ast.Expr(call)))
+        elif op.counter is not None:
+            lines.append(f"{inner}{self.name_of(op.counter)} += 1")
+        self.assign_all(op.carried, op.body.yields, inner, lines)
+        if op.exit is True:
+            lines.append(inner + "break")
+        elif op.exit is not None:
+            lines.append(
+                inner + _header(ast.If(self.operand(op.exit), [ast.Pass()], []))
+            )
+            lines.append(inner + _INDENT + "break")
+
+    def iterable(self, tree: Any) -> ast.expr:
+        if isinstance(tree, Value) and tree in self.inlined:
+            return self.expression(tree.op)
+        return self.operand(tree)
+
+    def saved_tuple(self, values: list[Value], ctx: type) -> ast.expr:
+        if len(values) == 1:
+            return ast.Name(self.name_of(values[0]), ctx())
+        return ast.Tuple([ast.Name(self.name_of(v), ctx()) for v in values], ctx())
+
+    def reverse_loop_op(self, op: ReverseLoopOp, indent: str, lines: list[str]) -> None:
+        inner = indent + _INDENT
+        forward = op.forward
+        self.assign_all(op.carried, op.inits, indent, lines)
+        if forward.tape is not None:
+            target = self.saved_tuple(forward.saved, ast.Store)
+            reversed_name = self.graph.root_name(builtins.reversed)
+            iterable: ast.expr = ast.Call(
+                ast.Name(reversed_name, ast.Load()),
+                [ast.Name(self.name_of(forward.tape), ast.Load())],
+                [],
+            )
+        else:
+            target = ast.Name(self.graph.namer.claim("_"), ast.Store())
+            iterable = ast.Call(
+                ast.Name(self.graph.root_name(builtins.range), ast.Load()),
+                [ast.Name(self.name_of(forward.counter), ast.Load())],
+                [],
+            )
+        header = _header(ast.For(target, iterable, [ast.Pass()], []))
+        lines.append(f"{indent}{header}  # backward of the loop at line {op.loc.line}")
+        self.block(op.body, inner, lines)
+        if lines[-1].strip() == "pass":
+            lines.pop()
+        self.assign_all(op.carried, op.body.yields, inner, lines)
+        if (
+            lines[-1]
+            == indent + header + f"  # backward of the loop at line {op.loc.line}"
+        ):
+            lines.append(inner + "pass")
+
+
+def _source(node: ast.AST) -> str:
+    return astor.to_source(ast.fix_missing_locations(node)).rstrip("\n")
+
+
+def _header(node: ast.AST) -> str:
+    """The first line of a compound statement (``for ...:``, ``if ...:``)."""
+    return astor.to_source(ast.fix_missing_locations(node)).splitlines()[0]
 
 
 def _attribute(root: str, path: tuple) -> ast.expr:
@@ -135,6 +321,27 @@ def _attribute(root: str, path: tuple) -> ast.expr:
     for part in path:
         node = ast.Attribute(node, part, ast.Load())
     return node
+
+
+def _inlined_iterables(graph: Graph) -> set[Value]:
+    """``range(...)`` values used once, as a loop's iterable: written in place."""
+    uses: dict[Value, int] = {}
+    for value in used_list(graph):
+        uses[value] = uses.get(value, 0) + 1
+    inlined = set()
+    for op in graph.walk():
+        if isinstance(op, LoopOp) and isinstance(op.iterable, Value):
+            value = op.iterable
+            if (
+                value.op is not None
+                and value.op.prim.fn in (builtins.range, builtins.reversed)
+                and uses.get(value) == 1
+                and not any(
+                    isinstance(v, Value) and v in inlined for v in value.op.args
+                )
+            ):
+                inlined.add(value)
+    return inlined
 
 
 def _comment(op: Op) -> str:
@@ -157,22 +364,10 @@ def generate(
     )
     ast.fix_missing_locations(header)
     def_line = astor.to_source(header).splitlines()[0]
-    lines = [def_line, f'{_INDENT}"""{docstring}"""']
-    last_line = None
-    backward = getattr(graph, "backward_start", None)
-    lines.append(f"{_INDENT}# forward sweep")
-    for op in graph.body.ops:
-        if op is backward:
-            lines.append("")
-            lines.append(f"{_INDENT}# backward sweep: adjoints, in reverse order")
-            last_line = None
-        if op.loc is None and last_line != "gradients":
-            lines.append(f"{_INDENT}# gradients, in the arguments' types")
-            last_line = "gradients"
-        if op.loc is not None and op.loc.line != last_line:
-            lines.append(_INDENT + _comment(op))
-            last_line = op.loc.line
-        lines.append(_INDENT + writer.statement(op))
+    lines = [def_line, f'{_INDENT}"""{docstring}"""', f"{_INDENT}# forward sweep"]
+    writer.block(graph.body, _INDENT, lines)
+    if lines[-1].strip() == "pass":
+        lines.pop()
     result = astor.to_source(ast.Return(writer.operand(graph.outputs))).rstrip("\n")
     lines.append(_INDENT + result)
     source = "\n".join(lines) + "\n"

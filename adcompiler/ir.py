@@ -116,21 +116,181 @@ class Op:
     kwargs: dict
     out: Value
     loc: SourceLoc | None = None
-    regions: list["Block"] = field(default_factory=list)
+
+    regions: tuple = ()
+
+    @property
+    def outs(self) -> list[Value]:
+        return [self.out]
 
     def inputs(self) -> list[Value]:
         """The values this op reads, in operand order, without duplicates."""
-        seen: dict[int, Value] = {}
-        for value in tree_values((self.args, self.kwargs)):
-            seen.setdefault(id(value), value)
-        return list(seen.values())
+        return _unique(tree_values((self.args, self.kwargs)))
 
 
 @dataclass(eq=False)
 class Block:
-    """A straight sequence of ops, executed in order."""
+    """A straight sequence of ops, then the values it yields to its owner."""
 
-    ops: list[Op] = field(default_factory=list)
+    ops: list[Any] = field(default_factory=list)
+    yields: list[Any] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class IfOp:
+    """``outs = then.yields if cond else orelse.yields``.
+
+    Each out is a variable: both branches end by assigning their yield to
+    the out's name. ``exports`` are values defined in one branch that must
+    exist after the ``if`` whichever branch ran (the other sets them to
+    None); loops that save them per iteration need this.
+    """
+
+    cond: Any
+    then: Block
+    orelse: Block
+    outs: list[Value]
+    loc: SourceLoc | None = None
+    exports: list[Value] = field(default_factory=list)
+
+    @property
+    def regions(self) -> tuple[Block, Block]:
+        return (self.then, self.orelse)
+
+    def inputs(self) -> list[Value]:
+        return _unique(tree_values(self.cond))
+
+
+@dataclass(eq=False)
+class LoopOp:
+    """A ``for`` or ``while`` loop with loop-carried variables.
+
+    ``carried[k]`` holds ``inits[k]`` before the first iteration and
+    ``body.yields[k]`` after each; ``outs[k]`` is its value after the loop
+    and shares its name. A ``for`` loop binds ``target`` to each item of
+    ``iterable``; a ``while`` loop runs ``cond`` (which yields one value)
+    before each iteration and stops when it is false. When ``exit`` (a
+    carried flag) is true after an iteration, the loop stops (``break``).
+    ``tape`` and ``saved``, set by the reverse pass, record per iteration
+    the values the backward sweep reads; ``counter`` counts iterations when
+    nothing is saved.
+    """
+
+    kind: str  # "for" or "while"
+    iterable: Any
+    target: Value | None
+    inits: list[Any]
+    carried: list[Value]
+    cond: Block | None
+    body: Block
+    outs: list[Value]
+    loc: SourceLoc | None = None
+    exit: Value | None = None
+    tape: Value | None = None
+    saved: list[Value] = field(default_factory=list)
+    counter: Value | None = None
+
+    @property
+    def regions(self) -> tuple[Block, ...]:
+        return (self.cond, self.body) if self.cond is not None else (self.body,)
+
+    def inputs(self) -> list[Value]:
+        return _unique(tree_values((self.iterable, self.inits)))
+
+
+@dataclass(eq=False)
+class ReverseLoopOp:
+    """The backward sweep of a loop: runs ``body`` once per recorded iteration,
+    latest first, with the saved values unpacked from ``tape`` (or
+    ``count`` times when nothing was saved). ``carried``/``inits``/``outs``
+    are adjoint accumulators, as in :class:`LoopOp`.
+    """
+
+    forward: LoopOp
+    inits: list[Any]
+    carried: list[Value]
+    body: Block
+    outs: list[Value]
+    loc: SourceLoc | None = None
+
+    @property
+    def regions(self) -> tuple[Block]:
+        return (self.body,)
+
+    def inputs(self) -> list[Value]:
+        extra = [self.forward.tape or self.forward.counter]
+        return _unique(list(tree_values(self.inits)) + [v for v in extra if v])
+
+
+def _unique(values: Any) -> list[Value]:
+    seen: dict[int, Value] = {}
+    for value in values:
+        seen.setdefault(id(value), value)
+    return list(seen.values())
+
+
+def used_list(graph: "Graph") -> list[Value]:
+    """Every read of a value in the graph, one entry per read, outputs included."""
+    reads: list[Value] = list(tree_values(graph.outputs))
+    for op in graph.walk():
+        reads.extend(tree_values(getattr(op, "args", ())))
+        reads.extend(tree_values(getattr(op, "kwargs", {})))
+        if isinstance(op, IfOp):
+            reads.extend(tree_values(op.cond))
+        if isinstance(op, LoopOp):
+            reads.extend(tree_values((op.iterable, op.inits)))
+            reads.extend(op.saved)
+            if isinstance(op.exit, Value):
+                reads.append(op.exit)
+        if isinstance(op, ReverseLoopOp):
+            reads.extend(tree_values(op.inits))
+        for region in op.regions:
+            reads.extend(tree_values(region.yields))
+    return reads
+
+
+def defined_in(block: Block) -> set[Value]:
+    """Every value a block defines, nested regions included."""
+    defined: set[Value] = set()
+    for op in block.ops:
+        defined.update(op.outs)
+        if isinstance(op, LoopOp):
+            defined.update(op.carried)
+            if op.target is not None:
+                defined.add(op.target)
+            for extra in (op.tape, op.counter):
+                if extra is not None:
+                    defined.add(extra)
+        if isinstance(op, ReverseLoopOp):
+            defined.update(op.carried)
+        for region in op.regions:
+            defined |= defined_in(region)
+    return defined
+
+
+def free_inputs(op: Any) -> list[Value]:
+    """Values an op reads, including those its regions read from outside."""
+    defined: set[Value] = set()
+    reads: list[Value] = list(op.inputs())
+    for region in op.regions:
+        _collect_free(region, defined, reads)
+    return _unique(v for v in reads if v not in defined)
+
+
+def _collect_free(block: Block, defined: set[Value], reads: list[Value]) -> None:
+    for op in block.ops:
+        reads.extend(op.inputs())
+        if isinstance(op, LoopOp):
+            defined.update(op.carried)
+            if op.target is not None:
+                defined.add(op.target)
+        if isinstance(op, ReverseLoopOp):
+            defined.update(op.carried)
+            defined.update(op.forward.saved)
+        for region in op.regions:
+            _collect_free(region, defined, reads)
+        defined.update(op.outs)
+    reads.extend(tree_values(block.yields))
 
 
 class Namer:
@@ -184,10 +344,41 @@ class Graph:
             self.roots[id(obj)] = entry
         return entry[1]
 
-    def rename(self, value: Value, hint: str) -> None:
+    def display_name(self, value: Value) -> str:
+        """The Python name ``value`` has in generated code."""
+        while value in self.reuses:
+            value = self.reuses[value]
+        return value.name
+
+    def coalesce_if(self, op: "IfOp") -> None:
+        """Name each output of an ``if`` after a value its branch defines for it.
+
+        On the path where a branch ran, the output *is* that value, so they
+        can share a Python name and the branch needs no copy.
+        """
+        defined = [defined_in(op.then), defined_in(op.orelse)]
+        yields = list(op.then.yields) + list(op.orelse.yields)
+        for k, out in enumerate(op.outs):
+            own = [
+                y
+                for y, branch in ((op.then.yields[k], 0), (op.orelse.yields[k], 1))
+                if isinstance(y, Value)
+                and y.op is not None
+                and y in defined[branch]
+                and sum(1 for other in yields if other is y) == 1
+            ]
+            anchor = self.reuses.get(out)
+            if anchor is None and own:
+                anchor = own[0]
+                self.reuses[out] = anchor
+            for value in own:
+                if value is not anchor and value not in self.reuses:
+                    self.reuses[value] = anchor
+
+    def rename(self, value: Value, hint: str, user_variable: bool = False) -> None:
         """Give ``value`` a new name chosen from ``hint``."""
         self.namer.taken.discard(value.name)
-        value.name = self.namer.claim(hint)
+        value.name = self.namer.claim(hint, user_variable)
 
     def add_param(self, name: str) -> Value:
         value = Value(self.namer.claim(name, user_variable=True), "param")
@@ -213,7 +404,7 @@ class Graph:
         yield from _walk(self.body)
 
 
-def _walk(block: Block) -> Iterator[Op]:
+def _walk(block: Block) -> Iterator[Any]:
     for op in block.ops:
         yield op
         for region in op.regions:
@@ -246,21 +437,63 @@ def format_operand(tree: Any) -> str:
     return repr(tree)
 
 
+def _with_line(text: str, op: Any) -> str:
+    if op.loc is not None:
+        return f"{text:<56}  # line {op.loc.line}"
+    return text
+
+
+def _names(values: list[Value]) -> str:
+    return ", ".join(f"%{v.name}" for v in values)
+
+
 def format_op(op: Op) -> str:
     args = [format_operand(a) for a in op.args]
     args += [f"{k}={format_operand(v)}" for k, v in op.kwargs.items()]
-    line = f"%{op.out.name} = {op.prim.name}({', '.join(args)})"
-    if op.loc is not None:
-        line = f"{line:<56}  # line {op.loc.line}"
-    return line
+    return _with_line(f"%{op.out.name} = {op.prim.name}({', '.join(args)})", op)
 
 
 def _format_block(block: Block, indent: str, lines: list[str]) -> None:
     for op in block.ops:
-        lines.append(indent + format_op(op))
-        for index, region in enumerate(op.regions):
-            lines.append(f"{indent}  region {index}:")
-            _format_block(region, indent + "    ", lines)
+        if isinstance(op, Op):
+            lines.append(indent + format_op(op))
+        elif isinstance(op, IfOp):
+            head = f"{_names(op.outs) or '()'} = if {format_operand(op.cond)}:"
+            lines.append(indent + _with_line(head, op))
+            _format_block(op.then, indent + "    ", lines)
+            lines.append(indent + "else:")
+            _format_block(op.orelse, indent + "    ", lines)
+        elif isinstance(op, LoopOp):
+            carried = ", ".join(
+                f"%{c.name}={format_operand(i)}" for c, i in zip(op.carried, op.inits)
+            )
+            if op.kind == "for":
+                head = f"for %{op.target.name} in {format_operand(op.iterable)}"
+            else:
+                head = "while"
+            head = f"{_names(op.outs) or '()'} = {head} carrying ({carried})"
+            if op.exit is not None:
+                head += f" until %{op.exit.name}"
+            lines.append(indent + _with_line(head + ":", op))
+            if op.cond is not None:
+                lines.append(indent + "  condition:")
+                _format_block(op.cond, indent + "    ", lines)
+                lines.append(indent + "  body:")
+            _format_block(op.body, indent + "    ", lines)
+        elif isinstance(op, ReverseLoopOp):
+            carried = ", ".join(
+                f"%{c.name}={format_operand(i)}" for c, i in zip(op.carried, op.inits)
+            )
+            head = (
+                f"{_names(op.outs) or '()'} = for ({_names(op.forward.saved)}) in "
+                f"reversed iterations carrying ({carried}):"
+            )
+            lines.append(indent + _with_line(head, op))
+            _format_block(op.body, indent + "    ", lines)
+    if block.yields:
+        lines.append(
+            indent + "yield " + ", ".join(format_operand(y) for y in block.yields)
+        )
 
 
 def format_graph(graph: Graph) -> str:

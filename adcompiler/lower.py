@@ -24,6 +24,7 @@ from .frontend import ParsedFunction, is_missing, local_names, resolve_global
 from .ir import Graph, Namer, Value, is_literal, tree_leaves, tree_values
 from .rules import registry
 from .rules.registry import Primitive
+from .lower_flow import MISSING, RETURNED, RETVAL, ControlFlow
 from .symbolic import Emitter
 
 _BINOPS = {
@@ -119,7 +120,7 @@ class Static:
         self.obj = obj
 
 
-class Lowering:
+class Lowering(ControlFlow):
     """Lowers one parsed function into a :class:`Graph`."""
 
     def __init__(self, parsed: ParsedFunction):
@@ -132,6 +133,10 @@ class Lowering:
         self.emitter = Emitter(self.graph, self.graph.body)
         self.return_loc = None
         self.stale: dict[str, tuple] = {}
+        self.loads: dict[str, list[ast.Name]] = {}
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                self.loads.setdefault(sub.id, []).append(sub)
 
     # -- entry ------------------------------------------------------------
     def run(self) -> Graph:
@@ -140,25 +145,18 @@ class Lowering:
         body = node.body
         if body and _is_docstring(body[0]):
             body = body[1:]
-        for index, stmt in enumerate(body):
-            if isinstance(stmt, ast.Return):
-                self.return_loc = self.parsed.loc(stmt)
-                self.emitter.loc = self.return_loc
-                if index != len(body) - 1:
-                    raise self.parsed.unsupported(
-                        "code after return", body[index + 1], "remove it"
-                    )
-                self.graph.outputs = (
-                    self.expr(stmt.value, "out") if stmt.value is not None else None
-                )
-                return self.graph
-            self.stmt(stmt)
-        raise self.parsed.error(
-            UnsupportedSyntaxError,
-            "the function must end with a return statement",
-            node,
-            "return the scalar to differentiate",
-        )
+        self.env[RETURNED] = False
+        self.env[RETVAL] = None
+        self.block(body)
+        if self.env[RETURNED] is False:
+            raise self.parsed.error(
+                UnsupportedSyntaxError,
+                "the function never returns a value",
+                node,
+                "return the scalar to differentiate",
+            )
+        self.graph.outputs = self.env[RETVAL]
+        return self.graph
 
     def _parameters(self, args: ast.arguments) -> None:
         if args.vararg or args.kwarg:
@@ -175,7 +173,10 @@ class Lowering:
     # -- statements -------------------------------------------------------
     def stmt(self, node: ast.stmt) -> None:
         self.emitter.loc = self.parsed.loc(node)
-        if isinstance(node, ast.Assign):
+        method = getattr(self, "stmt_" + type(node).__name__, None)
+        if method is not None:
+            method(node)
+        elif isinstance(node, ast.Assign):
             hint = _target_hint(node.targets[-1])
             value = self.expr(node.value, hint)
             for target in node.targets:
@@ -294,6 +295,13 @@ class Lowering:
     def expr_Name(self, node: ast.Name, hint: str | None) -> Any:
         return self.name(node.id, node)
 
+    def resolve(self, ident: str) -> Any:
+        """The object a non-local name denotes (recorded for the cache)."""
+        obj = resolve_global(self.fn, ident)
+        if not is_missing(obj):
+            self.resolved[ident] = obj
+        return obj
+
     def name(self, ident: str, node: ast.AST) -> Any:
         if ident in self.stale:
             target, op_text, loc = self.stale[ident]
@@ -305,15 +313,22 @@ class Lowering:
                 f"write `{target} = {target} {op_text} ...` to make a new array",
             )
         if ident in self.env:
-            return self.env[ident]
-        obj = resolve_global(self.fn, ident)
+            value = self.env[ident]
+            if value is MISSING:
+                raise self.parsed.error(
+                    UnsupportedSyntaxError,
+                    f"`{ident}` may be used before it is assigned on some path",
+                    node,
+                    "assign it before the if or loop",
+                )
+            return value
+        obj = self.resolve(ident)
         if is_missing(obj):
             raise self.parsed.error(
                 UnsupportedSyntaxError,
                 f"name `{ident}` is not defined (or used before assignment)",
                 node,
             )
-        self.resolved[ident] = obj
         if isinstance(obj, bool) or obj is None:
             return obj
         if _is_data(obj):

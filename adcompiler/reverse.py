@@ -3,16 +3,25 @@
 The result holds the forward sweep (the primal ops, of which dead code
 elimination keeps only those the output or the backward reads) followed by
 the backward sweep: for every active op, in reverse order, the ops its rules
-record, each tagged with the op's source location. Guarantees:
+record, each tagged with the op's source location. Control flow is reversed
+structurally: the backward of an ``if`` is an ``if`` on the same condition
+whose branches are the backward of the forward branches; the backward of a
+loop is a loop over the recorded iterations, latest first
+(:class:`ReverseLoopOp`), whose body is the backward of the forward body.
+Guarantees:
 
 * an adjoint is the sum of one contribution per use of its value: the first
   contribution is assigned, later ones are added (``d_x = d_x + ...``);
+  inside a loop, contributions to values defined outside it accumulate in
+  variables the backward loop carries;
 * a value flowing into an argument that has no rule raises
   :class:`NonDifferentiableError` naming the function, the argument and the
   line, never a silent zero;
 * the outputs are ``(value, (gradient, ...))`` in ``wrt`` order, each
   gradient passed through :func:`runtime.fit_gradient` so it has the type,
-  shape and dtype of its argument.
+  shape and dtype of its argument;
+* each forward loop whose backward reads values of its iterations saves
+  exactly those values, once per iteration (:mod:`.passes.tape`).
 """
 
 from __future__ import annotations
@@ -22,53 +31,285 @@ from typing import Any, Sequence
 
 from . import runtime
 from .errors import ADError, NonDifferentiableError, OutputError, SourceLoc
-from .ir import Graph, Op, Value, tree_map, tree_values
+from .ir import (
+    Block,
+    Graph,
+    IfOp,
+    LoopOp,
+    Op,
+    ReverseLoopOp,
+    Value,
+    defined_in,
+    tree_map,
+    tree_values,
+)
 from .passes.activity import active_values
 from .passes.dce import eliminate_dead_code
+from .passes.tape import assign_tapes
 from .rules.registry import lookup
 from .symbolic import Emitter, Sym
 
 
-class _Adjoints:
-    """Adjoint bookkeeping: value → its adjoint so far."""
+class _Scope:
+    """The adjoints of one region of the backward sweep.
 
-    def __init__(self, graph: Graph, emitter: Emitter):
-        self.graph = graph
-        self.emitter = emitter
+    A branch scope sees its parent's adjoints and may add to them; a loop
+    scope gives each outer value it adds to a carried accumulator, created
+    on first use, whose value before the loop is the parent's adjoint.
+    """
+
+    def __init__(self, reverser: "_Reverser", parent: "_Scope | None" = None):
+        self.reverser = reverser
+        self.parent = parent
         self.of: dict[Value, Any] = {}
-        # adjoint values that belong to exactly one primal value, whose
-        # Python name an accumulation may therefore reuse
+        self.loop: ReverseLoopOp | None = None
+        self.local: set[Value] = set()
+        self.accumulators: list[tuple[Value, Value]] = []
+
+    def get(self, value: Value) -> Any:
+        """The adjoint of ``value`` so far, or None."""
+        if value in self.of:
+            return self.of[value]
+        if self.parent is None:
+            return None
+        if self.loop is None or value in self.local:
+            return self.parent.get(value) if value not in self.local else None
+        return self._accumulator(value)
+
+    def _accumulator(self, value: Value) -> Value:
+        outside = self.parent.get(value)
+        reverser = self.reverser
+        arg = reverser.result.new_value(f"d_{self.reverser.result.display_name(value)}")
+        if isinstance(outside, Value) and outside in reverser.owned:
+            reverser.result.reuses[arg] = outside
+        self.loop.inits.append(0.0 if outside is None else outside)
+        self.loop.carried.append(arg)
+        reverser.owned.add(arg)
+        self.accumulators.append((value, arg))
+        self.of[value] = arg
+        return arg
+
+    def set(self, value: Value, adjoint: Any) -> None:
+        self.of[value] = adjoint
+
+
+class _Reverser:
+    def __init__(self, graph: Graph, wrt: Sequence[Value]):
+        self.graph = graph
+        self.active = active_values(graph, wrt)
+        result = Graph(graph.name, graph.namer, graph.loc)
+        result.params = graph.params
+        result.free = list(graph.free)
+        result.roots = graph.roots
+        result.reuses = graph.reuses
+        self.result = result
+        self.emitter = Emitter(result, result.body)
+        # adjoint values no other adjoint aliases: an accumulation may reuse
+        # their Python name
         self.owned: set[Value] = set()
         self.used: set[Value] = set()
         self.add = lookup(operator.add)
 
-    def accumulate(self, value: Value, contribution: Any, fresh: set[Value]) -> None:
+    # -- accumulation -----------------------------------------------------
+    def accumulate(
+        self, scope: _Scope, value: Any, contribution: Any, fresh: set[Value]
+    ) -> None:
+        if not isinstance(value, Value) or value not in self.active:
+            return
         if isinstance(contribution, Sym):
             contribution = contribution.value
         if contribution is None or (
             not isinstance(contribution, Value) and contribution == 0
         ):
             return
-        if value not in self.of:
+        previous = scope.get(value)
+        if previous is None:
             if isinstance(contribution, Value):
                 if contribution in fresh and contribution not in self.used:
-                    self.graph.rename(contribution, f"d_{value.name}")
+                    self.result.rename(
+                        contribution, f"d_{self.result.display_name(value)}"
+                    )
                     self.owned.add(contribution)
                 else:
                     self.owned.discard(contribution)
                 self.used.add(contribution)
-            self.of[value] = contribution
+            scope.set(value, contribution)
             return
-        previous = self.of[value]
         total = self.emitter.op(
-            self.add, (previous, contribution), {}, f"d_{value.name}"
+            self.add,
+            (previous, contribution),
+            {},
+            f"d_{self.result.display_name(value)}",
         )
         if previous in self.owned:
-            self.graph.reuses[total] = previous
+            self.result.reuses[total] = previous
             self.owned.discard(previous)
         self.owned.add(total)
         self.used.add(total)
-        self.of[value] = total
+        scope.set(value, total)
+
+    # -- blocks -----------------------------------------------------------
+    def backward_block(self, block: Block, scope: _Scope) -> None:
+        for op in reversed(block.ops):
+            if isinstance(op, Op):
+                if op.out in self.active and scope.get(op.out) is not None:
+                    self.emitter.loc = op.loc
+                    self.backward_op(op, scope)
+            elif isinstance(op, IfOp):
+                self.backward_if(op, scope)
+            elif isinstance(op, LoopOp):
+                self.backward_loop(op, scope)
+
+    def backward_op(self, op: Op, scope: _Scope) -> None:
+        prim = op.prim
+        bound = prim.signature.bind(*op.args, **op.kwargs)
+        names = list(prim.signature.parameters)
+        sym_args = _symbolic(op.args)
+        sym_kwargs = _symbolic(op.kwargs)
+        g = Sym(scope.get(op.out))
+        ans = Sym(op.out)
+        block = self.emitter.block
+        for index, rule in enumerate(prim.vjps):
+            name = names[index]
+            operand = bound.arguments.get(name)
+            if not any(v in self.active for v in tree_values(operand)):
+                continue
+            if rule is None:
+                raise NonDifferentiableError(
+                    f"{prim.name} has no derivative with respect to its argument "
+                    f"`{name}`, and the gradient depends on it",
+                    op.loc,
+                    "pass a constant there, or wrap the value in a function with "
+                    "its own rule (adcompiler.defvjp)",
+                )
+            start = len(block.ops)
+            try:
+                contribution = rule(g, ans, *sym_args, **sym_kwargs)
+            except ADError as exc:
+                if exc.loc is not None:
+                    raise
+                raise type(exc)(exc.message, op.loc, exc.hint) from None
+            fresh = {new.out for new in block.ops[start:] if isinstance(new, Op)}
+            self._pair(scope, operand, contribution, fresh)
+
+    def _pair(self, scope: _Scope, operand: Any, contribution: Any, fresh) -> None:
+        if isinstance(operand, Value):
+            self.accumulate(scope, operand, contribution, fresh)
+        elif isinstance(operand, (tuple, list)) and contribution is not None:
+            for item, part in zip(operand, contribution, strict=True):
+                self._pair(scope, item, part, fresh)
+
+    def _region_active(self, op: Any) -> bool:
+        return any(v in self.active for v in op.outs) or any(
+            o.out in self.active
+            for region in op.regions
+            for o in _walk_ops(region)
+            if isinstance(o, Op)
+        )
+
+    # -- if ---------------------------------------------------------------
+    def backward_if(self, op: IfOp, scope: _Scope) -> None:
+        if not self._region_active(op):
+            return
+        adjoints = [scope.get(out) for out in op.outs]
+        backward = IfOp(op.cond, Block(), Block(), [], op.loc)
+        scopes = []
+        outer_block = self.emitter.block
+        owned_before = set(self.owned)
+        owned_after = set(owned_before)
+        for forward_block, backward_block in (
+            (op.then, backward.then),
+            (op.orelse, backward.orelse),
+        ):
+            # the branches are exclusive: each may reuse what was owned before
+            self.owned = set(owned_before)
+            branch = _Scope(self, scope)
+            branch.local = defined_in(forward_block)
+            self.emitter.block = backward_block
+            self.emitter.loc = op.loc
+            for value, adjoint in zip(forward_block.yields, adjoints):
+                if adjoint is not None:
+                    self.accumulate(branch, value, adjoint, set())
+            self.backward_block(forward_block, branch)
+            scopes.append(branch)
+            owned_after |= self.owned - owned_before
+        self.owned = owned_after
+        self.emitter.block = outer_block
+        changed = [
+            v
+            for v in dict.fromkeys(list(scopes[0].of) + list(scopes[1].of))
+            if v not in scopes[0].local and v not in scopes[1].local
+        ]
+        for value in changed:
+            before = scope.get(value)
+            sides = [s.of.get(value, before) for s in scopes]
+            sides = [0.0 if side is None else side for side in sides]
+            out = self.result.new_value(f"d_{self.result.display_name(value)}")
+            anchor = before if before in owned_before else None
+            if anchor is None:
+                anchor = next(
+                    (s for s in sides if isinstance(s, Value) and s in owned_after),
+                    None,
+                )
+            if anchor is not None:
+                self.result.reuses[out] = anchor
+                self.owned.discard(anchor)
+            backward.then.yields.append(sides[0])
+            backward.orelse.yields.append(sides[1])
+            backward.outs.append(out)
+            self.owned.add(out)
+            self.used.add(out)
+            scope.set(value, out)
+        self.result.coalesce_if(backward)
+        self.emitter.block.ops.append(backward)
+
+    # -- loops ------------------------------------------------------------
+    def backward_loop(self, op: LoopOp, scope: _Scope) -> None:
+        if not self._region_active(op):
+            return
+        backward = ReverseLoopOp(op, [], [], Block(), [], op.loc)
+        inner = _Scope(self, scope)
+        inner.loop = backward
+        inner.local = defined_in(op.body) | set(op.carried)
+        if op.target is not None:
+            inner.local.add(op.target)
+        carried_adjoints: list[tuple[int, Value]] = []
+        for k, carried in enumerate(op.carried):
+            if carried in self.active:
+                after = scope.get(op.outs[k])
+                arg = self.result.new_value(f"d_{self.result.display_name(carried)}")
+                if isinstance(after, Value) and after in self.owned:
+                    self.result.reuses[arg] = after
+                backward.inits.append(0.0 if after is None else after)
+                backward.carried.append(arg)
+                self.owned.add(arg)
+                carried_adjoints.append((k, arg))
+        outer_block = self.emitter.block
+        self.emitter.block = backward.body
+        self.emitter.loc = op.loc
+        for k, arg in carried_adjoints:
+            self.accumulate(inner, op.body.yields[k], arg, set())
+        self.backward_block(op.body, inner)
+        self.emitter.block = outer_block
+        yields = [inner.get(op.carried[k]) for k, _ in carried_adjoints]
+        yields += [inner.of[value] for value, _ in inner.accumulators]
+        backward.body.yields = [0.0 if y is None else y for y in yields]
+        for arg in backward.carried:
+            out = Value(arg.name, "op")
+            self.result.reuses[out] = arg  # a loop's result is its carried variable
+            backward.outs.append(out)
+            self.owned.add(out)
+            self.used.add(out)
+        outs = iter(backward.outs)
+        pending = []
+        for k, _ in carried_adjoints:
+            pending.append((op.inits[k], next(outs)))
+        for value, _ in inner.accumulators:
+            scope.set(value, next(outs))
+        self.emitter.block.ops.append(backward)
+        self.emitter.loc = op.loc
+        for init, out in pending:
+            self.accumulate(scope, init, out, set())
 
 
 def reverse(graph: Graph, wrt: Sequence[Value], return_loc: SourceLoc | None) -> Graph:
@@ -81,79 +322,44 @@ def reverse(graph: Graph, wrt: Sequence[Value], return_loc: SourceLoc | None) ->
             return_loc,
             "return one scalar (for several outputs, use a Jacobian)",
         )
-    active = active_values(graph, wrt)
-    result = Graph(graph.name, graph.namer, graph.loc)
-    result.params = graph.params
-    result.free = list(graph.free)
-    result.roots = graph.roots
-    result.reuses = graph.reuses
-    forward = list(graph.body.ops)
-    result.body.ops = list(forward)
-
-    emitter = Emitter(result, result.body, return_loc)
-    adjoints = _Adjoints(result, emitter)
+    reverser = _Reverser(graph, wrt)
+    result = reverser.result
+    result.body.ops = list(graph.body.ops)
+    emitter = reverser.emitter
+    scope = _Scope(reverser)
     with emitter:
-        out_name = output.name if isinstance(output, Value) else "out"
+        emitter.loc = return_loc
+        out_name = result.display_name(output) if isinstance(output, Value) else "out"
         seed = emitter.op(lookup(runtime.seed_adjoint), (output,), {}, f"d_{out_name}")
-        if isinstance(output, Value) and output in active:
-            adjoints.of[output] = seed
-            adjoints.owned.add(seed)
-        for op in reversed(forward):
-            if op.out in adjoints.of:
-                emitter.loc = op.loc
-                _backward_of(op, adjoints, active)
+        if isinstance(output, Value) and output in reverser.active:
+            scope.set(output, seed)
+            reverser.owned.add(seed)
+            reverser.used.add(seed)
+        reverser.backward_block(graph.body, scope)
+        emitter.block = result.body
         emitter.loc = None
         fit = lookup(runtime.fit_gradient)
         gradients = tuple(
-            emitter.op(fit, (adjoints.of.get(w, 0.0), w), {}, f"grad_{w.name}")
+            emitter.op(
+                fit,
+                (0.0 if scope.get(w) is None else scope.get(w), w),
+                {},
+                f"grad_{w.name}",
+            )
             for w in wrt
         )
     result.outputs = (output, gradients)
     result.backward_start = seed.op  # type: ignore[attr-defined]
     eliminate_dead_code(result)
+    assign_tapes(result)
     return result
 
 
-def _backward_of(op: Op, adjoints: _Adjoints, active: set[Value]) -> None:
-    prim = op.prim
-    bound = prim.signature.bind(*op.args, **op.kwargs)
-    names = list(prim.signature.parameters)
-    sym_args = _symbolic(op.args)
-    sym_kwargs = _symbolic(op.kwargs)
-    g = Sym(adjoints.of[op.out])
-    ans = Sym(op.out)
-    block = adjoints.emitter.block
-    for index, rule in enumerate(prim.vjps):
-        name = names[index]
-        operand = bound.arguments.get(name)
-        if not any(v in active for v in tree_values(operand)):
-            continue
-        if rule is None:
-            raise NonDifferentiableError(
-                f"{prim.name} has no derivative with respect to its argument "
-                f"`{name}`, and the gradient depends on it",
-                op.loc,
-                "pass a constant there, or wrap the value in a function with "
-                "its own rule (adcompiler.defvjp)",
-            )
-        start = len(block.ops)
-        try:
-            contribution = rule(g, ans, *sym_args, **sym_kwargs)
-        except ADError as exc:
-            if exc.loc is not None:
-                raise
-            raise type(exc)(exc.message, op.loc, exc.hint) from None
-        fresh = {new.out for new in block.ops[start:]}
-        _pair(operand, contribution, adjoints, active, fresh)
-
-
-def _pair(operand: Any, contribution: Any, adjoints: _Adjoints, active, fresh) -> None:
-    if isinstance(operand, Value):
-        if operand in active:
-            adjoints.accumulate(operand, contribution, fresh)
-    elif isinstance(operand, (tuple, list)) and contribution is not None:
-        for item, part in zip(operand, contribution, strict=True):
-            _pair(item, part, adjoints, active, fresh)
+def _walk_ops(block: Block):
+    for op in block.ops:
+        yield op
+        for region in op.regions:
+            yield from _walk_ops(region)
 
 
 def _symbolic(tree: Any) -> Any:

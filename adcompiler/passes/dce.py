@@ -1,30 +1,51 @@
 """Dead code elimination.
 
-Removes every op whose result neither reaches the graph's outputs nor is
-read by a kept op. Primitives are pure, so this never changes a result.
+Removes every primitive op, at any depth, whose result nothing reads: not
+the graph's outputs, not another op, not a region's yields, a loop's exit
+flag or the values a loop saves for the backward sweep. Primitives are
+pure, so this never changes a result. Structured ops (``if``, loops) stay.
 
 Example: ``t = np.exp(x); u = np.sin(x); return t`` keeps only ``t``.
 """
 
 from __future__ import annotations
 
-from ..ir import Block, Graph, Value, tree_values
+from ..ir import Block, Graph, LoopOp, Op, Value, tree_values
+
+
+def used_values(graph: Graph) -> set[Value]:
+    """Every value read anywhere in the graph, outputs included."""
+    used: set[Value] = set(tree_values(graph.outputs))
+    for op in graph.walk():
+        used.update(op.inputs())
+        for region in op.regions:
+            used.update(tree_values(region.yields))
+        if isinstance(op, LoopOp):
+            used.update(op.saved)
+            if isinstance(op.exit, Value):
+                used.add(op.exit)
+    return used
 
 
 def eliminate_dead_code(graph: Graph) -> None:
-    """Drop ops whose results are not needed, in place."""
-    live: set[Value] = set(tree_values(graph.outputs))
-    _sweep(graph.body, live)
-    used = {v for op in graph.walk() for v in op.inputs()} | live
+    """Drop ops whose results are not needed, in place, until none is left."""
+    while True:
+        used = used_values(graph)
+        if not _sweep(graph.body, used):
+            break
+    used = used_values(graph)
     graph.free = [v for v in graph.free if v in used]
 
 
-def _sweep(block: Block, live: set[Value]) -> None:
+def _sweep(block: Block, used: set[Value]) -> bool:
+    removed = False
     kept = []
-    for op in reversed(block.ops):
-        if op.out in live or op.regions:
-            live.update(op.inputs())
-            for region in op.regions:
-                _sweep(region, live)
-            kept.append(op)
-    block.ops = kept[::-1]
+    for op in block.ops:
+        if isinstance(op, Op) and op.out not in used:
+            removed = True
+            continue
+        for region in op.regions:
+            removed |= _sweep(region, used)
+        kept.append(op)
+    block.ops = kept
+    return removed

@@ -113,7 +113,14 @@ def _sum_start(g, ans, iterable, start=0):
 
 defvjp(builtins.sum, _sum, _sum_start)
 
-for fn in (builtins.len, builtins.int, builtins.bool, builtins.round, builtins.range):
+for fn in (
+    builtins.len,
+    builtins.int,
+    builtins.bool,
+    builtins.round,
+    builtins.range,
+    builtins.reversed,
+):
     nondifferentiable(fn)
 for name in ("floor", "ceil", "trunc", "isfinite", "isnan", "isinf"):
     nondifferentiable(getattr(math, name))
