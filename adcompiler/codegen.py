@@ -128,13 +128,19 @@ class _Writer:
             return ast.Compare(args[0], [render[1]], [args[1]])
         if kind == "subscript":
             return ast.Subscript(args[0], self.index(op.args[1]), ast.Load())
-        if kind == "method":
+        if kind in ("method", "inplace_method"):
             return ast.Call(
                 ast.Attribute(args[0], render[1], ast.Load()), args[1:], keywords
             )
+        if kind == "list":
+            return ast.List(args, ast.Load())
+        if kind == "tuple":
+            return ast.Tuple(args, ast.Load())
         raise ADError(f"internal error: cannot render {op.prim.name}")
 
     def statement(self, op: Op) -> str:
+        if op.prim.render[0] == "inplace_method":
+            return _source(ast.Expr(self.expression(op)))
         target = ast.Name(self.name_of(op.out), ast.Store())
         node = ast.Assign([target], self.expression(op))
         return _source(node)

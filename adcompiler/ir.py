@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+import builtins
+
 import numpy as np
 
 from .errors import SourceLoc
@@ -28,13 +30,15 @@ from .errors import SourceLoc
 class Value:
     """One SSA value. ``name`` is its unique, readable name in the graph."""
 
-    __slots__ = ("name", "kind", "op", "obj")
+    __slots__ = ("name", "kind", "op", "obj", "container")
 
     def __init__(self, name: str, kind: str, obj: Any = None):
         self.name = name
         self.kind = kind  # "param", "free" or "op"
         self.op: Op | None = None
         self.obj = obj  # the Python object a "free" value stands for
+        #: False: an array or number; True: a list or tuple; None: unknown
+        self.container: bool | None = False
 
     def __repr__(self) -> str:
         return f"%{self.name}"
@@ -299,24 +303,34 @@ class Namer:
     A user variable gets its own name the first time it is defined; every
     other name (temporaries, adjoints, later versions of a reassigned
     variable) is a hint with the smallest ``_N`` suffix that is still free.
+    Only the names of the builtins themselves may shadow builtins.
     """
 
     def __init__(self, reserved: set[str]):
         self.reserved = set(reserved)
         self.taken: set[str] = set()
 
-    def claim(self, hint: str, user_variable: bool = False) -> str:
+    def claim(
+        self, hint: str, user_variable: bool = False, builtin: bool = False
+    ) -> str:
         hint = hint or "t"
         if user_variable and hint not in self.taken:
             self.taken.add(hint)
             return hint
         candidate = hint
         n = 1
-        while candidate in self.taken or candidate in self.reserved:
+        while (
+            candidate in self.taken
+            or candidate in self.reserved
+            or (not builtin and candidate in _BUILTIN_NAMES)
+        ):
             n += 1
             candidate = f"{hint}_{n}"
         self.taken.add(candidate)
         return candidate
+
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 class Graph:
@@ -340,7 +354,8 @@ class Graph:
         entry = self.roots.get(id(obj))
         if entry is None:
             preferred = "np" if obj is np else getattr(obj, "__name__", "fn")
-            entry = (obj, self.namer.claim(preferred))
+            is_builtin = getattr(builtins, preferred, None) is obj
+            entry = (obj, self.namer.claim(preferred, builtin=is_builtin))
             self.roots[id(obj)] = entry
         return entry[1]
 

@@ -24,6 +24,7 @@ from .frontend import ParsedFunction, is_missing, local_names, resolve_global
 from .ir import Graph, Namer, Value, is_literal, tree_leaves, tree_values
 from .rules import registry
 from .rules.registry import Primitive
+from . import runtime
 from .lower_flow import MISSING, RETURNED, RETVAL, ControlFlow
 from .symbolic import Emitter
 
@@ -97,6 +98,7 @@ _TRUE_METHODS = {"astype", "flatten", "copy"}
 #: Primitives whose result may share memory with their first argument.
 _VIEWS = {
     operator.getitem,
+    runtime.list_append,
     np.reshape,
     np.ravel,
     np.transpose,
@@ -204,15 +206,62 @@ class Lowering(ControlFlow):
             for elt, item in zip(target.elts, items):
                 self.assign(elt, item)
         elif isinstance(target, ast.Subscript):
-            raise self.parsed.unsupported(
-                "assignment to a subscript (array mutation)",
-                target,
-                "build the array with np.concatenate, np.stack or np.where instead",
-            )
+            self.assign_item(target, value)
         else:
             raise self.parsed.unsupported(
                 f"assignment to {_describe(target)}", target, "assign to a local name"
             )
+
+    def assign_item(self, target: ast.Subscript, value: Any) -> None:
+        """``name[index] = value``: a new version of ``name``."""
+        if not isinstance(target.value, ast.Name):
+            raise self.parsed.unsupported(
+                "assignment to a subscript of an expression",
+                target,
+                "assign to a subscript of a local name",
+            )
+        name = target.value.id
+        container = self.name(name, target.value)
+        index = self.index(target.slice)
+        if isinstance(container, dict):
+            if not is_literal(index) or isinstance(index, (list, tuple)):
+                raise self.parsed.unsupported(
+                    "a dict key computed at run time", target, "use a constant key"
+                )
+            self._changed_static(name, container, target)
+            self.env[name] = {**container, index: value}
+            return
+        if isinstance(container, list):
+            if not isinstance(index, int):
+                raise self.parsed.unsupported(
+                    "assigning to a local list at a runtime index",
+                    target,
+                    "build a new list, or use an array",
+                )
+            self._changed_static(name, container, target)
+            changed = list(container)
+            changed[index] = value
+            self.env[name] = changed
+            return
+        self.set_item(name, container, index, value, target)
+
+    def _changed_static(self, name: str, container: Any, node: ast.AST) -> None:
+        """Other names bound to the same local list or dict now see stale contents."""
+        for other, bound in self.env.items():
+            if other != name and bound is container:
+                self.stale[other] = (
+                    name,
+                    f"the change of `{name}`",
+                    self.parsed.loc(node),
+                    f"copy it first: `{name} = {type(container).__name__}({other})`",
+                )
+
+    def set_item(self, name: str, array: Any, index: Any, value: Any, node) -> None:
+        raise self.parsed.unsupported(
+            "assignment to a subscript (array mutation)",
+            node,
+            "build the array with np.concatenate, np.stack or np.where instead",
+        )
 
     def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
         if isinstance(value, (tuple, list)):
@@ -224,9 +273,7 @@ class Lowering(ControlFlow):
                 )
             return list(value)
         if isinstance(value, Value):
-            return [
-                self.call_prim(operator.getitem, (value, i), {}) for i in range(count)
-            ]
+            return [self.item(value, i) for i in range(count)]
         raise self.parsed.unsupported(
             f"unpacking {type(value).__name__}", node, "unpack a tuple or an array"
         )
@@ -239,11 +286,20 @@ class Lowering(ControlFlow):
         if op is None:
             raise self.parsed.unsupported(_describe(node.op), node, "")
         current = self.name(target.id, target)
-        self._check_no_alias(target.id, current, node)
+        op_text = _op_text(node)
+        self._check_no_alias(
+            target.id,
+            current,
+            node,
+            f"`{target.id} {op_text}=`",
+            f"write `{target.id} = {target.id} {op_text} ...` to make a new array",
+        )
         right = self.expr(node.value)
         self.env[target.id] = self.call_prim(op, (current, right), {}, target.id, True)
 
-    def _check_no_alias(self, name: str, value: Any, node: ast.AugAssign) -> None:
+    def _check_no_alias(
+        self, name: str, value: Any, node: ast.AST, change: str, fix: str
+    ) -> None:
         """Track names that ``name op= ...`` may have changed in place.
 
         Generated code rebinds ``name`` to a new value. That is what Python
@@ -259,7 +315,7 @@ class Lowering(ControlFlow):
             if other != name and any(
                 _memory_root(leaf) is root for leaf in tree_values(bound)
             ):
-                self.stale[other] = (name, _op_text(node), self.parsed.loc(node))
+                self.stale[other] = (name, change, self.parsed.loc(node), fix)
 
     # -- expressions ------------------------------------------------------
     def expr(self, node: ast.expr, hint: str | None = None) -> Any:
@@ -304,13 +360,13 @@ class Lowering(ControlFlow):
 
     def name(self, ident: str, node: ast.AST) -> Any:
         if ident in self.stale:
-            target, op_text, loc = self.stale[ident]
+            target, change, loc, fix = self.stale[ident]
             raise self.parsed.unsupported(
-                f"reading `{ident}` after `{target} {op_text}=` at line {loc.line}"
-                f" (if they are arrays, `{target}` shares memory with `{ident}`,"
-                " and the in-place update changed both)",
+                f"reading `{ident}` after {change} at line {loc.line}"
+                f" (`{target}` may share memory with `{ident}`, and the in-place"
+                " change changed both)",
                 node,
-                f"write `{target} = {target} {op_text} ...` to make a new array",
+                fix,
             )
         if ident in self.env:
             value = self.env[ident]
@@ -403,17 +459,125 @@ class Lowering(ControlFlow):
     def expr_Subscript(self, node: ast.Subscript, hint: str | None) -> Any:
         base = self.operand(node.value)
         index = self.index(node.slice)
-        if isinstance(base, (tuple, list)):
-            if isinstance(index, int):
-                return base[index]
-            if isinstance(index, slice) and is_literal(index):
+        if isinstance(base, dict):
+            if is_literal(index) and index in base:
                 return base[index]
             raise self.parsed.unsupported(
-                "indexing a local tuple or list with a runtime value",
+                "indexing a local dict with a key that is not one of its constant keys",
                 node,
-                "index it with a constant",
+                "index it with a constant key it has",
             )
-        return self.call_prim(operator.getitem, (base, index), {}, hint)
+        if isinstance(base, (tuple, list)):
+            if isinstance(index, int) or (
+                isinstance(index, slice) and is_literal(index)
+            ):
+                return base[index]
+            base = self.runtime_list(base, node)
+        return self.item(base, index, hint)
+
+    def item(self, sequence: Any, index: Any, hint: str | None = None) -> Any:
+        """``sequence[index]``; a list's item, or an array's."""
+        if isinstance(sequence, Value) and sequence.container is not False:
+            return self.call_prim(runtime.list_item, (sequence, index), {}, hint)
+        return self.call_prim(operator.getitem, (sequence, index), {}, hint)
+
+    def runtime_list(self, items: Any, node: ast.AST) -> Value:
+        """A local list or tuple made a runtime value (to grow it, index or loop)."""
+        return self.call_prim(runtime.make_list, tuple(items), {}, None, False)
+
+    def expr_Dict(self, node: ast.Dict, hint: str | None) -> Any:
+        keys = []
+        for key in node.keys:
+            value = self.expr(key) if key is not None else None
+            if key is None or not is_literal(value) or isinstance(value, (list, tuple)):
+                raise self.parsed.unsupported(
+                    "a dict with computed or ** keys",
+                    key or node,
+                    "use constant keys (strings, numbers)",
+                )
+            keys.append(value)
+        return {k: self.operand(v) for k, v in zip(keys, node.values)}
+
+    def expr_ListComp(self, node: ast.ListComp, hint: str | None) -> Any:
+        """``[elt for ... in ... if ...]`` as a loop appending to a new list."""
+        key = f"<comprehension {id(node)}>"
+        saved = {name: self.env.get(name) for name in _comprehension_names(node)}
+        self.env[key] = self.call_prim(runtime.make_list, (), {}, "items", False)
+        append = ast.Expr(
+            ast.Call(
+                ast.Attribute(ast.Name(key, ast.Load()), "append", ast.Load()),
+                [node.elt],
+                [],
+            )
+        )
+        body: ast.stmt = append
+        for generator in reversed(node.generators):
+            if generator.is_async:
+                raise self.parsed.unsupported("async comprehensions", node, "")
+            for condition in reversed(generator.ifs):
+                body = ast.If(condition, [body], [])
+            body = ast.For(generator.target, generator.iter, [body], [])
+        ast.copy_location(append, node)
+        for sub in ast.walk(body):
+            if not hasattr(sub, "lineno"):
+                ast.copy_location(sub, node)
+            if isinstance(sub, ast.stmt):
+                sub.end_lineno, sub.end_col_offset = node.end_lineno, node.end_col_offset
+        self.stmt(body)
+        result = self.env.pop(key)
+        for name, value in saved.items():
+            if value is None:
+                self.env.pop(name, None)
+            else:
+                self.env[name] = value
+        return result
+
+    def stmt_Expr(self, node: ast.Expr) -> None:
+        call = node.value
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.attr == "append"
+            and len(call.args) == 1
+            and not call.keywords
+        ):
+            self.append(call.func.value.id, call.args[0], node)
+            return
+        if _is_docstring(node):
+            return
+        raise self.parsed.unsupported(
+            "an expression statement",
+            node,
+            "only assignments, list.append(...) and return are evaluated",
+        )
+
+    def append(self, name: str, item_node: ast.expr, node: ast.AST) -> None:
+        sequence = self.name(name, node)
+        item = self.operand(item_node)
+        if isinstance(sequence, list):
+            for other, bound in self.env.items():
+                if other != name and bound is sequence:
+                    self.stale[other] = (
+                        name,
+                        f"`{name}.append(...)`",
+                        self.parsed.loc(node),
+                        f"copy the list first: `{name} = list({other})`",
+                    )
+            self.env[name] = sequence + [item]
+            return
+        if not isinstance(sequence, Value):
+            raise self.parsed.unsupported(
+                f"appending to {type(sequence).__name__} `{name}`", node, "append to a list"
+            )
+        self._check_no_alias(
+            name,
+            sequence,
+            node,
+            f"`{name}.append(...)`",
+            f"copy the list first: `{name} = list(...)`",
+        )
+        self.env[name] = self.call_prim(runtime.list_append, (sequence, item), {}, None, False)
 
     def index(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Slice):
@@ -492,7 +656,9 @@ class Lowering(ControlFlow):
         self._check_arguments(prim, args, kwargs, node)
         if not any(True for _ in tree_values((args, kwargs))):
             result = prim.fn(*args, **kwargs)
-            if is_literal(result) or isinstance(result, np.generic):
+            if (is_literal(result) and not isinstance(result, list)) or isinstance(
+                result, np.generic
+            ):
                 return result.item() if isinstance(result, np.generic) else result
         if hint and user_variable:
             return self.emitter.op(prim, args, kwargs, hint, user_variable=True)
@@ -536,6 +702,15 @@ class Lowering(ControlFlow):
             node,
             "use a supported function (docs/numpy-coverage.md lists them)",
         )
+
+
+def _comprehension_names(node: ast.ListComp) -> set[str]:
+    names: set[str] = set()
+    for generator in node.generators:
+        for sub in ast.walk(generator.target):
+            if isinstance(sub, ast.Name):
+                names.add(sub.id)
+    return names
 
 
 def _memory_root(value: Value) -> Value:

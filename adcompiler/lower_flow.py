@@ -105,6 +105,7 @@ class ControlFlow:
 
     # -- if ---------------------------------------------------------------
     def stmt_If(self, node: ast.If) -> None:
+        self.materialize(_mutated_names(node.body + node.orelse))
         cond = self.operand(node.test)
         self.branch(
             cond, lambda: self.block(node.body), lambda: self.block(node.orelse), node
@@ -159,6 +160,8 @@ class ControlFlow:
         ):
             merged = [self._merge(op, name, a, b, node) for a, b in zip(left, right)]
             return type(left)(merged)
+        if isinstance(left, dict) and isinstance(right, dict) and list(left) == list(right):
+            return {k: self._merge(op, name, left[k], right[k], node) for k in left}
         if isinstance(left, (tuple, list, dict)) or isinstance(
             right, (tuple, list, dict)
         ):
@@ -168,6 +171,8 @@ class ControlFlow:
                 "give it the same tuple/list structure on both paths",
             )
         out = self.graph.new_value(_hint(name), user_variable=True)
+        kinds = {v.container if isinstance(v, Value) else False for v in (left, right)}
+        out.container = kinds.pop() if len(kinds) == 1 else None
         op.then.yields.append(None if left is MISSING else left)
         op.orelse.yields.append(None if right is MISSING else right)
         op.outs.append(out)
@@ -324,6 +329,7 @@ class ControlFlow:
         loc = self.parsed.loc(node)
         self.emitter.loc = loc
         body_nodes = node.body
+        self.materialize(_mutated_names(body_nodes))
         assigned = _assigned_names(body_nodes)
         if kind == "for":
             assigned.update(_target_names(node.target))
@@ -396,8 +402,11 @@ class ControlFlow:
         stale_inside = self.stale
         self.env = dict(outer)
         self.stale = {**outer_stale, **stale_inside}
-        for value in carried:
+        for value, new in zip(carried, op.body.yields):
+            if isinstance(new, Value) and new.container != value.container:
+                value.container = None
             out = Value(value.name, "op")
+            out.container = value.container
             op.outs.append(out)
         outs = iter(op.outs)
         for name in carried_names:
@@ -414,6 +423,13 @@ class ControlFlow:
                 broke, lambda: None, lambda: self.block(node.orelse), node.orelse[0]
             )
 
+    def materialize(self, names: set[str]) -> None:
+        """Make local lists that a loop or branch will grow runtime values."""
+        for name in sorted(names):
+            value = self.env.get(name)
+            if isinstance(value, list):
+                self.env[name] = self.runtime_list(value, None)
+
     def _carry(
         self, initial: Any, name: str, node: ast.AST, inits: list, carried: list
     ) -> Any:
@@ -423,15 +439,29 @@ class ControlFlow:
                 self._carry(item, name, node, inits, carried) for item in initial
             )
         if isinstance(initial, dict):
-            raise self.parsed.unsupported(
-                f"a dict `{name}` changed inside a loop", node, "use a list or tuple"
-            )
+            return {
+                key: self._carry(item, name, node, inits, carried)
+                for key, item in initial.items()
+            }
         arg = self.graph.new_value(_hint(name), user_variable=True)
         inits.append(None if initial is MISSING else initial)
+        if isinstance(initial, Value):
+            arg.container = initial.container
         carried.append(arg)
         return arg
 
     def _carried_leaves(self, tree: Any, value: Any, name: str, node: ast.AST) -> list:
+        if isinstance(tree, dict):
+            if not isinstance(value, dict) or list(value) != list(tree):
+                raise self.parsed.unsupported(
+                    f"`{name}` changing its keys inside the loop",
+                    node,
+                    "give the dict all its keys before the loop",
+                )
+            leaves = []
+            for key in tree:
+                leaves.extend(self._carried_leaves(tree[key], value[key], name, node))
+            return leaves
         if isinstance(tree, (tuple, list)):
             if (
                 not isinstance(value, (tuple, list))
@@ -465,6 +495,8 @@ class ControlFlow:
 
 
 def _rebuild(tree: Any, leaves: Iterator[Value]) -> Any:
+    if isinstance(tree, dict):
+        return {key: _rebuild(item, leaves) for key, item in tree.items()}
     if isinstance(tree, (tuple, list)):
         return type(tree)(_rebuild(item, leaves) for item in tree)
     return next(leaves)
@@ -482,6 +514,8 @@ _HINTS = {
 
 def _hint(name: str) -> str:
     """A Python name for a variable (hidden ones, like flags, included)."""
+    if name.startswith("<comprehension"):
+        return "items"
     return _HINTS.get(name, name)
 
 
@@ -519,6 +553,18 @@ def _target_names(target: ast.expr) -> set[str]:
         node.id
         for node in ast.walk(target)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    }
+
+
+def _mutated_names(nodes: list[ast.stmt]) -> set[str]:
+    """Names of lists these statements append to."""
+    return {
+        node.func.value.id
+        for node in _walk_local(nodes, into_loops=True)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.attr in ("append", "extend", "insert", "pop")
     }
 
 

@@ -109,6 +109,7 @@ class _Reverser:
         self.owned: set[Value] = set()
         self.used: set[Value] = set()
         self.add = lookup(operator.add)
+        self.add_adjoints = lookup(runtime.add_adjoints)
 
     # -- accumulation -----------------------------------------------------
     def accumulate(
@@ -135,8 +136,10 @@ class _Reverser:
                 self.used.add(contribution)
             scope.set(value, contribution)
             return
+        # lists add item by item: `+` would concatenate them
+        add = self.add if value.container is False else self.add_adjoints
         total = self.emitter.op(
-            self.add,
+            add,
             (previous, contribution),
             {},
             f"d_{self.result.display_name(value)}",
@@ -155,6 +158,11 @@ class _Reverser:
                 if op.out in self.active and scope.get(op.out) is not None:
                     self.emitter.loc = op.loc
                     self.backward_op(op, scope)
+                if op.prim.fn is runtime.list_append and op.out in self.active:
+                    # undo the append, so the backward of earlier statements
+                    # (and earlier iterations) sees the list as it was then
+                    self.emitter.loc = op.loc
+                    self.emitter.op(lookup(runtime.list_pop), (op.out,), {})
             elif isinstance(op, IfOp):
                 self.backward_if(op, scope)
             elif isinstance(op, LoopOp):
@@ -196,6 +204,15 @@ class _Reverser:
         if isinstance(operand, Value):
             self.accumulate(scope, operand, contribution, fresh)
         elif isinstance(operand, (tuple, list)) and contribution is not None:
+            if isinstance(contribution, Sym):
+                # a list adjoint known only at run time: take it item by item
+                item_of = lookup(runtime.adjoint_item)
+                for k, item in enumerate(operand):
+                    if any(v in self.active for v in tree_values(item)):
+                        part = item_of(contribution, k)
+                        fresh = fresh | {part.value}
+                        self._pair(scope, item, part, fresh)
+                return
             for item, part in zip(operand, contribution, strict=True):
                 self._pair(scope, item, part, fresh)
 

@@ -323,3 +323,115 @@ def prod_others(a: Any, axis: Any = None) -> Any:
     )
     others = np.reshape(before * after, moved.shape)
     return np.moveaxis(others, tuple(range(a.ndim - len(axes), a.ndim)), axes)
+
+
+# ---------------------------------------------------------------------------
+# Lists and tuples as runtime values. The adjoint of a list is a list of the
+# adjoints of its items; 0.0 stands for "no adjoint" at any level.
+
+
+def make_list(*items: Any) -> list:
+    """``[a, b, ...]``."""
+    return list(items)
+
+
+def make_tuple(*items: Any) -> tuple:
+    """``(a, b, ...)``."""
+    return tuple(items)
+
+
+def list_item(sequence: Any, index: Any) -> Any:
+    """``sequence[index]`` for a list or tuple."""
+    return sequence[index]
+
+
+def list_append(sequence: list, item: Any) -> list:
+    """``sequence.append(item)``; returns the same list."""
+    sequence.append(item)
+    return sequence
+
+
+def list_pop(sequence: list) -> list:
+    """``sequence.pop()``, undoing an append; returns the same list."""
+    sequence.pop()
+    return sequence
+
+
+def add_adjoints(a: Any, b: Any) -> Any:
+    """The sum of two adjoints that may be lists (itemwise) or 0.0 (none)."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return [add_adjoints(x, y) for x, y in zip(a, b, strict=True)]
+    if _is_zero(a):
+        return b
+    if _is_zero(b):
+        return a
+    return a + b
+
+
+def _is_zero(x: Any) -> bool:
+    return isinstance(x, float) and x == 0.0 and not isinstance(x, np.generic)
+
+
+def adjoint_item(g: Any, index: Any) -> Any:
+    """Item ``index`` of the adjoint of a list (0.0 when there is none)."""
+    if _is_zero(g):
+        return 0.0
+    return g[index]
+
+
+def adjoint_without_last(g: Any) -> Any:
+    """A list adjoint without its last item: the adjoint before an append."""
+    if isinstance(g, (list, tuple)):
+        return list(g[:-1])
+    return 0.0
+
+
+def unindex_list(g: Any, length: int, index: Any) -> list:
+    """The adjoint of ``sequence[index]`` for a list or tuple of ``length`` items."""
+    out: list = [0.0] * length
+    out[index] = g
+    return out
+
+
+def shapes_of(arrays: Any) -> list:
+    """The shape of each item."""
+    return [np.shape(a) for a in arrays]
+
+
+def split_pieces(g: Any, kind: str, shapes: list, axis: Any = 0) -> list:
+    """The adjoint of ``np.<kind>(pieces)``: ``g`` cut back into its pieces."""
+    return [
+        np.reshape(g[piece_index(kind, shapes, axis, i)], shape)
+        for i, shape in enumerate(shapes)
+    ]
+
+
+def join_pieces(pieces: Any, kind: str, shapes: list, axis: Any = 0) -> Any:
+    """The adjoint of :func:`split_pieces`: the pieces put back together."""
+    if not isinstance(pieces, (list, tuple)):
+        pieces = [0.0] * len(shapes)
+    full = [
+        np.zeros(shape) if _is_zero(piece) else piece
+        for piece, shape in zip(pieces, shapes)
+    ]
+    if kind == "vstack":
+        return np.vstack(full)
+    if kind == "hstack":
+        return np.hstack(full)
+    return getattr(np, kind)(full, axis=axis)
+
+
+def pieces_adjoint(g: Any, kind: str, arrays: Any, axis: Any = 0) -> Any:
+    """The adjoint of ``np.<kind>(arrays)`` for ``arrays`` known only at run time:
+    a list of pieces for a list or tuple, an array for an array."""
+    pieces = split_pieces(g, kind, shapes_of(arrays), axis)
+    if isinstance(arrays, np.ndarray):
+        return np.reshape(np.stack(pieces), np.shape(arrays))
+    return pieces
+
+
+def sum_items_adjoint(g: Any, items: Any) -> Any:
+    """The adjoint of builtin ``sum(items)``: per item for a list, per row for an array."""
+    if isinstance(items, (list, tuple)):
+        return [unbroadcast(g, np.shape(item)) for item in items]
+    return np.broadcast_to(g, np.shape(items))

@@ -62,6 +62,10 @@ class Emitter:
         out = self.graph.new_value(hint or prim.hint, user_variable)
         op = Op(prim, tuple(args), dict(kwargs), out, self.loc)
         out.op = op
+        out.container = prim.container
+        if prim.render[0] == "inplace_method" and isinstance(args[0], Value):
+            # the result is the first argument, changed in place
+            self.graph.reuses[out] = args[0]
         self.block.ops.append(op)
         return out
 
@@ -146,6 +150,11 @@ def _primitive(fn: Any) -> Primitive:
         name = getattr(fn, "__name__", repr(fn))
         raise ADError(f"internal error: a rule uses {name}, which is not a primitive")
     return prim
+
+
+def is_runtime_sequence(x: Any) -> bool:
+    """True for a symbolic value that may be a list or tuple at run time."""
+    return isinstance(x, Sym) and x.value.container is not False
 
 
 def call(fn: Any, *args: Any, **kwargs: Any) -> Any:

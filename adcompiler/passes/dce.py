@@ -41,7 +41,7 @@ def _sweep(block: Block, used: set[Value]) -> bool:
     removed = False
     kept = []
     for op in block.ops:
-        if isinstance(op, Op) and op.out not in used:
+        if isinstance(op, Op) and op.out not in used and not op.prim.effect:
             removed = True
             continue
         for region in op.regions:

@@ -20,9 +20,16 @@ import operator
 import numpy as np
 
 from .registry import defvjp, nondifferentiable
-from .runtime_rules import einsum_adjoint, unbroadcast, unindex, untile, unrepeat
+from .runtime_rules import (
+    einsum_adjoint,
+    pieces_adjoint,
+    unbroadcast,
+    unindex,
+    unrepeat,
+    untile,
+)
 from .. import runtime
-from ..symbolic import call
+from ..symbolic import Sym, call
 
 LOG2 = float(np.log(2.0))
 LOG10 = float(np.log(10.0))
@@ -468,6 +475,8 @@ def pieces(kind):
     """The rule of a function joining a list of arrays into one."""
 
     def rule(g, ans, arrays, axis=0):
+        if isinstance(arrays, Sym):  # a list, tuple or array known at run time
+            return pieces_adjoint(g, kind, arrays, axis)
         shapes = [np.shape(x) for x in arrays]
         return [
             np.reshape(g[call(runtime.piece_index, kind, shapes, axis, i)], np.shape(x))

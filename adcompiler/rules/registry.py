@@ -55,6 +55,11 @@ class Primitive:
         self.static = frozenset(static)
         self.signature = signature
         self.hint = hint or name.split(".")[-1]
+        #: whether results are lists/tuples: False (arrays, numbers), True,
+        #: or None (unknown: an item of a list may be either)
+        self.container: bool | None = False
+        #: changes its first argument in place: kept even if its result is unused
+        self.effect = False
 
     @property
     def differentiable(self) -> bool:
@@ -73,6 +78,25 @@ class Primitive:
 
 
 _REGISTRY: dict[Any, Primitive] = {}
+
+#: Names for results of functions named like Python's builtins (a variable
+#: called `sum` in generated code would hide the builtin from readers).
+_HINTS = {
+    "sum": "total",
+    "max": "largest",
+    "amax": "largest",
+    "min": "smallest",
+    "amin": "smallest",
+    "abs": "magnitude",
+    "round": "rounded",
+    "len": "length",
+    "range": "indices",
+    "pow": "power",
+    "float": "as_float",
+    "int": "as_int",
+    "bool": "as_bool",
+    "reversed": "backwards",
+}
 
 
 def _key(fn: Any) -> Any:
@@ -151,6 +175,7 @@ def _register(
         if first is not None:
             params = list(inspect.signature(first).parameters.values())[2:]
             signature = inspect.Signature(params)
+    default_hint = (name or default_name).split(".")[-1]
     prim = Primitive(
         fn,
         name or default_name,
@@ -158,7 +183,7 @@ def _register(
         vjps,
         static,
         signature,
-        hint,
+        hint or _HINTS.get(default_hint),
     )
     _REGISTRY[_key(fn)] = prim
     return prim

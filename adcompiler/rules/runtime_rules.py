@@ -7,9 +7,12 @@ the helpers as primitives; the other rule tables call them.
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from .. import runtime
+from ..symbolic import call
 from .registry import defvjp, nondifferentiable
 
 nondifferentiable(runtime.seed_adjoint, hint="seed")
@@ -87,3 +90,99 @@ unrepeat = defvjp(
     None,
     static=("axis",),
 )
+
+# ---------------------------------------------------------------------------
+# Lists and tuples
+
+adjoint_item = defvjp(
+    runtime.adjoint_item,
+    lambda G, ans, g, index: unindex_list(G, len_(g), index),
+    None,
+)
+unindex_list = defvjp(
+    runtime.unindex_list,
+    lambda G, ans, g, length, index: adjoint_item(G, index),
+    None,
+    None,
+)
+adjoint_without_last = defvjp(
+    runtime.adjoint_without_last,
+    lambda G, ans, g: add_adjoints(G, 0.0),
+)
+add_adjoints = defvjp(
+    runtime.add_adjoints,
+    lambda G, ans, a, b: G,
+    lambda G, ans, a, b: G,
+    hint="total",
+)
+shapes_of = nondifferentiable(runtime.shapes_of, hint="shapes")
+split_pieces = defvjp(
+    runtime.split_pieces,
+    lambda G, ans, g, kind, shapes, axis=0: join_pieces(G, kind, shapes, axis),
+    None,
+    None,
+    static=("kind",),
+    hint="pieces",
+)
+join_pieces = defvjp(
+    runtime.join_pieces,
+    lambda G, ans, pieces, kind, shapes, axis=0: split_pieces(G, kind, shapes, axis),
+    None,
+    None,
+    static=("kind",),
+)
+pieces_adjoint = defvjp(
+    runtime.pieces_adjoint,
+    lambda G, ans, g, kind, arrays, axis=0: join_pieces(
+        G, kind, shapes_of(arrays), axis
+    ),
+    None,
+    None,
+    static=("kind",),
+    hint="pieces",
+)
+sum_items_adjoint = defvjp(
+    runtime.sum_items_adjoint,
+    lambda G, ans, g, items: sum_(G),
+    None,
+    hint="items",
+)
+make_list = defvjp(
+    runtime.make_list,
+    lambda g, ans, *items: [adjoint_item(g, k) for k in range(len(items))],
+    render=("list",),
+    hint="items",
+)
+make_tuple = defvjp(
+    runtime.make_tuple,
+    lambda g, ans, *items: [adjoint_item(g, k) for k in range(len(items))],
+    render=("tuple",),
+    hint="items",
+)
+list_item = defvjp(
+    runtime.list_item,
+    lambda g, ans, sequence, index: unindex_list(g, len_(sequence), index),
+    None,
+    render=("subscript",),
+    hint="item",
+)
+list_append = defvjp(
+    runtime.list_append,
+    lambda g, ans, sequence, item: adjoint_without_last(g),
+    lambda g, ans, sequence, item: adjoint_item(g, -1),
+    render=("inplace_method", "append"),
+)
+list_pop = nondifferentiable(runtime.list_pop, render=("inplace_method", "pop"))
+list_pop.effect = True  # restores the list in the backward sweep
+for _prim in (make_list, make_tuple, list_append, list_pop, adjoint_without_last):
+    _prim.container = True
+for _prim in (list_item, adjoint_item, add_adjoints):
+    _prim.container = None
+
+
+def len_(x):
+    return call(builtins.len, x)
+
+
+def sum_(items):
+    return call(builtins.sum, items)

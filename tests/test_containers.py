@@ -1,0 +1,113 @@
+"""Lists, tuples and dicts as local values, through loops and branches."""
+
+import numpy as np
+import pytest
+
+from adcompiler import check_grad, grad
+
+RNG = np.random.default_rng(3)
+X = RNG.normal(size=(6, 3))
+W = RNG.normal(size=(3, 3)) * 0.5
+
+
+def static_list_and_tuple(x, y):
+    pair = (x * 2.0, y)
+    items = [pair[0], pair[1] * x]
+    a, b = items
+    return np.sum(a * b) + np.sum(items[-1])
+
+
+def test_build_index_and_unpack_local_list_and_tuple():
+    check_grad(static_list_and_tuple, X[0], X[1], wrt=(0, 1))
+
+
+def local_dict(x, w):
+    params = {"w": w, "b": 0.5}
+    params["scale"] = x * 2.0
+    return np.sum(params["scale"] * params["w"] + params["b"])
+
+
+def test_local_dict():
+    check_grad(local_dict, X[0], X[1], wrt=(0, 1))
+
+
+def dict_through_a_loop(x):
+    state = {"h": x, "total": 0.0}
+    for t in range(3):
+        state["h"] = np.tanh(state["h"] * 1.5)
+        state["total"] = state["total"] + np.sum(state["h"])
+    return state["total"]
+
+
+def test_dict_carried_through_a_loop():
+    check_grad(dict_through_a_loop, X[0])
+
+
+def append_and_stack(x, W):
+    hs = []
+    h = x
+    for t in range(4):
+        h = np.tanh(h @ W)
+        hs.append(h)
+    H = np.stack(hs)
+    return np.sum(H**2) + np.sum(hs[0])
+
+
+def test_append_in_a_loop_then_stack():
+    check_grad(append_and_stack, X[0], W, wrt=(0, 1))
+
+
+def append_concatenate_and_sum(x):
+    parts = [x]
+    for i in range(3):
+        parts.append(parts[-1] * 0.5 + 1.0)
+    return np.sum(np.concatenate(parts) ** 2) + np.sum(sum(parts))
+
+
+def test_append_then_concatenate_and_builtin_sum():
+    check_grad(append_concatenate_and_sum, X[0])
+
+
+def list_comprehension(x, ws):
+    squares = [np.sum((x * w) ** 2) for w in ws]
+    evens = [x[i] * i for i in range(x.shape[0]) if i % 2 == 0]
+    return sum(squares) + sum(evens)
+
+
+def test_list_comprehensions():
+    check_grad(list_comprehension, X[0], X[1:4], wrt=(0, 1))
+
+
+def runtime_index(x, i, j):
+    values = [x * 1.0, x * 2.0, np.sin(x)]
+    return np.sum(values[i] * values[j])
+
+
+@pytest.mark.parametrize("i, j", [(0, 2), (2, 2), (1, 0)])
+def test_list_indexed_by_runtime_values(i, j):
+    check_grad(runtime_index, X[0], i, j)
+
+
+def nested_comprehension(A):
+    return sum([A[i, j] * (i + j) for i in range(A.shape[0]) for j in range(A.shape[1])])
+
+
+def test_nested_comprehension():
+    check_grad(nested_comprehension, X)
+
+
+def append_in_branch(x):
+    kept = []
+    for v in x:
+        if v > 0:
+            kept.append(v * v)
+    return sum(kept) + 0.0
+
+
+def test_append_under_a_condition():
+    check_grad(append_in_branch, X[0])
+
+
+def test_list_adjoints_are_added_item_by_item():
+    source = grad(append_and_stack, wrt=1).source
+    assert "add_adjoints(" in source or "pieces_adjoint(" in source
