@@ -141,6 +141,10 @@ class _Writer:
     def statement(self, op: Op) -> str:
         if op.prim.render[0] == "inplace_method":
             return _source(ast.Expr(self.expression(op)))
+        if op.prim.render[0] == "setitem":
+            array, index, value = op.args
+            target = ast.Subscript(self.operand(array), self.index(index), ast.Store())
+            return _source(ast.Assign([target], self.operand(value)))
         target = ast.Name(self.name_of(op.out), ast.Store())
         node = ast.Assign([target], self.expression(op))
         return _source(node)
@@ -313,13 +317,18 @@ class _Writer:
             lines.append(inner + "pass")
 
 
+def _one_line(parts: list[str]) -> str:
+    return "".join(parts)  # black wraps long lines later, consistently
+
+
 def _source(node: ast.AST) -> str:
-    return astor.to_source(ast.fix_missing_locations(node)).rstrip("\n")
+    node = ast.fix_missing_locations(node)
+    return astor.to_source(node, pretty_source=_one_line).rstrip("\n")
 
 
 def _header(node: ast.AST) -> str:
     """The first line of a compound statement (``for ...:``, ``if ...:``)."""
-    return astor.to_source(ast.fix_missing_locations(node)).splitlines()[0]
+    return _source(node).splitlines()[0]
 
 
 def _attribute(root: str, path: tuple) -> ast.expr:
@@ -369,12 +378,12 @@ def generate(
         fn_name, _signature(signature, defaults, namespace), [ast.Pass()], [], None
     )
     ast.fix_missing_locations(header)
-    def_line = astor.to_source(header).splitlines()[0]
+    def_line = _source(header).splitlines()[0]
     lines = [def_line, f'{_INDENT}"""{docstring}"""', f"{_INDENT}# forward sweep"]
     writer.block(graph.body, _INDENT, lines)
     if lines[-1].strip() == "pass":
         lines.pop()
-    result = astor.to_source(ast.Return(writer.operand(graph.outputs))).rstrip("\n")
+    result = _source(ast.Return(writer.operand(graph.outputs)))
     lines.append(_INDENT + result)
     source = "\n".join(lines) + "\n"
 

@@ -23,6 +23,7 @@ from .errors import NoRuleError, UnsupportedSyntaxError
 from .frontend import ParsedFunction, is_missing, local_names, resolve_global
 from .ir import Graph, Namer, Value, is_literal, tree_leaves, tree_values
 from .rules import registry
+from .rules.memory import shares_first_argument
 from .rules.registry import Primitive
 from . import runtime
 from .lower_flow import MISSING, RETURNED, RETVAL, ControlFlow
@@ -95,23 +96,6 @@ _VARARG_METHODS = {"reshape": np.reshape, "transpose": np.transpose}
 #: Methods that stay methods in generated code.
 _TRUE_METHODS = {"astype", "flatten", "copy"}
 
-#: Primitives whose result may share memory with their first argument.
-_VIEWS = {
-    operator.getitem,
-    runtime.list_append,
-    np.reshape,
-    np.ravel,
-    np.transpose,
-    np.swapaxes,
-    np.moveaxis,
-    np.squeeze,
-    np.expand_dims,
-    np.broadcast_to,
-    np.atleast_1d,
-    np.atleast_2d,
-    np.flip,
-}
-
 
 class Static:
     """A compile-time object: a module, a function, a class."""
@@ -136,6 +120,9 @@ class Lowering(ControlFlow):
         self.return_loc = None
         self.stale: dict[str, tuple] = {}
         self.loads: dict[str, list[ast.Name]] = {}
+        #: values of loop-carried variables and if outputs -> the values
+        #: they may be (for :meth:`is_fresh`)
+        self.origins: dict[Value, list[Any]] = {}
         for sub in ast.walk(node):
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
                 self.loads.setdefault(sub.id, []).append(sub)
@@ -257,11 +244,55 @@ class Lowering(ControlFlow):
                 )
 
     def set_item(self, name: str, array: Any, index: Any, value: Any, node) -> None:
-        raise self.parsed.unsupported(
-            "assignment to a subscript (array mutation)",
+        """``name[index] = value`` on an array: changed in place when it is
+        provably a fresh local array, otherwise on a copy (the caller's
+        arrays are never written)."""
+        if not isinstance(array, Value):
+            raise self.parsed.unsupported(
+                f"assignment into {type(array).__name__} `{name}`",
+                node,
+                "assign into an array made in the function (np.zeros, .copy())",
+            )
+        if array.container is not False:
+            raise self.parsed.unsupported(
+                f"assignment into the list `{name}` at a runtime index",
+                node,
+                "build a new list, or use an array",
+            )
+        if not self.is_fresh(array):
+            array = self.call_prim(np.copy, (array,), {}, name, True)
+        self._check_no_alias(
+            name,
+            array,
             node,
-            "build the array with np.concatenate, np.stack or np.where instead",
+            f"`{name}[...] = ...`",
+            f"copy the array first: `{name} = {name}.copy()`",
         )
+        self.env[name] = self.call_prim(
+            runtime.set_item, (array, index, value), {}, None, False
+        )
+
+    def is_fresh(self, value: Value) -> bool:
+        """Whether ``value`` is an array this call made and no caller sees."""
+        seen: set[Value] = set()
+        pending = [value]
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if current in self.origins:
+                pending.extend(v for v in self.origins[current] if isinstance(v, Value))
+                continue
+            op = current.op
+            if op is None:
+                return False  # a parameter or a global
+            if shares_first_argument(op.prim.fn):
+                first = op.args[0] if op.args else None
+                if not isinstance(first, Value):
+                    return False
+                pending.append(first)
+        return True
 
     def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
         if isinstance(value, (tuple, list)):
@@ -280,11 +311,19 @@ class Lowering(ControlFlow):
 
     def augassign(self, node: ast.AugAssign) -> None:
         target = node.target
-        if not isinstance(target, ast.Name):
-            self.assign(target, None)  # raises the right error for subscripts
         op = _BINOPS.get(type(node.op))
         if op is None:
             raise self.parsed.unsupported(_describe(node.op), node, "")
+        if isinstance(target, ast.Subscript):
+            # y[i] += v  is  y[i] = y[i] + v
+            load = ast.Subscript(target.value, target.slice, ast.Load())
+            ast.copy_location(load, target)
+            current = self.operand(load)
+            right = self.operand(node.value)
+            self.assign_item(target, self.call_prim(op, (current, right), {}))
+            return
+        if not isinstance(target, ast.Name):
+            self.assign(target, None)  # raises the right error
         current = self.name(target.id, target)
         op_text = _op_text(node)
         self._check_no_alias(
@@ -522,7 +561,10 @@ class Lowering(ControlFlow):
             if not hasattr(sub, "lineno"):
                 ast.copy_location(sub, node)
             if isinstance(sub, ast.stmt):
-                sub.end_lineno, sub.end_col_offset = node.end_lineno, node.end_col_offset
+                sub.end_lineno, sub.end_col_offset = (
+                    node.end_lineno,
+                    node.end_col_offset,
+                )
         self.stmt(body)
         result = self.env.pop(key)
         for name, value in saved.items():
@@ -568,7 +610,9 @@ class Lowering(ControlFlow):
             return
         if not isinstance(sequence, Value):
             raise self.parsed.unsupported(
-                f"appending to {type(sequence).__name__} `{name}`", node, "append to a list"
+                f"appending to {type(sequence).__name__} `{name}`",
+                node,
+                "append to a list",
             )
         self._check_no_alias(
             name,
@@ -577,7 +621,9 @@ class Lowering(ControlFlow):
             f"`{name}.append(...)`",
             f"copy the list first: `{name} = list(...)`",
         )
-        self.env[name] = self.call_prim(runtime.list_append, (sequence, item), {}, None, False)
+        self.env[name] = self.call_prim(
+            runtime.list_append, (sequence, item), {}, None, False
+        )
 
     def index(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Slice):
@@ -714,7 +760,7 @@ def _comprehension_names(node: ast.ListComp) -> set[str]:
 
 
 def _memory_root(value: Value) -> Value:
-    while value.op is not None and value.op.prim.fn in _VIEWS:
+    while value.op is not None and shares_first_argument(value.op.prim.fn):
         first = value.op.args[0]
         if not isinstance(first, Value):
             break

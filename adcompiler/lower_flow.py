@@ -160,7 +160,11 @@ class ControlFlow:
         ):
             merged = [self._merge(op, name, a, b, node) for a, b in zip(left, right)]
             return type(left)(merged)
-        if isinstance(left, dict) and isinstance(right, dict) and list(left) == list(right):
+        if (
+            isinstance(left, dict)
+            and isinstance(right, dict)
+            and list(left) == list(right)
+        ):
             return {k: self._merge(op, name, left[k], right[k], node) for k in left}
         if isinstance(left, (tuple, list, dict)) or isinstance(
             right, (tuple, list, dict)
@@ -173,6 +177,7 @@ class ControlFlow:
         out = self.graph.new_value(_hint(name), user_variable=True)
         kinds = {v.container if isinstance(v, Value) else False for v in (left, right)}
         out.container = kinds.pop() if len(kinds) == 1 else None
+        self.origins[out] = [left, right]
         op.then.yields.append(None if left is MISSING else left)
         op.orelse.yields.append(None if right is MISSING else right)
         op.outs.append(out)
@@ -403,10 +408,13 @@ class ControlFlow:
         self.env = dict(outer)
         self.stale = {**outer_stale, **stale_inside}
         for value, new in zip(carried, op.body.yields):
+            self.origins[value].append(new)
             if isinstance(new, Value) and new.container != value.container:
                 value.container = None
             out = Value(value.name, "op")
+            self.graph.reuses[out] = value  # a loop's result is its carried variable
             out.container = value.container
+            self.origins[out] = [value]
             op.outs.append(out)
         outs = iter(op.outs)
         for name in carried_names:
@@ -447,6 +455,7 @@ class ControlFlow:
         inits.append(None if initial is MISSING else initial)
         if isinstance(initial, Value):
             arg.container = initial.container
+        self.origins[arg] = [initial]
         carried.append(arg)
         return arg
 

@@ -45,6 +45,8 @@ from .ir import (
 )
 from .passes.activity import active_values
 from .passes.dce import eliminate_dead_code
+from .passes.names import share_loop_names
+from .passes.restore import prune_restores
 from .passes.tape import assign_tapes
 from .rules.registry import lookup
 from .symbolic import Emitter, Sym
@@ -65,6 +67,7 @@ class _Scope:
         self.loop: ReverseLoopOp | None = None
         self.local: set[Value] = set()
         self.accumulators: list[tuple[Value, Value]] = []
+        self.preheader = Block()  # ops that must run before a backward loop
 
     def get(self, value: Value) -> Any:
         """The adjoint of ``value`` so far, or None."""
@@ -82,7 +85,13 @@ class _Scope:
         arg = reverser.result.new_value(f"d_{self.reverser.result.display_name(value)}")
         if isinstance(outside, Value) and outside in reverser.owned:
             reverser.result.reuses[arg] = outside
-        self.loop.inits.append(0.0 if outside is None else outside)
+        if outside is None:
+            # computed before the backward loop starts
+            current = reverser.emitter.block
+            reverser.emitter.block = self.preheader
+            outside = reverser.zero(value)
+            reverser.emitter.block = current
+        self.loop.inits.append(outside)
         self.loop.carried.append(arg)
         reverser.owned.add(arg)
         self.accumulators.append((value, arg))
@@ -110,6 +119,12 @@ class _Reverser:
         self.used: set[Value] = set()
         self.add = lookup(operator.add)
         self.add_adjoints = lookup(runtime.add_adjoints)
+        self.restores: list[tuple[Op, Op, Op]] = []
+
+    def zero(self, value: Value) -> Any:
+        """A zero adjoint shaped like ``value`` (rules index adjoints, so 0.0
+        alone is not enough), computed where the code stands."""
+        return self.emitter.op(lookup(runtime.zero_adjoint), (value,), {}, "zero")
 
     # -- accumulation -----------------------------------------------------
     def accumulate(
@@ -152,12 +167,18 @@ class _Reverser:
         scope.set(value, total)
 
     # -- blocks -----------------------------------------------------------
-    def backward_block(self, block: Block, scope: _Scope) -> None:
-        for op in reversed(block.ops):
+    def backward_block(
+        self, block: Block, scope: _Scope, ops: list | None = None
+    ) -> None:
+        """The backward of ``block``'s ops (or of ``ops``, a prefix of them)."""
+        for op in reversed(list(block.ops if ops is None else ops)):
             if isinstance(op, Op):
                 if op.out in self.active and scope.get(op.out) is not None:
                     self.emitter.loc = op.loc
                     self.backward_op(op, scope)
+                if op.prim.fn is runtime.set_item:
+                    self.emitter.loc = op.loc
+                    self.restore_items(op, block)
                 if op.prim.fn is runtime.list_append and op.out in self.active:
                     # undo the append, so the backward of earlier statements
                     # (and earlier iterations) sees the list as it was then
@@ -167,6 +188,22 @@ class _Reverser:
                 self.backward_if(op, scope)
             elif isinstance(op, LoopOp):
                 self.backward_loop(op, scope)
+
+    def restore_items(self, op: Op, block: Block) -> None:
+        """Save what ``array[index] = value`` overwrites; put it back here.
+
+        :func:`prune_restores` later drops the pair where nothing needs it.
+        """
+        array, index, _ = op.args
+        scratch = Block()
+        with Emitter(self.result, scratch, op.loc) as forward:
+            saved = forward.op(lookup(runtime.saved_items), (array, index), {})
+        save = scratch.ops[0]
+        block.ops.insert(block.ops.index(op), save)
+        restore = self.emitter.op(
+            lookup(runtime.restore_items), (op.out, index, saved), {}
+        )
+        self.restores.append((op, save, restore.op))
 
     def backward_op(self, op: Op, scope: _Scope) -> None:
         prim = op.prim
@@ -260,7 +297,7 @@ class _Reverser:
         for value in changed:
             before = scope.get(value)
             sides = [s.of.get(value, before) for s in scopes]
-            sides = [0.0 if side is None else side for side in sides]
+            sides = [self.zero(value) if side is None else side for side in sides]
             out = self.result.new_value(f"d_{self.result.display_name(value)}")
             anchor = before if before in owned_before else None
             if anchor is None:
@@ -284,6 +321,7 @@ class _Reverser:
     def backward_loop(self, op: LoopOp, scope: _Scope) -> None:
         if not self._region_active(op):
             return
+        self.emitter.loc = op.loc
         backward = ReverseLoopOp(op, [], [], Block(), [], op.loc)
         inner = _Scope(self, scope)
         inner.loop = backward
@@ -297,7 +335,7 @@ class _Reverser:
                 arg = self.result.new_value(f"d_{self.result.display_name(carried)}")
                 if isinstance(after, Value) and after in self.owned:
                     self.result.reuses[arg] = after
-                backward.inits.append(0.0 if after is None else after)
+                backward.inits.append(self.zero(op.outs[k]) if after is None else after)
                 backward.carried.append(arg)
                 self.owned.add(arg)
                 carried_adjoints.append((k, arg))
@@ -323,6 +361,7 @@ class _Reverser:
             pending.append((op.inits[k], next(outs)))
         for value, _ in inner.accumulators:
             scope.set(value, next(outs))
+        self.emitter.block.ops.extend(inner.preheader.ops)
         self.emitter.block.ops.append(backward)
         self.emitter.loc = op.loc
         for init, out in pending:
@@ -352,7 +391,7 @@ def reverse(graph: Graph, wrt: Sequence[Value], return_loc: SourceLoc | None) ->
             scope.set(output, seed)
             reverser.owned.add(seed)
             reverser.used.add(seed)
-        reverser.backward_block(graph.body, scope)
+        reverser.backward_block(result.body, scope, list(graph.body.ops))
         emitter.block = result.body
         emitter.loc = None
         fit = lookup(runtime.fit_gradient)
@@ -367,8 +406,10 @@ def reverse(graph: Graph, wrt: Sequence[Value], return_loc: SourceLoc | None) ->
         )
     result.outputs = (output, gradients)
     result.backward_start = seed.op  # type: ignore[attr-defined]
+    prune_restores(result, reverser.restores)
     eliminate_dead_code(result)
     assign_tapes(result)
+    share_loop_names(result)
     return result
 
 

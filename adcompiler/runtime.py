@@ -435,3 +435,42 @@ def sum_items_adjoint(g: Any, items: Any) -> Any:
     if isinstance(items, (list, tuple)):
         return [unbroadcast(g, np.shape(item)) for item in items]
     return np.broadcast_to(g, np.shape(items))
+
+
+# ---------------------------------------------------------------------------
+# Arrays changed in place
+
+
+def set_item(array: np.ndarray, index: Any, value: Any) -> np.ndarray:
+    """``array[index] = value``; returns the same array."""
+    array[index] = value
+    return array
+
+
+def saved_items(array: np.ndarray, index: Any) -> Any:
+    """A copy of ``array[index]``, taken before it is overwritten."""
+    return np.copy(array[index])
+
+
+def restore_items(array: np.ndarray, index: Any, old: Any) -> np.ndarray:
+    """``array[index] = old``: undo a :func:`set_item` in the backward sweep."""
+    array[index] = old
+    return array
+
+
+def zero_at(g: Any, index: Any) -> Any:
+    """A copy of ``g`` with zeros at ``index``: the adjoint of the array that
+    ``array[index] = value`` overwrote."""
+    out = np.array(g, dtype=np.result_type(g), copy=True)
+    out[index] = 0
+    return out
+
+
+def zero_adjoint(x: Any) -> Any:
+    """An adjoint of zeros shaped like ``x``: 0.0 for a number, zeros for an
+    array, a list of zero adjoints for a list."""
+    if isinstance(x, (list, tuple)):
+        return [zero_adjoint(item) for item in x]
+    if isinstance(x, np.ndarray) or isinstance(x, np.generic):
+        return np.zeros_like(x, dtype=np.result_type(x, 0.0))
+    return 0.0

@@ -63,7 +63,9 @@ class Emitter:
         op = Op(prim, tuple(args), dict(kwargs), out, self.loc)
         out.op = op
         out.container = prim.container
-        if prim.render[0] == "inplace_method" and isinstance(args[0], Value):
+        if prim.render[0] in ("inplace_method", "setitem") and isinstance(
+            args[0], Value
+        ):
             # the result is the first argument, changed in place
             self.graph.reuses[out] = args[0]
         self.block.ops.append(op)

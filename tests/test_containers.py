@@ -89,7 +89,9 @@ def test_list_indexed_by_runtime_values(i, j):
 
 
 def nested_comprehension(A):
-    return sum([A[i, j] * (i + j) for i in range(A.shape[0]) for j in range(A.shape[1])])
+    return sum(
+        [A[i, j] * (i + j) for i in range(A.shape[0]) for j in range(A.shape[1])]
+    )
 
 
 def test_nested_comprehension():

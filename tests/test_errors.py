@@ -49,12 +49,6 @@ def with_global(x):
     return x
 
 
-def with_subscript_store(x):
-    y = np.zeros(3)
-    y[0] = x
-    return np.sum(y)
-
-
 def with_star_args(*xs):
     return xs[0]
 
@@ -74,7 +68,6 @@ CATALOGUE = [
     (with_lambda, "lambda", "square = lambda v: v * v"),
     (with_nested_def, "a nested function definition", "def inner(v):"),
     (with_global, "a global statement", "global X"),
-    (with_subscript_store, "assignment to a subscript", "y[0] = x"),
     (with_star_args, "*args and **kwargs parameters", "def with_star_args(*xs):"),
     (with_fstring, "an f-string", 'label = f"{x}"'),
     (with_chained_compare, "a chained comparison", "m = 0.0 < x < 1.0"),

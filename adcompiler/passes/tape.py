@@ -37,7 +37,13 @@ def assign_tapes(graph: Graph) -> None:
         local = defined_in(forward.body) | set(forward.carried)
         if forward.target is not None:
             local.add(forward.target)
-        forward.saved = [v for v in free_inputs(backward) if v in local]
+        saved: dict[str, Value] = {}
+        for value in free_inputs(backward):
+            if value in local:
+                # values sharing a name (one array changed in place) are
+                # one object: saved once
+                saved.setdefault(graph.display_name(value), value)
+        forward.saved = list(saved.values())
         if forward.saved:
             forward.tape = graph.new_value("tape")
             for value in forward.saved:

@@ -16,6 +16,7 @@ from ..symbolic import call
 from .registry import defvjp, nondifferentiable
 
 nondifferentiable(runtime.seed_adjoint, hint="seed")
+zero_adjoint = nondifferentiable(runtime.zero_adjoint, hint="zero")
 nondifferentiable(runtime.bilinear_spec, hint="spec")
 nondifferentiable(runtime.piece_index, hint="piece")
 # second derivatives of np.prod would need this one's: none yet, so asking
@@ -186,3 +187,20 @@ def len_(x):
 
 def sum_(items):
     return call(builtins.sum, items)
+
+
+# ---------------------------------------------------------------------------
+# Arrays changed in place
+
+zero_at = defvjp(runtime.zero_at, lambda G, ans, g, index: zero_at(G, index), None)
+set_item = defvjp(
+    runtime.set_item,
+    lambda g, ans, array, index, value: zero_at(g, index),
+    None,
+    lambda g, ans, array, index, value: unbroadcast(g[index], np.shape(value)),
+    render=("setitem",),
+    hint="changed",
+)
+saved_items = nondifferentiable(runtime.saved_items, hint="overwritten")
+restore_items = nondifferentiable(runtime.restore_items, render=("setitem",))
+restore_items.effect = True

@@ -1,0 +1,32 @@
+"""Python names: a loop's carried variable takes its initial value's name.
+
+When a loop's initial value is a temporary that nothing but the loop reads,
+the carried variable can live in the same Python name, and the copy before
+the loop disappears.
+
+Example: ``H = np.zeros((T, n)); for t ...: H[t] = h`` generates
+``H = np.zeros(...)`` and the loop writes ``H[t] = h``, with no ``H_2 = H``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..ir import Graph, LoopOp, Value, used_list
+
+
+def share_loop_names(graph: Graph) -> None:
+    """Let carried variables reuse the names of initial values read only by their loop."""
+    uses = Counter(used_list(graph))
+    for op in graph.walk():
+        if not isinstance(op, LoopOp):
+            continue
+        for init, carried in zip(op.inits, op.carried):
+            if (
+                isinstance(init, Value)
+                and init.kind == "op"
+                and init.op is not None
+                and uses[init] == 1
+                and carried not in graph.reuses
+            ):
+                graph.reuses[carried] = init
