@@ -28,6 +28,7 @@ from .ir import Graph
 from .lower import lower
 from .reverse import reverse
 from .runtime import fit_gradient
+from .trees import LEAF, leaves, structure
 
 Wrt = int | str | Sequence[int | str]
 
@@ -88,13 +89,16 @@ def _wrt_indices(fn: types.FunctionType, wrt: Wrt) -> tuple[tuple[int, ...], boo
     return tuple(indices), many
 
 
-def _compile(fn: types.FunctionType, indices: tuple[int, ...]) -> _Entry:
+def _compile(
+    fn: types.FunctionType, indices: tuple[int, ...], structures: tuple = ()
+) -> _Entry:
     parsed = parse_function(fn)
-    lowering = lower(parsed)
+    lowering = lower(parsed, structures)
     graph = lowering.graph
     wrt_values = [graph.params[i] for i in indices]
+    wrt_trees = [lowering.env_of_param(v) for v in wrt_values]
     return_loc = lowering.return_loc
-    adjoint = reverse(graph, wrt_values, return_loc)
+    adjoint = reverse(graph, wrt_trees, return_loc)
     names = ", ".join(v.name for v in wrt_values)
     qualname = fn.__qualname__
     where = f"{os.path.basename(parsed.file)}:{graph.loc.line if graph.loc else 0}"
@@ -134,28 +138,57 @@ class GradFunction:
         self.__wrapped__ = fn
         self._indices, self._many = _wrt_indices(fn, wrt)
         self._with_value = with_value
-        self._entry: _Entry | None = None
+        # argument structures (see trees.structure) -> compiled entry
+        self._entries: dict[Any, _Entry] = {}
+        self._last: _Entry | None = None
+        code = fn.__code__
+        self._names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+        defaults = dict(zip(_positional_names(fn)[::-1], (fn.__defaults__ or ())[::-1]))
+        defaults.update(fn.__kwdefaults__ or {})
+        self._default_structures = {k: structure(v) for k, v in defaults.items()}
         functools.update_wrapper(self, fn)
         self.__name__ = ("value_and_grad_" if with_value else "grad_") + fn.__name__
 
-    def _compiled(self) -> _Entry:
+    def _structures(self, key: Any) -> tuple:
+        """Each parameter's structure, from a call's argument structures."""
+        positional, keywords = key
+        by_name = dict(keywords)
+        structures = []
+        for index, name in enumerate(self._names):
+            if index < len(positional):
+                structures.append(positional[index])
+            else:
+                structures.append(
+                    by_name.get(name, self._default_structures.get(name, LEAF))
+                )
+        return tuple(structures)
+
+    def _compiled(self, key: Any = ((), ())) -> _Entry:
         fn = self.__wrapped__
-        entry = self._entry
+        entry = self._entries.get(key)
         if entry is not None and entry.valid_for(fn):
+            self._last = entry
             return entry
+        structures = self._structures(key)
         with _lock:
             per_fn = _cache.setdefault(fn, {})
-            entry = per_fn.get(self._indices)
+            cache_key = (self._indices, structures)
+            entry = per_fn.get(cache_key)
             if entry is None or not entry.valid_for(fn):
-                entry = _compile(fn, self._indices)
-                per_fn[self._indices] = entry
-        self._entry = entry
+                entry = _compile(fn, self._indices, structures)
+                per_fn[cache_key] = entry
+        self._entries[key] = entry
+        self._last = entry
         return entry
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        entry = self._entry
+        key = (
+            tuple(map(structure, args)),
+            tuple((k, structure(v)) for k, v in kwargs.items()) if kwargs else (),
+        )
+        entry = self._entries.get(key)
         if entry is None or not entry.valid_for(self.__wrapped__):
-            entry = self._compiled()
+            entry = self._compiled(key)
         try:
             value, grads = entry.generated.fn(*args, **kwargs)
         except Exception as exc:
@@ -163,6 +196,10 @@ class GradFunction:
             raise
         gradient = grads if self._many else grads[0]
         return (value, gradient) if self._with_value else gradient
+
+    def _current(self) -> _Entry:
+        """The entry of the last call, or one for arguments that are not containers."""
+        return self._last if self._last is not None else self._compiled()
 
     def _explain_failure(
         self, exc: Exception, entry: _Entry, args: tuple, kwargs: dict
@@ -181,7 +218,8 @@ class GradFunction:
         for index in self._indices:
             if names[index] in bound.arguments:
                 try:
-                    fit_gradient(0.0, bound.arguments[names[index]])
+                    for leaf in leaves(bound.arguments[names[index]]):
+                        fit_gradient(0.0, leaf)
                 except WrtError as wrt_error:
                     raise WrtError(
                         f"argument `{names[index]}` of "
@@ -194,17 +232,17 @@ class GradFunction:
     @property
     def source(self) -> str:
         """The generated Python source, black-formatted."""
-        return self._compiled().generated.source
+        return self._current().generated.source
 
     @property
     def graph(self) -> Graph:
         """The SSA graph of the original function."""
-        return self._compiled().graph
+        return self._current().graph
 
     @property
     def adjoint_graph(self) -> Graph:
         """The SSA graph of the generated forward and backward sweeps."""
-        return self._compiled().adjoint_graph
+        return self._current().adjoint_graph
 
     def __repr__(self) -> str:
         kind = "value_and_grad" if self._with_value else "grad"

@@ -84,6 +84,9 @@ class _Writer:
             return ast.Tuple([self.operand(item) for item in tree], ast.Load())
         if isinstance(tree, list):
             return ast.List([self.operand(item) for item in tree], ast.Load())
+        if isinstance(tree, dict):
+            keys = [ast.Constant(key) for key in tree]
+            return ast.Dict(keys, [self.operand(item) for item in tree.values()])
         if isinstance(tree, slice):
             parts = [self.operand(p) for p in (tree.start, tree.stop, tree.step)]
             return ast.Call(ast.Name("slice", ast.Load()), parts, [])

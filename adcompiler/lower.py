@@ -24,6 +24,7 @@ from .frontend import ParsedFunction, is_missing, local_names, resolve_global
 from .ir import Graph, Namer, Value, is_literal, tree_leaves, tree_values
 from .rules import registry
 from .rules.memory import shares_first_argument
+from .trees import LEAF, keys_of
 from .rules.registry import Primitive
 from . import runtime
 from .lower_flow import MISSING, RETURNED, RETVAL, ControlFlow
@@ -109,8 +110,11 @@ class Static:
 class Lowering(ControlFlow):
     """Lowers one parsed function into a :class:`Graph`."""
 
-    def __init__(self, parsed: ParsedFunction):
+    def __init__(self, parsed: ParsedFunction, structures: tuple = ()):
         self.parsed = parsed
+        self.structures = structures
+        self.param_trees: dict[Value, Any] = {}
+        self.current_node: ast.AST = parsed.node
         self.fn = parsed.fn
         node = parsed.node
         self.graph = Graph(node.name, Namer(local_names(node)), parsed.loc(node))
@@ -156,8 +160,34 @@ class Lowering(ControlFlow):
                 "name each parameter (a tuple or dict can be passed as one argument)",
             )
         params = args.posonlyargs + args.args + args.kwonlyargs
-        for arg in params:
-            self.env[arg.arg] = self.graph.add_param(arg.arg)
+        for index, arg in enumerate(params):
+            value = self.graph.add_param(arg.arg)
+            shape = self.structures[index] if index < len(self.structures) else LEAF
+            self.emitter.loc = self.parsed.loc(arg)
+            self.env[arg.arg] = self.unpack_tree(value, shape, arg.arg)
+            self.param_trees[value] = self.env[arg.arg]
+
+    def env_of_param(self, param: Value) -> Any:
+        """A parameter as the function sees it: the value, or its tree of leaves."""
+        return self.param_trees[param]
+
+    def unpack_tree(self, value: Value, shape: Any, name: str) -> Any:
+        """A container argument as a compile-time structure of its leaves."""
+        if shape is LEAF:
+            return value
+        value.container = True
+        items = {}
+        for key, child in keys_of(shape):
+            hint = f"{name}_{key}" if isinstance(key, int) else str(key)
+            if not hint.isidentifier():
+                hint = f"{name}_item"
+            leaf = self.call_prim(runtime.list_item, (value, key), {}, hint, True)
+            leaf.container = False if child is LEAF else True
+            items[key] = self.unpack_tree(leaf, child, hint)
+        kind = shape[0]
+        if kind is dict:
+            return items
+        return kind(items[k] for k in range(len(items)))
 
     # -- statements -------------------------------------------------------
     def stmt(self, node: ast.stmt) -> None:
@@ -869,8 +899,12 @@ def _hint_for(node: ast.AST) -> str:
     return "rewrite it with assignments, arithmetic and NumPy calls"
 
 
-def lower(parsed: ParsedFunction) -> Lowering:
-    """Lower a parsed function; the graph is ``result.graph``."""
-    lowering = Lowering(parsed)
+def lower(parsed: ParsedFunction, structures: tuple = ()) -> Lowering:
+    """Lower a parsed function; the graph is ``result.graph``.
+
+    ``structures`` gives each parameter's :func:`trees.structure` (a leaf
+    where it is missing): container arguments become compile-time trees.
+    """
+    lowering = Lowering(parsed, structures)
     lowering.run()
     return lowering

@@ -368,49 +368,101 @@ class _Reverser:
             self.accumulate(scope, init, out, set())
 
 
-def reverse(graph: Graph, wrt: Sequence[Value], return_loc: SourceLoc | None) -> Graph:
-    """The graph of ``(value, gradients)`` for ``graph`` with respect to ``wrt``."""
+def reverse(
+    graph: Graph,
+    wrt: Sequence[Any],
+    return_loc: SourceLoc | None,
+    split: bool = False,
+) -> Graph:
+    """The graph of ``(value, gradients)`` for ``graph`` with respect to ``wrt``.
+
+    ``wrt`` holds one tree of parameter values per differentiated argument
+    (a single value for an array or number argument); each gradient has that
+    tree's structure. With ``split``, the backward sweep starts from adjoints
+    given for the outputs (``result.seeds``, a tree like the outputs) instead
+    of from 1, and the gradients are the raw adjoints: the graph is then cut
+    at ``result.forward_count`` into a forward and a backward function
+    (calls of user functions).
+    """
     output = graph.outputs
-    if isinstance(output, (tuple, list)):
+    if not split and isinstance(output, (tuple, list, dict)):
         raise OutputError(
             f"grad needs a function with a scalar output; {graph.name} returns "
             f"a {type(output).__name__}",
             return_loc,
             "return one scalar (for several outputs, use a Jacobian)",
         )
-    reverser = _Reverser(graph, wrt)
+    leaves = [leaf for tree in wrt for leaf in tree_values(tree)]
+    reverser = _Reverser(graph, leaves)
     result = reverser.result
     result.body.ops = list(graph.body.ops)
+    result.forward_count = len(result.body.ops)
     emitter = reverser.emitter
     scope = _Scope(reverser)
     with emitter:
         emitter.loc = return_loc
-        out_name = result.display_name(output) if isinstance(output, Value) else "out"
-        seed = emitter.op(lookup(runtime.seed_adjoint), (output,), {}, f"d_{out_name}")
-        if isinstance(output, Value) and output in reverser.active:
-            scope.set(output, seed)
-            reverser.owned.add(seed)
-            reverser.used.add(seed)
+        if split:
+            result.seeds = tree_map(lambda leaf: _seed_param(result, leaf), output)
+            for leaf, seed in zip(tree_values(output), tree_values(result.seeds)):
+                if leaf in reverser.active:
+                    reverser.accumulate(scope, leaf, seed, set())
+        else:
+            out_name = (
+                result.display_name(output) if isinstance(output, Value) else "out"
+            )
+            seed = emitter.op(
+                lookup(runtime.seed_adjoint), (output,), {}, f"d_{out_name}"
+            )
+            if isinstance(output, Value) and output in reverser.active:
+                scope.set(output, seed)
+                reverser.owned.add(seed)
+                reverser.used.add(seed)
         reverser.backward_block(result.body, scope, list(graph.body.ops))
         emitter.block = result.body
         emitter.loc = None
-        fit = lookup(runtime.fit_gradient)
-        gradients = tuple(
-            emitter.op(
-                fit,
-                (0.0 if scope.get(w) is None else scope.get(w), w),
-                {},
-                f"grad_{w.name}",
+        if split:
+            gradients = tuple(
+                tree_map(
+                    lambda w: scope.get(w) if scope.get(w) is not None else 0.0,
+                    tree,
+                )
+                for tree in wrt
             )
-            for w in wrt
-        )
+        else:
+            fit = lookup(runtime.fit_gradient)
+            gradients = tuple(
+                tree_map(
+                    lambda w: emitter.op(
+                        fit,
+                        (0.0 if scope.get(w) is None else scope.get(w), w),
+                        {},
+                        f"grad_{result.display_name(w)}",
+                    ),
+                    tree,
+                )
+                for tree in wrt
+            )
     result.outputs = (output, gradients)
-    result.backward_start = seed.op  # type: ignore[attr-defined]
-    prune_restores(result, reverser.restores)
+    backward = {id(op) for op in result.body.ops[result.forward_count :]}
+    result.backward_start = None
+    prune_restores(result, reverser.restores, backward)
     eliminate_dead_code(result)
+    result.forward_count = next(
+        (i for i, op in enumerate(result.body.ops) if id(op) in backward),
+        len(result.body.ops),
+    )
+    if result.forward_count < len(result.body.ops):
+        result.backward_start = result.body.ops[result.forward_count]
     assign_tapes(result)
     share_loop_names(result)
     return result
+
+
+def _seed_param(graph: Graph, leaf: Any) -> Any:
+    """A parameter of the backward function: the adjoint given for an output."""
+    if not isinstance(leaf, Value):
+        return None
+    return Value(graph.namer.claim(f"d_{graph.display_name(leaf)}"), "param")
 
 
 def _walk_ops(block: Block):

@@ -208,3 +208,44 @@ def test_numerical_grad_of_a_closed_form():
     n_x, n_y = numerical_grad(f, x, 3.0, wrt=(0, 1))
     np.testing.assert_allclose(n_x, 2 * x * 3.0, rtol=1e-8)
     assert n_y == pytest.approx(5.0, rel=1e-8)
+
+
+def tree_loss(params, x, y):
+    h = np.tanh(x @ params["W1"] + params["b1"])
+    out = h @ params["layers"][0] + params["layers"][1][0]
+    return np.mean((out - y) ** 2)
+
+
+def test_parameter_trees_get_gradients_of_the_same_structure():
+    rng = np.random.default_rng(5)
+    params = {
+        "W1": rng.normal(size=(3, 4)),
+        "b1": np.zeros(4),
+        "layers": [rng.normal(size=(4, 2)), (np.ones(2),)],
+    }
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    d = grad(tree_loss)(params, x, y)
+    assert list(d) == ["W1", "b1", "layers"]
+    assert isinstance(d["layers"], list) and isinstance(d["layers"][1], tuple)
+
+    def with_W1(v):
+        return tree_loss({**params, "W1": v}, x, y)
+
+    def with_inner(v):
+        return tree_loss({**params, "layers": [params["layers"][0], (v,)]}, x, y)
+
+    np.testing.assert_allclose(
+        d["W1"], numerical_grad(with_W1, params["W1"]), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        d["layers"][1][0], numerical_grad(with_inner, np.ones(2)), rtol=1e-6
+    )
+
+
+def test_a_list_argument_is_a_tree_of_its_items():
+    def f(xs):
+        return xs[0] * xs[1] + np.sum(xs[2])
+
+    d = grad(f)([2.0, 3.0, np.ones(2)])
+    assert d[0] == 3.0 and d[1] == 2.0
+    np.testing.assert_array_equal(d[2], np.ones(2))

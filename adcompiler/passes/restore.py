@@ -77,11 +77,11 @@ def _memory_classes(graph: Graph) -> _Classes:
     return classes
 
 
-def _backward_reads(graph: Graph) -> set[Value]:
-    start = graph.body.ops.index(graph.backward_start)
+def _backward_reads(graph: Graph, backward: set[int]) -> set[Value]:
     reads: set[Value] = set(tree_values(graph.outputs))
-    for op in graph.body.ops[start:]:
-        _reads(op, reads)
+    for op in graph.body.ops:
+        if id(op) in backward:
+            _reads(op, reads)
     return reads
 
 
@@ -134,13 +134,16 @@ def _enclosing_loops(block: Block, target: Op, path: list) -> list | None:
     return None
 
 
-def prune_restores(graph: Graph, restores: list[tuple[Op, Op, Op]]) -> None:
+def prune_restores(
+    graph: Graph, restores: list[tuple[Op, Op, Op]], backward: set[int]
+) -> None:
     """Drop the restores no backward read needs; refuse changes that cannot be undone.
 
-    ``restores`` holds ``(change, save, restore)`` ops the reverse pass made.
+    ``restores`` holds ``(change, save, restore)`` ops the reverse pass made;
+    ``backward`` the ids of the top-level ops of the backward sweep.
     """
     classes = _memory_classes(graph)
-    reads = _backward_reads(graph)
+    reads = _backward_reads(graph, backward)
     restored = {change for change, _, _ in restores}
     keep: set[Op] = set()
     changes = [
