@@ -23,8 +23,10 @@ import astor
 import numpy as np
 
 from .errors import ADError
+from .passes.tape import export
 from .ir import (
     Block,
+    CallOp,
     Graph,
     IfOp,
     LoopOp,
@@ -32,6 +34,8 @@ from .ir import (
     ReverseLoopOp,
     Value,
     defined_in,
+    free_reads,
+    tree_values,
     used_list,
 )
 
@@ -178,10 +182,32 @@ class _Writer:
             elif isinstance(op, ReverseLoopOp):
                 self.reverse_loop_op(op, indent, lines)
                 last_line = None
+            elif isinstance(op, CallOp):
+                lines.append(indent + self.call_op(op))
         if not any(
             line.strip() and not line.strip().startswith("#") for line in lines[start:]
         ):
             lines.append(indent + "pass")
+
+    def call_op(self, op: CallOp) -> str:
+        """``pattern = f(args)``; a forward half also returns what it saves."""
+        target = self.pattern(op.out_tree)
+        if op.saved is not None:
+            saved = ast.Name(self.name_of(op.saved), ast.Store())
+            target = ast.Tuple([target, saved], ast.Store())
+        func = ast.Name(self.graph.root_name(op.fn), ast.Load())
+        call = ast.Call(func, [self.operand(arg) for arg in op.args], [])
+        return _source(ast.Assign([target], call))
+
+    def pattern(self, tree: Any) -> ast.expr:
+        """An assignment target with the shape of ``tree``."""
+        if isinstance(tree, Value):
+            return ast.Name(self.name_of(tree), ast.Store())
+        if isinstance(tree, (tuple, list)):
+            return ast.Tuple([self.pattern(item) for item in tree], ast.Store())
+        if isinstance(tree, dict):
+            raise ADError("internal error: a dict result in an assignment pattern")
+        return ast.Name(self.graph.namer.claim("_"), ast.Store())
 
     def assign_all(
         self, targets: list[Value], values: list, indent: str, lines
@@ -430,4 +456,113 @@ def _signature(
         ],
         kwarg=None,
         defaults=[default(a) for a in with_default],
+    )
+
+
+@dataclass
+class GeneratedSplit:
+    """The forward and backward halves of a user function, compiled."""
+
+    forward: Callable
+    backward: Callable
+    raw_source: str
+    filename: str
+    _formatted: str | None = field(default=None, repr=False)
+
+    @property
+    def source(self) -> str:
+        """The source, formatted by black."""
+        if self._formatted is None:
+            import black
+
+            self._formatted = black.format_str(self.raw_source, mode=black.Mode())
+        return self._formatted
+
+
+def generate_split(
+    graph: Graph,
+    filename: str,
+    title: str,
+    names: tuple[str, str],
+) -> GeneratedSplit:
+    """Write a split graph (:func:`reverse.reverse` with ``split``) as two
+    functions: ``<name>_forward(params) -> (outputs, saved)`` and
+    ``<name>_backward(saved, *output adjoints) -> adjoints of the
+    differentiated argument leaves``."""
+    writer = _Writer(graph)
+    writer.backward_start = None
+    namespace: dict[str, Any] = {"__builtins__": builtins}
+    forward_ops = graph.body.ops[: graph.forward_count]
+    backward_ops = graph.body.ops[graph.forward_count :]
+    output, gradients = graph.outputs
+    forward_defined = set(graph.params) | defined_in(Block(forward_ops))
+    saved_by_name: dict[str, Value] = {}
+    for value in free_reads(backward_ops) + list(tree_values(gradients)):
+        if value in forward_defined:
+            saved_by_name.setdefault(writer.name_of(value), value)
+    saved = list(saved_by_name.values())
+    for value in saved:
+        export(Block(forward_ops), value)
+    # the names under which the function's own recursive calls reach it:
+    # the definitions replace those entries, so recursion calls them directly
+    forward_name, backward_name = names
+    residuals_name = graph.namer.claim("saved")
+
+    # callers pass every parameter, positionally
+    every = ast.arguments(
+        [], [ast.arg(p.name, None) for p in graph.params], None, [], [], None, []
+    )
+    header = ast.FunctionDef(forward_name, every, [ast.Pass()], [], None)
+
+    lines = [_source(header).splitlines()[0]]
+    lines.append(
+        f'{_INDENT}"""Forward half of {title}: its value, and what its backward reads."""'
+    )
+    writer.block(Block(forward_ops), _INDENT, lines)
+    if lines[-1].strip() == "pass":
+        lines.pop()
+    residuals = ast.Tuple(
+        [ast.Name(writer.name_of(v), ast.Load()) for v in saved], ast.Load()
+    )
+    lines.append(
+        _INDENT
+        + _source(
+            ast.Return(ast.Tuple([writer.operand(output), residuals], ast.Load()))
+        )
+    )
+    lines.append("")
+    lines.append("")
+
+    seeds = [v for v in tree_values(graph.seeds)]
+    params = [ast.arg(residuals_name, None)] + [
+        ast.arg(writer.name_of(v), None) for v in seeds
+    ]
+    arguments = ast.arguments([], params, None, [], [], None, [])
+    header = ast.FunctionDef(backward_name, arguments, [ast.Pass()], [], None)
+    lines.append(_source(header).splitlines()[0])
+    lines.append(
+        f'{_INDENT}"""Backward half of {title}: adjoints of its differentiated arguments."""'
+    )
+    if saved:
+        target = ast.Tuple(
+            [ast.Name(writer.name_of(v), ast.Store()) for v in saved], ast.Store()
+        )
+        lines.append(
+            _INDENT
+            + _source(ast.Assign([target], ast.Name(residuals_name, ast.Load())))
+        )
+    writer.block(Block(backward_ops), _INDENT, lines)
+    if lines[-1].strip() == "pass":
+        lines.pop()
+    lines.append(_INDENT + _source(ast.Return(writer.operand(tuple(gradients)))))
+    source = "\n".join(lines) + "\n"
+
+    for obj, name in graph.roots.values():
+        namespace[name] = obj
+    for value in graph.free:
+        namespace[value.name] = value.obj
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+    return GeneratedSplit(
+        namespace[forward_name], namespace[backward_name], source, filename
     )

@@ -226,6 +226,33 @@ class ReverseLoopOp:
         return _unique(list(tree_values(self.inits)) + [v for v in extra if v])
 
 
+@dataclass(eq=False)
+class CallOp:
+    """``out_tree = fn(*args)``: a call whose result is a tree of values.
+
+    ``fn`` is what generated code calls (a user function, or the forward or
+    backward half of one, :mod:`adcompiler.calls`); ``outs`` are the
+    :class:`Value` leaves of ``out_tree``. ``callee`` and ``structures``
+    name the user function and its arguments' structures, for the reverse
+    pass; ``split`` is set by it when the call is differentiated.
+    """
+
+    fn: Any
+    args: tuple
+    out_tree: Any
+    outs: list[Value]
+    loc: SourceLoc | None = None
+    callee: Any = None
+    structures: tuple = ()
+    split: Any = None
+    saved: Value | None = None
+
+    regions: tuple = ()
+
+    def inputs(self) -> list[Value]:
+        return _unique(tree_values(self.args))
+
+
 def _unique(values: Any) -> list[Value]:
     seen: dict[int, Value] = {}
     for value in values:
@@ -248,6 +275,8 @@ def used_list(graph: "Graph") -> list[Value]:
                 reads.append(op.exit)
         if isinstance(op, ReverseLoopOp):
             reads.extend(tree_values(op.inits))
+        if isinstance(op, CallOp):
+            reads.extend(tree_values(op.args))
         for region in op.regions:
             reads.extend(tree_values(region.yields))
     return reads
@@ -258,6 +287,8 @@ def defined_in(block: Block) -> set[Value]:
     defined: set[Value] = set()
     for op in block.ops:
         defined.update(op.outs)
+        if isinstance(op, CallOp) and op.saved is not None:
+            defined.add(op.saved)
         if isinstance(op, LoopOp):
             defined.update(op.carried)
             if op.target is not None:
@@ -270,6 +301,14 @@ def defined_in(block: Block) -> set[Value]:
         for region in op.regions:
             defined |= defined_in(region)
     return defined
+
+
+def free_reads(ops: list) -> list[Value]:
+    """Values a sequence of ops reads that it does not define itself."""
+    defined: set[Value] = set()
+    reads: list[Value] = []
+    _collect_free(Block(list(ops)), defined, reads)
+    return _unique(v for v in reads if v not in defined)
 
 
 def free_inputs(op: Any) -> list[Value]:
@@ -291,6 +330,8 @@ def _collect_free(block: Block, defined: set[Value], reads: list[Value]) -> None
         if isinstance(op, ReverseLoopOp):
             defined.update(op.carried)
             defined.update(op.forward.saved)
+        if isinstance(op, CallOp) and op.saved is not None:
+            defined.add(op.saved)
         for region in op.regions:
             _collect_free(region, defined, reads)
         defined.update(op.outs)
@@ -495,6 +536,15 @@ def _format_block(block: Block, indent: str, lines: list[str]) -> None:
                 _format_block(op.cond, indent + "    ", lines)
                 lines.append(indent + "  body:")
             _format_block(op.body, indent + "    ", lines)
+        elif isinstance(op, CallOp):
+            name = getattr(op.fn, "__qualname__", None) or getattr(
+                op.fn, "__name__", "f"
+            )
+            args = ", ".join(format_operand(a) for a in op.args)
+            lines.append(
+                indent
+                + _with_line(f"{format_operand(op.out_tree)} = call {name}({args})", op)
+            )
         elif isinstance(op, ReverseLoopOp):
             carried = ", ".join(
                 f"%{c.name}={format_operand(i)}" for c, i in zip(op.carried, op.inits)

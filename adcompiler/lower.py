@@ -12,6 +12,7 @@ can be checked against the function's current globals.
 from __future__ import annotations
 
 import ast
+import inspect
 import numbers
 import operator
 import types
@@ -21,10 +22,20 @@ import numpy as np
 
 from .errors import NoRuleError, UnsupportedSyntaxError
 from .frontend import ParsedFunction, is_missing, local_names, resolve_global
-from .ir import Graph, Namer, Value, is_literal, tree_leaves, tree_values
+from .ir import (
+    Block,
+    CallOp,
+    Graph,
+    Namer,
+    Value,
+    is_literal,
+    tree_leaves,
+    tree_map,
+    tree_values,
+)
 from .rules import registry
 from .rules.memory import shares_first_argument
-from .trees import LEAF, keys_of
+from .trees import LEAF, keys_of, structure
 from .rules.registry import Primitive
 from . import runtime
 from .lower_flow import MISSING, RETURNED, RETVAL, ControlFlow
@@ -98,6 +109,16 @@ _VARARG_METHODS = {"reshape": np.reshape, "transpose": np.transpose}
 _TRUE_METHODS = {"astype", "flatten", "copy"}
 
 
+class Inline:
+    """A nested ``def`` or ``lambda``: inlined where it is called."""
+
+    __slots__ = ("node", "name")
+
+    def __init__(self, node: ast.AST, name: str):
+        self.node = node
+        self.name = name
+
+
 class Static:
     """A compile-time object: a module, a function, a class."""
 
@@ -115,6 +136,11 @@ class Lowering(ControlFlow):
         self.structures = structures
         self.param_trees: dict[Value, Any] = {}
         self.current_node: ast.AST = parsed.node
+        self.calls: list = []
+        self.unnamed: set = set()  # results named after nothing yet
+        self.free_trees: dict[str, Any] = {}
+        self.prologue = Block()
+        self.inlining: list = []
         self.fn = parsed.fn
         node = parsed.node
         self.graph = Graph(node.name, Namer(local_names(node)), parsed.loc(node))
@@ -149,6 +175,7 @@ class Lowering(ControlFlow):
                 "return the scalar to differentiate",
             )
         self.graph.outputs = self.env[RETVAL]
+        self.graph.body.ops[:0] = self.prologue.ops
         return self.graph
 
     def _parameters(self, args: ast.arguments) -> None:
@@ -196,8 +223,20 @@ class Lowering(ControlFlow):
         if method is not None:
             method(node)
         elif isinstance(node, ast.Assign):
-            hint = _target_hint(node.targets[-1])
-            value = self.expr(node.value, hint)
+            target = node.targets[-1]
+            if (
+                isinstance(target, (ast.Tuple, ast.List))
+                and isinstance(node.value, (ast.Tuple, ast.List))
+                and len(target.elts) == len(node.value.elts)
+                and not any(isinstance(e, ast.Starred) for e in node.value.elts)
+            ):
+                # a, b = x, y: each new value named after its target
+                value: Any = tuple(
+                    self.operand_named(elt, _target_hint(name))
+                    for elt, name in zip(node.value.elts, target.elts)
+                )
+            else:
+                value = self.expr(node.value, _target_hint(target))
             for target in node.targets:
                 self.assign(target, value)
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
@@ -221,6 +260,10 @@ class Lowering(ControlFlow):
                 )
             items = self.unpack(value, len(target.elts), target)
             for elt, item in zip(target.elts, items):
+                if isinstance(elt, ast.Name) and item in self.unnamed:
+                    # `a, b = f(x)`: the call's results take the names a, b
+                    self.graph.rename(item, elt.id, user_variable=True)
+                    self.unnamed.discard(item)
                 self.assign(elt, item)
         elif isinstance(target, ast.Subscript):
             self.assign_item(target, value)
@@ -396,6 +439,13 @@ class Lowering(ControlFlow):
         result = method(node, hint)
         return result
 
+    def operand_named(self, node: ast.expr, hint: str | None) -> Any:
+        """An operand whose new value, if it is one, is named ``hint``."""
+        result = self.expr(node, hint)
+        if isinstance(result, Static):
+            return self.static_operand(result.obj, node)
+        return result
+
     def operand(self, node: ast.expr) -> Any:
         """Lower an expression that must be a runtime value or constant."""
         result = self.expr(node)
@@ -458,6 +508,15 @@ class Lowering(ControlFlow):
             return obj
         if _is_data(obj):
             return self.graph.add_free(ident, obj)
+        if structure(obj) is not LEAF:
+            # a global or captured list/tuple/dict: read its items at each
+            # call, like a parameter's (they may have been replaced since)
+            if ident not in self.free_trees:
+                free = self.graph.add_free(ident, obj)
+                with self.into(self.prologue):  # read once, at the function's start
+                    tree = self.unpack_tree(free, structure(obj), ident)
+                self.free_trees[ident] = tree
+            return self.free_trees[ident]
         return Static(obj)
 
     def expr_Attribute(self, node: ast.Attribute, hint: str | None) -> Any:
@@ -550,22 +609,32 @@ class Lowering(ControlFlow):
             return self.call_prim(runtime.list_item, (sequence, index), {}, hint)
         return self.call_prim(operator.getitem, (sequence, index), {}, hint)
 
-    def runtime_list(self, items: Any, node: ast.AST) -> Value:
+    def runtime_list(self, items: Any, node: ast.AST, name: str | None = None) -> Value:
         """A local list or tuple made a runtime value (to grow it, index or loop)."""
-        return self.call_prim(runtime.make_list, tuple(items), {}, None, False)
+        return self.call_prim(runtime.make_list, tuple(items), {}, name, bool(name))
 
     def expr_Dict(self, node: ast.Dict, hint: str | None) -> Any:
-        keys = []
-        for key in node.keys:
-            value = self.expr(key) if key is not None else None
-            if key is None or not is_literal(value) or isinstance(value, (list, tuple)):
+        result: dict[Any, Any] = {}
+        for key, value in zip(node.keys, node.values):
+            if key is None:  # {**other, ...}
+                other = self.operand(value)
+                if not isinstance(other, dict):
+                    raise self.parsed.unsupported(
+                        "** of something other than a local dict",
+                        value,
+                        "unpack a dict built in the function or passed to it",
+                    )
+                result.update(other)
+                continue
+            constant = self.operand(key)
+            if not is_literal(constant) or isinstance(constant, (list, tuple)):
                 raise self.parsed.unsupported(
-                    "a dict with computed or ** keys",
-                    key or node,
+                    "a dict key computed at run time",
+                    key,
                     "use constant keys (strings, numbers)",
                 )
-            keys.append(value)
-        return {k: self.operand(v) for k, v in zip(keys, node.values)}
+            result[constant] = self.operand(value)
+        return result
 
     def expr_ListComp(self, node: ast.ListComp, hint: str | None) -> Any:
         """``[elt for ... in ... if ...]`` as a loop appending to a new list."""
@@ -688,7 +757,153 @@ class Lowering(ControlFlow):
         kwargs = {kw.arg: self.operand(kw.value) for kw in node.keywords}
         if callee.obj is slice and not kwargs:
             return slice(*args)  # part of an index: a structure, not an op
+        if isinstance(callee.obj, Inline):
+            return self.inline_call(callee.obj, args, kwargs, node)
+        if (
+            isinstance(callee.obj, types.FunctionType)
+            and registry.lookup(callee.obj) is None
+        ):
+            return self.user_call(callee.obj, args, kwargs, node, hint)
         return self.call_prim(callee.obj, args, kwargs, hint)
+
+    # -- calls of the user's functions -------------------------------------
+    def user_call(
+        self, fn: types.FunctionType, args: tuple, kwargs: dict, node, hint
+    ) -> Any:
+        """A call of a user function: an op whose callee is transformed in turn."""
+        from . import calls
+
+        try:
+            bound = inspect.signature(fn).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise self.parsed.error(
+                UnsupportedSyntaxError, f"this call of {fn.__qualname__}: {exc}", node
+            ) from None
+        if fn.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+            raise self.parsed.unsupported(
+                f"calling {fn.__qualname__}, which takes *args or **kwargs",
+                node,
+                "give it named parameters",
+            )
+        bound.apply_defaults()
+        operands = tuple(self._spell(value, node) for value in bound.arguments.values())
+        structures = tuple(structure(operand) for operand in operands)
+        callee = calls.primal(fn, structures)
+        if callee is None:  # a recursive call: its result is one value
+            out_tree: Any = self.graph.new_value(hint or fn.__name__, bool(hint))
+        else:
+            out_tree = tree_map(
+                lambda leaf: (
+                    self.graph.new_value(hint or fn.__name__, bool(hint))
+                    if isinstance(leaf, Value)
+                    else leaf
+                ),
+                callee.graph.outputs,
+            )
+        op = CallOp(
+            fn,
+            operands,
+            out_tree,
+            list(tree_values(out_tree)),
+            self.emitter.loc,
+            callee=fn,
+            structures=structures,
+        )
+        for out in op.outs:
+            out.container = None if callee is None else False
+        if not hint:
+            self.unnamed.update(op.outs)
+        self.graph.root_name(fn)
+        self.emitter.block.ops.append(op)
+        self.calls.append(op)
+        return out_tree
+
+    def _spell(self, value: Any, node: ast.AST) -> Any:
+        """An argument of a user call: values, literals, trees of them."""
+        if isinstance(value, (tuple, list)):
+            return type(value)(self._spell(item, node) for item in value)
+        if isinstance(value, dict):
+            return {key: self._spell(item, node) for key, item in value.items()}
+        if isinstance(value, Value) or is_literal(value):
+            return value
+        if isinstance(value, Static):
+            return self.static_operand(value.obj, node)
+        return self.graph.add_free("default", value)
+
+    # -- nested functions and lambdas --------------------------------------
+    def stmt_FunctionDef(self, node: ast.FunctionDef) -> None:
+        if node.decorator_list:
+            raise self.parsed.unsupported(
+                "a decorated nested function", node, "define it without decorators"
+            )
+        self.env[node.name] = Static(Inline(node, node.name))
+
+    def expr_Lambda(self, node: ast.Lambda, hint: str | None) -> Any:
+        return Static(Inline(node, hint or "lambda"))
+
+    def inline_call(self, inline: "Inline", args: tuple, kwargs: dict, node) -> Any:
+        """A nested ``def`` or ``lambda`` called here: its body, inlined.
+
+        Its free names are read from the enclosing function at the call, as
+        Python's closures do; its own assignments stay local to it.
+        """
+        if inline in self.inlining:
+            raise self.parsed.unsupported(
+                f"recursion of the nested function {inline.name}",
+                node,
+                "define it at module level: module-level functions may recurse",
+            )
+        definition = inline.node
+        params = definition.args
+        if params.vararg or params.kwarg or params.kwonlyargs or params.posonlyargs:
+            raise self.parsed.unsupported(
+                f"the parameters of {inline.name}",
+                node,
+                "use plain positional parameters",
+            )
+        names = [arg.arg for arg in params.args]
+        defaults = [self.operand(d) for d in params.defaults]
+        values: dict[str, Any] = dict(
+            zip(names[len(names) - len(defaults) :], defaults)
+        )
+        values.update(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names:
+                raise self.parsed.error(
+                    UnsupportedSyntaxError,
+                    f"{inline.name}() got an unexpected keyword argument {key!r}",
+                    node,
+                )
+            values[key] = value
+        missing = [name for name in names if name not in values]
+        if missing:
+            raise self.parsed.error(
+                UnsupportedSyntaxError,
+                f"{inline.name}() missing argument(s) {', '.join(missing)}",
+                node,
+            )
+        outer_env, outer_stale = self.env, self.stale
+        self.env = {
+            **{k: v for k, v in outer_env.items() if not k.startswith("<")},
+            **values,
+            RETURNED: False,
+            RETVAL: None,
+        }
+        self.stale = dict(outer_stale)
+        self.inlining.append(inline)
+        try:
+            if isinstance(definition, ast.Lambda):
+                result = self.operand(definition.body)
+            else:
+                self.block(definition.body)
+                if self.env[RETURNED] is False:
+                    result = None
+                else:
+                    result = self.env[RETVAL]
+        finally:
+            self.inlining.pop()
+            self.env, self.stale = outer_env, outer_stale
+        return result
 
     def method_call(
         self, base: Any, name: str, node: ast.Call, hint: str | None

@@ -436,7 +436,7 @@ class ControlFlow:
         for name in sorted(names):
             value = self.env.get(name)
             if isinstance(value, list):
-                self.env[name] = self.runtime_list(value, None)
+                self.env[name] = self.runtime_list(value, None, name)
 
     def _carry(
         self, initial: Any, name: str, node: ast.AST, inits: list, carried: list

@@ -33,6 +33,7 @@ from . import runtime
 from .errors import ADError, NonDifferentiableError, OutputError, SourceLoc
 from .ir import (
     Block,
+    CallOp,
     Graph,
     IfOp,
     LoopOp,
@@ -40,6 +41,7 @@ from .ir import (
     ReverseLoopOp,
     Value,
     defined_in,
+    tree_leaves,
     tree_map,
     tree_values,
 )
@@ -188,6 +190,8 @@ class _Reverser:
                 self.backward_if(op, scope)
             elif isinstance(op, LoopOp):
                 self.backward_loop(op, scope)
+            elif isinstance(op, CallOp):
+                self.backward_call(op, scope)
 
     def restore_items(self, op: Op, block: Block) -> None:
         """Save what ``array[index] = value`` overwrites; put it back here.
@@ -316,6 +320,54 @@ class _Reverser:
             scope.set(value, out)
         self.result.coalesce_if(backward)
         self.emitter.block.ops.append(backward)
+
+    # -- calls ------------------------------------------------------------
+    def backward_call(self, op: CallOp, scope: _Scope) -> None:
+        """``d_args = f_backward(saved, d_out)`` for a call of a user function.
+
+        The call itself becomes ``out, saved = f_forward(args)``; both halves
+        come from the callee, transformed for the argument leaves that are
+        active here.
+        """
+        from . import calls
+
+        adjoints = [scope.get(out) for out in op.outs]
+        if not any(
+            op.outs[k] in self.active and a is not None for k, a in enumerate(adjoints)
+        ):
+            return
+        leaves = list(tree_leaves(op.args))
+        active = tuple(
+            isinstance(leaf, Value) and leaf in self.active for leaf in leaves
+        )
+        if not any(active):
+            return
+        op.split = calls.split(op.callee, op.structures, active)
+        op.fn = op.split.forward
+        op.saved = self.result.new_value(f"saved_{op.callee.__name__}")
+        self.result.root_name(op.split.forward)
+        self.emitter.loc = op.loc
+        seeds = tuple(
+            adjoint if adjoint is not None else self.zero(out)
+            for out, adjoint in zip(op.outs, adjoints)
+        )
+        targets = [leaf for leaf, flag in zip(leaves, active) if flag]
+        contributions = [
+            self.result.new_value(f"d_{self.result.display_name(leaf)}")
+            for leaf in targets
+        ]
+        backward = CallOp(
+            op.split.backward,
+            (op.saved,) + seeds,
+            tuple(contributions),
+            contributions,
+            op.loc,
+        )
+        self.result.root_name(op.split.backward)
+        self.emitter.block.ops.append(backward)
+        fresh = set(contributions)
+        for leaf, contribution in zip(targets, contributions):
+            self.accumulate(scope, leaf, contribution, fresh)
 
     # -- loops ------------------------------------------------------------
     def backward_loop(self, op: LoopOp, scope: _Scope) -> None:

@@ -20,28 +20,12 @@ from adcompiler import (
 X = np.linspace(0.1, 0.9, 4)
 
 
-def helper(x):
-    return x * 2.0
-
-
 def with_try(x):
     try:
         y = x * 2.0
     except ValueError:
         y = x
     return y
-
-
-def with_lambda(x):
-    square = lambda v: v * v  # noqa: E731
-    return square(x)
-
-
-def with_nested_def(x):
-    def inner(v):
-        return v
-
-    return inner(x)
 
 
 def with_global(x):
@@ -65,8 +49,6 @@ def with_chained_compare(x):
 
 CATALOGUE = [
     (with_try, "try/except", "try:"),
-    (with_lambda, "lambda", "square = lambda v: v * v"),
-    (with_nested_def, "a nested function definition", "def inner(v):"),
     (with_global, "a global statement", "global X"),
     (with_star_args, "*args and **kwargs parameters", "def with_star_args(*xs):"),
     (with_fstring, "an f-string", 'label = f"{x}"'),
@@ -107,14 +89,6 @@ def test_numpy_function_without_rule_is_named():
     with pytest.raises(NoRuleError, match=r"np\.sort has no derivative rule") as info:
         grad(f)(X)
     assert "return np.sum(np.sort(x))" in str(info.value)
-
-
-def test_call_of_a_python_function_without_rule():
-    def f(x):
-        return np.sum(helper(x))
-
-    with pytest.raises(NoRuleError, match=r"Python function test_errors\.helper"):
-        grad(f)(X)
 
 
 def test_unsupported_keyword_argument_is_refused():

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..ir import Graph, IfOp, LoopOp, Op, Value, tree_values
+from ..ir import CallOp, Graph, IfOp, LoopOp, Op, Value, tree_values
 
 
 def _varied_step(ops: list, varied: set[Value]) -> bool:
@@ -46,6 +46,10 @@ def _varied_step(ops: list, varied: set[Value]) -> bool:
                 if any(v in varied for v in tree_values(sources)):
                     mark(carried)
                     mark(op.outs[k])
+        elif isinstance(op, CallOp):
+            if any(v in varied for v in op.inputs()):
+                for out in op.outs:
+                    mark(out)
     return changed
 
 
@@ -72,6 +76,9 @@ def _useful_step(ops: list, useful: set[Value]) -> bool:
                 if op.outs[k] in useful or carried in useful:
                     mark([carried])
                     mark(tree_values((op.inits[k], op.body.yields[k])))
+        elif isinstance(op, CallOp):
+            if any(out in useful for out in op.outs):
+                mark(op.inputs())
     return changed
 
 

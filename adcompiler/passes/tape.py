@@ -47,19 +47,19 @@ def assign_tapes(graph: Graph) -> None:
         if forward.saved:
             forward.tape = graph.new_value("tape")
             for value in forward.saved:
-                _export(forward.body, value)
+                export(forward.body, value)
         else:
             forward.counter = graph.new_value("iterations")
 
 
-def _export(block: Block, value: Value) -> bool:
+def export(block: Block, value: Value) -> bool:
     """Mark ``value`` exported by every ``if`` between ``block`` and its definition."""
     for op in block.ops:
-        if value in op.outs:
+        if value in op.outs or getattr(op, "saved", None) is value:
             return True
         if isinstance(op, IfOp):
             for region in op.regions:
-                if _export(region, value):
+                if export(region, value):
                     if value not in op.exports:
                         op.exports.append(value)
                     return True

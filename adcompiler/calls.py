@@ -1,0 +1,182 @@
+"""Calls of the user's own functions inside differentiated code.
+
+A called function is transformed in turn, once per structure of its
+arguments and set of differentiated arguments, and cached: a
+:class:`SplitFunction` runs its forward half (``forward``: the result and
+what its backward reads) and its backward half (``backward``: the adjoints
+of its differentiated arguments, given the adjoints of its result).
+Recursion works: a function being compiled refers to its own split, which
+it completes before it is first called.
+
+Guarantees: every entry is checked against the function's current code
+and globals on each forward call (as :mod:`adcompiler.api` does), and a
+backward call always runs the backward of the entry whose forward produced
+the saved values it is given.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import types
+import weakref
+from typing import Any, Callable
+
+from .codegen import generate_split
+from .frontend import parse_function, resolve_global
+from .ir import Graph
+from .lower import Lowering, lower
+from .reverse import reverse
+
+_lock = threading.RLock()
+_in_progress: set[tuple] = set()
+_primal_cache: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = (
+    weakref.WeakKeyDictionary()
+)
+_split_cache: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def primal(fn: types.FunctionType, structures: tuple) -> Lowering | None:
+    """The lowering of ``fn`` for these argument structures (None while it is
+    being lowered: a recursive call)."""
+    key = (fn, structures)
+    with _lock:
+        per_fn = _primal_cache.setdefault(fn, {})
+        cached = per_fn.get(structures)
+        if cached is not None and cached[0] is fn.__code__:
+            return cached[1]
+        if key in _in_progress:
+            return None
+        _in_progress.add(key)
+        try:
+            lowering = lower(parse_function(fn), structures)
+        finally:
+            _in_progress.discard(key)
+        per_fn[structures] = (fn.__code__, lowering)
+        return lowering
+
+
+class _SplitEntry:
+    def __init__(self, fn, resolved, forward, backward, graph, source):
+        self.code = fn.__code__
+        self.resolved = resolved
+        self.forward = forward
+        self.backward = backward
+        self.graph = graph
+        self.source = source
+
+    def valid_for(self, fn: types.FunctionType) -> bool:
+        if fn.__code__ is not self.code:
+            return False
+        return all(resolve_global(fn, name) is obj for name, obj in self.resolved)
+
+
+class SplitFunction:
+    """The forward and backward halves of a user function, for one structure
+    of its arguments and one set of differentiated argument leaves."""
+
+    def __init__(self, fn: types.FunctionType, structures: tuple, active: tuple):
+        self.fn = fn
+        self.structures = structures
+        self.active = active
+        self.entry: _SplitEntry | None = None
+        self.__name__ = fn.__name__
+        # plain functions (stable identity, readable names) for generated code
+        self.forward = _named(f"{fn.__name__}_forward", self._forward)
+        self.backward = _named(f"{fn.__name__}_backward", self._backward)
+
+    def ensure(self) -> _SplitEntry:
+        entry = self.entry
+        if entry is not None and entry.valid_for(self.fn):
+            return entry
+        with _lock:
+            if self.entry is None or not self.entry.valid_for(self.fn):
+                self.entry = _compile_split(self)
+            return self.entry
+
+    def _forward(self, *args: Any) -> tuple[Any, Any]:
+        """The function's result, and what its backward needs."""
+        entry = self.ensure()
+        out, residuals = entry.forward(*args)
+        return out, (entry, residuals)
+
+    def _backward(self, saved: Any, *adjoints: Any) -> tuple:
+        """The adjoints of the differentiated argument leaves, in order."""
+        entry, residuals = saved
+        return entry.backward(residuals, *adjoints)
+
+    @property
+    def source(self) -> str:
+        """The generated forward and backward functions."""
+        return self.ensure().source.source
+
+
+def split(fn: types.FunctionType, structures: tuple, active: tuple) -> SplitFunction:
+    """The (cached) split of ``fn`` differentiating the argument leaves marked
+    in ``active`` (one flag per leaf of the arguments, in order)."""
+    with _lock:
+        per_fn = _split_cache.setdefault(fn, {})
+        key = (structures, active)
+        found = per_fn.get(key)
+        if found is None:
+            found = SplitFunction(fn, structures, active)
+            per_fn[key] = found
+        key_in_progress = ("split", fn, structures, active)
+        if key_in_progress not in _in_progress:
+            _in_progress.add(key_in_progress)
+            try:
+                found.ensure()
+            finally:
+                _in_progress.discard(key_in_progress)
+        return found
+
+
+def _compile_split(split_fn: SplitFunction) -> _SplitEntry:
+    fn = split_fn.fn
+    parsed = parse_function(fn)
+    lowering = lower(parsed, split_fn.structures)
+    graph: Graph = lowering.graph
+    trees = [lowering.env_of_param(param) for param in graph.params]
+    leaves = [leaf for tree in trees for leaf in _leaf_list(tree)]
+    wrt = [
+        leaf for leaf, flag in zip(leaves, split_fn.active) if flag and leaf is not None
+    ]
+    result = reverse(graph, wrt, lowering.return_loc, split=True)
+    where = f"{os.path.basename(parsed.file)}:{graph.loc.line if graph.loc else 0}"
+    generated = generate_split(
+        result,
+        f"<adcompiler: split of {fn.__qualname__} from {parsed.file}:"
+        f"{graph.loc.line if graph.loc else 0}>",
+        f"{fn.__qualname__}, from {where}",
+        (
+            result.root_name(split_fn.forward),
+            result.root_name(split_fn.backward),
+        ),
+    )
+    return _SplitEntry(
+        fn,
+        tuple(lowering.resolved.items()),
+        generated.forward,
+        generated.backward,
+        result,
+        generated,
+    )
+
+
+def _leaf_list(tree: Any) -> list:
+    """Leaves of a parameter tree, constants as None (not differentiable)."""
+    if isinstance(tree, (list, tuple)):
+        return [leaf for item in tree for leaf in _leaf_list(item)]
+    if isinstance(tree, dict):
+        return [leaf for item in tree.values() for leaf in _leaf_list(item)]
+    return [tree if tree is not None and hasattr(tree, "name") else None]
+
+
+def _named(name: str, method: Callable) -> Callable:
+    def call(*args: Any) -> Any:
+        return method(*args)
+
+    call.__name__ = call.__qualname__ = name
+    return call

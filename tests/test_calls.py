@@ -1,0 +1,148 @@
+"""Calls of the user's own functions: helpers, modules, recursion, closures."""
+
+import math
+
+import numpy as np
+import pytest
+
+from adcompiler import check_grad, grad
+from support import model
+
+RNG = np.random.default_rng(21)
+X = RNG.normal(size=(6, 3))
+Y = RNG.normal(size=(6, 2))
+W1 = RNG.normal(size=(3, 4))
+B1 = RNG.normal(size=4) * 0.1
+W2 = RNG.normal(size=(4, 2))
+
+
+def test_three_levels_of_helpers_across_two_modules():
+    check_grad(model.loss, X, Y, W1, B1, W2, wrt=(0, 2, 3, 4))
+
+
+def test_each_callee_is_transformed_and_shown():
+    g = grad(model.loss, wrt="W1")
+    g(X, Y, W1, B1, W2)
+    source = g.source
+    assert "network_forward(" in source and "network_backward(" in source
+    assert "penalty_forward(" in source
+
+
+def scale(x, factor=2.0, *, shift=0.0):
+    return x * factor + shift
+
+
+def keywords_and_defaults(x, s):
+    return np.sum(scale(x) * scale(x, 3.0) + scale(x, factor=s, shift=1.0) ** 2)
+
+
+def test_positional_keyword_and_default_arguments():
+    check_grad(keywords_and_defaults, X, 0.7, wrt=(0, 1))
+
+
+def split_pair(x):
+    return np.sin(x), np.cos(x)
+
+
+def uses_tuple_results(x):
+    s, c = split_pair(x)
+    return np.sum(s * c) + np.sum(split_pair(x)[0])
+
+
+def test_helper_returning_a_tuple():
+    check_grad(uses_tuple_results, X)
+    assert "s, c = " in grad(uses_tuple_results).source.replace("(s, c)", "s, c")
+
+
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_recursion_with_depth_from_an_argument(n):
+    check_grad(power, 1.3, n)
+    assert grad(power)(1.3, n) == pytest.approx(n * 1.3 ** max(n - 1, 0), rel=1e-12)
+
+
+def tree_sum(xs, lo, hi):
+    if hi - lo == 1:
+        return np.sin(xs[lo])
+    mid = (lo + hi) // 2
+    return tree_sum(xs, lo, mid) * tree_sum(xs, mid, hi)
+
+
+def test_recursion_splitting_in_two():
+    xs = RNG.normal(size=7)
+    check_grad(tree_sum, xs, 0, 7)
+
+
+def even(x, n):
+    if n == 0:
+        return x
+    return odd(x * 1.1, n - 1)
+
+
+def odd(x, n):
+    return even(math.sin(x), n)
+
+
+def test_mutual_recursion():
+    check_grad(even, 0.4, 4)
+
+
+def nested_def_and_lambda(x, w):
+    offset = 0.5
+
+    def layer(v, k=2.0):
+        return np.tanh(v * w + offset) * k
+
+    square = lambda v: v * v  # noqa: E731
+    return np.sum(square(layer(x)) + layer(x, k=3.0))
+
+
+def test_nested_def_and_lambda_see_the_enclosing_variables():
+    check_grad(nested_def_and_lambda, X, 0.3, wrt=(0, 1))
+
+
+def make_loss(target, weight):
+    def loss(x):
+        return weight * np.sum((x - target) ** 2)
+
+    return loss
+
+
+def test_free_variables_of_an_enclosing_function():
+    f = make_loss(Y[0], 2.5)
+    check_grad(f, X[0, :2].copy())
+
+
+def helper_in_loop(h, W):
+    return np.tanh(h @ W)
+
+
+def loop_calling_helper(x, W):
+    h = x
+    for t in range(3):
+        h = helper_in_loop(h, W)
+    return np.sum(h)
+
+
+def test_helper_called_in_a_loop():
+    check_grad(loop_calling_helper, X[:, :3], W1[:, :3].copy(), wrt=(0, 1))
+
+
+def helper_with_loop(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + np.sum(np.sin(x * (i + 1)))
+    return s
+
+
+def calls_helper_with_loop(x):
+    return helper_with_loop(x, 3) * helper_with_loop(x * 2.0, 2)
+
+
+def test_helper_containing_a_loop():
+    check_grad(calls_helper_with_loop, X[0])
