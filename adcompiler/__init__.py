@@ -5,7 +5,20 @@ generates readable Python for its reverse pass: a forward sweep that keeps
 what the backward needs, then the chain rule applied in reverse order.
 """
 
-from .api import GradFunction, grad, show, value_and_grad
+from .api import (
+    GradFunction,
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jvp,
+    jvp_source,
+    show,
+    stop_gradient,
+    value_and_grad,
+    vjp,
+)
+from .rules.registry import defjvp, defvjp, nondifferentiable
 from .errors import (
     ADError,
     NoRuleError,
@@ -20,6 +33,16 @@ from .testing import check_grad, numerical_grad
 __all__ = [
     "grad",
     "value_and_grad",
+    "vjp",
+    "jvp",
+    "jvp_source",
+    "jacobian",
+    "hessian",
+    "hvp",
+    "stop_gradient",
+    "defvjp",
+    "defjvp",
+    "nondifferentiable",
     "show",
     "numerical_grad",
     "check_grad",

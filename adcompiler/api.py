@@ -1,56 +1,65 @@
-"""The public transformations: :func:`grad`, :func:`value_and_grad`, :func:`show`.
+"""The public transformations: grad, value_and_grad, vjp, jvp, jacobian,
+hessian, hvp, and show.
 
 Guarantees: a function is parsed, lowered, differentiated and compiled once
-per ``(function object, wrt)``; later calls run the cached generated code
-after an identity check of everything the compilation depended on (the code
-object, and each global, closure cell or builtin the source named), so a
-reloaded module, an edited ``__code__`` or a rebound global recompiles
-instead of running stale code. Compilation is serialised by a lock: threads
-calling a new gradient function at once compile it once.
+per ``(function, wrt, structure of the arguments)``; later calls run the
+cached generated code after an identity check of everything the compilation
+depended on (the code object, and each global, closure cell or builtin the
+source named), so a reloaded module, an edited ``__code__`` or a rebound
+global recompiles instead of running stale code. Compilation is serialised
+by a lock: threads calling a new gradient function at once compile it once.
+A transformed function can be transformed again (``grad(grad(f))``,
+``jvp`` of a ``grad``): its generated code is read like the user's.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import linecache
 import os
 import threading
 import types
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
+from . import calls
 from . import rules  # noqa: F401  (registers the rule tables)
 from .codegen import Generated, generate
-from .errors import OutputError, WrtError
+from .errors import ADError, OutputError, WrtError
 from .frontend import parse_function, resolve_global
 from .ir import Graph
 from .lower import lower
 from .reverse import reverse
-from .runtime import fit_gradient
+from .runtime import fit_gradient, stop_gradient  # noqa: F401  (public)
 from .trees import LEAF, leaves, structure
 
 Wrt = int | str | Sequence[int | str]
 
 _lock = threading.RLock()
-_cache: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = (
-    weakref.WeakKeyDictionary()
-)
+_cache: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
 
 
 @dataclass
 class _Entry:
     """A compiled gradient and what it was compiled against."""
 
+    source_ref: Any  # weakref to the function read (the cache must not keep it alive)
     code: types.CodeType
     resolved: tuple[tuple[str, Any], ...]
     generated: Generated
     graph: Graph
     adjoint_graph: Graph
     return_loc: Any
+    structures: tuple
+    adapters: dict = field(default_factory=dict)
 
-    def valid_for(self, fn: types.FunctionType) -> bool:
-        if fn.__code__ is not self.code:
+    def valid_for(self, target: Any) -> bool:
+        fn = source_function(target, self.structures)
+        if fn is not self.source_ref() or fn.__code__ is not self.code:
             return False
         for name, obj in self.resolved:
             if resolve_global(fn, name) is not obj:
@@ -58,8 +67,24 @@ class _Entry:
         return True
 
 
-def _wrt_indices(fn: types.FunctionType, wrt: Wrt) -> tuple[tuple[int, ...], bool]:
+def user_function(target: Any) -> types.FunctionType:
+    """The user's function under any number of transformations."""
+    while isinstance(target, GradFunction):
+        target = target.__wrapped__
+    return target
+
+
+def source_function(target: Any, structures: tuple) -> types.FunctionType:
+    """The Python function whose source a transformation of ``target`` reads:
+    ``target`` itself, or, for a gradient function, its generated code."""
+    if isinstance(target, GradFunction):
+        return target.as_function(structures)
+    return target
+
+
+def _wrt_indices(fn: Any, wrt: Wrt) -> tuple[tuple[int, ...], bool]:
     """Parameter indices named by ``wrt``, and whether ``wrt`` was a tuple."""
+    fn = user_function(fn)
     code = fn.__code__
     names = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
     many = isinstance(wrt, (tuple, list))
@@ -90,64 +115,84 @@ def _wrt_indices(fn: types.FunctionType, wrt: Wrt) -> tuple[tuple[int, ...], boo
 
 
 def _compile(
-    fn: types.FunctionType, indices: tuple[int, ...], structures: tuple = ()
+    target: Any, indices: tuple[int, ...], structures: tuple, has_aux: bool
 ) -> _Entry:
+    fn = source_function(target, structures)
     parsed = parse_function(fn)
     lowering = lower(parsed, structures)
     graph = lowering.graph
     wrt_values = [graph.params[i] for i in indices]
     wrt_trees = [lowering.env_of_param(v) for v in wrt_values]
     return_loc = lowering.return_loc
-    adjoint = reverse(graph, wrt_trees, return_loc)
+    if has_aux and not (isinstance(graph.outputs, tuple) and len(graph.outputs) == 2):
+        raise OutputError(
+            f"has_aux=True needs {fn.__qualname__} to return a pair (value, aux)",
+            return_loc,
+        )
+    adjoint = reverse(graph, wrt_trees, return_loc, has_aux=has_aux)
     names = ", ".join(v.name for v in wrt_values)
-    qualname = fn.__qualname__
+    qualname = user_function(target).__qualname__
+    what = "gradient" if not isinstance(target, GradFunction) else "derivative"
     where = f"{os.path.basename(parsed.file)}:{graph.loc.line if graph.loc else 0}"
-    defaults = dict(zip(_positional_names(fn)[::-1], (fn.__defaults__ or ())[::-1]))
-    defaults.update(fn.__kwdefaults__ or {})
     generated = generate(
         adjoint,
         parsed.node.args,
-        defaults,
+        _defaults(fn),
         graph.namer.claim(f"grad_{graph.name}"),
-        f"Value of {qualname} and its gradient with respect to {names}.\n\n"
+        f"Value of {qualname} and its {what} with respect to {names}.\n\n"
         f"    Generated by adcompiler from {where}.\n    ",
-        f"<adcompiler: grad of {qualname} wrt {names} from {parsed.file}:"
+        f"<adcompiler: grad of {fn.__qualname__} wrt {names} from {parsed.file}:"
         f"{graph.loc.line if graph.loc else 0}>",
     )
     resolved = tuple(lowering.resolved.items())
-    return _Entry(fn.__code__, resolved, generated, graph, adjoint, return_loc)
+    return _Entry(
+        weakref.ref(fn),
+        fn.__code__,
+        resolved,
+        generated,
+        graph,
+        adjoint,
+        return_loc,
+        structures,
+    )
 
 
-def _positional_names(fn: types.FunctionType) -> list[str]:
+def _defaults(fn: types.FunctionType) -> dict[str, Any]:
     code = fn.__code__
-    return list(code.co_varnames[: code.co_argcount])
+    names = code.co_varnames[: code.co_argcount]
+    defaults = dict(zip(names[::-1], (fn.__defaults__ or ())[::-1]))
+    defaults.update(fn.__kwdefaults__ or {})
+    return defaults
 
 
 class GradFunction:
     """The gradient (or value and gradient) of a Python function.
 
     Call it with ``f``'s arguments. ``.source`` is the generated code,
-    ``.graph`` the SSA graph of ``f``, ``__wrapped__`` the original function.
+    ``.graph`` the SSA graph of ``f``, ``__wrapped__`` the function it
+    transforms (itself possibly a gradient function).
     """
 
-    def __init__(self, fn: Callable, wrt: Wrt, with_value: bool):
-        if not isinstance(fn, types.FunctionType):
+    def __init__(self, fn: Any, wrt: Wrt, with_value: bool, has_aux: bool = False):
+        if not isinstance(fn, (types.FunctionType, GradFunction)):
             parse_function(fn)  # raises the right error
-        if fn.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
-            lower(parse_function(fn))  # raises the right error
+        base = user_function(fn)
+        if base.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+            lower(parse_function(base))  # raises the right error
         self.__wrapped__ = fn
         self._indices, self._many = _wrt_indices(fn, wrt)
         self._with_value = with_value
+        self._has_aux = has_aux
         # argument structures (see trees.structure) -> compiled entry
         self._entries: dict[Any, _Entry] = {}
         self._last: _Entry | None = None
-        code = fn.__code__
+        code = base.__code__
         self._names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-        defaults = dict(zip(_positional_names(fn)[::-1], (fn.__defaults__ or ())[::-1]))
-        defaults.update(fn.__kwdefaults__ or {})
-        self._default_structures = {k: structure(v) for k, v in defaults.items()}
-        functools.update_wrapper(self, fn)
-        self.__name__ = ("value_and_grad_" if with_value else "grad_") + fn.__name__
+        self._default_structures = {k: structure(v) for k, v in _defaults(base).items()}
+        functools.update_wrapper(self, base)
+        prefix = "value_and_grad_" if with_value else "grad_"
+        self.__name__ = prefix + getattr(fn, "__name__", base.__name__)
+        self.__wrapped__ = fn
 
     def _structures(self, key: Any) -> tuple:
         """Each parameter's structure, from a call's argument structures."""
@@ -164,18 +209,18 @@ class GradFunction:
         return tuple(structures)
 
     def _compiled(self, key: Any = ((), ())) -> _Entry:
-        fn = self.__wrapped__
+        target = self.__wrapped__
         entry = self._entries.get(key)
-        if entry is not None and entry.valid_for(fn):
+        if entry is not None and entry.valid_for(target):
             self._last = entry
             return entry
         structures = self._structures(key)
         with _lock:
-            per_fn = _cache.setdefault(fn, {})
-            cache_key = (self._indices, structures)
+            per_fn = _cache.setdefault(target, {})
+            cache_key = (self._indices, structures, self._has_aux)
             entry = per_fn.get(cache_key)
-            if entry is None or not entry.valid_for(fn):
-                entry = _compile(fn, self._indices, structures)
+            if entry is None or not entry.valid_for(target):
+                entry = _compile(target, self._indices, structures, self._has_aux)
                 per_fn[cache_key] = entry
         self._entries[key] = entry
         self._last = entry
@@ -197,6 +242,17 @@ class GradFunction:
         gradient = grads if self._many else grads[0]
         return (value, gradient) if self._with_value else gradient
 
+    def as_function(self, structures: tuple) -> types.FunctionType:
+        """A Python function, with source, computing what a call returns:
+        what ``grad(self)`` or ``jvp(self, ...)`` differentiates."""
+        entry = self._compiled((structures, ()))
+        select = (self._many, self._with_value)
+        adapter = entry.adapters.get(select)
+        if adapter is None:
+            adapter = _adapter(entry, self._many, self._with_value)
+            entry.adapters[select] = adapter
+        return adapter
+
     def _current(self) -> _Entry:
         """The entry of the last call, or one for arguments that are not containers."""
         return self._last if self._last is not None else self._compiled()
@@ -210,11 +266,12 @@ class GradFunction:
         argument in ``wrt`` that cannot be differentiated comes first, then
         the output error placed at the user's return statement.
         """
+        base = user_function(self)
         try:
-            bound = inspect.signature(self.__wrapped__).bind(*args, **kwargs)
+            bound = inspect.signature(base).bind(*args, **kwargs)
         except TypeError:
             return
-        names = list(inspect.signature(self.__wrapped__).parameters)
+        names = list(inspect.signature(base).parameters)
         for index in self._indices:
             if names[index] in bound.arguments:
                 try:
@@ -223,7 +280,7 @@ class GradFunction:
                 except WrtError as wrt_error:
                     raise WrtError(
                         f"argument `{names[index]}` of "
-                        f"{self.__wrapped__.__qualname__}: {wrt_error.message}",
+                        f"{base.__qualname__}: {wrt_error.message}",
                         hint=wrt_error.hint,
                     ) from exc
         if isinstance(exc, OutputError) and exc.loc is None:
@@ -246,7 +303,7 @@ class GradFunction:
 
     def __repr__(self) -> str:
         kind = "value_and_grad" if self._with_value else "grad"
-        return f"<adcompiler {kind} of {self.__wrapped__.__qualname__}>"
+        return f"<adcompiler {kind} of {user_function(self).__qualname__}>"
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         if instance is None:
@@ -254,10 +311,32 @@ class GradFunction:
         return types.MethodType(self, instance)
 
 
-def _transform(f: Callable | None, wrt: Wrt, with_value: bool) -> Any:
+def _adapter(entry: _Entry, many: bool, with_value: bool) -> types.FunctionType:
+    """``def f(args): value, grads = generated(args); return <what a call returns>``,
+    compiled in the generated code's namespace under its own file name."""
+    generated = entry.generated.fn
+    params = list(inspect.signature(generated).parameters)
+    result = "grads" if many else "grads[0]"
+    if with_value:
+        result = f"value, {result}"
+    name = f"{generated.__name__}_result"
+    arguments = ", ".join(params)
+    source = (
+        f"def {name}({arguments}):\n"
+        f"    value, grads = {generated.__name__}({arguments})\n"
+        f"    return {result}\n"
+    )
+    filename = entry.generated.filename[:-1] + " (result)>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = entry.generated.namespace
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace[name]
+
+
+def _transform(f: Callable | None, wrt: Wrt, with_value: bool, has_aux: bool) -> Any:
     if f is None:
-        return lambda fn: GradFunction(fn, wrt, with_value)
-    return GradFunction(f, wrt, with_value)
+        return lambda fn: GradFunction(fn, wrt, with_value, has_aux)
+    return GradFunction(f, wrt, with_value, has_aux)
 
 
 def grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
@@ -265,17 +344,195 @@ def grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
 
     ``wrt`` is a parameter index, a parameter name, or a tuple of them (the
     result is then a tuple of gradients in that order). Each gradient has
-    its argument's type, shape and floating dtype. Use as ``@grad``,
-    ``@grad(wrt=1)`` or ``grad(f, wrt="W")``.
+    its argument's type, shape and floating dtype, and a list, tuple or dict
+    argument gets a gradient of the same structure. Use as ``@grad``,
+    ``@grad(wrt=1)`` or ``grad(f, wrt="W")``; ``f`` may itself be a gradient
+    function (``grad(grad(f))``).
     """
-    return _transform(f, wrt, False)
+    return _transform(f, wrt, False, False)
 
 
-def value_and_grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
-    """Like :func:`grad`, returning ``(value, gradient)`` from one forward and one backward sweep."""
-    return _transform(f, wrt, True)
+def value_and_grad(
+    f: Callable | None = None, *, wrt: Wrt = 0, has_aux: bool = False
+) -> Any:
+    """Like :func:`grad`, returning ``(value, gradient)`` from one forward and
+    one backward sweep. With ``has_aux``, ``f`` returns ``(value, aux)``,
+    only ``value`` is differentiated, and the result is
+    ``((value, aux), gradient)``."""
+    return _transform(f, wrt, True, has_aux)
 
 
-def show(g: GradFunction) -> None:
-    """Print the generated source of a gradient function."""
+def show(g: Any) -> None:
+    """Print the generated source of a transformed function."""
     print(g.source)
+
+
+# ---------------------------------------------------------------------------
+# vjp, jvp and what is built on them
+
+
+def _is_float(x: Any) -> bool:
+    if isinstance(x, (bool, int)) and not isinstance(x, np.generic):
+        return False
+    if isinstance(x, float):
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and np.issubdtype(dtype, np.floating)
+
+
+def _signature_of(args: Sequence[Any]) -> tuple[tuple, list, tuple]:
+    structures = tuple(structure(a) for a in args)
+    flat = [leaf for a in args for leaf in leaves(a)]
+    active = tuple(_is_float(leaf) for leaf in flat)
+    return structures, flat, active
+
+
+def _rebuild(structures: tuple, flat: list) -> tuple:
+    items = iter(flat)
+
+    def build(shape: Any) -> Any:
+        if shape is LEAF:
+            return next(items)
+        kind, children = shape
+        if kind is dict:
+            return {key: build(child) for key, child in children}
+        return kind(build(child) for child in children)
+
+    return tuple(build(shape) for shape in structures)
+
+
+class Pullback:
+    """``pullback(g)``: the cotangents of all positional arguments of ``f``
+    at the point :func:`vjp` evaluated it, given the cotangent ``g`` of its
+    result (of the result's structure and shapes)."""
+
+    def __init__(self, split: calls.SplitFunction, saved: Any, args: tuple):
+        self._split = split
+        self._saved = saved
+        self._structures, self._flat, self._active = _signature_of(args)
+
+    def __call__(self, g: Any) -> tuple:
+        entry, _ = self._saved
+        seeds = [leaf for leaf, is_value in zip(leaves(g), entry.seed_mask) if is_value]
+        if len(leaves(g)) != len(entry.seed_mask):
+            raise WrtError(
+                f"the cotangent has {len(leaves(g))} leaves; the result has "
+                f"{len(entry.seed_mask)}"
+            )
+        adjoints = iter(self._split.backward(self._saved, *seeds))
+        flat = [
+            fit_gradient(next(adjoints), leaf) if flag else None
+            for leaf, flag in zip(self._flat, self._active)
+        ]
+        return _rebuild(self._structures, flat)
+
+    @property
+    def source(self) -> str:
+        """The generated forward and backward halves."""
+        return self._split.source
+
+
+def vjp(f: Callable, *args: Any) -> tuple[Any, Pullback]:
+    """``(f(*args), pullback)``; ``pullback(g)`` gives the cotangents of all
+    positional arguments (None for arguments that are not floats)."""
+    structures, _, active = _signature_of(args)
+    fn = source_function(f, structures)
+    split = calls.split(fn, structures, active)
+    value, saved = split.forward(*args)
+    return value, Pullback(split, saved, args)
+
+
+def jvp(
+    f: Callable, primals: Sequence[Any], tangents: Sequence[Any]
+) -> tuple[Any, Any]:
+    """``(f(*primals), J @ tangents)`` by forward-mode source transformation.
+
+    ``tangents`` has the structure of ``primals``; the tangents of leaves
+    that are not floats are ignored. The generated code is
+    ``jvp_source(f, primals)``.
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    structures, _, active = _signature_of(primals)
+    flat_tangents = [leaf for t in tangents for leaf in leaves(t)]
+    if tuple(structure(t) for t in tangents) != structures:
+        raise WrtError("tangents must have the structure of primals")
+    call = calls.tangent_function(source_function(f, structures), structures, active)
+    inputs = [t for t, flag in zip(flat_tangents, active) if flag]
+    return call(*primals, *inputs)
+
+
+def jvp_source(f: Callable, primals: Sequence[Any]) -> str:
+    """The generated forward-mode code :func:`jvp` runs for these arguments."""
+    structures, _, active = _signature_of(tuple(primals))
+    fn = source_function(f, structures)
+    calls.tangent_function(fn, structures, active)
+    return calls._tangent_cache[fn][(structures, active)].source
+
+
+def jacobian(f: Callable, wrt: int | str = 0, mode: str = "rev") -> Callable:
+    """A function giving the Jacobian of ``f`` with respect to argument
+    ``wrt``, of shape ``out.shape + arg.shape``: one :func:`vjp` per element
+    of the result (``mode="rev"``) or one :func:`jvp` per element of the
+    argument (``mode="fwd"``)."""
+    if mode not in ("rev", "fwd"):
+        raise ADError(f"jacobian mode must be 'rev' or 'fwd', not {mode!r}")
+    (index,), _ = _wrt_indices(f, wrt)
+
+    def jacobian_of(*args: Any) -> np.ndarray:
+        arg = np.asarray(args[index], dtype=float)
+        if mode == "rev":
+            out, pullback = vjp(f, *args)
+            out_shape = np.shape(out)
+            rows = np.zeros(out_shape + arg.shape)
+            for position in np.ndindex(*out_shape):
+                cotangent = np.zeros(out_shape)
+                cotangent[position] = 1.0
+                seed = cotangent if out_shape else float(cotangent)
+                rows[position] = pullback(seed)[index]
+            return rows
+        columns = None
+        for position in np.ndindex(*arg.shape):
+            tangents = [_zeros_like_tree(a) for a in args]
+            direction = np.zeros(arg.shape)
+            direction[position] = 1.0
+            tangents[index] = direction if arg.shape else float(direction)
+            _, t_out = jvp(f, args, tangents)
+            t_out = np.asarray(t_out, dtype=float)
+            if columns is None:
+                columns = np.zeros(t_out.shape + arg.shape)
+            columns[(...,) + position] = t_out
+        return columns
+
+    return jacobian_of
+
+
+def _zeros_like_tree(x: Any) -> Any:
+    if isinstance(x, (list, tuple)):
+        return type(x)(_zeros_like_tree(item) for item in x)
+    if isinstance(x, dict):
+        return {k: _zeros_like_tree(v) for k, v in x.items()}
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x, dtype=float)
+    return 0.0
+
+
+def hessian(f: Callable, wrt: int | str = 0) -> Callable:
+    """The Hessian of scalar ``f`` with respect to argument ``wrt``:
+    forward mode over the generated gradient (one jvp per input element)."""
+    return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="fwd")
+
+
+def hvp(f: Callable, wrt: int | str = 0) -> Callable:
+    """``hvp(f, wrt)(*args, v)``: the Hessian of scalar ``f`` with respect to
+    argument ``wrt`` times ``v``, without forming the Hessian (forward mode
+    over the generated gradient)."""
+    (index,), _ = _wrt_indices(f, wrt)
+    gradient = grad(f, wrt=wrt)
+
+    def hessian_vector_product(*args_and_v: Any) -> Any:
+        *args, v = args_and_v
+        tangents = [_zeros_like_tree(a) for a in args]
+        tangents[index] = v
+        return jvp(gradient, args, tangents)[1]
+
+    return hessian_vector_product

@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 from .codegen import generate_split
 from .frontend import parse_function, resolve_global
-from .ir import Graph
+from .ir import Graph, tree_leaves
 from .lower import Lowering, lower
 from .reverse import reverse
 
@@ -34,6 +34,9 @@ _primal_cache: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = (
     weakref.WeakKeyDictionary()
 )
 _split_cache: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = (
+    weakref.WeakKeyDictionary()
+)
+_tangent_cache: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = (
     weakref.WeakKeyDictionary()
 )
 
@@ -155,7 +158,7 @@ def _compile_split(split_fn: SplitFunction) -> _SplitEntry:
             result.root_name(split_fn.backward),
         ),
     )
-    return _SplitEntry(
+    entry = _SplitEntry(
         fn,
         tuple(lowering.resolved.items()),
         generated.forward,
@@ -163,6 +166,9 @@ def _compile_split(split_fn: SplitFunction) -> _SplitEntry:
         result,
         generated,
     )
+    # which leaves of the result have an adjoint parameter (values, not constants)
+    entry.seed_mask = [leaf is not None for leaf in tree_leaves(result.seeds)]
+    return entry
 
 
 def _leaf_list(tree: Any) -> list:
@@ -174,9 +180,103 @@ def _leaf_list(tree: Any) -> list:
     return [tree if tree is not None and hasattr(tree, "name") else None]
 
 
+class TangentFunction:
+    """A user function's forward-mode version, for one structure of its
+    arguments and one set of argument leaves with tangents:
+    ``call(*args, *tangents) -> (value, tangent of value)``."""
+
+    def __init__(self, fn: types.FunctionType, structures: tuple, active: tuple):
+        self.fn = fn
+        self.structures = structures
+        self.active = active
+        self.entry: Any = None
+        self.call = _named(f"{fn.__name__}_jvp", self._call)
+
+    def ensure(self) -> Any:
+        entry = self.entry
+        if entry is not None and entry.valid_for(self.fn):
+            return entry
+        with _lock:
+            if self.entry is None or not self.entry.valid_for(self.fn):
+                self.entry = _compile_tangent(self)
+            return self.entry
+
+    def _call(self, *args: Any) -> Any:
+        return self.ensure().forward(*args)
+
+    @property
+    def source(self) -> str:
+        return self.ensure().source.source
+
+
+def tangent_function(
+    fn: types.FunctionType, structures: tuple, active: tuple
+) -> Callable:
+    """The (cached) forward-mode version of ``fn`` (see :class:`TangentFunction`)."""
+    with _lock:
+        per_fn = _tangent_cache.setdefault(fn, {})
+        key = (structures, active)
+        found = per_fn.get(key)
+        if found is None:
+            found = TangentFunction(fn, structures, active)
+            per_fn[key] = found
+        key_in_progress = ("tangent", fn, structures, active)
+        if key_in_progress not in _in_progress:
+            _in_progress.add(key_in_progress)
+            try:
+                found.ensure()
+            finally:
+                _in_progress.discard(key_in_progress)
+        return found.call
+
+
+def _compile_tangent(tangent: TangentFunction) -> _SplitEntry:
+    from .codegen import generate_function
+    from .forward import tangent_graph
+
+    fn = tangent.fn
+    parsed = parse_function(fn)
+    lowering = lower(parsed, tangent.structures)
+    graph = lowering.graph
+    trees = [lowering.env_of_param(param) for param in graph.params]
+    leaves = [leaf for tree in trees for leaf in _leaf_list(tree)]
+    wrt = [
+        leaf for leaf, flag in zip(leaves, tangent.active) if flag and leaf is not None
+    ]
+    result = tangent_graph(graph, wrt)
+    where = f"{os.path.basename(parsed.file)}:{graph.loc.line if graph.loc else 0}"
+    name = result.root_name(tangent.call)
+    generated = generate_function(
+        result,
+        name,
+        list(result.params) + list(result.tangent_params),
+        f"Value of {fn.__qualname__} and its tangent (forward mode), from {where}.",
+        f"<adcompiler: jvp of {fn.__qualname__} from {parsed.file}:"
+        f"{graph.loc.line if graph.loc else 0}>",
+    )
+    return _SplitEntry(
+        fn, tuple(lowering.resolved.items()), generated.fn, None, result, generated
+    )
+
+
 def _named(name: str, method: Callable) -> Callable:
     def call(*args: Any) -> Any:
         return method(*args)
 
     call.__name__ = call.__qualname__ = name
+    # for code that calls this and is transformed again: the generated
+    # definition behind it, which has source (see generated_definition)
+    call.__self__ = method.__self__  # type: ignore[attr-defined]
+    call.__adcompiler_half__ = method.__name__  # type: ignore[attr-defined]
     return call
+
+
+def generated_definition(fn: Any) -> types.FunctionType | None:
+    """For the forward/backward/tangent halves generated code calls, the
+    generated Python definition they run (None for anything else)."""
+    half = getattr(fn, "__adcompiler_half__", None)
+    if half is None:
+        return None
+    owner = fn.__self__
+    entry = owner.ensure()
+    return entry.forward if half in ("_forward", "_call") else entry.backward

@@ -426,6 +426,16 @@ def generate(
     return Generated(namespace[fn_name], source, filename, namespace)
 
 
+def generate_function(
+    graph: Graph, fn_name: str, params: list[Value], docstring: str, filename: str
+) -> Generated:
+    """Write ``graph`` as ``def fn_name(*params)`` (all positional) and compile it."""
+    arguments = ast.arguments(
+        [], [ast.arg(p.name, None) for p in params], None, [], [], None, []
+    )
+    return generate(graph, arguments, {}, fn_name, docstring, filename)
+
+
 def _signature(
     signature: ast.arguments, defaults: dict[str, Any], namespace: dict[str, Any]
 ) -> ast.arguments:

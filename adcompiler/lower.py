@@ -759,11 +759,16 @@ class Lowering(ControlFlow):
             return slice(*args)  # part of an index: a structure, not an op
         if isinstance(callee.obj, Inline):
             return self.inline_call(callee.obj, args, kwargs, node)
+        target = callee.obj
+        from . import calls
+
+        definition = calls.generated_definition(target)
+        if definition is not None:  # generated code, transformed again
+            target = definition
         if (
-            isinstance(callee.obj, types.FunctionType)
-            and registry.lookup(callee.obj) is None
-        ):
-            return self.user_call(callee.obj, args, kwargs, node, hint)
+            isinstance(target, types.FunctionType) and registry.lookup(target) is None
+        ) or _is_transformed(target):
+            return self.user_call(target, args, kwargs, node, hint)
         return self.call_prim(callee.obj, args, kwargs, hint)
 
     # -- calls of the user's functions -------------------------------------
@@ -774,12 +779,14 @@ class Lowering(ControlFlow):
         from . import calls
 
         try:
-            bound = inspect.signature(fn).bind(*args, **kwargs)
+            bound = inspect.signature(_user_function(fn)).bind(*args, **kwargs)
         except TypeError as exc:
             raise self.parsed.error(
                 UnsupportedSyntaxError, f"this call of {fn.__qualname__}: {exc}", node
             ) from None
-        if fn.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        if _user_function(fn).__code__.co_flags & (
+            inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+        ):
             raise self.parsed.unsupported(
                 f"calling {fn.__qualname__}, which takes *args or **kwargs",
                 node,
@@ -993,6 +1000,18 @@ class Lowering(ControlFlow):
             node,
             "use a supported function (docs/numpy-coverage.md lists them)",
         )
+
+
+def _is_transformed(obj: Any) -> bool:
+    from .api import GradFunction
+
+    return isinstance(obj, GradFunction)
+
+
+def _user_function(fn: Any) -> Any:
+    from .api import user_function
+
+    return user_function(fn)
 
 
 def _comprehension_names(node: ast.ListComp) -> set[str]:

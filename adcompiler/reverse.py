@@ -425,6 +425,7 @@ def reverse(
     wrt: Sequence[Any],
     return_loc: SourceLoc | None,
     split: bool = False,
+    has_aux: bool = False,
 ) -> Graph:
     """The graph of ``(value, gradients)`` for ``graph`` with respect to ``wrt``.
 
@@ -436,7 +437,7 @@ def reverse(
     at ``result.forward_count`` into a forward and a backward function
     (calls of user functions).
     """
-    output = graph.outputs
+    output = graph.outputs[0] if has_aux else graph.outputs
     if not split and isinstance(output, (tuple, list, dict)):
         raise OutputError(
             f"grad needs a function with a scalar output; {graph.name} returns "
@@ -494,7 +495,7 @@ def reverse(
                 )
                 for tree in wrt
             )
-    result.outputs = (output, gradients)
+    result.outputs = (graph.outputs, gradients)
     backward = {id(op) for op in result.body.ops[result.forward_count :]}
     result.backward_start = None
     prune_restores(result, reverser.restores, backward)

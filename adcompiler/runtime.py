@@ -474,3 +474,15 @@ def zero_adjoint(x: Any) -> Any:
     if isinstance(x, np.ndarray) or isinstance(x, np.generic):
         return np.zeros_like(x, dtype=np.result_type(x, 0.0))
     return 0.0
+
+
+def broadcast_to_shape(t: Any, shape: tuple) -> Any:
+    """``t`` broadcast to ``shape`` (``t`` itself when it has that shape)."""
+    if np.shape(t) == shape:
+        return t
+    return np.broadcast_to(t, shape)
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x``, through which no derivative flows (a constant for ``grad``)."""
+    return x

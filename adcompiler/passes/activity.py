@@ -82,6 +82,15 @@ def _useful_step(ops: list, useful: set[Value]) -> bool:
     return changed
 
 
+def varied_values(graph: Graph, wrt: Iterable[Value]) -> set[Value]:
+    """The values that depend on ``wrt`` through differentiable primitives."""
+    ops = list(graph.walk())
+    varied: set[Value] = set(wrt)
+    while _varied_step(ops, varied):
+        pass
+    return varied
+
+
 def active_values(graph: Graph, wrt: Iterable[Value]) -> set[Value]:
     """The values that are both varied by ``wrt`` and useful to the output."""
     ops = list(graph.walk())

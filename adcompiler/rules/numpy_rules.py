@@ -21,6 +21,7 @@ import numpy as np
 
 from .registry import defvjp, nondifferentiable
 from .runtime_rules import (
+    broadcast_to_shape,
     einsum_adjoint,
     pieces_adjoint,
     unbroadcast,
@@ -40,13 +41,23 @@ def ub(g, x):
     return unbroadcast(g, np.shape(x))
 
 
+def broadcast_like(t, ans):
+    """A tangent broadcast to the shape of the result it is the tangent of."""
+    return broadcast_to_shape(t, np.shape(ans))
+
+
 def _scalar_constant(x):
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def unary(fn, rule, **options):
-    """An elementwise function of one argument: ``rule(g, ans, x)``."""
-    defvjp(fn, lambda g, ans, x: rule(g, ans, x), **options)
+    """An elementwise function of one argument: ``rule(g, ans, x)``.
+
+    The rule is ``g`` times the derivative, elementwise: applied to a
+    tangent instead of an adjoint it is also the forward-mode rule.
+    """
+    prim = defvjp(fn, lambda g, ans, x: rule(g, ans, x), **options)
+    prim.jvps = (lambda t, ans, x: rule(t, ans, x),)
 
 
 def binary(fns, rule_x, rule_y, hint=None):
@@ -64,8 +75,17 @@ def binary(fns, rule_x, rule_y, hint=None):
         d_y = rule_y(g, ans, x, y)
         return d_y if _scalar_constant(x) else ub(d_y, y)
 
+    def tangent_x(t, ans, x, y):
+        t_out = rule_x(t, ans, x, y)
+        return t_out if _scalar_constant(y) else broadcast_like(t_out, ans)
+
+    def tangent_y(t, ans, x, y):
+        t_out = rule_y(t, ans, x, y)
+        return t_out if _scalar_constant(x) else broadcast_like(t_out, ans)
+
     for fn in fns:
-        defvjp(fn, for_x, for_y, hint=hint)
+        prim = defvjp(fn, for_x, for_y, hint=hint)
+        prim.jvps = (tangent_x, tangent_y)
 
 
 # ---------------------------------------------------------------------------

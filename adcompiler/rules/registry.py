@@ -60,6 +60,8 @@ class Primitive:
         self.container: bool | None = False
         #: changes its first argument in place: kept even if its result is unused
         self.effect = False
+        #: forward-mode rules, one per positional parameter (None: none yet)
+        self.jvps: tuple | None = None
 
     @property
     def differentiable(self) -> bool:
@@ -218,6 +220,43 @@ def nondifferentiable(
 ) -> Primitive:
     """Make ``fn`` a primitive whose result carries no derivative (shapes, masks, ...)."""
     return _register(fn, None, (), name, render, hint)
+
+
+def defjvp(fn: Any, *rules: Callable | None) -> Primitive:
+    """Give primitive ``fn`` one tangent rule per positional parameter.
+
+    Each rule is ``rule(t, ans, *args, **kwargs)``: the tangent of the
+    result when argument k has tangent ``t`` and the others have none (of
+    the result's shape). The tangent of the result is the sum over the
+    arguments that have tangents. ``None``: no tangent rule for that
+    argument (an error if a tangent flows into it).
+    """
+    prim = lookup(fn)
+    if prim is None:
+        raise TypeError(f"{fn!r} is not a primitive: register its reverse rules first")
+    prim.jvps = tuple(rules)
+    return prim
+
+
+def deflinear(fn: Any, *positions: int) -> Primitive:
+    """``fn`` is linear in each argument at ``positions`` (the others fixed):
+    its tangent rule for that argument is ``fn`` applied to the tangent."""
+    prim = lookup(fn)
+    count = len(prim.signature.parameters) if prim.signature else max(positions) + 1
+    rules: list = [None] * count
+    for k in positions:
+        rules[k] = _apply_to_tangent(fn, k)
+    prim.jvps = tuple(rules)
+    return prim
+
+
+def _apply_to_tangent(fn: Any, k: int) -> Callable:
+    def rule(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        args = list(args)
+        args[k] = t
+        return lookup(fn)(*args, **kwargs)
+
+    return rule
 
 
 def registered() -> list[Primitive]:

@@ -17,6 +17,7 @@ from .registry import defvjp, nondifferentiable
 
 nondifferentiable(runtime.seed_adjoint, hint="seed")
 zero_adjoint = nondifferentiable(runtime.zero_adjoint, hint="zero")
+nondifferentiable(runtime.stop_gradient, hint="constant")
 nondifferentiable(runtime.bilinear_spec, hint="spec")
 nondifferentiable(runtime.piece_index, hint="piece")
 # second derivatives of np.prod would need this one's: none yet, so asking
@@ -30,11 +31,24 @@ unbroadcast = defvjp(
     None,
 )
 
+broadcast_to_shape = defvjp(
+    runtime.broadcast_to_shape,
+    lambda g, ans, t, shape: unbroadcast(g, np.shape(t)),
+    None,
+    hint="broadcast",
+)
+
+
 # fit_gradient only converts type and dtype: the identity on values.
+def _only_shape(g, ans, *args, **kwargs):
+    """An argument read only for its shape, type or length: no derivative."""
+    return None
+
+
 fit_gradient = defvjp(
     runtime.fit_gradient,
     lambda g, ans, adjoint, x: unbroadcast(g, np.shape(adjoint)),
-    None,
+    _only_shape,
     hint="grad",
 )
 
@@ -138,14 +152,14 @@ pieces_adjoint = defvjp(
         G, kind, shapes_of(arrays), axis
     ),
     None,
-    None,
+    _only_shape,
     static=("kind",),
     hint="pieces",
 )
 sum_items_adjoint = defvjp(
     runtime.sum_items_adjoint,
     lambda G, ans, g, items: sum_(G),
-    None,
+    _only_shape,
     hint="items",
 )
 make_list = defvjp(
@@ -201,6 +215,11 @@ set_item = defvjp(
     render=("setitem",),
     hint="changed",
 )
-saved_items = nondifferentiable(runtime.saved_items, hint="overwritten")
+saved_items = defvjp(
+    runtime.saved_items,
+    lambda g, ans, array, index: unindex(g, np.shape(array), index),
+    None,
+    hint="overwritten",
+)
 restore_items = nondifferentiable(runtime.restore_items, render=("setitem",))
 restore_items.effect = True
