@@ -139,6 +139,8 @@ class _Writer:
             return ast.Call(
                 ast.Attribute(args[0], render[1], ast.Load()), args[1:], keywords
             )
+        if kind == "name":
+            return args[0]
         if kind == "list":
             return ast.List(args, ast.Load())
         if kind == "tuple":

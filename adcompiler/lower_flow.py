@@ -363,9 +363,12 @@ class ControlFlow:
             tree = self._carry(initial, name, node, inits, carried)
             trees[name] = tree
             env[name] = tree
+        # an iteration only starts if no jump ended the loop: the flags are
+        # false at its start (their carried values matter after the loop)
         env[CONTINUED] = False
-        if BROKE not in carried_names:
-            env[BROKE] = False
+        env[BROKE] = False
+        if RETURNED in carried_names:
+            env[RETURNED] = False
         target = self.graph.new_value("index")
         op = LoopOp(
             kind,

@@ -450,6 +450,7 @@ def reverse(
     result = reverser.result
     result.body.ops = list(graph.body.ops)
     result.forward_count = len(result.body.ops)
+    forward = {id(op) for op in result.body.ops}
     emitter = reverser.emitter
     scope = _Scope(reverser)
     with emitter:
@@ -496,7 +497,8 @@ def reverse(
                 for tree in wrt
             )
     result.outputs = (graph.outputs, gradients)
-    backward = {id(op) for op in result.body.ops[result.forward_count :]}
+    forward |= {id(save) for _, save, _ in reverser.restores}
+    backward = {id(op) for op in result.body.ops if id(op) not in forward}
     result.backward_start = None
     prune_restores(result, reverser.restores, backward)
     eliminate_dead_code(result)
@@ -508,7 +510,33 @@ def reverse(
         result.backward_start = result.body.ops[result.forward_count]
     assign_tapes(result)
     share_loop_names(result)
+    if not split:
+        _keep_outputs(result)
     return result
+
+
+def _keep_outputs(result: Graph) -> None:
+    """Bind the function's value to its own name at the end of the forward
+    sweep when a backward loop reuses the name it had (unpacking a tape)."""
+    rebound = {
+        result.display_name(v)
+        for op in result.walk()
+        if isinstance(op, ReverseLoopOp)
+        for v in op.forward.saved
+    }
+    value, gradients = result.outputs
+
+    def keep(leaf: Any) -> Any:
+        if not isinstance(leaf, Value) or result.display_name(leaf) not in rebound:
+            return leaf
+        kept = result.new_value("value")
+        op = Op(lookup(runtime.identity), (leaf,), {}, kept, None)
+        kept.op = op
+        result.body.ops.insert(result.forward_count, op)
+        result.forward_count += 1
+        return kept
+
+    result.outputs = (tree_map(keep, value), gradients)
 
 
 def _seed_param(graph: Graph, leaf: Any) -> Any:

@@ -486,3 +486,25 @@ def broadcast_to_shape(t: Any, shape: tuple) -> Any:
 def stop_gradient(x: Any) -> Any:
     """``x``, through which no derivative flows (a constant for ``grad``)."""
     return x
+
+
+def identity(x: Any) -> Any:
+    """``x``: generated code's ``a = b`` (a second name for one value)."""
+    return x
+
+
+def last_item_tangent(t: Any, appended: list) -> list:
+    """The tangent of a list just appended to, when only the new item has
+    one: zeros for the items before it."""
+    return [zero_adjoint(item) for item in appended[:-1]] + [t]
+
+
+def as_columns(x: Any, b: Any) -> Any:
+    """``x`` as a stack of matrices: one column added when ``b`` (the right
+    side given to ``np.linalg.solve``) is a vector."""
+    return x[..., None] if np.ndim(b) == 1 else x
+
+
+def from_columns(y: Any, b: Any) -> Any:
+    """Undo :func:`as_columns`."""
+    return y[..., 0] if np.ndim(b) == 1 else y

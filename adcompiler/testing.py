@@ -61,13 +61,17 @@ def check_grad(
     rtol: float | None = None,
     atol: float | None = None,
     eps: float = 1e-6,
+    order: int = 1,
 ) -> None:
-    """Assert adcompiler's gradient of ``f`` matches central differences.
+    """Assert adcompiler's derivatives of ``f`` are right.
 
-    Tolerances default to ``rtol=1e-5, atol=1e-7`` for float64 arguments and
-    ``rtol=2e-3, atol=1e-4`` when an argument is float32. On a mismatch,
-    raises ``AssertionError`` naming the argument, the worst element and
-    both values.
+    Checks, raising ``AssertionError`` with the worst element and both values
+    on a mismatch: the gradient against central differences; that forward
+    and reverse mode agree (``<u, J v> == <J^T u, v>`` for random ``u`` and
+    ``v``); with ``order=2``, Hessian-vector products in a random direction
+    against central differences of the gradient. Tolerances default to
+    ``rtol=1e-5, atol=1e-7`` for float64 arguments and ``rtol=2e-3,
+    atol=1e-4`` when an argument is float32.
     """
     indices, many = _wrt_indices(f, wrt)
     analytic = grad(f, wrt=wrt)(*args)
@@ -78,6 +82,13 @@ def check_grad(
     rtol = rtol if rtol is not None else (2e-3 if low_precision else 1e-5)
     atol = atol if atol is not None else (1e-4 if low_precision else 1e-7)
     names = f.__code__.co_varnames
+    _compare(f, names, indices, analytic, numeric, rtol, atol, "gradient")
+    _check_modes_agree(f, args, rtol, atol)
+    if order >= 2:
+        _check_second_order(f, args, indices, rtol, atol, eps)
+
+
+def _compare(f, names, indices, analytic, numeric, rtol, atol, what) -> None:
     for index, a, n in zip(indices, analytic, numeric):
         a64 = np.asarray(a, dtype=np.float64)
         n64 = np.asarray(n, dtype=np.float64)
@@ -92,7 +103,96 @@ def check_grad(
             worst = np.unravel_index(np.argmax(excess), excess.shape)
             where = f"[{', '.join(map(str, worst))}]" if excess.ndim else ""
             raise AssertionError(
-                f"gradient of {f.__qualname__} with respect to {names[index]}"
+                f"{what} of {f.__qualname__} with respect to {names[index]}"
                 f"{where}: adcompiler gives {float(a64[worst])!r}, central "
                 f"differences give {float(n64[worst])!r} (rtol={rtol}, atol={atol})"
             )
+
+
+def _random_like(x: Any, rng: np.random.Generator) -> Any:
+    if isinstance(x, (list, tuple)):
+        return type(x)(_random_like(item, rng) for item in x)
+    if isinstance(x, dict):
+        return {k: _random_like(v, rng) for k, v in x.items()}
+    if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating):
+        return rng.normal(size=x.shape).astype(x.dtype)
+    if isinstance(x, np.generic) and np.issubdtype(x.dtype, np.floating):
+        return x.dtype.type(rng.normal())
+    if isinstance(x, float):
+        return float(rng.normal())
+    return x
+
+
+def _inner(a: Any, b: Any) -> float:
+    if isinstance(a, (list, tuple)):
+        return sum(_inner(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return sum(_inner(a[k], b[k]) for k in a)
+    if a is None or b is None:
+        return 0.0
+    return float(
+        np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64))
+    )
+
+
+def _check_modes_agree(f: Callable, args: tuple, rtol: float, atol: float) -> None:
+    """<u, J v> (forward mode) == <J^T u, v> (reverse mode)."""
+    from .api import jvp, vjp
+
+    rng = np.random.default_rng(0)
+    tangents = tuple(_random_like(a, rng) for a in args)
+    _, t_out = jvp(f, args, tangents)
+    value, pullback = vjp(f, *args)
+    u = (
+        _random_like(value, rng)
+        if not isinstance(value, float)
+        else float(rng.normal())
+    )
+    cotangents = pullback(u)
+    forward = _inner(u, t_out)
+    reverse = sum(
+        _inner(c, t) for c, t, a in zip(cotangents, tangents, args) if c is not None
+    )
+    if not abs(forward - reverse) <= atol + rtol * max(abs(forward), abs(reverse)):
+        raise AssertionError(
+            f"forward and reverse mode disagree for {f.__qualname__}: "
+            f"<u, J v> = {forward!r}, <J^T u, v> = {reverse!r}"
+        )
+
+
+def _check_second_order(f, args, indices, rtol, atol, eps) -> None:
+    """Hessian-vector products against central differences of the gradient."""
+    from .api import grad, hvp
+
+    rng = np.random.default_rng(1)
+    names = f.__code__.co_varnames
+    for index in indices:
+        x = args[index]
+        v = _random_like(x, rng)
+        product = hvp(f, wrt=index)(*args, v)
+        gradient = grad(f, wrt=index)
+        h = eps * 10
+        up, down = list(args), list(args)
+        up[index] = _shifted(x, v, h)
+        down[index] = _shifted(x, v, -h)
+        numeric = _scaled_difference(gradient(*up), gradient(*down), 2 * h)
+        _compare(
+            f,
+            names,
+            [index],
+            [product],
+            [numeric],
+            rtol * 100,
+            atol * 100,
+            "Hessian-vector product",
+        )
+
+
+def _shifted(x: Any, v: Any, h: float) -> Any:
+    if isinstance(x, float):
+        return x + h * v
+    return np.asarray(x, dtype=np.float64) + h * np.asarray(v, dtype=np.float64)
+
+
+def _scaled_difference(a: Any, b: Any, scale: float) -> Any:
+    return (np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) / scale

@@ -15,9 +15,25 @@ from .. import runtime
 from ..symbolic import call
 from .registry import defvjp, nondifferentiable
 
+
+def _only_shape(g, ans, *args, **kwargs):
+    """An argument read only for its shape, type or length: no derivative."""
+    return None
+
+
 nondifferentiable(runtime.seed_adjoint, hint="seed")
 zero_adjoint = nondifferentiable(runtime.zero_adjoint, hint="zero")
 nondifferentiable(runtime.stop_gradient, hint="constant")
+identity = defvjp(runtime.identity, lambda g, ans, x: g, render=("name",), hint="value")
+list_copy = defvjp(builtins.list, lambda g, ans, x: g, hint="copied")
+last_item_tangent = defvjp(
+    runtime.last_item_tangent,
+    lambda g, ans, t, appended: adjoint_item(g, -1),
+    _only_shape,
+    hint="tangent",
+)
+last_item_tangent.container = True
+list_copy.container = True
 nondifferentiable(runtime.bilinear_spec, hint="spec")
 nondifferentiable(runtime.piece_index, hint="piece")
 # second derivatives of np.prod would need this one's: none yet, so asking
@@ -40,11 +56,6 @@ broadcast_to_shape = defvjp(
 
 
 # fit_gradient only converts type and dtype: the identity on values.
-def _only_shape(g, ans, *args, **kwargs):
-    """An argument read only for its shape, type or length: no derivative."""
-    return None
-
-
 fit_gradient = defvjp(
     runtime.fit_gradient,
     lambda g, ans, adjoint, x: unbroadcast(g, np.shape(adjoint)),
@@ -223,3 +234,16 @@ saved_items = defvjp(
 )
 restore_items = nondifferentiable(runtime.restore_items, render=("setitem",))
 restore_items.effect = True
+
+as_columns = defvjp(
+    runtime.as_columns,
+    lambda g, ans, x, b: from_columns(g, b),
+    _only_shape,
+    hint="columns",
+)
+from_columns = defvjp(
+    runtime.from_columns,
+    lambda g, ans, y, b: as_columns(g, b),
+    _only_shape,
+    hint="vectors",
+)

@@ -86,6 +86,8 @@ for fn, positions in (
     (runtime.adjoint_without_last, (0,)),
     (runtime.list_item, (0,)),
     (runtime.saved_items, (0,)),
+    (runtime.identity, (0,)),
+    (builtins.list, (0,)),
 ):
     deflinear(fn, *positions)
 
@@ -145,10 +147,10 @@ defjvp(
 defjvp(
     np.linspace,
     lambda t, ans, start, stop, num=50, endpoint=True: np.linspace(
-        t, 0.0 * t, num, endpoint=endpoint
+        t, 0.0 * stop, num, endpoint=endpoint
     ),
     lambda t, ans, start, stop, num=50, endpoint=True: np.linspace(
-        0.0 * t, t, num, endpoint=endpoint
+        0.0 * start, t, num, endpoint=endpoint
     ),
 )
 
@@ -227,12 +229,15 @@ defjvp(
 # (a tangent may be shared with another value's)
 
 
+# the tangent ops run after the append: `sequence` is already the longer list
+
+
 def _append_sequence(t, ans, sequence, item):
     return call(runtime.list_append, call(builtins.list, t), zero_adjoint(item))
 
 
 def _append_item(t, ans, sequence, item):
-    return call(runtime.list_append, zero_adjoint(sequence), t)
+    return call(runtime.last_item_tangent, t, ans)
 
 
 defjvp(runtime.list_append, _append_sequence, _append_item)
@@ -306,18 +311,16 @@ defjvp(
     np.linalg.det,
     lambda t, ans, a: ans * np.sum(np.linalg.inv(a) * _mT(t), axis=(-2, -1)),
 )
-defjvp(
-    np.linalg.solve,
-    lambda t, ans, a, b: -np.linalg.solve(a, _times(t, ans)),
-    lambda t, ans, a, b: np.linalg.solve(a, t),
-)
 
 
-def _times(t_a, x):
-    """``t_a @ x`` with x a vector or a stack of matrices, as solve's b is."""
-    return np.einsum(
-        call(runtime.bilinear_spec, "matmul", np.ndim(t_a), np.ndim(x)), t_a, x
-    )
+# x = solve(a, b): dx = solve(a, db - da @ x), with solve's own reading of b
+# (a vector, or a stack of matrices)
+def _solve_a(t, ans, a, b):
+    columns = call(runtime.as_columns, ans, b)
+    return call(runtime.from_columns, -np.linalg.solve(a, t @ columns), b)
+
+
+defjvp(np.linalg.solve, _solve_a, lambda t, ans, a, b: np.linalg.solve(a, t))
 
 
 # ---------------------------------------------------------------------------
@@ -357,6 +360,19 @@ def _sum(t, ans, iterable, start=0):
 
 
 defjvp(builtins.sum, _sum, lambda t, ans, iterable, start=0: broadcast_like(t, ans))
+
+
+def _hypot(t, ans, *coordinates):
+    total = None
+    for tk, x in zip(t, coordinates):
+        if tk is not None:
+            term = tk * x / ans
+            total = term if total is None else total + term
+    return total
+
+
+defjvp(math.hypot, _hypot)
+
 # each rule of these is g times a partial derivative: a tangent rule too
 for fn in [getattr(math, name) for name in dir(math)] + [builtins.abs]:
     prim = lookup(fn)
