@@ -312,6 +312,10 @@ class _Writer:
         return self.operand(tree)
 
     def saved_tuple(self, values: list[Value], ctx: type) -> ast.expr:
+        by_name: dict[str, Value] = {}
+        for value in values:  # one array changed in place: one name, saved once
+            by_name.setdefault(self.name_of(value), value)
+        values = list(by_name.values())
         if len(values) == 1:
             return ast.Name(self.name_of(values[0]), ctx())
         return ast.Tuple([ast.Name(self.name_of(v), ctx()) for v in values], ctx())

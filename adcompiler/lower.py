@@ -548,7 +548,31 @@ class Lowering(ControlFlow):
             raise self.parsed.unsupported(_describe(node.op), node, "")
         left = self.operand(node.left)
         right = self.operand(node.right)
+        sequences = [isinstance(v, (list, tuple)) for v in (left, right)]
+        if any(sequences) or any(_is_runtime_sequence(v) for v in (left, right)):
+            return self.sequence_arithmetic(fn, left, right, node)
         return self.call_prim(fn, (left, right), {}, hint)
+
+    def sequence_arithmetic(self, fn: Any, left: Any, right: Any, node) -> Any:
+        """``+`` and ``*`` of local lists and tuples: concatenation, repetition."""
+        if (
+            fn is operator.add
+            and isinstance(left, (list, tuple))
+            and type(left) is type(right)
+        ):
+            return left + right
+        if fn is operator.mul:
+            sequence, count = (
+                (left, right) if isinstance(left, (list, tuple)) else (right, left)
+            )
+            if isinstance(sequence, (list, tuple)) and isinstance(count, int):
+                return sequence * count
+        raise self.parsed.unsupported(
+            f"`{_describe_op(fn)}` with a list or tuple operand (Python would "
+            "concatenate or repeat it, not do arithmetic)",
+            node,
+            "use np.array(...) for arithmetic; append to grow a list built at run time",
+        )
 
     def expr_UnaryOp(self, node: ast.UnaryOp, hint: str | None) -> Any:
         fn = _UNARYOPS[type(node.op)]
@@ -596,10 +620,11 @@ class Lowering(ControlFlow):
                 "index it with a constant key it has",
             )
         if isinstance(base, (tuple, list)):
-            if isinstance(index, int) or (
+            if (isinstance(index, int) and -len(base) <= index < len(base)) or (
                 isinstance(index, slice) and is_literal(index)
             ):
                 return base[index]
+            # a runtime index, or one out of range (an IndexError if it runs)
             base = self.runtime_list(base, node)
         return self.item(base, index, hint)
 
@@ -1002,6 +1027,29 @@ class Lowering(ControlFlow):
         )
 
 
+def _is_runtime_sequence(value: Any) -> bool:
+    return isinstance(value, Value) and value.container is True
+
+
+def _describe_op(fn: Any) -> str:
+    for op_type, candidate in _BINOPS.items():
+        if candidate is fn:
+            return _OP_SYMBOLS.get(op_type, fn.__name__)
+    return fn.__name__
+
+
+_OP_SYMBOLS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+    ast.MatMult: "@",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+}
+
+
 def _is_transformed(obj: Any) -> bool:
     from .api import GradFunction
 
@@ -1071,14 +1119,7 @@ def _is_docstring(stmt: ast.stmt) -> bool:
 
 
 def _op_text(node: ast.AugAssign) -> str:
-    return {
-        ast.Add: "+",
-        ast.Sub: "-",
-        ast.Mult: "*",
-        ast.Div: "/",
-        ast.Pow: "**",
-        ast.MatMult: "@",
-    }.get(type(node.op), "?")
+    return _OP_SYMBOLS.get(type(node.op), "?")
 
 
 _DESCRIPTIONS = {

@@ -185,17 +185,21 @@ class ControlFlow:
 
     def expr_IfExp(self, node: ast.IfExp, hint: str | None) -> Any:
         cond = self.operand(node.test)
-        key = "<ifexp>"
+        key = f"<ifexp {id(node)}>"  # one per expression: they may nest
         self.branch(
             cond,
-            lambda: self.env.__setitem__(key, self.operand(node.body)),
-            lambda: self.env.__setitem__(key, self.operand(node.orelse)),
+            lambda: self._bind(key, node.body),
+            lambda: self._bind(key, node.orelse),
             node,
         )
         return self.env.pop(key)
 
+    def _bind(self, key: str, node: ast.expr) -> None:
+        value = self.operand(node)  # first: lowering it may replace self.env
+        self.env[key] = value
+
     def expr_BoolOp(self, node: ast.BoolOp, hint: str | None) -> Any:
-        key = "<boolop>"
+        key = f"<boolop {id(node)}>"
         result = self.operand(node.values[0])
         for value_node in node.values[1:]:
             current = result
@@ -204,7 +208,7 @@ class ControlFlow:
                 self.env[key] = current
 
             def evaluate(value_node: ast.expr = value_node) -> None:
-                self.env[key] = self.operand(value_node)
+                self._bind(key, value_node)
 
             if isinstance(node.op, ast.And):
                 self.branch(current, evaluate, keep, node)
@@ -526,8 +530,13 @@ _HINTS = {
 
 def _hint(name: str) -> str:
     """A Python name for a variable (hidden ones, like flags, included)."""
-    if name.startswith("<comprehension"):
-        return "items"
+    for prefix, hint in (
+        ("<comprehension", "items"),
+        ("<ifexp", "choice"),
+        ("<boolop", "either"),
+    ):
+        if name.startswith(prefix):
+            return hint
     return _HINTS.get(name, name)
 
 

@@ -447,6 +447,33 @@ def set_item(array: np.ndarray, index: Any, value: Any) -> np.ndarray:
     return array
 
 
+def written_items(g: Any, index: Any) -> Any:
+    """``g[index]``: the adjoint of the values ``array[index] = values`` wrote.
+
+    Refuses integer-array indices that repeat an element: which of the
+    repeated writes NumPy keeps is not something a derivative should rest on.
+    """
+    if _is_advanced(index) and _repeats(index, np.shape(g)):
+        from .errors import ADError
+
+        raise ADError(
+            "assignment through an index array that repeats an element "
+            "(NumPy keeps one of the writes; its derivative is ill-defined)",
+            hint="use unique indices, or np.add.at / a sum to combine the values",
+        )
+    return g[index]
+
+
+def _repeats(index: Any, shape: tuple) -> bool:
+    flat = np.arange(int(np.prod(shape))).reshape(shape)[index]
+    return np.unique(flat).size != np.size(flat)
+
+
+def writes_floats(array: Any) -> float:
+    """1.0 if ``array`` holds floats, 0.0 if storing into it truncates."""
+    return 1.0 if np.issubdtype(np.result_type(array), np.floating) else 0.0
+
+
 def saved_items(array: np.ndarray, index: Any) -> Any:
     """A copy of ``array[index]``, taken before it is overwritten."""
     return np.copy(array[index])

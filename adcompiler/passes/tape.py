@@ -37,13 +37,9 @@ def assign_tapes(graph: Graph) -> None:
         local = defined_in(forward.body) | set(forward.carried)
         if forward.target is not None:
             local.add(forward.target)
-        saved: dict[str, Value] = {}
-        for value in free_inputs(backward):
-            if value in local:
-                # values sharing a name (one array changed in place) are
-                # one object: saved once
-                saved.setdefault(graph.display_name(value), value)
-        forward.saved = list(saved.values())
+        # values sharing a name (one array changed in place) are one object:
+        # code generation saves each name once
+        forward.saved = [v for v in free_inputs(backward) if v in local]
         if forward.saved:
             forward.tape = graph.new_value("tape")
             for value in forward.saved:
@@ -55,7 +51,12 @@ def assign_tapes(graph: Graph) -> None:
 def export(block: Block, value: Value) -> bool:
     """Mark ``value`` exported by every ``if`` between ``block`` and its definition."""
     for op in block.ops:
-        if value in op.outs or getattr(op, "saved", None) is value:
+        if (
+            value in op.outs
+            or getattr(op, "saved", None) is value  # a call's saved values
+            or getattr(op, "tape", None) is value  # a nested loop's tape
+            or getattr(op, "counter", None) is value
+        ):
             return True
         if isinstance(op, IfOp):
             for region in op.regions:
@@ -64,5 +65,5 @@ def export(block: Block, value: Value) -> bool:
                         op.exports.append(value)
                     return True
         elif isinstance(op, LoopOp) and value in defined_in(op.body):
-            raise AssertionError("a loop's backward read a value of a nested loop")
+            raise AssertionError(f"a loop's backward read {value!r} of a nested loop")
     return False

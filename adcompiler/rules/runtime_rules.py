@@ -23,6 +23,13 @@ def _only_shape(g, ans, *args, **kwargs):
 
 nondifferentiable(runtime.seed_adjoint, hint="seed")
 zero_adjoint = nondifferentiable(runtime.zero_adjoint, hint="zero")
+writes_floats = nondifferentiable(runtime.writes_floats, hint="kept")
+written_items = defvjp(
+    runtime.written_items,
+    lambda G, ans, g, index: unindex(G, np.shape(g), index),
+    None,
+    hint="written",
+)
 nondifferentiable(runtime.stop_gradient, hint="constant")
 identity = defvjp(runtime.identity, lambda g, ans, x: g, render=("name",), hint="value")
 list_copy = defvjp(builtins.list, lambda g, ans, x: g, hint="copied")
@@ -222,7 +229,9 @@ set_item = defvjp(
     runtime.set_item,
     lambda g, ans, array, index, value: zero_at(g, index),
     None,
-    lambda g, ans, array, index, value: unbroadcast(g[index], np.shape(value)),
+    lambda g, ans, array, index, value: unbroadcast(
+        written_items(g, index) * writes_floats(array), np.shape(value)
+    ),
     render=("setitem",),
     hint="changed",
 )

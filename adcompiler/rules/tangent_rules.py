@@ -87,6 +87,7 @@ for fn, positions in (
     (runtime.list_item, (0,)),
     (runtime.saved_items, (0,)),
     (runtime.identity, (0,)),
+    (runtime.written_items, (0,)),
     (builtins.list, (0,)),
 ):
     deflinear(fn, *positions)
@@ -248,7 +249,8 @@ def _set_array(t, ans, array, index, value):
 
 
 def _set_value(t, ans, array, index, value):
-    return call(runtime.set_item, zero_adjoint(array), index, t)
+    kept = call(runtime.writes_floats, array)
+    return call(runtime.set_item, zero_adjoint(array), index, t * kept)
 
 
 defjvp(runtime.set_item, _set_array, None, _set_value)
