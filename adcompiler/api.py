@@ -34,7 +34,12 @@ from .frontend import parse_function, resolve_global
 from .ir import Graph
 from .lower import lower
 from .reverse import reverse
-from .runtime import fit_gradient, stop_gradient  # noqa: F401  (public)
+from .rules.registry import lookup
+from .runtime import fit_gradient, stop_gradient as _stop_gradient
+
+#: ``stop_gradient(x)`` is ``x``, through which no derivative flows. It is
+#: the primitive itself, so rules may call it on symbolic values too.
+stop_gradient = lookup(_stop_gradient)
 from .trees import LEAF, leaves, structure
 
 Wrt = int | str | Sequence[int | str]

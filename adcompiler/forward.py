@@ -122,14 +122,10 @@ class _Forward:
                     op.loc,
                     "use reverse mode (grad, vjp), or register one with adcompiler.defjvp",
                 )
-            t = tree_map(
-                lambda v: (
-                    Sym(self.tangent[v])
-                    if isinstance(v, Value) and v in self.tangent
-                    else None
-                ),
-                operand,
-            )
+            if isinstance(operand, Value):
+                t = Sym(self.tangent[operand])
+            else:  # a tuple or list of values: zeros where one has no tangent
+                t = tree_map(lambda v: _as_sym(self.tangent_or_zero(v)), operand)
             try:
                 contribution = rule(t, ans, *sym_args, **sym_kwargs)
             except ADError as exc:
@@ -278,6 +274,10 @@ def tangent_graph(graph: Graph, wrt: Sequence[Value]) -> Graph:
     result.tangent_params = forward.tangent_params  # type: ignore[attr-defined]
     eliminate_dead_code(result)
     return result
+
+
+def _as_sym(value: Any) -> Any:
+    return Sym(value) if isinstance(value, Value) else value
 
 
 def _symbolic(tree: Any) -> Any:

@@ -202,6 +202,9 @@ class Lowering(ControlFlow):
         """A container argument as a compile-time structure of its leaves."""
         if shape is LEAF:
             return value
+        if shape == RUNTIME_SEQUENCE:  # a list only known at run time
+            value.container = None
+            return value
         value.container = True
         items = {}
         for key, child in keys_of(shape):
@@ -410,7 +413,13 @@ class Lowering(ControlFlow):
         self.env[target.id] = self.call_prim(op, (current, right), {}, target.id, True)
 
     def _check_no_alias(
-        self, name: str, value: Any, node: ast.AST, change: str, fix: str
+        self,
+        name: str,
+        value: Any,
+        node: ast.AST,
+        change: str,
+        fix: str,
+        items_unchanged: bool = False,
     ) -> None:
         """Track names that ``name op= ...`` may have changed in place.
 
@@ -425,7 +434,10 @@ class Lowering(ControlFlow):
         root = _memory_root(value)
         for other, bound in self.env.items():
             if other != name and any(
-                _memory_root(leaf) is root for leaf in tree_values(bound)
+                _memory_root(leaf) is root
+                # growing or shrinking a list leaves its items as they were
+                and not (items_unchanged and leaf.container is not True)
+                for leaf in tree_values(bound)
             ):
                 self.stale[other] = (name, change, self.parsed.loc(node), fix)
 
@@ -710,6 +722,16 @@ class Lowering(ControlFlow):
         ):
             self.append(call.func.value.id, call.args[0], node)
             return
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.attr == "pop"
+            and not call.args
+            and not call.keywords
+        ):
+            self.pop(call.func.value.id, node)
+            return
         if _is_docstring(node):
             return
         raise self.parsed.unsupported(
@@ -717,6 +739,26 @@ class Lowering(ControlFlow):
             node,
             "only assignments, list.append(...) and return are evaluated",
         )
+
+    def pop(self, name: str, node: ast.AST) -> None:
+        """``name.pop()`` as a statement: the list without its last item."""
+        sequence = self.name(name, node)
+        if isinstance(sequence, list):
+            self.env[name] = sequence[:-1]
+            return
+        if not isinstance(sequence, Value):
+            raise self.parsed.unsupported(
+                f"pop on {type(sequence).__name__} `{name}`", node, "pop from a list"
+            )
+        self._check_no_alias(
+            name,
+            sequence,
+            node,
+            f"`{name}.pop()`",
+            f"copy the list first: `{name} = list(...)`",
+            items_unchanged=True,
+        )
+        self.env[name] = self.call_prim(runtime.list_pop, (sequence,), {}, None, False)
 
     def append(self, name: str, item_node: ast.expr, node: ast.AST) -> None:
         sequence = self.name(name, node)
@@ -744,6 +786,7 @@ class Lowering(ControlFlow):
             node,
             f"`{name}.append(...)`",
             f"copy the list first: `{name} = list(...)`",
+            items_unchanged=True,
         )
         self.env[name] = self.call_prim(
             runtime.list_append, (sequence, item), {}, None, False
@@ -819,7 +862,11 @@ class Lowering(ControlFlow):
             )
         bound.apply_defaults()
         operands = tuple(self._spell(value, node) for value in bound.arguments.values())
-        structures = tuple(structure(operand) for operand in operands)
+        structures = tuple(_operand_structure(operand) for operand in operands)
+        if _is_transformed(fn):  # a gradient function: its generated code
+            from .api import source_function
+
+            fn = source_function(fn, structures)
         callee = calls.primal(fn, structures)
         if callee is None:  # a recursive call: its result is one value
             out_tree: Any = self.graph.new_value(hint or fn.__name__, bool(hint))
@@ -841,8 +888,11 @@ class Lowering(ControlFlow):
             callee=fn,
             structures=structures,
         )
-        for out in op.outs:
-            out.container = None if callee is None else False
+        if callee is None:
+            op.outs[0].container = None
+        else:  # each result is a list where the callee's is
+            for out, inner in zip(op.outs, tree_values(callee.graph.outputs)):
+                out.container = inner.container
         if not hint:
             self.unnamed.update(op.outs)
         self.graph.root_name(fn)
@@ -1025,6 +1075,23 @@ class Lowering(ControlFlow):
             node,
             "use a supported function (docs/numpy-coverage.md lists them)",
         )
+
+
+#: The structure of an argument that is a list built at run time: its
+#: length is not known when the callee is compiled.
+RUNTIME_SEQUENCE = "runtime sequence"
+
+
+def _operand_structure(operand: Any) -> Any:
+    """:func:`trees.structure` of a call's operand tree, where a value that
+    may be a list at run time is a :data:`RUNTIME_SEQUENCE`."""
+    if isinstance(operand, Value):
+        return LEAF if operand.container is False else RUNTIME_SEQUENCE
+    if isinstance(operand, (list, tuple)):
+        return (type(operand), tuple(_operand_structure(item) for item in operand))
+    if isinstance(operand, dict):
+        return (dict, tuple((k, _operand_structure(v)) for k, v in operand.items()))
+    return LEAF
 
 
 def _is_runtime_sequence(value: Any) -> bool:

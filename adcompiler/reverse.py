@@ -122,6 +122,7 @@ class _Reverser:
         self.add = lookup(operator.add)
         self.add_adjoints = lookup(runtime.add_adjoints)
         self.restores: list[tuple[Op, Op, Op]] = []
+        self.popped_saves: list[Op] = []
 
     def zero(self, value: Value) -> Any:
         """A zero adjoint shaped like ``value`` (rules index adjoints, so 0.0
@@ -181,6 +182,9 @@ class _Reverser:
                 if op.prim.fn is runtime.set_item:
                     self.emitter.loc = op.loc
                     self.restore_items(op, block)
+                if op.prim.fn is runtime.list_pop and op.out in self.active:
+                    self.emitter.loc = op.loc
+                    self.restore_popped(op, block)
                 if op.prim.fn is runtime.list_append and op.out in self.active:
                     # undo the append, so the backward of earlier statements
                     # (and earlier iterations) sees the list as it was then
@@ -192,6 +196,16 @@ class _Reverser:
                 self.backward_loop(op, scope)
             elif isinstance(op, CallOp):
                 self.backward_call(op, scope)
+
+    def restore_popped(self, op: Op, block: Block) -> None:
+        """Save the item ``sequence.pop()`` removes; append it back here."""
+        (sequence,) = op.args
+        scratch = Block()
+        with Emitter(self.result, scratch, op.loc) as forward:
+            popped = forward.op(lookup(runtime.list_item), (sequence, -1), {}, "popped")
+        block.ops.insert(block.ops.index(op), scratch.ops[0])
+        self.popped_saves.append(scratch.ops[0])
+        self.emitter.op(lookup(runtime.list_append), (op.out, popped), {})
 
     def restore_items(self, op: Op, block: Block) -> None:
         """Save what ``array[index] = value`` overwrites; put it back here.
@@ -498,6 +512,7 @@ def reverse(
             )
     result.outputs = (graph.outputs, gradients)
     forward |= {id(save) for _, save, _ in reverser.restores}
+    forward |= {id(save) for save in reverser.popped_saves}
     backward = {id(op) for op in result.body.ops if id(op) not in forward}
     result.backward_start = None
     prune_restores(result, reverser.restores, backward)

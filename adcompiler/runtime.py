@@ -535,3 +535,10 @@ def as_columns(x: Any, b: Any) -> Any:
 def from_columns(y: Any, b: Any) -> Any:
     """Undo :func:`as_columns`."""
     return y[..., 0] if np.ndim(b) == 1 else y
+
+
+def adjoint_with_last(g: Any) -> Any:
+    """The adjoint of a list before a ``pop``: no adjoint for the popped item."""
+    if isinstance(g, (list, tuple)):
+        return list(g) + [0.0]
+    return 0.0

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..rules.memory import shares_first_argument
@@ -85,8 +87,24 @@ def _backward_reads(graph: Graph, backward: set[int]) -> set[Value]:
     return reads
 
 
+#: Functions that read only an array's shape, dtype or length, which an
+#: in-place change of its items does not alter.
+_METADATA = (
+    np.shape,
+    np.ndim,
+    np.size,
+    np.result_type,
+    len,
+    runtime.writes_floats,
+    runtime.zero_adjoint,
+    runtime.shapes_of,
+)
+
+
 def _reads(op: Any, reads: set[Value]) -> None:
     if isinstance(op, Op) and op.prim.fn is runtime.restore_items:
+        return
+    if isinstance(op, Op) and op.prim.fn in _METADATA:
         return
     reads.update(op.inputs())
     if isinstance(op, ReverseLoopOp):

@@ -517,7 +517,7 @@ defvjp(np.vstack, lambda g, ans, tup: pieces("vstack")(g, ans, tup, 0))
 defvjp(
     operator.getitem,
     lambda g, ans, a, index: unindex(g, np.shape(a), index),
-    None,
+    lambda g, ans, a, index: None,  # indices are integers, slices or masks
     hint="item",
 )
 defvjp(np.copy, lambda g, ans, a, order="K": g)

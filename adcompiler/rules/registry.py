@@ -110,7 +110,9 @@ def _key(fn: Any) -> Any:
 
 
 def lookup(fn: Any) -> Primitive | None:
-    """The primitive registered for ``fn``, or None."""
+    """The primitive registered for ``fn`` (or ``fn`` itself, a primitive), or None."""
+    if isinstance(fn, Primitive):
+        return fn
     try:
         return _REGISTRY.get(_key(fn))
     except TypeError:
@@ -159,6 +161,14 @@ _OPERATOR_RENDER: dict[Any, Render] = {
 }
 
 
+def _spells_parameters(rule: Callable | None) -> bool:
+    """Whether a rule names the primitive's parameters (not ``*args``)."""
+    if rule is None:
+        return False
+    params = list(inspect.signature(rule).parameters.values())[2:]
+    return bool(params) and params[0].kind is not inspect.Parameter.VAR_POSITIONAL
+
+
 def _register(
     fn: Any,
     vjps: Sequence[Callable | None] | None,
@@ -173,7 +183,9 @@ def _register(
         located, default_name = _OPERATOR_RENDER[fn], fn.__name__
     signature = None
     if vjps is not None:
-        first = next((rule for rule in vjps if rule is not None), signature_of)
+        first = next((rule for rule in vjps if _spells_parameters(rule)), None)
+        if first is None:
+            first = next((rule for rule in vjps if rule is not None), signature_of)
         if first is not None:
             params = list(inspect.signature(first).parameters.values())[2:]
             signature = inspect.Signature(params)
@@ -240,14 +252,20 @@ def defjvp(fn: Any, *rules: Callable | None) -> Primitive:
 
 def deflinear(fn: Any, *positions: int) -> Primitive:
     """``fn`` is linear in each argument at ``positions`` (the others fixed):
-    its tangent rule for that argument is ``fn`` applied to the tangent."""
+    its tangent rule for that argument is ``fn`` applied to the tangent. The
+    other arguments (shapes, sizes, indices) carry no tangent."""
     prim = lookup(fn)
     count = len(prim.signature.parameters) if prim.signature else max(positions) + 1
-    rules: list = [None] * count
+    # the other arguments are shapes, sizes, indices: no tangent flows there
+    rules: list = [_no_tangent] * count
     for k in positions:
         rules[k] = _apply_to_tangent(fn, k)
     prim.jvps = tuple(rules)
     return prim
+
+
+def _no_tangent(t: Any, ans: Any, *args: Any, **kwargs: Any) -> None:
+    return None
 
 
 def _apply_to_tangent(fn: Any, k: int) -> Callable:

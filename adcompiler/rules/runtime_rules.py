@@ -27,7 +27,7 @@ writes_floats = nondifferentiable(runtime.writes_floats, hint="kept")
 written_items = defvjp(
     runtime.written_items,
     lambda G, ans, g, index: unindex(G, np.shape(g), index),
-    None,
+    _only_shape,
     hint="written",
 )
 nondifferentiable(runtime.stop_gradient, hint="constant")
@@ -51,13 +51,13 @@ defvjp(runtime.prod_others, None, signature_of=lambda g, ans, a, axis=None: None
 unbroadcast = defvjp(
     runtime.unbroadcast,
     lambda g, ans, adjoint, shape: np.broadcast_to(g, np.shape(adjoint)),
-    None,
+    _only_shape,
 )
 
 broadcast_to_shape = defvjp(
     runtime.broadcast_to_shape,
     lambda g, ans, t, shape: unbroadcast(g, np.shape(t)),
-    None,
+    _only_shape,
     hint="broadcast",
 )
 
@@ -74,8 +74,8 @@ fit_gradient = defvjp(
 unindex = defvjp(
     runtime.unindex,
     lambda g, ans, adjoint, shape, index: g[index],
-    None,
-    None,
+    _only_shape,
+    _only_shape,
 )
 
 
@@ -103,9 +103,9 @@ def _einsum_adjoint_of_operands(G, ans, spec, k, shape, g, *operands):
 # einsums again, so every order of derivative stays inside this family.
 einsum_adjoint = defvjp(
     runtime.einsum_adjoint,
-    None,
-    None,
-    None,
+    _only_shape,
+    _only_shape,
+    _only_shape,
     _einsum_adjoint_of_g,
     _einsum_adjoint_of_operands,
     static=("k",),
@@ -113,14 +113,14 @@ einsum_adjoint = defvjp(
 untile = defvjp(
     runtime.untile,
     lambda g, ans, adjoint, shape, reps: np.tile(g, reps),
-    None,
-    None,
+    _only_shape,
+    _only_shape,
 )
 unrepeat = defvjp(
     runtime.unrepeat,
     lambda g, ans, adjoint, shape, repeats, axis=None: np.repeat(g, repeats, axis),
-    None,
-    None,
+    _only_shape,
+    _only_shape,
     static=("axis",),
 )
 
@@ -130,17 +130,17 @@ unrepeat = defvjp(
 adjoint_item = defvjp(
     runtime.adjoint_item,
     lambda G, ans, g, index: unindex_list(G, len_(g), index),
-    None,
+    _only_shape,
 )
 unindex_list = defvjp(
     runtime.unindex_list,
     lambda G, ans, g, length, index: adjoint_item(G, index),
-    None,
-    None,
+    _only_shape,
+    _only_shape,
 )
 adjoint_without_last = defvjp(
     runtime.adjoint_without_last,
-    lambda G, ans, g: add_adjoints(G, 0.0),
+    lambda G, ans, g: adjoint_with_last(G),
 )
 add_adjoints = defvjp(
     runtime.add_adjoints,
@@ -152,16 +152,16 @@ shapes_of = nondifferentiable(runtime.shapes_of, hint="shapes")
 split_pieces = defvjp(
     runtime.split_pieces,
     lambda G, ans, g, kind, shapes, axis=0: join_pieces(G, kind, shapes, axis),
-    None,
-    None,
+    _only_shape,
+    _only_shape,
     static=("kind",),
     hint="pieces",
 )
 join_pieces = defvjp(
     runtime.join_pieces,
     lambda G, ans, pieces, kind, shapes, axis=0: split_pieces(G, kind, shapes, axis),
-    None,
-    None,
+    _only_shape,
+    _only_shape,
     static=("kind",),
 )
 pieces_adjoint = defvjp(
@@ -169,7 +169,7 @@ pieces_adjoint = defvjp(
     lambda G, ans, g, kind, arrays, axis=0: join_pieces(
         G, kind, shapes_of(arrays), axis
     ),
-    None,
+    _only_shape,
     _only_shape,
     static=("kind",),
     hint="pieces",
@@ -195,7 +195,7 @@ make_tuple = defvjp(
 list_item = defvjp(
     runtime.list_item,
     lambda g, ans, sequence, index: unindex_list(g, len_(sequence), index),
-    None,
+    _only_shape,
     render=("subscript",),
     hint="item",
 )
@@ -205,9 +205,24 @@ list_append = defvjp(
     lambda g, ans, sequence, item: adjoint_item(g, -1),
     render=("inplace_method", "append"),
 )
-list_pop = nondifferentiable(runtime.list_pop, render=("inplace_method", "pop"))
-list_pop.effect = True  # restores the list in the backward sweep
-for _prim in (make_list, make_tuple, list_append, list_pop, adjoint_without_last):
+adjoint_with_last = defvjp(
+    runtime.adjoint_with_last, lambda G, ans, g: adjoint_without_last(G)
+)
+list_pop = defvjp(
+    runtime.list_pop,
+    lambda g, ans, sequence: adjoint_with_last(g),
+    render=("inplace_method", "pop"),
+)
+list_pop.effect = True  # also what restores a list in the backward sweep
+list_append.effect = True  # likewise
+for _prim in (
+    make_list,
+    make_tuple,
+    list_append,
+    list_pop,
+    adjoint_without_last,
+    adjoint_with_last,
+):
     _prim.container = True
 for _prim in (list_item, adjoint_item, add_adjoints):
     _prim.container = None
@@ -228,7 +243,7 @@ zero_at = defvjp(runtime.zero_at, lambda G, ans, g, index: zero_at(G, index), No
 set_item = defvjp(
     runtime.set_item,
     lambda g, ans, array, index, value: zero_at(g, index),
-    None,
+    _only_shape,
     lambda g, ans, array, index, value: unbroadcast(
         written_items(g, index) * writes_floats(array), np.shape(value)
     ),
@@ -238,7 +253,7 @@ set_item = defvjp(
 saved_items = defvjp(
     runtime.saved_items,
     lambda g, ans, array, index: unindex(g, np.shape(array), index),
-    None,
+    _only_shape,
     hint="overwritten",
 )
 restore_items = nondifferentiable(runtime.restore_items, render=("setitem",))

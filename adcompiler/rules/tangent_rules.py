@@ -88,6 +88,7 @@ for fn, positions in (
     (runtime.saved_items, (0,)),
     (runtime.identity, (0,)),
     (runtime.written_items, (0,)),
+    (runtime.adjoint_with_last, (0,)),
     (builtins.list, (0,)),
 ):
     deflinear(fn, *positions)
@@ -171,10 +172,17 @@ defjvp(np.hstack, lambda t, ans, tup: np.hstack(_filled(t, tup)))
 defjvp(np.vstack, lambda t, ans, tup: np.vstack(_filled(t, tup)))
 
 
+def _absent(tangent, operand=0.0):
+    """No tangent for this operand: None, a literal zero, or a placeholder slot."""
+    return tangent is None or operand is None or (
+        not isinstance(tangent, Sym) and tangent == 0
+    )
+
+
 def _einsum_operands(t, ans, subscripts, *operands):
     total = None
     for k, tk in enumerate(t):
-        if tk is None:
+        if _absent(tk, operands[k]):
             continue
         ops = list(operands)
         ops[k] = tk
@@ -189,7 +197,7 @@ defjvp(np.einsum, None, _einsum_operands)
 def _einsum_adjoint_operands(t, ans, spec, k, shape, g, *operands):
     total = None
     for j, tj in enumerate(t):
-        if tj is None:
+        if _absent(tj, operands[j]):
             continue
         ops = list(operands)
         ops[j] = tj
@@ -242,6 +250,10 @@ def _append_item(t, ans, sequence, item):
 
 
 defjvp(runtime.list_append, _append_sequence, _append_item)
+defjvp(
+    runtime.list_pop,
+    lambda t, ans, sequence: call(runtime.list_pop, call(builtins.list, t)),
+)
 
 
 def _set_array(t, ans, array, index, value):
