@@ -23,7 +23,7 @@ import astor
 import numpy as np
 
 from .errors import ADError
-from .passes.tape import export
+from .passes.tape import export, level_values
 from .ir import (
     Block,
     CallOp,
@@ -516,7 +516,11 @@ def generate_split(
     for value in free_reads(backward_ops) + list(tree_values(gradients)):
         if value in forward_defined:
             saved_by_name.setdefault(writer.name_of(value), value)
-    saved = list(saved_by_name.values())
+    # a value of a loop that changed it in place is saved under its name,
+    # through the value holding it at the function's level
+    level = {writer.name_of(v): v for v in level_values(Block(forward_ops))}
+    level.update({writer.name_of(p): p for p in graph.params})
+    saved = [level.get(name, value) for name, value in saved_by_name.items()]
     for value in saved:
         export(Block(forward_ops), value)
     # the names under which the function's own recursive calls reach it:

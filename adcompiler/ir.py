@@ -193,6 +193,8 @@ class LoopOp:
     tape: Value | None = None
     saved: list[Value] = field(default_factory=list)
     counter: Value | None = None
+    covered: list[Value] = field(default_factory=list)
+    read_outs: list[Value] = field(default_factory=list)
 
     @property
     def regions(self) -> tuple[Block, ...]:
@@ -330,6 +332,8 @@ def _collect_free(block: Block, defined: set[Value], reads: list[Value]) -> None
         if isinstance(op, ReverseLoopOp):
             defined.update(op.carried)
             defined.update(op.forward.saved)
+            defined.update(op.forward.covered)
+            reads.extend(op.forward.read_outs)
         if isinstance(op, CallOp) and op.saved is not None:
             defined.add(op.saved)
         for region in op.regions:

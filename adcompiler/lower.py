@@ -12,6 +12,7 @@ can be checked against the function's current globals.
 from __future__ import annotations
 
 import ast
+import builtins
 import inspect
 import numbers
 import operator
@@ -643,7 +644,11 @@ class Lowering(ControlFlow):
     def item(self, sequence: Any, index: Any, hint: str | None = None) -> Any:
         """``sequence[index]``; a list's item, or an array's."""
         if isinstance(sequence, Value) and sequence.container is not False:
-            return self.call_prim(runtime.list_item, (sequence, index), {}, hint)
+            # the length now, for the derivative (the list may grow or shrink)
+            length = self.call_prim(builtins.len, (sequence,), {}, "length", False)
+            return self.call_prim(
+                runtime.list_item, (sequence, index, length), {}, hint
+            )
         return self.call_prim(operator.getitem, (sequence, index), {}, hint)
 
     def runtime_list(self, items: Any, node: ast.AST, name: str | None = None) -> Value:

@@ -182,10 +182,12 @@ class _Reverser:
                 if op.prim.fn is runtime.set_item:
                     self.emitter.loc = op.loc
                     self.restore_items(op, block)
-                if op.prim.fn is runtime.list_pop and op.out in self.active:
+                # lists grown or shrunk are put back whether or not the
+                # gradient flows through them: backward reads may need them
+                if op.prim.fn is runtime.list_pop:
                     self.emitter.loc = op.loc
                     self.restore_popped(op, block)
-                if op.prim.fn is runtime.list_append and op.out in self.active:
+                if op.prim.fn is runtime.list_append:
                     # undo the append, so the backward of earlier statements
                     # (and earlier iterations) sees the list as it was then
                     self.emitter.loc = op.loc
@@ -523,8 +525,8 @@ def reverse(
     )
     if result.forward_count < len(result.body.ops):
         result.backward_start = result.body.ops[result.forward_count]
+    share_loop_names(result)  # first: tapes depend on which names are shared
     assign_tapes(result)
-    share_loop_names(result)
     if not split:
         _keep_outputs(result)
     return result

@@ -340,8 +340,9 @@ def make_tuple(*items: Any) -> tuple:
     return tuple(items)
 
 
-def list_item(sequence: Any, index: Any) -> Any:
-    """``sequence[index]`` for a list or tuple."""
+def list_item(sequence: Any, index: Any, length: Any = None) -> Any:
+    """``sequence[index]`` for a list or tuple; ``length`` is ``len(sequence)``
+    when it was read, which the derivative needs (the list may grow later)."""
     return sequence[index]
 
 

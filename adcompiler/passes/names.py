@@ -24,8 +24,7 @@ def share_loop_names(graph: Graph) -> None:
         for init, carried in zip(op.inits, op.carried):
             if (
                 isinstance(init, Value)
-                and init.kind == "op"
-                and init.op is not None
+                and init.kind == "op"  # not a parameter's or a global's name
                 and uses[init] == 1
                 and carried not in graph.reuses
             ):

@@ -37,15 +37,67 @@ def assign_tapes(graph: Graph) -> None:
         local = defined_in(forward.body) | set(forward.carried)
         if forward.target is not None:
             local.add(forward.target)
+        # A variable the loop changes in place (a list it appends to, an
+        # array it writes into) is one object under one name: the backward
+        # loop reads it under that name, put back step by step by the
+        # restores, so it is not saved (saved references would all point at
+        # the same object, whose later contents differ from the saved time).
+        in_place = {
+            graph.display_name(carried)
+            for carried, new in zip(forward.carried, forward.body.yields)
+            if isinstance(new, Value)
+            and graph.display_name(new) == graph.display_name(carried)
+        }
         # values sharing a name (one array changed in place) are one object:
         # code generation saves each name once
-        forward.saved = [v for v in free_inputs(backward) if v in local]
+        level = level_values(forward.body) | set(forward.carried)
+        if forward.target is not None:
+            level.add(forward.target)
+        by_name = {graph.display_name(v): v for v in level}
+        saved = []
+        covered = []
+        for v in free_inputs(backward):
+            if v not in local:
+                continue
+            if graph.display_name(v) in in_place:
+                covered.append(v)
+                continue
+            if v not in level:
+                # a value of a nested loop changed in place: saved under its
+                # name, through the value that holds it at this level
+                covered.append(v)
+                v = by_name[graph.display_name(v)]
+            saved.append(v)
+        forward.saved = saved
+        # read by name, not saved: what the enclosing code sees the backward
+        # loop read is the loop's result under that name
+        forward.covered = covered
+        forward.read_outs = [
+            out
+            for carried, out in zip(forward.carried, forward.outs)
+            if graph.display_name(carried) in in_place
+        ]
         if forward.saved:
             forward.tape = graph.new_value("tape")
             for value in forward.saved:
                 export(forward.body, value)
         else:
             forward.counter = graph.new_value("iterations")
+
+
+def level_values(block: Block) -> set[Value]:
+    """Values a loop body defines outside its nested loops' bodies."""
+    values: set[Value] = set()
+    for op in block.ops:
+        values.update(op.outs)
+        for extra in ("tape", "counter", "saved"):
+            found = getattr(op, extra, None)
+            if isinstance(found, Value):
+                values.add(found)
+        if isinstance(op, IfOp):
+            for region in op.regions:
+                values |= level_values(region)
+    return values
 
 
 def export(block: Block, value: Value) -> bool:
@@ -65,5 +117,7 @@ def export(block: Block, value: Value) -> bool:
                         op.exports.append(value)
                     return True
         elif isinstance(op, LoopOp) and value in defined_in(op.body):
-            raise AssertionError(f"a loop's backward read {value!r} of a nested loop")
+            raise AssertionError(
+                f"a loop's backward read {value!r} ({value.op.prim.name if value.op else None}) of a nested loop"
+            )
     return False

@@ -194,7 +194,10 @@ make_tuple = defvjp(
 )
 list_item = defvjp(
     runtime.list_item,
-    lambda g, ans, sequence, index: unindex_list(g, len_(sequence), index),
+    lambda g, ans, sequence, index, length=None: unindex_list(
+        g, len_(sequence) if length is None else length, index
+    ),
+    _only_shape,
     _only_shape,
     render=("subscript",),
     hint="item",

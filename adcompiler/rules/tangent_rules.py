@@ -174,8 +174,10 @@ defjvp(np.vstack, lambda t, ans, tup: np.vstack(_filled(t, tup)))
 
 def _absent(tangent, operand=0.0):
     """No tangent for this operand: None, a literal zero, or a placeholder slot."""
-    return tangent is None or operand is None or (
-        not isinstance(tangent, Sym) and tangent == 0
+    return (
+        tangent is None
+        or operand is None
+        or (not isinstance(tangent, Sym) and tangent == 0)
     )
 
 
