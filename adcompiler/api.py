@@ -30,7 +30,7 @@ from . import calls
 from . import rules  # noqa: F401  (registers the rule tables)
 from .codegen import Generated, generate
 from .errors import ADError, OutputError, WrtError
-from .frontend import parse_function, resolve_global
+from .frontend import dependencies, parse_function, unchanged
 from .ir import Graph
 from .lower import lower
 from .reverse import reverse
@@ -66,10 +66,7 @@ class _Entry:
         fn = source_function(target, self.structures)
         if fn is not self.source_ref() or fn.__code__ is not self.code:
             return False
-        for name, obj in self.resolved:
-            if resolve_global(fn, name) is not obj:
-                return False
-        return True
+        return unchanged(fn, self.resolved)
 
 
 def user_function(target: Any) -> types.FunctionType:
@@ -149,7 +146,7 @@ def _compile(
         f"<adcompiler: grad of {fn.__qualname__} wrt {names} from {parsed.file}:"
         f"{graph.loc.line if graph.loc else 0}>",
     )
-    resolved = tuple(lowering.resolved.items())
+    resolved = dependencies(lowering.resolved)
     return _Entry(
         weakref.ref(fn),
         fn.__code__,
@@ -442,7 +439,7 @@ def vjp(f: Callable, *args: Any) -> tuple[Any, Pullback]:
     positional arguments (None for arguments that are not floats)."""
     structures, _, active = _signature_of(args)
     fn = source_function(f, structures)
-    split = calls.split(fn, structures, active)
+    split = calls.split(fn, structures, active, top=True)
     value, saved = split.forward(*args)
     return value, Pullback(split, saved, args)
 
@@ -461,7 +458,9 @@ def jvp(
     flat_tangents = [leaf for t in tangents for leaf in leaves(t)]
     if tuple(structure(t) for t in tangents) != structures:
         raise WrtError("tangents must have the structure of primals")
-    call = calls.tangent_function(source_function(f, structures), structures, active)
+    call = calls.tangent_function(
+        source_function(f, structures), structures, active, top=True
+    )
     inputs = [t for t, flag in zip(flat_tangents, active) if flag]
     return call(*primals, *inputs)
 
@@ -470,8 +469,8 @@ def jvp_source(f: Callable, primals: Sequence[Any]) -> str:
     """The generated forward-mode code :func:`jvp` runs for these arguments."""
     structures, _, active = _signature_of(tuple(primals))
     fn = source_function(f, structures)
-    calls.tangent_function(fn, structures, active)
-    return calls._tangent_cache[fn][(structures, active)].source
+    calls.tangent_function(fn, structures, active, top=True)
+    return calls._tangent_cache[fn][(structures, active, True)].source
 
 
 def jacobian(f: Callable, wrt: int | str = 0, mode: str = "rev") -> Callable:

@@ -23,7 +23,7 @@ import weakref
 from typing import Any, Callable
 
 from .codegen import generate_split
-from .frontend import parse_function, resolve_global
+from .frontend import dependencies, parse_function, unchanged
 from .ir import Graph, tree_leaves
 from .lower import Lowering, lower
 from .reverse import reverse
@@ -54,7 +54,7 @@ def primal(fn: types.FunctionType, structures: tuple) -> Lowering | None:
             return None
         _in_progress.add(key)
         try:
-            lowering = lower(parse_function(fn), structures)
+            lowering = lower(parse_function(fn), structures, callee=True)
         finally:
             _in_progress.discard(key)
         per_fn[structures] = (fn.__code__, lowering)
@@ -73,17 +73,24 @@ class _SplitEntry:
     def valid_for(self, fn: types.FunctionType) -> bool:
         if fn.__code__ is not self.code:
             return False
-        return all(resolve_global(fn, name) is obj for name, obj in self.resolved)
+        return unchanged(fn, self.resolved)
 
 
 class SplitFunction:
     """The forward and backward halves of a user function, for one structure
     of its arguments and one set of differentiated argument leaves."""
 
-    def __init__(self, fn: types.FunctionType, structures: tuple, active: tuple):
+    def __init__(
+        self,
+        fn: types.FunctionType,
+        structures: tuple,
+        active: tuple,
+        top: bool = False,
+    ):
         self.fn = fn
         self.structures = structures
         self.active = active
+        self.top = top  # transformed itself (vjp), not called from transformed code
         self.entry: _SplitEntry | None = None
         self.__name__ = fn.__name__
         # plain functions (stable identity, readable names) for generated code
@@ -116,15 +123,18 @@ class SplitFunction:
         return self.ensure().source.source
 
 
-def split(fn: types.FunctionType, structures: tuple, active: tuple) -> SplitFunction:
+def split(
+    fn: types.FunctionType, structures: tuple, active: tuple, top: bool = False
+) -> SplitFunction:
     """The (cached) split of ``fn`` differentiating the argument leaves marked
-    in ``active`` (one flag per leaf of the arguments, in order)."""
+    in ``active`` (one flag per leaf of the arguments, in order). ``top``: it
+    is transformed itself, rather than called from differentiated code."""
     with _lock:
         per_fn = _split_cache.setdefault(fn, {})
-        key = (structures, active)
+        key = (structures, active, top)
         found = per_fn.get(key)
         if found is None:
-            found = SplitFunction(fn, structures, active)
+            found = SplitFunction(fn, structures, active, top)
             per_fn[key] = found
         key_in_progress = ("split", fn, structures, active)
         if key_in_progress not in _in_progress:
@@ -139,7 +149,7 @@ def split(fn: types.FunctionType, structures: tuple, active: tuple) -> SplitFunc
 def _compile_split(split_fn: SplitFunction) -> _SplitEntry:
     fn = split_fn.fn
     parsed = parse_function(fn)
-    lowering = lower(parsed, split_fn.structures)
+    lowering = lower(parsed, split_fn.structures, callee=not split_fn.top)
     graph: Graph = lowering.graph
     trees = [lowering.env_of_param(param) for param in graph.params]
     leaves = [leaf for tree in trees for leaf in _leaf_list(tree)]
@@ -160,7 +170,7 @@ def _compile_split(split_fn: SplitFunction) -> _SplitEntry:
     )
     entry = _SplitEntry(
         fn,
-        tuple(lowering.resolved.items()),
+        dependencies(lowering.resolved),
         generated.forward,
         generated.backward,
         result,
@@ -185,10 +195,17 @@ class TangentFunction:
     arguments and one set of argument leaves with tangents:
     ``call(*args, *tangents) -> (value, tangent of value)``."""
 
-    def __init__(self, fn: types.FunctionType, structures: tuple, active: tuple):
+    def __init__(
+        self,
+        fn: types.FunctionType,
+        structures: tuple,
+        active: tuple,
+        top: bool = False,
+    ):
         self.fn = fn
         self.structures = structures
         self.active = active
+        self.top = top
         self.entry: Any = None
         self.call = _named(f"{fn.__name__}_jvp", self._call)
 
@@ -210,15 +227,16 @@ class TangentFunction:
 
 
 def tangent_function(
-    fn: types.FunctionType, structures: tuple, active: tuple
+    fn: types.FunctionType, structures: tuple, active: tuple, top: bool = False
 ) -> Callable:
-    """The (cached) forward-mode version of ``fn`` (see :class:`TangentFunction`)."""
+    """The (cached) forward-mode version of ``fn`` (see :class:`TangentFunction`).
+    ``top``: it is transformed itself, rather than called from transformed code."""
     with _lock:
         per_fn = _tangent_cache.setdefault(fn, {})
-        key = (structures, active)
+        key = (structures, active, top)
         found = per_fn.get(key)
         if found is None:
-            found = TangentFunction(fn, structures, active)
+            found = TangentFunction(fn, structures, active, top)
             per_fn[key] = found
         key_in_progress = ("tangent", fn, structures, active)
         if key_in_progress not in _in_progress:
@@ -236,7 +254,7 @@ def _compile_tangent(tangent: TangentFunction) -> _SplitEntry:
 
     fn = tangent.fn
     parsed = parse_function(fn)
-    lowering = lower(parsed, tangent.structures)
+    lowering = lower(parsed, tangent.structures, callee=not tangent.top)
     graph = lowering.graph
     trees = [lowering.env_of_param(param) for param in graph.params]
     leaves = [leaf for tree in trees for leaf in _leaf_list(tree)]
@@ -255,7 +273,7 @@ def _compile_tangent(tangent: TangentFunction) -> _SplitEntry:
         f"{graph.loc.line if graph.loc else 0}>",
     )
     return _SplitEntry(
-        fn, tuple(lowering.resolved.items()), generated.fn, None, result, generated
+        fn, dependencies(lowering.resolved), generated.fn, None, result, generated
     )
 
 

@@ -144,3 +144,23 @@ def local_names(node: ast.FunctionDef) -> set[str]:
         elif isinstance(sub, (ast.FunctionDef, ast.ClassDef)) and sub is not node:
             names.add(sub.name)
     return names
+
+
+def dependencies(resolved: dict[str, Any]) -> tuple:
+    """What a compilation read from outside the function: ``(name, object,
+    structure)`` for each name, the structure of a list, tuple or dict (its
+    items are read at each call, but its shape was compiled in)."""
+    from .trees import structure
+
+    return tuple((name, obj, structure(obj)) for name, obj in resolved.items())
+
+
+def unchanged(fn: Any, recorded: tuple) -> bool:
+    """Whether every name still denotes the same object, of the same structure."""
+    from .trees import LEAF, structure
+
+    for name, obj, shape in recorded:
+        now = resolve_global(fn, name)
+        if now is not obj or (shape is not LEAF and structure(now) != shape):
+            return False
+    return True

@@ -132,10 +132,14 @@ class Static:
 class Lowering(ControlFlow):
     """Lowers one parsed function into a :class:`Graph`."""
 
-    def __init__(self, parsed: ParsedFunction, structures: tuple = ()):
+    def __init__(
+        self, parsed: ParsedFunction, structures: tuple = (), callee: bool = False
+    ):
         self.parsed = parsed
+        self.callee = callee
         self.structures = structures
         self.param_trees: dict[Value, Any] = {}
+        self.argument_lists: set[int] = set()  # ids of the lists passed in
         self.current_node: ast.AST = parsed.node
         self.calls: list = []
         self.unnamed: set = set()  # results named after nothing yet
@@ -194,6 +198,7 @@ class Lowering(ControlFlow):
             self.emitter.loc = self.parsed.loc(arg)
             self.env[arg.arg] = self.unpack_tree(value, shape, arg.arg)
             self.param_trees[value] = self.env[arg.arg]
+            self.argument_lists |= _list_ids(self.env[arg.arg])
 
     def env_of_param(self, param: Value) -> Any:
         """A parameter as the function sees it: the value, or its tree of leaves."""
@@ -337,6 +342,7 @@ class Lowering(ControlFlow):
                 "build a new list, or use an array",
             )
         if not self.is_fresh(array):
+            self._refuse_changing_arguments(name, array, node)
             array = self.call_prim(np.copy, (array,), {}, name, True)
         self._check_no_alias(
             name,
@@ -348,6 +354,22 @@ class Lowering(ControlFlow):
         self.env[name] = self.call_prim(
             runtime.set_item, (array, index, value), {}, None, False
         )
+
+    def _refuse_changing_arguments(self, name: str, value: Value, node) -> None:
+        """A called function may not change its caller's arrays or lists.
+
+        The function being differentiated changes a copy of its own
+        arguments instead (its caller never sees a change); a function it
+        calls would have to change the caller's object, which adcompiler
+        does not follow, so that is refused.
+        """
+        if self.callee and _memory_root(value).kind == "param":
+            raise self.parsed.unsupported(
+                f"changing `{name}`, an argument, in a function called from "
+                "differentiated code (the caller would see the change)",
+                node,
+                f"copy it first (`{name} = {name}.copy()`) and return the result",
+            )
 
     def is_fresh(self, value: Value) -> bool:
         """Whether ``value`` is an array this call made and no caller sees."""
@@ -769,6 +791,13 @@ class Lowering(ControlFlow):
         sequence = self.name(name, node)
         item = self.operand(item_node)
         if isinstance(sequence, list):
+            if self.callee and id(sequence) in self.argument_lists:
+                raise self.parsed.unsupported(
+                    f"appending to `{name}`, an argument, in a function called "
+                    "from differentiated code (the caller would see the change)",
+                    node,
+                    f"build a new list and return it (`{name} = {name} + [...]`)",
+                )
             for other, bound in self.env.items():
                 if other != name and bound is sequence:
                     self.stale[other] = (
@@ -785,6 +814,8 @@ class Lowering(ControlFlow):
                 node,
                 "append to a list",
             )
+        if not self.is_fresh(sequence):
+            self._refuse_changing_arguments(name, sequence, node)
         self._check_no_alias(
             name,
             sequence,
@@ -1099,6 +1130,20 @@ def _operand_structure(operand: Any) -> Any:
     return LEAF
 
 
+def _list_ids(tree: Any) -> set[int]:
+    """The ids of the (compile-time) lists in a parameter tree."""
+    found: set[int] = set()
+    if isinstance(tree, list):
+        found.add(id(tree))
+    if isinstance(tree, (list, tuple)):
+        for item in tree:
+            found |= _list_ids(item)
+    elif isinstance(tree, dict):
+        for item in tree.values():
+            found |= _list_ids(item)
+    return found
+
+
 def _is_runtime_sequence(value: Any) -> bool:
     return isinstance(value, Value) and value.container is True
 
@@ -1246,12 +1291,15 @@ def _hint_for(node: ast.AST) -> str:
     return "rewrite it with assignments, arithmetic and NumPy calls"
 
 
-def lower(parsed: ParsedFunction, structures: tuple = ()) -> Lowering:
+def lower(
+    parsed: ParsedFunction, structures: tuple = (), callee: bool = False
+) -> Lowering:
     """Lower a parsed function; the graph is ``result.graph``.
 
     ``structures`` gives each parameter's :func:`trees.structure` (a leaf
     where it is missing): container arguments become compile-time trees.
+    ``callee``: the function is called from differentiated code.
     """
-    lowering = Lowering(parsed, structures)
+    lowering = Lowering(parsed, structures, callee)
     lowering.run()
     return lowering
