@@ -39,6 +39,9 @@ _split_cache: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = (
 _tangent_cache: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = (
     weakref.WeakKeyDictionary()
 )
+_primal_function_cache: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def primal(fn: types.FunctionType, structures: tuple) -> Lowering | None:
@@ -274,6 +277,64 @@ def _compile_tangent(tangent: TangentFunction) -> _SplitEntry:
     )
     return _SplitEntry(
         fn, dependencies(lowering.resolved), generated.fn, None, result, generated
+    )
+
+
+class PrimalFunction:
+    """A user function compiled as it is (no derivative), with the semantics
+    of generated code: a call site that needs no derivative calls this, not
+    the original, so the two never disagree (the original would, say, write
+    into its caller's arrays)."""
+
+    def __init__(self, fn: types.FunctionType, structures: tuple):
+        self.fn = fn
+        self.structures = structures
+        self.entry: Any = None
+        self.call = _named(fn.__name__, self._call)
+
+    def ensure(self) -> Any:
+        entry = self.entry
+        if entry is not None and entry.valid_for(self.fn):
+            return entry
+        with _lock:
+            if self.entry is None or not self.entry.valid_for(self.fn):
+                self.entry = _compile_primal(self)
+            return self.entry
+
+    def _call(self, *args: Any) -> Any:
+        return self.ensure().forward(*args)
+
+
+def primal_function(fn: types.FunctionType, structures: tuple) -> Callable:
+    """The (cached) :class:`PrimalFunction` of ``fn``, as a plain callable."""
+    with _lock:
+        per_fn = _primal_function_cache.setdefault(fn, {})
+        found = per_fn.get(structures)
+        if found is None:
+            found = PrimalFunction(fn, structures)
+            per_fn[structures] = found
+        return found.call
+
+
+def _compile_primal(primal_fn: PrimalFunction) -> _SplitEntry:
+    from .codegen import generate_function
+
+    fn = primal_fn.fn
+    parsed = parse_function(fn)
+    lowering = lower(parsed, primal_fn.structures, callee=True)
+    graph = lowering.graph
+    where = f"{os.path.basename(parsed.file)}:{graph.loc.line if graph.loc else 0}"
+    name = graph.root_name(primal_fn.call)
+    generated = generate_function(
+        graph,
+        name,
+        list(graph.params),
+        f"{fn.__qualname__} as generated code runs it, from {where}.",
+        f"<adcompiler: {fn.__qualname__} from {parsed.file}:"
+        f"{graph.loc.line if graph.loc else 0}>",
+    )
+    return _SplitEntry(
+        fn, dependencies(lowering.resolved), generated.fn, None, graph, generated
     )
 
 

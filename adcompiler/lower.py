@@ -425,6 +425,16 @@ class Lowering(ControlFlow):
             self.assign(target, None)  # raises the right error
         current = self.name(target.id, target)
         op_text = _op_text(node)
+        if (
+            self.callee
+            and isinstance(current, Value)
+            and _memory_root(current).kind == "param"
+        ):
+            # += on a number rebinds it, on an array changes the caller's
+            # array: only known at run time
+            self.call_prim(
+                runtime.not_changed_in_place, (current, target.id), {}, None, False
+            )
         self._check_no_alias(
             target.id,
             current,
@@ -915,8 +925,10 @@ class Lowering(ControlFlow):
                 ),
                 callee.graph.outputs,
             )
+        # without a derivative, the call runs the callee compiled as it is
+        # (never the original: the two must not disagree)
         op = CallOp(
-            fn,
+            calls.primal_function(fn, structures),
             operands,
             out_tree,
             list(tree_values(out_tree)),
@@ -931,7 +943,7 @@ class Lowering(ControlFlow):
                 out.container = inner.container
         if not hint:
             self.unnamed.update(op.outs)
-        self.graph.root_name(fn)
+        self.graph.root_name(op.fn)
         self.emitter.block.ops.append(op)
         self.calls.append(op)
         return out_tree

@@ -543,3 +543,16 @@ def adjoint_with_last(g: Any) -> Any:
     if isinstance(g, (list, tuple)):
         return list(g) + [0.0]
     return 0.0
+
+
+def not_changed_in_place(value: Any, name: str) -> None:
+    """Raise if ``value`` is an array: ``name += ...`` in a called function
+    would then change the caller's array, which generated code does not do."""
+    if isinstance(value, np.ndarray):
+        from .errors import ADError
+
+        raise ADError(
+            f"`{name} op= ...` on an array argument of a function called from "
+            "differentiated code: Python would change the caller's array",
+            hint=f"write `{name} = {name} + ...` (a new array) and return it",
+        )

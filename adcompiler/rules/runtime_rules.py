@@ -24,6 +24,8 @@ def _only_shape(g, ans, *args, **kwargs):
 nondifferentiable(runtime.seed_adjoint, hint="seed")
 zero_adjoint = nondifferentiable(runtime.zero_adjoint, hint="zero")
 writes_floats = nondifferentiable(runtime.writes_floats, hint="kept")
+not_changed_in_place = nondifferentiable(runtime.not_changed_in_place, hint="checked")
+not_changed_in_place.effect = True
 written_items = defvjp(
     runtime.written_items,
     lambda G, ans, g, index: unindex(G, np.shape(g), index),
