@@ -363,7 +363,7 @@ class Lowering(ControlFlow):
         calls would have to change the caller's object, which adcompiler
         does not follow, so that is refused.
         """
-        if self.callee and _memory_root(value).kind == "param":
+        if self.callee and _memory_root(value, self.origins).kind == "param":
             raise self.parsed.unsupported(
                 f"changing `{name}`, an argument, in a function called from "
                 "differentiated code (the caller would see the change)",
@@ -428,7 +428,7 @@ class Lowering(ControlFlow):
         if (
             self.callee
             and isinstance(current, Value)
-            and _memory_root(current).kind == "param"
+            and _memory_root(current, self.origins).kind == "param"
         ):
             # += on a number rebinds it, on an array changes the caller's
             # array: only known at run time
@@ -464,10 +464,10 @@ class Lowering(ControlFlow):
         """
         if not isinstance(value, Value):
             return
-        root = _memory_root(value)
+        root = _memory_root(value, self.origins)
         for other, bound in self.env.items():
             if other != name and any(
-                _memory_root(leaf) is root
+                _memory_root(leaf, self.origins) is root
                 # growing or shrinking a list leaves its items as they were
                 and not (items_unchanged and leaf.container is not True)
                 for leaf in tree_values(bound)
@@ -1200,12 +1200,21 @@ def _comprehension_names(node: ast.ListComp) -> set[str]:
     return names
 
 
-def _memory_root(value: Value) -> Value:
-    while value.op is not None and shares_first_argument(value.op.prim.fn):
-        first = value.op.args[0]
-        if not isinstance(first, Value):
+def _memory_root(value: Value, origins: dict | None = None) -> Value:
+    """The value whose memory ``value`` may be: through views, in-place
+    changes and (with ``origins``) loop-carried variables' initial values."""
+    seen = set()
+    while value not in seen:
+        seen.add(value)
+        if value.op is not None and shares_first_argument(value.op.prim.fn):
+            first = value.op.args[0]
+            if not isinstance(first, Value):
+                break
+            value = first
+        elif origins and value in origins and isinstance(origins[value][0], Value):
+            value = origins[value][0]
+        else:
             break
-        value = first
     return value
 
 
