@@ -78,10 +78,41 @@ def user_function(target: Any) -> types.FunctionType:
 
 def source_function(target: Any, structures: tuple) -> types.FunctionType:
     """The Python function whose source a transformation of ``target`` reads:
-    ``target`` itself, or, for a gradient function, its generated code."""
+    ``target`` itself; for a gradient function, its generated code; for a
+    function with its own rules (``defvjp``), a call of it, so the rules are
+    what is differentiated."""
     if isinstance(target, GradFunction):
         return target.as_function(structures)
+    if lookup(target) is not None:
+        return _primitive_caller(target)
     return target
+
+
+_callers: "weakref.WeakKeyDictionary[Any, types.FunctionType]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _primitive_caller(fn: types.FunctionType) -> types.FunctionType:
+    """``def fn_call(<fn's parameters>): return fn(...)``, with source."""
+    caller = _callers.get(fn)
+    if caller is None:
+        params = list(inspect.signature(fn).parameters)
+        arguments = ", ".join(params)
+        name = f"{fn.__name__}_call"
+        source = f"def {name}({arguments}):\n    return {fn.__name__}({arguments})\n"
+        filename = f"<adcompiler: call of {fn.__qualname__}>"
+        linecache.cache[filename] = (
+            len(source),
+            None,
+            source.splitlines(True),
+            filename,
+        )
+        namespace = {fn.__name__: fn}
+        exec(compile(source, filename, "exec"), namespace)
+        caller = namespace[name]
+        _callers[fn] = caller
+    return caller
 
 
 def _wrt_indices(fn: Any, wrt: Wrt) -> tuple[tuple[int, ...], bool]:
@@ -135,7 +166,11 @@ def _compile(
     names = ", ".join(v.name for v in wrt_values)
     qualname = user_function(target).__qualname__
     what = "gradient" if not isinstance(target, GradFunction) else "derivative"
-    where = f"{os.path.basename(parsed.file)}:{graph.loc.line if graph.loc else 0}"
+    where = (
+        "generated code"
+        if parsed.file.startswith("<")
+        else f"{os.path.basename(parsed.file)}:{graph.loc.line if graph.loc else 0}"
+    )
     generated = generate(
         adjoint,
         parsed.node.args,

@@ -131,7 +131,11 @@ class _Forward:
             except ADError as exc:
                 if exc.loc is not None:
                     raise
-                raise type(exc)(exc.message, op.loc, exc.hint) from None
+                raise type(exc)(
+                    f"in the rule of {prim.name} for `{name}`: {exc.message}",
+                    op.loc,
+                    exc.hint,
+                ) from None
             if isinstance(contribution, Sym):
                 contribution = contribution.value
             if contribution is None:

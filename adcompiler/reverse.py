@@ -253,7 +253,11 @@ class _Reverser:
             except ADError as exc:
                 if exc.loc is not None:
                     raise
-                raise type(exc)(exc.message, op.loc, exc.hint) from None
+                raise type(exc)(
+                    f"in the rule of {prim.name} for `{name}`: {exc.message}",
+                    op.loc,
+                    exc.hint,
+                ) from None
             fresh = {new.out for new in block.ops[start:] if isinstance(new, Op)}
             self._pair(scope, operand, contribution, fresh)
 

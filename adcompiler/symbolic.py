@@ -150,7 +150,11 @@ def _primitive(fn: Any) -> Primitive:
     prim = lookup(fn)
     if prim is None:
         name = getattr(fn, "__name__", repr(fn))
-        raise ADError(f"internal error: a rule uses {name}, which is not a primitive")
+        raise ADError(
+            f"a derivative rule calls {name}, which has no rule of its own",
+            hint="use functions adcompiler knows (docs/numpy-coverage.md), or "
+            f"register {name} with adcompiler.defvjp",
+        )
     return prim
 
 
@@ -188,8 +192,10 @@ class Sym:
     # Refuse to become concrete ------------------------------------------
     def _concrete(self, *_: Any) -> Any:
         raise ADError(
-            "internal error: a rule needs the runtime value of "
-            f"%{self.value.name} at compile time"
+            f"a derivative rule uses the value of %{self.value.name} as a Python "
+            "bool, int, float or sequence, which is only known at run time",
+            hint="rules are recorded once, symbolically: use np.where instead of "
+            "if, and NumPy functions instead of float()/int()/len()",
         )
 
     __bool__ = __int__ = __float__ = __index__ = __len__ = __iter__ = _concrete
