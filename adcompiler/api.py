@@ -504,8 +504,7 @@ def jvp_source(f: Callable, primals: Sequence[Any]) -> str:
     """The generated forward-mode code :func:`jvp` runs for these arguments."""
     structures, _, active = _signature_of(tuple(primals))
     fn = source_function(f, structures)
-    calls.tangent_function(fn, structures, active, top=True)
-    return calls._tangent_cache[fn][(structures, active, True)].source
+    return calls.tangent_source(fn, structures, active)
 
 
 def jacobian(f: Callable, wrt: int | str = 0, mode: str = "rev") -> Callable:

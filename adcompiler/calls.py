@@ -79,35 +79,94 @@ class _SplitEntry:
         return unchanged(fn, self.resolved)
 
 
-class SplitFunction:
-    """The forward and backward halves of a user function, for one structure
-    of its arguments and one set of differentiated argument leaves."""
+class _Compiled:
+    """A user function compiled for one structure of its arguments (and one
+    set of differentiated leaves): compiled on first use, checked against the
+    function's current code and globals on each use."""
 
     def __init__(
         self,
         fn: types.FunctionType,
         structures: tuple,
-        active: tuple,
+        active: tuple = (),
         top: bool = False,
     ):
         self.fn = fn
         self.structures = structures
         self.active = active
-        self.top = top  # transformed itself (vjp), not called from transformed code
-        self.entry: _SplitEntry | None = None
+        self.top = (
+            top  # transformed itself (vjp, jvp), not called from transformed code
+        )
+        self.entry: Any = None
         self.__name__ = fn.__name__
-        # plain functions (stable identity, readable names) for generated code
-        self.forward = _named(f"{fn.__name__}_forward", self._forward)
-        self.backward = _named(f"{fn.__name__}_backward", self._backward)
 
-    def ensure(self) -> _SplitEntry:
+    def ensure(self) -> Any:
         entry = self.entry
         if entry is not None and entry.valid_for(self.fn):
             return entry
         with _lock:
             if self.entry is None or not self.entry.valid_for(self.fn):
-                self.entry = _compile_split(self)
+                self.entry = self._compile()
             return self.entry
+
+    def _compile(self) -> _SplitEntry:
+        raise NotImplementedError
+
+    def _lowered(self) -> tuple[Any, Lowering, list]:
+        """The function lowered, and its argument leaves marked active."""
+        parsed = parse_function(self.fn)
+        lowering = lower(parsed, self.structures, callee=not self.top)
+        graph = lowering.graph
+        trees = [lowering.env_of_param(param) for param in graph.params]
+        leaves = [leaf for tree in trees for leaf in _leaf_list(tree)]
+        wrt = [
+            leaf for leaf, flag in zip(leaves, self.active) if flag and leaf is not None
+        ]
+        return parsed, lowering, wrt
+
+    @property
+    def source(self) -> str:
+        """The generated code."""
+        return self.ensure().source.source
+
+
+def _where(parsed: Any, graph: Graph) -> str:
+    return f"{os.path.basename(parsed.file)}:{graph.loc.line if graph.loc else 0}"
+
+
+def _filename(kind: str, fn: types.FunctionType, parsed: Any, graph: Graph) -> str:
+    line = graph.loc.line if graph.loc else 0
+    return f"<adcompiler: {kind}{fn.__qualname__} from {parsed.file}:{line}>"
+
+
+def _cached(cache: Any, cls: type, fn: types.FunctionType, *key: Any) -> Any:
+    """The cached ``cls(fn, *key)``, compiled now unless it is being compiled
+    (a recursive call: it is complete before it is first called)."""
+    with _lock:
+        per_fn = cache.setdefault(fn, {})
+        found = per_fn.get(key)
+        if found is None:
+            found = cls(fn, *key)
+            per_fn[key] = found
+        in_progress = (cls, fn, key)
+        if in_progress not in _in_progress:
+            _in_progress.add(in_progress)
+            try:
+                found.ensure()
+            finally:
+                _in_progress.discard(in_progress)
+        return found
+
+
+class SplitFunction(_Compiled):
+    """The forward and backward halves of a user function, for one structure
+    of its arguments and one set of differentiated argument leaves."""
+
+    def __init__(self, *args: Any):
+        super().__init__(*args)
+        # plain functions (stable identity, readable names) for generated code
+        self.forward = _named(f"{self.fn.__name__}_forward", self._forward)
+        self.backward = _named(f"{self.fn.__name__}_backward", self._backward)
 
     def _forward(self, *args: Any) -> tuple[Any, Any]:
         """The function's result, and what its backward needs."""
@@ -120,10 +179,27 @@ class SplitFunction:
         entry, residuals = saved
         return entry.backward(residuals, *adjoints)
 
-    @property
-    def source(self) -> str:
-        """The generated forward and backward functions."""
-        return self.ensure().source.source
+    def _compile(self) -> _SplitEntry:
+        parsed, lowering, wrt = self._lowered()
+        graph: Graph = lowering.graph
+        result = reverse(graph, wrt, lowering.return_loc, split=True)
+        generated = generate_split(
+            result,
+            _filename("split of ", self.fn, parsed, graph),
+            f"{self.fn.__qualname__}, from {_where(parsed, graph)}",
+            (result.root_name(self.forward), result.root_name(self.backward)),
+        )
+        entry = _SplitEntry(
+            self.fn,
+            dependencies(lowering.resolved),
+            generated.forward,
+            generated.backward,
+            result,
+            generated,
+        )
+        # which leaves of the result have an adjoint parameter (not constants)
+        entry.seed_mask = [leaf is not None for leaf in tree_leaves(result.seeds)]
+        return entry
 
 
 def split(
@@ -132,56 +208,7 @@ def split(
     """The (cached) split of ``fn`` differentiating the argument leaves marked
     in ``active`` (one flag per leaf of the arguments, in order). ``top``: it
     is transformed itself, rather than called from differentiated code."""
-    with _lock:
-        per_fn = _split_cache.setdefault(fn, {})
-        key = (structures, active, top)
-        found = per_fn.get(key)
-        if found is None:
-            found = SplitFunction(fn, structures, active, top)
-            per_fn[key] = found
-        key_in_progress = ("split", fn, structures, active)
-        if key_in_progress not in _in_progress:
-            _in_progress.add(key_in_progress)
-            try:
-                found.ensure()
-            finally:
-                _in_progress.discard(key_in_progress)
-        return found
-
-
-def _compile_split(split_fn: SplitFunction) -> _SplitEntry:
-    fn = split_fn.fn
-    parsed = parse_function(fn)
-    lowering = lower(parsed, split_fn.structures, callee=not split_fn.top)
-    graph: Graph = lowering.graph
-    trees = [lowering.env_of_param(param) for param in graph.params]
-    leaves = [leaf for tree in trees for leaf in _leaf_list(tree)]
-    wrt = [
-        leaf for leaf, flag in zip(leaves, split_fn.active) if flag and leaf is not None
-    ]
-    result = reverse(graph, wrt, lowering.return_loc, split=True)
-    where = f"{os.path.basename(parsed.file)}:{graph.loc.line if graph.loc else 0}"
-    generated = generate_split(
-        result,
-        f"<adcompiler: split of {fn.__qualname__} from {parsed.file}:"
-        f"{graph.loc.line if graph.loc else 0}>",
-        f"{fn.__qualname__}, from {where}",
-        (
-            result.root_name(split_fn.forward),
-            result.root_name(split_fn.backward),
-        ),
-    )
-    entry = _SplitEntry(
-        fn,
-        dependencies(lowering.resolved),
-        generated.forward,
-        generated.backward,
-        result,
-        generated,
-    )
-    # which leaves of the result have an adjoint parameter (values, not constants)
-    entry.seed_mask = [leaf is not None for leaf in tree_leaves(result.seeds)]
-    return entry
+    return _cached(_split_cache, SplitFunction, fn, structures, active, top)
 
 
 def _leaf_list(tree: Any) -> list:
@@ -193,40 +220,41 @@ def _leaf_list(tree: Any) -> list:
     return [tree if tree is not None and hasattr(tree, "name") else None]
 
 
-class TangentFunction:
+class TangentFunction(_Compiled):
     """A user function's forward-mode version, for one structure of its
     arguments and one set of argument leaves with tangents:
     ``call(*args, *tangents) -> (value, tangent of value)``."""
 
-    def __init__(
-        self,
-        fn: types.FunctionType,
-        structures: tuple,
-        active: tuple,
-        top: bool = False,
-    ):
-        self.fn = fn
-        self.structures = structures
-        self.active = active
-        self.top = top
-        self.entry: Any = None
-        self.call = _named(f"{fn.__name__}_jvp", self._call)
-
-    def ensure(self) -> Any:
-        entry = self.entry
-        if entry is not None and entry.valid_for(self.fn):
-            return entry
-        with _lock:
-            if self.entry is None or not self.entry.valid_for(self.fn):
-                self.entry = _compile_tangent(self)
-            return self.entry
+    def __init__(self, *args: Any):
+        super().__init__(*args)
+        self.call = _named(f"{self.fn.__name__}_jvp", self._call)
 
     def _call(self, *args: Any) -> Any:
         return self.ensure().forward(*args)
 
-    @property
-    def source(self) -> str:
-        return self.ensure().source.source
+    def _compile(self) -> _SplitEntry:
+        from .codegen import generate_function
+        from .forward import tangent_graph
+
+        parsed, lowering, wrt = self._lowered()
+        graph = lowering.graph
+        result = tangent_graph(graph, wrt)
+        generated = generate_function(
+            result,
+            result.root_name(self.call),
+            list(result.params) + list(result.tangent_params),
+            f"Value of {self.fn.__qualname__} and its tangent (forward mode), "
+            f"from {_where(parsed, graph)}.",
+            _filename("jvp of ", self.fn, parsed, graph),
+        )
+        return _SplitEntry(
+            self.fn,
+            dependencies(lowering.resolved),
+            generated.fn,
+            None,
+            result,
+            generated,
+        )
 
 
 def tangent_function(
@@ -234,79 +262,54 @@ def tangent_function(
 ) -> Callable:
     """The (cached) forward-mode version of ``fn`` (see :class:`TangentFunction`).
     ``top``: it is transformed itself, rather than called from transformed code."""
-    with _lock:
-        per_fn = _tangent_cache.setdefault(fn, {})
-        key = (structures, active, top)
-        found = per_fn.get(key)
-        if found is None:
-            found = TangentFunction(fn, structures, active, top)
-            per_fn[key] = found
-        key_in_progress = ("tangent", fn, structures, active)
-        if key_in_progress not in _in_progress:
-            _in_progress.add(key_in_progress)
-            try:
-                found.ensure()
-            finally:
-                _in_progress.discard(key_in_progress)
-        return found.call
+    return _cached(_tangent_cache, TangentFunction, fn, structures, active, top).call
 
 
-def _compile_tangent(tangent: TangentFunction) -> _SplitEntry:
-    from .codegen import generate_function
-    from .forward import tangent_graph
-
-    fn = tangent.fn
-    parsed = parse_function(fn)
-    lowering = lower(parsed, tangent.structures, callee=not tangent.top)
-    graph = lowering.graph
-    trees = [lowering.env_of_param(param) for param in graph.params]
-    leaves = [leaf for tree in trees for leaf in _leaf_list(tree)]
-    wrt = [
-        leaf for leaf, flag in zip(leaves, tangent.active) if flag and leaf is not None
-    ]
-    result = tangent_graph(graph, wrt)
-    where = f"{os.path.basename(parsed.file)}:{graph.loc.line if graph.loc else 0}"
-    name = result.root_name(tangent.call)
-    generated = generate_function(
-        result,
-        name,
-        list(result.params) + list(result.tangent_params),
-        f"Value of {fn.__qualname__} and its tangent (forward mode), from {where}.",
-        f"<adcompiler: jvp of {fn.__qualname__} from {parsed.file}:"
-        f"{graph.loc.line if graph.loc else 0}>",
-    )
-    return _SplitEntry(
-        fn, dependencies(lowering.resolved), generated.fn, None, result, generated
-    )
+def tangent_source(fn: types.FunctionType, structures: tuple, active: tuple) -> str:
+    """The generated code :func:`tangent_function` runs (for ``top``)."""
+    return _cached(_tangent_cache, TangentFunction, fn, structures, active, True).source
 
 
-class PrimalFunction:
+class PrimalFunction(_Compiled):
     """A user function compiled as it is (no derivative), with the semantics
     of generated code: a call site that needs no derivative calls this, not
     the original, so the two never disagree (the original would, say, write
     into its caller's arrays)."""
 
-    def __init__(self, fn: types.FunctionType, structures: tuple):
-        self.fn = fn
-        self.structures = structures
-        self.entry: Any = None
-        self.call = _named(fn.__name__, self._call)
-
-    def ensure(self) -> Any:
-        entry = self.entry
-        if entry is not None and entry.valid_for(self.fn):
-            return entry
-        with _lock:
-            if self.entry is None or not self.entry.valid_for(self.fn):
-                self.entry = _compile_primal(self)
-            return self.entry
+    def __init__(self, *args: Any):
+        super().__init__(*args)
+        self.call = _named(self.fn.__name__, self._call)
 
     def _call(self, *args: Any) -> Any:
         return self.ensure().forward(*args)
 
+    def _compile(self) -> _SplitEntry:
+        from .codegen import generate_function
+
+        parsed, lowering, _ = self._lowered()
+        graph = lowering.graph
+        generated = generate_function(
+            graph,
+            graph.root_name(self.call),
+            list(graph.params),
+            f"{self.fn.__qualname__} as generated code runs it, "
+            f"from {_where(parsed, graph)}.",
+            _filename("", self.fn, parsed, graph),
+        )
+        return _SplitEntry(
+            self.fn,
+            dependencies(lowering.resolved),
+            generated.fn,
+            None,
+            graph,
+            generated,
+        )
+
 
 def primal_function(fn: types.FunctionType, structures: tuple) -> Callable:
-    """The (cached) :class:`PrimalFunction` of ``fn``, as a plain callable."""
+    """The (cached) :class:`PrimalFunction` of ``fn``, as a plain callable.
+
+    Compiled at its first call (it may be the function being compiled)."""
     with _lock:
         per_fn = _primal_function_cache.setdefault(fn, {})
         found = per_fn.get(structures)
@@ -314,28 +317,6 @@ def primal_function(fn: types.FunctionType, structures: tuple) -> Callable:
             found = PrimalFunction(fn, structures)
             per_fn[structures] = found
         return found.call
-
-
-def _compile_primal(primal_fn: PrimalFunction) -> _SplitEntry:
-    from .codegen import generate_function
-
-    fn = primal_fn.fn
-    parsed = parse_function(fn)
-    lowering = lower(parsed, primal_fn.structures, callee=True)
-    graph = lowering.graph
-    where = f"{os.path.basename(parsed.file)}:{graph.loc.line if graph.loc else 0}"
-    name = graph.root_name(primal_fn.call)
-    generated = generate_function(
-        graph,
-        name,
-        list(graph.params),
-        f"{fn.__qualname__} as generated code runs it, from {where}.",
-        f"<adcompiler: {fn.__qualname__} from {parsed.file}:"
-        f"{graph.loc.line if graph.loc else 0}>",
-    )
-    return _SplitEntry(
-        fn, dependencies(lowering.resolved), generated.fn, None, graph, generated
-    )
 
 
 def _named(name: str, method: Callable) -> Callable:

@@ -42,15 +42,12 @@ from .ir import (
 _INDENT = "    "
 
 
-@dataclass
-class Generated:
-    """A compiled generated function and its source."""
+class _Formatted:
+    """``.source``: ``raw_source`` formatted by black, on first access (black
+    takes longer than the rest of a compilation)."""
 
-    fn: Callable
     raw_source: str
-    filename: str
-    namespace: dict[str, Any]
-    _formatted: str | None = field(default=None, repr=False)
+    _formatted: str | None
 
     @property
     def source(self) -> str:
@@ -60,6 +57,17 @@ class Generated:
 
             self._formatted = black.format_str(self.raw_source, mode=black.Mode())
         return self._formatted
+
+
+@dataclass
+class Generated(_Formatted):
+    """A compiled generated function and its source."""
+
+    fn: Callable
+    raw_source: str
+    filename: str
+    namespace: dict[str, Any]
+    _formatted: str | None = field(default=None, repr=False)
 
 
 class _Writer:
@@ -476,7 +484,7 @@ def _signature(
 
 
 @dataclass
-class GeneratedSplit:
+class GeneratedSplit(_Formatted):
     """The forward and backward halves of a user function, compiled."""
 
     forward: Callable
@@ -484,15 +492,6 @@ class GeneratedSplit:
     raw_source: str
     filename: str
     _formatted: str | None = field(default=None, repr=False)
-
-    @property
-    def source(self) -> str:
-        """The source, formatted by black."""
-        if self._formatted is None:
-            import black
-
-            self._formatted = black.format_str(self.raw_source, mode=black.Mode())
-        return self._formatted
 
 
 def generate_split(

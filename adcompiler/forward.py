@@ -37,7 +37,7 @@ from .ir import (
 from .passes.activity import varied_values
 from .passes.dce import eliminate_dead_code
 from .rules.registry import lookup
-from .symbolic import Emitter, Sym
+from .symbolic import Emitter, Sym, apply_rule
 
 
 class _Forward:
@@ -126,16 +126,9 @@ class _Forward:
                 t = Sym(self.tangent[operand])
             else:  # a tuple or list of values: zeros where one has no tangent
                 t = tree_map(lambda v: _as_sym(self.tangent_or_zero(v)), operand)
-            try:
-                contribution = rule(t, ans, *sym_args, **sym_kwargs)
-            except ADError as exc:
-                if exc.loc is not None:
-                    raise
-                raise type(exc)(
-                    f"in the rule of {prim.name} for `{name}`: {exc.message}",
-                    op.loc,
-                    exc.hint,
-                ) from None
+            contribution = apply_rule(
+                rule, prim, name, op.loc, t, ans, *sym_args, **sym_kwargs
+            )
             if isinstance(contribution, Sym):
                 contribution = contribution.value
             if contribution is None:

@@ -51,7 +51,7 @@ from .passes.names import share_loop_names
 from .passes.restore import prune_restores
 from .passes.tape import assign_tapes
 from .rules.registry import lookup
-from .symbolic import Emitter, Sym
+from .symbolic import Emitter, Sym, apply_rule
 
 
 class _Scope:
@@ -248,16 +248,9 @@ class _Reverser:
                     "its own rule (adcompiler.defvjp)",
                 )
             start = len(block.ops)
-            try:
-                contribution = rule(g, ans, *sym_args, **sym_kwargs)
-            except ADError as exc:
-                if exc.loc is not None:
-                    raise
-                raise type(exc)(
-                    f"in the rule of {prim.name} for `{name}`: {exc.message}",
-                    op.loc,
-                    exc.hint,
-                ) from None
+            contribution = apply_rule(
+                rule, prim, name, op.loc, g, ans, *sym_args, **sym_kwargs
+            )
             fresh = {new.out for new in block.ops[start:] if isinstance(new, Op)}
             self._pair(scope, operand, contribution, fresh)
 

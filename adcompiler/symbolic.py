@@ -282,3 +282,18 @@ class Sym:
         return call(operator.ne, self, other)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def apply_rule(
+    rule: Any, prim: Primitive, name: str, loc: Any, *args: Any, **kwargs: Any
+) -> Any:
+    """Record ``rule(*args, **kwargs)``; its errors name the rule and the
+    user's line (rules are written by users too)."""
+    try:
+        return rule(*args, **kwargs)
+    except ADError as exc:
+        if exc.loc is not None:
+            raise
+        raise type(exc)(
+            f"in the rule of {prim.name} for `{name}`: {exc.message}", loc, exc.hint
+        ) from None
