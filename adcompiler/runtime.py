@@ -118,6 +118,7 @@ def unindex(g: Any, shape: tuple, index: Any) -> Any:
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LARGE_EINSUM = 20_000  # elements: above this, einsum may use BLAS
 
 
 def bilinear_spec(kind: str, ndim_a: int, ndim_b: int, axes: Any = 2) -> str:
@@ -228,7 +229,12 @@ def einsum_adjoint(spec: str, k: int, shape: tuple, g: Any, *operands: Any) -> A
     seen = set(output).union(*others)
     kept = "".join(c for c in target if c in seen)
     terms = ",".join([output] + others)
-    result = np.einsum(f"{terms}->{kept}", *values)
+    # BLAS (through einsum's contraction paths) pays off on large operands;
+    # on small ones finding the path costs more than it saves
+    large = sum(np.size(v) for v in values) > _LARGE_EINSUM
+    result = np.einsum(
+        f"{terms}->{kept}", *values, optimize="greedy" if large else False
+    )
     if kept != target:
         missing = tuple(i for i, c in enumerate(target) if c not in seen)
         result = np.expand_dims(result, missing)
