@@ -46,6 +46,7 @@ from .ir import (
     tree_values,
 )
 from .passes.activity import active_values
+from .passes.cse import share_shape_computations
 from .passes.dce import eliminate_dead_code
 from .passes.names import share_loop_names
 from .passes.restore import prune_restores
@@ -522,6 +523,7 @@ def reverse(
     )
     if result.forward_count < len(result.body.ops):
         result.backward_start = result.body.ops[result.forward_count]
+    share_shape_computations(result)
     share_loop_names(result)  # first: tapes depend on which names are shared
     assign_tapes(result)
     if not split:

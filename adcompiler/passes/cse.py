@@ -1,0 +1,146 @@
+"""Common subexpressions and loop-invariant code, for shape computations.
+
+Rules read shapes, ranks and einsum subscripts (``np.shape(x)``,
+``np.ndim(W)``, ``bilinear_spec(...)``), often the same ones several times,
+and inside backward loops again at every iteration. This pass computes each
+once: an op of these pure, cheap-to-keep functions that repeats an earlier
+one with the same operands (in the same block or an enclosing one) is
+dropped and its uses read the earlier result; one inside a loop whose
+operands come from outside the loop moves before the loop.
+
+Only functions of an array's shape, rank or dtype take part: in-place
+changes never alter those, so reusing their results is always sound.
+
+Example: two ``np.ndim(W)`` in one backward loop body become one
+``ndim = np.ndim(W)`` before the loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import runtime
+from ..ir import (
+    Block,
+    CallOp,
+    Graph,
+    IfOp,
+    LoopOp,
+    Op,
+    ReverseLoopOp,
+    Value,
+    defined_in,
+    tree_map,
+)
+
+#: Pure functions of shapes, ranks and dtypes.
+_SHAPE_FUNCTIONS = (
+    np.shape,
+    np.ndim,
+    np.size,
+    np.result_type,
+    runtime.bilinear_spec,
+    runtime.writes_floats,
+)
+
+
+def _key(op: Op) -> Any:
+    def operand(leaf: Any) -> Any:
+        return (
+            ("value", id(leaf)) if isinstance(leaf, Value) else ("constant", repr(leaf))
+        )
+
+    return (
+        id(op.prim.fn),
+        repr(tree_map(operand, op.args)),
+        repr(tree_map(operand, op.kwargs)),
+    )
+
+
+def _shape_op(op: Any) -> bool:
+    return isinstance(op, Op) and op.prim.fn in _SHAPE_FUNCTIONS
+
+
+def share_shape_computations(graph: Graph) -> None:
+    """Hoist loop-invariant shape computations, then drop repeated ones."""
+    _hoist(graph.body)
+    replaced: dict[Value, Value] = {}
+    _deduplicate(graph.body, {}, replaced)
+    if replaced:
+        _substitute(graph, replaced)
+
+
+def _hoist(block: Block) -> None:
+    ops = []
+    for op in block.ops:
+        for region in op.regions:
+            _hoist(region)
+        if isinstance(op, (LoopOp, ReverseLoopOp)):
+            body = op.body
+            inside = defined_in(body) | set(op.carried)
+            if isinstance(op, LoopOp) and op.target is not None:
+                inside.add(op.target)
+            if isinstance(op, ReverseLoopOp):  # reads each iteration's values
+                forward = op.forward
+                inside |= defined_in(forward.body) | set(forward.carried)
+                if forward.target is not None:
+                    inside.add(forward.target)
+            moved = [
+                inner
+                for inner in body.ops
+                if _shape_op(inner) and not any(v in inside for v in inner.inputs())
+            ]
+            if moved:
+                body.ops = [inner for inner in body.ops if inner not in moved]
+                ops.extend(moved)
+        ops.append(op)
+    block.ops = ops
+
+
+def _deduplicate(block: Block, seen: dict, replaced: dict[Value, Value]) -> None:
+    seen = dict(seen)
+    kept = []
+    for op in block.ops:
+        if _shape_op(op):
+            _rename_inputs(op, replaced)
+            key = _key(op)
+            if key in seen:
+                replaced[op.out] = seen[key]
+                continue
+            seen[key] = op.out
+        for region in op.regions:
+            _deduplicate(region, seen, replaced)
+        kept.append(op)
+    block.ops = kept
+
+
+def _rename_inputs(op: Op, replaced: dict[Value, Value]) -> None:
+    op.args = _replace(op.args, replaced)
+    op.kwargs = _replace(op.kwargs, replaced)
+
+
+def _replace(tree: Any, replaced: dict[Value, Value]) -> Any:
+    return tree_map(
+        lambda leaf: replaced.get(leaf, leaf) if isinstance(leaf, Value) else leaf, tree
+    )
+
+
+def _substitute(graph: Graph, replaced: dict[Value, Value]) -> None:
+    """Make every read of a dropped value read the value it repeated."""
+    for op in graph.walk():
+        if isinstance(op, Op):
+            _rename_inputs(op, replaced)
+        elif isinstance(op, IfOp):
+            op.cond = _replace(op.cond, replaced)
+        elif isinstance(op, LoopOp):
+            op.iterable = _replace(op.iterable, replaced)
+            op.inits = _replace(op.inits, replaced)
+        elif isinstance(op, ReverseLoopOp):
+            op.inits = _replace(op.inits, replaced)
+        elif isinstance(op, CallOp):
+            op.args = _replace(op.args, replaced)
+        for region in op.regions:
+            region.yields = _replace(region.yields, replaced)
+    graph.outputs = _replace(graph.outputs, replaced)
