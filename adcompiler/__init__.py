@@ -18,6 +18,7 @@ from .api import (
     value_and_grad,
     vjp,
 )
+from .explain import explain
 from .rules.registry import defjvp, defvjp, nondifferentiable
 from .errors import (
     ADError,
@@ -44,6 +45,7 @@ __all__ = [
     "defjvp",
     "nondifferentiable",
     "show",
+    "explain",
     "numerical_grad",
     "check_grad",
     "GradFunction",

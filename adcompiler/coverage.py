@@ -135,6 +135,7 @@ def _section(prim: Primitive) -> str | None:
 
 
 def _name_cell(prim: Primitive, section: str) -> str:
+    """The function column: how user code writes ``prim``."""
     if section == "operators":  # a | inside a table cell must be escaped
         spelling = _spelling(prim).replace("|", "\\|")
         return f"`{spelling}` (`operator.{prim.fn.__name__}`)"
@@ -146,6 +147,7 @@ def _name_cell(prim: Primitive, section: str) -> str:
 
 
 def _table(rows: list[tuple[str, str, str]]) -> str:
+    """A Markdown table of (function, reverse, forward) rows, sorted by name."""
     lines = ["| Function | Reverse rule | Forward rule |", "|---|---|---|"]
     rows = sorted(rows, key=lambda row: row[0].replace("`", ""))
     lines += [f"| {name} | {rev} | {fwd} |" for name, rev, fwd in rows]
