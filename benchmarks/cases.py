@@ -1,0 +1,244 @@
+"""The benchmark cases: each a loss, its forward, a hand-written NumPy
+backward, and inputs. adcompiler differentiates the losses as they are.
+
+(a) 2-layer MLP softmax loss, batch 256, 784 -> 256 -> 10
+(b) a scalar loop of 200 iterations with math.sin
+(c) the same loop with np.sin on Python floats
+(d) an elementwise chain on 10**6 elements
+(e) a tanh RNN, 50 steps, batch 32, hidden 64
+(f) an LSTM of the same size
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+RNG = np.random.default_rng(0)
+
+
+# (a) ------------------------------------------------------------------------
+def mlp_loss(W1, b1, W2, b2, x, y):
+    h = np.maximum(x @ W1 + b1, 0.0)
+    logits = h @ W2 + b2
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
+    logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.mean(np.sum(logp * y, axis=1))
+
+
+def mlp_hand(W1, b1, W2, b2, x, y):
+    a = x @ W1 + b1
+    h = np.maximum(a, 0.0)
+    logits = h @ W2 + b2
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
+    e = np.exp(shifted)
+    s = np.sum(e, axis=1, keepdims=True)
+    logp = shifted - np.log(s)
+    n = x.shape[0]
+    loss = -np.sum(logp * y) / n
+    d_logits = (e / s * np.sum(y, axis=1, keepdims=True) - y) / n
+    d_W2 = h.T @ d_logits
+    d_b2 = d_logits.sum(axis=0)
+    d_h = d_logits @ W2.T
+    d_a = d_h * (a > 0)
+    return loss, (x.T @ d_a, d_a.sum(axis=0), d_W2, d_b2)
+
+
+def mlp_inputs():
+    return (
+        RNG.normal(size=(784, 256)) * 0.05,
+        np.zeros(256),
+        RNG.normal(size=(256, 10)) * 0.05,
+        np.zeros(10),
+        RNG.normal(size=(256, 784)),
+        np.eye(10)[RNG.integers(0, 10, 256)],
+    )
+
+
+# (b), (c) ------------------------------------------------------------------
+def loop_math(x, a):
+    s = 0.0
+    for i in range(200):
+        s = s + math.sin(x * a + s * 0.01)
+    return s
+
+
+def loop_math_hand(x, a):
+    s = 0.0
+    saved = []
+    for i in range(200):
+        z = x * a + s * 0.01
+        saved.append(z)
+        s = s + math.sin(z)
+    d_s, d_x, d_a = 1.0, 0.0, 0.0
+    for z in reversed(saved):
+        d_z = d_s * math.cos(z)
+        d_x += d_z * a
+        d_a += d_z * x
+        d_s = d_s + d_z * 0.01
+    return s, (d_x, d_a)
+
+
+def loop_np(x, a):
+    s = 0.0
+    for i in range(200):
+        s = s + np.sin(x * a + s * 0.01)
+    return s
+
+
+def loop_np_hand(x, a):
+    s = 0.0
+    saved = []
+    for i in range(200):
+        z = x * a + s * 0.01
+        saved.append(z)
+        s = s + np.sin(z)
+    d_s, d_x, d_a = 1.0, 0.0, 0.0
+    for z in reversed(saved):
+        d_z = d_s * np.cos(z)
+        d_x += d_z * a
+        d_a += d_z * x
+        d_s = d_s + d_z * 0.01
+    return s, (d_x, d_a)
+
+
+def loop_inputs():
+    return (0.3, 1.7)
+
+
+# (d) ------------------------------------------------------------------------
+def chain(x):
+    y = np.sin(x) * np.exp(-x * x)
+    z = np.tanh(y * 3.0 + x)
+    return np.sum(z * z)
+
+
+def chain_hand(x):
+    s, e = np.sin(x), np.exp(-x * x)
+    y = s * e
+    z = np.tanh(y * 3.0 + x)
+    loss = np.sum(z * z)
+    d_u = 2.0 * z * (1.0 - z * z)
+    d_y = d_u * 3.0
+    d_x = d_u + d_y * (np.cos(x) * e - 2.0 * x * y)
+    return loss, (d_x,)
+
+
+def chain_inputs():
+    return (RNG.normal(size=10**6),)
+
+
+# (e) ------------------------------------------------------------------------
+def rnn_loss(W, U, b, xs):
+    h = np.zeros((xs.shape[1], W.shape[0]))
+    for t in range(xs.shape[0]):
+        h = np.tanh(h @ W + xs[t] @ U + b)
+    return np.mean(h**2)
+
+
+def rnn_hand(W, U, b, xs):
+    T, B, _ = xs.shape
+    h = np.zeros((B, W.shape[0]))
+    hs = [h]
+    for t in range(T):
+        h = np.tanh(h @ W + xs[t] @ U + b)
+        hs.append(h)
+    loss = np.mean(h**2)
+    d_h = 2.0 * h / h.size
+    d_W, d_U, d_b = np.zeros_like(W), np.zeros_like(U), np.zeros_like(b)
+    for t in reversed(range(T)):
+        d_a = d_h * (1.0 - hs[t + 1] ** 2)
+        d_W += hs[t].T @ d_a
+        d_U += xs[t].T @ d_a
+        d_b += d_a.sum(axis=0)
+        d_h = d_a @ W.T
+    return loss, (d_W, d_U, d_b)
+
+
+def rnn_inputs():
+    H, D = 64, 64
+    return (
+        RNG.normal(size=(H, H)) * 0.1,
+        RNG.normal(size=(D, H)) * 0.1,
+        np.zeros(H),
+        RNG.normal(size=(50, 32, D)),
+    )
+
+
+# (f) ------------------------------------------------------------------------
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def lstm_loss(Wx, Wh, b, xs):
+    H = Wh.shape[0]
+    h = np.zeros((xs.shape[1], H))
+    c = np.zeros((xs.shape[1], H))
+    for t in range(xs.shape[0]):
+        z = xs[t] @ Wx + h @ Wh + b
+        i = sigmoid(z[:, :H])
+        f = sigmoid(z[:, H : 2 * H])
+        o = sigmoid(z[:, 2 * H : 3 * H])
+        g = np.tanh(z[:, 3 * H :])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+    return np.mean(h**2)
+
+
+def lstm_hand(Wx, Wh, b, xs):
+    T, B, _ = xs.shape
+    H = Wh.shape[0]
+    h, c = np.zeros((B, H)), np.zeros((B, H))
+    saved = []
+    for t in range(T):
+        z = xs[t] @ Wx + h @ Wh + b
+        i = 1.0 / (1.0 + np.exp(-z[:, :H]))
+        f = 1.0 / (1.0 + np.exp(-z[:, H : 2 * H]))
+        o = 1.0 / (1.0 + np.exp(-z[:, 2 * H : 3 * H]))
+        g = np.tanh(z[:, 3 * H :])
+        c_prev, h_prev = c, h
+        c = f * c + i * g
+        tc = np.tanh(c)
+        h = o * tc
+        saved.append((h_prev, c_prev, i, f, o, g, tc))
+    loss = np.mean(h**2)
+    d_h = 2.0 * h / h.size
+    d_c = np.zeros_like(c)
+    d_Wx, d_Wh, d_b = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
+    for t in reversed(range(T)):
+        h_prev, c_prev, i, f, o, g, tc = saved[t]
+        d_o = d_h * tc
+        d_c = d_c + d_h * o * (1.0 - tc * tc)
+        d_i, d_f, d_g = d_c * g, d_c * c_prev, d_c * i
+        d_z = np.concatenate(
+            [d_i * i * (1 - i), d_f * f * (1 - f), d_o * o * (1 - o), d_g * (1 - g * g)],
+            axis=1,
+        )
+        d_Wx += xs[t].T @ d_z
+        d_Wh += h_prev.T @ d_z
+        d_b += d_z.sum(axis=0)
+        d_h = d_z @ Wh.T
+        d_c = d_c * f
+    return loss, (d_Wx, d_Wh, d_b)
+
+
+def lstm_inputs():
+    H, D = 64, 64
+    return (
+        RNG.normal(size=(D, 4 * H)) * 0.1,
+        RNG.normal(size=(H, 4 * H)) * 0.1,
+        np.zeros(4 * H),
+        RNG.normal(size=(50, 32, D)),
+    )
+
+
+#: name -> (loss, hand-written value and gradients, inputs, wrt)
+CASES = {
+    "(a) MLP 784-256-10, batch 256": (mlp_loss, mlp_hand, mlp_inputs, (0, 1, 2, 3)),
+    "(b) scalar loop, math.sin": (loop_math, loop_math_hand, loop_inputs, (0, 1)),
+    "(c) scalar loop, np.sin": (loop_np, loop_np_hand, loop_inputs, (0, 1)),
+    "(d) elementwise chain, 10^6": (chain, chain_hand, chain_inputs, (0,)),
+    "(e) tanh RNN, 50 x 32 x 64": (rnn_loss, rnn_hand, rnn_inputs, (0, 1, 2)),
+    "(f) LSTM, 50 x 32 x 64": (lstm_loss, lstm_hand, lstm_inputs, (0, 1, 2)),
+}

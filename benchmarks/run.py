@@ -1,0 +1,227 @@
+"""Time gradients: forward alone, hand-written NumPy backward, adcompiler, and
+the peers that are installed (autograd), side by side in one process.
+
+Run: python benchmarks/run.py [--repeat N] [--output benchmarks/results.md]
+
+Each method is timed once per round, the rounds interleave the methods, and
+the table reports medians (so a slow stretch of the machine hits every
+method alike). The hand-written backward of each case is checked against
+adcompiler and against central differences in a random direction before
+anything is timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from typing import Any, Callable
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import adcompiler  # noqa: E402
+from cases import CASES  # noqa: E402
+
+
+def _flat(tree: Any) -> np.ndarray:
+    if isinstance(tree, (tuple, list)):
+        return np.concatenate([_flat(t) for t in tree])
+    return np.ravel(np.asarray(tree, dtype=float))
+
+
+def check(name: str, loss: Callable, hand: Callable, args: tuple, wrt: tuple) -> None:
+    """The hand-written gradient agrees with adcompiler's and with finite differences."""
+    value, hand_grads = hand(*args)
+    ours = adcompiler.grad(loss, wrt=wrt)(*args)
+    np.testing.assert_allclose(value, loss(*args), rtol=1e-10)
+    np.testing.assert_allclose(_flat(hand_grads), _flat(ours), rtol=1e-6, atol=1e-9)
+    rng = np.random.default_rng(1)
+    direction = [rng.normal(size=np.shape(args[i])) for i in wrt]
+    h = 1e-6
+
+    def moved(sign: float) -> float:
+        new = list(args)
+        for i, d in zip(wrt, direction):
+            new[i] = args[i] + sign * h * (d if np.ndim(args[i]) else float(d))
+        return loss(*new)
+
+    numeric = (moved(1.0) - moved(-1.0)) / (2 * h)
+    analytic = sum(float(np.sum(g * d)) for g, d in zip(hand_grads, direction))
+    # loose: a random direction may cross a few ReLU kinks
+    assert abs(numeric - analytic) <= 1e-3 * max(1.0, abs(analytic)), (name, numeric, analytic)
+
+
+def autograd_methods(wrt: tuple, name: str) -> Callable | None:
+    """The same loss differentiated by autograd (its own NumPy wrapper)."""
+    try:
+        import autograd
+        import autograd.numpy as anp  # noqa: F401
+    except ImportError:
+        return None
+    import cases
+
+    source = open(cases.__file__).read().replace(
+        "import numpy as np", "import autograd.numpy as np"
+    )
+    namespace: dict[str, Any] = {"__name__": "cases_autograd"}
+    exec(compile(source, cases.__file__, "exec"), namespace)
+    loss = namespace["CASES"][name][0]
+    if "math.sin" in name:
+        return None  # autograd cannot differentiate math.sin
+    return autograd.grad(loss, wrt)
+
+
+def median_times(methods: dict[str, Callable], args: tuple, repeat: int) -> dict[str, float]:
+    times: dict[str, list[float]] = {key: [] for key in methods}
+    for fn in methods.values():  # warm up (compiles adcompiler's code)
+        fn(*args)
+    for _ in range(repeat):
+        for key, fn in methods.items():
+            gc.disable()
+            start = time.perf_counter()
+            fn(*args)
+            times[key].append(time.perf_counter() - start)
+            gc.enable()
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
+def peak_memory(fn: Callable, args: tuple) -> int:
+    fn(*args)
+    tracemalloc.start()
+    fn(*args)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def per_call_overhead(repeat: int = 20000) -> float:
+    from cases import chain  # noqa: F401  (a module with source, for the one-liner)
+
+    g = adcompiler.grad(_one_line)
+    g(1.0)
+    raw = g._current().generated.fn
+    start = time.perf_counter()
+    for _ in range(repeat):
+        g(1.0)
+    total = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(repeat):
+        raw(1.0)
+    generated = time.perf_counter() - start
+    return (total - generated) / repeat
+
+
+def _one_line(x):
+    return x * 2.0
+
+
+def first_call_time() -> float:
+    from cases import mlp_inputs, mlp_loss
+
+    args = mlp_inputs()
+    namespace: dict[str, Any] = {}
+    # a fresh function object with the same code: nothing cached for it
+    fresh = type(mlp_loss)(mlp_loss.__code__, mlp_loss.__globals__, "mlp_loss")
+    g = adcompiler.grad(fresh, wrt=(0, 1, 2, 3))
+    start = time.perf_counter()
+    g._compiled(tuple([tuple(None for _ in args), ()]))
+    namespace["t"] = time.perf_counter() - start
+    return namespace["t"]
+
+
+def machine() -> str:
+    import numpy
+
+    cpu = platform.processor() or platform.machine()
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), "
+        f"Python {platform.python_version()}, NumPy {numpy.__version__}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--output", default=os.path.join(os.path.dirname(__file__), "results.md"))
+    options = parser.parse_args()
+
+    rows = []
+    memory_rows = []
+    for name, (loss, hand, make_inputs, wrt) in CASES.items():
+        args = make_inputs()
+        check(name, loss, hand, args, wrt)
+        methods: dict[str, Callable] = {
+            "forward": loss,
+            "hand-written": hand,
+            "adcompiler": adcompiler.value_and_grad(loss, wrt=wrt),
+        }
+        peer = autograd_methods(wrt, name)
+        if peer is not None:
+            methods["autograd"] = peer
+        times = median_times(methods, args, options.repeat)
+        rows.append((name, times))
+        if name.startswith(("(e)", "(f)")):
+            forward_peak = peak_memory(loss, args)
+            grad_peak = peak_memory(methods["adcompiler"], args)
+            hand_peak = peak_memory(hand, args)
+            memory_rows.append((name, forward_peak, hand_peak, grad_peak))
+        print(name, {k: f"{v * 1e3:.3f} ms" for k, v in times.items()}, flush=True)
+
+    compile_ms = first_call_time() * 1e3
+    overhead_us = per_call_overhead() * 1e6
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        f"Command: `python benchmarks/run.py --repeat {options.repeat}` (medians of "
+        f"{options.repeat} interleaved rounds; times in milliseconds).",
+        "",
+        "| case | forward | hand-written | adcompiler | autograd | gradient/forward "
+        "| adcompiler/hand-written | autograd/adcompiler |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, t in rows:
+        ag = t.get("autograd")
+        lines.append(
+            f"| {name} | {t['forward'] * 1e3:.3f} | {t['hand-written'] * 1e3:.3f} "
+            f"| {t['adcompiler'] * 1e3:.3f} | {ag * 1e3:.3f} | " if ag else
+            f"| {name} | {t['forward'] * 1e3:.3f} | {t['hand-written'] * 1e3:.3f} "
+            f"| {t['adcompiler'] * 1e3:.3f} | – | "
+        )
+        lines[-1] += (
+            f"{t['adcompiler'] / t['forward']:.2f} | {t['adcompiler'] / t['hand-written']:.2f} | "
+            + (f"{ag / t['adcompiler']:.1f} |" if ag else "– |")
+        )
+    lines += [
+        "",
+        f"First call of (a) (parse, differentiate, generate, compile): {compile_ms:.1f} ms.",
+        f"Per-call overhead of a cached gradient (one-line function, beyond the "
+        f"generated code itself): {overhead_us:.2f} µs.",
+        "",
+        "Peak memory (tracemalloc) of one call:",
+        "",
+        "| case | forward | hand-written gradient | adcompiler gradient |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, forward_peak, hand_peak, grad_peak in memory_rows:
+        lines.append(
+            f"| {name} | {forward_peak / 1e6:.2f} MB | {hand_peak / 1e6:.2f} MB "
+            f"| {grad_peak / 1e6:.2f} MB |"
+        )
+    text = "\n".join(lines) + "\n"
+    with open(options.output, "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
