@@ -22,7 +22,7 @@ import threading
 import types
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from .errors import ADError, OutputError, WrtError
 from .frontend import dependencies, parse_function, unchanged
 from .ir import Graph
 from .lower import lower
+from .passes.scalars import mark_scalars
 from .reverse import reverse
 from .rules.registry import lookup
 from .runtime import fit_gradient, stop_gradient as _stop_gradient
@@ -148,12 +149,17 @@ def _wrt_indices(fn: Any, wrt: Wrt) -> tuple[tuple[int, ...], bool]:
 
 
 def _compile(
-    target: Any, indices: tuple[int, ...], structures: tuple, has_aux: bool
+    target: Any,
+    indices: tuple[int, ...],
+    structures: tuple,
+    has_aux: bool,
+    scalars: tuple[bool, ...] = (),
 ) -> _Entry:
     fn = source_function(target, structures)
     parsed = parse_function(fn)
     lowering = lower(parsed, structures)
     graph = lowering.graph
+    mark_scalars(graph, scalars)
     wrt_values = [graph.params[i] for i in indices]
     wrt_trees = [lowering.env_of_param(v) for v in wrt_values]
     return_loc = lowering.return_loc
@@ -194,6 +200,20 @@ def _compile(
     )
 
 
+#: The call-key marker of an argument that is a Python or NumPy scalar.
+SCALAR = "scalar"
+
+
+def _arg_key(obj: Any) -> Hashable:
+    """An argument's structure, or :data:`SCALAR` for a float, an int or a
+    NumPy float64: gradients are compiled for scalars apart, knowing their
+    shape is ``()`` (see :mod:`adcompiler.passes.scalars`)."""
+    kind = type(obj)
+    if kind is float or kind is int or kind is np.float64:
+        return SCALAR
+    return structure(obj)
+
+
 def _defaults(fn: types.FunctionType) -> dict[str, Any]:
     code = fn.__code__
     names = code.co_varnames[: code.co_argcount]
@@ -231,8 +251,9 @@ class GradFunction:
         self.__name__ = prefix + getattr(fn, "__name__", base.__name__)
         self.__wrapped__ = fn
 
-    def _structures(self, key: Any) -> tuple:
-        """Each parameter's structure, from a call's argument structures."""
+    def _structures(self, key: Any) -> tuple[tuple, tuple[bool, ...]]:
+        """Each parameter's structure, from a call's argument structures,
+        and whether it is a Python or NumPy scalar (see :func:`_arg_key`)."""
         positional, keywords = key
         by_name = dict(keywords)
         structures = []
@@ -243,7 +264,8 @@ class GradFunction:
                 structures.append(
                     by_name.get(name, self._default_structures.get(name, LEAF))
                 )
-        return tuple(structures)
+        scalars = tuple(s is SCALAR for s in structures)
+        return tuple(LEAF if s is SCALAR else s for s in structures), scalars
 
     def _compiled(self, key: Any = ((), ())) -> _Entry:
         target = self.__wrapped__
@@ -251,13 +273,15 @@ class GradFunction:
         if entry is not None and entry.valid_for(target):
             self._last = entry
             return entry
-        structures = self._structures(key)
+        structures, scalars = self._structures(key)
         with _lock:
             per_fn = _cache.setdefault(target, {})
-            cache_key = (self._indices, structures, self._has_aux)
+            cache_key = (self._indices, structures, scalars, self._has_aux)
             entry = per_fn.get(cache_key)
             if entry is None or not entry.valid_for(target):
-                entry = _compile(target, self._indices, structures, self._has_aux)
+                entry = _compile(
+                    target, self._indices, structures, self._has_aux, scalars
+                )
                 per_fn[cache_key] = entry
         self._entries[key] = entry
         self._last = entry
@@ -265,8 +289,8 @@ class GradFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         key = (
-            tuple(map(structure, args)),
-            tuple((k, structure(v)) for k, v in kwargs.items()) if kwargs else (),
+            tuple(map(_arg_key, args)),
+            tuple((k, _arg_key(v)) for k, v in kwargs.items()) if kwargs else (),
         )
         entry = self._entries.get(key)
         if entry is None or not entry.valid_for(self.__wrapped__):

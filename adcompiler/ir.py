@@ -30,7 +30,7 @@ from .errors import SourceLoc
 class Value:
     """One SSA value. ``name`` is its unique, readable name in the graph."""
 
-    __slots__ = ("name", "kind", "op", "obj", "container")
+    __slots__ = ("name", "kind", "op", "obj", "container", "scalar")
 
     def __init__(self, name: str, kind: str, obj: Any = None):
         self.name = name
@@ -39,6 +39,8 @@ class Value:
         self.obj = obj  # the Python object a "free" value stands for
         #: False: an array or number; True: a list or tuple; None: unknown
         self.container: bool | None = False
+        #: True: known to be a Python or NumPy scalar, of shape ``()``
+        self.scalar = False
 
     def __repr__(self) -> str:
         return f"%{self.name}"

@@ -47,6 +47,10 @@ def broadcast_like(t, ans):
 
 
 def _scalar_constant(x):
+    """True for an operand of shape ``()``: a Python number, or a value the
+    scalars pass marked (:mod:`adcompiler.passes.scalars`)."""
+    if isinstance(x, Sym):
+        return x.value.scalar
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
@@ -63,8 +67,9 @@ def unary(fn, rule, **options):
 def binary(fns, rule_x, rule_y, hint=None):
     """An elementwise function of two broadcast arguments.
 
-    Broadcasting against a Python number never enlarges the other argument,
-    so no unbroadcast is recorded for it.
+    Broadcasting against a scalar (a Python number, or a value known to be
+    one) never enlarges the other argument, so no unbroadcast is recorded
+    for it.
     """
 
     def for_x(g, ans, x, y):

@@ -1,0 +1,125 @@
+"""Which values are scalars: Python or NumPy numbers, of shape ``()``.
+
+A gradient compiled for float arguments knows their shape. Arithmetic on
+scalars, ``math`` functions and NumPy ufuncs of scalars give scalars, and a
+loop variable over a ``range`` is an int. Rules of broadcasting operations
+read :attr:`Value.scalar`: an operand of shape ``()`` never enlarges the
+other, so its partner's adjoint needs no ``unbroadcast`` (and the backward
+no ``np.shape`` of stored values, so the tape shrinks too).
+
+The marking is conservative: a value is a scalar only when every way of
+reaching it gives one (both branches of an ``if``, every iteration of a
+loop). Anything else — calls, indexing, reductions — is left unknown.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..ir import Block, CallOp, Graph, IfOp, LoopOp, Op, Value
+
+#: Operations whose result is a scalar when all their operands are.
+_ELEMENTWISE = {
+    operator.add,
+    operator.sub,
+    operator.mul,
+    operator.truediv,
+    operator.pow,
+    operator.neg,
+    operator.pos,
+    builtins.abs,
+}
+
+#: Operations whose result is always a scalar (or the call fails).
+_ALWAYS = {builtins.float, builtins.int}
+
+
+def mark_scalars(graph: Graph, scalars: Sequence[bool]) -> None:
+    """Set ``scalar`` on the graph's values known to be scalars, given which
+    parameters are (``scalars[i]`` for ``graph.params[i]``)."""
+    for param, is_scalar in zip(graph.params, scalars):
+        if isinstance(param, Value) and is_scalar:
+            param.scalar = True
+    _block(graph.body)
+
+
+def _known(operand: Any) -> bool:
+    if isinstance(operand, Value):
+        return operand.scalar
+    return type(operand) in (int, float, bool, np.float64)
+
+
+def _result_is_scalar(op: Op) -> bool:
+    fn = op.prim.fn
+    if op.kwargs:
+        return False
+    if fn in _ALWAYS:
+        return True
+    if getattr(fn, "__module__", None) == "math" and fn not in (math.frexp, math.modf):
+        return all(_known(arg) for arg in op.args)
+    if fn in _ELEMENTWISE or (isinstance(fn, np.ufunc) and fn.nout == 1):
+        return all(_known(arg) for arg in op.args)
+    return False
+
+
+def _iterates_range(iterable: Any) -> bool:
+    if not isinstance(iterable, Value) or iterable.op is None:
+        return False
+    op = iterable.op
+    if not isinstance(op, Op):
+        return False
+    if op.prim.fn is builtins.range:
+        return True
+    return op.prim.fn is builtins.reversed and _iterates_range(op.args[0])
+
+
+def _block(block: Block) -> None:
+    for op in block.ops:
+        if isinstance(op, Op):
+            if isinstance(op.out, Value) and _result_is_scalar(op):
+                op.out.scalar = True
+        elif isinstance(op, IfOp):
+            _block(op.then)
+            _block(op.orelse)
+            for out, a, b in zip(op.outs, op.then.yields, op.orelse.yields):
+                out.scalar = _known(a) and _known(b)
+        elif isinstance(op, LoopOp):
+            _loop(op)
+        elif isinstance(op, CallOp):
+            pass
+
+
+def _loop(loop: LoopOp) -> None:
+    if loop.kind == "for" and loop.target is not None:
+        loop.target.scalar = _iterates_range(loop.iterable)
+    # optimistic start: a carried value is a scalar if it starts as one;
+    # demote those whose value after an iteration is not, until stable
+    assume = [_known(init) for init in loop.inits]
+    while True:
+        for value, flag in zip(loop.carried, assume):
+            value.scalar = flag
+        for region in loop.regions:
+            _clear(region)
+            _block(region)
+        after = [flag and _known(y) for flag, y in zip(assume, loop.body.yields)]
+        if after == assume:
+            break
+        assume = after
+    for out, flag in zip(loop.outs, assume):
+        out.scalar = flag
+
+
+def _clear(block: Block) -> None:
+    for op in block.ops:
+        if isinstance(op, Op) and isinstance(op.out, Value):
+            op.out.scalar = False
+        elif isinstance(op, (IfOp, LoopOp)):
+            for out in op.outs:
+                out.scalar = False
+            for region in op.regions:
+                _clear(region)
