@@ -193,30 +193,45 @@ class _Writer:
                 self.reverse_loop_op(op, indent, lines)
                 last_line = None
             elif isinstance(op, CallOp):
-                lines.append(indent + self.call_op(op))
+                lines.extend(indent + line for line in self.call_op(op).split("\n"))
         if not any(
             line.strip() and not line.strip().startswith("#") for line in lines[start:]
         ):
             lines.append(indent + "pass")
 
     def call_op(self, op: CallOp) -> str:
-        """``pattern = f(args)``; a forward half also returns what it saves."""
-        target = self.pattern(op.out_tree)
+        """``pattern = f(args)``; a forward half also returns what it saves.
+
+        Dicts in the result are taken apart by the lines after the call
+        (returned with it, one statement per line, unindented)."""
+        after: list[ast.stmt] = []
+        target = self.pattern(op.out_tree, after)
         if op.saved is not None:
             saved = ast.Name(self.name_of(op.saved), ast.Store())
             target = ast.Tuple([target, saved], ast.Store())
         func = ast.Name(self.graph.root_name(op.fn), ast.Load())
         call = ast.Call(func, [self.operand(arg) for arg in op.args], [])
-        return _source(ast.Assign([target], call))
+        return "\n".join(_source(stmt) for stmt in [ast.Assign([target], call), *after])
 
-    def pattern(self, tree: Any) -> ast.expr:
-        """An assignment target with the shape of ``tree``."""
+    def pattern(self, tree: Any, after: list[ast.stmt]) -> ast.expr:
+        """An assignment target with the shape of ``tree``; a dict is bound
+        to a name and its items assigned from it by statements put in
+        ``after``."""
         if isinstance(tree, Value):
             return ast.Name(self.name_of(tree), ast.Store())
         if isinstance(tree, (tuple, list)):
-            return ast.Tuple([self.pattern(item) for item in tree], ast.Store())
+            return ast.Tuple([self.pattern(item, after) for item in tree], ast.Store())
         if isinstance(tree, dict):
-            raise ADError("internal error: a dict result in an assignment pattern")
+            name = self.graph.namer.claim("result")
+            for key, item in tree.items():
+                inner: list[ast.stmt] = []
+                target = self.pattern(item, inner)
+                lookup = ast.Subscript(
+                    ast.Name(name, ast.Load()), ast.Constant(key), ast.Load()
+                )
+                after.append(ast.Assign([target], lookup))
+                after.extend(inner)
+            return ast.Name(name, ast.Store())
         return ast.Name(self.graph.namer.claim("_"), ast.Store())
 
     def assign_all(

@@ -269,7 +269,11 @@ class Lowering(ControlFlow):
                 )
             items = self.unpack(value, len(target.elts), target)
             for elt, item in zip(target.elts, items):
-                if isinstance(elt, ast.Name) and item in self.unnamed:
+                if (
+                    isinstance(elt, ast.Name)
+                    and isinstance(item, Value)
+                    and item in self.unnamed
+                ):
                     # `a, b = f(x)`: the call's results take the names a, b
                     self.graph.rename(item, elt.id, user_variable=True)
                     self.unnamed.discard(item)

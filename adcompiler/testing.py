@@ -11,9 +11,14 @@ from typing import Any, Callable
 import numpy as np
 
 from .api import Wrt, _wrt_indices, grad
+from .trees import leaves
 
 
 def _as_float64(x: Any) -> Any:
+    if isinstance(x, (list, tuple)):
+        return type(x)(_as_float64(item) for item in x)
+    if isinstance(x, dict):
+        return {key: _as_float64(item) for key, item in x.items()}
     if isinstance(x, (np.ndarray, np.generic)):
         return np.array(x, dtype=np.float64)
     return x
@@ -29,29 +34,66 @@ def numerical_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6) -> 
     base = [_as_float64(a) for a in args]
     gradients = []
     for index in indices:
-        x = base[index]
-        if isinstance(x, float):
-            h = eps * max(1.0, abs(x))
-            up = list(base)
-            down = list(base)
-            up[index], down[index] = x + h, x - h
-            gradients.append(float((f(*up) - f(*down)) / (2.0 * h)))
-            continue
-        x = np.array(x, dtype=np.float64)
-        out = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            h = eps * max(1.0, abs(x[i]))
-            saved = x[i]
-            up = list(base)
-            up[index] = x
-            x[i] = saved + h
-            f_up = f(*up)
-            x[i] = saved - h
-            f_down = f(*up)
-            x[i] = saved
-            out[i] = (f_up - f_down) / (2.0 * h)
-        gradients.append(out)
+
+        def evaluate(value: Any, index: int = index) -> Any:
+            call = list(base)
+            call[index] = value
+            return f(*call)
+
+        gradients.append(_numerical(evaluate, base[index], eps))
     return tuple(gradients) if many else gradients[0]
+
+
+def _numerical(evaluate: Callable[[Any], Any], x: Any, eps: float) -> Any:
+    """Central differences of ``evaluate`` at ``x``: a float, an array, or a
+    list, tuple or dict of them (perturbed one leaf at a time)."""
+    if isinstance(x, (list, tuple)):
+        items = list(x)
+
+        def at_item(k: int) -> Callable[[Any], Any]:
+            return lambda v: evaluate(type(x)(items[:k] + [v] + items[k + 1 :]))
+
+        return type(x)(
+            _numerical(at_item(k), item, eps) for k, item in enumerate(items)
+        )
+    if isinstance(x, dict):
+
+        def at_key(key: Any) -> Callable[[Any], Any]:
+            return lambda v: evaluate({**x, key: v})
+
+        return {key: _numerical(at_key(key), item, eps) for key, item in x.items()}
+    if isinstance(x, float):
+        h = eps * max(1.0, abs(x))
+        return float((evaluate(x + h) - evaluate(x - h)) / (2.0 * h))
+    x = np.array(x, dtype=np.float64)
+    out = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        h = eps * max(1.0, abs(x[i]))
+        saved = x[i]
+        x[i] = saved + h
+        f_up = evaluate(x)
+        x[i] = saved - h
+        f_down = evaluate(x)
+        x[i] = saved
+        out[i] = (f_up - f_down) / (2.0 * h)
+    return out
+
+
+def _labelled_leaves(tree: Any, label: str) -> list[tuple[str, Any]]:
+    """(``name[key]...``, leaf) pairs of a gradient tree, in order."""
+    if isinstance(tree, (list, tuple)):
+        return [
+            pair
+            for k, item in enumerate(tree)
+            for pair in _labelled_leaves(item, f"{label}[{k}]")
+        ]
+    if isinstance(tree, dict):
+        return [
+            pair
+            for k, item in tree.items()
+            for pair in _labelled_leaves(item, f"{label}[{k!r}]")
+        ]
+    return [(label, tree)]
 
 
 def check_grad(
@@ -78,7 +120,9 @@ def check_grad(
     numeric = numerical_grad(f, *args, wrt=wrt, eps=eps)
     if not many:
         analytic, numeric = (analytic,), (numeric,)
-    low_precision = any(getattr(a, "dtype", None) == np.float32 for a in args)
+    low_precision = any(
+        getattr(a, "dtype", None) == np.float32 for a in leaves(list(args))
+    )
     rtol = rtol if rtol is not None else (2e-3 if low_precision else 1e-5)
     atol = atol if atol is not None else (1e-4 if low_precision else 1e-7)
     names = f.__code__.co_varnames
@@ -89,13 +133,23 @@ def check_grad(
 
 
 def _compare(f, names, indices, analytic, numeric, rtol, atol, what) -> None:
+    pairs = []
     for index, a, n in zip(indices, analytic, numeric):
+        a_leaves = _labelled_leaves(a, names[index])
+        n_leaves = _labelled_leaves(n, names[index])
+        if [label for label, _ in a_leaves] != [label for label, _ in n_leaves]:
+            raise AssertionError(
+                f"gradient of {names[index]} has structure "
+                f"{[label for label, _ in a_leaves]}, expected "
+                f"{[label for label, _ in n_leaves]}"
+            )
+        pairs.extend((label, x, y) for (label, x), (_, y) in zip(a_leaves, n_leaves))
+    for label, a, n in pairs:
         a64 = np.asarray(a, dtype=np.float64)
         n64 = np.asarray(n, dtype=np.float64)
         if a64.shape != n64.shape:
             raise AssertionError(
-                f"gradient of {names[index]} has shape {a64.shape}, "
-                f"expected {n64.shape}"
+                f"gradient of {label} has shape {a64.shape}, " f"expected {n64.shape}"
             )
         excess = np.abs(a64 - n64) - (atol + rtol * np.abs(n64))
         excess = np.where(np.isnan(excess), np.inf, excess)
@@ -103,7 +157,7 @@ def _compare(f, names, indices, analytic, numeric, rtol, atol, what) -> None:
             worst = np.unravel_index(np.argmax(excess), excess.shape)
             where = f"[{', '.join(map(str, worst))}]" if excess.ndim else ""
             raise AssertionError(
-                f"{what} of {f.__qualname__} with respect to {names[index]}"
+                f"{what} of {f.__qualname__} with respect to {label}"
                 f"{where}: adcompiler gives {float(a64[worst])!r}, central "
                 f"differences give {float(n64[worst])!r} (rtol={rtol}, atol={atol})"
             )
@@ -189,10 +243,18 @@ def _check_second_order(f, args, indices, rtol, atol, eps) -> None:
 
 
 def _shifted(x: Any, v: Any, h: float) -> Any:
+    if isinstance(x, (list, tuple)):
+        return type(x)(_shifted(a, b, h) for a, b in zip(x, v))
+    if isinstance(x, dict):
+        return {key: _shifted(x[key], v[key], h) for key in x}
     if isinstance(x, float):
         return x + h * v
     return np.asarray(x, dtype=np.float64) + h * np.asarray(v, dtype=np.float64)
 
 
 def _scaled_difference(a: Any, b: Any, scale: float) -> Any:
+    if isinstance(a, (list, tuple)):
+        return type(a)(_scaled_difference(x, y, scale) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return {key: _scaled_difference(a[key], b[key], scale) for key in a}
     return (np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) / scale

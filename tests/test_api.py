@@ -210,6 +210,58 @@ def test_numerical_grad_of_a_closed_form():
     assert n_y == pytest.approx(5.0, rel=1e-8)
 
 
+def _tree_loss_for_checks(p, x):
+    h = np.tanh(x @ p["W"] + p["b"])
+    return np.sum(h * h) + p["layers"][0] * np.sum(p["layers"][1] ** 2)
+
+
+def _tree_params():
+    rng = np.random.default_rng(3)
+    return {
+        "W": rng.normal(size=(3, 2)),
+        "b": rng.normal(size=2),
+        "layers": [0.5, rng.normal(size=4)],
+    }
+
+
+def test_numerical_grad_of_a_parameter_tree_is_a_tree_in_closed_form():
+    p = _tree_params()
+    x = np.random.default_rng(4).normal(size=(5, 3))
+    numeric = numerical_grad(_tree_loss_for_checks, p, x)
+    assert set(numeric) == {"W", "b", "layers"}
+    assert numeric["layers"][0] == pytest.approx(np.sum(p["layers"][1] ** 2))
+    np.testing.assert_allclose(
+        numeric["layers"][1], 2 * 0.5 * p["layers"][1], rtol=1e-7
+    )
+
+
+def test_check_grad_on_a_parameter_tree_first_and_second_order():
+    p = _tree_params()
+    x = np.random.default_rng(4).normal(size=(5, 3))
+    check_grad(_tree_loss_for_checks, p, x)
+    check_grad(_tree_loss_for_checks, p, x, order=2)
+
+
+def test_check_grad_on_a_tree_names_the_wrong_leaf():
+    @defvjp_for_test
+    def scaled(v):
+        return 3.0 * v
+
+    def f(p):
+        return np.sum(scaled(p["b"])) + np.sum(p["W"] ** 2)
+
+    p = _tree_params()
+    with pytest.raises(AssertionError, match=r"respect to p\['b'\]"):
+        check_grad(f, p)
+
+
+def defvjp_for_test(fn):
+    """``fn`` with a wrong adjoint rule (twice the right one)."""
+    from adcompiler import defvjp
+
+    return defvjp(fn, lambda g, ans, v: 6.0 * g)
+
+
 def tree_loss(params, x, y):
     h = np.tanh(x @ params["W1"] + params["b1"])
     out = h @ params["layers"][0] + params["layers"][1][0]
