@@ -48,6 +48,7 @@ from .ir import (
 from .passes.activity import active_values
 from .passes.cse import share_shape_computations
 from .passes.dce import eliminate_dead_code
+from .passes.inplace import accumulate_in_place
 from .passes.names import share_loop_names
 from .passes.restore import prune_restores
 from .passes.tape import assign_tapes
@@ -124,6 +125,8 @@ class _Reverser:
         self.add_adjoints = lookup(runtime.add_adjoints)
         self.restores: list[tuple[Op, Op, Op]] = []
         self.popped_saves: list[Op] = []
+        #: ids of the ops that add adjoint contributions (see passes.inplace)
+        self.accumulations: set[int] = set()
 
     def zero(self, value: Value) -> Any:
         """A zero adjoint shaped like ``value`` (rules index adjoints, so 0.0
@@ -163,6 +166,8 @@ class _Reverser:
             {},
             f"d_{self.result.display_name(value)}",
         )
+        if add is self.add and not value.scalar:
+            self.accumulations.add(id(total.op))
         if previous in self.owned:
             self.result.reuses[total] = previous
             self.owned.discard(previous)
@@ -516,6 +521,8 @@ def reverse(
     backward = {id(op) for op in result.body.ops if id(op) not in forward}
     result.backward_start = None
     prune_restores(result, reverser.restores, backward)
+    eliminate_dead_code(result)
+    accumulate_in_place(result, reverser.accumulations)
     eliminate_dead_code(result)
     result.forward_count = next(
         (i for i, op in enumerate(result.body.ops) if id(op) in backward),

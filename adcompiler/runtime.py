@@ -117,6 +117,39 @@ def unindex(g: Any, shape: tuple, index: Any) -> Any:
     return out
 
 
+def _reusable(acc: Any, other: Any, shape: tuple) -> bool:
+    """True when ``acc`` can take a sum in place: a writable array of
+    ``shape`` whose dtype the sum would keep."""
+    return (
+        type(acc) is np.ndarray
+        and acc.shape == shape
+        and acc.flags.writeable
+        and np.result_type(acc, other) == acc.dtype
+    )
+
+
+def add_into(acc: Any, contribution: Any) -> Any:
+    """``acc + contribution``, written into ``acc`` when it is an array of
+    the sum's shape and dtype (the compiler passes only adjoints nothing
+    else reads, see :mod:`adcompiler.passes.inplace`)."""
+    if _reusable(acc, contribution, np.shape(contribution)):
+        acc += contribution
+        return acc
+    return acc + contribution
+
+
+def add_at(acc: Any, g: Any, shape: tuple, index: Any) -> Any:
+    """``acc + unindex(g, shape, index)``, added at ``index`` in place when
+    ``acc`` is an array of ``shape`` and a dtype the sum keeps."""
+    if _reusable(acc, g, tuple(shape)):
+        if _is_advanced(index):
+            np.add.at(acc, index, g)
+        else:
+            acc[index] += g
+        return acc
+    return acc + unindex(g, shape, index)
+
+
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LARGE_EINSUM = 20_000  # elements: above this, einsum may use BLAS
 
@@ -203,6 +236,25 @@ def _expand_einsum(spec: str, ndims: list[int]) -> tuple[list[str], str]:
     return expanded, output
 
 
+_PLAIN_MATMUL: dict[str, bool] = {}
+
+
+def _is_plain_matmul(spec: str) -> bool:
+    """True when ``spec`` is ``xy,yz->xz`` (up to letters and ``...``)."""
+    found = _PLAIN_MATMUL.get(spec)
+    if found is None:
+        found = False
+        text = spec.replace(" ", "").replace("...", "")
+        if "->" in text:
+            inputs, out = text.split("->")
+            terms = inputs.split(",")
+            if len(terms) == 2 and all(len(t) == 2 for t in terms) and len(out) == 2:
+                (x, y), (y2, z) = terms
+                found = y == y2 and len({x, y, z}) == 3 and out == x + z
+        _PLAIN_MATMUL[spec] = found
+    return found
+
+
 def einsum_adjoint(spec: str, k: int, shape: tuple, g: Any, *operands: Any) -> Any:
     """The adjoint of operand ``k`` of ``np.einsum(spec, *operands)``.
 
@@ -211,6 +263,11 @@ def einsum_adjoint(spec: str, k: int, shape: tuple, g: Any, *operands: Any) -> A
     and axes NumPy broadcast are summed. An index operand ``k`` repeats (a
     diagonal, as in ``"ii->i"``) puts the adjoint on that diagonal.
     """
+    if len(operands) == 2 and len(shape) == 2 and _is_plain_matmul(spec):
+        # a product of two matrices: the adjoints are matrix products (BLAS)
+        other = operands[1 - k]
+        if np.ndim(other) == 2 and np.ndim(g) == 2:
+            return g @ np.transpose(other) if k == 0 else np.transpose(other) @ g
     ndims = [len(shape) if j == k else np.ndim(x) for j, x in enumerate(operands)]
     inputs, output = _expand_einsum(spec, ndims)
     others = [term for j, term in enumerate(inputs) if j != k]

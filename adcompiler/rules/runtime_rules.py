@@ -81,6 +81,33 @@ unindex = defvjp(
 )
 
 
+# in-place accumulations are sums: the adjoint of each term is the sum's
+add_into = defvjp(
+    runtime.add_into,
+    lambda g, ans, acc, c: unbroadcast(g, np.shape(acc)),
+    lambda g, ans, acc, c: unbroadcast(g, np.shape(c)),
+    hint="total",
+)
+add_into.jvps = (
+    lambda t, ans, acc, c: broadcast_to_shape(t, np.shape(ans)),
+    lambda t, ans, acc, c: broadcast_to_shape(t, np.shape(ans)),
+)
+add_at = defvjp(
+    runtime.add_at,
+    lambda g, ans, acc, part, shape, index: unbroadcast(g, np.shape(acc)),
+    lambda g, ans, acc, part, shape, index: unbroadcast(g[index], np.shape(part)),
+    _only_shape,
+    _only_shape,
+    hint="total",
+)
+add_at.jvps = (
+    lambda t, ans, acc, part, shape, index: broadcast_to_shape(t, np.shape(ans)),
+    lambda t, ans, acc, part, shape, index: broadcast_to_shape(
+        unindex(t, shape, index), np.shape(ans)
+    ),
+)
+
+
 def _einsum_adjoint_of_g(G, ans, spec, k, shape, g, *operands):
     # the transpose of "operand k -> einsum" is that map itself
     ops = list(operands)

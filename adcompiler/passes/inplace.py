@@ -1,0 +1,131 @@
+"""Accumulate adjoints in place.
+
+When a value is used several times, its adjoint is a sum of contributions:
+``d_z = d_z + unindex(d_piece, shape, index)``. Each ``+`` allocates a new
+array, and each ``unindex`` a whole array of zeros for one slice. Where the
+running total is an array nothing else can see, the sum can be written into
+it instead::
+
+    d_z = add_at(d_z, d_piece, shape, index)   # d_z[index] += d_piece
+    d_x = add_into(d_x, mul_3)                 # d_x += mul_3
+
+The total may be overwritten when it is *fresh* and *private*:
+
+* fresh: produced in the same block by an operation that always returns a
+  new array (arithmetic, a ufunc, ``unindex``, ``zero_adjoint``, or an
+  accumulation already made in place), or by ``unbroadcast`` of such an
+  array (which returns its input when shapes agree);
+* private: this sum is its only reader, anywhere in the graph (a value read
+  again later, stored in a list, yielded by a branch, or carried by a loop
+  is never overwritten).
+
+The runtime helpers still check the type, shape, writability and dtype of
+the total and fall back to the plain sum, so numbers, broadcast views and
+dtype promotions give what ``+`` gives. Gradients are unchanged: only which
+buffer holds them.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from .. import runtime
+from ..ir import Block, Graph, IfOp, LoopOp, Op, ReverseLoopOp, Value, tree_values
+from ..rules.registry import lookup
+
+#: Operations whose result is always a new object (an array they allocate,
+#: or an immutable number).
+_FRESH = {
+    operator.add,
+    operator.sub,
+    operator.mul,
+    operator.truediv,
+    operator.neg,
+    runtime.unindex,
+    runtime.zero_adjoint,
+    runtime.add_into,
+    runtime.add_at,
+}
+
+
+def accumulate_in_place(graph: Graph, accumulations: set[int]) -> None:
+    """Rewrite the sums ``accumulations`` (ids of ``operator.add`` ops the
+    reverse pass made to add adjoint contributions) to write into their
+    first operand where it is fresh and private (see the module docstring)."""
+    uses = _use_counts(graph)
+    add_into = lookup(runtime.add_into)
+    add_at = lookup(runtime.add_at)
+    for block in _blocks(graph.body):
+        made: dict[Value, Op] = {}
+        for op in block.ops:
+            if not isinstance(op, Op):
+                continue
+            made[op.out] = op
+            if id(op) not in accumulations or op.kwargs or len(op.args) != 2:
+                continue
+            total, contribution = op.args
+            if not _fresh(total, made, uses) or uses[total] != 1:
+                continue
+            if contribution is total:
+                continue
+            source = made.get(contribution)
+            if (
+                isinstance(contribution, Value)
+                and source is not None
+                and source.prim.fn is runtime.unindex
+                and uses[contribution] == 1
+                and not source.kwargs
+            ):
+                part, shape, index = source.args
+                op.prim = add_at
+                op.args = (total, part, shape, index)
+                uses[part] += 1
+                uses[contribution] -= 1
+            else:
+                op.prim = add_into
+
+
+def _fresh(value: Any, made: dict[Value, Op], uses: Counter) -> bool:
+    if not isinstance(value, Value) or value.container is not False:
+        return False
+    op = made.get(value)
+    if op is None or op.kwargs:
+        return False
+    fn = op.prim.fn
+    if fn in _FRESH or (isinstance(fn, np.ufunc) and fn.nout == 1):
+        return True
+    if fn is runtime.unbroadcast:
+        inner = op.args[0]
+        return uses[inner] == 1 and _fresh(inner, made, uses)
+    return False
+
+
+def _use_counts(graph: Graph) -> Counter:
+    """How many times each value is read, duplicates counted."""
+    uses: Counter = Counter(tree_values(graph.outputs))
+    for op in graph.walk():
+        if isinstance(op, Op):
+            uses.update(tree_values((op.args, op.kwargs)))
+        else:
+            uses.update(op.inputs())
+        for region in op.regions:
+            uses.update(tree_values(region.yields))
+        if isinstance(op, LoopOp):
+            uses.update(op.saved)
+            uses.update(v for v in (op.exit, op.tape, op.counter) if v is not None)
+        if isinstance(op, ReverseLoopOp):
+            uses.update(op.carried)
+    return uses
+
+
+def _blocks(block: Block):
+    yield block
+    for op in block.ops:
+        if isinstance(op, (IfOp, LoopOp, ReverseLoopOp)) or op.regions:
+            for region in op.regions:
+                if region is not None:
+                    yield from _blocks(region)
