@@ -679,6 +679,17 @@ class Lowering(ControlFlow):
 
     def item(self, sequence: Any, index: Any, hint: str | None = None) -> Any:
         """``sequence[index]``; a list's item, or an array's."""
+        if (
+            isinstance(index, str)
+            and isinstance(sequence, Value)
+            and sequence.container is not False
+        ):
+            # a dict known only at run time: no rule follows its entries
+            raise self.parsed.unsupported(
+                f"indexing with the key {index!r} a dict known only at run time",
+                self.current_node,
+                "keep dicts as parameters or locals indexed by constant keys",
+            )
         if isinstance(sequence, Value) and sequence.container is not False:
             # the length now, for the derivative (the list may grow or shrink)
             length = self.call_prim(builtins.len, (sequence,), {}, "length", False)
@@ -688,7 +699,18 @@ class Lowering(ControlFlow):
         return self.call_prim(operator.getitem, (sequence, index), {}, hint)
 
     def runtime_list(self, items: Any, node: ast.AST, name: str | None = None) -> Value:
-        """A local list or tuple made a runtime value (to grow it, index or loop)."""
+        """A local list or tuple made a runtime value (to grow it, index or loop).
+
+        Items that are dicts are refused: at run time their entries would be
+        indexed by key, which the derivative rules of runtime lists do not
+        follow."""
+        if any(_holds_dict(item) for item in items):
+            raise self.parsed.unsupported(
+                "a list of dicts indexed or looped over at run time",
+                node,
+                "index it with constant indices (layers[0]['W']), or hold "
+                "tuples instead: layers = [(W1, b1), (W2, b2)]",
+            )
         return self.call_prim(runtime.make_list, tuple(items), {}, name, bool(name))
 
     def expr_Dict(self, node: ast.Dict, hint: str | None) -> Any:
@@ -827,6 +849,12 @@ class Lowering(ControlFlow):
                 f"appending to {type(sequence).__name__} `{name}`",
                 node,
                 "append to a list",
+            )
+        if _holds_dict(item):
+            raise self.parsed.unsupported(
+                "appending a dict to a list",
+                node,
+                "append a tuple instead: acts.append((h, z))",
             )
         if not self.is_fresh(sequence):
             self._refuse_changing_arguments(name, sequence, node)
@@ -1296,6 +1324,15 @@ _DESCRIPTIONS = {
     ast.NamedExpr: "the walrus operator :=",
     ast.Starred: "a starred expression",
 }
+
+
+def _holds_dict(tree: Any) -> bool:
+    """True when ``tree`` is or contains a dict (a compile-time structure)."""
+    if isinstance(tree, dict):
+        return True
+    if isinstance(tree, (tuple, list)):
+        return any(_holds_dict(item) for item in tree)
+    return False
 
 
 def _describe(node: ast.AST) -> str:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from adcompiler import check_grad, grad
+from adcompiler.errors import UnsupportedSyntaxError
 
 RNG = np.random.default_rng(3)
 X = RNG.normal(size=(6, 3))
@@ -113,3 +114,43 @@ def test_append_under_a_condition():
 def test_list_adjoints_are_added_item_by_item():
     source = grad(append_and_stack, wrt=1).source
     assert "add_adjoints(" in source or "pieces_adjoint(" in source
+
+
+# lists of dicts at run time: refused (their entries would get no adjoint)
+def _layers_by_index(layers, x):
+    for i in range(2):
+        x = x * layers[i]["w"]
+    return np.sum(x)
+
+
+def _layers_by_loop(layers, x):
+    for layer in layers:
+        x = x * layer["w"]
+    return np.sum(x)
+
+
+def _appended_dicts(layers, x):
+    acts = []
+    for i in range(2):
+        acts.append({"v": x * layers[i]["w"]})
+    return np.sum(acts[1]["v"])
+
+
+@pytest.mark.parametrize("fn", [_layers_by_index, _layers_by_loop, _appended_dicts])
+def test_runtime_lists_of_dicts_are_refused_not_zero(fn):
+    layers = [{"w": np.ones(2)}, {"w": np.full(2, 2.0)}]
+    with pytest.raises(UnsupportedSyntaxError, match="dict") as info:
+        grad(fn)(layers, np.array([2.0, 3.0]))
+    assert "tuple" in info.value.hint
+    assert info.value.loc is not None and info.value.loc.line > 0
+
+
+def test_constant_indices_into_a_list_of_dicts_work():
+    def f(layers, x):
+        return np.sum(x * layers[0]["w"] * layers[1]["w"])
+
+    layers = [{"w": np.ones(2)}, {"w": np.full(2, 2.0)}]
+    x = np.array([2.0, 3.0])
+    got = grad(f)(layers, x)
+    np.testing.assert_allclose(got[0]["w"], x * 2.0)
+    np.testing.assert_allclose(got[1]["w"], x * 1.0)
