@@ -1101,7 +1101,18 @@ class Lowering(ControlFlow):
         hint: str | None = None,
         user_variable: bool = True,
     ) -> Any:
-        """Record a call of a registered primitive, after checking its arguments."""
+        """Record a call of a registered primitive, after checking its arguments.
+
+        Generated code differentiated again writes its sums plainly: an
+        in-place ``add_into``/``add_at`` would overwrite values the outer
+        backward sweep reads (the outer compiler makes its own in-place sums).
+        """
+        if fn is runtime.add_into and not kwargs:
+            fn = operator.add
+        elif fn is runtime.add_at and not kwargs and len(args) == 4:
+            acc, part, shape, index = args
+            scattered = self.call_prim(runtime.unindex, (part, shape, index), {})
+            return self.call_prim(operator.add, (acc, scattered), {}, hint)
         node = self.current_node
         prim = registry.lookup(fn)
         if prim is None:
