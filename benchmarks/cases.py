@@ -212,7 +212,12 @@ def lstm_hand(Wx, Wh, b, xs):
         d_c = d_c + d_h * o * (1.0 - tc * tc)
         d_i, d_f, d_g = d_c * g, d_c * c_prev, d_c * i
         d_z = np.concatenate(
-            [d_i * i * (1 - i), d_f * f * (1 - f), d_o * o * (1 - o), d_g * (1 - g * g)],
+            [
+                d_i * i * (1 - i),
+                d_f * f * (1 - f),
+                d_o * o * (1 - o),
+                d_g * (1 - g * g),
+            ],
             axis=1,
         )
         d_Wx += xs[t].T @ d_z

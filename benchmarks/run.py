@@ -55,7 +55,11 @@ def check(name: str, loss: Callable, hand: Callable, args: tuple, wrt: tuple) ->
     numeric = (moved(1.0) - moved(-1.0)) / (2 * h)
     analytic = sum(float(np.sum(g * d)) for g, d in zip(hand_grads, direction))
     # loose: a random direction may cross a few ReLU kinks
-    assert abs(numeric - analytic) <= 1e-3 * max(1.0, abs(analytic)), (name, numeric, analytic)
+    assert abs(numeric - analytic) <= 1e-3 * max(1.0, abs(analytic)), (
+        name,
+        numeric,
+        analytic,
+    )
 
 
 def autograd_methods(wrt: tuple, name: str) -> Callable | None:
@@ -67,8 +71,10 @@ def autograd_methods(wrt: tuple, name: str) -> Callable | None:
         return None
     import cases
 
-    source = open(cases.__file__).read().replace(
-        "import numpy as np", "import autograd.numpy as np"
+    source = (
+        open(cases.__file__)
+        .read()
+        .replace("import numpy as np", "import autograd.numpy as np")
     )
     namespace: dict[str, Any] = {"__name__": "cases_autograd"}
     exec(compile(source, cases.__file__, "exec"), namespace)
@@ -78,7 +84,9 @@ def autograd_methods(wrt: tuple, name: str) -> Callable | None:
     return autograd.grad(loss, wrt)
 
 
-def median_times(methods: dict[str, Callable], args: tuple, repeat: int) -> dict[str, float]:
+def median_times(
+    methods: dict[str, Callable], args: tuple, repeat: int
+) -> dict[str, float]:
     times: dict[str, list[float]] = {key: [] for key in methods}
     for fn in methods.values():  # warm up (compiles adcompiler's code)
         fn(*args)
@@ -149,7 +157,9 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--output", default=os.path.join(os.path.dirname(__file__), "results.md"))
+    parser.add_argument(
+        "--output", default=os.path.join(os.path.dirname(__file__), "results.md")
+    )
     options = parser.parse_args()
 
     rows = []
@@ -193,8 +203,9 @@ def main() -> None:
         ag = t.get("autograd")
         lines.append(
             f"| {name} | {t['forward'] * 1e3:.3f} | {t['hand-written'] * 1e3:.3f} "
-            f"| {t['adcompiler'] * 1e3:.3f} | {ag * 1e3:.3f} | " if ag else
-            f"| {name} | {t['forward'] * 1e3:.3f} | {t['hand-written'] * 1e3:.3f} "
+            f"| {t['adcompiler'] * 1e3:.3f} | {ag * 1e3:.3f} | "
+            if ag
+            else f"| {name} | {t['forward'] * 1e3:.3f} | {t['hand-written'] * 1e3:.3f} "
             f"| {t['adcompiler'] * 1e3:.3f} | – | "
         )
         lines[-1] += (
