@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import OutputError, WrtError
+from .errors import ADError, OutputError, WrtError
 
 
 def seed_adjoint(out: Any) -> Any:
@@ -444,10 +444,20 @@ def adjoint_item(g: Any, index: Any) -> Any:
 
 
 def adjoint_without_last(g: Any) -> Any:
-    """A list adjoint without its last item: the adjoint before an append."""
+    """A list adjoint without its last item: the adjoint before an append.
+
+    A NumPy function given a list sees it as an array stacked along axis 0,
+    so the list's adjoint may be an array: its rows are the items'."""
     if isinstance(g, (list, tuple)):
         return list(g[:-1])
-    return 0.0
+    if _is_zero(g):
+        return 0.0
+    if np.ndim(g) >= 1:
+        return g[:-1]
+    raise ADError(
+        f"internal error: the adjoint of a list is a number ({g!r}), not a "
+        "list or an array of its items"
+    )
 
 
 def unindex_list(g: Any, length: int, index: Any) -> list:

@@ -154,3 +154,18 @@ def test_constant_indices_into_a_list_of_dicts_work():
     got = grad(f)(layers, x)
     np.testing.assert_allclose(got[0]["w"], x * 2.0)
     np.testing.assert_allclose(got[1]["w"], x * 1.0)
+
+
+def test_numpy_reduction_of_a_list_built_by_appends_counts_every_item():
+    # np.sum sees the list as an array: its adjoint is an array whose rows
+    # are the items' (was: only the last item got one)
+    def f(x):
+        acc = []
+        for i in range(3):
+            acc.append(x * float(i + 1))
+        return np.sum(acc) + np.mean(np.array(acc) ** 2)
+
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    check_grad(f, x)
+    expected = 6.0 + 2.0 * x * (1.0 + 4.0 + 9.0) / 12.0
+    np.testing.assert_allclose(grad(f)(x), expected, rtol=1e-12)
