@@ -255,28 +255,38 @@ class _Writer:
             value = ast.Tuple([self.operand(v) for _, v in pairs], ast.Load())
         lines.append(indent + _source(ast.Assign([target], value)))
 
+    def _storage(self, value: Value) -> Value:
+        """The value whose Python name ``value`` is stored under."""
+        while value in self.graph.reuses:
+            value = self.graph.reuses[value]
+        return value
+
     def if_op(self, op: IfOp, indent: str, lines: list[str]) -> None:
         inner = indent + _INDENT
+        both = defined_in(op.then) | defined_in(op.orelse)
         lines.append(indent + _header(ast.If(self.operand(op.cond), [ast.Pass()], [])))
         for index, branch in enumerate(op.regions):
             if index == 1:
                 lines.append(indent + "else:")
             start = len(lines)
             self.block(branch, inner, lines)
-            if lines[-1].strip() == "pass" and len(lines) > start:
+            if lines[-1] == inner + "pass" and len(lines) > start:
                 lines.pop()
             self.assign_all(op.outs, branch.yields, inner, lines)
             defined = defined_in(branch)
             out_names = {self.name_of(out) for out in op.outs}
+            # a value stored under the name of one from before the `if` (an
+            # array changed in place) keeps that name bound: never set to None
             missing = [
                 v
                 for v in op.exports
-                if v not in defined and self.name_of(v) not in out_names
+                if v not in defined
+                and self.name_of(v) not in out_names
+                and self._storage(v) in both
             ]
             self.assign_all(missing, [None] * len(missing), inner, lines)
-            if len(lines) == start:
-                lines.append(inner + "pass")
-        if lines[-1].strip() == "pass" and lines[-2].strip() == "else:":
+            _ensure_statement(lines, start, inner)
+        if lines[-1] == inner + "pass" and lines[-2] == indent + "else:":
             del lines[-2:]
 
     def loop_op(self, op: LoopOp, indent: str, lines: list[str]) -> None:
@@ -300,13 +310,14 @@ class _Writer:
             else:
                 lines.append(indent + "while True:")
                 self.block(op.cond, inner, lines)
-                if lines[-1].strip() == "pass":
+                if lines[-1] == inner + "pass":
                     lines.pop()
                 test = ast.UnaryOp(ast.Not(), self.operand(condition))
                 lines.append(inner + _header(ast.If(test, [ast.Pass()], [])))
                 lines.append(inner + _INDENT + "break")
+        body_start = len(lines)
         self.block(op.body, inner, lines)
-        if lines[-1].strip() == "pass":
+        if lines[-1] == inner + "pass":
             lines.pop()
         if op.tape is not None:
             saved = self.saved_tuple(op.saved, ast.Load)
@@ -328,6 +339,7 @@ class _Writer:
                 inner + _header(ast.If(self.operand(op.exit), [ast.Pass()], []))
             )
             lines.append(inner + _INDENT + "break")
+        _ensure_statement(lines, body_start, inner)
 
     def iterable(self, tree: Any) -> ast.expr:
         if isinstance(tree, Value) and tree in self.inlined:
@@ -364,15 +376,21 @@ class _Writer:
             )
         header = _header(ast.For(target, iterable, [ast.Pass()], []))
         lines.append(f"{indent}{header}  # backward of the loop at line {op.loc.line}")
+        body_start = len(lines)
         self.block(op.body, inner, lines)
-        if lines[-1].strip() == "pass":
+        if lines[-1] == inner + "pass":
             lines.pop()
         self.assign_all(op.carried, op.body.yields, inner, lines)
-        if (
-            lines[-1]
-            == indent + header + f"  # backward of the loop at line {op.loc.line}"
-        ):
-            lines.append(inner + "pass")
+        _ensure_statement(lines, body_start, inner)
+
+
+def _ensure_statement(lines: list[str], start: int, indent: str) -> None:
+    """End a compound statement's body (``lines[start:]``) with ``pass`` when
+    it holds no statement, only comments or nothing."""
+    if not any(
+        line.strip() and not line.strip().startswith("#") for line in lines[start:]
+    ):
+        lines.append(indent + "pass")
 
 
 def _one_line(parts: list[str]) -> str:
@@ -439,7 +457,7 @@ def generate(
     def_line = _source(header).splitlines()[0]
     lines = [def_line, f'{_INDENT}"""{docstring}"""', f"{_INDENT}# forward sweep"]
     writer.block(graph.body, _INDENT, lines)
-    if lines[-1].strip() == "pass":
+    if lines[-1] == _INDENT + "pass":
         lines.pop()
     result = _source(ast.Return(writer.operand(graph.outputs)))
     lines.append(_INDENT + result)
@@ -553,7 +571,7 @@ def generate_split(
         f'{_INDENT}"""Forward half of {title}: its value, and what its backward reads."""'
     )
     writer.block(Block(forward_ops), _INDENT, lines)
-    if lines[-1].strip() == "pass":
+    if lines[-1] == _INDENT + "pass":
         lines.pop()
     residuals = ast.Tuple(
         [ast.Name(writer.name_of(v), ast.Load()) for v in saved], ast.Load()
@@ -586,7 +604,7 @@ def generate_split(
             + _source(ast.Assign([target], ast.Name(residuals_name, ast.Load())))
         )
     writer.block(Block(backward_ops), _INDENT, lines)
-    if lines[-1].strip() == "pass":
+    if lines[-1] == _INDENT + "pass":
         lines.pop()
     lines.append(_INDENT + _source(ast.Return(writer.operand(tuple(gradients)))))
     source = "\n".join(lines) + "\n"

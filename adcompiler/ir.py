@@ -416,9 +416,18 @@ class Graph:
         """Name each output of an ``if`` after a value its branch defines for it.
 
         On the path where a branch ran, the output *is* that value, so they
-        can share a Python name and the branch needs no copy.
+        can share a Python name and the branch needs no copy. A value that
+        itself reuses the name of one defined before the ``if`` (an array
+        changed in place) is not a candidate: the other branch would rebind
+        that name while the earlier value may still be read.
         """
         defined = [defined_in(op.then), defined_in(op.orelse)]
+
+        def storage(value: Value) -> Value:
+            while value in self.reuses:
+                value = self.reuses[value]
+            return value
+
         yields = list(op.then.yields) + list(op.orelse.yields)
         for k, out in enumerate(op.outs):
             own = [
@@ -427,6 +436,7 @@ class Graph:
                 if isinstance(y, Value)
                 and y.op is not None
                 and y in defined[branch]
+                and storage(y) in defined[branch]
                 and sum(1 for other in yields if other is y) == 1
             ]
             anchor = self.reuses.get(out)
