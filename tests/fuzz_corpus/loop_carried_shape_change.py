@@ -1,0 +1,15 @@
+# Found by: python -m adcompiler.fuzz --seed 2 (program 43), minimized.
+# fuzz: x=(2, 4) y=(4,) seed=1449148517
+# BUG: a loop-carried variable whose shape changes in the loop ((n, n) before, (n,) inside) crashes in unbroadcast (IndexError)
+# found: crash:
+#   IndexError: tuple index out of range
+# expected: dy = 1 everywhere
+import numpy as np
+
+
+def f(x, y):
+    v1 = y[:, None] * y
+    for i6 in range(2, 1, -1):
+        for i7 in range(2, 1, -1):
+            v1 = y
+    return np.sum(v1)
