@@ -494,9 +494,19 @@ def reverse(
         emitter.block = result.body
         emitter.loc = None
         if split:
+            # an argument the result does not depend on gets zeros of its
+            # shape: the caller's rules may index or reshape its adjoint
             gradients = tuple(
                 tree_map(
-                    lambda w: scope.get(w) if scope.get(w) is not None else 0.0,
+                    lambda w: (
+                        scope.get(w)
+                        if scope.get(w) is not None
+                        else (
+                            reverser.zero(w)
+                            if isinstance(w, Value) and w.container is False
+                            else 0.0
+                        )
+                    ),
                     tree,
                 )
                 for tree in wrt

@@ -1,6 +1,6 @@
 # Found by: python -m adcompiler.fuzz --seed 2024 (program 117), minimized.
 # fuzz: x=(2, 3) y=() seed=754452527
-# BUG: a scalar 0.0 adjoint from a helper call reaches the backward of np.trace ('float' object is not subscriptable)
+# fixed: a scalar 0.0 adjoint from a helper call reaches the backward of np.trace ('float' object is not subscriptable)
 # found: crash:
 #   TypeError: 'float' object is not subscriptable
 # expected: dx = 0, dy = 0 when y > 0

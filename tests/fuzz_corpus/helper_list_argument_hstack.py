@@ -1,6 +1,6 @@
 # Found by: python -m adcompiler.fuzz --seed 2 (program 241), minimized.
 # fuzz: x=(2, 4) y=(4,) seed=1918795177
-# BUG: a helper ignoring an np.hstack argument: hstack's backward indexes a scalar 0.0 adjoint
+# fixed: a helper ignoring an np.hstack argument: hstack's backward indexes a scalar 0.0 adjoint
 # found: crash:
 #   TypeError: 'float' object is not subscriptable
 # expected: dx = 1 everywhere

@@ -1,6 +1,6 @@
 # Found by: python -m adcompiler.fuzz --seed 2024 (program 357), minimized.
 # fuzz: x=(2, 3) y=() seed=1553596438
-# BUG: a helper returning its default argument: the adjoint of the unused array argument is a scalar 0.0 and np.cumsum's backward cannot reshape it
+# fixed: a helper returning its default argument: the adjoint of the unused array argument is a scalar 0.0 and np.cumsum's backward cannot reshape it
 # found: crash:
 #   ValueError: cannot reshape array of size 1 into shape (2,3)
 # expected: dx = 0, dy = 0
