@@ -1,13 +1,14 @@
 """Time gradients: forward alone, hand-written NumPy backward, adcompiler, and
-the peers that are installed (autograd), side by side in one process.
+the peers that are installed (autograd; PyTorch eager, JAX eager and JAX jit
+from peers.py), side by side in one process.
 
 Run: python benchmarks/run.py [--repeat N] [--output benchmarks/results.md]
 
 Each method is timed once per round, the rounds interleave the methods, and
 the table reports medians (so a slow stretch of the machine hits every
 method alike). The hand-written backward of each case is checked against
-adcompiler and against central differences in a random direction before
-anything is timed.
+adcompiler and against central differences in a random direction, and each
+peer of peers.py against adcompiler, before anything is timed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import adcompiler  # noqa: E402
 from cases import CASES  # noqa: E402
+
+try:
+    import peers  # noqa: E402
+except ImportError:
+    peers = None
+
+#: the peers' columns, in order (shown when a peer was timed for some case)
+PEERS = ("autograd", "PyTorch eager", "JAX eager", "JAX jit")
 
 
 def _flat(tree: Any) -> np.ndarray:
@@ -88,14 +97,22 @@ def median_times(
     methods: dict[str, Callable], args: tuple, repeat: int
 ) -> dict[str, float]:
     times: dict[str, list[float]] = {key: [] for key in methods}
-    for fn in methods.values():  # warm up (compiles adcompiler's code)
+    # each measurement runs a method enough times to last about 5 ms, so a
+    # fast method is not timed cold right after a slow one
+    calls: dict[str, int] = {}
+    for key, fn in methods.items():  # warm up (compiles adcompiler's code)
         fn(*args)
+        start = time.perf_counter()
+        fn(*args)
+        calls[key] = max(1, int(0.005 / max(time.perf_counter() - start, 1e-7)))
     for _ in range(repeat):
         for key, fn in methods.items():
+            count = calls[key]
             gc.disable()
             start = time.perf_counter()
-            fn(*args)
-            times[key].append(time.perf_counter() - start)
+            for _ in range(count):
+                fn(*args)
+            times[key].append((time.perf_counter() - start) / count)
             gc.enable()
     return {key: statistics.median(values) for key, values in times.items()}
 
@@ -148,9 +165,22 @@ def machine() -> str:
     import numpy
 
     cpu = platform.processor() or platform.machine()
+    versions = [f"NumPy {numpy.__version__}"]
+    try:
+        import autograd  # noqa: F401
+        from importlib.metadata import version
+
+        versions.append(f"autograd {version('autograd')}")
+    except ImportError:
+        pass
+    if peers is not None:
+        if "PyTorch eager" in peers.VERSIONS:
+            versions.append(f"PyTorch {peers.VERSIONS['PyTorch eager']}")
+        if "JAX jit" in peers.VERSIONS:
+            versions.append(f"JAX {peers.VERSIONS['JAX jit']} (x64)")
     return (
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), "
-        f"Python {platform.python_version()}, NumPy {numpy.__version__}"
+        f"Python {platform.python_version()}, {', '.join(versions)}"
     )
 
 
@@ -175,6 +205,11 @@ def main() -> None:
         peer = autograd_methods(wrt, name)
         if peer is not None:
             methods["autograd"] = peer
+        if peers is not None:
+            ours = methods["adcompiler"](*args)
+            for label, call in peers.prepare(loss, args, wrt).items():
+                peers.check(f"{name}: {label}", call, ours)
+                methods[label] = lambda *_, call=call: call()  # closes over its inputs
         times = median_times(methods, args, options.repeat)
         rows.append((name, times))
         if name.startswith(("(e)", "(f)")):
@@ -187,31 +222,58 @@ def main() -> None:
     compile_ms = first_call_time() * 1e3
     overhead_us = per_call_overhead() * 1e6
 
+    shown = [p for p in PEERS if any(p in t for _, t in rows)]
     lines = [
         "# Benchmark results",
         "",
         f"Machine: {machine()}.",
         "",
         f"Command: `python benchmarks/run.py --repeat {options.repeat}` (medians of "
-        f"{options.repeat} interleaved rounds; times in milliseconds).",
+        f"{options.repeat} interleaved rounds, each timing a method over about 5 ms "
+        f"of calls; times in milliseconds). A ratio X/Y "
+        "is the time of X over the time of Y: a peer's ratio above 1 means "
+        "adcompiler is faster.",
         "",
-        "| case | forward | hand-written | adcompiler | autograd | gradient/forward "
-        "| adcompiler/hand-written | autograd/adcompiler |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| case | forward | hand-written | adcompiler | "
+        + "".join(f"{p} | " for p in shown)
+        + "gradient/forward | adcompiler/hand-written | "
+        + "".join(f"{p}/adcompiler | " for p in shown),
+        "| --- |" + " ---: |" * (5 + 2 * len(shown)),
     ]
     for name, t in rows:
-        ag = t.get("autograd")
         lines.append(
             f"| {name} | {t['forward'] * 1e3:.3f} | {t['hand-written'] * 1e3:.3f} "
-            f"| {t['adcompiler'] * 1e3:.3f} | {ag * 1e3:.3f} | "
-            if ag
-            else f"| {name} | {t['forward'] * 1e3:.3f} | {t['hand-written'] * 1e3:.3f} "
-            f"| {t['adcompiler'] * 1e3:.3f} | – | "
+            f"| {t['adcompiler'] * 1e3:.3f} | "
+            + "".join(f"{t[p] * 1e3:.3f} | " if p in t else "– | " for p in shown)
+            + f"{t['adcompiler'] / t['forward']:.2f} | "
+            f"{t['adcompiler'] / t['hand-written']:.2f} | "
+            + "".join(
+                f"{t[p] / t['adcompiler']:.2f} | " if p in t else "– | " for p in shown
+            )
         )
-        lines[-1] += (
-            f"{t['adcompiler'] / t['forward']:.2f} | {t['adcompiler'] / t['hand-written']:.2f} | "
-            + (f"{ag / t['adcompiler']:.1f} |" if ag else "– |")
+    if peers is not None and peers.VERSIONS:
+        note = (
+            "Peers (benchmarks/peers.py, each checked against adcompiler first): "
+            "inputs converted once, outside the timed call; (b) and (c) are the "
+            "same code for them (sin of 0-d float64 tensors). "
         )
+        if "PyTorch eager" in shown:
+            note += "PyTorch eager: the loss and torch.autograd.grad. "
+        if "JAX jit" in shown:
+            note += (
+                "JAX: jax.value_and_grad, eager or under jax.jit, with "
+                "jax_enable_x64, waiting with block_until_ready; first call of the "
+                "jitted gradient (trace and XLA compile, not in the table), ms: "
+                + ", ".join(
+                    f"{name[:3]} {peers.JAX_COMPILE[CASES[name][0]] * 1e3:.0f}"
+                    for name, _ in rows
+                    if CASES[name][0] in peers.JAX_COMPILE
+                )
+                + "."
+            )
+        else:
+            note += "JAX is not installed: no JAX columns."
+        lines += ["", note]
     lines += [
         "",
         f"First call of (a) (parse, differentiate, generate, compile): {compile_ms:.1f} ms.",
@@ -228,7 +290,7 @@ def main() -> None:
             f"| {name} | {forward_peak / 1e6:.2f} MB | {hand_peak / 1e6:.2f} MB "
             f"| {grad_peak / 1e6:.2f} MB |"
         )
-    text = "\n".join(lines) + "\n"
+    text = "\n".join(line.rstrip() for line in lines) + "\n"
     with open(options.output, "w") as f:
         f.write(text)
     print(text)
