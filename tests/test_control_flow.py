@@ -392,3 +392,24 @@ def test_loop_invariants_are_not_saved():
     source = grad(rnn_for, wrt=1).source
     push = [line for line in source.splitlines() if "tape.append" in line][0]
     assert "W" not in push
+
+
+def _loop_after_nested_if(x):
+    v4 = np.sum(x)
+    v5 = x.T
+    if np.mean(v5) < 2:
+        if np.mean(x) > -5:
+            v5 = np.tanh(x)
+            v4 += np.sum(v5)
+        for i in range(2):
+            v5 = 0.5 * v5
+    return v4
+
+
+def test_loop_does_not_overwrite_a_value_the_backward_reads():
+    # the loop's variable started as the if's result, which shares its name
+    # with tanh's output; the backward of tanh reads that output after the loop
+    x = np.array([[0.3, -0.2], [0.5, 0.1]])
+    np.testing.assert_allclose(
+        grad(_loop_after_nested_if)(x), 1.0 + (1.0 - np.tanh(x) ** 2), rtol=1e-12
+    )

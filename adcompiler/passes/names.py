@@ -16,8 +16,19 @@ from ..ir import Graph, LoopOp, Value, used_list
 
 
 def share_loop_names(graph: Graph) -> None:
-    """Let carried variables reuse the names of initial values read only by their loop."""
-    uses = Counter(used_list(graph))
+    """Let carried variables reuse the names of initial values read only by their loop.
+
+    Uses are counted per Python name: an initial value that shares its name
+    with another value (an ``if``'s result and the value its branch computed
+    for it) keeps it when that other value is read too, or the loop would
+    overwrite what the backward sweep reads."""
+
+    def storage(value: Value) -> Value:
+        while value in graph.reuses:
+            value = graph.reuses[value]
+        return value
+
+    uses = Counter(storage(v) for v in used_list(graph))
     for op in graph.walk():
         if not isinstance(op, LoopOp):
             continue
@@ -25,7 +36,7 @@ def share_loop_names(graph: Graph) -> None:
             if (
                 isinstance(init, Value)
                 and init.kind == "op"  # not a parameter's or a global's name
-                and uses[init] == 1
+                and uses[storage(init)] == 1
                 and carried not in graph.reuses
             ):
                 graph.reuses[carried] = init

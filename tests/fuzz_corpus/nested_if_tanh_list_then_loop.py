@@ -1,6 +1,6 @@
 # Found by: python -m adcompiler.fuzz --seed 2 (program 213), minimized.
 # fuzz: x=(4, 2) y=() seed=1266609425
-# BUG: nested ifs with v5 = np.tanh([x]); v4 += np.sum(v5), then a loop rebinding v5: wrong gradient
+# fixed: nested ifs with v5 = np.tanh([x]); v4 += np.sum(v5), then a loop rebinding v5: wrong gradient
 # found: mismatch:
 #   gradient vs finite differences: dx[1, 1]: adcompiler 1.534805432577556, expected 0.7334244869820212
 # expected: the gradient of the program, as finite differences give it
