@@ -413,3 +413,21 @@ def test_loop_does_not_overwrite_a_value_the_backward_reads():
     np.testing.assert_allclose(
         grad(_loop_after_nested_if)(x), 1.0 + (1.0 - np.tanh(x) ** 2), rtol=1e-12
     )
+
+
+def _loop_over_a_filled_array(x):
+    z = np.zeros((3, 2))
+    for i in range(3):
+        z[i, :] += np.tanh(x[i])
+    for i, row in enumerate(z):
+        z = np.sin(z) + 0.3 * row
+    return np.sum(z * z)
+
+
+def test_second_loop_keeps_iterating_the_array_the_first_loop_filled():
+    # the second loop's variable must not take the name of the array it
+    # iterates over (the names of both loops' variables had merged)
+    x = np.random.default_rng(5).normal(size=(3, 2))
+    value, _ = value_and_grad(_loop_over_a_filled_array)(x)
+    assert value == pytest.approx(_loop_over_a_filled_array(x), rel=1e-12)
+    check_grad(_loop_over_a_filled_array, x)

@@ -28,7 +28,8 @@ def share_loop_names(graph: Graph) -> None:
             value = graph.reuses[value]
         return value
 
-    uses = Counter(storage(v) for v in used_list(graph))
+    used = used_list(graph)
+    uses = Counter(storage(v) for v in used)
     for op in graph.walk():
         if not isinstance(op, LoopOp):
             continue
@@ -40,3 +41,5 @@ def share_loop_names(graph: Graph) -> None:
                 and carried not in graph.reuses
             ):
                 graph.reuses[carried] = init
+                # the names merged: count their reads together from now on
+                uses = Counter(storage(v) for v in used)
