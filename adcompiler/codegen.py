@@ -78,9 +78,7 @@ class _Writer:
         self.inlined = _inlined_iterables(graph)
 
     def name_of(self, value: Value) -> str:
-        while value in self.graph.reuses:
-            value = self.graph.reuses[value]
-        return value.name
+        return self.graph.display_name(value)
 
     def operand(self, tree: Any) -> ast.expr:
         if isinstance(tree, Value):
@@ -193,17 +191,17 @@ class _Writer:
                 self.reverse_loop_op(op, indent, lines)
                 last_line = None
             elif isinstance(op, CallOp):
-                lines.extend(indent + line for line in self.call_op(op).split("\n"))
+                lines.extend(indent + line for line in self.call_op(op))
         if not any(
             line.strip() and not line.strip().startswith("#") for line in lines[start:]
         ):
             lines.append(indent + "pass")
 
-    def call_op(self, op: CallOp) -> str:
+    def call_op(self, op: CallOp) -> list[str]:
         """``pattern = f(args)``; a forward half also returns what it saves.
 
-        Dicts in the result are taken apart by the lines after the call
-        (returned with it, one statement per line, unindented)."""
+        Returns unindented lines: the call, then the statements taking
+        apart the dicts in its result."""
         after: list[ast.stmt] = []
         target = self.pattern(op.out_tree, after)
         if op.saved is not None:
@@ -211,7 +209,7 @@ class _Writer:
             target = ast.Tuple([target, saved], ast.Store())
         func = ast.Name(self.graph.root_name(op.fn), ast.Load())
         call = ast.Call(func, [self.operand(arg) for arg in op.args], [])
-        return "\n".join(_source(stmt) for stmt in [ast.Assign([target], call), *after])
+        return [_source(stmt) for stmt in [ast.Assign([target], call), *after]]
 
     def pattern(self, tree: Any, after: list[ast.stmt]) -> ast.expr:
         """An assignment target with the shape of ``tree``; a dict is bound
@@ -255,12 +253,6 @@ class _Writer:
             value = ast.Tuple([self.operand(v) for _, v in pairs], ast.Load())
         lines.append(indent + _source(ast.Assign([target], value)))
 
-    def _storage(self, value: Value) -> Value:
-        """The value whose Python name ``value`` is stored under."""
-        while value in self.graph.reuses:
-            value = self.graph.reuses[value]
-        return value
-
     def if_op(self, op: IfOp, indent: str, lines: list[str]) -> None:
         inner = indent + _INDENT
         both = defined_in(op.then) | defined_in(op.orelse)
@@ -282,7 +274,7 @@ class _Writer:
                 for v in op.exports
                 if v not in defined
                 and self.name_of(v) not in out_names
-                and self._storage(v) in both
+                and self.graph.storage(v) in both
             ]
             self.assign_all(missing, [None] * len(missing), inner, lines)
             _ensure_statement(lines, start, inner)
@@ -384,6 +376,18 @@ class _Writer:
         _ensure_statement(lines, body_start, inner)
 
 
+def _run(source: str, filename: str, graph: Graph, namespace: dict[str, Any]) -> None:
+    """Execute generated ``source`` in ``namespace``, with the graph's modules,
+    helpers and globals bound, its lines known to ``linecache`` (tracebacks,
+    ``inspect``, ``pdb``)."""
+    for obj, name in graph.roots.values():
+        namespace[name] = obj
+    for value in graph.free:
+        namespace[value.name] = value.obj
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+
+
 def _ensure_statement(lines: list[str], start: int, indent: str) -> None:
     """End a compound statement's body (``lines[start:]``) with ``pass`` when
     it holds no statement, only comments or nothing."""
@@ -462,14 +466,7 @@ def generate(
     result = _source(ast.Return(writer.operand(graph.outputs)))
     lines.append(_INDENT + result)
     source = "\n".join(lines) + "\n"
-
-    for obj, name in graph.roots.values():
-        namespace[name] = obj
-    for value in graph.free:
-        namespace[value.name] = value.obj
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    code = compile(source, filename, "exec")
-    exec(code, namespace)
+    _run(source, filename, graph, namespace)
     return Generated(namespace[fn_name], source, filename, namespace)
 
 
@@ -608,13 +605,7 @@ def generate_split(
         lines.pop()
     lines.append(_INDENT + _source(ast.Return(writer.operand(tuple(gradients)))))
     source = "\n".join(lines) + "\n"
-
-    for obj, name in graph.roots.values():
-        namespace[name] = obj
-    for value in graph.free:
-        namespace[value.name] = value.obj
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)
+    _run(source, filename, graph, namespace)
     return GeneratedSplit(
         namespace[forward_name], namespace[backward_name], source, filename
     )

@@ -406,11 +406,15 @@ class Graph:
             self.roots[id(obj)] = entry
         return entry[1]
 
-    def display_name(self, value: Value) -> str:
-        """The Python name ``value`` has in generated code."""
+    def storage(self, value: Value) -> Value:
+        """The value whose Python name ``value`` is stored under (``reuses``)."""
         while value in self.reuses:
             value = self.reuses[value]
-        return value.name
+        return value
+
+    def display_name(self, value: Value) -> str:
+        """The Python name ``value`` has in generated code."""
+        return self.storage(value).name
 
     def coalesce_if(self, op: "IfOp") -> None:
         """Name each output of an ``if`` after a value its branch defines for it.
@@ -422,12 +426,6 @@ class Graph:
         that name while the earlier value may still be read.
         """
         defined = [defined_in(op.then), defined_in(op.orelse)]
-
-        def storage(value: Value) -> Value:
-            while value in self.reuses:
-                value = self.reuses[value]
-            return value
-
         yields = list(op.then.yields) + list(op.orelse.yields)
         for k, out in enumerate(op.outs):
             own = [
@@ -436,7 +434,7 @@ class Graph:
                 if isinstance(y, Value)
                 and y.op is not None
                 and y in defined[branch]
-                and storage(y) in defined[branch]
+                and self.storage(y) in defined[branch]
                 and sum(1 for other in yields if other is y) == 1
             ]
             anchor = self.reuses.get(out)

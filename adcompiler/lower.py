@@ -318,13 +318,16 @@ class Lowering(ControlFlow):
             return
         self.set_item(name, container, index, value, target)
 
-    def _changed_static(self, name: str, container: Any, node: ast.AST) -> None:
-        """Other names bound to the same local list or dict now see stale contents."""
+    def _changed_static(
+        self, name: str, container: Any, node: ast.AST, what: str | None = None
+    ) -> None:
+        """Other names bound to the same local list or dict now see stale
+        contents (``what`` changed them: ``the change of `name``` by default)."""
         for other, bound in self.env.items():
             if other != name and bound is container:
                 self.stale[other] = (
                     name,
-                    f"the change of `{name}`",
+                    what or f"the change of `{name}`",
                     self.parsed.loc(node),
                     f"copy it first: `{name} = {type(container).__name__}({other})`",
                 )
@@ -834,14 +837,7 @@ class Lowering(ControlFlow):
                     node,
                     f"build a new list and return it (`{name} = {name} + [...]`)",
                 )
-            for other, bound in self.env.items():
-                if other != name and bound is sequence:
-                    self.stale[other] = (
-                        name,
-                        f"`{name}.append(...)`",
-                        self.parsed.loc(node),
-                        f"copy the list first: `{name} = list({other})`",
-                    )
+            self._changed_static(name, sequence, node, f"`{name}.append(...)`")
             self.env[name] = sequence + [item]
             return
         if not isinstance(sequence, Value):

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .. import runtime
-from ..ir import Block, Graph, IfOp, LoopOp, Op, ReverseLoopOp, Value, tree_values
+from ..ir import Block, Graph, Op, Value, used_list
 from ..rules.registry import lookup
 
 #: Operations whose result is always a new object (an array they allocate,
@@ -56,7 +56,7 @@ def accumulate_in_place(graph: Graph, accumulations: set[int]) -> None:
     """Rewrite the sums ``accumulations`` (ids of ``operator.add`` ops the
     reverse pass made to add adjoint contributions) to write into their
     first operand where it is fresh and private (see the module docstring)."""
-    uses = _use_counts(graph)
+    uses = Counter(used_list(graph))
     add_into = lookup(runtime.add_into)
     add_at = lookup(runtime.add_at)
     for block in _blocks(graph.body):
@@ -104,28 +104,8 @@ def _fresh(value: Any, made: dict[Value, Op], uses: Counter) -> bool:
     return False
 
 
-def _use_counts(graph: Graph) -> Counter:
-    """How many times each value is read, duplicates counted."""
-    uses: Counter = Counter(tree_values(graph.outputs))
-    for op in graph.walk():
-        if isinstance(op, Op):
-            uses.update(tree_values((op.args, op.kwargs)))
-        else:
-            uses.update(op.inputs())
-        for region in op.regions:
-            uses.update(tree_values(region.yields))
-        if isinstance(op, LoopOp):
-            uses.update(op.saved)
-            uses.update(v for v in (op.exit, op.tape, op.counter) if v is not None)
-        if isinstance(op, ReverseLoopOp):
-            uses.update(op.carried)
-    return uses
-
-
 def _blocks(block: Block):
     yield block
     for op in block.ops:
-        if isinstance(op, (IfOp, LoopOp, ReverseLoopOp)) or op.regions:
-            for region in op.regions:
-                if region is not None:
-                    yield from _blocks(region)
+        for region in op.regions:
+            yield from _blocks(region)

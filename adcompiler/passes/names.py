@@ -22,14 +22,8 @@ def share_loop_names(graph: Graph) -> None:
     with another value (an ``if``'s result and the value its branch computed
     for it) keeps it when that other value is read too, or the loop would
     overwrite what the backward sweep reads."""
-
-    def storage(value: Value) -> Value:
-        while value in graph.reuses:
-            value = graph.reuses[value]
-        return value
-
     used = used_list(graph)
-    uses = Counter(storage(v) for v in used)
+    uses = Counter(graph.storage(v) for v in used)
     for op in graph.walk():
         if not isinstance(op, LoopOp):
             continue
@@ -37,9 +31,9 @@ def share_loop_names(graph: Graph) -> None:
             if (
                 isinstance(init, Value)
                 and init.kind == "op"  # not a parameter's or a global's name
-                and uses[storage(init)] == 1
+                and uses[graph.storage(init)] == 1
                 and carried not in graph.reuses
             ):
                 graph.reuses[carried] = init
                 # the names merged: count their reads together from now on
-                uses = Counter(storage(v) for v in used)
+                uses = Counter(graph.storage(v) for v in used)

@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..ir import Block, CallOp, Graph, IfOp, LoopOp, Op, Value
+from ..ir import Block, Graph, IfOp, LoopOp, Op, Value
 
 #: Operations whose result is a scalar when all their operands are.
 _ELEMENTWISE = {
@@ -90,8 +90,6 @@ def _block(block: Block) -> None:
                 out.scalar = _known(a) and _known(b)
         elif isinstance(op, LoopOp):
             _loop(op)
-        elif isinstance(op, CallOp):
-            pass
 
 
 def _loop(loop: LoopOp) -> None:

@@ -81,30 +81,17 @@ unindex = defvjp(
 )
 
 
-# in-place accumulations are sums: the adjoint of each term is the sum's
+# In-place sums: only generated code calls them, and lowering rewrites them
+# into plain sums before differentiating it again (lower.call_prim), so no
+# rule is ever asked for; one would be an error naming the helper.
 add_into = defvjp(
-    runtime.add_into,
-    lambda g, ans, acc, c: unbroadcast(g, np.shape(acc)),
-    lambda g, ans, acc, c: unbroadcast(g, np.shape(c)),
-    hint="total",
-)
-add_into.jvps = (
-    lambda t, ans, acc, c: broadcast_to_shape(t, np.shape(ans)),
-    lambda t, ans, acc, c: broadcast_to_shape(t, np.shape(ans)),
+    runtime.add_into, None, hint="total", signature_of=lambda g, ans, acc, c: None
 )
 add_at = defvjp(
     runtime.add_at,
-    lambda g, ans, acc, part, shape, index: unbroadcast(g, np.shape(acc)),
-    lambda g, ans, acc, part, shape, index: unbroadcast(g[index], np.shape(part)),
-    _only_shape,
-    _only_shape,
+    None,
     hint="total",
-)
-add_at.jvps = (
-    lambda t, ans, acc, part, shape, index: broadcast_to_shape(t, np.shape(ans)),
-    lambda t, ans, acc, part, shape, index: broadcast_to_shape(
-        unindex(t, shape, index), np.shape(ans)
-    ),
+    signature_of=lambda g, ans, acc, part, shape, index: None,
 )
 
 
