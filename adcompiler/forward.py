@@ -36,7 +36,7 @@ from .ir import (
 )
 from .passes.activity import varied_values
 from .passes.dce import eliminate_dead_code
-from .rules.registry import lookup
+from .rules.registry import INTEGER_PARAMETERS, lookup
 from .symbolic import Emitter, Sym, apply_rule
 
 
@@ -115,6 +115,8 @@ class _Forward:
                 if prim.jvps is not None and index < len(prim.jvps)
                 else None
             )
+            if rule is None and prim.vjps[index] is None and name in INTEGER_PARAMETERS:
+                continue  # an integer (a shape): its derivative is zero
             if rule is None:
                 raise NonDifferentiableError(
                     f"{prim.name} has no tangent (forward-mode) rule for its argument "

@@ -776,6 +776,32 @@ class Lowering(ControlFlow):
                 self.env[name] = value
         return result
 
+    def stmt_Delete(self, node: ast.Delete) -> None:
+        """``del a, b`` at the function's top level: the names are unbound
+        (generated code releases arrays this way, and is differentiated
+        again for higher derivatives)."""
+        if self.emitter.block is not self.graph.body:
+            raise self.parsed.unsupported(
+                "del inside a loop or branch",
+                node,
+                "delete names at the function's top level, or rebind them",
+            )
+        for target in node.targets:
+            if not isinstance(target, ast.Name):
+                raise self.parsed.unsupported(
+                    f"del of {_describe(target)}",
+                    target,
+                    "only local names can be deleted; build a new array instead",
+                )
+            if target.id not in self.env:
+                raise self.parsed.unsupported(
+                    f"del of `{target.id}`, which is not a local variable",
+                    target,
+                    "delete only names the function has assigned",
+                )
+            del self.env[target.id]
+            self.stale.pop(target.id, None)
+
     def stmt_Expr(self, node: ast.Expr) -> None:
         call = node.value
         if (

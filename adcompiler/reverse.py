@@ -51,8 +51,9 @@ from .passes.dce import eliminate_dead_code
 from .passes.inplace import accumulate_in_place
 from .passes.names import share_loop_names
 from .passes.restore import prune_restores
+from .passes.shapes import read_shapes_early
 from .passes.tape import assign_tapes
-from .rules.registry import lookup
+from .rules.registry import INTEGER_PARAMETERS, lookup
 from .symbolic import Emitter, Sym, apply_rule
 
 
@@ -245,6 +246,8 @@ class _Reverser:
             operand = bound.arguments.get(name)
             if not any(v in self.active for v in tree_values(operand)):
                 continue
+            if rule is None and name in INTEGER_PARAMETERS:
+                continue  # an integer (a shape): its derivative is zero
             if rule is None:
                 raise NonDifferentiableError(
                     f"{prim.name} has no derivative with respect to its argument "
@@ -540,6 +543,7 @@ def reverse(
     )
     if result.forward_count < len(result.body.ops):
         result.backward_start = result.body.ops[result.forward_count]
+    read_shapes_early(result)
     share_shape_computations(result)
     share_loop_names(result)  # first: tapes depend on which names are shared
     assign_tapes(result)

@@ -4,6 +4,10 @@ from peers.py), side by side in one process.
 
 Run: python benchmarks/run.py [--repeat N] [--output benchmarks/results.md]
 
+While working on one case: ``python benchmarks/run.py --only a,d`` times
+those cases against their forward and hand-written backward only (no peers)
+and prints the ratios without writing the results file.
+
 Each method is timed once per round, the rounds interleave the methods, and
 the table reports medians (so a slow stretch of the machine hits every
 method alike). The hand-written backward of each case is checked against
@@ -190,11 +194,20 @@ def main() -> None:
     parser.add_argument(
         "--output", default=os.path.join(os.path.dirname(__file__), "results.md")
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated case letters (a-f): time only these, without "
+        "peers, and print instead of writing the results file",
+    )
     options = parser.parse_args()
+    only = {f"({letter.strip()})" for letter in options.only.split(",") if letter}
 
     rows = []
     memory_rows = []
     for name, (loss, hand, make_inputs, wrt) in CASES.items():
+        if only and name[:3] not in only:
+            continue
         args = make_inputs()
         check(name, loss, hand, args, wrt)
         methods: dict[str, Callable] = {
@@ -202,10 +215,10 @@ def main() -> None:
             "hand-written": hand,
             "adcompiler": adcompiler.value_and_grad(loss, wrt=wrt),
         }
-        peer = autograd_methods(wrt, name)
+        peer = None if only else autograd_methods(wrt, name)
         if peer is not None:
             methods["autograd"] = peer
-        if peers is not None:
+        if peers is not None and not only:
             ours = methods["adcompiler"](*args)
             for label, call in peers.prepare(loss, args, wrt).items():
                 peers.check(f"{name}: {label}", call, ours)
@@ -218,6 +231,13 @@ def main() -> None:
             hand_peak = peak_memory(hand, args)
             memory_rows.append((name, forward_peak, hand_peak, grad_peak))
         print(name, {k: f"{v * 1e3:.3f} ms" for k, v in times.items()}, flush=True)
+        if only:
+            print(
+                f"  adcompiler/hand-written {times['adcompiler'] / times['hand-written']:.2f}",
+                flush=True,
+            )
+    if only:
+        return
 
     compile_ms = first_call_time() * 1e3
     overhead_us = per_call_overhead() * 1e6

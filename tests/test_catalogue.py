@@ -169,9 +169,16 @@ def with_assert(x):
     return np.sum(x)
 
 
-def with_del(x):
+def with_del_of_an_item(x):
     y = x * 2.0
-    del y  # <-
+    del y[0]  # <-
+    return np.sum(x)
+
+
+def with_del_in_a_loop(x):
+    for i in range(3):
+        y = x * 2.0
+        del y  # <-
     return np.sum(x)
 
 
@@ -288,7 +295,8 @@ UNSUPPORTED = [
     with_raise,
     with_import,
     with_assert,
-    with_del,
+    with_del_of_an_item,
+    with_del_in_a_loop,
     with_print,
     with_chained_comparison,
     with_attribute_assignment,
@@ -656,3 +664,14 @@ def _copy_deep(a: Any) -> Any:
     if isinstance(a, list):
         return [_copy_deep(v) for v in a]
     return a
+
+
+def test_del_of_local_names_at_top_level_is_supported() -> None:
+    def f(x):
+        y = np.sin(x)
+        z = y * y
+        del y
+        return np.sum(z)
+
+    x = np.array([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(grad(f)(x), 2.0 * np.sin(x) * np.cos(x), rtol=1e-12)

@@ -5,13 +5,15 @@ regenerates the page's listings of generated code, SSA graphs or explained
 views the way the page says they were made, and checks that each one is,
 verbatim, a fenced block of the page. When a change to the compiler makes a
 page stale, the failure names the page and the block to replace, and gives
-the current text.
+the current text. With ``ADCOMPILER_UPDATE_DOCS=1`` in the environment,
+the block is replaced instead (read the new text before committing it).
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib.util
+import os
 import re
 import sys
 from pathlib import Path
@@ -79,6 +81,13 @@ def check_listing(page: str, generated: str, how: str) -> None:
             lineterm="",
         )
     )
+    if os.environ.get("ADCOMPILER_UPDATE_DOCS") == "1":
+        path = DOCS / page
+        lines = path.read_text(encoding="utf-8").split("\n")
+        old = body.split("\n") if body else []
+        lines[line : line + len(old)] = text.split("\n")
+        path.write_text("\n".join(lines), encoding="utf-8")
+        return
     pytest.fail(
         f"docs/{page} is stale: the block at line {line} should be the current "
         f"output of {how}. Replace it (and the prose that reads it):\n{diff}",

@@ -64,12 +64,25 @@ def _shape_op(op: Any) -> bool:
 
 
 def share_shape_computations(graph: Graph) -> None:
-    """Hoist loop-invariant shape computations, then drop repeated ones."""
+    """Hoist loop-invariant shape computations, then drop repeated ones.
+
+    The cut between forward and backward sweeps (``forward_count``,
+    ``backward_start``) still falls between the same remaining ops."""
+    start = getattr(graph, "backward_start", None)
+    backward = graph.body.ops[graph.body.ops.index(start) :] if start else []
     _hoist(graph.body)
     replaced: dict[Value, Value] = {}
     _deduplicate(graph.body, {}, replaced)
     if replaced:
         _substitute(graph, replaced)
+    if start is not None:
+        kept = {id(op) for op in graph.body.ops}
+        graph.backward_start = next((op for op in backward if id(op) in kept), None)
+        graph.forward_count = (
+            graph.body.ops.index(graph.backward_start)
+            if graph.backward_start is not None
+            else len(graph.body.ops)
+        )
 
 
 def _hoist(block: Block) -> None:

@@ -35,6 +35,17 @@ import numpy as np
 Render = tuple
 
 
+#: Parameters that only ever hold integers (shapes, axes, repetition
+#: counts, subscripts): a result depends on them piecewise-constantly, so
+#: their derivative is zero. When a value reaching one is marked active
+#: anyway (activity is tracked per container: a shape saved on a loop's
+#: tape shares the tape with arrays), the contribution is dropped instead
+#: of reported as a missing rule. Only parameters without a rule qualify.
+INTEGER_PARAMETERS = frozenset(
+    {"shape", "newshape", "reps", "repeats", "axis", "axes", "spec", "k", "kind"}
+)
+
+
 class Primitive:
     """A callable the compiler treats as one op, with its derivative rules."""
 
