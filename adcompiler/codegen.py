@@ -24,7 +24,7 @@ import numpy as np
 
 from .errors import ADError
 from .passes.tape import export, level_values
-from .passes.release import release_dead_names
+from .passes.release import release_dead_names, small_names
 from .ir import (
     Block,
     CallOp,
@@ -466,7 +466,7 @@ def generate(
         lines.pop()
     result = _source(ast.Return(writer.operand(graph.outputs)))
     lines.append(_INDENT + result)
-    source = release_dead_names("\n".join(lines) + "\n")
+    source = release_dead_names("\n".join(lines) + "\n", small_names(graph))
     _run(source, filename, graph, namespace)
     return Generated(namespace[fn_name], source, filename, namespace)
 
@@ -605,7 +605,7 @@ def generate_split(
     if lines[-1] == _INDENT + "pass":
         lines.pop()
     lines.append(_INDENT + _source(ast.Return(writer.operand(tuple(gradients)))))
-    source = release_dead_names("\n".join(lines) + "\n")
+    source = release_dead_names("\n".join(lines) + "\n", small_names(graph))
     _run(source, filename, graph, namespace)
     return GeneratedSplit(
         namespace[forward_name], namespace[backward_name], source, filename

@@ -4,7 +4,8 @@ differentiate it.
 
 Guarantees: the text is built from the generated source (the ``# line N:``
 comments codegen writes before each group of statements), so it shows
-exactly the code that runs; it is deterministic.
+exactly the code that runs, less the ``del`` statements that free arrays
+(:mod:`adcompiler.passes.release`); it is deterministic.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _groups(lines: list[str]) -> list[tuple[str, list[str]]]:
                 groups.append((label, current))
             continue
         stripped = line.strip()
-        if not stripped or stripped.startswith("#") or current is None:
+        if not stripped or stripped.startswith(("#", "del ")) or current is None:
             continue
         current.append(line)
     return groups

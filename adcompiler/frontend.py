@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import SourceLoc, SourceUnavailableError, UnsupportedSyntaxError
+from .trees import LEAF, structure
 
 _MISSING = object()
 
@@ -150,17 +151,20 @@ def dependencies(resolved: dict[str, Any]) -> tuple:
     """What a compilation read from outside the function: ``(name, object,
     structure)`` for each name, the structure of a list, tuple or dict (its
     items are read at each call, but its shape was compiled in)."""
-    from .trees import structure
-
     return tuple((name, obj, structure(obj)) for name, obj in resolved.items())
 
 
 def unchanged(fn: Any, recorded: tuple) -> bool:
-    """Whether every name still denotes the same object, of the same structure."""
-    from .trees import LEAF, structure
+    """Whether every name still denotes the same object, of the same structure.
 
+    Runs before every call of compiled code: a module global is looked up
+    directly, other names (closures, builtins) through :func:`resolve_global`."""
+    module = fn.__globals__
+    plain = not fn.__closure__
     for name, obj, shape in recorded:
-        now = resolve_global(fn, name)
+        now = module.get(name, _MISSING) if plain else _MISSING
+        if now is _MISSING:
+            now = resolve_global(fn, name)
         if now is not obj or (shape is not LEAF and structure(now) != shape):
             return False
     return True

@@ -46,11 +46,12 @@ from .ir import (
     tree_values,
 )
 from .passes.activity import active_values
-from .passes.cse import share_shape_computations
+from .passes.cse import share_repeated_arithmetic, share_shape_computations
 from .passes.dce import eliminate_dead_code
 from .passes.inplace import accumulate_in_place
 from .passes.names import share_loop_names
 from .passes.restore import prune_restores
+from .passes.same_shape import drop_needless_unbroadcasts
 from .passes.shapes import read_shapes_early
 from .passes.tape import assign_tapes
 from .rules.registry import INTEGER_PARAMETERS, lookup
@@ -534,6 +535,8 @@ def reverse(
     backward = {id(op) for op in result.body.ops if id(op) not in forward}
     result.backward_start = None
     prune_restores(result, reverser.restores, backward)
+    drop_needless_unbroadcasts(result)
+    share_repeated_arithmetic(result, reverser.accumulations)
     eliminate_dead_code(result)
     accumulate_in_place(result, reverser.accumulations)
     eliminate_dead_code(result)

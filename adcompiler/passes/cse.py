@@ -17,6 +17,7 @@ Example: two ``np.ndim(W)`` in one backward loop body become one
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from ..ir import (
     ReverseLoopOp,
     Value,
     defined_in,
+    used_list,
     tree_map,
 )
 
@@ -44,6 +46,17 @@ _SHAPE_FUNCTIONS = (
     runtime.bilinear_spec,
     runtime.writes_floats,
 )
+
+
+#: Pure arithmetic: the same operands always give equal results.
+_ARITHMETIC = {
+    operator.add,
+    operator.sub,
+    operator.mul,
+    operator.truediv,
+    operator.pow,
+    operator.neg,
+}
 
 
 def _key(op: Op) -> Any:
@@ -74,7 +87,7 @@ def share_shape_computations(graph: Graph) -> None:
     replaced: dict[Value, Value] = {}
     _deduplicate(graph.body, {}, replaced)
     if replaced:
-        _substitute(graph, replaced)
+        substitute(graph, replaced)
     if start is not None:
         kept = {id(op) for op in graph.body.ops}
         graph.backward_start = next((op for op in backward if id(op) in kept), None)
@@ -140,7 +153,7 @@ def _replace(tree: Any, replaced: dict[Value, Value]) -> Any:
     )
 
 
-def _substitute(graph: Graph, replaced: dict[Value, Value]) -> None:
+def substitute(graph: Graph, replaced: dict[Value, Value]) -> None:
     """Make every read of a dropped value read the value it repeated."""
     for op in graph.walk():
         if isinstance(op, Op):
@@ -157,3 +170,56 @@ def _substitute(graph: Graph, replaced: dict[Value, Value]) -> None:
         for region in op.regions:
             region.yields = _replace(region.yields, replaced)
     graph.outputs = _replace(graph.outputs, replaced)
+
+
+def share_repeated_arithmetic(
+    graph: Graph, accumulations: set[int] = frozenset()
+) -> None:
+    """Compute each arithmetic operation or ufunc once per block (and the
+    blocks nested in it): a repeat of an earlier one with the same operands
+    reads the earlier result. Rules often make such repeats: the adjoint of
+    ``z * z`` is ``d * z`` twice.
+
+    Only values that no operation changes in place take part (none stored
+    under their name, except the adjoint sums ``accumulations``, ids of
+    ops that are not in place yet), and no list or tuple: for those, equal
+    operands guarantee equal results."""
+    changing: set[Value] = set()
+    for value, anchor in graph.reuses.items():
+        if not (isinstance(value.op, Op) and id(value.op) in accumulations):
+            changing |= {value, anchor}
+    replaced: dict[Value, Value] = {}
+    _share(graph.body, {}, replaced, changing)
+    if replaced:
+        substitute(graph, replaced)
+
+
+def _pure(op: Any, changing: set[Value]) -> bool:
+    if not isinstance(op, Op) or op.kwargs or op.out.container is not False:
+        return False
+    fn = op.prim.fn
+    ufunc = isinstance(fn, np.ufunc) and fn.nout == 1 and fn.signature is None
+    if fn not in _ARITHMETIC and not ufunc:
+        return False
+    return all(
+        v.container is False and v not in changing and v.kind != "free"
+        for v in op.inputs()
+    )
+
+
+def _share(block: Block, seen: dict, replaced: dict[Value, Value], changing) -> None:
+    seen = dict(seen)
+    kept = []
+    for op in block.ops:
+        if isinstance(op, Op):
+            _rename_inputs(op, replaced)
+        if _pure(op, changing) and op.out not in changing:
+            key = _key(op)
+            if key in seen:
+                replaced[op.out] = seen[key]
+                continue
+            seen[key] = op.out
+        for region in op.regions:
+            _share(region, seen, replaced, changing)
+        kept.append(op)
+    block.ops = kept

@@ -12,8 +12,10 @@ generated function, after the top-level statement that reads a local name
 for the last time, it adds ``del name``. Only names every path has bound
 are released: those a top-level assignment defines before that statement
 (a name bound only inside a loop or a branch may be unbound there).
-Parameters, names the ``return`` reads, and names used inside nested
-functions, lambdas or comprehensions are left alone.
+Parameters, names the ``return`` reads, names used inside nested
+functions, lambdas or comprehensions, and names that hold only shapes or
+numbers (:func:`small_names`: releasing them frees nothing worth a line)
+are left alone.
 
 Example::
 
@@ -26,6 +28,14 @@ Example::
 from __future__ import annotations
 
 import ast
+import builtins
+import operator
+from typing import Collection
+
+import numpy as np
+
+from .. import runtime
+from ..ir import Graph, Op, Value
 
 _NESTED = (
     ast.FunctionDef,
@@ -39,15 +49,59 @@ _NESTED = (
 )
 
 
-def release_dead_names(source: str) -> str:
+#: Functions whose result is a shape, a rank, a size or a subscript string.
+_SHAPE_RESULTS = (
+    np.shape,
+    np.ndim,
+    np.size,
+    np.result_type,
+    builtins.len,
+    runtime.bilinear_spec,
+    runtime.writes_floats,
+)
+
+#: Operations whose result is small when every operand is.
+_SMALL_IF_OPERANDS = (
+    operator.getitem,
+    operator.add,
+    operator.sub,
+    operator.mul,
+    operator.truediv,
+    operator.floordiv,
+    operator.neg,
+    runtime.make_tuple,
+)
+
+
+def small_names(graph: Graph) -> set[str]:
+    """Names in ``graph``'s generated code that only ever hold numbers or
+    shapes (scalars, ``np.shape`` results, items and arithmetic of those)."""
+    small: set[Value] = set()
+    every: dict[str, list[Value]] = {}
+    for op in graph.walk():
+        for value in op.outs:
+            every.setdefault(graph.display_name(value), []).append(value)
+            if value.scalar:
+                small.add(value)
+        if isinstance(op, Op):
+            fn = op.prim.fn
+            if fn in _SHAPE_RESULTS or (
+                fn in _SMALL_IF_OPERANDS and all(v in small for v in op.inputs())
+            ):
+                small.add(op.out)
+    return {name for name, values in every.items() if all(v in small for v in values)}
+
+
+def release_dead_names(source: str, small: Collection[str] = ()) -> str:
     """``source`` with ``del`` statements releasing each generated function's
-    locals after their last read; every function computes what it did."""
+    locals after their last read (not the ``small`` names); every function
+    computes what it did."""
     tree = ast.parse(source)
     lines = source.split("\n")
     inserts: list[tuple[int, str]] = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            inserts.extend(_function_releases(node))
+            inserts.extend(_function_releases(node, set(small)))
     for after, text in sorted(inserts, reverse=True):
         lines.insert(after, text)
     return "\n".join(lines)
@@ -73,7 +127,7 @@ def _bound(statement: ast.stmt) -> set[str]:
     }
 
 
-def _function_releases(fn: ast.FunctionDef) -> list[tuple[int, str]]:
+def _function_releases(fn: ast.FunctionDef, small: set[str]) -> list[tuple[int, str]]:
     body = fn.body
     if not body or not isinstance(body[-1], ast.Return):
         return []
@@ -86,6 +140,7 @@ def _function_releases(fn: ast.FunctionDef) -> list[tuple[int, str]]:
         + [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
     }
     keep.update(_names(body[-1]))
+    keep.update(small)
     for node in ast.walk(fn):
         if node is not fn and isinstance(node, _NESTED):
             keep.update(_names(node))

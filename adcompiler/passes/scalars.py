@@ -9,7 +9,8 @@ no ``np.shape`` of stored values, so the tape shrinks too).
 
 The marking is conservative: a value is a scalar only when every way of
 reaching it gives one (both branches of an ``if``, every iteration of a
-loop). Anything else — calls, indexing, reductions — is left unknown.
+loop). A reduction of a whole array (``np.sum(x)``) is a NumPy scalar.
+Anything else — calls, indexing, reductions along axes — is left unknown.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ _ELEMENTWISE = {
 #: Operations whose result is always a scalar (or the call fails).
 _ALWAYS = {builtins.float, builtins.int}
 
+#: Reductions of a whole array (one argument, no axis): a NumPy scalar.
+_FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
+
 
 def mark_scalars(graph: Graph, scalars: Sequence[bool]) -> None:
     """Set ``scalar`` on the graph's values known to be scalars, given which
@@ -58,7 +62,7 @@ def _result_is_scalar(op: Op) -> bool:
     fn = op.prim.fn
     if op.kwargs:
         return False
-    if fn in _ALWAYS:
+    if fn in _ALWAYS or (fn in _FULL_REDUCTIONS and len(op.args) == 1):
         return True
     if getattr(fn, "__module__", None) == "math" and fn not in (math.frexp, math.modf):
         return all(_known(arg) for arg in op.args)
