@@ -7,6 +7,7 @@ what the backward needs, then the chain rule applied in reverse order.
 
 from .api import (
     GradFunction,
+    checkpoint,
     grad,
     hessian,
     hvp,
@@ -41,6 +42,7 @@ __all__ = [
     "hessian",
     "hvp",
     "stop_gradient",
+    "checkpoint",
     "defvjp",
     "defjvp",
     "nondifferentiable",

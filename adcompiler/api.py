@@ -623,3 +623,18 @@ def hvp(f: Callable, wrt: int | str = 0) -> Callable:
         return jvp(gradient, args, tangents)[1]
 
     return hessian_vector_product
+
+
+def checkpoint(fn: Callable) -> Callable:
+    """``fn``, recomputed instead of stored when differentiated code calls it.
+
+    Called directly, the result is ``fn``'s. In a function being
+    differentiated, a call of ``checkpoint(fn)`` (or of a function decorated
+    with ``@checkpoint``) keeps only its arguments for the backward sweep;
+    the backward runs ``fn``'s forward again to rebuild its intermediates,
+    then differentiates it. Gradients are unchanged: memory drops by what
+    ``fn``'s backward would have kept, time grows by one more evaluation of
+    ``fn``. Typical use: the cell of a recurrent network, called once per
+    time step, whose intermediates would otherwise be stored for every step.
+    """
+    return calls.Checkpoint(fn)

@@ -16,6 +16,7 @@ the saved values it is given.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import types
@@ -40,6 +41,9 @@ _tangent_cache: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = (
     weakref.WeakKeyDictionary()
 )
 _primal_function_cache: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = (
+    weakref.WeakKeyDictionary()
+)
+_checkpoint_cache: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = (
     weakref.WeakKeyDictionary()
 )
 
@@ -340,3 +344,69 @@ def generated_definition(fn: Any) -> types.FunctionType | None:
     owner = fn.__self__
     entry = owner.ensure()
     return entry.forward if half in ("_forward", "_call") else entry.backward
+
+
+class Checkpoint:
+    """``checkpoint(fn)``: ``fn`` itself when called, but differentiated
+    code that calls it stores only its arguments, and recomputes what its
+    backward needs in the backward sweep (less memory, one more forward
+    evaluation of ``fn``)."""
+
+    def __init__(self, fn: types.FunctionType):
+        if not isinstance(fn, types.FunctionType):
+            raise TypeError(
+                f"checkpoint takes a Python function, not {type(fn).__name__}"
+            )
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.__wrapped__(*args, **kwargs)  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return f"checkpoint({self.__wrapped__.__qualname__})"  # type: ignore
+
+
+class _Half:
+    """A named callable for generated code: one half of a checkpointed call."""
+
+    def __init__(self, name: str, run: Callable):
+        self.__name__ = self.__qualname__ = name
+        self._run = run
+
+    def __call__(self, *args: Any) -> Any:
+        return self._run(*args)
+
+
+class CheckpointedSplit:
+    """The halves generated code calls for a call of ``checkpoint(fn)``.
+
+    ``forward(*args) -> (result, args)`` runs ``fn`` as compiled, saving
+    nothing of its intermediates; ``backward(args, *adjoints)`` runs the
+    forward half of ``fn``'s split again on the saved arguments, then its
+    backward half: the same adjoints as without the checkpoint."""
+
+    def __init__(self, fn: types.FunctionType, structures: tuple, active: tuple):
+        self.split = split(fn, structures, active)
+        self.run = primal_function(fn, structures)
+        self.forward = _Half(f"{fn.__name__}_checkpoint_forward", self._forward)
+        self.backward = _Half(f"{fn.__name__}_checkpoint_backward", self._backward)
+
+    def _forward(self, *args: Any) -> tuple[Any, tuple]:
+        return self.run(*args), args
+
+    def _backward(self, saved: tuple, *adjoints: Any) -> tuple:
+        _, residuals = self.split.forward(*saved)
+        return self.split.backward(residuals, *adjoints)
+
+
+def checkpointed(
+    fn: types.FunctionType, structures: tuple, active: tuple
+) -> CheckpointedSplit:
+    """The (cached) halves of a checkpointed call of ``fn``."""
+    with _lock:
+        per_fn = _checkpoint_cache.setdefault(fn, {})
+        found = per_fn.get((structures, active))
+        if found is None:
+            found = CheckpointedSplit(fn, structures, active)
+            per_fn[(structures, active)] = found
+        return found

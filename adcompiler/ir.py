@@ -250,6 +250,8 @@ class CallOp:
     structures: tuple = ()
     split: Any = None
     saved: Value | None = None
+    #: a call of ``checkpoint(fn)``: recomputed in the backward sweep
+    checkpoint: bool = False
 
     regions: tuple = ()
 

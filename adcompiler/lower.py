@@ -933,6 +933,10 @@ class Lowering(ControlFlow):
         definition = calls.generated_definition(target)
         if definition is not None:  # generated code, transformed again
             target = definition
+        if isinstance(target, calls.Checkpoint):
+            out = self.user_call(target.__wrapped__, args, kwargs, node, hint)
+            self.calls[-1].checkpoint = True
+            return out
         if (
             isinstance(target, types.FunctionType) and registry.lookup(target) is None
         ) or _is_transformed(target):

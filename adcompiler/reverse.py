@@ -29,6 +29,8 @@ from __future__ import annotations
 import operator
 from typing import Any, Sequence
 
+import numpy as np
+
 from . import runtime
 from .errors import ADError, NonDifferentiableError, OutputError, SourceLoc
 from .ir import (
@@ -242,9 +244,21 @@ class _Reverser:
         g = Sym(scope.get(op.out))
         ans = Sym(op.out)
         block = self.emitter.block
+        # x * x, x + x: both arguments get the same contribution; compute it once
+        twice = (
+            prim.fn in _SYMMETRIC
+            and len(op.args) == 2
+            and not op.kwargs
+            and isinstance(op.args[0], Value)
+            and op.args[0] is op.args[1]
+        )
         for index, rule in enumerate(prim.vjps):
             name = names[index]
             operand = bound.arguments.get(name)
+            if twice and index == 1:
+                if op.args[0] in self.active:
+                    self._pair(scope, operand, contribution, set())
+                continue
             if not any(v in self.active for v in tree_values(operand)):
                 continue
             if rule is None and name in INTEGER_PARAMETERS:
@@ -365,7 +379,10 @@ class _Reverser:
         )
         if not any(active):
             return
-        op.split = calls.split(op.callee, op.structures, active)
+        if op.checkpoint:  # saves the arguments, recomputes the rest
+            op.split = calls.checkpointed(op.callee, op.structures, active)
+        else:
+            op.split = calls.split(op.callee, op.structures, active)
         op.fn = op.split.forward
         op.saved = self.result.new_value(f"saved_{op.callee.__name__}")
         self.result.root_name(op.split.forward)
@@ -441,6 +458,11 @@ class _Reverser:
         self.emitter.loc = op.loc
         for init, out in pending:
             self.accumulate(scope, init, out, set())
+
+
+#: Binary operations whose rule gives both arguments the same adjoint when
+#: they are the same value.
+_SYMMETRIC = (operator.add, operator.mul, np.add, np.multiply)
 
 
 def reverse(
@@ -536,7 +558,7 @@ def reverse(
     result.backward_start = None
     prune_restores(result, reverser.restores, backward)
     drop_needless_unbroadcasts(result)
-    share_repeated_arithmetic(result, reverser.accumulations)
+    share_repeated_arithmetic(result)
     eliminate_dead_code(result)
     accumulate_in_place(result, reverser.accumulations)
     eliminate_dead_code(result)

@@ -172,22 +172,17 @@ def substitute(graph: Graph, replaced: dict[Value, Value]) -> None:
     graph.outputs = _replace(graph.outputs, replaced)
 
 
-def share_repeated_arithmetic(
-    graph: Graph, accumulations: set[int] = frozenset()
-) -> None:
+def share_repeated_arithmetic(graph: Graph) -> None:
     """Compute each arithmetic operation or ufunc once per block (and the
     blocks nested in it): a repeat of an earlier one with the same operands
-    reads the earlier result. Rules often make such repeats: the adjoint of
-    ``z * z`` is ``d * z`` twice.
+    reads the earlier result (``np.exp(x)`` written twice; a rule's
+    ``1.0 - y`` the forward already computed).
 
-    Only values that no operation changes in place take part (none stored
-    under their name, except the adjoint sums ``accumulations``, ids of
-    ops that are not in place yet), and no list or tuple: for those, equal
-    operands guarantee equal results."""
-    changing: set[Value] = set()
-    for value, anchor in graph.reuses.items():
-        if not (isinstance(value.op, Op) and id(value.op) in accumulations):
-            changing |= {value, anchor}
+    Only values whose Python name holds nothing else take part (none is
+    changed in place or rebound: no value of ``graph.reuses``), and no list
+    or tuple: for those, equal operands guarantee equal results, and the
+    earlier result can still be read where the repeat was."""
+    changing = set(graph.reuses) | set(graph.reuses.values())
     replaced: dict[Value, Value] = {}
     _share(graph.body, {}, replaced, changing)
     if replaced:
