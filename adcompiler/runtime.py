@@ -236,11 +236,12 @@ def _expand_einsum(spec: str, ndims: list[int]) -> tuple[list[str], str]:
     return expanded, output
 
 
-_PLAIN_MATMUL: dict[str, bool] = {}
+_PLAIN_MATMUL: dict[str, bool] = {"matmul": True}
 
 
 def _is_plain_matmul(spec: str) -> bool:
-    """True when ``spec`` is ``xy,yz->xz`` (up to letters and ``...``)."""
+    """True when ``spec`` is ``xy,yz->xz`` (up to letters and ``...``), or
+    ``"matmul"`` (``a @ b``, whatever the ranks)."""
     found = _PLAIN_MATMUL.get(spec)
     if found is None:
         found = False
@@ -256,7 +257,8 @@ def _is_plain_matmul(spec: str) -> bool:
 
 
 def einsum_adjoint(spec: str, k: int, shape: tuple, g: Any, *operands: Any) -> Any:
-    """The adjoint of operand ``k`` of ``np.einsum(spec, *operands)``.
+    """The adjoint of operand ``k`` of ``np.einsum(spec, *operands)``
+    (``spec`` may be ``"matmul"``: the product ``a @ b``).
 
     ``operands[k]`` is not read (pass None); ``shape`` is its shape. Indices
     only operand ``k`` has (summed away in the forward) are broadcast back,
@@ -269,6 +271,8 @@ def einsum_adjoint(spec: str, k: int, shape: tuple, g: Any, *operands: Any) -> A
         if np.ndim(other) == 2 and np.ndim(g) == 2:
             return g @ np.transpose(other) if k == 0 else np.transpose(other) @ g
     ndims = [len(shape) if j == k else np.ndim(x) for j, x in enumerate(operands)]
+    if spec == "matmul":
+        spec = bilinear_spec("matmul", *ndims)
     inputs, output = _expand_einsum(spec, ndims)
     others = [term for j, term in enumerate(inputs) if j != k]
     values = [g] + [x for j, x in enumerate(operands) if j != k]

@@ -19,6 +19,11 @@ The total may be overwritten when it is *fresh* and *private*:
   again later, stored in a list, yielded by a branch, or carried by a loop
   is never overwritten).
 
+A backward loop's running total (``d_W = d_W + contribution`` at every
+iteration, from ``zero_adjoint(W)`` before the loop) is written in place
+when no one else sees it: the zeros are read only by the loop, and in each
+iteration the total only by its sum, the sum only by the next iteration.
+
 The runtime helpers still check the type, shape, writability and dtype of
 the total and fall back to the plain sum, so numbers, broadcast views and
 dtype promotions give what ``+`` gives. Gradients are unchanged: only which
@@ -34,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from .. import runtime
-from ..ir import Block, Graph, Op, Value, used_list
+from ..ir import Block, Graph, Op, ReverseLoopOp, Value, used_list
 from ..rules.registry import lookup
 
 #: Operations whose result is always a new object (an array they allocate,
@@ -59,6 +64,7 @@ def accumulate_in_place(graph: Graph, accumulations: set[int]) -> None:
     uses = Counter(used_list(graph))
     add_into = lookup(runtime.add_into)
     add_at = lookup(runtime.add_at)
+    carried = _private_accumulators(graph, uses)
     for block in _blocks(graph.body):
         made: dict[Value, Op] = {}
         for op in block.ops:
@@ -68,7 +74,9 @@ def accumulate_in_place(graph: Graph, accumulations: set[int]) -> None:
             if id(op) not in accumulations or op.kwargs or len(op.args) != 2:
                 continue
             total, contribution = op.args
-            if not _fresh(total, made, uses) or uses[total] != 1:
+            if carried.get(total) is op.out:
+                pass  # a backward loop's private running total
+            elif not _fresh(total, made, uses) or uses[total] != 1:
                 continue
             if contribution is total:
                 continue
@@ -87,6 +95,32 @@ def accumulate_in_place(graph: Graph, accumulations: set[int]) -> None:
                 uses[contribution] -= 1
             else:
                 op.prim = add_into
+
+
+def _private_accumulators(graph: Graph, uses: Counter) -> dict[Value, Value]:
+    """``{carried: new}`` for the adjoint totals backward loops carry that
+    nothing else can see: the loop starts from a fresh array read nowhere
+    else (``zero_adjoint``), each iteration reads the total only to add to
+    it, and yields the sum, read only by the loop."""
+    private = {}
+    for op in graph.walk():
+        if not isinstance(op, ReverseLoopOp):
+            continue
+        for init, value, new in zip(op.inits, op.carried, op.body.yields):
+            if not (isinstance(init, Value) and isinstance(new, Value)):
+                continue
+            source = init.op
+            if (
+                isinstance(source, Op)
+                and source.prim.fn in _FRESH
+                and not source.kwargs
+                and init.container is False
+                and uses[init] == 1
+                and uses[value] == 1
+                and uses[new] == 1
+            ):
+                private[value] = new
+    return private
 
 
 def _fresh(value: Any, made: dict[Value, Op], uses: Counter) -> bool:

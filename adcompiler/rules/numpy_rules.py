@@ -340,9 +340,13 @@ defvjp(np.cumsum, _cumsum, static=("axis", "dtype"))
 
 
 def bilinear(fn, kind, static=()):
-    """A product bilinear in (a, b), as an einsum whose subscripts depend on ranks."""
+    """A product bilinear in (a, b), as an einsum whose subscripts depend on
+    ranks. ``matmul`` passes its name instead (:func:`runtime.einsum_adjoint`
+    multiplies matrices directly, and works the subscripts out otherwise)."""
 
     def spec(a, b):
+        if kind == "matmul":
+            return "matmul"
         return call(runtime.bilinear_spec, kind, np.ndim(a), np.ndim(b))
 
     defvjp(

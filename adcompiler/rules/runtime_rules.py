@@ -99,6 +99,8 @@ def _einsum_adjoint_of_g(G, ans, spec, k, shape, g, *operands):
     # the transpose of "operand k -> einsum" is that map itself
     ops = list(operands)
     ops[k] = G
+    if spec == "matmul":
+        return ops[0] @ ops[1]
     return np.einsum(spec, *ops)
 
 
