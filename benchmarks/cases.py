@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from adcompiler import checkpoint
+
 RNG = np.random.default_rng(0)
 
 
@@ -236,6 +238,40 @@ def lstm_inputs():
         np.zeros(4 * H),
         RNG.normal(size=(50, 32, D)),
     )
+
+
+# (f) with the step as a function, stored or recomputed (checkpoint) ---------
+def lstm_step(x, h, c, Wx, Wh, b):
+    H = Wh.shape[0]
+    z = x @ Wx + h @ Wh + b
+    i = sigmoid(z[:, :H])
+    f = sigmoid(z[:, H : 2 * H])
+    o = sigmoid(z[:, 2 * H : 3 * H])
+    g = np.tanh(z[:, 3 * H :])
+    c = f * c + i * g
+    h = o * np.tanh(c)
+    return h, c
+
+
+lstm_step_checkpointed = checkpoint(lstm_step)
+
+
+def lstm_loss_steps(Wx, Wh, b, xs):
+    H = Wh.shape[0]
+    h = np.zeros((xs.shape[1], H))
+    c = np.zeros((xs.shape[1], H))
+    for t in range(xs.shape[0]):
+        h, c = lstm_step(xs[t], h, c, Wx, Wh, b)
+    return np.mean(h**2)
+
+
+def lstm_loss_checkpointed(Wx, Wh, b, xs):
+    H = Wh.shape[0]
+    h = np.zeros((xs.shape[1], H))
+    c = np.zeros((xs.shape[1], H))
+    for t in range(xs.shape[0]):
+        h, c = lstm_step_checkpointed(xs[t], h, c, Wx, Wh, b)
+    return np.mean(h**2)
 
 
 #: name -> (loss, hand-written value and gradients, inputs, wrt)

@@ -32,7 +32,12 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import adcompiler  # noqa: E402
-from cases import CASES  # noqa: E402
+from cases import (  # noqa: E402
+    CASES,
+    lstm_inputs,
+    lstm_loss_checkpointed,
+    lstm_loss_steps,
+)
 
 try:
     import peers  # noqa: E402
@@ -128,6 +133,22 @@ def peak_memory(fn: Callable, args: tuple) -> int:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return peak
+
+
+def checkpoint_trade_off(repeat: int) -> tuple[tuple, tuple]:
+    """(time, peak memory) of the gradient of (f) with its step stored, then
+    with its step checkpointed; the two gradients are checked equal."""
+    args = lstm_inputs()
+    stored = adcompiler.value_and_grad(lstm_loss_steps, wrt=(0, 1, 2))
+    recomputed = adcompiler.value_and_grad(lstm_loss_checkpointed, wrt=(0, 1, 2))
+    np.testing.assert_allclose(
+        _flat(stored(*args)[1]), _flat(recomputed(*args)[1]), rtol=1e-12, atol=1e-15
+    )
+    times = median_times({"stored": stored, "recomputed": recomputed}, args, repeat)
+    return (
+        (times["stored"], peak_memory(stored, args)),
+        (times["recomputed"], peak_memory(recomputed, args)),
+    )
 
 
 def per_call_overhead(repeat: int = 20000) -> float:
@@ -239,6 +260,7 @@ def main() -> None:
     if only:
         return
 
+    trade_off = None if only else checkpoint_trade_off(options.repeat)
     compile_ms = first_call_time() * 1e3
     overhead_us = per_call_overhead() * 1e6
 
@@ -310,6 +332,23 @@ def main() -> None:
             f"| {name} | {forward_peak / 1e6:.2f} MB | {hand_peak / 1e6:.2f} MB "
             f"| {grad_peak / 1e6:.2f} MB |"
         )
+    stored, recomputed = trade_off
+    lines += [
+        "",
+        "`checkpoint` trade-off on (f): the LSTM step written as a function "
+        "`lstm_step(x, h, c, Wx, Wh, b)` (benchmarks/cases.py), called as it is "
+        "(its intermediates stored for every step) or as "
+        "`checkpoint(lstm_step)` (only its arguments stored; the backward runs "
+        "the step again):",
+        "",
+        "| (f) gradient | time | peak memory |",
+        "| --- | ---: | ---: |",
+        f"| step stored | {stored[0] * 1e3:.3f} ms | {stored[1] / 1e6:.2f} MB |",
+        f"| step checkpointed | {recomputed[0] * 1e3:.3f} ms "
+        f"| {recomputed[1] / 1e6:.2f} MB |",
+        f"| checkpointed / stored | {recomputed[0] / stored[0]:.2f} "
+        f"| {recomputed[1] / stored[1]:.2f} |",
+    ]
     text = "\n".join(line.rstrip() for line in lines) + "\n"
     with open(options.output, "w") as f:
         f.write(text)

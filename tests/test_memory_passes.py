@@ -290,3 +290,23 @@ def test_checkpoint_as_a_decorator():
 def test_checkpoint_of_a_non_function_is_an_error():
     with pytest.raises(TypeError, match="Python function"):
         checkpoint(np.sin)
+
+
+def aliased_through_a_loop(x, n):
+    v = np.sin(x)
+    k = 0
+    while k < n:
+        v = v * 2.0
+        k += 1
+    v[0] = 5.0  # when the loop does not run, this changes np.sin(x) itself
+    return np.sum(v * np.sin(x))
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_an_expression_is_not_shared_with_an_array_changed_through_an_alias(n):
+    # found by the fuzzer (seed 5, program 366): np.sin(x) computed again
+    # after the loop was read from the first one, changed in place since
+    x = RNG.normal(size=4)
+    value, _ = value_and_grad(aliased_through_a_loop)(x, n)
+    assert value == aliased_through_a_loop(x.copy(), n)
+    check_grad(aliased_through_a_loop, x, n)

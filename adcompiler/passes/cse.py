@@ -59,6 +59,17 @@ _ARITHMETIC = {
 }
 
 
+#: Operations that write into an array or list (besides ``effect`` ones).
+_WRITES = {
+    runtime.set_item,
+    runtime.restore_items,
+    runtime.list_append,
+    runtime.list_pop,
+    runtime.add_into,
+    runtime.add_at,
+}
+
+
 def _key(op: Op) -> Any:
     def operand(leaf: Any) -> Any:
         return (
@@ -178,10 +189,20 @@ def share_repeated_arithmetic(graph: Graph) -> None:
     reads the earlier result (``np.exp(x)`` written twice; a rule's
     ``1.0 - y`` the forward already computed).
 
-    Only values whose Python name holds nothing else take part (none is
-    changed in place or rebound: no value of ``graph.reuses``), and no list
-    or tuple: for those, equal operands guarantee equal results, and the
-    earlier result can still be read where the repeat was."""
+    Only in graphs that change no array in place (no subscript
+    assignment, append or other operation with an effect, no call of a user
+    function, which might): an array is one
+    object under many names (a loop's first iteration, a view), so a
+    change under one name would reach the shared result. Values whose
+    Python name holds anything else (``graph.reuses``) and lists or tuples
+    never take part: for the rest, equal operands guarantee equal results,
+    and the earlier result can still be read where the repeat was."""
+    if any(
+        isinstance(op, CallOp)
+        or (isinstance(op, Op) and (op.prim.effect or op.prim.fn in _WRITES))
+        for op in graph.walk()
+    ):
+        return
     changing = set(graph.reuses) | set(graph.reuses.values())
     replaced: dict[Value, Value] = {}
     _share(graph.body, {}, replaced, changing)
