@@ -83,7 +83,7 @@ class SameShape:
 
     def __init__(self) -> None:
         self.parent: dict[Value, Value] = {}
-        #: value -> class representatives of arrays it is a keepdims reduction of
+        #: class representative -> arrays its values are keepdims reductions of
         self.reduced_from: dict[Value, set[Value]] = {}
 
     def find(self, value: Value) -> Value:
@@ -98,6 +98,13 @@ class SameShape:
         ra, rb = self.find(a), self.find(b)
         if ra is not rb:
             self.parent[ra] = rb
+            moved = self.reduced_from.pop(ra, None)
+            if moved:
+                self.reduced_from.setdefault(rb, set()).update(moved)
+
+    def reduces(self, value: Value, array: Value) -> None:
+        """Record that ``value`` is a ``keepdims`` reduction of ``array``."""
+        self.reduced_from.setdefault(self.find(value), set()).add(array)
 
     def same(self, a: Any, b: Any) -> bool:
         """True when ``a`` and ``b`` are arrays or numbers of one shape."""
@@ -116,7 +123,8 @@ class SameShape:
         if self.same(a, b):
             return True
         target = self.find(a)
-        return any(self.find(r) is target for r in self.reduced_from.get(b, ()))
+        reduced = self.reduced_from.get(self.find(b), ())
+        return any(self.find(r) is target for r in reduced)
 
 
 def _number(x: Any) -> bool:
@@ -164,7 +172,7 @@ def _facts(op: Any, classes: SameShape) -> None:
         return
     fn, args, out = op.prim.fn, op.args, op.out
     if fn in _REDUCTIONS and op.kwargs.get("keepdims") is True and _array(args[0]):
-        classes.reduced_from.setdefault(out, set()).add(args[0])
+        classes.reduces(out, args[0])
         return
     if op.kwargs:
         return
