@@ -246,6 +246,11 @@ def test_transformations_sources(example):
         + adcompiler.jvp_source(vecfun.rnn, (np.ones(3), np.eye(3), 4))
     )
     check_listing("transformations.md", both, "the two jvp_source prints of run_jvp.py")
+    ckpt = example("transformations.md", "ckpt.py")
+    g = adcompiler.grad(ckpt.loss, wrt=(0, 1))
+    check_listing("transformations.md", g.source, "grad(ckpt.loss, wrt=(0, 1)).source")
+    W, U, xs = np.eye(3) * 0.5, np.ones((2, 3)) * 0.1, np.ones((4, 5, 2))
+    adcompiler.check_grad(ckpt.loss, W, U, xs, wrt=(0, 1))
 
 
 # custom-rules.md
