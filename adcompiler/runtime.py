@@ -80,7 +80,7 @@ def fit_gradient(g: Any, x: Any) -> Any:
 
 def unbroadcast(g: Any, shape: tuple) -> Any:
     """Sum ``g`` over the axes NumPy broadcasting added to reach ``shape``."""
-    g_shape = np.shape(g)
+    g_shape = g.shape if type(g) is np.ndarray else np.shape(g)
     if g_shape == shape:
         return g
     extra = len(g_shape) - len(shape)
@@ -132,7 +132,13 @@ def add_into(acc: Any, contribution: Any) -> Any:
     """``acc + contribution``, written into ``acc`` when it is an array of
     the sum's shape and dtype (the compiler passes only adjoints nothing
     else reads, see :mod:`adcompiler.passes.inplace`)."""
-    if _reusable(acc, contribution, np.shape(contribution)):
+    if (
+        type(acc) is np.ndarray
+        and type(contribution) is np.ndarray
+        and acc.dtype is contribution.dtype
+        and acc.shape == contribution.shape
+        and acc.flags.writeable
+    ) or _reusable(acc, contribution, np.shape(contribution)):
         acc += contribution
         return acc
     return acc + contribution
@@ -265,11 +271,12 @@ def einsum_adjoint(spec: str, k: int, shape: tuple, g: Any, *operands: Any) -> A
     and axes NumPy broadcast are summed. An index operand ``k`` repeats (a
     diagonal, as in ``"ii->i"``) puts the adjoint on that diagonal.
     """
-    if len(operands) == 2 and len(shape) == 2 and _is_plain_matmul(spec):
+    if len(shape) == 2 and len(operands) == 2 and _is_plain_matmul(spec):
         # a product of two matrices: the adjoints are matrix products (BLAS)
         other = operands[1 - k]
         if np.ndim(other) == 2 and np.ndim(g) == 2:
-            return g @ np.transpose(other) if k == 0 else np.transpose(other) @ g
+            other_t = other.T if type(other) is np.ndarray else np.transpose(other)
+            return g @ other_t if k == 0 else other_t @ g
     ndims = [len(shape) if j == k else np.ndim(x) for j, x in enumerate(operands)]
     if spec == "matmul":
         spec = bilinear_spec("matmul", *ndims)

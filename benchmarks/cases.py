@@ -253,25 +253,22 @@ def lstm_step(x, h, c, Wx, Wh, b):
     return h, c
 
 
-lstm_step_checkpointed = checkpoint(lstm_step)
+def lstm_over(step):
+    """The loss of (f) with each time step a call of ``step``."""
+
+    def loss(Wx, Wh, b, xs):
+        H = Wh.shape[0]
+        h = np.zeros((xs.shape[1], H))
+        c = np.zeros((xs.shape[1], H))
+        for t in range(xs.shape[0]):
+            h, c = step(xs[t], h, c, Wx, Wh, b)
+        return np.mean(h**2)
+
+    return loss
 
 
-def lstm_loss_steps(Wx, Wh, b, xs):
-    H = Wh.shape[0]
-    h = np.zeros((xs.shape[1], H))
-    c = np.zeros((xs.shape[1], H))
-    for t in range(xs.shape[0]):
-        h, c = lstm_step(xs[t], h, c, Wx, Wh, b)
-    return np.mean(h**2)
-
-
-def lstm_loss_checkpointed(Wx, Wh, b, xs):
-    H = Wh.shape[0]
-    h = np.zeros((xs.shape[1], H))
-    c = np.zeros((xs.shape[1], H))
-    for t in range(xs.shape[0]):
-        h, c = lstm_step_checkpointed(xs[t], h, c, Wx, Wh, b)
-    return np.mean(h**2)
+lstm_loss_steps = lstm_over(lstm_step)
+lstm_loss_checkpointed = lstm_over(checkpoint(lstm_step))
 
 
 #: name -> (loss, hand-written value and gradients, inputs, wrt)

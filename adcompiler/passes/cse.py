@@ -17,12 +17,12 @@ Example: two ``np.ndim(W)`` in one backward loop body become one
 
 from __future__ import annotations
 
-import operator
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from .. import runtime
+from .scalars import ARITHMETIC
 from ..ir import (
     Block,
     CallOp,
@@ -46,17 +46,6 @@ _SHAPE_FUNCTIONS = (
     runtime.bilinear_spec,
     runtime.writes_floats,
 )
-
-
-#: Pure arithmetic: the same operands always give equal results.
-_ARITHMETIC = {
-    operator.add,
-    operator.sub,
-    operator.mul,
-    operator.truediv,
-    operator.pow,
-    operator.neg,
-}
 
 
 #: Operations that write into an array or list (besides ``effect`` ones).
@@ -137,20 +126,7 @@ def _hoist(block: Block) -> None:
 
 
 def _deduplicate(block: Block, seen: dict, replaced: dict[Value, Value]) -> None:
-    seen = dict(seen)
-    kept = []
-    for op in block.ops:
-        if _shape_op(op):
-            _rename_inputs(op, replaced)
-            key = _key(op)
-            if key in seen:
-                replaced[op.out] = seen[key]
-                continue
-            seen[key] = op.out
-        for region in op.regions:
-            _deduplicate(region, seen, replaced)
-        kept.append(op)
-    block.ops = kept
+    _share(block, seen, replaced, _shape_op)
 
 
 def _rename_inputs(op: Op, replaced: dict[Value, Value]) -> None:
@@ -205,7 +181,12 @@ def share_repeated_arithmetic(graph: Graph) -> None:
         return
     changing = set(graph.reuses) | set(graph.reuses.values())
     replaced: dict[Value, Value] = {}
-    _share(graph.body, {}, replaced, changing)
+    _share(
+        graph.body,
+        {},
+        replaced,
+        lambda op: _pure(op, changing) and op.out not in changing,
+    )
     if replaced:
         substitute(graph, replaced)
 
@@ -215,7 +196,7 @@ def _pure(op: Any, changing: set[Value]) -> bool:
         return False
     fn = op.prim.fn
     ufunc = isinstance(fn, np.ufunc) and fn.nout == 1 and fn.signature is None
-    if fn not in _ARITHMETIC and not ufunc:
+    if fn not in ARITHMETIC and not ufunc:
         return False
     return all(
         v.container is False and v not in changing and v.kind != "free"
@@ -223,19 +204,23 @@ def _pure(op: Any, changing: set[Value]) -> bool:
     )
 
 
-def _share(block: Block, seen: dict, replaced: dict[Value, Value], changing) -> None:
+def _share(
+    block: Block, seen: dict, replaced: dict[Value, Value], shared: Callable
+) -> None:
+    """Drop the ops ``shared(op)`` accepts that repeat an earlier one of this
+    block or an enclosing one; record what their results become."""
     seen = dict(seen)
     kept = []
     for op in block.ops:
         if isinstance(op, Op):
             _rename_inputs(op, replaced)
-        if _pure(op, changing) and op.out not in changing:
+        if shared(op):
             key = _key(op)
             if key in seen:
                 replaced[op.out] = seen[key]
                 continue
             seen[key] = op.out
         for region in op.regions:
-            _share(region, seen, replaced, changing)
+            _share(region, seen, replaced, shared)
         kept.append(op)
     block.ops = kept

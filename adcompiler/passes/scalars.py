@@ -24,8 +24,9 @@ import numpy as np
 
 from ..ir import Block, Graph, IfOp, LoopOp, Op, Value
 
-#: Operations whose result is a scalar when all their operands are.
-_ELEMENTWISE = {
+#: Arithmetic, pure: a scalar when all operands are (and the same result
+#: for the same operands, see :mod:`.cse`).
+ARITHMETIC = {
     operator.add,
     operator.sub,
     operator.mul,
@@ -66,7 +67,7 @@ def _result_is_scalar(op: Op) -> bool:
         return True
     if getattr(fn, "__module__", None) == "math" and fn not in (math.frexp, math.modf):
         return all(_known(arg) for arg in op.args)
-    if fn in _ELEMENTWISE or (isinstance(fn, np.ufunc) and fn.nout == 1):
+    if fn in ARITHMETIC or (isinstance(fn, np.ufunc) and fn.nout == 1):
         return all(_known(arg) for arg in op.args)
     return False
 
