@@ -323,3 +323,25 @@ def test_a_function_of_a_keepdims_reduction_still_fits():
     # kept: logp * y (y's shape is unknown) and the log term's own sum
     assert g.source.count("unbroadcast(") == 2
     check_grad(log_softmax_sum, x, y)
+
+
+def one_over(x):
+    return np.sum(1.0 / (1.0 + np.exp(-x)))
+
+
+def minus_three_over(x):
+    return np.sum(-3.0 / (1.0 + np.exp(-x)))
+
+
+def zero_over(x):
+    return np.sum(0.0 / (1.0 + np.exp(-x)) + x)
+
+
+@pytest.mark.parametrize("f", [one_over, minus_three_over, zero_over])
+def test_a_constant_over_y_stores_only_its_result(f):
+    g = grad(f)
+    x = RNG.normal(size=5)
+    check_grad(f, x)
+    forward = g.source.split("# backward sweep")[0]
+    # the backward reads the quotient, not its denominator (unless 0.0 / y)
+    assert ("del add\n" in forward) == (f is not zero_over)

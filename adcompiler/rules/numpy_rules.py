@@ -15,6 +15,7 @@ Conventions at non-differentiable points, the same as JAX:
 
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -140,11 +141,16 @@ binary(
     lambda g, ans, x, y: g * y,
     lambda g, ans, x, y: g * x,
 )
-binary(
-    (operator.truediv, np.divide),
-    lambda g, ans, x, y: g / y,
-    lambda g, ans, x, y: -g * ans / y,
-)
+def _divide_y(g, ans, x, y):
+    # d(x / y)/dy = -x / y² = -ans / y; for a nonzero constant x also
+    # -ans² / x, which reads only the result: y need not be stored
+    if type(x) in (int, float) and x != 0 and math.isfinite(x):
+        d = -g * ans * ans
+        return d if x == 1 else d / x
+    return -g * ans / y
+
+
+binary((operator.truediv, np.divide), lambda g, ans, x, y: g / y, _divide_y)
 
 
 def _power_x(g, ans, x, y):
