@@ -357,7 +357,7 @@ class Namer:
 
     def __init__(self, reserved: set[str]):
         self.reserved = set(reserved)
-        self.taken: set[str] = set()
+        self.taken: set[str] = _Taken()
 
     def claim(
         self, hint: str, user_variable: bool = False, builtin: bool = False
@@ -366,8 +366,9 @@ class Namer:
         if user_variable and hint not in self.taken:
             self.taken.add(hint)
             return hint
-        candidate = hint
-        n = 1
+        # every suffix below the hint's floor is known taken: start there
+        n = 1 if builtin else self.taken.floor.get(hint, 1)
+        candidate = hint if n == 1 else f"{hint}_{n}"
         while (
             candidate in self.taken
             or candidate in self.reserved
@@ -376,7 +377,33 @@ class Namer:
             n += 1
             candidate = f"{hint}_{n}"
         self.taken.add(candidate)
+        if not builtin:
+            self.taken.floor[hint] = n
         return candidate
+
+
+class _Taken(set):
+    """The names in use, with, per hint, a suffix below which every name is
+    in use (``claim`` scans from there); freeing a name lowers its floor."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.floor: dict[str, int] = {}
+
+    def discard(self, name: str) -> None:
+        super().discard(name)
+        self._freed(name)
+
+    def remove(self, name: str) -> None:
+        super().remove(name)
+        self._freed(name)
+
+    def _freed(self, name: str) -> None:
+        hint, _, suffix = name.rpartition("_")
+        if hint and suffix.isdigit() and int(suffix) >= 2:
+            if self.floor.get(hint, 1) > int(suffix):
+                self.floor[hint] = int(suffix)
+        self.floor.pop(name, None)
 
 
 _BUILTIN_NAMES = frozenset(dir(builtins))

@@ -157,3 +157,18 @@ def test_array_constants_made_by_rules_live_in_the_namespace():
 
     np.testing.assert_allclose(grad(f)(np.ones(3)), 2.0 * np.arange(3.0))
     assert "array(" not in grad(f).source
+
+
+def test_namer_takes_the_smallest_free_suffix_even_after_frees():
+    from adcompiler.ir import Namer
+
+    namer = Namer(reserved={"x"})
+    assert [namer.claim("a") for _ in range(3)] == ["a", "a_2", "a_3"]
+    namer.taken.discard("a_2")
+    assert namer.claim("a") == "a_2"
+    assert namer.claim("a") == "a_4"
+    namer.taken.discard("a")
+    assert namer.claim("a") == "a"
+    assert namer.claim("x") == "x_2"  # reserved: the user's name
+    assert namer.claim("sum") == "sum_2"  # a builtin's name is for the builtin
+    assert namer.claim("sum", builtin=True) == "sum"

@@ -212,9 +212,8 @@ def _share(
     seen = dict(seen)
     kept = []
     for op in block.ops:
-        if isinstance(op, Op):
-            _rename_inputs(op, replaced)
         if shared(op):
+            _rename_inputs(op, replaced)
             key = _key(op)
             if key in seen:
                 replaced[op.out] = seen[key]

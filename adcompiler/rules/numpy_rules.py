@@ -141,6 +141,8 @@ binary(
     lambda g, ans, x, y: g * y,
     lambda g, ans, x, y: g * x,
 )
+
+
 def _divide_y(g, ans, x, y):
     # d(x / y)/dy = -x / y² = -ans / y; for a nonzero constant x also
     # -ans² / x, which reads only the result: y need not be stored
