@@ -269,7 +269,15 @@ def _unique(values: Any) -> list[Value]:
 def used_list(graph: "Graph") -> list[Value]:
     """Every read of a value in the graph, one entry per read, outputs included."""
     reads: list[Value] = list(tree_values(graph.outputs))
-    for op in graph.walk():
+    for op in graph.body.ops:
+        reads.extend(_reads_of(op))
+    return reads
+
+
+def _reads_of(top: Any) -> list[Value]:
+    """Every read of a value by ``top`` and the ops of its regions."""
+    reads: list[Value] = []
+    for op in _walk(Block([top])):
         reads.extend(tree_values(getattr(op, "args", ())))
         reads.extend(tree_values(getattr(op, "kwargs", {})))
         if isinstance(op, IfOp):
@@ -458,8 +466,11 @@ class Graph:
         yields = list(op.then.yields) + list(op.orelse.yields)
         for k, out in enumerate(op.outs):
             own = [
-                y
-                for y, branch in ((op.then.yields[k], 0), (op.orelse.yields[k], 1))
+                (y, region)
+                for y, branch, region in (
+                    (op.then.yields[k], 0, op.then),
+                    (op.orelse.yields[k], 1, op.orelse),
+                )
                 if isinstance(y, Value)
                 and y.op is not None
                 and y in defined[branch]
@@ -468,11 +479,43 @@ class Graph:
             ]
             anchor = self.reuses.get(out)
             if anchor is None and own:
-                anchor = own[0]
+                anchor = own[0][0]
                 self.reuses[out] = anchor
-            for value in own:
-                if value is not anchor and value not in self.reuses:
+            for value, region in own:
+                # the anchor may be a value from before the `if` that the
+                # branch still reads after defining `value` (an adjoint read
+                # by a later rule of the branch): then `value` keeps its name
+                if (
+                    value is not anchor
+                    and value not in self.reuses
+                    and not self._read_after(region, value, self.storage(anchor))
+                ):
                     self.reuses[value] = anchor
+
+    def _read_after(self, block: Block, value: Value, storage: Value) -> bool:
+        """Whether ``block`` reads a value stored under ``storage``'s name
+        (other than ``value``) after the op defining ``value``, its yields
+        included: binding ``value`` to that name would overwrite it first."""
+        start = next(
+            (
+                i
+                for i, op in enumerate(block.ops)
+                if value in op.outs
+                or any(value in defined_in(region) for region in op.regions)
+            ),
+            None,
+        )
+        if start is None:
+            return True
+        reads: list[Value] = list(tree_values(block.yields))
+        for i, op in enumerate(block.ops[start:]):
+            if not (i == 0 and isinstance(op, Op)):  # an op reads, then writes
+                reads.extend(_reads_of(op))
+        return any(
+            v is not value and self.storage(v) is storage
+            for v in reads
+            if isinstance(v, Value)
+        )
 
     def rename(self, value: Value, hint: str, user_variable: bool = False) -> None:
         """Give ``value`` a new name chosen from ``hint``."""

@@ -431,3 +431,30 @@ def test_second_loop_keeps_iterating_the_array_the_first_loop_filled():
     value, _ = value_and_grad(_loop_over_a_filled_array)(x)
     assert value == pytest.approx(_loop_over_a_filled_array(x), rel=1e-12)
     check_grad(_loop_over_a_filled_array, x)
+
+
+def _divide_in_else(x):
+    h = x[0, 1] * x[1, 0]
+    if h > 0.0:
+        pass
+    else:
+        h /= x[1, 1]
+    return h
+
+
+def _fill_in_else(x):
+    v = x * 1.0
+    if np.max(x) < -5.0:
+        pass
+    else:
+        v[:] = np.sum(x)
+    return np.sum(v)
+
+
+@pytest.mark.parametrize("fn", [_divide_in_else, _fill_in_else])
+def test_branch_adjoint_keeps_its_name_while_the_branch_reads_the_incoming_one(fn):
+    # the backward if's output shares the name of the adjoint coming in; a
+    # branch value defined before the branch's last read of that adjoint
+    # must not take the name too (it overwrote it: dx was 0, or off)
+    x = np.array([[0.4, -0.3], [0.8, 1.3]])
+    check_grad(fn, x)
