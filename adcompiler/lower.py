@@ -358,6 +358,21 @@ class Lowering(ControlFlow):
             f"`{name}[...] = ...`",
             f"copy the array first: `{name} = {name}.copy()`",
         )
+        if (
+            isinstance(value, Value)
+            and value.container is False
+            and _memory_root(value, self.origins) is _memory_root(array, self.origins)
+        ):
+            # the right side may be a view of the array: NumPy may read what
+            # it has already written (known at run time)
+            loc = self.parsed.loc(node)
+            self.call_prim(
+                runtime.not_reading_what_it_writes,
+                (array, index, value, f"{_file_line(loc)}: `{_statement(loc)}`"),
+                {},
+                None,
+                False,
+            )
         self.env[name] = self.call_prim(
             runtime.set_item, (array, index, value), {}, None, False
         )
@@ -1285,6 +1300,20 @@ def _memory_root(value: Value, origins: dict | None = None) -> Value:
         else:
             break
     return value
+
+
+def _file_line(loc: Any) -> str:
+    """``file.py:line`` of a location, without the directory."""
+    return f"{loc.file.replace(chr(92), '/').rsplit('/', 1)[-1]}:{loc.line}"
+
+
+def _statement(loc: Any) -> str:
+    """The source line of a location, without a trailing comment."""
+    return (
+        loc.text.split("#")[0].strip()
+        if "'" not in loc.text and '"' not in loc.text
+        else loc.text.strip()
+    )
 
 
 def _is_data(obj: Any) -> bool:

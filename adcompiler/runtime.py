@@ -549,6 +549,42 @@ def written_items(g: Any, index: Any) -> Any:
     return g[index]
 
 
+def not_reading_what_it_writes(array: Any, index: Any, value: Any, where: str) -> None:
+    """Raise if ``array[index] = value`` may read elements it has already written.
+
+    NumPy copies an overlapping right side when the target has several
+    dimensions or runs the other way, and copies like ``memmove`` when both
+    step alike; a one-dimensional target read through a view that steps
+    differently (``w[:, 2] = w[1, 0:4]``) it walks in order, so the values
+    written depend on the order of the writes and the derivative, which
+    assumes the right side as it was, would be wrong. ``where`` names the
+    statement."""
+    if not (isinstance(array, np.ndarray) and isinstance(value, np.ndarray)):
+        return
+    target = array[index]
+    if (
+        not isinstance(target, np.ndarray)
+        or target.ndim != 1
+        or not np.shares_memory(target, value)
+    ):
+        return
+    try:
+        source = np.broadcast_to(value, target.shape)
+    except ValueError:
+        return  # NumPy raises its own error
+    written, read = target.strides[0], source.strides[0]
+    if read == 0 or read == written or (read > 0) != (written > 0):
+        return
+    from .errors import ADError
+
+    raise ADError(
+        f"{where}: the right side is a view of the array being assigned "
+        "into and overlaps the elements written: NumPy's result depends on "
+        "the order in which it writes them",
+        hint="copy the right side first: `... = (...).copy()`",
+    )
+
+
 def _repeats(index: Any, shape: tuple) -> bool:
     flat = np.arange(int(np.prod(shape))).reshape(shape)[index]
     return np.unique(flat).size != np.size(flat)

@@ -6,7 +6,9 @@ when it is installed).
 A program whose gradient or value is wrong, or on which adcompiler raises
 anything but an ``ADError``, fails. The bugs found so far are minimized in
 the corpus, each file's ``# BUG:`` line marking its replay ``xfail(strict=True)``:
-delete that line when the bug is fixed. ``KNOWN_FAILING`` lists the batch
+change it to ``# fixed:`` when the bug is fixed. A ``# refused: <message>``
+line marks a program adcompiler cannot differentiate correctly and must
+refuse with an ``ADError`` saying ``<message>``. ``KNOWN_FAILING`` lists the batch
 programs that fail because of those bugs; the batch must not fail anywhere
 else, and ``test_batch_has_no_failures`` (strict xfail) passes once they are
 all fixed: then empty ``KNOWN_FAILING`` and remove its marker.
@@ -100,6 +102,20 @@ def _corpus() -> list[object]:
 def test_corpus_program(path: Path) -> None:
     program = fuzz.load_corpus_file(str(path))
     outcome = fuzz.check(program, oracles=fuzz.available_oracles(["autograd"]))
+    # a `# refused: <message>` line: the program cannot be differentiated
+    # correctly, and adcompiler must say so with that message
+    refused = next(
+        (
+            line[len("# refused:") :].strip()
+            for line in program.source.splitlines()
+            if line.startswith("# refused:")
+        ),
+        None,
+    )
+    if refused is not None:
+        assert outcome.kind == "unsupported", f"{outcome.kind}: {outcome.detail}"
+        assert refused in outcome.detail, outcome.detail
+        return
     assert outcome.kind == "ok", f"{outcome.kind}: {outcome.detail}"
 
 

@@ -26,6 +26,10 @@ zero_adjoint = nondifferentiable(runtime.zero_adjoint, hint="zero")
 writes_floats = nondifferentiable(runtime.writes_floats, hint="kept")
 not_changed_in_place = nondifferentiable(runtime.not_changed_in_place, hint="checked")
 not_changed_in_place.effect = True
+not_reading_what_it_writes = nondifferentiable(
+    runtime.not_reading_what_it_writes, hint="checked"
+)
+not_reading_what_it_writes.effect = True
 written_items = defvjp(
     runtime.written_items,
     lambda G, ans, g, index: unindex(G, np.shape(g), index),
