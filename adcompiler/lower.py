@@ -358,11 +358,13 @@ class Lowering(ControlFlow):
             f"`{name}[...] = ...`",
             f"copy the array first: `{name} = {name}.copy()`",
         )
-        if (
-            isinstance(value, Value)
-            and value.container is False
-            and _memory_root(value, self.origins) is _memory_root(array, self.origins)
-        ):
+        if isinstance(value, Value) and value.container is not True:
+            written, _ = self.memory_sources(array)
+            read, unknown_read = self.memory_sources(value)
+            overlap = unknown_read or bool(written & read)
+        else:
+            overlap = False
+        if overlap:
             # the right side may be a view of the array: NumPy may read what
             # it has already written (known at run time)
             loc = self.parsed.loc(node)
@@ -414,6 +416,32 @@ class Lowering(ControlFlow):
                     return False
                 pending.append(first)
         return True
+
+    def memory_sources(self, value: Value) -> tuple[set[Value], bool]:
+        """The values whose memory ``value`` may be (through views, in-place
+        changes, both branches of an ``if`` and loop-carried variables), and
+        whether it may also be memory not known here (a call's result, an
+        item of a list built at run time)."""
+        seen: set[Value] = set()
+        pending = [value]
+        unknown = False
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if current in self.origins:
+                pending.extend(v for v in self.origins[current] if isinstance(v, Value))
+                continue
+            op = current.op
+            if op is None:
+                unknown |= current.kind == "op"
+            elif op.prim.fn is runtime.list_item:
+                unknown = True
+            elif shares_first_argument(op.prim.fn) and op.args:
+                if isinstance(op.args[0], Value):
+                    pending.append(op.args[0])
+        return seen, unknown
 
     def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
         if isinstance(value, (tuple, list)):

@@ -138,6 +138,47 @@ def _column_from_a_row(x):
     return np.sum(w)
 
 
+def _row_of(a):
+    return a[1, 0:4]
+
+
+def _view_from_a_branch(x):
+    w = 2.0 * x
+    if x[0, 0] > 0.0:
+        r = 3.0 * x[0, 0:4]
+    else:
+        r = w[1, 0:4]
+    w[:, 2] = r
+    return np.sum(w)
+
+
+def _view_from_a_call(x):
+    w = 2.0 * x
+    w[:, 2] = _row_of(w)
+    return np.sum(w)
+
+
+def _view_from_a_list(x):
+    w = 2.0 * x
+    rows = []
+    for k in range(2):
+        rows.append(w[k, 0:4])
+    w[:, 2] = rows[1]
+    return np.sum(w)
+
+
+@pytest.mark.parametrize(
+    "fn", [_view_from_a_branch, _view_from_a_call, _view_from_a_list]
+)
+def test_a_view_reached_through_a_branch_call_or_list_is_checked(fn):
+    from adcompiler import ADError
+
+    x = RNG.normal(size=(4, 5))
+    x[0, 0] = -1.0
+    with pytest.raises(ADError, match="the right side is a view"):
+        grad(fn)(x)
+
+
 def test_assignment_from_a_view_it_overwrites_is_refused():
     # NumPy walks w[:, 2] in order reading w[1, 0:4] as it goes: w[2, 2]
     # gets the w[1, 2] just written, and a gradient assuming the row as it
