@@ -137,6 +137,17 @@ class _Reverser:
         alone is not enough), computed where the code stands."""
         return self.emitter.op(lookup(runtime.zero_adjoint), (value,), {}, "zero")
 
+    def _zeros_like(self, value: Value) -> Any:
+        """0.0 for a number or a list; zeros of ``value``'s shape for an
+        array, read through ``np.shape`` (a loop's tape keeps the shape,
+        not the array)."""
+        if value.scalar or value.container is not False:
+            return 0.0
+        import numpy as np
+
+        shape = self.emitter.op(lookup(np.shape), (value,), {}, "shape")
+        return self.emitter.op(lookup(np.zeros), (shape,), {}, "zero")
+
     # -- accumulation -----------------------------------------------------
     def accumulate(
         self, scope: _Scope, value: Any, contribution: Any, fresh: set[Value]
@@ -437,8 +448,17 @@ class _Reverser:
         for k, arg in carried_adjoints:
             self.accumulate(inner, op.body.yields[k], arg, set())
         self.backward_block(op.body, inner)
+        # a body that rebinds a carried array without reading it gives it a
+        # zero adjoint, shaped as it was (its shape may change in the loop)
+        yields = [
+            (
+                self._zeros_like(op.carried[k])
+                if inner.get(op.carried[k]) is None
+                else inner.get(op.carried[k])
+            )
+            for k, _ in carried_adjoints
+        ]
         self.emitter.block = outer_block
-        yields = [inner.get(op.carried[k]) for k, _ in carried_adjoints]
         yields += [inner.of[value] for value, _ in inner.accumulators]
         backward.body.yields = [0.0 if y is None else y for y in yields]
         for arg in backward.carried:

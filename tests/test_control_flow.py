@@ -458,3 +458,20 @@ def test_branch_adjoint_keeps_its_name_while_the_branch_reads_the_incoming_one(f
     # must not take the name too (it overwrote it: dx was 0, or off)
     x = np.array([[0.4, -0.3], [0.8, 1.3]])
     check_grad(fn, x)
+
+
+def _rebound_with_another_shape(x, y):
+    v = x[:, None] * x
+    for i in range(2):
+        v = 0.5 * y
+    return np.sum(v) + np.sum(x)
+
+
+def test_loop_rebinding_a_variable_to_another_shape():
+    # the body overwrites v without reading it: v's adjoint before the loop
+    # is zeros of its shape then, (n, n), not 0.0 (which the rule of
+    # x[:, None] * x broadcast to (n,): IndexError in unbroadcast)
+    x, y = np.array([0.3, -0.7, 1.1]), np.array([0.2, 0.5])
+    check_grad(_rebound_with_another_shape, x, y, wrt=(0, 1))
+    source = grad(_rebound_with_another_shape, wrt=(0, 1)).source
+    assert "np.zeros(shape" in source and "tape.append(shape" in source

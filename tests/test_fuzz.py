@@ -9,9 +9,9 @@ the corpus, each file's ``# BUG:`` line marking its replay ``xfail(strict=True)`
 change it to ``# fixed:`` when the bug is fixed. A ``# refused: <message>``
 line marks a program adcompiler cannot differentiate correctly and must
 refuse with an ``ADError`` saying ``<message>``. ``KNOWN_FAILING`` lists the batch
-programs that fail because of those bugs; the batch must not fail anywhere
-else, and ``test_batch_has_no_failures`` (strict xfail) passes once they are
-all fixed: then empty ``KNOWN_FAILING`` and remove its marker.
+programs that fail because of open bugs (none now); the batch must not fail
+anywhere else, and ``test_batch_has_no_failures`` holds while the list is
+empty (mark it ``xfail(strict=True)`` while a bug is open).
 
 Long campaigns: ``python -m adcompiler.fuzz --count 5000 --seed 1`` (docs/fuzzing.md).
 """
@@ -29,10 +29,9 @@ CI_SEED = 2024
 CI_COUNT = 500
 CORPUS = Path(__file__).parent / "fuzz_corpus"
 
-#: Programs of the CI batch failing because of the open corpus bugs, all
-#: crashes (an error that is not an ADError), none a wrong gradient: a
-#: loop-carried value changing shape, a 0-d array indexed in zero_at.
-KNOWN_FAILING = frozenset([206, 266])
+#: Programs of the CI batch failing because of open corpus bugs: none now
+#: (206 and 266 crashed on a loop-carried value changing shape, fixed).
+KNOWN_FAILING: frozenset[int] = frozenset()
 
 
 @pytest.fixture(scope="module")
@@ -73,10 +72,6 @@ def test_batch_programs_are_valid_and_mostly_supported(batch: fuzz.Summary) -> N
     assert batch.counts.get("ok", 0) >= CI_COUNT // 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the corpus bugs (tests/fuzz_corpus/*.py) fail programs of the batch",
-)
 def test_batch_has_no_failures(batch: fuzz.Summary) -> None:
     kinds = [outcome.kind for _, _, outcome in batch.failures]
     assert kinds == []
