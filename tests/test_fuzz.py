@@ -176,3 +176,42 @@ def test_command_line_summary(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "programs: 5, mismatches: " in out and ", unsupported: " in out
     assert code in (0, 1)
+
+
+def test_a_non_differentiable_point_is_not_a_mismatch() -> None:
+    """np.std of equal values has no derivative (adcompiler, like JAX, gives
+    NaN; finite differences give a number): the point is not comparable,
+    and a program with no other point is skipped, not a mismatch."""
+    equal_rows = fuzz.Program(
+        "import numpy as np\n\n\n"
+        "def f(x, y):\n"
+        "    return np.sum(np.std(x[:, ::-1] + x, axis=1)) + np.sum(y)\n",
+        (3, 2),
+        (2,),
+        1,
+    )
+    outcome = fuzz.check(equal_rows)
+    assert outcome.kind == "skipped", outcome.detail
+    assert "non-differentiable point" in outcome.detail
+
+
+def test_a_nan_gradient_at_a_smooth_point_is_still_a_mismatch() -> None:
+    # a rule that returns NaN without dividing by zero: a bug, not a kink
+    wrong_rule = fuzz.Program(
+        "import numpy as np\nfrom adcompiler import defvjp\n\n\n"
+        "def scaled(a):\n    return a * 2.0\n\n\n"
+        "defvjp(scaled, lambda g, ans, a: g * np.nan)\n\n\n"
+        "def f(x, y):\n    return np.sum(scaled(x)) + np.sum(y)\n",
+        (2, 3),
+        (3,),
+        1,
+    )
+    outcome = fuzz.check(wrong_rule)
+    assert outcome.kind == "mismatch", outcome.detail
+    assert "adcompiler nan" in outcome.detail
+
+
+def test_generated_std_operands_vary_along_every_axis() -> None:
+    sources = [fuzz.generate(1, index).source for index in range(300)]
+    stds = [s for s in sources if "std(" in s]
+    assert stds and all("np.linspace(0.0, 0.37" in s for s in stds)
