@@ -1866,3 +1866,21 @@ def sum_with_dtype(x, C):
 def test_numpy_dtypes_are_constants():
     check_grad(sum_with_dtype, M, arr(3, 4))
     assert "dtype=np.float64" in adcompiler.grad(sum_with_dtype).source
+
+
+def trace_returned(x):
+    return np.trace(x)
+
+
+def trace_scaled(x):
+    return 2.0 * np.trace(x) + np.sum(x)
+
+
+@pytest.mark.parametrize("f", [trace_returned, trace_scaled], ids=lambda f: f.__name__)
+def test_trace_whose_adjoint_is_a_python_float(f):
+    # the seed of a scalar output is 1.0, a Python float: the rule of
+    # np.trace indexed it (g[..., None, None]: 'float' object is not
+    # subscriptable; 16 crashes of fuzz campaign 1)
+    check_grad(f, M)
+    h = adcompiler.hessian(f)(M)
+    np.testing.assert_array_equal(h, np.zeros(M.shape * 2))

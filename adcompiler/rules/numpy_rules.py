@@ -413,7 +413,10 @@ def _trace(g, ans, a, offset=0, axis1=0, axis2=1):
     # the sizes are runtime values, so np.eye is recorded as an op
     shape = np.shape(a)
     diagonal = call(np.eye, shape[axis1], shape[axis2], offset)
-    return np.moveaxis(g[..., None, None] * diagonal, (-2, -1), (axis1, axis2))
+    # (g is a Python float when the trace is the output or scaled by one:
+    # expand_dims, not g[..., None, None])
+    g = np.expand_dims(g, (-2, -1))
+    return np.moveaxis(g * diagonal, (-2, -1), (axis1, axis2))
 
 
 defvjp(np.trace, _trace, static=("offset", "axis1", "axis2"))
