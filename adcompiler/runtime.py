@@ -550,15 +550,17 @@ def written_items(g: Any, index: Any) -> Any:
 
 
 def not_reading_what_it_writes(array: Any, index: Any, value: Any, where: str) -> None:
-    """Raise if ``array[index] = value`` may read elements it has already written.
+    """Raise if ``array[index] = value`` reads elements it has already written.
 
     NumPy copies an overlapping right side when the target has several
     dimensions or runs the other way, and copies like ``memmove`` when both
-    step alike; a one-dimensional target read through a view that steps
-    differently (``w[:, 2] = w[1, 0:4]``) it walks in order, so the values
-    written depend on the order of the writes and the derivative, which
-    assumes the right side as it was, would be wrong. ``where`` names the
-    statement."""
+    step alike; otherwise it walks a one-dimensional target in an order of
+    its own, and ``w[:, 2] = w[1, 0:4]`` reads ``w[1, 2]`` after writing it:
+    the values written depend on the order of the writes, and the
+    derivative, which assumes the right side as it was, would be wrong.
+    Which case it is depends on the layout only, so the same assignment is
+    run on a probe of the same layout holding distinct numbers. ``where``
+    names the statement."""
     if not (isinstance(array, np.ndarray) and isinstance(value, np.ndarray)):
         return
     target = array[index]
@@ -575,14 +577,52 @@ def not_reading_what_it_writes(array: Any, index: Any, value: Any, where: str) -
     written, read = target.strides[0], source.strides[0]
     if read == 0 or read == written or (read > 0) != (written > 0):
         return
+    if _reads_as_it_was(array, index, value) is True:
+        return
     from .errors import ADError
 
     raise ADError(
         f"{where}: the right side is a view of the array being assigned "
-        "into and overlaps the elements written: NumPy's result depends on "
-        "the order in which it writes them",
+        "into, and NumPy reads elements of it that it has already overwritten "
+        "(the result depends on the order of its writes)",
         hint="copy the right side first: `... = (...).copy()`",
     )
+
+
+def _reads_as_it_was(array: np.ndarray, index: Any, value: np.ndarray) -> bool | None:
+    """Whether ``array[index] = value`` writes the right side as it was
+    before the assignment, found by doing it on a probe: a buffer laid out
+    like the memory both share, each element a different integer. None when
+    no probe can be laid out (the memory is not one contiguous array)."""
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if root.base is not None or not (
+        root.flags.c_contiguous or root.flags.f_contiguous
+    ):
+        return None
+    itemsize = root.dtype.itemsize
+    kinds = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+    if (
+        array.dtype.itemsize != itemsize
+        or value.dtype.itemsize != itemsize
+        or itemsize not in kinds
+        or root.size >= 2 ** min(8 * itemsize - 1, 62)
+    ):
+        return None
+    probe = np.arange(root.size, dtype=kinds[itemsize])
+    start = root.__array_interface__["data"][0]
+
+    def laid_out(a: np.ndarray) -> np.ndarray:
+        offset = a.__array_interface__["data"][0] - start
+        return np.lib.stride_tricks.as_strided(
+            probe[offset // itemsize :], a.shape, a.strides
+        )
+
+    target, source = laid_out(array), laid_out(value)
+    before = np.broadcast_to(source, target[index].shape).copy()
+    target[index] = source
+    return bool(np.array_equal(target[index], before))
 
 
 def _repeats(index: Any, shape: tuple) -> bool:

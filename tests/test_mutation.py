@@ -214,8 +214,20 @@ def _rows_shifted(x):
     return np.sum(np.tanh(w) * x)
 
 
+def _row_from_a_column(x):
+    w = np.tanh(x)
+    w[1] = w[:, 1]  # NumPy writes w[1, 1] last from itself: nothing read stale
+    return np.sum(w * x)
+
+
 @pytest.mark.parametrize(
-    "fn, shape", [(_shift, (5,)), (_reverse, (5,)), (_rows_shifted, (4, 5))]
+    "fn, shape",
+    [
+        (_shift, (5,)),
+        (_reverse, (5,)),
+        (_rows_shifted, (4, 5)),
+        (_row_from_a_column, (4, 4)),
+    ],
 )
 def test_assignments_from_views_numpy_copies_are_differentiated(fn, shape):
     x = RNG.normal(size=shape)
@@ -236,3 +248,42 @@ def test_assignments_from_views_numpy_copies_are_differentiated(fn, shape):
         rtol=1e-5,
         atol=1e-6,
     )
+
+
+def test_the_overlap_check_agrees_with_numpy() -> None:
+    """The check runs the assignment on a probe of the same layout: it
+    refuses exactly the overlapping assignments whose result differs from
+    writing a copy of the right side (so a NumPy that changes its order of
+    writes fails here, not silently in a gradient)."""
+    from adcompiler import ADError
+    from adcompiler.runtime import not_reading_what_it_writes
+
+    rng = np.random.default_rng(3)
+    seen = set()
+    for _ in range(3000):
+        w = np.arange(36.0).reshape(6, 6)
+        if rng.random() < 0.5:
+            w = np.asfortranarray(w)
+        n = int(rng.integers(2, 5))
+
+        def view():
+            a, b = int(rng.integers(0, 6)), int(rng.integers(0, 7 - n))
+            return (a, slice(b, b + n)) if rng.random() < 0.5 else (slice(b, b + n), a)
+
+        written, read = view(), view()
+        source = w[read][:: int(rng.choice([1, -1]))]
+        if rng.random() < 0.3:
+            w = w.T
+        if not np.shares_memory(w[written], source):
+            continue
+        try:
+            not_reading_what_it_writes(w, written, source, "here")
+            refused = False
+        except ADError:
+            refused = True
+        before = source.copy()
+        w[written] = source
+        stale = not np.array_equal(w[written], before)
+        assert refused == stale, (written, read)
+        seen.add(refused)
+    assert seen == {True, False}
