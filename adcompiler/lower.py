@@ -14,8 +14,11 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import io
 import numbers
 import operator
+import os
+import tokenize
 import types
 from typing import Any
 
@@ -1332,16 +1335,18 @@ def _memory_root(value: Value, origins: dict | None = None) -> Value:
 
 def _file_line(loc: Any) -> str:
     """``file.py:line`` of a location, without the directory."""
-    return f"{loc.file.replace(chr(92), '/').rsplit('/', 1)[-1]}:{loc.line}"
+    return f"{os.path.basename(loc.file)}:{loc.line}"
 
 
 def _statement(loc: Any) -> str:
     """The source line of a location, without a trailing comment."""
-    return (
-        loc.text.split("#")[0].strip()
-        if "'" not in loc.text and '"' not in loc.text
-        else loc.text.strip()
-    )
+    text = loc.text.strip()
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return text
+    comment = next((t for t in tokens if t.type == tokenize.COMMENT), None)
+    return text[: comment.start[1]].rstrip() if comment else text
 
 
 def _is_data(obj: Any) -> bool:
