@@ -67,6 +67,13 @@ def fit_gradient(g: Any, x: Any) -> Any:
             out = out.copy()
         return out
     if isinstance(x, numbers.Number):
+        if isinstance(x, complex):
+            raise WrtError(
+                f"cannot differentiate with respect to a complex number ({x!r}): "
+                "gradients are defined for real floating inputs",
+                hint="differentiate with respect to the real and imaginary parts, "
+                "passed as two floats",
+            )
         kind = "a bool" if isinstance(x, bool) else f"an {type(x).__name__}"
         raise WrtError(
             f"cannot differentiate with respect to {kind} ({x!r})",
