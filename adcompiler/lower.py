@@ -20,7 +20,7 @@ import operator
 import os
 import tokenize
 import types
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -398,8 +398,14 @@ class Lowering(ControlFlow):
                 f"copy it first (`{name} = {name}.copy()`) and return the result",
             )
 
-    def is_fresh(self, value: Value) -> bool:
-        """Whether ``value`` is an array this call made and no caller sees."""
+    def _memory_walk(
+        self, value: Value, into_lists: bool = True
+    ) -> Iterator[tuple[Value, bool]]:
+        """``value`` and the values whose memory it may share, through views
+        (operations returning their first argument's memory), in-place
+        changes, both branches of an ``if`` and loop-carried variables, each
+        once, with whether its memory is just that of others (``origins``).
+        Without ``into_lists``, an item of a list is not followed to the list."""
         seen: set[Value] = set()
         pending = [value]
         while pending:
@@ -408,43 +414,46 @@ class Lowering(ControlFlow):
                 continue
             seen.add(current)
             if current in self.origins:
+                yield current, True
                 pending.extend(v for v in self.origins[current] if isinstance(v, Value))
                 continue
+            yield current, False
             op = current.op
+            if op is not None and shares_first_argument(op.prim.fn) and op.args:
+                if isinstance(op.args[0], Value) and (
+                    into_lists or op.prim.fn is not runtime.list_item
+                ):
+                    pending.append(op.args[0])
+
+    def is_fresh(self, value: Value) -> bool:
+        """Whether ``value`` is an array this call made and no caller sees."""
+        for current, merged in self._memory_walk(value):
+            op = current.op
+            if merged:
+                continue
             if op is None:
                 return False  # a parameter or a global
             if shares_first_argument(op.prim.fn):
-                first = op.args[0] if op.args else None
-                if not isinstance(first, Value):
+                if not (op.args and isinstance(op.args[0], Value)):
                     return False
-                pending.append(first)
         return True
 
     def memory_sources(self, value: Value) -> tuple[set[Value], bool]:
-        """The values whose memory ``value`` may be (through views, in-place
-        changes, both branches of an ``if`` and loop-carried variables), and
-        whether it may also be memory not known here (a call's result, an
-        item of a list built at run time)."""
-        seen: set[Value] = set()
-        pending = [value]
+        """The values whose memory ``value`` may be (see :meth:`_memory_walk`),
+        and whether it may also be memory not known here (a call's result,
+        an item of a list built at run time)."""
+        sources: set[Value] = set()
         unknown = False
-        while pending:
-            current = pending.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            if current in self.origins:
-                pending.extend(v for v in self.origins[current] if isinstance(v, Value))
-                continue
+        for current, merged in self._memory_walk(value, into_lists=False):
+            sources.add(current)
             op = current.op
+            if merged:
+                continue
             if op is None:
                 unknown |= current.kind == "op"
             elif op.prim.fn is runtime.list_item:
                 unknown = True
-            elif shares_first_argument(op.prim.fn) and op.args:
-                if isinstance(op.args[0], Value):
-                    pending.append(op.args[0])
-        return seen, unknown
+        return sources, unknown
 
     def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
         if isinstance(value, (tuple, list)):
