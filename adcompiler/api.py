@@ -33,6 +33,7 @@ from .errors import ADError, OutputError, WrtError
 from .frontend import dependencies, parse_function, unchanged
 from .ir import Graph
 from .lower import lower
+from .passes import optimizing
 from .passes.scalars import mark_scalars
 from .reverse import reverse
 from .rules.registry import lookup
@@ -159,7 +160,8 @@ def _compile(
     parsed = parse_function(fn)
     lowering = lower(parsed, structures)
     graph = lowering.graph
-    mark_scalars(graph, scalars)
+    if optimizing():
+        mark_scalars(graph, scalars)
     wrt_values = [graph.params[i] for i in indices]
     wrt_trees = [lowering.env_of_param(v) for v in wrt_values]
     return_loc = lowering.return_loc

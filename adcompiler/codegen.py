@@ -24,6 +24,7 @@ import numpy as np
 
 from .errors import ADError
 from .passes.tape import export, level_values
+from .passes import optimizing
 from .passes.release import release_dead_names, small_names
 from .ir import (
     Block,
@@ -466,7 +467,9 @@ def generate(
         lines.pop()
     result = _source(ast.Return(writer.operand(graph.outputs)))
     lines.append(_INDENT + result)
-    source = release_dead_names("\n".join(lines) + "\n", small_names(graph))
+    source = "\n".join(lines) + "\n"
+    if optimizing():
+        source = release_dead_names(source, small_names(graph))
     _run(source, filename, graph, namespace)
     return Generated(namespace[fn_name], source, filename, namespace)
 
@@ -605,7 +608,9 @@ def generate_split(
     if lines[-1] == _INDENT + "pass":
         lines.pop()
     lines.append(_INDENT + _source(ast.Return(writer.operand(tuple(gradients)))))
-    source = release_dead_names("\n".join(lines) + "\n", small_names(graph))
+    source = "\n".join(lines) + "\n"
+    if optimizing():
+        source = release_dead_names(source, small_names(graph))
     _run(source, filename, graph, namespace)
     return GeneratedSplit(
         namespace[forward_name], namespace[backward_name], source, filename

@@ -47,6 +47,7 @@ from .ir import (
     tree_map,
     tree_values,
 )
+from .passes import optimizing
 from .passes.activity import active_values
 from .passes.cse import share_repeated_arithmetic, share_shape_computations
 from .passes.dce import eliminate_dead_code
@@ -257,7 +258,8 @@ class _Reverser:
         block = self.emitter.block
         # x * x, x + x: both arguments get the same contribution; compute it once
         twice = (
-            prim.fn in _SYMMETRIC
+            optimizing()
+            and prim.fn in _SYMMETRIC
             and len(op.args) == 2
             and not op.kwargs
             and isinstance(op.args[0], Value)
@@ -577,19 +579,22 @@ def reverse(
     backward = {id(op) for op in result.body.ops if id(op) not in forward}
     result.backward_start = None
     prune_restores(result, reverser.restores, backward)
-    drop_needless_unbroadcasts(result)
-    share_repeated_arithmetic(result)
+    if optimizing():
+        drop_needless_unbroadcasts(result)
+        share_repeated_arithmetic(result)
     eliminate_dead_code(result)
-    accumulate_in_place(result, reverser.accumulations)
-    eliminate_dead_code(result)
+    if optimizing():
+        accumulate_in_place(result, reverser.accumulations)
+        eliminate_dead_code(result)
     result.forward_count = next(
         (i for i, op in enumerate(result.body.ops) if id(op) in backward),
         len(result.body.ops),
     )
     if result.forward_count < len(result.body.ops):
         result.backward_start = result.body.ops[result.forward_count]
-    read_shapes_early(result)
-    share_shape_computations(result)
+    if optimizing():
+        read_shapes_early(result)
+        share_shape_computations(result)
     share_loop_names(result)  # first: tapes depend on which names are shared
     assign_tapes(result)
     if not split:

@@ -31,6 +31,7 @@ from .runtime_rules import (
     untile,
 )
 from .. import runtime
+from ..passes import optimizing
 from ..symbolic import Sym, call
 
 LOG2 = float(np.log(2.0))
@@ -146,7 +147,7 @@ binary(
 def _divide_y(g, ans, x, y):
     # d(x / y)/dy = -x / y² = -ans / y; for a nonzero constant x also
     # -ans² / x, which reads only the result: y need not be stored
-    if type(x) in (int, float) and x != 0 and math.isfinite(x):
+    if type(x) in (int, float) and x != 0 and math.isfinite(x) and optimizing():
         d = -g * ans * ans
         return d if x == 1 else d / x
     return -g * ans / y
