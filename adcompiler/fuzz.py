@@ -161,13 +161,16 @@ class Program:
 class Outcome:
     """The result of checking one program."""
 
-    kind: str  # ok, mismatch, crash, unsupported, skipped, invalid
+    #: ok, mismatch, crash, unsupported, skipped, invalid; or died: the
+    #: process checking the program died (a crash of the interpreter itself,
+    #: such as a segmentation fault in NumPy or in an oracle)
+    kind: str
     detail: str = ""
     oracles: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:
-        return self.kind in ("mismatch", "crash")
+        return self.kind in ("mismatch", "crash", "died")
 
 
 # ---------------------------------------------------------------------------
@@ -1821,11 +1824,23 @@ class Summary:
         if outcome.kind == "unsupported":
             self.unsupported.append((index, outcome.detail.splitlines()[0]))
 
+    def merge(self, other: "Summary") -> None:
+        """Add the programs of ``other`` (another slice of the campaign)."""
+        self.programs += other.programs
+        for key, value in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + value
+        for key, value in other.oracle_counts.items():
+            self.oracle_counts[key] = self.oracle_counts.get(key, 0) + value
+        self.failures += other.failures
+        self.unsupported += other.unsupported
+
     def line(self) -> str:
         c = self.counts
+        died = f", died: {c['died']}" if c.get("died") else ""
         return (
             f"programs: {self.programs}, mismatches: {c.get('mismatch', 0)}, "
             f"crashes: {c.get('crash', 0)}, unsupported: {c.get('unsupported', 0)}"
+            + died
         )
 
     def details(self) -> str:
@@ -1866,6 +1881,64 @@ def run(
 def _worker(arguments: tuple[int, int, int, tuple[str, ...]]) -> Summary:
     seed, start, count, oracles = arguments
     return run(count, seed, start=start, oracles=oracles)
+
+
+def run_parallel(
+    count: int, seed: int, *, start: int = 0, oracles: Sequence[str] = (), jobs: int = 2
+) -> Summary:
+    """:func:`run` in ``jobs`` worker processes, in slices.
+
+    A program that kills the process checking it (the interpreter itself
+    crashes: a segmentation fault in NumPy or in an oracle) breaks the pool
+    and loses the slices in flight. They are run again, halved, until the
+    program is alone in its slice and still kills its process: it is then
+    counted as ``died`` and the campaign goes on.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    size = max(1, math.ceil(count / (jobs * 4)))
+    pending = [
+        (s, min(size, start + count - s)) for s in range(start, start + count, size)
+    ]
+    summary = Summary()
+    context = multiprocessing.get_context("spawn")
+    while pending:
+        # a slice of one program lost with others may be innocent: run alone
+        alone = len(pending) == 1
+        batch = pending if not all(n == 1 for _, n in pending) else pending[:1]
+        pending = pending[len(batch) :]
+        lost = []
+        with ProcessPoolExecutor(min(jobs, len(batch)), mp_context=context) as pool:
+            futures = {
+                pool.submit(_worker, (seed, s, n, tuple(oracles))): (s, n)
+                for s, n in batch
+            }
+            for future in as_completed(futures):
+                try:
+                    summary.merge(future.result())
+                except BrokenProcessPool:
+                    lost.append(futures[future])
+        for s, n in sorted(lost):
+            if n > 1:
+                half = n // 2
+                pending += [(s, half), (s + half, n - half)]
+            elif alone or len(batch) == 1:
+                summary.add(
+                    s,
+                    generate(seed, s),
+                    Outcome(
+                        "died",
+                        "the process checking it died (the interpreter crashed, "
+                        "e.g. a segmentation fault in NumPy or in an oracle; run "
+                        "it alone with python -X faulthandler to see where)",
+                    ),
+                )
+            else:
+                pending.append((s, n))
+        pending.sort()
+    return summary
 
 
 def _save(
@@ -1928,25 +2001,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     wanted = [] if args.oracles == "none" else args.oracles.split(",")
     oracles = tuple(available_oracles(wanted))
     if args.jobs > 1:
-        import multiprocessing
-
-        chunk = max(1, math.ceil(args.count / (args.jobs * 4)))
-        tasks = [
-            (args.seed, s, min(chunk, args.start + args.count - s), oracles)
-            for s in range(args.start, args.start + args.count, chunk)
-        ]
-        summary = Summary()
-        with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-            for part in pool.imap(_worker, tasks):
-                summary.programs += part.programs
-                for key, value in part.counts.items():
-                    summary.counts[key] = summary.counts.get(key, 0) + value
-                for key, value in part.oracle_counts.items():
-                    summary.oracle_counts[key] = (
-                        summary.oracle_counts.get(key, 0) + value
-                    )
-                summary.failures += part.failures
-                summary.unsupported += part.unsupported
+        summary = run_parallel(
+            args.count, args.seed, start=args.start, oracles=oracles, jobs=args.jobs
+        )
     else:
         summary = run(args.count, args.seed, start=args.start, oracles=oracles)
     summary.seconds = time.perf_counter() - began
@@ -1966,7 +2023,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"program {index}: unsupported: {message}")
     print(summary.line())
     print(summary.details())
-    failed = summary.counts.get("mismatch", 0) + summary.counts.get("crash", 0)
+    failed = sum(summary.counts.get(kind, 0) for kind in ("mismatch", "crash", "died"))
     return 1 if failed else 0
 
 

@@ -26,6 +26,7 @@ from ..errors import UnsupportedSyntaxError
 from ..rules.memory import shares_first_argument
 from ..ir import (
     Block,
+    CallOp,
     Graph,
     IfOp,
     LoopOp,
@@ -84,6 +85,15 @@ def _backward_reads(graph: Graph, backward: set[int]) -> set[Value]:
     for op in graph.body.ops:
         if id(op) in backward:
             _reads(op, reads)
+    # what a call's forward half saved may be its arguments themselves (or
+    # views of them): its backward half reads them, as they were at the call
+    calls = {
+        op.saved: op
+        for op in graph.walk()
+        if isinstance(op, CallOp) and op.saved is not None
+    }
+    for saved in [v for v in reads if v in calls]:
+        reads.update(tree_values(calls[saved].args))
     return reads
 
 
