@@ -1890,55 +1890,84 @@ def run_parallel(
 
     A program that kills the process checking it (the interpreter itself
     crashes: a segmentation fault in NumPy or in an oracle) breaks the pool
-    and loses the slices in flight. They are run again, halved, until the
-    program is alone in its slice and still kills its process: it is then
-    counted as ``died`` and the campaign goes on.
+    and loses the slices in flight (at most ``jobs``: no more are queued).
+    Those are run again one at a time, each alone in its own process, and a
+    slice that still kills its process is halved, until the program is
+    alone: it is counted as ``died`` and the campaign goes on.
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
     size = max(1, math.ceil(count / (jobs * 4)))
-    pending = [
+    queue = [
         (s, min(size, start + count - s)) for s in range(start, start + count, size)
     ]
     summary = Summary()
-    context = multiprocessing.get_context("spawn")
-    while pending:
-        # a slice of one program lost with others may be innocent: run alone
-        alone = len(pending) == 1
-        batch = pending if not all(n == 1 for _, n in pending) else pending[:1]
-        pending = pending[len(batch) :]
-        lost = []
-        with ProcessPoolExecutor(min(jobs, len(batch)), mp_context=context) as pool:
-            futures = {
-                pool.submit(_worker, (seed, s, n, tuple(oracles))): (s, n)
-                for s, n in batch
-            }
-            for future in as_completed(futures):
-                try:
-                    summary.merge(future.result())
-                except BrokenProcessPool:
-                    lost.append(futures[future])
-        for s, n in sorted(lost):
-            if n > 1:
-                half = n // 2
-                pending += [(s, half), (s + half, n - half)]
-            elif alone or len(batch) == 1:
-                summary.add(
-                    s,
-                    generate(seed, s),
-                    Outcome(
-                        "died",
-                        "the process checking it died (the interpreter crashed, "
-                        "e.g. a segmentation fault in NumPy or in an oracle; run "
-                        "it alone with python -X faulthandler to see where)",
-                    ),
-                )
-            else:
-                pending.append((s, n))
-        pending.sort()
+    suspects: list[tuple[int, int]] = []
+    while queue:
+        lost = _run_slices(queue, jobs, seed, oracles, summary)
+        suspects += lost
+        queue = []
+    while suspects:
+        s, n = suspects.pop(0)
+        if not _run_slices([(s, n)], 1, seed, oracles, summary):
+            continue
+        if n > 1:
+            half = n // 2
+            suspects[:0] = [(s, half), (s + half, n - half)]
+        else:
+            summary.add(
+                s,
+                generate(seed, s),
+                Outcome(
+                    "died",
+                    "the process checking it died (the interpreter crashed, e.g. "
+                    "a segmentation fault in NumPy or in an oracle; run it alone "
+                    "with python -X faulthandler to see where)",
+                ),
+            )
     return summary
+
+
+def _run_slices(
+    queue: list[tuple[int, int]],
+    jobs: int,
+    seed: int,
+    oracles: Sequence[str],
+    summary: Summary,
+) -> list[tuple[int, int]]:
+    """Run the slices ``(start, count)`` of ``queue`` with ``jobs`` processes,
+    at most ``jobs`` at a time, adding their results to ``summary``; return
+    the slices lost when a process died (the rest of the queue goes on in a
+    new pool)."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = multiprocessing.get_context("spawn")
+    pending = list(queue)
+    lost: list[tuple[int, int]] = []
+    while pending:
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            running: dict[Any, tuple[int, int]] = {}
+            broken = False
+            while (pending or running) and not broken:
+                while pending and len(running) < jobs:
+                    s, n = pending.pop(0)
+                    future = pool.submit(_worker, (seed, s, n, tuple(oracles)))
+                    running[future] = (s, n)
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    piece = running.pop(future)
+                    try:
+                        summary.merge(future.result())
+                    except BrokenProcessPool:
+                        lost.append(piece)
+                        broken = True
+            if broken:  # the others in flight are lost with it
+                for future, piece in running.items():
+                    try:
+                        summary.merge(future.result())
+                    except BrokenProcessPool:
+                        lost.append(piece)
+    return lost
 
 
 def _save(

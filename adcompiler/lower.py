@@ -390,7 +390,7 @@ class Lowering(ControlFlow):
         calls would have to change the caller's object, which adcompiler
         does not follow, so that is refused.
         """
-        if self.callee and _memory_root(value, self.origins).kind == "param":
+        if self.callee and self.may_be_argument(value):
             raise self.parsed.unsupported(
                 f"changing `{name}`, an argument, in a function called from "
                 "differentiated code (the caller would see the change)",
@@ -437,6 +437,10 @@ class Lowering(ControlFlow):
                 if not (op.args and isinstance(op.args[0], Value)):
                     return False
         return True
+
+    def may_be_argument(self, value: Value) -> bool:
+        """Whether ``value`` may be (a view of) one of the function's arguments."""
+        return any(v.kind == "param" for v, _ in self._memory_walk(value))
 
     def memory_sources(self, value: Value) -> tuple[set[Value], bool]:
         """The values whose memory ``value`` may be (see :meth:`_memory_walk`),
@@ -487,11 +491,7 @@ class Lowering(ControlFlow):
             self.assign(target, None)  # raises the right error
         current = self.name(target.id, target)
         op_text = _op_text(node)
-        if (
-            self.callee
-            and isinstance(current, Value)
-            and _memory_root(current, self.origins).kind == "param"
-        ):
+        if self.callee and isinstance(current, Value) and self.may_be_argument(current):
             # += on a number rebinds it, on an array changes the caller's
             # array: only known at run time
             self.call_prim(
@@ -526,10 +526,13 @@ class Lowering(ControlFlow):
         """
         if not isinstance(value, Value):
             return
-        root = _memory_root(value, self.origins)
+        # every memory the changed value may be: through views, in-place
+        # changes, both branches of an if (w = x if c else v), loop-carried
+        # variables
+        changed, _ = self.memory_sources(value)
         for other, bound in self.env.items():
             if other != name and any(
-                _memory_root(leaf, self.origins) is root
+                not changed.isdisjoint(self.memory_sources(leaf)[0])
                 # growing or shrinking a list leaves its items as they were
                 and not (items_unchanged and leaf.container is not True)
                 for leaf in tree_values(bound)
@@ -1322,24 +1325,6 @@ def _comprehension_names(node: ast.ListComp) -> set[str]:
             if isinstance(sub, ast.Name):
                 names.add(sub.id)
     return names
-
-
-def _memory_root(value: Value, origins: dict | None = None) -> Value:
-    """The value whose memory ``value`` may be: through views, in-place
-    changes and (with ``origins``) loop-carried variables' initial values."""
-    seen = set()
-    while value not in seen:
-        seen.add(value)
-        if value.op is not None and shares_first_argument(value.op.prim.fn):
-            first = value.op.args[0]
-            if not isinstance(first, Value):
-                break
-            value = first
-        elif origins and value in origins and isinstance(origins[value][0], Value):
-            value = origins[value][0]
-        else:
-            break
-    return value
 
 
 def _file_line(loc: Any) -> str:
