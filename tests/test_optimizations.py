@@ -13,9 +13,7 @@ batch of generated programs.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
@@ -25,6 +23,7 @@ import pytest
 
 from adcompiler import ADError, fuzz, value_and_grad
 from adcompiler.passes import optimizations, optimizing
+from support.modules import load_module
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "fuzz_corpus"
@@ -33,14 +32,7 @@ _names = itertools.count()
 
 def _import(source: str, directory: Path) -> ModuleType:
     name = f"optimizations_{next(_names)}"
-    path = directory / f"{name}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(directory / f"{name}.py", source, name)
 
 
 def _flat(tree: Any) -> np.ndarray:

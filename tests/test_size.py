@@ -7,30 +7,18 @@ generous, to catch a blow-up (quadratic passes, recursion), not to benchmark.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 
 import adcompiler
+from support.modules import load_module
 
 STATEMENTS = 2000
 ITERATIONS = 10_000
 BOUND_SECONDS = 60.0
-
-
-def _load(path: Path, source: str, name: str) -> ModuleType:
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _straight_line_source(n: int) -> str:
@@ -52,7 +40,7 @@ def _straight_line_source(n: int) -> str:
 
 
 def test_two_thousand_statement_function(tmp_path: Path) -> None:
-    module = _load(
+    module = load_module(
         tmp_path / "size_straight.py",
         _straight_line_source(STATEMENTS),
         "size_straight",
@@ -98,7 +86,7 @@ def rnn(h, W, b, n):
 
 
 def test_ten_thousand_iteration_loops(tmp_path: Path) -> None:
-    module = _load(tmp_path / "size_loop.py", LOOP_SOURCE, "size_loop")
+    module = load_module(tmp_path / "size_loop.py", LOOP_SOURCE, "size_loop")
     rng = np.random.default_rng(2)
     h = rng.normal(size=4)
     W = rng.normal(size=(4, 4)) * 0.3
