@@ -323,15 +323,21 @@ def primal_function(fn: types.FunctionType, structures: tuple) -> Callable:
         return found.call
 
 
-def _named(name: str, method: Callable) -> Callable:
+def _named(name: str, method: Callable, stands_for: Any = None) -> Callable:
+    """A plain function ``name`` calling ``method``, for generated code.
+
+    When code that calls it is transformed again, the generated definition
+    behind it (which has source, see :func:`generated_definition`) is what
+    gets transformed: that of ``method``'s own half, or of the half
+    ``stands_for`` names as ``(owner, "_forward" or "_backward")``."""
+
     def call(*args: Any) -> Any:
         return method(*args)
 
     call.__name__ = call.__qualname__ = name
-    # for code that calls this and is transformed again: the generated
-    # definition behind it, which has source (see generated_definition)
-    call.__self__ = method.__self__  # type: ignore[attr-defined]
-    call.__adcompiler_half__ = method.__name__  # type: ignore[attr-defined]
+    owner, half = stands_for or (method.__self__, method.__name__)
+    call.__self__ = owner  # type: ignore[attr-defined]
+    call.__adcompiler_half__ = half  # type: ignore[attr-defined]
     return call
 
 
@@ -366,17 +372,6 @@ class Checkpoint:
         return f"checkpoint({self.__wrapped__.__qualname__})"  # type: ignore
 
 
-class _Half:
-    """A named callable for generated code: one half of a checkpointed call."""
-
-    def __init__(self, name: str, run: Callable):
-        self.__name__ = self.__qualname__ = name
-        self._run = run
-
-    def __call__(self, *args: Any) -> Any:
-        return self._run(*args)
-
-
 class CheckpointedSplit:
     """The halves generated code calls for a call of ``checkpoint(fn)``.
 
@@ -388,8 +383,18 @@ class CheckpointedSplit:
     def __init__(self, fn: types.FunctionType, structures: tuple, active: tuple):
         self.split = split(fn, structures, active)
         self.run = primal_function(fn, structures)
-        self.forward = _Half(f"{fn.__name__}_checkpoint_forward", self._forward)
-        self.backward = _Half(f"{fn.__name__}_checkpoint_backward", self._backward)
+        # transformed again (higher derivatives), a checkpointed call is an
+        # ordinary one: its halves stand for the split's, which save everything
+        self.forward = _named(
+            f"{fn.__name__}_checkpoint_forward",
+            self._forward,
+            (self.split, "_forward"),
+        )
+        self.backward = _named(
+            f"{fn.__name__}_checkpoint_backward",
+            self._backward,
+            (self.split, "_backward"),
+        )
 
     def _forward(self, *args: Any) -> tuple[Any, tuple]:
         return self.run(*args), args

@@ -345,3 +345,17 @@ def test_a_constant_over_y_stores_only_its_result(f):
     forward = g.source.split("# backward sweep")[0]
     # the backward reads the quotient, not its denominator (unless 0.0 / y)
     assert ("del add\n" in forward) == (f is not zero_over)
+
+
+def test_second_derivatives_through_a_checkpoint():
+    # differentiated again, a checkpointed call is an ordinary call
+    def f(x, w):
+        return np.sum(decorated(x, w))
+
+    x = np.linspace(-1.0, 1.0, 4)
+    w = 0.7
+    h = adcompiler.hessian(f)(x, w)
+    t = np.tanh(w * x)
+    d1 = w * (1 - t**2)  # d tanh(wx)/dx
+    d2 = -2 * w * t * d1  # d^2 tanh(wx)/dx^2
+    np.testing.assert_allclose(h, np.diag(2 * d1 + x * d2), rtol=1e-10, atol=1e-12)
