@@ -378,16 +378,23 @@ class _Writer:
         _ensure_statement(lines, body_start, inner)
 
 
-def _run(source: str, filename: str, graph: Graph, namespace: dict[str, Any]) -> None:
-    """Execute generated ``source`` in ``namespace``, with the graph's modules,
-    helpers and globals bound, its lines known to ``linecache`` (tracebacks,
+def _run(
+    lines: list[str], filename: str, graph: Graph, namespace: dict[str, Any]
+) -> str:
+    """The generated source of ``lines`` (with ``del`` of dead arrays when
+    optimising), executed in ``namespace`` with the graph's modules, helpers
+    and globals bound, its lines known to ``linecache`` (tracebacks,
     ``inspect``, ``pdb``)."""
+    source = "\n".join(lines) + "\n"
+    if optimizing():
+        source = release_dead_names(source, small_names(graph))
     for obj, name in graph.roots.values():
         namespace[name] = obj
     for value in graph.free:
         namespace[value.name] = value.obj
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)
+    return source
 
 
 def _ensure_statement(lines: list[str], start: int, indent: str) -> None:
@@ -467,10 +474,7 @@ def generate(
         lines.pop()
     result = _source(ast.Return(writer.operand(graph.outputs)))
     lines.append(_INDENT + result)
-    source = "\n".join(lines) + "\n"
-    if optimizing():
-        source = release_dead_names(source, small_names(graph))
-    _run(source, filename, graph, namespace)
+    source = _run(lines, filename, graph, namespace)
     return Generated(namespace[fn_name], source, filename, namespace)
 
 
@@ -608,10 +612,7 @@ def generate_split(
     if lines[-1] == _INDENT + "pass":
         lines.pop()
     lines.append(_INDENT + _source(ast.Return(writer.operand(tuple(gradients)))))
-    source = "\n".join(lines) + "\n"
-    if optimizing():
-        source = release_dead_names(source, small_names(graph))
-    _run(source, filename, graph, namespace)
+    source = _run(lines, filename, graph, namespace)
     return GeneratedSplit(
         namespace[forward_name], namespace[backward_name], source, filename
     )

@@ -38,7 +38,7 @@ from ..ir import (
 )
 
 #: Pure functions of shapes, ranks and dtypes.
-_SHAPE_FUNCTIONS = (
+SHAPE_FUNCTIONS = (
     np.shape,
     np.ndim,
     np.size,
@@ -73,7 +73,7 @@ def _key(op: Op) -> Any:
 
 
 def _shape_op(op: Any) -> bool:
-    return isinstance(op, Op) and op.prim.fn in _SHAPE_FUNCTIONS
+    return isinstance(op, Op) and op.prim.fn in SHAPE_FUNCTIONS
 
 
 def share_shape_computations(graph: Graph) -> None:

@@ -32,10 +32,10 @@ import builtins
 import operator
 from typing import Collection
 
-import numpy as np
 
 from .. import runtime
 from ..ir import Graph, Op, Value
+from .cse import SHAPE_FUNCTIONS
 
 _NESTED = (
     ast.FunctionDef,
@@ -50,15 +50,7 @@ _NESTED = (
 
 
 #: Functions whose result is a shape, a rank, a size or a subscript string.
-_SHAPE_RESULTS = (
-    np.shape,
-    np.ndim,
-    np.size,
-    np.result_type,
-    builtins.len,
-    runtime.bilinear_spec,
-    runtime.writes_floats,
-)
+_SHAPE_RESULTS = SHAPE_FUNCTIONS + (builtins.len,)
 
 #: Operations whose result is small when every operand is.
 _SMALL_IF_OPERANDS = (

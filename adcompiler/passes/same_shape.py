@@ -33,7 +33,6 @@ backward's ``d_z = unbroadcast(d_mul * z, np.shape(z))`` becomes
 
 from __future__ import annotations
 
-import builtins
 import operator
 from collections import Counter
 from typing import Any
@@ -43,24 +42,14 @@ import numpy as np
 from .. import runtime
 from ..ir import Graph, IfOp, LoopOp, Op, ReverseLoopOp, Value, used_list
 from .cse import substitute
+from .scalars import ARITHMETIC, REDUCTIONS
 
-_UNARY = {operator.neg, operator.pos, builtins.abs, runtime.identity}
-_UNARY |= {runtime.stop_gradient, runtime.zero_adjoint, runtime.zero_at}
-
-_BINARY = {
-    operator.add,
-    operator.sub,
-    operator.mul,
-    operator.truediv,
-    operator.floordiv,
-    operator.mod,
-    operator.pow,
-    operator.lt,
-    operator.le,
-    operator.gt,
-    operator.ge,
-    runtime.add_into,
-}
+#: Elementwise, besides ARITHMETIC (+ - * / ** and the unary - + abs) and
+#: NumPy's elementwise ufuncs: one array operand keeps its shape, two
+#: broadcast.
+_ELEMENTWISE = {operator.floordiv, operator.mod, runtime.add_into}
+_ELEMENTWISE |= {operator.lt, operator.le, operator.gt, operator.ge}
+_ELEMENTWISE |= {runtime.identity, runtime.stop_gradient, runtime.zero_adjoint}
 
 #: Helpers whose result has the shape given as their ``k``-th argument.
 _SHAPED = {
@@ -71,10 +60,6 @@ _SHAPED = {
     runtime.add_at: 2,
     runtime.einsum_adjoint: 2,
 }
-
-#: Reductions that keep reduced axes with ``keepdims=True``.
-_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
-_REDUCTIONS |= {np.std, np.var, np.nansum, np.nanmean, np.nanmax, np.nanmin}
 
 
 class SameShape:
@@ -171,22 +156,24 @@ def _facts(op: Any, classes: SameShape) -> None:
     if not isinstance(op, Op) or not _array(op.out):
         return
     fn, args, out = op.prim.fn, op.args, op.out
-    if fn in _REDUCTIONS and op.kwargs.get("keepdims") is True and _array(args[0]):
+    if fn in REDUCTIONS and op.kwargs.get("keepdims") is True and _array(args[0]):
         classes.reduces(out, args[0])
         return
     if op.kwargs:
         return
-    elementwise = isinstance(fn, np.ufunc) and fn.nout == 1 and fn.signature is None
-    if fn in _UNARY or (elementwise and fn.nin == 1):
-        if (
-            len(args) >= 1
-            and _array(args[0])
-            and (fn is runtime.zero_at or len(args) == 1)
-        ):
+    ufunc = (
+        isinstance(fn, np.ufunc)
+        and fn.nout == 1
+        and fn.signature is None
+        and fn.nin == len(args)
+    )
+    if fn is runtime.zero_at or (
+        (fn in ARITHMETIC or fn in _ELEMENTWISE or ufunc) and len(args) == 1
+    ):
+        if _array(args[0]):  # zero_at(g, index) has g's shape
             classes.join(out, args[0])
         return
-    binary = fn in _BINARY or (elementwise and fn.nin == 2)
-    if binary and len(args) == 2:
+    if (fn in ARITHMETIC or fn in _ELEMENTWISE or ufunc) and len(args) == 2:
         a, b = args
         if classes.fits(b, a):
             classes.join(out, a)

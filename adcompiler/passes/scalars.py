@@ -40,8 +40,9 @@ ARITHMETIC = {
 #: Operations whose result is always a scalar (or the call fails).
 _ALWAYS = {builtins.float, builtins.int}
 
-#: Reductions of a whole array (one argument, no axis): a NumPy scalar.
-_FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
+#: Reductions: of a whole array (one argument, no axis), a NumPy scalar.
+REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
+REDUCTIONS |= {np.std, np.var, np.nansum, np.nanmean, np.nanmax, np.nanmin}
 
 
 def mark_scalars(graph: Graph, scalars: Sequence[bool]) -> None:
@@ -63,7 +64,7 @@ def _result_is_scalar(op: Op) -> bool:
     fn = op.prim.fn
     if op.kwargs:
         return False
-    if fn in _ALWAYS or (fn in _FULL_REDUCTIONS and len(op.args) == 1):
+    if fn in _ALWAYS or (fn in REDUCTIONS and len(op.args) == 1):
         return True
     if getattr(fn, "__module__", None) == "math" and fn not in (math.frexp, math.modf):
         return all(_known(arg) for arg in op.args)
