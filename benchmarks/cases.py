@@ -66,20 +66,28 @@ def loop_math(x, a):
     return s
 
 
-def loop_math_hand(x, a):
-    s = 0.0
-    saved = []
-    for i in range(200):
-        z = x * a + s * 0.01
-        saved.append(z)
-        s = s + math.sin(z)
-    d_s, d_x, d_a = 1.0, 0.0, 0.0
-    for z in reversed(saved):
-        d_z = d_s * math.cos(z)
-        d_x += d_z * a
-        d_a += d_z * x
-        d_s = d_s + d_z * 0.01
-    return s, (d_x, d_a)
+def loop_hand(sin, cos):
+    """The hand-written gradient of the loop with these sine and cosine."""
+
+    def hand(x, a):
+        s = 0.0
+        saved = []
+        for i in range(200):
+            z = x * a + s * 0.01
+            saved.append(z)
+            s = s + sin(z)
+        d_s, d_x, d_a = 1.0, 0.0, 0.0
+        for z in reversed(saved):
+            d_z = d_s * cos(z)
+            d_x += d_z * a
+            d_a += d_z * x
+            d_s = d_s + d_z * 0.01
+        return s, (d_x, d_a)
+
+    return hand
+
+
+loop_math_hand = loop_hand(math.sin, math.cos)
 
 
 def loop_np(x, a):
@@ -89,20 +97,7 @@ def loop_np(x, a):
     return s
 
 
-def loop_np_hand(x, a):
-    s = 0.0
-    saved = []
-    for i in range(200):
-        z = x * a + s * 0.01
-        saved.append(z)
-        s = s + np.sin(z)
-    d_s, d_x, d_a = 1.0, 0.0, 0.0
-    for z in reversed(saved):
-        d_z = d_s * np.cos(z)
-        d_x += d_z * a
-        d_a += d_z * x
-        d_s = d_s + d_z * 0.01
-    return s, (d_x, d_a)
+loop_np_hand = loop_hand(np.sin, np.cos)
 
 
 def loop_inputs():

@@ -181,31 +181,34 @@ def _absent(tangent, operand=0.0):
     )
 
 
-def _einsum_operands(t, ans, subscripts, *operands):
+def _product_rule(t, operands, product):
+    """The tangent of ``product(*operands)``, linear in each operand: the sum,
+    over operands with a tangent, of the product with that operand replaced
+    by its tangent."""
     total = None
     for k, tk in enumerate(t):
         if _absent(tk, operands[k]):
             continue
         ops = list(operands)
         ops[k] = tk
-        term = np.einsum(subscripts, *ops)
+        term = product(*ops)
         total = term if total is None else total + term
     return total
 
 
-defjvp(np.einsum, None, _einsum_operands)
+defjvp(
+    np.einsum,
+    None,
+    lambda t, ans, subscripts, *operands: _product_rule(
+        t, operands, lambda *ops: np.einsum(subscripts, *ops)
+    ),
+)
 
 
 def _einsum_adjoint_operands(t, ans, spec, k, shape, g, *operands):
-    total = None
-    for j, tj in enumerate(t):
-        if _absent(tj, operands[j]):
-            continue
-        ops = list(operands)
-        ops[j] = tj
-        term = einsum_adjoint(spec, k, shape, g, *ops)
-        total = term if total is None else total + term
-    return total
+    return _product_rule(
+        t, operands, lambda *ops: einsum_adjoint(spec, k, shape, g, *ops)
+    )
 
 
 defjvp(
