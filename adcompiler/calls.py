@@ -147,11 +147,7 @@ def _cached(cache: Any, cls: type, fn: types.FunctionType, *key: Any) -> Any:
     """The cached ``cls(fn, *key)``, compiled now unless it is being compiled
     (a recursive call: it is complete before it is first called)."""
     with _lock:
-        per_fn = cache.setdefault(fn, {})
-        found = per_fn.get(key)
-        if found is None:
-            found = cls(fn, *key)
-            per_fn[key] = found
+        found = _made_once(cache, cls, fn, *key)
         in_progress = (cls, fn, key)
         if in_progress not in _in_progress:
             _in_progress.add(in_progress)
@@ -314,13 +310,19 @@ def primal_function(fn: types.FunctionType, structures: tuple) -> Callable:
     """The (cached) :class:`PrimalFunction` of ``fn``, as a plain callable.
 
     Compiled at its first call (it may be the function being compiled)."""
+    return _made_once(_primal_function_cache, PrimalFunction, fn, structures).call
+
+
+def _made_once(cache: Any, make: Callable, fn: types.FunctionType, *key: Any) -> Any:
+    """``make(fn, *key)``, made once per ``fn`` and ``key`` and kept in
+    ``cache`` (not compiled here)."""
     with _lock:
-        per_fn = _primal_function_cache.setdefault(fn, {})
-        found = per_fn.get(structures)
+        per_fn = cache.setdefault(fn, {})
+        found = per_fn.get(key)
         if found is None:
-            found = PrimalFunction(fn, structures)
-            per_fn[structures] = found
-        return found.call
+            found = make(fn, *key)
+            per_fn[key] = found
+        return found
 
 
 def _named(name: str, method: Callable, stands_for: Any = None) -> Callable:
@@ -408,10 +410,4 @@ def checkpointed(
     fn: types.FunctionType, structures: tuple, active: tuple
 ) -> CheckpointedSplit:
     """The (cached) halves of a checkpointed call of ``fn``."""
-    with _lock:
-        per_fn = _checkpoint_cache.setdefault(fn, {})
-        found = per_fn.get((structures, active))
-        if found is None:
-            found = CheckpointedSplit(fn, structures, active)
-            per_fn[(structures, active)] = found
-        return found
+    return _made_once(_checkpoint_cache, CheckpointedSplit, fn, structures, active)

@@ -1900,11 +1900,7 @@ def run_parallel(
         (s, min(size, start + count - s)) for s in range(start, start + count, size)
     ]
     summary = Summary()
-    suspects: list[tuple[int, int]] = []
-    while queue:
-        lost = _run_slices(queue, jobs, seed, oracles, summary)
-        suspects += lost
-        queue = []
+    suspects = _run_slices(queue, jobs, seed, oracles, summary)
     while suspects:
         s, n = suspects.pop(0)
         if not _run_slices([(s, n)], 1, seed, oracles, summary):

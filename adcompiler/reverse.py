@@ -144,8 +144,6 @@ class _Reverser:
         not the array)."""
         if value.scalar or value.container is not False:
             return 0.0
-        import numpy as np
-
         shape = self.emitter.op(lookup(np.shape), (value,), {}, "shape")
         return self.emitter.op(lookup(np.zeros), (shape,), {}, "zero")
 

@@ -126,12 +126,16 @@ def unindex(g: Any, shape: tuple, index: Any) -> Any:
 
 def _reusable(acc: Any, other: Any, shape: tuple) -> bool:
     """True when ``acc`` can take a sum in place: a writable array of
-    ``shape`` whose dtype the sum would keep."""
+    ``shape`` whose dtype the sum would keep (checked first by identity:
+    these run once per operation of every loop step)."""
     return (
         type(acc) is np.ndarray
         and acc.shape == shape
         and acc.flags.writeable
-        and np.result_type(acc, other) == acc.dtype
+        and (
+            getattr(other, "dtype", None) is acc.dtype
+            or np.result_type(acc, other) == acc.dtype
+        )
     )
 
 
@@ -139,13 +143,12 @@ def add_into(acc: Any, contribution: Any) -> Any:
     """``acc + contribution``, written into ``acc`` when it is an array of
     the sum's shape and dtype (the compiler passes only adjoints nothing
     else reads, see :mod:`adcompiler.passes.inplace`)."""
-    if (
-        type(acc) is np.ndarray
-        and type(contribution) is np.ndarray
-        and acc.dtype is contribution.dtype
-        and acc.shape == contribution.shape
-        and acc.flags.writeable
-    ) or _reusable(acc, contribution, np.shape(contribution)):
+    shape = (
+        contribution.shape
+        if type(contribution) is np.ndarray
+        else np.shape(contribution)
+    )
+    if _reusable(acc, contribution, shape):
         acc += contribution
         return acc
     return acc + contribution
