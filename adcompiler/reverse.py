@@ -51,6 +51,7 @@ from .passes import optimizing
 from .passes.activity import active_values
 from .passes.cse import share_repeated_arithmetic, share_shape_computations
 from .passes.dce import eliminate_dead_code
+from .passes.fused import Composites
 from .passes.inplace import accumulate_in_place
 from .passes.names import share_loop_names
 from .passes.restore import prune_restores
@@ -132,6 +133,7 @@ class _Reverser:
         self.popped_saves: list[Op] = []
         #: ids of the ops that add adjoint contributions (see passes.inplace)
         self.accumulations: set[int] = set()
+        self.composites = Composites(graph) if optimizing() else None
 
     def zero(self, value: Value) -> Any:
         """A zero adjoint shaped like ``value`` (rules index adjoints, so 0.0
@@ -254,6 +256,14 @@ class _Reverser:
         g = Sym(scope.get(op.out))
         ans = Sym(op.out)
         block = self.emitter.block
+        start = len(block.ops)
+        logistic = self.composites and self.composites.logistic_input(op)
+        if logistic is not None:
+            # s = 1 / (1 + exp(-z)) as a whole: d_z = d_s * s * (1 - s)
+            contribution = g * ans * (1.0 - ans)
+            fresh = {new.out for new in block.ops[start:] if isinstance(new, Op)}
+            self.accumulate(scope, logistic, contribution, fresh)
+            return
         # x * x, x + x: both arguments get the same contribution; compute it once
         twice = (
             optimizing()

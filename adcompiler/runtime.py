@@ -15,6 +15,9 @@ import numpy as np
 
 from .errors import ADError, OutputError, WrtError
 
+#: one global lookup, not two, in the checks loop steps run on every call
+_ARRAY = np.ndarray
+
 
 def seed_adjoint(out: Any) -> Any:
     """1 in the type of ``out``: the adjoint the backward sweep starts from.
@@ -87,13 +90,22 @@ def fit_gradient(g: Any, x: Any) -> Any:
 
 def unbroadcast(g: Any, shape: tuple) -> Any:
     """Sum ``g`` over the axes NumPy broadcasting added to reach ``shape``."""
-    g_shape = g.shape if type(g) is np.ndarray else np.shape(g)
+    g_shape = g.shape if type(g) is _ARRAY else np.shape(g)
     if g_shape == shape:
         return g
     extra = len(g_shape) - len(shape)
     if extra > 0:
-        g = np.sum(g, axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+        # broadcasting prepended these axes (the usual case: a bias's adjoint)
+        leading = 0 if extra == 1 else tuple(range(extra))
+        if type(g) is _ARRAY:
+            g = g.sum(axis=leading)
+            g_shape = g.shape
+        else:
+            g = np.sum(g, axis=leading)
+            g_shape = np.shape(g)
+        if g_shape == shape:
+            return g
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g_shape[i] != 1)
     if axes:
         g = np.sum(g, axis=axes, keepdims=True)
     if np.shape(g) != shape:
@@ -129,7 +141,7 @@ def _reusable(acc: Any, other: Any, shape: tuple) -> bool:
     ``shape`` whose dtype the sum would keep (checked first by identity:
     these run once per operation of every loop step)."""
     return (
-        type(acc) is np.ndarray
+        type(acc) is _ARRAY
         and acc.shape == shape
         and acc.flags.writeable
         and (
@@ -143,11 +155,18 @@ def add_into(acc: Any, contribution: Any) -> Any:
     """``acc + contribution``, written into ``acc`` when it is an array of
     the sum's shape and dtype (the compiler passes only adjoints nothing
     else reads, see :mod:`adcompiler.passes.inplace`)."""
-    shape = (
-        contribution.shape
-        if type(contribution) is np.ndarray
-        else np.shape(contribution)
-    )
+    if type(contribution) is _ARRAY:
+        if (
+            type(acc) is _ARRAY
+            and contribution.dtype is acc.dtype
+            and contribution.shape == acc.shape
+            and acc.flags.writeable
+        ):
+            acc += contribution  # the usual case, checked first: loop steps
+            return acc
+        shape = contribution.shape
+    else:
+        shape = np.shape(contribution)
     if _reusable(acc, contribution, shape):
         acc += contribution
         return acc
@@ -281,11 +300,19 @@ def einsum_adjoint(spec: str, k: int, shape: tuple, g: Any, *operands: Any) -> A
     and axes NumPy broadcast are summed. An index operand ``k`` repeats (a
     diagonal, as in ``"ii->i"``) puts the adjoint on that diagonal.
     """
-    if len(shape) == 2 and len(operands) == 2 and _is_plain_matmul(spec):
-        # a product of two matrices: the adjoints are matrix products (BLAS)
+    if (
+        len(shape) == 2
+        and len(operands) == 2
+        and (spec == "matmul" or _is_plain_matmul(spec))
+    ):
+        # a product of two matrices: the adjoints are matrix products (BLAS);
+        # checked first, by type, as this runs for every product of a loop step
         other = operands[1 - k]
-        if np.ndim(other) == 2 and np.ndim(g) == 2:
-            other_t = other.T if type(other) is np.ndarray else np.transpose(other)
+        if type(other) is _ARRAY and type(g) is _ARRAY:
+            if other.ndim == 2 and g.ndim == 2:
+                return g @ other.T if k == 0 else other.T @ g
+        elif np.ndim(other) == 2 and np.ndim(g) == 2:
+            other_t = np.transpose(other)
             return g @ other_t if k == 0 else other_t @ g
     ndims = [len(shape) if j == k else np.ndim(x) for j, x in enumerate(operands)]
     if spec == "matmul":

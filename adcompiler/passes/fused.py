@@ -1,0 +1,75 @@
+"""Composite adjoints: chains of forward ops whose adjoint, taken as a
+whole, reads less than the chain of their ops' adjoints.
+
+The logistic sigmoid written out, ``s = 1 / (1 + np.exp(-z))``, is four
+ops. Their adjoints one by one read ``s`` and ``np.exp(-z)``, so a loop's
+tape keeps both, and the backward takes five array operations; the adjoint
+of the whole, ``d_z = d_s * s * (1 - s)``, reads only ``s`` and takes
+three (Theano recognised the same pattern). The chain's inner values must
+have no other reader, so that no other adjoint flows through them.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from ..ir import Block, Graph, Op, Value, used_list
+
+_DIVIDE = (operator.truediv, np.divide)
+_ADD = (operator.add, np.add)
+_NEGATE = (operator.neg, np.negative)
+
+
+class Composites:
+    """The composite patterns of one forward graph."""
+
+    def __init__(self, graph: Graph):
+        self.uses = Counter(used_list(graph))
+        self.block_of: dict[int, Block] = {}
+        self._index(graph.body)
+
+    def _index(self, block: Block) -> None:
+        for op in block.ops:
+            self.block_of[id(op)] = block
+            for region in op.regions:
+                self._index(region)
+
+    def _inner(self, value: Any, fns: tuple, owner: Op) -> Op | None:
+        """The op defining ``value`` when it is one of ``fns``, without
+        keywords, in ``owner``'s block, and ``owner`` is its only reader."""
+        if not isinstance(value, Value) or self.uses[value] != 1:
+            return None
+        op = value.op
+        if not isinstance(op, Op) or op.prim.fn not in fns or op.kwargs:
+            return None
+        if self.block_of.get(id(op)) is not self.block_of.get(id(owner)):
+            return None
+        return op
+
+    def logistic_input(self, op: Op) -> Value | None:
+        """``z`` when ``op`` computes ``1 / (1 + np.exp(-z))`` (the 1s Python
+        numbers, the sum either way round), else None."""
+        if op.prim.fn not in _DIVIDE or op.kwargs or len(op.args) != 2:
+            return None
+        one, total = op.args
+        total_op = self._inner(total, _ADD, op)
+        if not _is_one(one) or total_op is None or len(total_op.args) != 2:
+            return None
+        left, right = total_op.args
+        exp = right if _is_one(left) else left if _is_one(right) else None
+        exp_op = self._inner(exp, (np.exp,), total_op)
+        if exp_op is None or len(exp_op.args) != 1:
+            return None
+        neg_op = self._inner(exp_op.args[0], _NEGATE, exp_op)
+        if neg_op is None or len(neg_op.args) != 1:
+            return None
+        z = neg_op.args[0]
+        return z if isinstance(z, Value) else None
+
+
+def _is_one(x: Any) -> bool:
+    return type(x) in (int, float) and x == 1
