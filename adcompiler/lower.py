@@ -1189,7 +1189,8 @@ class Lowering(ControlFlow):
 
         Generated code differentiated again writes its sums plainly: an
         in-place ``add_into``/``add_at`` would overwrite values the outer
-        backward sweep reads (the outer compiler makes its own in-place sums).
+        backward sweep reads (the outer compiler makes its own in-place sums),
+        and ``assemble`` is its pieces' ``unindex`` added up.
         """
         if fn is runtime.add_into and not kwargs:
             fn = operator.add
@@ -1197,6 +1198,20 @@ class Lowering(ControlFlow):
             acc, part, shape, index = args
             scattered = self.call_prim(runtime.unindex, (part, shape, index), {})
             return self.call_prim(operator.add, (acc, scattered), {}, hint)
+        elif fn is runtime.assemble and not kwargs and len(args) >= 2:
+            shape, *pieces = args
+            if all(isinstance(piece, tuple) and len(piece) == 2 for piece in pieces):
+                total = None
+                for index, part in pieces:
+                    scattered = self.call_prim(
+                        runtime.unindex, (part, shape, index), {}
+                    )
+                    total = (
+                        scattered
+                        if total is None
+                        else self.call_prim(operator.add, (total, scattered), {})
+                    )
+                return total
         node = self.current_node
         prim = registry.lookup(fn)
         if prim is None:

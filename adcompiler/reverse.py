@@ -52,7 +52,7 @@ from .passes.activity import active_values
 from .passes.cse import share_repeated_arithmetic, share_shape_computations
 from .passes.dce import eliminate_dead_code
 from .passes.fused import Composites
-from .passes.inplace import accumulate_in_place
+from .passes.inplace import accumulate_in_place, assemble_pieces
 from .passes.names import share_loop_names
 from .passes.restore import prune_restores
 from .passes.same_shape import drop_needless_unbroadcasts
@@ -593,6 +593,7 @@ def reverse(
     eliminate_dead_code(result)
     if optimizing():
         accumulate_in_place(result, reverser.accumulations)
+        assemble_pieces(result)
         eliminate_dead_code(result)
     result.forward_count = next(
         (i for i, op in enumerate(result.body.ops) if id(op) in backward),

@@ -173,6 +173,88 @@ def add_into(acc: Any, contribution: Any) -> Any:
     return acc + contribution
 
 
+def assemble(shape: tuple, *pieces: tuple) -> Any:
+    """The sum of ``unindex(g, shape, index)`` over the ``(index, g)`` pieces:
+    the adjoint of an array read through several indices.
+
+    Pieces at basic indices that differ from the whole array along one axis
+    only (``z[:, :H]``, ``z[:, H:]``, ``x[0]``, ``x[1:]``) and do not
+    overlap are written, not added: concatenated when they tile the axis
+    in order, into zeros otherwise. Anything else (overlapping or advanced
+    indices) is added one piece at a time, as separate ``add_at`` would."""
+    shape = tuple(shape)
+    parts = [g for _, g in pieces]
+    plan = _disjoint_pieces(shape, [index for index, _ in pieces])
+    if plan is None:
+        (index, g), rest = pieces[0], pieces[1:]
+        total = unindex(g, shape, index)
+        for index, g in rest:
+            total = add_at(total, g, shape, index)
+        return total
+    axis, order, tiles = plan
+    if tiles and all(
+        np.shape(parts[k]) == shape[:axis] + (stop - start,) + shape[axis + 1 :]
+        for k, start, stop in order
+    ):
+        return np.concatenate([parts[k] for k, _, _ in order], axis=axis)
+    total = np.zeros(shape, dtype=np.result_type(*parts))
+    for index, g in pieces:
+        total[index] = g
+    return total
+
+
+def _disjoint_pieces(shape: tuple, indices: list) -> tuple | None:
+    """``(axis, [(piece, start, stop)] sorted by start, tiles)`` when every
+    index selects all of ``shape`` but an interval of one common ``axis``
+    (an integer, or a slice of step 1) and the intervals do not overlap;
+    ``tiles``: they are all slices covering the axis. Else None."""
+    axis = None
+    spans = []
+    every_slice = True
+    for k, index in enumerate(indices):
+        parts = index if type(index) is tuple else (index,)
+        if len(parts) > len(shape):
+            return None
+        narrowed = None
+        for i, part in enumerate(parts):
+            n = shape[i]
+            if type(part) is slice:
+                start, stop, step = part.indices(n)
+                if (start, stop, step) == (0, n, 1):
+                    continue
+                if step != 1:
+                    return None
+                span = (start, max(start, stop))
+            elif isinstance(part, (int, np.integer)) and not isinstance(
+                part, (bool, np.bool_)
+            ):
+                start = int(part) + n if part < 0 else int(part)
+                if not 0 <= start < n:
+                    return None
+                span = (start, start + 1)
+                every_slice = False
+            else:
+                return None  # None, Ellipsis, arrays: not a plain interval
+            if narrowed is not None:
+                return None  # narrowed along two axes
+            narrowed = (i, span)
+        if narrowed is None or (axis is not None and narrowed[0] != axis):
+            return None
+        axis = narrowed[0]
+        spans.append((k, *narrowed[1]))
+    order = sorted(spans, key=lambda span: span[1])
+    for (_, _, stop), (_, start, _) in zip(order, order[1:]):
+        if start < stop:
+            return None  # overlapping: the pieces must be added
+    tiles = (
+        every_slice
+        and order[0][1] == 0
+        and order[-1][2] == shape[axis]
+        and all(a[2] == b[1] for a, b in zip(order, order[1:]))
+    )
+    return axis, order, tiles
+
+
 def add_at(acc: Any, g: Any, shape: tuple, index: Any) -> Any:
     """``acc + unindex(g, shape, index)``, added at ``index`` in place when
     ``acc`` is an array of ``shape`` and a dtype the sum keeps."""

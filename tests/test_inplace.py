@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from adcompiler import grad
-from adcompiler.runtime import add_at, add_into, unindex
+from adcompiler.runtime import add_at, add_into, assemble, unindex
 from adcompiler.testing import check_grad
 
 RNG = np.random.default_rng(7)
@@ -45,13 +45,65 @@ def branchy(x, flag):
     return np.sum(z * y)
 
 
-def test_slices_are_added_where_they_belong():
+def test_slices_are_put_where_they_belong():
     W, x = RNG.normal(size=(4, 9)), RNG.normal(size=(5, 4))
     g = grad(gates)
     g(W, x)
-    assert g.source.count("add_at(") == 2
-    assert g.source.count("unindex(") == 1
+    # the three slices' adjoints make d_z in one step, once all are computed
+    assert g.source.count("assemble(") == 1
+    assert "add_at(" not in g.source and "unindex(" not in g.source
     check_grad(gates, W, x)
+
+
+def overlapping(x):
+    return np.sum(np.sin(x[:4]) * x[2:6] + x[1])
+
+
+def test_overlapping_slices_are_added():
+    x = RNG.normal(size=7)
+    g = grad(overlapping)
+    g(x)
+    assert "assemble(" in g.source
+    check_grad(overlapping, x)
+
+
+_S = slice(None)
+
+
+@pytest.mark.parametrize(
+    "shape, pieces",
+    [
+        # tiling an axis, in any order: concatenated
+        ((3, 8), [((_S, slice(None, 2)), (3, 2)), ((_S, slice(2, 8)), (3, 6))]),
+        ((3, 8), [((_S, slice(4, None)), (3, 4)), ((_S, slice(None, 4)), (3, 4))]),
+        # disjoint, with a gap: written into zeros
+        ((3, 8), [((_S, slice(1, 3)), (3, 2)), ((_S, slice(5, 8)), (3, 3))]),
+        ((4,), [(0, ()), (-1, ()), (slice(1, 3), (2,))]),
+        ((4, 2), [(0, (2,)), ((1,), ()), (slice(2, None), (2, 2))]),
+        # overlapping, repeated or advanced indices, strides, two axes: added
+        ((3, 8), [((_S, slice(1, 5)), (3, 4)), ((_S, slice(3, 8)), (3, 5))]),
+        ((4,), [(0, ()), (0, ())]),
+        ((4, 2), [((0, 1), ()), ((1, 0), ())]),
+        ((4, 2), [(np.array([0, 0]), (2, 2)), (1, (2,))]),
+        ((4, 2), [(slice(None, None, 2), (2, 2)), (1, (2,))]),
+        ((3, 0), [((_S, slice(None, 2)), (3, 0)), ((_S, slice(2, None)), (3, 0))]),
+    ],
+)
+def test_assemble_is_the_sum_of_its_pieces(shape, pieces):
+    made = [(index, RNG.normal(size=size)) for index, size in pieces]
+    total = unindex(made[0][1], shape, made[0][0])
+    for index, g in made[1:]:
+        total = add_at(total, g, shape, index)
+    result = assemble(shape, *made)
+    assert result.dtype == total.dtype
+    np.testing.assert_array_equal(result, total)
+
+
+def test_assemble_keeps_the_dtype_a_sum_would_have():
+    pieces = [(slice(0, 2), np.ones((2, 2), np.float32)), (slice(2, 4), 1.5)]
+    assert assemble((4, 2), *pieces).dtype == np.float32
+    pieces = [(slice(0, 2), np.ones((2, 2), np.float32)), (slice(2, 4), np.ones(2))]
+    assert assemble((4, 2), *pieces).dtype == np.float64
 
 
 @pytest.mark.parametrize(
@@ -165,7 +217,7 @@ def test_reverse_over_reverse_through_slice_sums():
     W, x = RNG.normal(size=(4, 9)), RNG.normal(size=(2, 4))
     inner = grad(gates)
     inner(W, x)
-    assert "add_at(" in inner.source
+    assert "assemble(" in inner.source
 
     def squared_norm(W, x):
         g = inner(W, x)

@@ -24,6 +24,12 @@ iteration, from ``zero_adjoint(W)`` before the loop) is written in place
 when no one else sees it: the zeros are read only by the loop, and in each
 iteration the total only by its sum, the sum only by the next iteration.
 
+A total built only from pieces (an ``unindex``, then ``add_at`` calls, each read
+only by the next) is built in one step instead, once every piece is
+computed: ``d_z = assemble(shape, (index, d_piece), ...)``. Pieces that tile
+an axis (an LSTM's four gates read from one ``z``) are concatenated, other
+disjoint ones written into zeros: no array of zeros added to piece by piece.
+
 The runtime helpers still check the type, shape, writability and dtype of
 the total and fall back to the plain sum, so numbers, broadcast views and
 dtype promotions give what ``+`` gives. Gradients are unchanged: only which
@@ -95,6 +101,49 @@ def accumulate_in_place(graph: Graph, accumulations: set[int]) -> None:
                 uses[contribution] -= 1
             else:
                 op.prim = add_into
+
+
+def assemble_pieces(graph: Graph) -> None:
+    """Replace each chain ``t1 = unindex(g1, shape, i1)``, ``t2 = add_at(t1,
+    g2, shape, i2)``, ... of one block, each total read only by the next
+    link, by ``assemble(shape, (i1, g1), (i2, g2), ...)`` where its last link
+    was (all pieces are computed by then)."""
+    uses = Counter(used_list(graph))
+    assemble = lookup(runtime.assemble)
+    for block in _blocks(graph.body):
+        chains: dict[Value, tuple[Any, list, list]] = {}
+        for op in block.ops:
+            if not isinstance(op, Op) or op.kwargs:
+                continue
+            if op.prim.fn is runtime.unindex and len(op.args) == 3:
+                piece, shape, index = op.args
+                chains[op.out] = (shape, [(index, piece)], [op])
+            elif op.prim.fn is runtime.add_at and len(op.args) == 4:
+                total, piece, shape, index = op.args
+                chain = chains.pop(total, None)
+                if chain is not None and uses[total] == 1 and _same(chain[0], shape):
+                    pieces, links = chain[1] + [(index, piece)], chain[2] + [op]
+                    chains[op.out] = (shape, pieces, links)
+        replaced: set[int] = set()
+        for shape, pieces, links in chains.values():
+            if len(links) < 2:
+                continue
+            last = links[-1]
+            last.prim = assemble
+            last.args = (shape, *pieces)
+            replaced.update(id(link) for link in links[:-1])
+        if replaced:
+            block.ops = [op for op in block.ops if id(op) not in replaced]
+
+
+def _same(shape: Any, other: Any) -> bool:
+    """Whether two shape operands are one value, or ``np.shape`` of one."""
+    if shape is other:
+        return True
+    ops = [getattr(v, "op", None) for v in (shape, other)]
+    return all(
+        isinstance(op, Op) and op.prim.fn is np.shape and not op.kwargs for op in ops
+    ) and (ops[0].args[0] is ops[1].args[0])
 
 
 def _private_accumulators(graph: Graph, uses: Counter) -> dict[Value, Value]:

@@ -85,7 +85,7 @@ unindex = defvjp(
 )
 
 
-# In-place sums: only generated code calls them, and lowering rewrites them
+# In-place sums and sums of pieces: only generated code calls them, and lowering rewrites them
 # into plain sums before differentiating it again (lower.call_prim), so no
 # rule is ever asked for; one would be an error naming the helper.
 add_into = defvjp(
@@ -96,6 +96,12 @@ add_at = defvjp(
     None,
     hint="total",
     signature_of=lambda g, ans, acc, part, shape, index: None,
+)
+assemble = defvjp(
+    runtime.assemble,
+    None,
+    hint="total",
+    signature_of=lambda g, ans, shape, *pieces: None,
 )
 
 
