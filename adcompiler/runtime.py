@@ -182,9 +182,9 @@ def assemble(shape: tuple, *pieces: tuple) -> Any:
     overlap are written, not added: concatenated when they tile the axis
     in order, into zeros otherwise. Anything else (overlapping or advanced
     indices) is added one piece at a time, as separate ``add_at`` would."""
-    shape = tuple(shape)
-    parts = [g for _, g in pieces]
-    plan = _disjoint_pieces(shape, [index for index, _ in pieces])
+    if type(shape) is not tuple:
+        shape = tuple(shape)
+    plan = _disjoint_pieces(shape, pieces)
     if plan is None:
         (index, g), rest = pieces[0], pieces[1:]
         total = unindex(g, shape, index)
@@ -192,67 +192,79 @@ def assemble(shape: tuple, *pieces: tuple) -> Any:
             total = add_at(total, g, shape, index)
         return total
     axis, order, tiles = plan
-    if tiles and all(
-        np.shape(parts[k]) == shape[:axis] + (stop - start,) + shape[axis + 1 :]
-        for k, start, stop in order
-    ):
-        return np.concatenate([parts[k] for k, _, _ in order], axis=axis)
-    total = np.zeros(shape, dtype=np.result_type(*parts))
+    if tiles:
+        # each piece has its slice's shape, or one broadcast to it (smaller,
+        # or a number): then concatenating fails or comes out short
+        try:
+            total = np.concatenate([pieces[k][1] for _, _, k in order], axis=axis)
+        except ValueError:
+            total = None
+        if total is not None and total.shape == shape:
+            return total
+    total = np.zeros(shape, dtype=np.result_type(*[g for _, g in pieces]))
     for index, g in pieces:
         total[index] = g
     return total
 
 
-def _disjoint_pieces(shape: tuple, indices: list) -> tuple | None:
-    """``(axis, [(piece, start, stop)] sorted by start, tiles)`` when every
-    index selects all of ``shape`` but an interval of one common ``axis``
+def _disjoint_pieces(shape: tuple, pieces: tuple) -> tuple | None:
+    """``(axis, [(start, stop, k)] sorted by start, tiles)`` when the index
+    of every ``(index, g)`` piece ``k`` selects all of ``shape`` but an
+    interval of one common ``axis``
     (an integer, or a slice of step 1) and the intervals do not overlap;
-    ``tiles``: they are all slices covering the axis. Else None."""
-    axis = None
+    ``tiles``: they are all slices covering the axis. Else None.
+
+    Runs at every step of a loop whose backward assembles pieces: plain
+    loops and early exits, no helpers."""
+    axis = -1
     spans = []
     every_slice = True
-    for k, index in enumerate(indices):
+    for k, (index, _) in enumerate(pieces):
         parts = index if type(index) is tuple else (index,)
         if len(parts) > len(shape):
             return None
-        narrowed = None
+        narrowed = -1
         for i, part in enumerate(parts):
             n = shape[i]
             if type(part) is slice:
-                start, stop, step = part.indices(n)
-                if (start, stop, step) == (0, n, 1):
+                if part.start is None and part.stop is None and part.step is None:
                     continue
+                start, stop, step = part.indices(n)
                 if step != 1:
                     return None
-                span = (start, max(start, stop))
-            elif isinstance(part, (int, np.integer)) and not isinstance(
-                part, (bool, np.bool_)
+                if start == 0 and stop == n:
+                    continue
+                if stop < start:
+                    stop = start
+            elif type(part) is int or (
+                isinstance(part, np.integer) and not isinstance(part, np.bool_)
             ):
-                start = int(part) + n if part < 0 else int(part)
+                start = int(part)
+                if start < 0:
+                    start += n
                 if not 0 <= start < n:
                     return None
-                span = (start, start + 1)
+                stop = start + 1
                 every_slice = False
             else:
-                return None  # None, Ellipsis, arrays: not a plain interval
-            if narrowed is not None:
+                return None  # None, Ellipsis, bools, arrays: not an interval
+            if narrowed >= 0:
                 return None  # narrowed along two axes
-            narrowed = (i, span)
-        if narrowed is None or (axis is not None and narrowed[0] != axis):
+            narrowed = i
+        if narrowed < 0 or (axis >= 0 and narrowed != axis):
             return None
-        axis = narrowed[0]
-        spans.append((k, *narrowed[1]))
-    order = sorted(spans, key=lambda span: span[1])
-    for (_, _, stop), (_, start, _) in zip(order, order[1:]):
-        if start < stop:
+        axis = narrowed
+        spans.append((start, stop, k))
+    spans.sort()
+    end = 0
+    tiles = every_slice
+    for start, stop, _ in spans:
+        if start < end:
             return None  # overlapping: the pieces must be added
-    tiles = (
-        every_slice
-        and order[0][1] == 0
-        and order[-1][2] == shape[axis]
-        and all(a[2] == b[1] for a, b in zip(order, order[1:]))
-    )
-    return axis, order, tiles
+        if start != end:
+            tiles = False
+        end = stop
+    return axis, spans, tiles and end == shape[axis]
 
 
 def add_at(acc: Any, g: Any, shape: tuple, index: Any) -> Any:

@@ -76,6 +76,10 @@ _S = slice(None)
         # tiling an axis, in any order: concatenated
         ((3, 8), [((_S, slice(None, 2)), (3, 2)), ((_S, slice(2, 8)), (3, 6))]),
         ((3, 8), [((_S, slice(4, None)), (3, 4)), ((_S, slice(None, 4)), (3, 4))]),
+        # tiling, with pieces broadcast to their slices: written into zeros
+        ((3, 8), [((_S, slice(None, 2)), ()), ((_S, slice(2, 8)), (3, 6))]),
+        ((3, 8), [((_S, slice(None, 2)), (3, 1)), ((_S, slice(2, 8)), (3, 6))]),
+        ((3, 8), [((_S, slice(None, 2)), (1, 2)), ((_S, slice(2, 8)), (3, 6))]),
         # disjoint, with a gap: written into zeros
         ((3, 8), [((_S, slice(1, 3)), (3, 2)), ((_S, slice(5, 8)), (3, 3))]),
         ((4,), [(0, ()), (-1, ()), (slice(1, 3), (2,))]),
