@@ -164,20 +164,25 @@ class SplitFunction(_Compiled):
 
     def __init__(self, *args: Any):
         super().__init__(*args)
-        # plain functions (stable identity, readable names) for generated code
-        self.forward = _named(f"{self.fn.__name__}_forward", self._forward)
-        self.backward = _named(f"{self.fn.__name__}_backward", self._backward)
+        # plain functions (stable identity, readable names) for generated
+        # code; called at every loop step, so each is one frame, not three.
+        # forward: the function's result, and what its backward needs;
+        # backward: the adjoints of the differentiated argument leaves
+        split, fn = self, self.fn
 
-    def _forward(self, *args: Any) -> tuple[Any, Any]:
-        """The function's result, and what its backward needs."""
-        entry = self.ensure()
-        out, residuals = entry.forward(*args)
-        return out, (entry, residuals)
+        def forward(*args: Any) -> tuple[Any, Any]:
+            entry = split.entry
+            if entry is None or not entry.valid_for(fn):
+                entry = split.ensure()
+            out, residuals = entry.forward(*args)
+            return out, (entry, residuals)
 
-    def _backward(self, saved: Any, *adjoints: Any) -> tuple:
-        """The adjoints of the differentiated argument leaves, in order."""
-        entry, residuals = saved
-        return entry.backward(residuals, *adjoints)
+        def backward(saved: Any, *adjoints: Any) -> tuple:
+            entry, residuals = saved
+            return entry.backward(residuals, *adjoints)
+
+        self.forward = _label(forward, f"{fn.__name__}_forward", self, "_forward")
+        self.backward = _label(backward, f"{fn.__name__}_backward", self, "_backward")
 
     def _compile(self) -> _SplitEntry:
         parsed, lowering, wrt = self._lowered()
@@ -336,8 +341,13 @@ def _named(name: str, method: Callable, stands_for: Any = None) -> Callable:
     def call(*args: Any) -> Any:
         return method(*args)
 
-    call.__name__ = call.__qualname__ = name
     owner, half = stands_for or (method.__self__, method.__name__)
+    return _label(call, name, owner, half)
+
+
+def _label(call: Callable, name: str, owner: Any, half: str) -> Callable:
+    """``call`` named ``name``, standing for ``owner``'s ``half``."""
+    call.__name__ = call.__qualname__ = name
     call.__self__ = owner  # type: ignore[attr-defined]
     call.__adcompiler_half__ = half  # type: ignore[attr-defined]
     return call
