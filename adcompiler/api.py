@@ -34,6 +34,7 @@ from .frontend import dependencies, parse_function, unchanged
 from .ir import Graph
 from .lower import lower
 from .passes import optimizing
+from .passes.ranks import mark_ranks
 from .passes.scalars import mark_scalars
 from .reverse import reverse
 from .rules.registry import lookup
@@ -155,6 +156,7 @@ def _compile(
     structures: tuple,
     has_aux: bool,
     scalars: tuple[bool, ...] = (),
+    ranks: tuple[int | None, ...] = (),
 ) -> _Entry:
     fn = source_function(target, structures)
     parsed = parse_function(fn)
@@ -162,6 +164,7 @@ def _compile(
     graph = lowering.graph
     if optimizing():
         mark_scalars(graph, scalars)
+        mark_ranks(graph, ranks)
     wrt_values = [graph.params[i] for i in indices]
     wrt_trees = [lowering.env_of_param(v) for v in wrt_values]
     return_loc = lowering.return_loc
@@ -206,14 +209,26 @@ def _compile(
 SCALAR = "scalar"
 
 
+#: The call-key markers of NumPy arrays, by rank.
+_ARRAY_OF_RANK = tuple(("ndarray", ndim) for ndim in range(65))
+
+
 def _arg_key(obj: Any) -> Hashable:
-    """An argument's structure, or :data:`SCALAR` for a float, an int or a
-    NumPy float64: gradients are compiled for scalars apart, knowing their
-    shape is ``()`` (see :mod:`adcompiler.passes.scalars`)."""
+    """An argument's structure; :data:`SCALAR` for a float, an int or a
+    NumPy float64; ``("ndarray", ndim)`` for an array. Gradients are
+    compiled for scalars apart, knowing their shape is ``()`` (see
+    :mod:`adcompiler.passes.scalars`), and for each rank of array arguments
+    (see :mod:`adcompiler.passes.ranks`)."""
     kind = type(obj)
     if kind is float or kind is int or kind is np.float64:
         return SCALAR
+    if kind is np.ndarray:
+        return _ARRAY_OF_RANK[obj.ndim]
     return structure(obj)
+
+
+def _is_array_key(key: Any) -> bool:
+    return type(key) is tuple and len(key) == 2 and key[0] == "ndarray"
 
 
 def _defaults(fn: types.FunctionType) -> dict[str, Any]:
@@ -253,9 +268,10 @@ class GradFunction:
         self.__name__ = prefix + getattr(fn, "__name__", base.__name__)
         self.__wrapped__ = fn
 
-    def _structures(self, key: Any) -> tuple[tuple, tuple[bool, ...]]:
+    def _structures(self, key: Any) -> tuple[tuple, tuple[bool, ...], tuple]:
         """Each parameter's structure, from a call's argument structures,
-        and whether it is a Python or NumPy scalar (see :func:`_arg_key`)."""
+        whether it is a Python or NumPy scalar, and its rank when it is an
+        array (see :func:`_arg_key`)."""
         positional, keywords = key
         by_name = dict(keywords)
         structures = []
@@ -267,7 +283,11 @@ class GradFunction:
                     by_name.get(name, self._default_structures.get(name, LEAF))
                 )
         scalars = tuple(s is SCALAR for s in structures)
-        return tuple(LEAF if s is SCALAR else s for s in structures), scalars
+        ranks = tuple(s[1] if _is_array_key(s) else None for s in structures)
+        plain = tuple(
+            LEAF if s is SCALAR or _is_array_key(s) else s for s in structures
+        )
+        return plain, scalars, ranks
 
     def _compiled(self, key: Any = ((), ())) -> _Entry:
         target = self.__wrapped__
@@ -275,14 +295,14 @@ class GradFunction:
         if entry is not None and entry.valid_for(target):
             self._last = entry
             return entry
-        structures, scalars = self._structures(key)
+        structures, scalars, ranks = self._structures(key)
         with _lock:
             per_fn = _cache.setdefault(target, {})
-            cache_key = (self._indices, structures, scalars, self._has_aux)
+            cache_key = (self._indices, structures, scalars, ranks, self._has_aux)
             entry = per_fn.get(cache_key)
             if entry is None or not entry.valid_for(target):
                 entry = _compile(
-                    target, self._indices, structures, self._has_aux, scalars
+                    target, self._indices, structures, self._has_aux, scalars, ranks
                 )
                 per_fn[cache_key] = entry
         self._entries[key] = entry

@@ -133,6 +133,9 @@ class _Writer:
         args = [self.operand(a) for a in op.args]
         keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs.items()]
         if kind == "call":
+            if op.prim.fn is np.shape and _array(op.args):
+                # an array of known rank: its shape is an attribute
+                return ast.Attribute(args[0], "shape", ast.Load())
             func = _attribute(self.graph.root_name(render[1]), render[2])
             return ast.Call(func, args, keywords)
         if kind == "binop":
@@ -149,6 +152,12 @@ class _Writer:
             )
         if kind == "name":
             return args[0]
+        if kind == "matmul_transposed":
+            right = ast.Attribute(args[1], "T", ast.Load())
+            return ast.BinOp(args[0], ast.MatMult(), right)
+        if kind == "transposed_matmul":
+            left = ast.Attribute(args[0], "T", ast.Load())
+            return ast.BinOp(left, ast.MatMult(), args[1])
         if kind == "list":
             return ast.List(args, ast.Load())
         if kind == "tuple":
@@ -615,4 +624,14 @@ def generate_split(
     source = _run(lines, filename, graph, namespace)
     return GeneratedSplit(
         namespace[forward_name], namespace[backward_name], source, filename
+    )
+
+
+def _array(args: tuple) -> bool:
+    """``args`` is one value known to be an array of rank 1 or more."""
+    return (
+        len(args) == 1
+        and isinstance(args[0], Value)
+        and args[0].ndim is not None
+        and args[0].ndim >= 1
     )

@@ -30,7 +30,7 @@ from .errors import SourceLoc
 class Value:
     """One SSA value. ``name`` is its unique, readable name in the graph."""
 
-    __slots__ = ("name", "kind", "op", "obj", "container", "scalar")
+    __slots__ = ("name", "kind", "op", "obj", "container", "scalar", "ndim")
 
     def __init__(self, name: str, kind: str, obj: Any = None):
         self.name = name
@@ -41,6 +41,9 @@ class Value:
         self.container: bool | None = False
         #: True: known to be a Python or NumPy scalar, of shape ``()``
         self.scalar = False
+        #: the rank of a value known to be an array of that rank (or, for 0,
+        #: a NumPy scalar), see :mod:`adcompiler.passes.ranks`; else None
+        self.ndim: int | None = None
 
     def __repr__(self) -> str:
         return f"%{self.name}"

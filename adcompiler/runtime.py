@@ -250,11 +250,11 @@ def _disjoint_pieces(shape: tuple, pieces: tuple) -> tuple | None:
                 return None  # None, Ellipsis, bools, arrays: not an interval
             if narrowed >= 0:
                 return None  # narrowed along two axes
-            narrowed = i
+            narrowed, span = i, (start, stop, k)
         if narrowed < 0 or (axis >= 0 and narrowed != axis):
             return None
         axis = narrowed
-        spans.append((start, stop, k))
+        spans.append(span)
     spans.sort()
     end = 0
     tiles = every_slice
@@ -805,6 +805,18 @@ def broadcast_to_shape(t: Any, shape: tuple) -> Any:
 def stop_gradient(x: Any) -> Any:
     """``x``, through which no derivative flows (a constant for ``grad``)."""
     return x
+
+
+def matmul_transposed(a: Any, b: Any) -> Any:
+    """``a @ b.T`` (written so in generated code): the adjoint of the left
+    matrix of a product, ``b`` the right one."""
+    return a @ b.T
+
+
+def transposed_matmul(a: Any, b: Any) -> Any:
+    """``a.T @ b`` (written so in generated code): the adjoint of the right
+    matrix of a product, ``a`` the left one."""
+    return a.T @ b
 
 
 def identity(x: Any) -> Any:

@@ -84,6 +84,9 @@ _S = slice(None)
         ((3, 8), [((_S, slice(1, 3)), (3, 2)), ((_S, slice(5, 8)), (3, 3))]),
         ((4,), [(0, ()), (-1, ()), (slice(1, 3), (2,))]),
         ((4, 2), [(0, (2,)), ((1,), ()), (slice(2, None), (2, 2))]),
+        # an explicitly full slice after the narrowed axis
+        ((4, 2), [((slice(0, 2), slice(0, 2)), (2, 2)), ((slice(2, 4), _S), (2, 2))]),
+        ((3, 2), [((slice(1, 3), slice(0, 2)), (2, 2)), ((slice(2, 3),), (1, 2))]),
         # overlapping, repeated or advanced indices, strides, two axes: added
         ((3, 8), [((_S, slice(1, 5)), (3, 4)), ((_S, slice(3, 8)), (3, 5))]),
         ((4,), [(0, ()), (0, ())]),

@@ -73,7 +73,7 @@ def _result_is_scalar(op: Op) -> bool:
     return False
 
 
-def _iterates_range(iterable: Any) -> bool:
+def iterates_range(iterable: Any) -> bool:
     if not isinstance(iterable, Value) or iterable.op is None:
         return False
     op = iterable.op
@@ -81,7 +81,7 @@ def _iterates_range(iterable: Any) -> bool:
         return False
     if op.prim.fn is builtins.range:
         return True
-    return op.prim.fn is builtins.reversed and _iterates_range(op.args[0])
+    return op.prim.fn is builtins.reversed and iterates_range(op.args[0])
 
 
 def _block(block: Block) -> None:
@@ -100,7 +100,7 @@ def _block(block: Block) -> None:
 
 def _loop(loop: LoopOp) -> None:
     if loop.kind == "for" and loop.target is not None:
-        loop.target.scalar = _iterates_range(loop.iterable)
+        loop.target.scalar = iterates_range(loop.iterable)
     # optimistic start: a carried value is a scalar if it starts as one;
     # demote those whose value after an iteration is not, until stable
     assume = [_known(init) for init in loop.inits]

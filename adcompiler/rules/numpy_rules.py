@@ -24,7 +24,9 @@ from .registry import defvjp, nondifferentiable
 from .runtime_rules import (
     broadcast_to_shape,
     einsum_adjoint,
+    matmul_transposed,
     pieces_adjoint,
+    transposed_matmul,
     unbroadcast,
     unindex,
     unrepeat,
@@ -358,12 +360,23 @@ def bilinear(fn, kind, static=()):
             return "matmul"
         return call(runtime.bilinear_spec, kind, np.ndim(a), np.ndim(b))
 
-    defvjp(
-        fn,
-        lambda g, ans, a, b: einsum_adjoint(spec(a, b), 0, np.shape(a), g, None, b),
-        lambda g, ans, a, b: einsum_adjoint(spec(a, b), 1, np.shape(b), g, a, None),
-        static=static,
-    )
+    def of_a(g, ans, a, b):
+        if kind == "matmul" and _matrix(a) and _matrix(b):
+            return matmul_transposed(g, b)  # g @ b.T: the lecture's "backward: Wᵀ"
+        return einsum_adjoint(spec(a, b), 0, np.shape(a), g, None, b)
+
+    def of_b(g, ans, a, b):
+        if kind == "matmul" and _matrix(a) and _matrix(b):
+            return transposed_matmul(a, g)  # a.T @ g: the lecture's "update: xᵀ"
+        return einsum_adjoint(spec(a, b), 1, np.shape(b), g, a, None)
+
+    defvjp(fn, of_a, of_b, static=static)
+
+
+def _matrix(x):
+    """True for an operand known to be a matrix: an array of rank 2 (see
+    :mod:`adcompiler.passes.ranks`). Its adjoint then has rank 2 as well."""
+    return isinstance(x, Sym) and x.value.ndim == 2
 
 
 bilinear(np.dot, "dot")

@@ -32,6 +32,7 @@ import numpy as np
 #:   ("compare", ast.Lt())  a < b
 #:   ("subscript",)  a[index]
 #:   ("method", name)  a.name(args)
+#:   ("matmul_transposed",)  a @ b.T; ("transposed_matmul",)  a.T @ b
 Render = tuple
 
 

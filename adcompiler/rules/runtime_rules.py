@@ -38,6 +38,21 @@ written_items = defvjp(
 )
 nondifferentiable(runtime.stop_gradient, hint="constant")
 identity = defvjp(runtime.identity, lambda g, ans, x: g, render=("name",), hint="value")
+# matrix products with one factor transposed (the adjoints of a @ b)
+matmul_transposed = defvjp(
+    runtime.matmul_transposed,
+    lambda g, ans, a, b: g @ b,
+    lambda g, ans, a, b: transposed_matmul(g, a),
+    render=("matmul_transposed",),
+    hint="matmul",
+)
+transposed_matmul = defvjp(
+    runtime.transposed_matmul,
+    lambda g, ans, a, b: matmul_transposed(b, g),
+    lambda g, ans, a, b: a @ g,
+    render=("transposed_matmul",),
+    hint="matmul",
+)
 list_copy = defvjp(builtins.list, lambda g, ans, x: g, hint="copied")
 last_item_tangent = defvjp(
     runtime.last_item_tangent,

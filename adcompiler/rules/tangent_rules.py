@@ -87,6 +87,8 @@ for fn, positions in (
     (runtime.list_item, (0,)),
     (runtime.saved_items, (0,)),
     (runtime.identity, (0,)),
+    (runtime.matmul_transposed, (0, 1)),
+    (runtime.transposed_matmul, (0, 1)),
     (runtime.written_items, (0,)),
     (runtime.adjoint_with_last, (0,)),
     (builtins.list, (0,)),
