@@ -807,6 +807,17 @@ def stop_gradient(x: Any) -> Any:
     return x
 
 
+def share_ties(d: Any, g: Any, x: Any, y: Any) -> Any:
+    """``d``, plus half of ``g`` where ``x == y``: ``np.maximum`` and
+    ``np.minimum`` split the adjoint equally between tied arguments. ``d``
+    itself when nothing ties (the usual case: ``np.maximum(z, 0.0)`` on real
+    data), so the ReLU's adjoint costs what ``d_h * (z > 0)`` costs."""
+    ties = x == y
+    if ties is False or (ties is not True and not ties.any()):
+        return d
+    return d + (0.5 * g) * ties
+
+
 def matmul_transposed(a: Any, b: Any) -> Any:
     """``a @ b.T`` (written so in generated code): the adjoint of the left
     matrix of a product, ``b`` the right one."""

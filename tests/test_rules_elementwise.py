@@ -1027,6 +1027,32 @@ def test_maximum_tie_broadcast():
     assert g_y.shape == () and float(g_y) == 2.0
 
 
+def relu_squares(x):
+    return np.sum(np.maximum(x, 0.0) ** 2)
+
+
+def test_relu_adjoint_is_a_mask_and_ties_are_shared_only_when_present():
+    g = grad(relu_squares)
+    x = np.array([-1.5, 0.0, 2.0, 0.5])
+    # the mask, as written by hand; the tie at 0 gets half (of 2 * 0.0)
+    np.testing.assert_array_equal(g(x), [0.0, 0.0, 4.0, 1.0])
+    assert "share_ties(" in g.source and "0.5 *" not in g.source
+    check_grad(relu_squares, np.array([-1.5, 0.3, 2.0, 0.5]), order=2)
+    x32 = np.array([-1.0, 2.0], dtype=np.float32)
+    assert g(x32).dtype == np.float32
+
+
+def relu_sum(x):
+    return np.sum(np.maximum(x, 0.0))
+
+
+def test_relu_adjoint_at_nan_and_at_a_tie():
+    with np.errstate(invalid="ignore"):
+        d = grad(relu_sum)(np.array([np.nan, 0.0, 1.0, -1.0]))
+    # NaN compares false both ways: no share, as JAX, PyTorch and autograd
+    np.testing.assert_array_equal(d, [0.0, 0.5, 1.0, 0.0])
+
+
 @pytest.mark.parametrize("f", [max_reduction, min_reduction], ids=["max", "min"])
 def test_extremum_reduction_tie_shares_equally(f):
     sign = 1.0 if f is max_reduction else -1.0

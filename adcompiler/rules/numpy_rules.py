@@ -26,6 +26,7 @@ from .runtime_rules import (
     einsum_adjoint,
     matmul_transposed,
     pieces_adjoint,
+    share_ties,
     transposed_matmul,
     unbroadcast,
     unindex,
@@ -182,15 +183,21 @@ def _choose(x, y, wins):
     return wins + 0.5 * (x == y)
 
 
+def _winner(g, x, y, wins):
+    """``g`` where ``x`` wins, half of it at ties, 0 elsewhere: written as
+    ``g * wins``, then the ties' share (none, usually: see share_ties)."""
+    return share_ties(g * wins, g, x, y)
+
+
 binary(
     (np.maximum,),
-    lambda g, ans, x, y: g * _choose(x, y, x > y),
-    lambda g, ans, x, y: g * _choose(y, x, y > x),
+    lambda g, ans, x, y: _winner(g, x, y, x > y),
+    lambda g, ans, x, y: _winner(g, y, x, y > x),
 )
 binary(
     (np.minimum,),
-    lambda g, ans, x, y: g * _choose(x, y, x < y),
-    lambda g, ans, x, y: g * _choose(y, x, y < x),
+    lambda g, ans, x, y: _winner(g, x, y, x < y),
+    lambda g, ans, x, y: _winner(g, y, x, y < x),
 )
 # fmax/fmin ignore NaN: the non-NaN argument gets the whole adjoint.
 binary(

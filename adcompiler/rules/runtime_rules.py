@@ -38,6 +38,16 @@ written_items = defvjp(
 )
 nondifferentiable(runtime.stop_gradient, hint="constant")
 identity = defvjp(runtime.identity, lambda g, ans, x: g, render=("name",), hint="value")
+# share_ties adds half of g at ties: linear in d and g, flat in x and y
+share_ties = defvjp(
+    runtime.share_ties,
+    lambda G, ans, d, g, x, y: G,
+    lambda G, ans, d, g, x, y: G * (0.5 * (x == y)),
+    lambda G, ans, d, g, x, y: None,
+    lambda G, ans, d, g, x, y: None,
+    hint="shared",
+)
+
 # matrix products with one factor transposed (the adjoints of a @ b)
 matmul_transposed = defvjp(
     runtime.matmul_transposed,
