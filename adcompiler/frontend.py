@@ -45,6 +45,11 @@ class ParsedFunction:
             self.file, lineno + self.first_line - 1, col + self.col_offset, text
         )
 
+    @property
+    def generated(self) -> bool:
+        """Whether this is adcompiler's generated code (differentiated again)."""
+        return self.file.startswith("<adcompiler:")
+
     def error(
         self, cls: type, message: str, node: ast.AST, hint: str = ""
     ) -> Exception:

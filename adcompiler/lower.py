@@ -835,10 +835,12 @@ class Lowering(ControlFlow):
         return result
 
     def stmt_Delete(self, node: ast.Delete) -> None:
-        """``del a, b`` at the function's top level: the names are unbound
-        (generated code releases arrays this way, and is differentiated
-        again for higher derivatives)."""
-        if self.emitter.block is not self.graph.body:
+        """``del a, b`` at the function's top level (or anywhere in generated
+        code): the names are unbound (generated code releases arrays this
+        way, and is differentiated again for higher derivatives)."""
+        if self.emitter.block is not self.graph.body and not self.parsed.generated:
+            # generated code deletes, in a loop body, only names the same
+            # iteration made and nothing reads again (passes.release)
             raise self.parsed.unsupported(
                 "del inside a loop or branch",
                 node,

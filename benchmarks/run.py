@@ -2,15 +2,17 @@
 the peers that are installed (autograd; PyTorch eager, JAX eager and JAX jit
 from peers.py), side by side in one process.
 
-Run: python benchmarks/run.py [--repeat N] [--output benchmarks/results.md]
+Run: python benchmarks/run.py [--repeat N] [--batch SECONDS] [--output FILE]
 
 While working on one case: ``python benchmarks/run.py --only a,d`` times
 those cases against their forward and hand-written backward only (no peers)
 and prints the ratios without writing the results file.
 
-Each method is timed once per round, the rounds interleave the methods, and
-the table reports medians (so a slow stretch of the machine hits every
-method alike). The hand-written backward of each case is checked against
+Each method is timed once per round, over a batch of calls lasting at least
+--batch seconds (so it runs in the state it leaves itself, as a gradient
+called in a training loop does), the rounds interleave the methods, and the
+table reports medians (so a slow stretch of the machine hits every method
+alike). The hand-written backward of each case is checked against
 adcompiler and against central differences in a random direction, and each
 peer of peers.py against adcompiler, before anything is timed.
 """
@@ -103,25 +105,32 @@ def autograd_methods(wrt: tuple, name: str) -> Callable | None:
 
 
 def median_times(
-    methods: dict[str, Callable], args: tuple, repeat: int
+    methods: dict[str, Callable], args: tuple, repeat: int, batch: float = 0.05
 ) -> dict[str, float]:
+    """Median seconds per call of each method, over ``repeat`` interleaved
+    rounds; in each round a method is called until ``batch`` seconds have
+    passed, and timed as the mean of those calls.
+
+    A batch of many calls times a method in the state it leaves itself: a
+    gradient is called again and again in training. With batches of a call
+    or two, the first call after another method pays for that method's
+    allocations (fresh pages for arrays of other sizes), and on the MLP the
+    order of the methods alone moved adcompiler/hand-written by 20%."""
     times: dict[str, list[float]] = {key: [] for key in methods}
-    # each measurement runs a method enough times to last about 5 ms, so a
-    # fast method is not timed cold right after a slow one
-    calls: dict[str, int] = {}
-    for key, fn in methods.items():  # warm up (compiles adcompiler's code)
+    for fn in methods.values():  # warm up (compiles adcompiler's code)
         fn(*args)
-        start = time.perf_counter()
-        fn(*args)
-        calls[key] = max(1, int(0.005 / max(time.perf_counter() - start, 1e-7)))
     for _ in range(repeat):
         for key, fn in methods.items():
-            count = calls[key]
             gc.disable()
+            count = 0
             start = time.perf_counter()
-            for _ in range(count):
+            while True:
                 fn(*args)
-            times[key].append((time.perf_counter() - start) / count)
+                count += 1
+                elapsed = time.perf_counter() - start
+                if elapsed >= batch:
+                    break
+            times[key].append(elapsed / count)
             gc.enable()
     return {key: statistics.median(values) for key, values in times.items()}
 
@@ -135,7 +144,7 @@ def peak_memory(fn: Callable, args: tuple) -> int:
     return peak
 
 
-def checkpoint_trade_off(repeat: int) -> tuple[tuple, tuple]:
+def checkpoint_trade_off(repeat: int, batch: float) -> tuple[tuple, tuple]:
     """(time, peak memory) of the gradient of (f) with its step stored, then
     with its step checkpointed; the two gradients are checked equal."""
     args = lstm_inputs()
@@ -144,7 +153,9 @@ def checkpoint_trade_off(repeat: int) -> tuple[tuple, tuple]:
     np.testing.assert_allclose(
         _flat(stored(*args)[1]), _flat(recomputed(*args)[1]), rtol=1e-12, atol=1e-15
     )
-    times = median_times({"stored": stored, "recomputed": recomputed}, args, repeat)
+    times = median_times(
+        {"stored": stored, "recomputed": recomputed}, args, repeat, batch
+    )
     return (
         (times["stored"], peak_memory(stored, args)),
         (times["recomputed"], peak_memory(recomputed, args)),
@@ -213,6 +224,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument(
+        "--batch",
+        type=float,
+        default=0.05,
+        help="seconds of calls per measurement (default 0.05)",
+    )
+    parser.add_argument(
         "--output", default=os.path.join(os.path.dirname(__file__), "results.md")
     )
     parser.add_argument(
@@ -244,7 +261,7 @@ def main() -> None:
             for label, call in peers.prepare(loss, args, wrt).items():
                 peers.check(f"{name}: {label}", call, ours)
                 methods[label] = lambda *_, call=call: call()  # closes over its inputs
-        times = median_times(methods, args, options.repeat)
+        times = median_times(methods, args, options.repeat, options.batch)
         rows.append((name, times))
         if name.startswith(("(e)", "(f)")):
             forward_peak = peak_memory(loss, args)
@@ -260,7 +277,7 @@ def main() -> None:
     if only:
         return
 
-    trade_off = None if only else checkpoint_trade_off(options.repeat)
+    trade_off = None if only else checkpoint_trade_off(options.repeat, options.batch)
     compile_ms = first_call_time() * 1e3
     overhead_us = per_call_overhead() * 1e6
 
@@ -270,9 +287,10 @@ def main() -> None:
         "",
         f"Machine: {machine()}.",
         "",
-        f"Command: `python benchmarks/run.py --repeat {options.repeat}` (medians of "
-        f"{options.repeat} interleaved rounds, each timing a method over about 5 ms "
-        f"of calls; times in milliseconds). A ratio X/Y "
+        f"Command: `python benchmarks/run.py --repeat {options.repeat} --batch "
+        f"{options.batch}` (medians of "
+        f"{options.repeat} interleaved rounds, each timing a method over at least "
+        f"{options.batch * 1e3:.0f} ms of calls; times in milliseconds). A ratio X/Y "
         "is the time of X over the time of Y: a peer's ratio above 1 means "
         "adcompiler is faster.",
         "",

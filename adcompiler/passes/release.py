@@ -11,7 +11,9 @@ This pass works on the generated source (before black formats it). In each
 generated function, after the top-level statement that reads a local name
 for the last time, it adds ``del name``. Only names every path has bound
 are released: those a top-level assignment defines before that statement
-(a name bound only inside a loop or a branch may be unbound there).
+(a name bound only inside a loop or a branch may be unbound there). Inside
+a loop body, the names one iteration binds and reads, and nothing else
+does, are released the same way after their last read in the body.
 Parameters, names the ``return`` reads, names used inside nested
 functions, lambdas or comprehensions, and names that hold only shapes or
 numbers (:func:`small_names`: releasing them frees nothing worth a line)
@@ -61,6 +63,13 @@ _SMALL_IF_OPERANDS = (
     operator.truediv,
     operator.floordiv,
     operator.neg,
+    operator.lt,
+    operator.le,
+    operator.gt,
+    operator.ge,
+    operator.eq,
+    operator.ne,
+    operator.not_,
     runtime.make_tuple,
 )
 
@@ -155,6 +164,19 @@ def _function_releases(fn: ast.FunctionDef, small: set[str]) -> list[tuple[int, 
         if name in keep or name not in first_bound or first_bound[name] > i:
             continue
         releases.setdefault(i, []).append(name)
+    inserts = _deletions(body, releases, order)
+    counts: dict[str, int] = {}
+    for name in _names(fn):
+        counts[name] = counts.get(name, 0) + 1
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.For, ast.While)):
+            inserts.extend(_loop_releases(node.body, keep, counts))
+    return inserts
+
+
+def _deletions(
+    body: list[ast.stmt], releases: dict[int, list[str]], order: dict[str, int]
+) -> list[tuple[int, str]]:
     inserts = []
     for i, names in releases.items():
         statement = body[i]
@@ -162,3 +184,54 @@ def _function_releases(fn: ast.FunctionDef, small: set[str]) -> list[tuple[int, 
         names.sort(key=order.__getitem__)
         inserts.append((statement.end_lineno, f"{indent}del {', '.join(names)}"))
     return inserts
+
+
+def _loop_releases(
+    body: list[ast.stmt], keep: set[str], counts: dict[str, int]
+) -> list[tuple[int, str]]:
+    """``del`` of the names one iteration of a loop body makes and reads, after
+    their last read: names every iteration binds first (a top-level
+    assignment of the body that does not read them), that appear nowhere
+    else in the function (not carried to the next iteration, not read after
+    the loop). Without it, each iteration's arrays live on until the next
+    iteration rebinds their names: twice the memory hand-written code uses."""
+    inside: dict[str, int] = {}
+    first_bound: dict[str, int] = {}
+    first_read: dict[str, int] = {}
+    last_read: dict[str, int] = {}
+    order: dict[str, int] = {}
+    for i, statement in enumerate(body):
+        stored = _bound(statement) if not isinstance(statement, ast.Return) else set()
+        for node in ast.walk(statement):
+            if not isinstance(node, ast.Name):
+                continue
+            name = node.id
+            inside[name] = inside.get(name, 0) + 1
+            order.setdefault(name, len(order))
+            if isinstance(node.ctx, ast.Load):
+                first_read.setdefault(name, i)
+                last_read[name] = i
+        for name in stored:
+            first_bound.setdefault(name, i)
+    releases: dict[int, list[str]] = {}
+    for name, i in last_read.items():
+        bound_at = first_bound.get(name)
+        if (
+            name in keep
+            or bound_at is None
+            or bound_at >= first_read[name]  # read before (or while) bound
+            or inside[name] != counts.get(name, 0)  # seen outside the body
+            or name in _renamed(body[i])  # it lives on under another name
+        ):
+            continue
+        releases.setdefault(i, []).append(name)
+    return _deletions(body, releases, order)
+
+
+def _renamed(statement: ast.stmt) -> set[str]:
+    """Names an assignment hands on as they are (``a, b = c, d``)."""
+    if not isinstance(statement, ast.Assign):
+        return set()
+    value = statement.value
+    items = value.elts if isinstance(value, ast.Tuple) else [value]
+    return {item.id for item in items if isinstance(item, ast.Name)}
