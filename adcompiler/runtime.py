@@ -210,9 +210,9 @@ def assemble(shape: tuple, *pieces: tuple) -> Any:
 def _disjoint_pieces(shape: tuple, pieces: tuple) -> tuple | None:
     """``(axis, [(start, stop, k)] sorted by start, tiles)`` when the index
     of every ``(index, g)`` piece ``k`` selects all of ``shape`` but an
-    interval of one common ``axis``
-    (an integer, or a slice of step 1) and the intervals do not overlap;
-    ``tiles``: they are all slices covering the axis. Else None.
+    interval (an integer, or a slice of step 1) of one common ``axis``, and
+    the intervals do not overlap; ``tiles``: they are all slices covering
+    the axis. Else None.
 
     Runs at every step of a loop whose backward assembles pieces: plain
     loops and early exits, no helpers."""
