@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import FunctionType, ModuleType
 
 
 def load_module(path: Path, source: str, name: str) -> ModuleType:
@@ -19,3 +19,11 @@ def load_module(path: Path, source: str, name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def uncompiled(fn: FunctionType) -> FunctionType:
+    """A new function object with ``fn``'s code and globals: nothing compiled
+    for ``fn`` is cached for it (to compile it again under other settings)."""
+    fresh = FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__)
+    fresh.__qualname__ = fn.__qualname__
+    return fresh
