@@ -1190,12 +1190,14 @@ class Lowering(ControlFlow):
         """Record a call of a registered primitive, after checking its arguments.
 
         Generated code differentiated again writes its sums plainly: an
-        in-place ``add_into``/``add_at`` would overwrite values the outer
+        in-place ``add_into``/``subtract_into``/``add_at`` would overwrite values the outer
         backward sweep reads (the outer compiler makes its own in-place sums),
         and ``assemble`` is its pieces' ``unindex`` added up.
         """
         if fn is runtime.add_into and not kwargs:
             fn = operator.add
+        elif fn is runtime.subtract_into and not kwargs:
+            fn = operator.sub
         elif fn is runtime.add_at and not kwargs and len(args) == 4:
             acc, part, shape, index = args
             scattered = self.call_prim(runtime.unindex, (part, shape, index), {})

@@ -128,6 +128,7 @@ class _Reverser:
         self.owned: set[Value] = set()
         self.used: set[Value] = set()
         self.add = lookup(operator.add)
+        self.subtract = lookup(operator.sub)
         self.add_adjoints = lookup(runtime.add_adjoints)
         self.restores: list[tuple[Op, Op, Op]] = []
         self.popped_saves: list[Op] = []
@@ -176,13 +177,17 @@ class _Reverser:
             return
         # lists add item by item: `+` would concatenate them
         add = self.add if value.container is False else self.add_adjoints
+        negated = _negated(contribution, fresh) if add is self.add else None
+        if negated is not None and optimizing():
+            # previous + (-c) is previous - c: one array operation fewer
+            add, contribution = self.subtract, negated
         total = self.emitter.op(
             add,
             (previous, contribution),
             {},
             f"d_{self.result.display_name(value)}",
         )
-        if add is self.add and not value.scalar:
+        if add in (self.add, self.subtract) and not value.scalar:
             self.accumulations.add(id(total.op))
         if previous in self.owned:
             self.result.reuses[total] = previous
@@ -488,6 +493,17 @@ class _Reverser:
         self.emitter.loc = op.loc
         for init, out in pending:
             self.accumulate(scope, init, out, set())
+
+
+def _negated(contribution: Any, fresh: set[Value]) -> Any:
+    """``c`` when ``contribution`` is ``-c``, made by the rule just applied
+    (nothing else reads it), else None."""
+    if not isinstance(contribution, Value) or contribution not in fresh:
+        return None
+    op = contribution.op
+    if isinstance(op, Op) and op.prim.fn is operator.neg and not op.kwargs:
+        return op.args[0]
+    return None
 
 
 #: Binary operations whose rule gives both arguments the same adjoint when

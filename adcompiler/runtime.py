@@ -173,6 +173,19 @@ def add_into(acc: Any, contribution: Any) -> Any:
     return acc + contribution
 
 
+def subtract_into(acc: Any, contribution: Any) -> Any:
+    """``acc - contribution``, written into ``acc`` under the conditions of
+    :func:`add_into` (a contribution that is a negation, ``-c``, subtracted
+    instead of negated, then added)."""
+    shape = (
+        contribution.shape if type(contribution) is _ARRAY else np.shape(contribution)
+    )
+    if _reusable(acc, contribution, shape):
+        acc -= contribution
+        return acc
+    return acc - contribution
+
+
 def assemble(shape: tuple, *pieces: tuple) -> Any:
     """The sum of ``unindex(g, shape, index)`` over the ``(index, g)`` pieces:
     the adjoint of an array read through several indices.

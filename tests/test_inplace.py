@@ -126,6 +126,22 @@ def test_fan_out_sums_are_right(fn, args):
     check_grad(fn, *args)
 
 
+def gaussian(x):
+    return np.sum(np.exp(-x * x))
+
+
+def test_a_negated_contribution_is_subtracted():
+    x = RNG.normal(size=5)
+    g = grad(gaussian)
+    np.testing.assert_allclose(g(x), -2.0 * x * np.exp(-x * x), rtol=1e-12)
+    # x's second contribution, -d_neg (through -x), is subtracted from the
+    # first in place: no array for -d_neg
+    assert "d_x = subtract_into(d_x, d_neg)" in g.source
+    backward = g.source.split("# backward sweep")[1]
+    assert "= -" not in backward
+    check_grad(gaussian, x)
+
+
 def test_fan_out_sums_are_made_in_place():
     g = grad(fan_out)
     g(RNG.normal(size=6))

@@ -55,6 +55,7 @@ _WRITES = {
     runtime.list_append,
     runtime.list_pop,
     runtime.add_into,
+    runtime.subtract_into,
     runtime.add_at,
 }
 

@@ -8,6 +8,7 @@ it instead::
 
     d_z = add_at(d_z, d_piece, shape, index)   # d_z[index] += d_piece
     d_x = add_into(d_x, mul_3)                 # d_x += mul_3
+    d_x = subtract_into(d_x, d_neg)            # d_x -= d_neg (for + -d_neg)
 
 The total may be overwritten when it is *fresh* and *private*:
 
@@ -59,16 +60,19 @@ _FRESH = {
     runtime.unindex,
     runtime.zero_adjoint,
     runtime.add_into,
+    runtime.subtract_into,
     runtime.add_at,
 }
 
 
 def accumulate_in_place(graph: Graph, accumulations: set[int]) -> None:
     """Rewrite the sums ``accumulations`` (ids of ``operator.add`` ops the
-    reverse pass made to add adjoint contributions) to write into their
-    first operand where it is fresh and private (see the module docstring)."""
+    reverse pass made to add adjoint contributions, or ``operator.sub`` ones
+    for contributions that are negations) to write into their first operand
+    where it is fresh and private (see the module docstring)."""
     uses = Counter(used_list(graph))
     add_into = lookup(runtime.add_into)
+    subtract_into = lookup(runtime.subtract_into)
     add_at = lookup(runtime.add_at)
     carried = _private_accumulators(graph, uses)
     for block in _blocks(graph.body):
@@ -87,7 +91,9 @@ def accumulate_in_place(graph: Graph, accumulations: set[int]) -> None:
             if contribution is total:
                 continue
             source = made.get(contribution)
-            if (
+            if op.prim.fn is operator.sub:
+                op.prim = subtract_into
+            elif (
                 isinstance(contribution, Value)
                 and source is not None
                 and source.prim.fn is runtime.unindex

@@ -48,6 +48,7 @@ from .scalars import ARITHMETIC, REDUCTIONS
 #: NumPy's elementwise ufuncs: one array operand keeps its shape, two
 #: broadcast.
 _ELEMENTWISE = {operator.floordiv, operator.mod, runtime.add_into}
+_ELEMENTWISE |= {runtime.subtract_into}
 _ELEMENTWISE |= {operator.lt, operator.le, operator.gt, operator.ge}
 _ELEMENTWISE |= {runtime.identity, runtime.stop_gradient, runtime.zero_adjoint}
 

@@ -116,6 +116,12 @@ unindex = defvjp(
 add_into = defvjp(
     runtime.add_into, None, hint="total", signature_of=lambda g, ans, acc, c: None
 )
+subtract_into = defvjp(
+    runtime.subtract_into,
+    None,
+    hint="total",
+    signature_of=lambda g, ans, acc, c: None,
+)
 add_at = defvjp(
     runtime.add_at,
     None,
