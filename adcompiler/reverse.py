@@ -59,7 +59,7 @@ from .passes.same_shape import drop_needless_unbroadcasts
 from .passes.shapes import read_shapes_early
 from .passes.tape import assign_tapes
 from .rules.registry import INTEGER_PARAMETERS, lookup
-from .symbolic import Emitter, Sym, apply_rule
+from .symbolic import Emitter, Sym, apply_rule, call
 
 
 class _Scope:
@@ -278,6 +278,21 @@ class _Reverser:
             and isinstance(op.args[0], Value)
             and op.args[0] is op.args[1]
         )
+        spread = _spread_scalar(scope.get(op.out)) if twice else None
+        if spread is not None and op.args[0] in self.active:
+            # the adjoint is a number spread over x's shape (np.sum's): double
+            # the number, not the array; for x * x, one product with x
+            number, shape = spread
+            doubled = Sym(number) + Sym(number)
+            if isinstance(doubled.value, Value):
+                doubled.value.scalar = True  # shape (): x's shape is kept
+            if prim.fn in (operator.mul, np.multiply):
+                contribution = doubled * Sym(op.args[0])
+            else:
+                contribution = call(np.broadcast_to, doubled, Sym(shape))
+            fresh = {new.out for new in block.ops[start:] if isinstance(new, Op)}
+            self.accumulate(scope, op.args[0], contribution, fresh)
+            return
         for index, rule in enumerate(prim.vjps):
             name = names[index]
             operand = bound.arguments.get(name)
@@ -493,6 +508,42 @@ class _Reverser:
         self.emitter.loc = op.loc
         for init, out in pending:
             self.accumulate(scope, init, out, set())
+
+
+def _spread_scalar(adjoint: Any) -> tuple[Value, Any] | None:
+    """``(number, shape)`` when ``adjoint`` is ``np.broadcast_to(number,
+    shape)`` of a number: the seed, or arithmetic of it (as the backward of
+    ``np.sum`` and ``np.mean`` makes it)."""
+    op = getattr(adjoint, "op", None)
+    if not (
+        isinstance(op, Op)
+        and op.prim.fn is np.broadcast_to
+        and len(op.args) == 2
+        and not op.kwargs
+    ):
+        return None
+    number, shape = op.args
+    return (number, shape) if _is_number(number, 8) else None
+
+
+def _is_number(value: Any, depth: int) -> bool:
+    """The backward's seed, a scalar, or scalar arithmetic of those."""
+    if not isinstance(value, Value):
+        return type(value) in (int, float)
+    if value.scalar:
+        return True
+    op = value.op
+    if not isinstance(op, Op) or op.kwargs or depth == 0:
+        return False
+    if op.prim.fn is runtime.seed_adjoint:
+        return True
+    return op.prim.fn in _SCALAR_ARITHMETIC and all(
+        _is_number(arg, depth - 1) for arg in op.args
+    )
+
+
+_SCALAR_ARITHMETIC = (operator.add, operator.sub, operator.mul, operator.truediv)
+_SCALAR_ARITHMETIC += (operator.neg,)
 
 
 def _negated(contribution: Any, fresh: set[Value]) -> Any:

@@ -250,13 +250,31 @@ def test_a_value_changed_in_place_is_not_shared():
 def test_a_square_adds_one_contribution_to_itself():
     def f(x):
         z = np.sin(x)
-        return np.sum(z * z)
+        return np.sum(np.cos(z * z))
 
     g = grad(f)
     x = RNG.normal(size=6)
     g(x)
     assert "d_z = d_z + d_z" in g.source
-    np.testing.assert_allclose(g(x), 2 * np.sin(x) * np.cos(x), rtol=1e-12)
+    z = np.sin(x)
+    expected = -np.sin(z * z) * 2 * z * np.cos(x)
+    np.testing.assert_allclose(g(x), expected, rtol=1e-12)
+
+
+def test_a_square_under_a_sum_doubles_the_number_not_the_array():
+    def f(x):
+        z = np.sin(x)
+        return np.sum(z * z) + np.sum(x + x)
+
+    g = grad(f)
+    x = RNG.normal(size=6)
+    g(x)
+    backward = g.source.split("# backward sweep")[1]
+    # the sum's adjoint is a number spread over z: 2 * number, then one product
+    assert "d_z + d_z" not in backward and "d_out + d_out" in backward
+    assert "np.broadcast_to(add" in backward  # x + x: the doubled number, spread
+    np.testing.assert_allclose(g(x), 2 * np.sin(x) * np.cos(x) + 2.0, rtol=1e-12)
+    check_grad(f, x)
 
 
 # -- checkpoint ---------------------------------------------------------------
