@@ -108,19 +108,20 @@ def median_times(
     methods: dict[str, Callable], args: tuple, repeat: int, batch: float = 0.05
 ) -> dict[str, float]:
     """Median seconds per call of each method, over ``repeat`` interleaved
-    rounds; in each round a method is called until ``batch`` seconds have
-    passed, and timed as the mean of those calls.
+    rounds; in each round a method is called once untimed, then until
+    ``batch`` seconds have passed, and timed as the mean of those calls.
 
-    A batch of many calls times a method in the state it leaves itself: a
-    gradient is called again and again in training. With batches of a call
-    or two, the first call after another method pays for that method's
-    allocations (fresh pages for arrays of other sizes), and on the MLP the
-    order of the methods alone moved adcompiler/hand-written by 20%."""
+    So a method is timed in the state it leaves itself, as a gradient called
+    again and again in training is. Timed right after another method, a
+    call pays for that method's allocations (fresh pages for arrays of other
+    sizes): with batches of one or two calls, the order of the methods alone
+    moved the MLP's adcompiler/hand-written by 20%."""
     times: dict[str, list[float]] = {key: [] for key in methods}
     for fn in methods.values():  # warm up (compiles adcompiler's code)
         fn(*args)
     for _ in range(repeat):
         for key, fn in methods.items():
+            fn(*args)  # untimed: the call that finds the previous method's state
             gc.disable()
             count = 0
             start = time.perf_counter()
@@ -289,8 +290,9 @@ def main() -> None:
         "",
         f"Command: `python benchmarks/run.py --repeat {options.repeat} --batch "
         f"{options.batch}` (medians of "
-        f"{options.repeat} interleaved rounds, each timing a method over at least "
-        f"{options.batch * 1e3:.0f} ms of calls; times in milliseconds). A ratio X/Y "
+        f"{options.repeat} interleaved rounds, each timing a method, after one "
+        f"untimed call, over at least {options.batch * 1e3:.0f} ms of calls; times "
+        "in milliseconds). A ratio X/Y "
         "is the time of X over the time of Y: a peer's ratio above 1 means "
         "adcompiler is faster.",
         "",
