@@ -33,16 +33,22 @@ def test_release_deletes_after_the_last_read_only_names_surely_bound():
         "    d = b * c\n"
         "    return d\n"
     )
-    out = release_dead_names(source)
-    lines = [line.strip() for line in out.splitlines()]
+    lines, f = _released(source)
     # a dies after b is made; b after d; c is bound only in the loop (maybe
     # never): no del; the parameters and the returned name: no del
     assert lines[lines.index("b = a + 1.0") + 1] == "del a"
     assert lines[lines.index("d = b * c") + 1] == "del b"
     assert not any(line.startswith("del") and "c" in line.split() for line in lines)
+    assert f(1.0, 2) == (3.0 * 3.0 * 1)
+
+
+def _released(source: str) -> tuple[list[str], object]:
+    """The stripped lines of ``source`` with its ``del`` statements, and
+    its function ``f`` as they define it."""
+    out = release_dead_names(source)
     namespace: dict = {}
     exec(out, namespace)
-    assert namespace["f"](1.0, 2) == (3.0 * 3.0 * 1)
+    return [line.strip() for line in out.splitlines()], namespace["f"]
 
 
 def test_release_leaves_small_names_and_nested_scopes_alone():
@@ -69,17 +75,14 @@ def test_release_in_a_loop_body_frees_what_one_iteration_made():
         "        last = h\n"
         "    return h\n"
     )
-    out = release_dead_names(source)
-    lines = [line.strip() for line in out.splitlines()]
+    lines, f = _released(source)
     # a and c (b's second name) die in the iteration that made them; b
     # lives on as c (a rename frees nothing); h is carried; last is bound
     # only in the loop and never read
     assert lines[lines.index("h = c * a") + 1] == "del a, c"
     assert lines[lines.index("c = b") + 1] != "del b"
     assert not any(line.startswith("del") and "h" in line.split() for line in lines)
-    namespace: dict = {}
-    exec(out, namespace)
-    assert namespace["f"](1.0, 2) == (2.0 * 3.0 * 2.0 + 1.0) * (2.0 * 3.0 * 2.0)
+    assert f(1.0, 2) == (2.0 * 3.0 * 2.0 + 1.0) * (2.0 * 3.0 * 2.0)
 
 
 def user_del_in_loop(x):

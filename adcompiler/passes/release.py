@@ -38,6 +38,7 @@ from typing import Collection
 from .. import runtime
 from ..ir import Graph, Op, Value
 from .cse import SHAPE_FUNCTIONS
+from .scalars import COMPARISONS
 
 _NESTED = (
     ast.FunctionDef,
@@ -63,13 +64,7 @@ _SMALL_IF_OPERANDS = (
     operator.truediv,
     operator.floordiv,
     operator.neg,
-    operator.lt,
-    operator.le,
-    operator.gt,
-    operator.ge,
-    operator.eq,
-    operator.ne,
-    operator.not_,
+    *COMPARISONS,
     runtime.make_tuple,
 )
 

@@ -37,6 +37,17 @@ ARITHMETIC = {
     builtins.abs,
 }
 
+#: Comparisons and ``not``: a bool, or an array of bools.
+COMPARISONS = (
+    operator.lt,
+    operator.le,
+    operator.gt,
+    operator.ge,
+    operator.eq,
+    operator.ne,
+    operator.not_,
+)
+
 #: Operations whose result is always a scalar (or the call fails).
 _ALWAYS = {builtins.float, builtins.int}
 

@@ -35,6 +35,7 @@ from .runtime_rules import (
 )
 from .. import runtime
 from ..passes import optimizing
+from ..passes.scalars import COMPARISONS
 from ..symbolic import Sym, call
 
 LOG2 = float(np.log(2.0))
@@ -666,13 +667,7 @@ for fn in (
     np.floor_divide,
     np.mod,
     np.broadcast_shapes,
-    operator.lt,
-    operator.le,
-    operator.gt,
-    operator.ge,
-    operator.eq,
-    operator.ne,
-    operator.not_,
+    *COMPARISONS,
     operator.and_,
     operator.or_,
     operator.xor,
