@@ -293,6 +293,19 @@ class _Reverser:
             fresh = {new.out for new in block.ops[start:] if isinstance(new, Op)}
             self.accumulate(scope, op.args[0], contribution, fresh)
             return
+        negated = _negated_square(op) if optimizing() else None
+        if negated is not None:
+            # -x * x: the contributions are one product and its negation
+            minus_x, x = negated
+            product = g * Sym(x)
+            fresh = {new.out for new in block.ops[start:] if isinstance(new, Op)}
+            self.accumulate(scope, minus_x, product, fresh)
+            if x in self.active:
+                start = len(block.ops)
+                contribution = -product
+                fresh = {new.out for new in block.ops[start:] if isinstance(new, Op)}
+                self.accumulate(scope, x, contribution, fresh)
+            return
         for index, rule in enumerate(prim.vjps):
             name = names[index]
             operand = bound.arguments.get(name)
@@ -544,6 +557,29 @@ def _is_number(value: Any, depth: int) -> bool:
 
 _SCALAR_ARITHMETIC = (operator.add, operator.sub, operator.mul, operator.truediv)
 _SCALAR_ARITHMETIC += (operator.neg,)
+
+
+def _negated_square(op: Op) -> tuple[Value, Value] | None:
+    """``(minus_x, x)`` when ``op`` is ``minus_x * x`` (either way round)
+    with ``minus_x = -x``: both factors have one shape, and x's contribution
+    is minus the other's (exactly: rounding is symmetric in the sign)."""
+    if op.prim.fn not in (operator.mul, np.multiply) or op.kwargs:
+        return None
+    if len(op.args) != 2:
+        return None
+    for minus_x, x in (op.args, op.args[::-1]):
+        inner = getattr(minus_x, "op", None)
+        if (
+            isinstance(minus_x, Value)
+            and isinstance(inner, Op)
+            and inner.prim.fn in (operator.neg, np.negative)
+            and not inner.kwargs
+            and len(inner.args) == 1
+            and inner.args[0] is x
+            and isinstance(x, Value)
+        ):
+            return minus_x, x
+    return None
 
 
 def _negated(contribution: Any, fresh: set[Value]) -> Any:

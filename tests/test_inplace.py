@@ -127,19 +127,36 @@ def test_fan_out_sums_are_right(fn, args):
 
 
 def gaussian(x):
-    return np.sum(np.exp(-x * x))
+    return np.sum(np.exp(-x * x) + x)
 
 
 def test_a_negated_contribution_is_subtracted():
     x = RNG.normal(size=5)
     g = grad(gaussian)
-    np.testing.assert_allclose(g(x), -2.0 * x * np.exp(-x * x), rtol=1e-12)
-    # x's second contribution, -d_neg (through -x), is subtracted from the
-    # first in place: no array for -d_neg
-    assert "d_x = subtract_into(d_x, d_neg)" in g.source
+    np.testing.assert_allclose(g(x), -2.0 * x * np.exp(-x * x) + 1.0, rtol=1e-12)
     backward = g.source.split("# backward sweep")[1]
-    assert "= -" not in backward
+    # -x * x: x's contribution is minus the product made for -x, and each
+    # negated contribution is subtracted from x's total: no array for -g
+    assert "d_x = subtract_into(d_x, d_neg)" in backward
+    assert "= -" not in backward and "* neg" not in backward
     check_grad(gaussian, x)
+
+
+def minus_square_right(x):
+    return np.sum(np.sin(x * -x))
+
+
+def minus_square_first(x):
+    return np.sum(np.cos(-x * x) * 2.0)
+
+
+@pytest.mark.parametrize("f", [minus_square_right, minus_square_first])
+def test_minus_x_times_x_either_way_round(f):
+    x = RNG.normal(size=4)
+    g = grad(f)
+    g(x)
+    assert "* neg" not in g.source.split("# backward sweep")[1]
+    check_grad(f, x, order=2)
 
 
 def test_fan_out_sums_are_made_in_place():
