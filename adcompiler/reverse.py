@@ -56,6 +56,7 @@ from .passes.inplace import accumulate_in_place, assemble_pieces
 from .passes.names import share_loop_names
 from .passes.restore import prune_restores
 from .passes.same_shape import drop_needless_unbroadcasts
+from .passes.scalars import ARITHMETIC, NEGATIONS
 from .passes.shapes import read_shapes_early
 from .passes.tape import assign_tapes
 from .rules.registry import INTEGER_PARAMETERS, lookup
@@ -266,7 +267,7 @@ class _Reverser:
         if logistic is not None:
             # s = 1 / (1 + exp(-z)) as a whole: d_z = d_s * s * (1 - s)
             contribution = g * ans * (1.0 - ans)
-            fresh = {new.out for new in block.ops[start:] if isinstance(new, Op)}
+            fresh = _made_since(block, start)
             self.accumulate(scope, logistic, contribution, fresh)
             return
         # x * x, x + x: both arguments get the same contribution; compute it once
@@ -290,7 +291,7 @@ class _Reverser:
                 contribution = doubled * Sym(op.args[0])
             else:
                 contribution = call(np.broadcast_to, doubled, Sym(shape))
-            fresh = {new.out for new in block.ops[start:] if isinstance(new, Op)}
+            fresh = _made_since(block, start)
             self.accumulate(scope, op.args[0], contribution, fresh)
             return
         negated = _negated_square(op) if optimizing() else None
@@ -298,12 +299,12 @@ class _Reverser:
             # -x * x: the contributions are one product and its negation
             minus_x, x = negated
             product = g * Sym(x)
-            fresh = {new.out for new in block.ops[start:] if isinstance(new, Op)}
+            fresh = _made_since(block, start)
             self.accumulate(scope, minus_x, product, fresh)
             if x in self.active:
                 start = len(block.ops)
                 contribution = -product
-                fresh = {new.out for new in block.ops[start:] if isinstance(new, Op)}
+                fresh = _made_since(block, start)
                 self.accumulate(scope, x, contribution, fresh)
             return
         for index, rule in enumerate(prim.vjps):
@@ -329,7 +330,7 @@ class _Reverser:
             contribution = apply_rule(
                 rule, prim, name, op.loc, g, ans, *sym_args, **sym_kwargs
             )
-            fresh = {new.out for new in block.ops[start:] if isinstance(new, Op)}
+            fresh = _made_since(block, start)
             self._pair(scope, operand, contribution, fresh)
 
     def _pair(self, scope: _Scope, operand: Any, contribution: Any, fresh) -> None:
@@ -523,6 +524,11 @@ class _Reverser:
             self.accumulate(scope, init, out, set())
 
 
+def _made_since(block: Block, start: int) -> set[Value]:
+    """The values the ops appended to ``block`` from ``start`` on define."""
+    return {op.out for op in block.ops[start:] if isinstance(op, Op)}
+
+
 def _spread_scalar(adjoint: Any) -> tuple[Value, Any] | None:
     """``(number, shape)`` when ``adjoint`` is ``np.broadcast_to(number,
     shape)`` of a number: the seed, or arithmetic of it (as the backward of
@@ -550,13 +556,9 @@ def _is_number(value: Any, depth: int) -> bool:
         return False
     if op.prim.fn is runtime.seed_adjoint:
         return True
-    return op.prim.fn in _SCALAR_ARITHMETIC and all(
+    return op.prim.fn in ARITHMETIC and all(
         _is_number(arg, depth - 1) for arg in op.args
     )
-
-
-_SCALAR_ARITHMETIC = (operator.add, operator.sub, operator.mul, operator.truediv)
-_SCALAR_ARITHMETIC += (operator.neg,)
 
 
 def _negated_square(op: Op) -> tuple[Value, Value] | None:
@@ -572,7 +574,7 @@ def _negated_square(op: Op) -> tuple[Value, Value] | None:
         if (
             isinstance(minus_x, Value)
             and isinstance(inner, Op)
-            and inner.prim.fn in (operator.neg, np.negative)
+            and inner.prim.fn in NEGATIONS
             and not inner.kwargs
             and len(inner.args) == 1
             and inner.args[0] is x

@@ -151,23 +151,22 @@ def _reusable(acc: Any, other: Any, shape: tuple) -> bool:
     )
 
 
+def _takes(acc: Any, contribution: Any) -> bool:
+    """Whether ``acc`` can take ``acc ± contribution`` in place: the usual
+    case (two arrays of one shape and dtype) checked first, as it runs for
+    every sum of every loop step; else as :func:`_reusable` decides."""
+    if type(contribution) is _ARRAY:
+        if type(acc) is _ARRAY and contribution.dtype is acc.dtype:
+            return contribution.shape == acc.shape and acc.flags.writeable
+        return _reusable(acc, contribution, contribution.shape)
+    return _reusable(acc, contribution, np.shape(contribution))
+
+
 def add_into(acc: Any, contribution: Any) -> Any:
     """``acc + contribution``, written into ``acc`` when it is an array of
     the sum's shape and dtype (the compiler passes only adjoints nothing
     else reads, see :mod:`adcompiler.passes.inplace`)."""
-    if type(contribution) is _ARRAY:
-        if (
-            type(acc) is _ARRAY
-            and contribution.dtype is acc.dtype
-            and contribution.shape == acc.shape
-            and acc.flags.writeable
-        ):
-            acc += contribution  # the usual case, checked first: loop steps
-            return acc
-        shape = contribution.shape
-    else:
-        shape = np.shape(contribution)
-    if _reusable(acc, contribution, shape):
+    if _takes(acc, contribution):
         acc += contribution
         return acc
     return acc + contribution
@@ -177,10 +176,7 @@ def subtract_into(acc: Any, contribution: Any) -> Any:
     """``acc - contribution``, written into ``acc`` under the conditions of
     :func:`add_into` (a contribution that is a negation, ``-c``, subtracted
     instead of negated, then added)."""
-    shape = (
-        contribution.shape if type(contribution) is _ARRAY else np.shape(contribution)
-    )
-    if _reusable(acc, contribution, shape):
+    if _takes(acc, contribution):
         acc -= contribution
         return acc
     return acc - contribution

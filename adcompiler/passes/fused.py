@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from ..ir import Block, Graph, Op, Value, used_list
+from .scalars import NEGATIONS
 
 _DIVIDE = (operator.truediv, np.divide)
 _ADD = (operator.add, np.add)
-_NEGATE = (operator.neg, np.negative)
 
 
 class Composites:
@@ -64,7 +64,7 @@ class Composites:
         exp_op = self._inner(exp, (np.exp,), total_op)
         if exp_op is None or len(exp_op.args) != 1:
             return None
-        neg_op = self._inner(exp_op.args[0], _NEGATE, exp_op)
+        neg_op = self._inner(exp_op.args[0], NEGATIONS, exp_op)
         if neg_op is None or len(neg_op.args) != 1:
             return None
         z = neg_op.args[0]

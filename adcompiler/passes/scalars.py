@@ -37,6 +37,9 @@ ARITHMETIC = {
     builtins.abs,
 }
 
+#: Negation, as an operator and as a ufunc.
+NEGATIONS = (operator.neg, np.negative)
+
 #: Comparisons and ``not``: a bool, or an array of bools.
 COMPARISONS = (
     operator.lt,

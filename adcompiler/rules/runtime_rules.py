@@ -38,7 +38,8 @@ written_items = defvjp(
 )
 nondifferentiable(runtime.stop_gradient, hint="constant")
 identity = defvjp(runtime.identity, lambda g, ans, x: g, render=("name",), hint="value")
-# share_ties adds half of g at ties: linear in d and g, flat in x and y
+# share_ties adds half of g at ties: linear in d and g, flat in x and y;
+# elementwise, so the same rules give its tangents
 share_ties = defvjp(
     runtime.share_ties,
     lambda G, ans, d, g, x, y: G,
@@ -47,6 +48,7 @@ share_ties = defvjp(
     lambda G, ans, d, g, x, y: None,
     hint="shared",
 )
+share_ties.jvps = share_ties.vjps
 
 # matrix products with one factor transposed (the adjoints of a @ b)
 matmul_transposed = defvjp(
@@ -110,9 +112,10 @@ unindex = defvjp(
 )
 
 
-# In-place sums and sums of pieces: only generated code calls them, and lowering rewrites them
-# into plain sums before differentiating it again (lower.call_prim), so no
-# rule is ever asked for; one would be an error naming the helper.
+# In-place sums and sums of pieces: only generated code calls them, and
+# lowering rewrites them into plain sums before differentiating it again
+# (lower.call_prim), so no rule is ever asked for; one would be an error
+# naming the helper.
 add_into = defvjp(
     runtime.add_into, None, hint="total", signature_of=lambda g, ans, acc, c: None
 )

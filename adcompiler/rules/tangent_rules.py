@@ -399,11 +399,3 @@ for fn in [getattr(math, name) for name in dir(math)] + [builtins.abs]:
     prim = lookup(fn)
     if prim is not None and prim.differentiable and prim.jvps is None:
         prim.jvps = prim.vjps
-
-defjvp(
-    runtime.share_ties,
-    lambda t, ans, d, g, x, y: t,
-    lambda t, ans, d, g, x, y: t * (0.5 * (x == y)),
-    lambda t, ans, d, g, x, y: None,
-    lambda t, ans, d, g, x, y: None,
-)
