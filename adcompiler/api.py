@@ -30,7 +30,7 @@ from . import calls
 from . import rules  # noqa: F401  (registers the rule tables)
 from .codegen import Generated, generate
 from .errors import ADError, OutputError, WrtError
-from .frontend import dependencies, parse_function, unchanged
+from .frontend import parse_function, unchanged
 from .ir import Graph
 from .lower import lower
 from .passes import optimizing
@@ -192,7 +192,7 @@ def _compile(
         f"<adcompiler: grad of {fn.__qualname__} wrt {names} from {parsed.file}:"
         f"{graph.loc.line if graph.loc else 0}>",
     )
-    resolved = dependencies(lowering.resolved)
+    resolved = lowering.dependencies()
     return _Entry(
         weakref.ref(fn),
         fn.__code__,

@@ -24,7 +24,7 @@ import weakref
 from typing import Any, Callable
 
 from .codegen import generate_split
-from .frontend import dependencies, parse_function, unchanged
+from .frontend import parse_function, unchanged
 from .ir import Graph, tree_leaves
 from .lower import Lowering, lower
 from .reverse import reverse
@@ -196,7 +196,7 @@ class SplitFunction(_Compiled):
         )
         entry = _SplitEntry(
             self.fn,
-            dependencies(lowering.resolved),
+            lowering.dependencies(),
             generated.forward,
             generated.backward,
             result,
@@ -254,7 +254,7 @@ class TangentFunction(_Compiled):
         )
         return _SplitEntry(
             self.fn,
-            dependencies(lowering.resolved),
+            lowering.dependencies(),
             generated.fn,
             None,
             result,
@@ -303,7 +303,7 @@ class PrimalFunction(_Compiled):
         )
         return _SplitEntry(
             self.fn,
-            dependencies(lowering.resolved),
+            lowering.dependencies(),
             generated.fn,
             None,
             graph,

@@ -13,6 +13,7 @@ black-formatted text (:attr:`Generated.source`) is produced on first access.
 from __future__ import annotations
 
 import ast
+import os
 import builtins
 import linecache
 import math
@@ -188,9 +189,9 @@ class _Writer:
             if op.loc is None and last_line != "gradients":
                 lines.append(f"{indent}# gradients, in the arguments' types")
                 last_line = "gradients"
-            if op.loc is not None and op.loc.line != last_line:
+            if op.loc is not None and (op.loc.line, op.loc.within) != last_line:
                 lines.append(indent + _comment(op))
-                last_line = op.loc.line
+                last_line = (op.loc.line, op.loc.within)
             if isinstance(op, Op):
                 if op.out not in self.inlined:
                     lines.append(indent + self.statement(op))
@@ -458,7 +459,11 @@ def _inlined_iterables(graph: Graph) -> set[Value]:
 
 
 def _comment(op: Op) -> str:
-    return f"# line {op.loc.line}: {op.loc.text.strip()}"
+    """``# line N: text``, or for a line of a function inlined here (see
+    :meth:`Lowering.inline_function`) ``# line N in f (file.py): text``."""
+    loc = op.loc
+    where = f" in {loc.within} ({os.path.basename(loc.file)})" if loc.within else ""
+    return f"# line {loc.line}{where}: {loc.text.strip()}"
 
 
 def generate(

@@ -18,6 +18,8 @@ class SourceLoc:
     line: int
     col: int
     text: str = ""
+    #: the function a line belongs to when it was inlined into another
+    within: str = ""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"

@@ -14,7 +14,7 @@ import re
 import textwrap
 from typing import Any
 
-_COMMENT = re.compile(r"^(\s*)# line (\d+): (.*)$")
+_COMMENT = re.compile(r"^(\s*)# (line \d+(?: in \S+ \([^)]*\))?): (.*)$")
 _BACKWARD = "# backward sweep"
 _GRADIENTS = "# gradients"
 
@@ -26,7 +26,7 @@ def _groups(lines: list[str]) -> list[tuple[str, list[str]]]:
     for line in lines:
         match = _COMMENT.match(line)
         if match:
-            label = f"line {match.group(2)}: {match.group(3)}"
+            label = f"{match.group(2)}: {match.group(3)}"
             if groups and groups[-1][0] == label:
                 current = groups[-1][1]
             else:

@@ -35,6 +35,8 @@ class ParsedFunction:
     first_line: int  # line number in the file of the source's first line
     col_offset: int  # indentation removed by dedent
     lines: list[str]  # the dedented source lines
+    #: set when the function is inlined into another: its qualified name
+    within: str = ""
 
     def loc(self, node: ast.AST) -> SourceLoc:
         """The user's ``file:line:col`` of an AST node, with the line's text."""
@@ -42,7 +44,11 @@ class ParsedFunction:
         col = getattr(node, "col_offset", 0)
         text = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
         return SourceLoc(
-            self.file, lineno + self.first_line - 1, col + self.col_offset, text
+            self.file,
+            lineno + self.first_line - 1,
+            col + self.col_offset,
+            text,
+            self.within,
         )
 
     @property
@@ -152,21 +158,37 @@ def local_names(node: ast.FunctionDef) -> set[str]:
     return names
 
 
-def dependencies(resolved: dict[str, Any]) -> tuple:
+#: The name of a record of :func:`dependencies` for a function inlined.
+_INLINED = object()
+
+
+def dependencies(resolved: dict[str, Any], inlined: Any = ()) -> tuple:
     """What a compilation read from outside the function: ``(name, object,
     structure)`` for each name, the structure of a list, tuple or dict (its
-    items are read at each call, but its shape was compiled in)."""
-    return tuple((name, obj, structure(obj)) for name, obj in resolved.items())
+    items are read at each call, but its shape was compiled in); then, for
+    each function whose body was compiled in (inlined) as ``(fn, code,
+    resolved)``, a record that holds while ``fn`` keeps that code and its
+    own names keep their objects."""
+    own = tuple((name, obj, structure(obj)) for name, obj in resolved.items())
+    return own + tuple(
+        (_INLINED, fn, (code, dependencies(names))) for fn, code, names in inlined
+    )
 
 
 def unchanged(fn: Any, recorded: tuple) -> bool:
     """Whether every name still denotes the same object, of the same structure.
 
     Runs before every call of compiled code: a module global is looked up
-    directly, other names (closures, builtins) through :func:`resolve_global`."""
+    directly, other names (closures, builtins) through :func:`resolve_global`;
+    a function inlined is checked the same way, against its own globals."""
     module = fn.__globals__
     plain = not fn.__closure__
     for name, obj, shape in recorded:
+        if name is _INLINED:  # a function compiled into this one
+            code, own = shape
+            if obj.__code__ is not code or not unchanged(obj, own):
+                return False
+            continue
         now = module.get(name, _MISSING) if plain else _MISSING
         if now is _MISSING:
             now = resolve_global(fn, name)

@@ -24,8 +24,15 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .errors import NoRuleError, UnsupportedSyntaxError
-from .frontend import ParsedFunction, is_missing, local_names, resolve_global
+from .errors import ADError, NoRuleError, UnsupportedSyntaxError
+from .frontend import (
+    ParsedFunction,
+    dependencies,
+    is_missing,
+    local_names,
+    parse_function,
+    resolve_global,
+)
 from .ir import (
     Block,
     CallOp,
@@ -149,11 +156,16 @@ class Lowering(ControlFlow):
         self.free_trees: dict[str, Any] = {}
         self.prologue = Block()
         self.inlining: list = []
+        #: user functions being inlined (:meth:`inline_function`), innermost last
+        self.inline_stack: list[ParsedFunction] = []
+        self.parsed_top = parsed
         self.fn = parsed.fn
         node = parsed.node
         self.graph = Graph(node.name, Namer(local_names(node)), parsed.loc(node))
         self.env: dict[str, Any] = {}
         self.resolved: dict[str, Any] = {}
+        #: functions compiled into this one: ``(fn, code, resolved)`` each
+        self.inlined: list[tuple] = []
         self.emitter = Emitter(self.graph, self.graph.body)
         self.return_loc = None
         self.stale: dict[str, tuple] = {}
@@ -161,6 +173,9 @@ class Lowering(ControlFlow):
         #: values of loop-carried variables and if outputs -> the values
         #: they may be (for :meth:`is_fresh`)
         self.origins: dict[Value, list[Any]] = {}
+        #: results of calls of user functions -> the argument values whose
+        #: memory they may share (see :func:`_views_of`)
+        self.call_views: dict[Value, list[Value]] = {}
         for sub in ast.walk(node):
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
                 self.loads.setdefault(sub.id, []).append(sub)
@@ -202,6 +217,10 @@ class Lowering(ControlFlow):
             self.env[arg.arg] = self.unpack_tree(value, shape, arg.arg)
             self.param_trees[value] = self.env[arg.arg]
             self.argument_lists |= _list_ids(self.env[arg.arg])
+
+    def dependencies(self) -> tuple:
+        """What the compilation read from outside (see :func:`dependencies`)."""
+        return dependencies(self.resolved, self.inlined)
 
     def env_of_param(self, param: Value) -> Any:
         """A parameter as the function sees it: the value, or its tree of leaves."""
@@ -418,6 +437,8 @@ class Lowering(ControlFlow):
                 pending.extend(v for v in self.origins[current] if isinstance(v, Value))
                 continue
             yield current, False
+            # a call's result may be (a view of) some of its arguments
+            pending.extend(self.call_views.get(current, ()))
             op = current.op
             if op is not None and shares_first_argument(op.prim.fn) and op.args:
                 if isinstance(op.args[0], Value) and (
@@ -1000,10 +1021,97 @@ class Lowering(ControlFlow):
         if (
             isinstance(target, types.FunctionType) and registry.lookup(target) is None
         ) or _is_transformed(target):
+            body = self.inlinable(target, node)
+            if body is not None:
+                return self.inline_function(body, args, kwargs, node, hint)
             return self.user_call(target, args, kwargs, node, hint)
         return self.call_prim(callee.obj, args, kwargs, hint)
 
     # -- calls of the user's functions -------------------------------------
+    def inlinable(self, fn: Any, node: ast.Call) -> ParsedFunction | None:
+        """The parsed ``fn`` when its body is compiled in at its call: a
+        small function of plain assignments and one final ``return`` (see
+        :func:`_small_body`), not recursive, not generated code, with
+        optimisations on. Else None: a call of its own compiled code."""
+        from .passes import optimizing
+
+        if (
+            not optimizing()
+            or not isinstance(fn, types.FunctionType)
+            or _is_transformed(fn)
+            or fn is self.parsed_top.fn
+            or any(fn is inlined.fn for inlined in self.inline_stack)
+            or fn.__code__.co_flags
+            & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS | inspect.CO_GENERATOR)
+            or fn.__code__.co_kwonlyargcount
+            or fn.__code__.co_posonlyargcount
+            or fn.__code__.co_filename.startswith("<adcompiler:")
+        ):
+            return None
+        try:
+            parsed = parse_function(fn)
+        except ADError:
+            return None  # the call reports it
+        if _small_body(parsed.node) is None:
+            return None
+        parsed.within = fn.__qualname__
+        return parsed
+
+    def inline_function(
+        self, parsed: ParsedFunction, args: tuple, kwargs: dict, node, hint
+    ) -> Any:
+        """A call of a small user function (:meth:`inlinable`): its body,
+        lowered here with its own names and globals, its lines marked as
+        its own. The compiled code depends on the function's code and
+        globals as it does on its own (:attr:`inlined`)."""
+        fn = parsed.fn
+        try:
+            bound = inspect.signature(fn).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise self.parsed.error(
+                UnsupportedSyntaxError, f"this call of {fn.__qualname__}: {exc}", node
+            ) from None
+        bound.apply_defaults()
+        values = {name: self._spell(v, node) for name, v in bound.arguments.items()}
+        statements, returned = _small_body(parsed.node)
+        saved = (
+            self.parsed,
+            self.fn,
+            self.env,
+            self.stale,
+            self.resolved,
+            self.current_node,
+            self.emitter.loc,
+            self.return_loc,
+        )
+        self.parsed, self.fn, self.resolved = parsed, fn, {}
+        self.env = {**values, RETURNED: False, RETVAL: None}
+        self.stale = {}
+        self.inline_stack.append(parsed)
+        block = self.emitter.block
+        start = len(block.ops)
+        try:
+            self.block(statements)
+            self.emitter.loc = parsed.loc(returned)
+            result = self.expr(returned.value, hint)
+            self.inlined.append((fn, fn.__code__, self.resolved))
+            if not hint:  # `a, b = f(x)` names the results a and b
+                made = {out for op in block.ops[start:] for out in op.outs}
+                self.unnamed.update(v for v in tree_values(result) if v in made)
+        finally:
+            self.inline_stack.pop()
+            (
+                self.parsed,
+                self.fn,
+                self.env,
+                self.stale,
+                self.resolved,
+                self.current_node,
+                self.emitter.loc,
+                self.return_loc,
+            ) = saved
+        return result
+
     def user_call(
         self, fn: types.FunctionType, args: tuple, kwargs: dict, node, hint
     ) -> Any:
@@ -1054,11 +1162,14 @@ class Lowering(ControlFlow):
             callee=fn,
             structures=structures,
         )
+        arguments = [list(tree_values(operand)) for operand in operands]
         if callee is None:
             op.outs[0].container = None
+            self.call_views[op.outs[0]] = [v for leaves in arguments for v in leaves]
         else:  # each result is a list where the callee's is
             for out, inner in zip(op.outs, tree_values(callee.graph.outputs)):
                 out.container = inner.container
+                self.call_views[out] = _views_of(callee, inner, arguments)
         if not hint:
             self.unnamed.update(op.outs)
         self.graph.root_name(op.fn)
@@ -1323,6 +1434,79 @@ _OP_SYMBOLS = {
     ast.FloorDiv: "//",
     ast.Mod: "%",
 }
+
+
+def _views_of(callee: "Lowering", inner: Value, arguments: list[list[Value]]) -> list:
+    """The argument values a call's result may share memory with: those
+    passed for the parameters the callee's result ``inner`` may be a view
+    of, or every argument when the callee cannot tell (its result comes
+    from a call it cannot follow, or a list built at run time)."""
+    sources, unknown = callee.memory_sources(inner)
+    if unknown:
+        return [value for leaves in arguments for value in leaves]
+    return [
+        value
+        for param, leaves in zip(callee.graph.params, arguments)
+        if param in sources
+        for value in leaves
+    ]
+
+
+#: The most statements (plain assignments, then a return) of a function
+#: inlined at its calls.
+INLINE_STATEMENTS = 10
+
+
+def _small_body(node: ast.FunctionDef) -> tuple[list, ast.Return] | None:
+    """``(assignments, return)`` when a function's body (its docstring
+    aside) is at most :data:`INLINE_STATEMENTS` assignments to plain names
+    then one ``return`` of a value, with no nested function, lambda,
+    comprehension, ``:=``, ``global``, ``yield`` or ``out=`` anywhere: code
+    that reads its arguments and changes nothing outside itself."""
+    body = node.body[1:] if node.body and _is_docstring(node.body[0]) else node.body
+    if not body or len(body) > INLINE_STATEMENTS + 1:
+        return None
+    *statements, returned = body
+    if not isinstance(returned, ast.Return) or returned.value is None:
+        return None
+    for statement in statements:
+        if not isinstance(statement, ast.Assign) or not all(
+            _plain_target(target) for target in statement.targets
+        ):
+            return None
+    for sub in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(sub, _NOT_INLINED) or (
+            isinstance(sub, ast.keyword) and sub.arg == "out"
+        ):
+            return None
+    return statements, returned
+
+
+_NOT_INLINED = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.NamedExpr,
+    ast.Global,
+    ast.Nonlocal,
+    ast.Yield,
+    ast.YieldFrom,
+    ast.Await,
+    ast.Starred,
+)
+
+
+def _plain_target(target: ast.expr) -> bool:
+    if isinstance(target, ast.Name):
+        return True
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(isinstance(elt, ast.Name) for elt in target.elts)
+    return False
 
 
 def _is_transformed(obj: Any) -> bool:

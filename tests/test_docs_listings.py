@@ -172,9 +172,11 @@ def test_control_flow_calls(example):
     net = example("control-flow.md", "net.py").net
     g = adcompiler.grad(net, wrt=("W", "b"))
     check_listing("control-flow.md", g.source, "grad(net, wrt=('W', 'b')).source")
-    # the halves of the second call, read from the SplitFunction behind them
-    halves = g._current().generated.fn.__globals__["layer_forward"].__self__
-    check_listing("control-flow.md", halves.source, "the SplitFunction.source of layer")
+    # the halves of the call of layers, read from the SplitFunction behind them
+    halves = g._current().generated.fn.__globals__["layers_forward"].__self__
+    check_listing(
+        "control-flow.md", halves.source, "the SplitFunction.source of layers"
+    )
 
 
 # how-it-works.md
