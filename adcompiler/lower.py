@@ -1303,7 +1303,8 @@ class Lowering(ControlFlow):
         Generated code differentiated again writes its sums plainly: an
         in-place ``add_into``/``subtract_into``/``add_at`` would overwrite values the outer
         backward sweep reads (the outer compiler makes its own in-place sums),
-        and ``assemble`` is its pieces' ``unindex`` added up.
+        and ``assemble`` (``concatenate_tiles``) is its pieces' ``unindex``
+        added up.
         """
         if fn is runtime.add_into and not kwargs:
             fn = operator.add
@@ -1313,9 +1314,15 @@ class Lowering(ControlFlow):
             acc, part, shape, index = args
             scattered = self.call_prim(runtime.unindex, (part, shape, index), {})
             return self.call_prim(operator.add, (acc, scattered), {}, hint)
-        elif fn is runtime.assemble and not kwargs and len(args) >= 2:
-            shape, *pieces = args
-            if all(isinstance(piece, tuple) and len(piece) == 2 for piece in pieces):
+        elif fn in (runtime.assemble, runtime.concatenate_tiles) and not kwargs:
+            if fn is runtime.assemble:
+                shape, *pieces = args
+            else:
+                shape, axis, cuts, *parts = args
+                pieces = runtime.tile_pieces(axis, cuts, parts)
+            if pieces and all(
+                isinstance(piece, tuple) and len(piece) == 2 for piece in pieces
+            ):
                 total = None
                 for index, part in pieces:
                     scattered = self.call_prim(

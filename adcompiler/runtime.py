@@ -216,6 +216,40 @@ def assemble(shape: tuple, *pieces: tuple) -> Any:
     return total
 
 
+def concatenate_tiles(shape: tuple, axis: int, cuts: tuple, *parts: Any) -> Any:
+    """``assemble`` of pieces read at consecutive slices of one axis,
+    ``[:c1]``, ``[c1:c2]``, ..., ``[ck:]`` (``cuts`` = c1, ..., ck), every
+    other axis whole: the compiler saw that they tile the axis (an LSTM's
+    gates), so only the cuts are checked here. When they are integers in
+    order within the axis and each part has its slice's shape, the result
+    is the parts concatenated; otherwise exactly what ``assemble`` gives."""
+    if type(shape) is not tuple:
+        shape = tuple(shape)
+    last = 0
+    for cut in cuts:
+        if type(cut) is not int or not last <= cut <= shape[axis]:
+            break
+        last = cut
+    else:
+        try:
+            total = np.concatenate(parts, axis=axis)
+        except ValueError:
+            total = None  # a part broadcast to its slice: assemble adds it
+        if total is not None and total.shape == shape:
+            return total
+    return assemble(shape, *tile_pieces(axis, cuts, parts))
+
+
+def tile_pieces(axis: int, cuts: tuple, parts: tuple) -> list:
+    """The ``(index, part)`` pieces of :func:`concatenate_tiles`'s arguments."""
+    bounds = (None, *cuts, None)
+    whole = (slice(None),) * axis
+    return [
+        (whole + (slice(bounds[k], bounds[k + 1]),), part)
+        for k, part in enumerate(parts)
+    ]
+
+
 def _disjoint_pieces(shape: tuple, pieces: tuple) -> tuple | None:
     """``(axis, [(start, stop, k)] sorted by start, tiles)`` when the index
     of every ``(index, g)`` piece ``k`` selects all of ``shape`` but an

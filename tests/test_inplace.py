@@ -4,11 +4,20 @@ finite differences, and totals other code can see are never overwritten."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from adcompiler import grad
-from adcompiler.runtime import add_at, add_into, assemble, unindex
+from adcompiler.runtime import (
+    add_at,
+    add_into,
+    assemble,
+    concatenate_tiles,
+    tile_pieces,
+    unindex,
+)
 from adcompiler.testing import check_grad
 
 RNG = np.random.default_rng(7)
@@ -49,10 +58,31 @@ def test_slices_are_put_where_they_belong():
     W, x = RNG.normal(size=(4, 9)), RNG.normal(size=(5, 4))
     g = grad(gates)
     g(W, x)
-    # the three slices' adjoints make d_z in one step, once all are computed
-    assert g.source.count("assemble(") == 1
+    # the three slices' adjoints make d_z in one step, once all are computed:
+    # [:3], [3:6], [6:] tile the axis, so they are concatenated
+    assert g.source.count("concatenate_tiles(") == 1
+    assert re.search(r"d_z = concatenate_tiles\(shape\w*, 1, \(3, 6\), ", g.source)
+    assert "assemble(" not in g.source
     assert "add_at(" not in g.source and "unindex(" not in g.source
     check_grad(gates, W, x)
+
+
+def split_at(x, k, m):
+    a = np.sin(x[:, :k])
+    b = x[:, m:] ** 2
+    c = np.cos(x[:, k:m])
+    return np.sum(a * 2.0) + np.sum(b) + np.sum(c * c)
+
+
+@pytest.mark.parametrize("k, m", [(2, 3), (0, 5), (5, 5), (-2, -1), (3, 2), (9, 12)])
+def test_slices_cut_at_runtime_values_are_concatenated_or_added(k, m):
+    # cuts out of order, negative or past the end are checked when the code
+    # runs: the pieces are then added as assemble adds them
+    x = RNG.normal(size=(3, 5))
+    g = grad(split_at, wrt="x")
+    g(x, k, m)
+    assert "concatenate_tiles(" in g.source
+    check_grad(split_at, x, k, m, wrt="x")
 
 
 def overlapping(x):
@@ -103,6 +133,32 @@ def test_assemble_is_the_sum_of_its_pieces(shape, pieces):
         total = add_at(total, g, shape, index)
     result = assemble(shape, *made)
     assert result.dtype == total.dtype
+    np.testing.assert_array_equal(result, total)
+
+
+@pytest.mark.parametrize(
+    "shape, axis, cuts, sizes",
+    [
+        ((3, 8), 1, (2, 5), [(3, 2), (3, 3), (3, 3)]),
+        ((6, 2), 0, (0, 6), [(0, 2), (6, 2), (0, 2)]),
+        # a part broadcast to its slice
+        ((3, 8), 1, (2,), [(), (3, 6)]),
+        ((3, 8), 1, (2,), [(3, 1), (3, 6)]),
+        # cuts out of order, negative, past the end, not Python ints
+        ((3, 8), 1, (5, 2), [(3, 5), (3, 0), (3, 6)]),
+        ((3, 8), 1, (-2,), [(3, 6), (3, 2)]),
+        ((3, 8), 1, (10,), [(3, 8), (3, 0)]),
+        ((3, 8), 1, (np.int64(3),), [(3, 3), (3, 5)]),
+    ],
+)
+def test_concatenate_tiles_is_the_sum_of_its_pieces(shape, axis, cuts, sizes):
+    parts = [RNG.normal(size=size) for size in sizes]
+    pieces = tile_pieces(axis, cuts, parts)
+    total = unindex(pieces[0][1], shape, pieces[0][0])
+    for index, g in pieces[1:]:
+        total = add_at(total, g, shape, index)
+    result = concatenate_tiles(shape, axis, cuts, *parts)
+    assert result.dtype == total.dtype and result.shape == shape
     np.testing.assert_array_equal(result, total)
 
 
@@ -257,7 +313,7 @@ def test_reverse_over_reverse_through_slice_sums():
     W, x = RNG.normal(size=(4, 9)), RNG.normal(size=(2, 4))
     inner = grad(gates)
     inner(W, x)
-    assert "assemble(" in inner.source
+    assert "concatenate_tiles(" in inner.source
 
     def squared_norm(W, x):
         g = inner(W, x)

@@ -30,6 +30,10 @@ only by the next) is built in one step instead, once every piece is
 computed: ``d_z = assemble(shape, (index, d_piece), ...)``. Pieces that tile
 an axis (an LSTM's four gates read from one ``z``) are concatenated, other
 disjoint ones written into zeros: no array of zeros added to piece by piece.
+When the slices visibly follow one another along one axis (``z[:, :H]``,
+``z[:, H:m]``, ``z[:, m:]``: each cut one value ending a slice and starting
+the next), ``concatenate_tiles(shape, axis, cuts, *parts)`` is written
+instead, and only the cuts are checked at run time.
 
 The runtime helpers still check the type, shape, writability and dtype of
 the total and fall back to the plain sum, so numbers, broadcast views and
@@ -116,6 +120,7 @@ def assemble_pieces(graph: Graph) -> None:
     was (all pieces are computed by then)."""
     uses = Counter(used_list(graph))
     assemble = lookup(runtime.assemble)
+    concatenate = lookup(runtime.concatenate_tiles)
     for block in _blocks(graph.body):
         chains: dict[Value, tuple[Any, list, list]] = {}
         for op in block.ops:
@@ -135,11 +140,72 @@ def assemble_pieces(graph: Graph) -> None:
             if len(links) < 2:
                 continue
             last = links[-1]
-            last.prim = assemble
-            last.args = (shape, *pieces)
+            tiling = _tiling(pieces)
+            if tiling is None:
+                last.prim = assemble
+                last.args = (shape, *pieces)
+            else:
+                axis, cuts, parts = tiling
+                last.prim = concatenate
+                last.args = (shape, axis, cuts, *parts)
             replaced.update(id(link) for link in links[:-1])
         if replaced:
             block.ops = [op for op in block.ops if id(op) not in replaced]
+
+
+def _tiling(pieces: list) -> tuple[int, tuple, list] | None:
+    """``(axis, cuts, parts)`` when the pieces' indices are, in some order,
+    ``[:c1]``, ``[c1:c2]``, ..., ``[ck:]`` along one axis and whole along
+    the others, each cut one value (or number) ending a slice and starting
+    the next: ``z[:, :H]``, ``z[:, H:m]``, ``z[:, m:]``. ``parts`` are the
+    pieces' adjoints in that order. The cuts are checked when the code
+    runs (:func:`runtime.concatenate_tiles`); else None."""
+    axis = None
+    spans = []
+    for index, part in pieces:
+        parts = index if isinstance(index, tuple) else (index,)
+        narrowed = [k for k, p in enumerate(parts) if not _whole(p)]
+        if not all(isinstance(p, slice) for p in parts) or len(narrowed) != 1:
+            return None
+        k = narrowed[0]
+        bound = parts[k]
+        if bound.step is not None or (axis is not None and k != axis):
+            return None
+        axis = k
+        spans.append((bound.start, bound.stop, part))
+    ordered, start = [], None
+    while spans:
+        following = [s for s in spans if _same_bound(s[0], start)]
+        if len(following) != 1:
+            return None
+        ordered.append(following[0])
+        spans.remove(following[0])
+        start = following[0][1]
+        if start is None:
+            break
+    if spans or start is not None or len(ordered) < 2:
+        return None
+    cuts = tuple(stop for _, stop, _ in ordered[:-1])
+    return axis, cuts, [part for _, _, part in ordered]
+
+
+def _whole(part: Any) -> bool:
+    return (
+        isinstance(part, slice)
+        and part.start is None
+        and part.stop is None
+        and part.step is None
+    )
+
+
+def _same_bound(bound: Any, other: Any) -> bool:
+    """Whether two slice bounds are the same value, or equal integers (a
+    start of 0 is the start of the axis)."""
+    if other is None:
+        return bound is None or (type(bound) is int and bound == 0)
+    if isinstance(bound, Value) or isinstance(other, Value):
+        return bound is other
+    return type(bound) is int and type(other) is int and bound == other
 
 
 def _same(shape: Any, other: Any) -> bool:

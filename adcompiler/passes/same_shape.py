@@ -60,6 +60,8 @@ _SHAPED = {
     runtime.unindex: 1,
     runtime.add_at: 2,
     runtime.einsum_adjoint: 2,
+    runtime.assemble: 0,
+    runtime.concatenate_tiles: 0,
 }
 
 

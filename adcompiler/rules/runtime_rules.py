@@ -137,6 +137,12 @@ assemble = defvjp(
     hint="total",
     signature_of=lambda g, ans, shape, *pieces: None,
 )
+concatenate_tiles = defvjp(
+    runtime.concatenate_tiles,
+    None,
+    hint="total",
+    signature_of=lambda g, ans, shape, axis, cuts, *parts: None,
+)
 
 
 def _einsum_adjoint_of_g(G, ans, spec, k, shape, g, *operands):
