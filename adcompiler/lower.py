@@ -1468,8 +1468,9 @@ def _small_body(node: ast.FunctionDef) -> tuple[list, ast.Return] | None:
     """``(assignments, return)`` when a function's body (its docstring
     aside) is at most :data:`INLINE_STATEMENTS` assignments to plain names
     then one ``return`` of a value, with no nested function, lambda,
-    comprehension, ``:=``, ``global``, ``yield`` or ``out=`` anywhere: code
-    that reads its arguments and changes nothing outside itself."""
+    comprehension, ``:=``, ``global``, ``yield``, ``out=`` or call of a
+    method that changes its object (``append``, ``sort``, ...) anywhere:
+    code that reads its arguments and changes nothing outside itself."""
     body = node.body[1:] if node.body and _is_docstring(node.body[0]) else node.body
     if not body or len(body) > INLINE_STATEMENTS + 1:
         return None
@@ -1486,7 +1487,25 @@ def _small_body(node: ast.FunctionDef) -> tuple[list, ast.Return] | None:
             isinstance(sub, ast.keyword) and sub.arg == "out"
         ):
             return None
+        if isinstance(sub, ast.Call) and _called_name(sub.func) in _CHANGING:
+            return None
     return statements, returned
+
+
+#: Methods and functions that change one of their arguments (a list, an
+#: array): a function calling one is called, not inlined, so that changes
+#: to its caller's objects are refused as they are for any called function.
+_CHANGING = frozenset(
+    "append pop extend insert remove clear sort reverse update setdefault "
+    "popitem fill put resize itemset partition setflags copyto place putmask "
+    "fill_diagonal".split()
+)
+
+
+def _called_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
 
 
 _NOT_INLINED = (

@@ -357,7 +357,7 @@ def main() -> None:
         "",
         "`checkpoint` trade-off on (f): the LSTM step written as a function "
         "`lstm_step(x, h, c, Wx, Wh, b)` (benchmarks/cases.py), called as it is "
-        "(its intermediates stored for every step) or as "
+        "(a small function: inlined, its intermediates stored for every step) or as "
         "`checkpoint(lstm_step)` (only its arguments stored; the backward runs "
         "the step again):",
         "",

@@ -3,6 +3,7 @@ gradients equal the called version's, the generated code marks the lines it
 took from them, and changing an inlined function (its code, a global it
 reads, the name it is called by) compiles the caller again."""
 
+import ast
 import importlib.util
 import sys
 import types
@@ -13,6 +14,7 @@ import pytest
 
 from adcompiler import check_grad, grad, value_and_grad
 from adcompiler.errors import UnsupportedSyntaxError
+from adcompiler.lower import _small_body
 from adcompiler.passes import optimizations
 from support.modules import uncompiled
 
@@ -87,6 +89,15 @@ def keyword_only(x, *, k=2.0):
 
 def not_small(x):
     return np.sum(with_loop(x, 2) + with_if(x) + long_body(x) + keyword_only(x))
+
+
+def as_list(x):
+    items = x.tolist()
+    return items
+
+
+def uses_as_list(x):
+    return np.sum(as_list(x))
 
 
 def row(b):
@@ -208,6 +219,30 @@ def test_functions_with_control_flow_or_many_statements_are_called(helpers):
     source = grad(helpers.not_small).source
     for callee in ("with_loop", "with_if", "long_body", "keyword_only"):
         assert f"{callee}_forward(" in source, callee
+
+
+def test_an_error_inside_an_inlined_function_names_its_own_line(helpers):
+    with pytest.raises(UnsupportedSyntaxError) as error:
+        grad(helpers.uses_as_list)(X)
+    message = str(error.value)
+    assert "inline_helpers.py:" in message and "items = x.tolist()" in message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "y = xs.pop()\n    return y",
+        "y = np.copyto(a, x)\n    return x",
+        "y = np.add(x, 1.0, out=x)\n    return y",
+        "y = [v for v in x]\n    return y",
+        "if x:\n        return x\n    return -x",
+        "return (y := x)",
+    ],
+)
+def test_functions_that_may_change_their_arguments_are_not_inlined(body):
+    node = ast.parse(f"def f(x, xs, a):\n    {body}\n").body[0]
+    assert _small_body(node) is None
+    assert _small_body(ast.parse("def f(x):\n    y = x\n    return y").body[0])
 
 
 def test_a_view_returned_by_an_inlined_function_is_followed(helpers):
