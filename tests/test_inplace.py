@@ -18,7 +18,9 @@ from adcompiler.runtime import (
     tile_pieces,
     unindex,
 )
+from adcompiler.passes import optimizations
 from adcompiler.testing import check_grad
+from support.modules import uncompiled
 
 RNG = np.random.default_rng(7)
 
@@ -196,6 +198,39 @@ def test_a_negated_contribution_is_subtracted():
     assert "d_x = subtract_into(d_x, d_neg)" in backward
     assert "= -" not in backward and "* neg" not in backward
     check_grad(gaussian, x)
+
+
+def chain_of_reads(x):
+    y = np.sin(x) * np.exp(-x * x)
+    z = np.tanh(y * 3.0 + x)
+    return np.sum(z * z)
+
+
+def test_a_total_read_before_its_sum_is_written_into():
+    # d_add is read by d_y = d_add * 3.0 (a new array), then by x's sum last:
+    # the sum may write into it
+    x = RNG.normal(size=6)
+    g = grad(chain_of_reads)
+    g(x)
+    backward = g.source.split("# backward sweep")[1]
+    assert "d_y = d_add * 3.0" in backward
+    assert "d_x = subtract_into(d_add, d_neg)" in backward
+    with optimizations(False):
+        plain = grad(uncompiled(chain_of_reads))(x)
+    np.testing.assert_allclose(g(x), plain, rtol=1e-13)
+    check_grad(chain_of_reads, x)
+
+
+def test_a_total_read_after_its_sum_is_not_written_into():
+    # d_add is read again after the sum that adds x's contributions (by
+    # d_y's product, here after it): a new array
+    def later(x):
+        u = x + x * x
+        v = np.sin(u)
+        return np.sum(v) + np.sum(u * 3.0)
+
+    x = RNG.normal(size=6)
+    check_grad(later, x)
 
 
 def minus_square_right(x):

@@ -16,9 +16,12 @@ The total may be overwritten when it is *fresh* and *private*:
   new array (arithmetic, a ufunc, ``unindex``, ``zero_adjoint``, or an
   accumulation already made in place), or by ``unbroadcast`` of such an
   array (which returns its input when shapes agree);
-* private: this sum is its only reader, anywhere in the graph (a value read
-  again later, stored in a list, yielded by a branch, or carried by a loop
-  is never overwritten).
+* private: this sum is its last reader, anywhere in the graph: every other
+  read is by an earlier operation of the same block whose result is new
+  memory (``d_y = d_add * 3.0``, then ``d_x = d_add - d_neg`` may write
+  into ``d_add``). A value read again later, read by a view, a call or a
+  nested block, stored in a list, yielded by a branch, or carried by a
+  loop is never overwritten.
 
 A backward loop's running total (``d_W = d_W + contribution`` at every
 iteration, from ``zero_adjoint(W)`` before the loop) is written in place
@@ -50,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from .. import runtime
-from ..ir import Block, Graph, Op, ReverseLoopOp, Value, used_list
+from ..ir import Block, Graph, Op, ReverseLoopOp, Value, tree_values, used_list
 from ..rules.registry import lookup
 
 #: Operations whose result is always a new object (an array they allocate,
@@ -81,17 +84,22 @@ def accumulate_in_place(graph: Graph, accumulations: set[int]) -> None:
     carried = _private_accumulators(graph, uses)
     for block in _blocks(graph.body):
         made: dict[Value, Op] = {}
+        #: reads so far, by ops of this block whose results are new memory
+        read_before: Counter = Counter()
         for op in block.ops:
             if not isinstance(op, Op):
                 continue
             made[op.out] = op
             if id(op) not in accumulations or op.kwargs or len(op.args) != 2:
+                read_before.update(_reads_into_new(op))
                 continue
             total, contribution = op.args
             if carried.get(total) is op.out:
                 pass  # a backward loop's private running total
-            elif not _fresh(total, made, uses) or uses[total] != 1:
+            elif not _fresh(total, made, uses) or uses[total] != 1 + read_before[total]:
+                read_before.update(_reads_into_new(op))
                 continue
+            read_before.update(_reads_into_new(op))
             if contribution is total:
                 continue
             source = made.get(contribution)
@@ -242,6 +250,15 @@ def _private_accumulators(graph: Graph, uses: Counter) -> dict[Value, Value]:
             ):
                 private[value] = new
     return private
+
+
+def _reads_into_new(op: Op) -> list[Value]:
+    """The values ``op`` reads, when its result is new memory (so writing
+    into one of them later cannot change what it made); else none."""
+    fn = op.prim.fn
+    if op.kwargs or not (fn in _FRESH or (isinstance(fn, np.ufunc) and fn.nout == 1)):
+        return []
+    return list(tree_values(op.args))
 
 
 def _fresh(value: Any, made: dict[Value, Op], uses: Counter) -> bool:
