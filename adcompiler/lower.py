@@ -1074,16 +1074,8 @@ class Lowering(ControlFlow):
         bound.apply_defaults()
         values = {name: self._spell(v, node) for name, v in bound.arguments.items()}
         statements, returned = _small_body(parsed.node)
-        saved = (
-            self.parsed,
-            self.fn,
-            self.env,
-            self.stale,
-            self.resolved,
-            self.current_node,
-            self.emitter.loc,
-            self.return_loc,
-        )
+        saved = [getattr(self, name) for name in _FUNCTION_STATE]
+        saved_loc = self.emitter.loc
         self.parsed, self.fn, self.resolved = parsed, fn, {}
         self.env = {**values, RETURNED: False, RETVAL: None}
         self.stale = {}
@@ -1100,16 +1092,9 @@ class Lowering(ControlFlow):
                 self.unnamed.update(v for v in tree_values(result) if v in made)
         finally:
             self.inline_stack.pop()
-            (
-                self.parsed,
-                self.fn,
-                self.env,
-                self.stale,
-                self.resolved,
-                self.current_node,
-                self.emitter.loc,
-                self.return_loc,
-            ) = saved
+            for name, value in zip(_FUNCTION_STATE, saved):
+                setattr(self, name, value)
+            self.emitter.loc = saved_loc
         return result
 
     def user_call(
@@ -1458,6 +1443,18 @@ def _views_of(callee: "Lowering", inner: Value, arguments: list[list[Value]]) ->
         for value in leaves
     ]
 
+
+#: What :meth:`Lowering.inline_function` sets for the function it inlines
+#: and puts back after it.
+_FUNCTION_STATE = (
+    "parsed",
+    "fn",
+    "env",
+    "stale",
+    "resolved",
+    "current_node",
+    "return_loc",
+)
 
 #: The most statements (plain assignments, then a return) of a function
 #: inlined at its calls.
