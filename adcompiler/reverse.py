@@ -59,6 +59,7 @@ from .passes.same_shape import drop_needless_unbroadcasts
 from .passes.scalars import ARITHMETIC, NEGATIONS
 from .passes.shapes import read_shapes_early
 from .passes.tape import assign_tapes
+from .rules.numpy_rules import _scalar_constant, ub
 from .rules.registry import INTEGER_PARAMETERS, lookup
 from .symbolic import Emitter, Sym, apply_rule, call
 
@@ -307,9 +308,12 @@ class _Reverser:
                 fresh = _made_since(block, start)
                 self.accumulate(scope, x, contribution, fresh)
             return
+        exp_factor = self.composites.exp_factor(op) if self.composites else None
         for index, rule in enumerate(prim.vjps):
             name = names[index]
             operand = bound.arguments.get(name)
+            if exp_factor is not None and index == exp_factor[2]:
+                continue  # y = a * np.exp(u): u's adjoint is taken below
             if twice and index == 1:
                 if op.args[0] in self.active:
                     self._pair(scope, operand, contribution, set())
@@ -332,6 +336,15 @@ class _Reverser:
             )
             fresh = _made_since(block, start)
             self._pair(scope, operand, contribution, fresh)
+        if exp_factor is not None and exp_factor[1] in self.active:
+            # y = a * np.exp(u): d_u = (d_y * a) * np.exp(u) = d_y * y
+            e, u, k = exp_factor
+            start = len(block.ops)
+            contribution = g * ans
+            if not _scalar_constant(sym_args[1 - k]):
+                contribution = ub(contribution, sym_args[k])
+            fresh = _made_since(block, start)
+            self.accumulate(scope, u, contribution, fresh)
 
     def _pair(self, scope: _Scope, operand: Any, contribution: Any, fresh) -> None:
         if isinstance(operand, Value):

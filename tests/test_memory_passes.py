@@ -480,6 +480,56 @@ def test_a_sigmoid_whose_inner_values_are_read_elsewhere_is_taken_op_by_op():
     check_grad(f, x)
 
 
+def gaussian_wave(x):
+    y = np.sin(x) * np.exp(-x * x)
+    return np.sum(y * y)
+
+
+def scaled_exp(x):
+    return np.sum(np.exp(x * 0.5) * 3.0)
+
+
+def broadcast_exp(a, u):
+    return np.sum(np.tanh(a * np.exp(u)))
+
+
+def exp_divided(x):
+    return np.sum(np.exp(np.sin(x)) / (x * x + 1.0))
+
+
+def test_a_product_with_an_exponential_uses_the_product():
+    # y = a * np.exp(u): d_u = (d_y * a) * np.exp(u) = d_y * y
+    g = grad(gaussian_wave)
+    x = RNG.normal(size=6)
+    g(x)
+    backward = g.source.split("# backward sweep")[1]
+    assert "d_mul = d_y * y" in backward and "d_exp" not in backward
+    check_grad(gaussian_wave, x)
+    with adcompiler.passes.optimizations(False):
+        plain = grad(uncompiled(gaussian_wave))(x)
+    np.testing.assert_allclose(g(x), plain, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (scaled_exp, (RNG.normal(size=5),)),
+        # exp(u) broadcast against a: u's adjoint is summed back to u's shape
+        (broadcast_exp, (RNG.normal(size=(3, 4)), RNG.normal(size=4))),
+        (broadcast_exp, (RNG.normal(size=4), RNG.normal(size=(3, 4)))),
+        # a quotient is not a product: taken op by op
+        (exp_divided, (RNG.normal(size=5),)),
+    ],
+)
+def test_products_with_an_exponential_keep_their_gradient(f, args):
+    check_grad(f, *args)
+    with adcompiler.passes.optimizations(False):
+        plain = grad(uncompiled(f), wrt=tuple(range(len(args))))(*args)
+    optimised = grad(f, wrt=tuple(range(len(args))))(*args)
+    for mine, theirs in zip(optimised, plain):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-15)
+
+
 def test_a_saturated_sigmoid_has_a_zero_not_a_nan_derivative():
     x = np.array([-800.0, -40.0, 0.0, 40.0])
     with np.errstate(over="ignore"):

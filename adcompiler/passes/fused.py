@@ -7,6 +7,11 @@ tape keeps both, and the backward takes five array operations; the adjoint
 of the whole, ``d_z = d_s * s * (1 - s)``, reads only ``s`` and takes
 three (Theano recognised the same pattern). The chain's inner values must
 have no other reader, so that no other adjoint flows through them.
+
+A product with an exponential, ``y = a * np.exp(u)``, is another: the
+adjoint of ``u`` through it, ``(d_y * a) * np.exp(u)``, is ``d_y * y``, one
+product with the stored result instead of two (a Gaussian's
+``np.sin(x) * np.exp(-x * x)``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from ..ir import Block, Graph, Op, Value, used_list
 from .scalars import NEGATIONS
 
 _DIVIDE = (operator.truediv, np.divide)
+_MULTIPLY = (operator.mul, np.multiply)
 _ADD = (operator.add, np.add)
 
 
@@ -69,6 +75,22 @@ class Composites:
             return None
         z = neg_op.args[0]
         return z if isinstance(z, Value) else None
+
+    def exp_factor(self, op: Op) -> tuple[Value, Value, int] | None:
+        """``(e, u, k)`` when ``op`` is a product whose ``k``-th factor is
+        ``e = np.exp(u)``, read by ``op`` alone, and the other factor is not
+        ``e``; else None."""
+        if op.prim.fn not in _MULTIPLY or op.kwargs or len(op.args) != 2:
+            return None
+        for k, factor in enumerate(op.args):
+            if factor is op.args[1 - k]:
+                return None
+            exp_op = self._inner(factor, (np.exp,), op)
+            if exp_op is not None and len(exp_op.args) == 1:
+                u = exp_op.args[0]
+                if isinstance(u, Value):
+                    return factor, u, k
+        return None
 
 
 def _is_one(x: Any) -> bool:
