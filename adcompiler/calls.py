@@ -55,7 +55,11 @@ def primal(fn: types.FunctionType, structures: tuple) -> Lowering | None:
     with _lock:
         per_fn = _primal_cache.setdefault(fn, {})
         cached = per_fn.get(structures)
-        if cached is not None and cached[0] is fn.__code__:
+        if (
+            cached is not None
+            and cached[0] is fn.__code__
+            and unchanged(fn, cached[1].dependencies())
+        ):
             return cached[1]
         if key in _in_progress:
             return None

@@ -158,21 +158,21 @@ def local_names(node: ast.FunctionDef) -> set[str]:
     return names
 
 
-#: The name of a record of :func:`dependencies` for a function inlined.
-_INLINED = object()
+#: The name of a record of :func:`dependencies` for a function called or
+#: inlined.
+_CALLEE = object()
 
 
-def dependencies(resolved: dict[str, Any], inlined: Any = ()) -> tuple:
+def dependencies(resolved: dict[str, Any], callees: Any = ()) -> tuple:
     """What a compilation read from outside the function: ``(name, object,
     structure)`` for each name, the structure of a list, tuple or dict (its
     items are read at each call, but its shape was compiled in); then, for
-    each function whose body was compiled in (inlined) as ``(fn, code,
-    resolved)``, a record that holds while ``fn`` keeps that code and its
-    own names keep their objects."""
+    each function it inlined or whose compiled form it relied on (its
+    result's structure, what its result may be a view of) as ``(fn, code,
+    its own dependencies)``, a record that holds while ``fn`` keeps that
+    code and its own dependencies hold."""
     own = tuple((name, obj, structure(obj)) for name, obj in resolved.items())
-    return own + tuple(
-        (_INLINED, fn, (code, dependencies(names))) for fn, code, names in inlined
-    )
+    return own + tuple((_CALLEE, fn, (code, deps)) for fn, code, deps in callees)
 
 
 def unchanged(fn: Any, recorded: tuple) -> bool:
@@ -180,11 +180,12 @@ def unchanged(fn: Any, recorded: tuple) -> bool:
 
     Runs before every call of compiled code: a module global is looked up
     directly, other names (closures, builtins) through :func:`resolve_global`;
-    a function inlined is checked the same way, against its own globals."""
+    a function inlined or called is checked the same way, against its own
+    globals."""
     module = fn.__globals__
     plain = not fn.__closure__
     for name, obj, shape in recorded:
-        if name is _INLINED:  # a function compiled into this one
+        if name is _CALLEE:  # a function inlined or called
             code, own = shape
             if obj.__code__ is not code or not unchanged(obj, own):
                 return False

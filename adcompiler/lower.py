@@ -164,8 +164,9 @@ class Lowering(ControlFlow):
         self.graph = Graph(node.name, Namer(local_names(node)), parsed.loc(node))
         self.env: dict[str, Any] = {}
         self.resolved: dict[str, Any] = {}
-        #: functions compiled into this one: ``(fn, code, resolved)`` each
-        self.inlined: list[tuple] = []
+        #: functions inlined here or called from here, whose code and globals
+        #: the compiled code relies on: ``(fn, code, dependencies)`` each
+        self.callees: list[tuple] = []
         self.emitter = Emitter(self.graph, self.graph.body)
         self.return_loc = None
         self.stale: dict[str, tuple] = {}
@@ -220,7 +221,7 @@ class Lowering(ControlFlow):
 
     def dependencies(self) -> tuple:
         """What the compilation read from outside (see :func:`dependencies`)."""
-        return dependencies(self.resolved, self.inlined)
+        return dependencies(self.resolved, self.callees)
 
     def env_of_param(self, param: Value) -> Any:
         """A parameter as the function sees it: the value, or its tree of leaves."""
@@ -1063,7 +1064,7 @@ class Lowering(ControlFlow):
         """A call of a small user function (:meth:`inlinable`): its body,
         lowered here with its own names and globals, its lines marked as
         its own. The compiled code depends on the function's code and
-        globals as it does on its own (:attr:`inlined`)."""
+        globals as it does on its own (:attr:`callees`)."""
         fn = parsed.fn
         try:
             bound = inspect.signature(fn).bind(*args, **kwargs)
@@ -1086,7 +1087,7 @@ class Lowering(ControlFlow):
             self.block(statements)
             self.emitter.loc = parsed.loc(returned)
             result = self.expr(returned.value, hint)
-            self.inlined.append((fn, fn.__code__, self.resolved))
+            self.callees.append((fn, fn.__code__, dependencies(self.resolved)))
             if not hint:  # `a, b = f(x)` names the results a and b
                 made = {out for op in block.ops[start:] for out in op.outs}
                 self.unnamed.update(v for v in tree_values(result) if v in made)
@@ -1125,6 +1126,8 @@ class Lowering(ControlFlow):
 
             fn = source_function(fn, structures)
         callee = calls.primal(fn, structures)
+        if callee is not None:  # its result's structure and views are used here
+            self.callees.append((fn, fn.__code__, callee.dependencies()))
         if callee is None:  # a recursive call: its result is one value
             out_tree: Any = self.graph.new_value(hint or fn.__name__, bool(hint))
         else:

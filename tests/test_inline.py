@@ -104,6 +104,26 @@ def row(b):
     return b[1]
 
 
+def fresh(v):
+    return v * 1.0
+
+
+PICK = fresh
+
+
+def pick(v):
+    for _ in range(1):
+        r = PICK(v)
+    return r
+
+
+def picked_changed(x):
+    v = x * 2.0
+    h = pick(v)
+    h *= 3.0
+    return np.sum(v * v) + np.sum(h)
+
+
 def row_changed(x):
     v = x * 2.0
     h = row(v)
@@ -258,3 +278,17 @@ def test_a_view_returned_by_a_called_function_is_followed(helpers):
     with optimizations(False):
         with pytest.raises(UnsupportedSyntaxError, match="may share memory"):
             grad(uncompiled(helpers.row_changed))(X)
+
+
+def test_a_caller_compiles_again_when_a_called_function_global_changes(helpers):
+    # pick (a loop: called, not inlined) returns a new array, so `h *= 3.0`
+    # changes nothing else; rebinding the global it calls makes its result
+    # a view of v, which the caller must see, not run the code it compiled
+    # for the new array
+    g = value_and_grad(helpers.picked_changed)
+    v = X * 2.0
+    value, _ = g(X)
+    assert value == pytest.approx(np.sum(v * v) + np.sum(3.0 * v), rel=1e-12)
+    helpers.PICK = helpers.row
+    with pytest.raises(UnsupportedSyntaxError, match="`h` may share memory with `v`"):
+        g(X)
