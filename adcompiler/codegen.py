@@ -13,10 +13,10 @@ black-formatted text (:attr:`Generated.source`) is produced on first access.
 from __future__ import annotations
 
 import ast
-import os
 import builtins
 import linecache
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -462,8 +462,8 @@ def _comment(op: Op) -> str:
     """``# line N: text``, or for a line of a function inlined here (see
     :meth:`Lowering.inline_function`) ``# line N in f (file.py): text``."""
     loc = op.loc
-    where = f" in {loc.within} ({os.path.basename(loc.file)})" if loc.within else ""
-    return f"# line {loc.line}{where}: {loc.text.strip()}"
+    file = f" ({os.path.basename(loc.file)})" if loc.within else ""
+    return f"# line {loc.line_label}{file}: {loc.text.strip()}"
 
 
 def generate(

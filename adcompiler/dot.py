@@ -62,7 +62,7 @@ class _Writer:
     def op_node(self, op: Any, label: str, indent: str) -> str:
         node = self.new_node()
         loc = getattr(op, "loc", None)
-        line = f"\\nline {_where(loc)}" if loc is not None else ""
+        line = f"\\nline {loc.line_label}" if loc is not None else ""
         shape = "box" if isinstance(op, (Op, CallOp)) else "box3d"
         self.lines.append(
             f'{indent}{node} [label={_quote(label)[:-1]}{line}", shape={shape}'
@@ -107,7 +107,7 @@ class _Writer:
             title = f"{op.kind} loop"
         else:
             title = "backward of loop"
-        line = f" (line {_where(op.loc)})" if op.loc is not None else ""
+        line = f" (line {op.loc.line_label})" if op.loc is not None else ""
         color = ', color="red", fontcolor="red"' if id(op) in self.backward_ids else ""
         self.lines.append(f"{indent}subgraph {cluster} {{")
         self.lines.append(
@@ -174,8 +174,3 @@ def render(dot: str, path: str, format: str = "svg") -> str:
     source = graphviz.Source(dot)
     stem = path[: -len(format) - 1] if path.endswith("." + format) else path
     return source.render(stem, format=format, cleanup=True)
-
-
-def _where(loc: Any) -> str:
-    """``12``, or ``5 in layer`` for a line of a function inlined."""
-    return f"{loc.line} in {loc.within}" if loc.within else str(loc.line)

@@ -24,6 +24,11 @@ class SourceLoc:
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
 
+    @property
+    def line_label(self) -> str:
+        """``12``, or ``5 in layer`` for a line of a function inlined."""
+        return f"{self.line} in {self.within}" if self.within else str(self.line)
+
 
 class ADError(Exception):
     """Base class of every error raised by adcompiler."""

@@ -584,8 +584,7 @@ def format_operand(tree: Any) -> str:
 
 def _with_line(text: str, op: Any) -> str:
     if op.loc is not None:
-        within = f" in {op.loc.within}" if op.loc.within else ""
-        return f"{text:<56}  # line {op.loc.line}{within}"
+        return f"{text:<56}  # line {op.loc.line_label}"
     return text
 
 

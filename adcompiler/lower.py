@@ -156,9 +156,9 @@ class Lowering(ControlFlow):
         self.free_trees: dict[str, Any] = {}
         self.prologue = Block()
         self.inlining: list = []
-        #: user functions being inlined (:meth:`inline_function`), innermost last
-        self.inline_stack: list[ParsedFunction] = []
-        self.parsed_top = parsed
+        #: the function lowered, then the user functions being inlined into
+        #: it (:meth:`inline_function`), innermost last
+        self.inline_stack: list[ParsedFunction] = [parsed]
         self.fn = parsed.fn
         node = parsed.node
         self.graph = Graph(node.name, Namer(local_names(node)), parsed.loc(node))
@@ -1022,44 +1022,50 @@ class Lowering(ControlFlow):
         if (
             isinstance(target, types.FunctionType) and registry.lookup(target) is None
         ) or _is_transformed(target):
-            body = self.inlinable(target, node)
-            if body is not None:
-                return self.inline_function(body, args, kwargs, node, hint)
+            inlined = self.inlinable(target)
+            if inlined is not None:
+                return self.inline_function(*inlined, args, kwargs, node, hint)
             return self.user_call(target, args, kwargs, node, hint)
         return self.call_prim(callee.obj, args, kwargs, hint)
 
     # -- calls of the user's functions -------------------------------------
-    def inlinable(self, fn: Any, node: ast.Call) -> ParsedFunction | None:
-        """The parsed ``fn`` when its body is compiled in at its call: a
-        small function of plain assignments and one final ``return`` (see
-        :func:`_small_body`), not recursive, not generated code, with
-        optimisations on. Else None: a call of its own compiled code."""
+    def inlinable(self, fn: Any) -> tuple | None:
+        """``(parsed, assignments, return)`` of ``fn`` when its body is
+        compiled in at its call: a small function of plain assignments and
+        one final ``return`` (see :func:`_small_body`), not recursive, not
+        generated code, with optimisations on. Else None: a call of its own
+        compiled code."""
         from .passes import optimizing
 
         if (
             not optimizing()
             or not isinstance(fn, types.FunctionType)
-            or _is_transformed(fn)
-            or fn is self.parsed_top.fn
-            or any(fn is inlined.fn for inlined in self.inline_stack)
+            or any(fn is outer.fn for outer in self.inline_stack)
             or fn.__code__.co_flags
             & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS | inspect.CO_GENERATOR)
             or fn.__code__.co_kwonlyargcount
             or fn.__code__.co_posonlyargcount
-            or fn.__code__.co_filename.startswith("<adcompiler:")
         ):
             return None
         try:
             parsed = parse_function(fn)
         except ADError:
             return None  # the call reports it
-        if _small_body(parsed.node) is None:
+        body = None if parsed.generated else _small_body(parsed.node)
+        if body is None:
             return None
         parsed.within = fn.__qualname__
-        return parsed
+        return (parsed, *body)
 
     def inline_function(
-        self, parsed: ParsedFunction, args: tuple, kwargs: dict, node, hint
+        self,
+        parsed: ParsedFunction,
+        statements: list,
+        returned: ast.Return,
+        args: tuple,
+        kwargs: dict,
+        node,
+        hint,
     ) -> Any:
         """A call of a small user function (:meth:`inlinable`): its body,
         lowered here with its own names and globals, its lines marked as
@@ -1074,7 +1080,6 @@ class Lowering(ControlFlow):
             ) from None
         bound.apply_defaults()
         values = {name: self._spell(v, node) for name, v in bound.arguments.items()}
-        statements, returned = _small_body(parsed.node)
         saved = [getattr(self, name) for name in _FUNCTION_STATE]
         saved_loc = self.emitter.loc
         self.parsed, self.fn, self.resolved = parsed, fn, {}
@@ -1153,7 +1158,7 @@ class Lowering(ControlFlow):
         arguments = [list(tree_values(operand)) for operand in operands]
         if callee is None:
             op.outs[0].container = None
-            self.call_views[op.outs[0]] = [v for leaves in arguments for v in leaves]
+            self.call_views[op.outs[0]] = _views_of(None, None, arguments)
         else:  # each result is a list where the callee's is
             for out, inner in zip(op.outs, tree_values(callee.graph.outputs)):
                 out.container = inner.container
@@ -1431,12 +1436,13 @@ _OP_SYMBOLS = {
 }
 
 
-def _views_of(callee: "Lowering", inner: Value, arguments: list[list[Value]]) -> list:
+def _views_of(callee: "Lowering | None", inner: Any, arguments: list[list]) -> list:
     """The argument values a call's result may share memory with: those
     passed for the parameters the callee's result ``inner`` may be a view
-    of, or every argument when the callee cannot tell (its result comes
-    from a call it cannot follow, or a list built at run time)."""
-    sources, unknown = callee.memory_sources(inner)
+    of, or every argument when the callee cannot tell (a recursive call,
+    not lowered yet, or a result from a call it cannot follow or a list
+    built at run time)."""
+    sources, unknown = (set(), True) if callee is None else callee.memory_sources(inner)
     if unknown:
         return [value for leaves in arguments for value in leaves]
     return [

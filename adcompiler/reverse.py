@@ -51,7 +51,7 @@ from .passes import optimizing
 from .passes.activity import active_values
 from .passes.cse import share_repeated_arithmetic, share_shape_computations
 from .passes.dce import eliminate_dead_code
-from .passes.fused import Composites
+from .passes.fused import MULTIPLY, Composites
 from .passes.inplace import accumulate_in_place, assemble_pieces
 from .passes.names import share_loop_names
 from .passes.restore import prune_restores
@@ -288,14 +288,14 @@ class _Reverser:
             doubled = Sym(number) + Sym(number)
             if isinstance(doubled.value, Value):
                 doubled.value.scalar = True  # shape (): x's shape is kept
-            if prim.fn in (operator.mul, np.multiply):
+            if prim.fn in MULTIPLY:
                 contribution = doubled * Sym(op.args[0])
             else:
                 contribution = call(np.broadcast_to, doubled, Sym(shape))
             fresh = _made_since(block, start)
             self.accumulate(scope, op.args[0], contribution, fresh)
             return
-        negated = _negated_square(op) if optimizing() else None
+        negated = self.composites and self.composites.negated_square(op)
         if negated is not None:
             # -x * x: the contributions are one product and its negation
             minus_x, x = negated
@@ -572,29 +572,6 @@ def _is_number(value: Any, depth: int) -> bool:
     return op.prim.fn in ARITHMETIC and all(
         _is_number(arg, depth - 1) for arg in op.args
     )
-
-
-def _negated_square(op: Op) -> tuple[Value, Value] | None:
-    """``(minus_x, x)`` when ``op`` is ``minus_x * x`` (either way round)
-    with ``minus_x = -x``: both factors have one shape, and x's contribution
-    is minus the other's (exactly: rounding is symmetric in the sign)."""
-    if op.prim.fn not in (operator.mul, np.multiply) or op.kwargs:
-        return None
-    if len(op.args) != 2:
-        return None
-    for minus_x, x in (op.args, op.args[::-1]):
-        inner = getattr(minus_x, "op", None)
-        if (
-            isinstance(minus_x, Value)
-            and isinstance(inner, Op)
-            and inner.prim.fn in NEGATIONS
-            and not inner.kwargs
-            and len(inner.args) == 1
-            and inner.args[0] is x
-            and isinstance(x, Value)
-        ):
-            return minus_x, x
-    return None
 
 
 def _negated(contribution: Any, fresh: set[Value]) -> Any:

@@ -202,13 +202,8 @@ def assemble(shape: tuple, *pieces: tuple) -> Any:
         return total
     axis, order, tiles = plan
     if tiles:
-        # each piece has its slice's shape, or one broadcast to it (smaller,
-        # or a number): then concatenating fails or comes out short
-        try:
-            total = np.concatenate([pieces[k][1] for _, _, k in order], axis=axis)
-        except ValueError:
-            total = None
-        if total is not None and total.shape == shape:
+        total = _concatenated([pieces[k][1] for _, _, k in order], axis, shape)
+        if total is not None:
             return total
     total = np.zeros(shape, dtype=np.result_type(*[g for _, g in pieces]))
     for index, g in pieces:
@@ -231,13 +226,22 @@ def concatenate_tiles(shape: tuple, axis: int, cuts: tuple, *parts: Any) -> Any:
             break
         last = cut
     else:
-        try:
-            total = np.concatenate(parts, axis=axis)
-        except ValueError:
-            total = None  # a part broadcast to its slice: assemble adds it
-        if total is not None and total.shape == shape:
+        total = _concatenated(parts, axis, shape)
+        if total is not None:
             return total
     return assemble(shape, *tile_pieces(axis, cuts, parts))
+
+
+def _concatenated(parts: Any, axis: int, shape: tuple) -> Any:
+    """The parts of an axis, in order, joined; None unless that makes an
+    array of ``shape``. Each part has its slice's shape, or one broadcast to
+    it (smaller, or a number): then concatenating fails or comes out short,
+    and the caller writes or adds the parts instead."""
+    try:
+        total = np.concatenate(parts, axis=axis)
+    except ValueError:
+        return None
+    return total if total.shape == shape else None
 
 
 def tile_pieces(axis: int, cuts: tuple, parts: tuple) -> list:

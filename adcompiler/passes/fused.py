@@ -11,7 +11,8 @@ have no other reader, so that no other adjoint flows through them.
 A product with an exponential, ``y = a * np.exp(u)``, is another: the
 adjoint of ``u`` through it, ``(d_y * a) * np.exp(u)``, is ``d_y * y``, one
 product with the stored result instead of two (a Gaussian's
-``np.sin(x) * np.exp(-x * x)``).
+``np.sin(x) * np.exp(-x * x)``). And in ``-x * x``, x's contribution is
+minus the product made for ``-x``, not a second product.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..ir import Block, Graph, Op, Value, used_list
 from .scalars import NEGATIONS
 
 _DIVIDE = (operator.truediv, np.divide)
-_MULTIPLY = (operator.mul, np.multiply)
+MULTIPLY = (operator.mul, np.multiply)
 _ADD = (operator.add, np.add)
 
 
@@ -80,7 +81,7 @@ class Composites:
         """``(e, u, k)`` when ``op`` is a product whose ``k``-th factor is
         ``e = np.exp(u)``, read by ``op`` alone, and the other factor is not
         ``e``; else None."""
-        if op.prim.fn not in _MULTIPLY or op.kwargs or len(op.args) != 2:
+        if op.prim.fn not in MULTIPLY or op.kwargs or len(op.args) != 2:
             return None
         for k, factor in enumerate(op.args):
             if factor is op.args[1 - k]:
@@ -90,6 +91,27 @@ class Composites:
                 u = exp_op.args[0]
                 if isinstance(u, Value):
                     return factor, u, k
+        return None
+
+    def negated_square(self, op: Op) -> tuple[Value, Value] | None:
+        """``(minus_x, x)`` when ``op`` is ``minus_x * x`` (either way round)
+        with ``minus_x = -x``: both factors have one shape, and x's
+        contribution is minus the other's (exactly: rounding is symmetric in
+        the sign). ``minus_x`` may have other readers."""
+        if op.prim.fn not in MULTIPLY or op.kwargs or len(op.args) != 2:
+            return None
+        for minus_x, x in (op.args, op.args[::-1]):
+            inner = getattr(minus_x, "op", None)
+            if (
+                isinstance(minus_x, Value)
+                and isinstance(inner, Op)
+                and inner.prim.fn in NEGATIONS
+                and not inner.kwargs
+                and len(inner.args) == 1
+                and inner.args[0] is x
+                and isinstance(x, Value)
+            ):
+                return minus_x, x
         return None
 
 

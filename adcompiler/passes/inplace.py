@@ -90,35 +90,30 @@ def accumulate_in_place(graph: Graph, accumulations: set[int]) -> None:
             if not isinstance(op, Op):
                 continue
             made[op.out] = op
-            if id(op) not in accumulations or op.kwargs or len(op.args) != 2:
-                read_before.update(_reads_into_new(op))
-                continue
-            total, contribution = op.args
-            if carried.get(total) is op.out:
-                pass  # a backward loop's private running total
-            elif not _fresh(total, made, uses) or uses[total] != 1 + read_before[total]:
-                read_before.update(_reads_into_new(op))
-                continue
+            if id(op) in accumulations and not op.kwargs and len(op.args) == 2:
+                total, contribution = op.args
+                private = carried.get(total) is op.out or (  # a loop's total
+                    _fresh(total, made, uses) and uses[total] == 1 + read_before[total]
+                )
+                if private and contribution is not total:
+                    source = made.get(contribution)
+                    if op.prim.fn is operator.sub:
+                        op.prim = subtract_into
+                    elif (
+                        isinstance(contribution, Value)
+                        and source is not None
+                        and source.prim.fn is runtime.unindex
+                        and uses[contribution] == 1
+                        and not source.kwargs
+                    ):
+                        part, shape, index = source.args
+                        op.prim = add_at
+                        op.args = (total, part, shape, index)
+                        uses[part] += 1
+                        uses[contribution] -= 1
+                    else:
+                        op.prim = add_into
             read_before.update(_reads_into_new(op))
-            if contribution is total:
-                continue
-            source = made.get(contribution)
-            if op.prim.fn is operator.sub:
-                op.prim = subtract_into
-            elif (
-                isinstance(contribution, Value)
-                and source is not None
-                and source.prim.fn is runtime.unindex
-                and uses[contribution] == 1
-                and not source.kwargs
-            ):
-                part, shape, index = source.args
-                op.prim = add_at
-                op.args = (total, part, shape, index)
-                uses[part] += 1
-                uses[contribution] -= 1
-            else:
-                op.prim = add_into
 
 
 def assemble_pieces(graph: Graph) -> None:
@@ -255,10 +250,15 @@ def _private_accumulators(graph: Graph, uses: Counter) -> dict[Value, Value]:
 def _reads_into_new(op: Op) -> list[Value]:
     """The values ``op`` reads, when its result is new memory (so writing
     into one of them later cannot change what it made); else none."""
+    return list(tree_values(op.args)) if _makes_new(op) else []
+
+
+def _makes_new(op: Op) -> bool:
+    """Whether ``op`` always returns a new object (see :data:`_FRESH`)."""
     fn = op.prim.fn
-    if op.kwargs or not (fn in _FRESH or (isinstance(fn, np.ufunc) and fn.nout == 1)):
-        return []
-    return list(tree_values(op.args))
+    return not op.kwargs and (
+        fn in _FRESH or (isinstance(fn, np.ufunc) and fn.nout == 1)
+    )
 
 
 def _fresh(value: Any, made: dict[Value, Op], uses: Counter) -> bool:
@@ -267,10 +267,9 @@ def _fresh(value: Any, made: dict[Value, Op], uses: Counter) -> bool:
     op = made.get(value)
     if op is None or op.kwargs:
         return False
-    fn = op.prim.fn
-    if fn in _FRESH or (isinstance(fn, np.ufunc) and fn.nout == 1):
+    if _makes_new(op):
         return True
-    if fn is runtime.unbroadcast:
+    if op.prim.fn is runtime.unbroadcast:
         inner = op.args[0]
         return uses[inner] == 1 and _fresh(inner, made, uses)
     return False
