@@ -19,7 +19,6 @@ from .api import (
     value_and_grad,
     vjp,
 )
-from .explain import explain
 from .rules.registry import defjvp, defvjp, nondifferentiable
 from .errors import (
     ADError,
@@ -31,6 +30,11 @@ from .errors import (
     WrtError,
 )
 from .testing import check_grad, numerical_grad
+from .tools.display import gradient_html
+from .tools.explain import explain
+
+# The notebook display lives with the tools, which the core never imports.
+GradFunction._repr_html_ = gradient_html
 
 __all__ = [
     "grad",

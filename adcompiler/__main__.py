@@ -1,5 +1,5 @@
-"""``python -m adcompiler``: see :mod:`adcompiler.cli`."""
+"""``python -m adcompiler``: see :mod:`adcompiler.tools.cli`."""
 
-from .cli import main
+from .tools.cli import main
 
 raise SystemExit(main())

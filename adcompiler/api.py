@@ -33,7 +33,7 @@ from .errors import ADError, OutputError, WrtError
 from .frontend import parse_function, unchanged
 from .ir import Graph
 from .lower import lower
-from .passes import optimizing
+from .options import optimizing
 from .passes.ranks import mark_ranks
 from .passes.scalars import mark_scalars
 from .reverse import reverse
@@ -387,31 +387,6 @@ class GradFunction:
     def __repr__(self) -> str:
         kind = "value_and_grad" if self._with_value else "grad"
         return f"<adcompiler {kind} of {user_function(self).__qualname__}>"
-
-    def _repr_html_(self) -> str:
-        """Jupyter: the generated source, highlighted with pygments when it is
-        installed, and the graph of the generated code as SVG when graphviz is."""
-        import html
-
-        source = self.source
-        try:
-            from pygments import highlight
-            from pygments.formatters import HtmlFormatter
-            from pygments.lexers import PythonLexer
-
-            code = highlight(source, PythonLexer(), HtmlFormatter(noclasses=True))
-        except ImportError:
-            code = f"<pre>{html.escape(source)}</pre>"
-        try:
-            import graphviz
-
-            from .dot import graph_dot
-
-            svg = graphviz.Source(graph_dot(self.adjoint_graph)).pipe(format="svg")
-            picture = svg.decode("utf-8")
-        except Exception:  # no graphviz package or program: the code alone
-            picture = ""
-        return f"<div>{code}{picture}</div>"
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         if instance is None:

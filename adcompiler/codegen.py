@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import ADError
 from .passes.tape import export, level_values
-from .passes import optimizing
+from .options import optimizing
 from .passes.release import release_dead_names, small_names
 from .ir import (
     Block,

@@ -1035,7 +1035,7 @@ class Lowering(ControlFlow):
         one final ``return`` (see :func:`_small_body`), not recursive, not
         generated code, with optimisations on. Else None: a call of its own
         compiled code."""
-        from .passes import optimizing
+        from .options import optimizing
 
         if (
             not optimizing()

@@ -47,7 +47,7 @@ from .ir import (
     tree_map,
     tree_values,
 )
-from .passes import optimizing
+from .options import optimizing
 from .passes.activity import active_values
 from .passes.cse import share_repeated_arithmetic, share_shape_computations
 from .passes.dce import eliminate_dead_code

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from adcompiler import check_grad, grad
-from adcompiler.passes import optimizations
+from adcompiler.options import optimizations
 from support import model
 from support.modules import uncompiled
 

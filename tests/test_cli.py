@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import adcompiler
-from adcompiler.dot import graph_dot
+from adcompiler.tools.dot import graph_dot
 from support.explained import logistic_loss
 
 HERE = os.path.dirname(__file__)

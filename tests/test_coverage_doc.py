@@ -1,20 +1,20 @@
-"""docs/numpy-coverage.md is the table adcompiler.coverage generates."""
+"""docs/numpy-coverage.md is the table adcompiler.tools.coverage generates."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from adcompiler.coverage import coverage_markdown
+from adcompiler.tools.coverage import coverage_markdown
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "numpy-coverage.md"
-REGENERATE = "python -m adcompiler.coverage > docs/numpy-coverage.md"
+REGENERATE = "python -m adcompiler.tools.coverage > docs/numpy-coverage.md"
 
 
 def test_coverage_page_is_up_to_date():
     # A fresh interpreter: rules other tests register must not reach the table.
     generated = subprocess.run(
-        [sys.executable, "-m", "adcompiler.coverage"],
+        [sys.executable, "-m", "adcompiler.tools.coverage"],
         capture_output=True,
         text=True,
         encoding="utf-8",

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import adcompiler
-from adcompiler import cli
+from adcompiler.tools import cli
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

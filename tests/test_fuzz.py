@@ -1,6 +1,6 @@
 """Differential fuzzing in CI: a fixed-seed batch of generated programs, and
 the regression corpus (tests/fuzz_corpus/), each checked by
-``adcompiler.fuzz.check`` against central finite differences (and autograd
+``adcompiler.tools.fuzz.check`` against central finite differences (and autograd
 when it is installed).
 
 A program whose gradient or value is wrong, or on which adcompiler raises
@@ -13,7 +13,7 @@ programs that fail because of open bugs (none now); the batch must not fail
 anywhere else, and ``test_batch_has_no_failures`` holds while the list is
 empty (mark it ``xfail(strict=True)`` while a bug is open).
 
-Long campaigns: ``python -m adcompiler.fuzz --count 5000 --seed 1`` (docs/fuzzing.md).
+Long campaigns: ``python -m adcompiler.tools.fuzz --count 5000 --seed 1`` (docs/fuzzing.md).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from adcompiler import fuzz
+from adcompiler.tools import fuzz
 
 CI_SEED = 2024
 CI_COUNT = 500
@@ -49,7 +49,7 @@ def _report(failures: list[tuple[int, fuzz.Program, fuzz.Outcome]]) -> str:
     parts = []
     for index, program, outcome in failures[:5]:
         parts.append(
-            f"--- program {index} (python -m adcompiler.fuzz --seed {CI_SEED} "
+            f"--- program {index} (python -m adcompiler.tools.fuzz --seed {CI_SEED} "
             f"--show {index}): {outcome.kind}\n{outcome.detail}\n{program.source}"
         )
     return "\n".join(parts)

@@ -15,7 +15,7 @@ import pytest
 from adcompiler import check_grad, grad, value_and_grad
 from adcompiler.errors import UnsupportedSyntaxError
 from adcompiler.lower import _small_body
-from adcompiler.passes import optimizations
+from adcompiler.options import optimizations
 from support.modules import uncompiled
 
 HELPERS = '''

@@ -18,7 +18,7 @@ from adcompiler.runtime import (
     tile_pieces,
     unindex,
 )
-from adcompiler.passes import optimizations
+from adcompiler.options import optimizations
 from adcompiler.testing import check_grad
 from support.modules import uncompiled
 

@@ -459,7 +459,7 @@ def test_a_sigmoid_is_differentiated_as_a_whole(f):
     code = [line for line in backward.splitlines() if "#" not in line]
     assert not any("exp" in line for line in code)
     check_grad(f, x)
-    with adcompiler.passes.optimizations(False):
+    with adcompiler.options.optimizations(False):
         plain = grad(uncompiled(f))(x)  # compiled code is cached per function
     np.testing.assert_allclose(g(x), plain, rtol=1e-12, atol=1e-15)
 
@@ -505,7 +505,7 @@ def test_a_product_with_an_exponential_uses_the_product():
     backward = g.source.split("# backward sweep")[1]
     assert "d_mul = d_y * y" in backward and "d_exp" not in backward
     check_grad(gaussian_wave, x)
-    with adcompiler.passes.optimizations(False):
+    with adcompiler.options.optimizations(False):
         plain = grad(uncompiled(gaussian_wave))(x)
     np.testing.assert_allclose(g(x), plain, rtol=1e-12, atol=1e-15)
 
@@ -523,7 +523,7 @@ def test_a_product_with_an_exponential_uses_the_product():
 )
 def test_products_with_an_exponential_keep_their_gradient(f, args):
     check_grad(f, *args)
-    with adcompiler.passes.optimizations(False):
+    with adcompiler.options.optimizations(False):
         plain = grad(uncompiled(f), wrt=tuple(range(len(args))))(*args)
     optimised = grad(f, wrt=tuple(range(len(args))))(*args)
     for mine, theirs in zip(optimised, plain):

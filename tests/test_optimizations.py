@@ -2,7 +2,7 @@
 
 Each program is compiled twice, from two separate imports of its source
 (compiled code is cached per function): once as usual, once with the
-optional optimisations off (``adcompiler.passes.optimizations(False)``:
+optional optimisations off (``adcompiler.options.optimizations(False)``:
 no scalar specialisation, no unbroadcasts proven needless, no shared
 arithmetic or shape queries, no shapes read early, no in-place sums, no
 ``del``, no rule variants that store less). Values must be equal and
@@ -21,8 +21,9 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
-from adcompiler import ADError, fuzz, value_and_grad
-from adcompiler.passes import optimizations, optimizing
+from adcompiler import ADError, value_and_grad
+from adcompiler.tools import fuzz
+from adcompiler.options import optimizations, optimizing
 from support.modules import load_module
 
 ROOT = Path(__file__).resolve().parent.parent

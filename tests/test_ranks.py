@@ -139,7 +139,7 @@ def test_optimised_and_unoptimised_gradients_agree():
     W, U = RNG.normal(size=(4, 4)) * 0.5, RNG.normal(size=(3, 4)) * 0.5
     xs = RNG.normal(size=(5, 2, 3))
     fast = grad(rnn, wrt=(0, 1))(W, U, xs)
-    with adcompiler.passes.optimizations(False):
+    with adcompiler.options.optimizations(False):
         unoptimised = grad(uncompiled(rnn), wrt=(0, 1))
         plain = unoptimised(W, U, xs)
     assert "einsum_adjoint" in unoptimised.source  # compiled apart, no ranks

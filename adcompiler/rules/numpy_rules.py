@@ -34,7 +34,7 @@ from .runtime_rules import (
     untile,
 )
 from .. import runtime
-from ..passes import optimizing
+from ..options import optimizing
 from ..passes.scalars import COMPARISONS
 from ..symbolic import Sym, call
 

@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 1 (program 3195), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 1 (program 3195), minimized.
 # fuzz: x=(4, 4) y=(4,) seed=1076996940
 # fixed: the backward of h5 /= x[3, 0] in an else branch assigned d_h5 under the name of the if's incoming adjoint, which the rule for the divisor still read: wrong dx
 # found: mismatch:

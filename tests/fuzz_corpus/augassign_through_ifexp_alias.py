@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 13 (program 4272), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 13 (program 4272), minimized.
 # fuzz: x=(4, 2) y=(2,) seed=708592735
 # refused: `v5` may share memory with `w6`
 # found: mismatch:

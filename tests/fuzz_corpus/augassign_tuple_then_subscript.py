@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2024 (program 206), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2024 (program 206), minimized.
 # fuzz: x=(3, 4) y=(4,) seed=1975485991
 # fixed: z = (4,); z -= x[2] (z becomes an array); z[3] *= 1.0; then z rebound in a while loop: crashed in zero_at (0-d array indexed): the loop gave z the adjoint 0.0, not zeros of its shape
 # found: crash:

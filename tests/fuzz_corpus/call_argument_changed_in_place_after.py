@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 13 (program 1299), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 13 (program 1299), minimized.
 # fuzz: x=(4, 2) y=(2,) seed=1116429074
 # fixed: a helper's forward half keeps its argument v1 for its backward, and the caller then changes v1 in place: no restore was kept for it (the restore pass did not see that a call's saved values may be its arguments), so the helper's backward read the changed array
 # found: mismatch:

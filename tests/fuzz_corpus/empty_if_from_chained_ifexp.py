@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2 (program 207), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2 (program 207), minimized.
 # fuzz: x=(4, 4) y=() seed=2080563270
 # fixed: a chained conditional expression whose value is unused generates an if statement with an empty body (IndentationError)
 # found: crash:

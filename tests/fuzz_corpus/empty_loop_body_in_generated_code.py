@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2 (program 9), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2 (program 9), minimized.
 # fuzz: x=(4, 3) y=(3,) seed=833416007
 # fixed: a loop whose body has nothing left to compute generates a for statement with an empty body (IndentationError)
 # found: crash:

@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2024 (program 13), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2024 (program 13), minimized.
 # fuzz: x=(3, 4) y=(4,) seed=53898888
 # fixed: a helper whose result does not depend on an argument gives that argument a scalar 0.0 adjoint, and the backward of x.mean(axis=1) fails on it (AxisError)
 # found: crash:

@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2024 (program 117), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2024 (program 117), minimized.
 # fuzz: x=(2, 3) y=() seed=754452527
 # fixed: a scalar 0.0 adjoint from a helper call reaches the backward of np.trace ('float' object is not subscriptable)
 # found: crash:

@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2 (program 241), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2 (program 241), minimized.
 # fuzz: x=(2, 4) y=(4,) seed=1918795177
 # fixed: a helper ignoring an np.hstack argument: hstack's backward indexes a scalar 0.0 adjoint
 # found: crash:

@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2024 (program 357), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2024 (program 357), minimized.
 # fuzz: x=(2, 3) y=() seed=1553596438
 # fixed: a helper returning its default argument: the adjoint of the unused array argument is a scalar 0.0 and np.cumsum's backward cannot reshape it
 # found: crash:

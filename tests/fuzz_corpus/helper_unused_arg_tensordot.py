@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2024 (program 320), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2024 (program 320), minimized.
 # fuzz: x=(2, 3) y=(3,) seed=802307443
 # fixed: a helper ignoring its first argument: np.tensordot's backward gets a scalar 0.0 adjoint (einsum ValueError)
 # found: crash:

@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2024 (program 23), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2024 (program 23), minimized.
 # fuzz: x=(2, 4) y=(4,) seed=932627115
 # fixed: an in-place update in an elif branch that is not taken changes the gradient through a view taken in the else branch
 # found: mismatch:

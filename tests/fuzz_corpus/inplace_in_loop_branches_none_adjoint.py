@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2024 (program 333), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2024 (program 333), minimized.
 # fuzz: x=(2, 3) y=(3,) seed=155626546
 # fixed: in-place updates (v *= v; v[:, :2] = ...) in the branches of an if inside a while loop: the backward multiplies by None (TypeError)
 # found: crash:

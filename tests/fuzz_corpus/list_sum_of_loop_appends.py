@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2024 (program 42), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2024 (program 42), minimized.
 # fuzz: x=(4, 2) y=(2,) seed=631880782
 # fixed: np.sum / np.mean / np.array / np.vstack of a list built by a loop or a comprehension gets the adjoint of its last item only
 # found: mismatch:

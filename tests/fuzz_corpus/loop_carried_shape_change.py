@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2 (program 43), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2 (program 43), minimized.
 # fuzz: x=(2, 4) y=(4,) seed=1449148517
 # fixed: a loop-carried variable whose shape changes in the loop ((n, n) before, (n,) inside) crashed in unbroadcast (IndexError): the backward loop gave the rebound variable the adjoint 0.0, which the rule of y[:, None] * y broadcast to the shape of y, not of v1 before the loop
 # found: crash:

@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2 (program 213), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2 (program 213), minimized.
 # fuzz: x=(4, 2) y=() seed=1266609425
 # fixed: nested ifs with v5 = np.tanh([x]); v4 += np.sum(v5), then a loop rebinding v5: wrong gradient
 # found: mismatch:

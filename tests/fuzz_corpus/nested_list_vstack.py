@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2024 (program 367), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2024 (program 367), minimized.
 # fuzz: x=(4, 3) y=(3,) seed=1273348664
 # fixed: np.vstack of a list of lists built in loops gets the adjoint of one item only
 # found: mismatch:

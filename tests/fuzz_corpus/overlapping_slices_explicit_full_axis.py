@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 11 (program 1997), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 11 (program 1997), minimized.
 # fuzz: x=(3, 2) y=(2,) seed=1397659111
 # fixed: assemble took the interval of x[1:3, 0:2] from its last, full slice (0:2 of 2 columns) instead of its narrowed axis, so two overlapping pieces looked disjoint: wrong dx
 # found: mismatch:

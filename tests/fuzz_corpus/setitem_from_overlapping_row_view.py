@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 1 (program 4560), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 1 (program 4560), minimized.
 # fuzz: x=(4, 5) y=(5,) seed=256267311
 # refused: the right side is a view of the array being assigned into
 # found: mismatch:

@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 1 (program 1152), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 1 (program 1152), minimized.
 # fuzz: x=(4, 4) y=(4,) seed=1862880135
 # fixed: the backward of an if: the else branch's zero_at(d_v2) took the name of d_v2 (the if's adjoint output shares it) while written_items(d_v2) still read it after: dx = 0
 # found: mismatch:

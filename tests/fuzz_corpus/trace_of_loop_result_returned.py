@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 1 (program 282), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 1 (program 282), minimized.
 # fuzz: x=(3, 4) y=(4,) seed=672861095
 # fixed: np.trace's rule indexed its adjoint (g[..., None, None]), a Python float when the trace is returned: 'float' object is not subscriptable
 # found: crash:

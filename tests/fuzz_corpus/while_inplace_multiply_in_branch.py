@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2 (program 167), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2 (program 167), minimized.
 # fuzz: x=(2, 4) y=() seed=1046813956
 # fixed: v6[:,] *= 1.0 in one branch and v6 = np.sin(v6) in the other, inside a while loop: wrong gradient
 # found: mismatch:

@@ -1,4 +1,4 @@
-# Found by: python -m adcompiler.fuzz --seed 2 (program 334), minimized.
+# Found by: python -m adcompiler.tools.fuzz --seed 2 (program 334), minimized.
 # fuzz: x=(3, 2) y=(2,) seed=1393020799
 # fixed: v2[:, -2] += ... in one branch and v2 -= ... in the other, inside a while loop: wrong gradient
 # found: mismatch:

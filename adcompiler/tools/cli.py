@@ -15,7 +15,11 @@ import os
 import sys
 from typing import Any, Sequence
 
-from .errors import ADError
+from .. import api, calls
+from ..errors import ADError
+from ..trees import LEAF
+from .dot import graph_dot
+from .explain import explain_source
 
 DESCRIPTION = """\
 Show what adcompiler generates for a function of a Python file.
@@ -117,11 +121,6 @@ def _wrt(text: str) -> Any:
 
 
 def _show(args: argparse.Namespace) -> str:
-    from . import api, calls
-    from .dot import graph_dot
-    from .explain import explain_source
-    from .trees import LEAF
-
     fn = load_function(args.target)
     wrt = _wrt(args.wrt)
     if args.mode == "fwd":

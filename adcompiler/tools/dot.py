@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ir import (
+from ..errors import ADError
+from ..ir import (
     Block,
     CallOp,
     Graph,
@@ -165,8 +166,6 @@ def render(dot: str, path: str, format: str = "svg") -> str:
     try:
         import graphviz
     except ImportError as exc:
-        from .errors import ADError
-
         raise ADError(
             "rendering a graph needs the graphviz Python package and program",
             hint="pip install graphviz, and install Graphviz (apt-get install graphviz)",

@@ -27,7 +27,7 @@ uses something adcompiler refuses); ``skipped`` (no smooth point found);
 
 Run a campaign with::
 
-    python -m adcompiler.fuzz --count 3000 --seed 1 --save-failures fuzz-failures
+    python -m adcompiler.tools.fuzz --count 3000 --seed 1 --save-failures fuzz-failures
 
 which prints ``programs: N, mismatches: M, crashes: C, unsupported: U``.
 """
@@ -47,10 +47,15 @@ import tempfile
 import time
 import traceback
 import types
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
+
+from ..api import value_and_grad
+from ..errors import ADError
+from ..testing import numerical_grad
 
 Shape = tuple[int, ...]
 
@@ -1267,8 +1272,6 @@ def _scale(value: float, grads: Sequence[Any]) -> float:
 
 
 def _numerical(f: Callable, x: Any, y: Any, eps: float) -> tuple[Any, Any]:
-    from .testing import numerical_grad
-
     with np.errstate(all="ignore"):
         return numerical_grad(f, x, y, wrt=(0, 1), eps=eps)
 
@@ -1381,10 +1384,6 @@ def check(
 def _check(
     program: Program, points: int, oracles: Sequence[str], directory: str | None
 ) -> Outcome:
-    import warnings
-
-    from . import ADError, value_and_grad
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SyntaxWarning)
@@ -1501,8 +1500,6 @@ def _singular(f: Callable, x: Any, y: Any, grads: Sequence[Any]) -> bool:
     one of its functions is infinite or undefined: ``np.std`` of equal
     values, ``sqrt`` at 0). A NaN or inf the gradient makes any other way
     stays a mismatch."""
-    from . import value_and_grad
-
     if all(np.all(np.isfinite(_as64(g))) for g in grads):
         return False
     try:
@@ -1989,7 +1986,7 @@ def _save(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m adcompiler.fuzz",
+        prog="python -m adcompiler.tools.fuzz",
         description="Differential fuzzing of adcompiler's gradients against finite "
         "differences (and autograd or JAX when installed).",
     )

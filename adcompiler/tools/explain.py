@@ -14,6 +14,8 @@ import re
 import textwrap
 from typing import Any
 
+from ..api import GradFunction, grad
+
 _COMMENT = re.compile(r"^(\s*)# (line \d+(?: in \S+ \([^)]*\))?): (.*)$")
 _BACKWARD = "# backward sweep"
 _GRADIENTS = "# gradients"
@@ -82,8 +84,6 @@ def explain(f: Any, wrt: Any = 0) -> str:
 
     ``f`` may also be a gradient function (its own ``wrt`` is then used).
     """
-    from .api import GradFunction, grad
-
     g = f if isinstance(f, GradFunction) else grad(f, wrt=wrt)
     text = explain_source(g.source)
     print(text, end="")
