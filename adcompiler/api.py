@@ -1,15 +1,17 @@
 """The public transformations: grad, value_and_grad, vjp, jvp, jacobian,
 hessian, hvp, and show.
 
-Guarantees: a function is parsed, lowered, differentiated and compiled once
-per ``(function, wrt, structure of the arguments)``; later calls run the
-cached generated code after an identity check of everything the compilation
-depended on (the code object, and each global, closure cell or builtin the
-source named), so a reloaded module, an edited ``__code__`` or a rebound
-global recompiles instead of running stale code. Compilation is serialised
-by a lock: threads calling a new gradient function at once compile it once.
-A transformed function can be transformed again (``grad(grad(f))``,
-``jvp`` of a ``grad``): its generated code is read like the user's.
+Guarantees: every transformation compiles through the one pipeline
+(:mod:`adcompiler.pipeline`), once per ``(function, request)``: the request
+holds ``wrt``, the structure of the arguments, what the call key knows of
+them (scalars, ranks) and the options. Later calls run the cached generated
+code after an identity check of everything the compilation depended on (the
+code object, and each global, closure cell or builtin the source named), so
+a reloaded module, an edited ``__code__`` or a rebound global recompiles
+instead of running stale code. Compilation is serialised by a lock: threads
+calling a new gradient function at once compile it once. A transformed
+function can be transformed again (``grad(grad(f))``, ``jvp`` of a
+``grad``): its generated code is read like the user's.
 """
 
 from __future__ import annotations
@@ -17,105 +19,46 @@ from __future__ import annotations
 import functools
 import inspect
 import linecache
-import os
-import threading
 import types
-import weakref
-from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 
-from . import calls
 from . import rules  # noqa: F401  (registers the rule tables)
-from .codegen import Generated, generate
+from .callables import Checkpoint, Transformed, source_function, user_function
 from .errors import ADError, OutputError, WrtError
-from .frontend import parse_function, unchanged
 from .ir import Graph
-from .lower import lower
 from .options import optimizing
-from .passes.ranks import mark_ranks
-from .passes.scalars import mark_scalars
-from .reverse import reverse
+from .pipeline import Entry, Product, Request, check_signature, compiled, defaults
 from .rules.registry import lookup
 from .runtime import fit_gradient, stop_gradient as _stop_gradient
+from .trees import LEAF, leaves, structure
 
 #: ``stop_gradient(x)`` is ``x``, through which no derivative flows. It is
 #: the primitive itself, so rules may call it on symbolic values too.
 stop_gradient = lookup(_stop_gradient)
-from .trees import LEAF, leaves, structure
 
 Wrt = int | str | Sequence[int | str]
 
-_lock = threading.RLock()
-_cache: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
 
+class _Binding:
+    """A gradient function's compiled entry for one call key, and the
+    source function it was compiled from."""
 
-@dataclass
-class _Entry:
-    """A compiled gradient and what it was compiled against."""
+    __slots__ = ("fn", "entry", "structures", "optimize")
 
-    source_ref: Any  # weakref to the function read (the cache must not keep it alive)
-    code: types.CodeType
-    resolved: tuple[tuple[str, Any], ...]
-    generated: Generated
-    graph: Graph
-    adjoint_graph: Graph
-    return_loc: Any
-    structures: tuple
-    adapters: dict = field(default_factory=dict)
+    def __init__(self, fn: types.FunctionType, entry: Entry, structures: tuple):
+        self.fn = fn
+        self.entry = entry
+        self.structures = structures
+        self.optimize = optimizing()
 
     def valid_for(self, target: Any) -> bool:
-        fn = source_function(target, self.structures)
-        if fn is not self.source_ref() or fn.__code__ is not self.code:
-            return False
-        return unchanged(fn, self.resolved)
-
-
-def user_function(target: Any) -> types.FunctionType:
-    """The user's function under any number of transformations."""
-    while isinstance(target, GradFunction):
-        target = target.__wrapped__
-    return target
-
-
-def source_function(target: Any, structures: tuple) -> types.FunctionType:
-    """The Python function whose source a transformation of ``target`` reads:
-    ``target`` itself; for a gradient function, its generated code; for a
-    function with its own rules (``defvjp``), a call of it, so the rules are
-    what is differentiated."""
-    if isinstance(target, GradFunction):
-        return target.as_function(structures)
-    if lookup(target) is not None:
-        return _primitive_caller(target)
-    return target
-
-
-_callers: "weakref.WeakKeyDictionary[Any, types.FunctionType]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _primitive_caller(fn: types.FunctionType) -> types.FunctionType:
-    """``def fn_call(<fn's parameters>): return fn(...)``, with source."""
-    caller = _callers.get(fn)
-    if caller is None:
-        params = list(inspect.signature(fn).parameters)
-        arguments = ", ".join(params)
-        name = f"{fn.__name__}_call"
-        source = f"def {name}({arguments}):\n    return {fn.__name__}({arguments})\n"
-        filename = f"<adcompiler: call of {fn.__qualname__}>"
-        linecache.cache[filename] = (
-            len(source),
-            None,
-            source.splitlines(True),
-            filename,
+        return (
+            source_function(target, self.structures) is self.fn
+            and self.entry.valid_for(self.fn)
+            and self.optimize is optimizing()
         )
-        namespace = {fn.__name__: fn}
-        exec(compile(source, filename, "exec"), namespace)
-        caller = namespace[name]
-        _callers[fn] = caller
-    return caller
 
 
 def _wrt_indices(fn: Any, wrt: Wrt) -> tuple[tuple[int, ...], bool]:
@@ -150,61 +93,6 @@ def _wrt_indices(fn: Any, wrt: Wrt) -> tuple[tuple[int, ...], bool]:
     return tuple(indices), many
 
 
-def _compile(
-    target: Any,
-    indices: tuple[int, ...],
-    structures: tuple,
-    has_aux: bool,
-    scalars: tuple[bool, ...] = (),
-    ranks: tuple[int | None, ...] = (),
-) -> _Entry:
-    fn = source_function(target, structures)
-    parsed = parse_function(fn)
-    lowering = lower(parsed, structures)
-    graph = lowering.graph
-    if optimizing():
-        mark_scalars(graph, scalars)
-        mark_ranks(graph, ranks)
-    wrt_values = [graph.params[i] for i in indices]
-    wrt_trees = [lowering.env_of_param(v) for v in wrt_values]
-    return_loc = lowering.return_loc
-    if has_aux and not (isinstance(graph.outputs, tuple) and len(graph.outputs) == 2):
-        raise OutputError(
-            f"has_aux=True needs {fn.__qualname__} to return a pair (value, aux)",
-            return_loc,
-        )
-    adjoint = reverse(graph, wrt_trees, return_loc, has_aux=has_aux)
-    names = ", ".join(v.name for v in wrt_values)
-    qualname = user_function(target).__qualname__
-    what = "gradient" if not isinstance(target, GradFunction) else "derivative"
-    where = (
-        "generated code"
-        if parsed.file.startswith("<")
-        else f"{os.path.basename(parsed.file)}:{graph.loc.line if graph.loc else 0}"
-    )
-    generated = generate(
-        adjoint,
-        parsed.node.args,
-        _defaults(fn),
-        graph.namer.claim(f"grad_{graph.name}"),
-        f"Value of {qualname} and its {what} with respect to {names}.\n\n"
-        f"    Generated by adcompiler from {where}.\n    ",
-        f"<adcompiler: grad of {fn.__qualname__} wrt {names} from {parsed.file}:"
-        f"{graph.loc.line if graph.loc else 0}>",
-    )
-    resolved = lowering.dependencies()
-    return _Entry(
-        weakref.ref(fn),
-        fn.__code__,
-        resolved,
-        generated,
-        graph,
-        adjoint,
-        return_loc,
-        structures,
-    )
-
-
 #: The call-key marker of an argument that is a Python or NumPy scalar.
 SCALAR = "scalar"
 
@@ -231,15 +119,7 @@ def _is_array_key(key: Any) -> bool:
     return type(key) is tuple and len(key) == 2 and key[0] == "ndarray"
 
 
-def _defaults(fn: types.FunctionType) -> dict[str, Any]:
-    code = fn.__code__
-    names = code.co_varnames[: code.co_argcount]
-    defaults = dict(zip(names[::-1], (fn.__defaults__ or ())[::-1]))
-    defaults.update(fn.__kwdefaults__ or {})
-    return defaults
-
-
-class GradFunction:
+class GradFunction(Transformed):
     """The gradient (or value and gradient) of a Python function.
 
     Call it with ``f``'s arguments. ``.source`` is the generated code,
@@ -248,21 +128,18 @@ class GradFunction:
     """
 
     def __init__(self, fn: Any, wrt: Wrt, with_value: bool, has_aux: bool = False):
-        if not isinstance(fn, (types.FunctionType, GradFunction)):
-            parse_function(fn)  # raises the right error
+        check_signature(fn)
         base = user_function(fn)
-        if base.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
-            lower(parse_function(base))  # raises the right error
         self.__wrapped__ = fn
         self._indices, self._many = _wrt_indices(fn, wrt)
         self._with_value = with_value
         self._has_aux = has_aux
         # argument structures (see trees.structure) -> compiled entry
-        self._entries: dict[Any, _Entry] = {}
-        self._last: _Entry | None = None
+        self._entries: dict[Any, _Binding] = {}
+        self._last: _Binding | None = None
         code = base.__code__
         self._names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-        self._default_structures = {k: structure(v) for k, v in _defaults(base).items()}
+        self._default_structures = {k: structure(v) for k, v in defaults(base).items()}
         functools.update_wrapper(self, base)
         prefix = "value_and_grad_" if with_value else "grad_"
         self.__name__ = prefix + getattr(fn, "__name__", base.__name__)
@@ -289,34 +166,44 @@ class GradFunction:
         )
         return plain, scalars, ranks
 
-    def _compiled(self, key: Any = ((), ())) -> _Entry:
+    def _compiled(self, key: Any = ((), ())) -> Entry:
+        """The compiled entry for a call key (compiled now if needed)."""
+        return self._bound(key).entry
+
+    def _bound(self, key: Any) -> _Binding:
         target = self.__wrapped__
-        entry = self._entries.get(key)
-        if entry is not None and entry.valid_for(target):
-            self._last = entry
-            return entry
+        binding = self._entries.get(key)
+        if binding is not None and binding.valid_for(target):
+            self._last = binding
+            return binding
         structures, scalars, ranks = self._structures(key)
-        with _lock:
-            per_fn = _cache.setdefault(target, {})
-            cache_key = (self._indices, structures, scalars, ranks, self._has_aux)
-            entry = per_fn.get(cache_key)
-            if entry is None or not entry.valid_for(target):
-                entry = _compile(
-                    target, self._indices, structures, self._has_aux, scalars, ranks
-                )
-                per_fn[cache_key] = entry
-        self._entries[key] = entry
-        self._last = entry
-        return entry
+        fn = source_function(target, structures)
+        what = "derivative" if isinstance(target, Transformed) else "gradient"
+        request = Request(
+            "grad",
+            structures,
+            self._indices,
+            scalars,
+            ranks,
+            self._has_aux,
+            top=True,
+            title=f"Value of {user_function(target).__qualname__} and its {what}",
+            optimize=optimizing(),
+        )
+        binding = _Binding(fn, compiled(fn, request).ensure(), structures)
+        self._entries[key] = binding
+        self._last = binding
+        return binding
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         key = (
             tuple(map(_arg_key, args)),
             tuple((k, _arg_key(v)) for k, v in kwargs.items()) if kwargs else (),
         )
-        entry = self._entries.get(key)
-        if entry is None or not entry.valid_for(self.__wrapped__):
-            entry = self._compiled(key)
+        binding = self._entries.get(key)
+        if binding is None or not binding.valid_for(self.__wrapped__):
+            binding = self._bound(key)
+        entry = binding.entry
         try:
             value, grads = entry.generated.fn(*args, **kwargs)
         except Exception as exc:
@@ -336,12 +223,12 @@ class GradFunction:
             entry.adapters[select] = adapter
         return adapter
 
-    def _current(self) -> _Entry:
+    def _current(self) -> Entry:
         """The entry of the last call, or one for arguments that are not containers."""
-        return self._last if self._last is not None else self._compiled()
+        return self._last.entry if self._last is not None else self._compiled()
 
     def _explain_failure(
-        self, exc: Exception, entry: _Entry, args: tuple, kwargs: dict
+        self, exc: Exception, entry: Entry, args: tuple, kwargs: dict
     ) -> None:
         """Raise a clearer error for a call that failed, if there is one.
 
@@ -382,7 +269,7 @@ class GradFunction:
     @property
     def adjoint_graph(self) -> Graph:
         """The SSA graph of the generated forward and backward sweeps."""
-        return self._current().adjoint_graph
+        return self._current().result
 
     def __repr__(self) -> str:
         kind = "value_and_grad" if self._with_value else "grad"
@@ -394,7 +281,7 @@ class GradFunction:
         return types.MethodType(self, instance)
 
 
-def _adapter(entry: _Entry, many: bool, with_value: bool) -> types.FunctionType:
+def _adapter(entry: Entry, many: bool, with_value: bool) -> types.FunctionType:
     """``def f(args): value, grads = generated(args); return <what a call returns>``,
     compiled in the generated code's namespace under its own file name."""
     generated = entry.generated.fn
@@ -470,6 +357,21 @@ def _signature_of(args: Sequence[Any]) -> tuple[tuple, list, tuple]:
     return structures, flat, active
 
 
+def _top_request(kind: str, structures: tuple, active: tuple, args: tuple) -> Request:
+    """The request of a transformation of a function called with ``args``:
+    what the call key knows of them, as :class:`GradFunction` knows it."""
+    keys = [_arg_key(arg) for arg in args]
+    return Request(
+        kind,
+        structures,
+        active,
+        tuple(key is SCALAR for key in keys),
+        tuple(key[1] if _is_array_key(key) else None for key in keys),
+        top=True,
+        optimize=optimizing(),
+    )
+
+
 def _rebuild(structures: tuple, flat: list) -> tuple:
     items = iter(flat)
 
@@ -489,7 +391,7 @@ class Pullback:
     at the point :func:`vjp` evaluated it, given the cotangent ``g`` of its
     result (of the result's structure and shapes)."""
 
-    def __init__(self, split: calls.SplitFunction, saved: Any, args: tuple):
+    def __init__(self, split: Product, saved: Any, args: tuple):
         self._split = split
         self._saved = saved
         self._structures, self._flat, self._active = _signature_of(args)
@@ -520,7 +422,7 @@ def vjp(f: Callable, *args: Any) -> tuple[Any, Pullback]:
     positional arguments (None for arguments that are not floats)."""
     structures, _, active = _signature_of(args)
     fn = source_function(f, structures)
-    split = calls.split(fn, structures, active, top=True)
+    split = compiled(fn, _top_request("split", structures, active, args))
     value, saved = split.forward(*args)
     return value, Pullback(split, saved, args)
 
@@ -539,18 +441,18 @@ def jvp(
     flat_tangents = [leaf for t in tangents for leaf in leaves(t)]
     if tuple(structure(t) for t in tangents) != structures:
         raise WrtError("tangents must have the structure of primals")
-    call = calls.tangent_function(
-        source_function(f, structures), structures, active, top=True
-    )
+    fn = source_function(f, structures)
+    call = compiled(fn, _top_request("tangent", structures, active, primals)).call
     inputs = [t for t, flag in zip(flat_tangents, active) if flag]
     return call(*primals, *inputs)
 
 
 def jvp_source(f: Callable, primals: Sequence[Any]) -> str:
     """The generated forward-mode code :func:`jvp` runs for these arguments."""
-    structures, _, active = _signature_of(tuple(primals))
+    primals = tuple(primals)
+    structures, _, active = _signature_of(primals)
     fn = source_function(f, structures)
-    return calls.tangent_source(fn, structures, active)
+    return compiled(fn, _top_request("tangent", structures, active, primals)).source
 
 
 def jacobian(f: Callable, wrt: int | str = 0, mode: str = "rev") -> Callable:
@@ -634,4 +536,4 @@ def checkpoint(fn: Callable) -> Callable:
     ``fn``. Typical use: the cell of a recurrent network, called once per
     time step, whose intermediates would otherwise be stored for every step.
     """
-    return calls.Checkpoint(fn)
+    return Checkpoint(fn)

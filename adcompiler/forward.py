@@ -21,6 +21,7 @@ import operator
 from typing import Any, Sequence
 
 from . import runtime
+from .callables import CallSites
 from .errors import ADError, NonDifferentiableError
 from .ir import (
     Block,
@@ -41,8 +42,10 @@ from .symbolic import Emitter, Sym, apply_rule
 
 
 class _Forward:
-    def __init__(self, graph: Graph, wrt: Sequence[Value]):
+    def __init__(self, graph: Graph, wrt: Sequence[Value], sites: CallSites):
         self.graph = graph
+        #: the tangent versions of called user functions come from here
+        self.sites = sites
         self.varied = varied_values(graph, wrt)
         result = Graph(graph.name, graph.namer, graph.loc)
         result.params = list(graph.params)
@@ -215,8 +218,6 @@ class _Forward:
         self.emitter.block.ops.append(new)
 
     def call_op(self, op: CallOp) -> None:
-        from . import calls
-
         leaves = list(tree_leaves(op.args))
         active = tuple(
             isinstance(leaf, Value) and leaf in self.tangent for leaf in leaves
@@ -236,7 +237,7 @@ class _Forward:
             ),
             op.out_tree,
         )
-        function = calls.tangent_function(op.callee, op.structures, active)
+        function = self.sites.tangent(op.callee, op.structures, active)
         new = CallOp(
             function,
             tuple(op.args) + tangents,
@@ -251,12 +252,13 @@ class _Forward:
         self.emitter.block.ops.append(new)
 
 
-def tangent_graph(graph: Graph, wrt: Sequence[Value]) -> Graph:
+def tangent_graph(graph: Graph, wrt: Sequence[Value], sites: CallSites) -> Graph:
     """The graph of ``(value, tangent of value)`` given tangents for ``wrt``.
 
-    ``result.tangent_params`` are the tangent inputs, one per ``wrt`` leaf.
+    ``result.tangent_params`` are the tangent inputs, one per ``wrt`` leaf;
+    ``sites`` gives the tangent versions of the user functions it calls.
     """
-    forward = _Forward(graph, wrt)
+    forward = _Forward(graph, wrt, sites)
     result = forward.result
     with forward.emitter:
         forward.block(graph.body, result.body)

@@ -238,7 +238,7 @@ class CallOp:
     """``out_tree = fn(*args)``: a call whose result is a tree of values.
 
     ``fn`` is what generated code calls (a user function, or the forward or
-    backward half of one, :mod:`adcompiler.calls`); ``outs`` are the
+    backward half of one, :mod:`adcompiler.pipeline`); ``outs`` are the
     :class:`Value` leaves of ``out_tree``. ``callee`` and ``structures``
     name the user function and its arguments' structures, for the reverse
     pass; ``split`` is set by it when the call is differentiated.

@@ -24,6 +24,14 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .callables import (
+    CallSites,
+    Checkpoint,
+    Transformed,
+    generated_definition,
+    source_function,
+    user_function,
+)
 from .errors import ADError, NoRuleError, UnsupportedSyntaxError
 from .frontend import (
     ParsedFunction,
@@ -50,6 +58,7 @@ from .trees import LEAF, keys_of, structure
 from .rules.registry import Primitive
 from . import runtime
 from .lower_flow import MISSING, RETURNED, RETVAL, ControlFlow
+from .options import optimizing
 from .symbolic import Emitter
 
 _BINOPS = {
@@ -143,10 +152,16 @@ class Lowering(ControlFlow):
     """Lowers one parsed function into a :class:`Graph`."""
 
     def __init__(
-        self, parsed: ParsedFunction, structures: tuple = (), callee: bool = False
+        self,
+        parsed: ParsedFunction,
+        structures: tuple,
+        callee: bool,
+        sites: CallSites,
     ):
         self.parsed = parsed
         self.callee = callee
+        #: how calls of user functions reach their compiled forms
+        self.sites = sites
         self.structures = structures
         self.param_trees: dict[Value, Any] = {}
         self.argument_lists: set[int] = set()  # ids of the lists passed in
@@ -1010,18 +1025,16 @@ class Lowering(ControlFlow):
         if isinstance(callee.obj, Inline):
             return self.inline_call(callee.obj, args, kwargs, node)
         target = callee.obj
-        from . import calls
-
-        definition = calls.generated_definition(target)
+        definition = generated_definition(target)
         if definition is not None:  # generated code, transformed again
             target = definition
-        if isinstance(target, calls.Checkpoint):
+        if isinstance(target, Checkpoint):
             out = self.user_call(target.__wrapped__, args, kwargs, node, hint)
             self.calls[-1].checkpoint = True
             return out
         if (
             isinstance(target, types.FunctionType) and registry.lookup(target) is None
-        ) or _is_transformed(target):
+        ) or isinstance(target, Transformed):
             inlined = self.inlinable(target)
             if inlined is not None:
                 return self.inline_function(*inlined, args, kwargs, node, hint)
@@ -1035,8 +1048,6 @@ class Lowering(ControlFlow):
         one final ``return`` (see :func:`_small_body`), not recursive, not
         generated code, with optimisations on. Else None: a call of its own
         compiled code."""
-        from .options import optimizing
-
         if (
             not optimizing()
             or not isinstance(fn, types.FunctionType)
@@ -1107,15 +1118,13 @@ class Lowering(ControlFlow):
         self, fn: types.FunctionType, args: tuple, kwargs: dict, node, hint
     ) -> Any:
         """A call of a user function: an op whose callee is transformed in turn."""
-        from . import calls
-
         try:
-            bound = inspect.signature(_user_function(fn)).bind(*args, **kwargs)
+            bound = inspect.signature(user_function(fn)).bind(*args, **kwargs)
         except TypeError as exc:
             raise self.parsed.error(
                 UnsupportedSyntaxError, f"this call of {fn.__qualname__}: {exc}", node
             ) from None
-        if _user_function(fn).__code__.co_flags & (
+        if user_function(fn).__code__.co_flags & (
             inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
         ):
             raise self.parsed.unsupported(
@@ -1126,11 +1135,9 @@ class Lowering(ControlFlow):
         bound.apply_defaults()
         operands = tuple(self._spell(value, node) for value in bound.arguments.values())
         structures = tuple(_operand_structure(operand) for operand in operands)
-        if _is_transformed(fn):  # a gradient function: its generated code
-            from .api import source_function
-
+        if isinstance(fn, Transformed):  # a gradient function: its generated code
             fn = source_function(fn, structures)
-        callee = calls.primal(fn, structures)
+        callee = self.sites.lowered(fn, structures)
         if callee is not None:  # its result's structure and views are used here
             self.callees.append((fn, fn.__code__, callee.dependencies()))
         if callee is None:  # a recursive call: its result is one value
@@ -1147,7 +1154,7 @@ class Lowering(ControlFlow):
         # without a derivative, the call runs the callee compiled as it is
         # (never the original: the two must not disagree)
         op = CallOp(
-            calls.primal_function(fn, structures),
+            self.sites.primal(fn, structures),
             operands,
             out_tree,
             list(tree_values(out_tree)),
@@ -1541,18 +1548,6 @@ def _plain_target(target: ast.expr) -> bool:
     return False
 
 
-def _is_transformed(obj: Any) -> bool:
-    from .api import GradFunction
-
-    return isinstance(obj, GradFunction)
-
-
-def _user_function(fn: Any) -> Any:
-    from .api import user_function
-
-    return user_function(fn)
-
-
 def _comprehension_names(node: ast.ListComp) -> set[str]:
     names: set[str] = set()
     for generator in node.generators:
@@ -1682,14 +1677,15 @@ def _hint_for(node: ast.AST) -> str:
 
 
 def lower(
-    parsed: ParsedFunction, structures: tuple = (), callee: bool = False
+    parsed: ParsedFunction, structures: tuple, callee: bool, sites: CallSites
 ) -> Lowering:
     """Lower a parsed function; the graph is ``result.graph``.
 
     ``structures`` gives each parameter's :func:`trees.structure` (a leaf
     where it is missing): container arguments become compile-time trees.
-    ``callee``: the function is called from differentiated code.
+    ``callee``: the function is called from differentiated code. ``sites``:
+    the pipeline's compiled forms of the user functions it calls.
     """
-    lowering = Lowering(parsed, structures, callee)
+    lowering = Lowering(parsed, structures, callee, sites)
     lowering.run()
     return lowering

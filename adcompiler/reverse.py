@@ -32,6 +32,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import runtime
+from .callables import CallSites
 from .errors import ADError, NonDifferentiableError, OutputError, SourceLoc
 from .ir import (
     Block,
@@ -115,8 +116,10 @@ class _Scope:
 
 
 class _Reverser:
-    def __init__(self, graph: Graph, wrt: Sequence[Value]):
+    def __init__(self, graph: Graph, wrt: Sequence[Value], sites: CallSites):
         self.graph = graph
+        #: the halves of called user functions come from here
+        self.sites = sites
         self.active = active_values(graph, wrt)
         result = Graph(graph.name, graph.namer, graph.loc)
         result.params = graph.params
@@ -434,8 +437,6 @@ class _Reverser:
         come from the callee, transformed for the argument leaves that are
         active here.
         """
-        from . import calls
-
         adjoints = [scope.get(out) for out in op.outs]
         if not any(
             op.outs[k] in self.active and a is not None for k, a in enumerate(adjoints)
@@ -448,9 +449,9 @@ class _Reverser:
         if not any(active):
             return
         if op.checkpoint:  # saves the arguments, recomputes the rest
-            op.split = calls.checkpointed(op.callee, op.structures, active)
+            op.split = self.sites.checkpointed(op.callee, op.structures, active)
         else:
-            op.split = calls.split(op.callee, op.structures, active)
+            op.split = self.sites.split(op.callee, op.structures, active)
         op.fn = op.split.forward
         op.saved = self.result.new_value(f"saved_{op.callee.__name__}")
         self.result.root_name(op.split.forward)
@@ -594,6 +595,7 @@ def reverse(
     graph: Graph,
     wrt: Sequence[Any],
     return_loc: SourceLoc | None,
+    sites: CallSites,
     split: bool = False,
     has_aux: bool = False,
 ) -> Graph:
@@ -616,7 +618,7 @@ def reverse(
             "return one scalar (for several outputs, use a Jacobian)",
         )
     leaves = [leaf for tree in wrt for leaf in tree_values(tree)]
-    reverser = _Reverser(graph, leaves)
+    reverser = _Reverser(graph, leaves, sites)
     result = reverser.result
     result.body.ops = list(graph.body.ops)
     result.forward_count = len(result.body.ops)

@@ -717,8 +717,6 @@ def written_items(g: Any, index: Any) -> Any:
     repeated writes NumPy keeps is not something a derivative should rest on.
     """
     if _is_advanced(index) and _repeats(index, np.shape(g)):
-        from .errors import ADError
-
         raise ADError(
             "assignment through an index array that repeats an element "
             "(NumPy keeps one of the writes; its derivative is ill-defined)",
@@ -757,8 +755,6 @@ def not_reading_what_it_writes(array: Any, index: Any, value: Any, where: str) -
         return
     if _reads_as_it_was(array, index, value) is True:
         return
-    from .errors import ADError
-
     raise ADError(
         f"{where}: the right side is a view of the array being assigned "
         "into, and NumPy reads elements of it that it has already overwritten "
@@ -910,8 +906,6 @@ def not_changed_in_place(value: Any, name: str) -> None:
     """Raise if ``value`` is an array: ``name += ...`` in a called function
     would then change the caller's array, which generated code does not do."""
     if isinstance(value, np.ndarray):
-        from .errors import ADError
-
         raise ADError(
             f"`{name} op= ...` on an array argument of a function called from "
             "differentiated code: Python would change the caller's array",

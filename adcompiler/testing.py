@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .api import Wrt, _wrt_indices, grad
+from .api import Wrt, _wrt_indices, grad, hvp, jvp, vjp
 from .trees import leaves
 
 
@@ -191,8 +191,6 @@ def _inner(a: Any, b: Any) -> float:
 
 def _check_modes_agree(f: Callable, args: tuple, rtol: float, atol: float) -> None:
     """<u, J v> (forward mode) == <J^T u, v> (reverse mode)."""
-    from .api import jvp, vjp
-
     rng = np.random.default_rng(0)
     tangents = tuple(_random_like(a, rng) for a in args)
     _, t_out = jvp(f, args, tangents)
@@ -216,8 +214,6 @@ def _check_modes_agree(f: Callable, args: tuple, rtol: float, atol: float) -> No
 
 def _check_second_order(f, args, indices, rtol, atol, eps) -> None:
     """Hessian-vector products against central differences of the gradient."""
-    from .api import grad, hvp
-
     rng = np.random.default_rng(1)
     names = f.__code__.co_varnames
     for index in indices:

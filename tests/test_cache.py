@@ -8,7 +8,7 @@ import weakref
 
 import numpy as np
 
-import adcompiler.api as api
+import adcompiler.pipeline as pipeline
 from adcompiler import grad
 
 SCALE = 2.0
@@ -25,7 +25,7 @@ def test_second_call_does_not_parse_again(monkeypatch):
     g = grad(f)
     x = np.ones(3)
     g(x)
-    monkeypatch.setattr(api, "parse_function", _fail)
+    monkeypatch.setattr(pipeline, "parse_function", _fail)
     np.testing.assert_allclose(g(x), np.cos(x))
     # a new grad object for the same function and wrt shares the entry
     np.testing.assert_allclose(grad(f)(x), np.cos(x))
@@ -138,13 +138,13 @@ def test_threads_compile_once_and_agree(monkeypatch):
         return np.sum(np.tanh(x) ** 2)
 
     calls = []
-    original = api._compile
+    original = pipeline._compile
 
     def counting(*args):
         calls.append(1)
         return original(*args)
 
-    monkeypatch.setattr(api, "_compile", counting)
+    monkeypatch.setattr(pipeline, "_compile", counting)
     g = grad(f)
     x = np.linspace(-1, 1, 5)
     expected = 2 * np.tanh(x) * (1 - np.tanh(x) ** 2)

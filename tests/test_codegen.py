@@ -128,6 +128,7 @@ def test_generated_code_is_inside_the_accepted_subset():
     """Every generated function lowers again: the road to grad(grad(f))."""
     from adcompiler.frontend import parse_function
     from adcompiler.lower import lower
+    from adcompiler.pipeline import CALL_SITES
 
     def indexing(x, idx):
         return np.sum(x[1:, None] * x[idx].sum() + np.concatenate([x, x * 2.0]).mean())
@@ -138,7 +139,7 @@ def test_generated_code_is_inside_the_accepted_subset():
     ]
     for fn, wrt in cases:
         generated = grad(fn, wrt=wrt)._compiled().generated.fn
-        graph = lower(parse_function(generated)).graph
+        graph = lower(parse_function(generated), (), False, CALL_SITES).graph
         assert graph.params[0].name == fn.__code__.co_varnames[0]
 
 

@@ -172,8 +172,9 @@ def test_control_flow_calls(example):
     net = example("control-flow.md", "net.py").net
     g = adcompiler.grad(net, wrt=("W", "b"))
     check_listing("control-flow.md", g.source, "grad(net, wrt=('W', 'b')).source")
-    # the halves of the call of layers, read from the SplitFunction behind them
-    halves = g._current().generated.fn.__globals__["layers_forward"].__self__
+    # the halves of the call of layers, read from the pipeline product behind them
+    forward = g._current().generated.fn.__globals__["layers_forward"]
+    halves = forward.__adcompiler_product__
     check_listing(
         "control-flow.md", halves.source, "the SplitFunction.source of layers"
     )

@@ -15,7 +15,10 @@ import os
 import sys
 from typing import Any, Sequence
 
-from .. import api, calls
+from .. import api
+from ..callables import source_function, user_function
+from ..options import optimizing
+from ..pipeline import Request, compiled
 from ..errors import ADError
 from ..trees import LEAF
 from .dot import graph_dot
@@ -127,12 +130,13 @@ def _show(args: argparse.Namespace) -> str:
         if args.graph or args.dot or args.explain:
             raise ADError("--graph, --dot and --explain go with --mode rev")
         indices, _ = api._wrt_indices(fn, wrt)
-        code = api.user_function(fn).__code__
+        code = user_function(fn).__code__
         structures = (LEAF,) * (code.co_argcount + code.co_kwonlyargcount)
         active = tuple(i in indices for i in range(len(structures)))
-        return calls.tangent_source(
-            api.source_function(fn, structures), structures, active
+        request = Request(
+            "tangent", structures, active, top=True, optimize=optimizing()
         )
+        return compiled(source_function(fn, structures), request).source
     g = api.grad(fn, wrt=wrt)
     if args.explain:
         return explain_source(g.source)
