@@ -24,10 +24,10 @@ import astor
 import numpy as np
 
 from .errors import ADError
-from .passes.tape import export, level_values
 from .options import optimizing
 from .passes.release import release_dead_names, small_names
 from .ir import (
+    AdjointGraph,
     Block,
     CallOp,
     Graph,
@@ -37,7 +37,6 @@ from .ir import (
     ReverseLoopOp,
     Value,
     defined_in,
-    free_reads,
     tree_values,
     used_list,
 )
@@ -77,7 +76,9 @@ class _Writer:
     def __init__(self, graph: Graph):
         self.graph = graph
         self.np_name = graph.root_name(np)
-        self.backward_start = getattr(graph, "backward_start", None)
+        self.backward_start = (
+            graph.backward_start if isinstance(graph, AdjointGraph) else None
+        )
         self.inlined = _inlined_iterables(graph)
 
     def name_of(self, value: Value) -> str:
@@ -547,12 +548,13 @@ class GeneratedSplit(_Formatted):
 
 
 def generate_split(
-    graph: Graph,
+    graph: AdjointGraph,
     filename: str,
     title: str,
     names: tuple[str, str],
 ) -> GeneratedSplit:
-    """Write a split graph (:func:`reverse.reverse` with ``split``) as two
+    """Write a split graph (:func:`reverse.reverse` with ``split``, its
+    residuals chosen by :func:`passes.tape.choose_residuals`) as two
     functions: ``<name>_forward(params) -> (outputs, saved)`` and
     ``<name>_backward(saved, *output adjoints) -> adjoints of the
     differentiated argument leaves``."""
@@ -562,18 +564,7 @@ def generate_split(
     forward_ops = graph.body.ops[: graph.forward_count]
     backward_ops = graph.body.ops[graph.forward_count :]
     output, gradients = graph.outputs
-    forward_defined = set(graph.params) | defined_in(Block(forward_ops))
-    saved_by_name: dict[str, Value] = {}
-    for value in free_reads(backward_ops) + list(tree_values(gradients)):
-        if value in forward_defined:
-            saved_by_name.setdefault(writer.name_of(value), value)
-    # a value of a loop that changed it in place is saved under its name,
-    # through the value holding it at the function's level
-    level = {writer.name_of(v): v for v in level_values(Block(forward_ops))}
-    level.update({writer.name_of(p): p for p in graph.params})
-    saved = [level.get(name, value) for name, value in saved_by_name.items()]
-    for value in saved:
-        export(Block(forward_ops), value)
+    saved = graph.residuals
     # the names under which the function's own recursive calls reach it:
     # the definitions replace those entries, so recursion calls them directly
     forward_name, backward_name = names

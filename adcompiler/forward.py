@@ -24,6 +24,7 @@ from . import runtime
 from .callables import CallSites
 from .errors import ADError, NonDifferentiableError
 from .ir import (
+    TangentGraph,
     Block,
     CallOp,
     Graph,
@@ -47,7 +48,7 @@ class _Forward:
         #: the tangent versions of called user functions come from here
         self.sites = sites
         self.varied = varied_values(graph, wrt)
-        result = Graph(graph.name, graph.namer, graph.loc)
+        result = TangentGraph(graph.name, graph.namer, graph.loc)
         result.params = list(graph.params)
         result.free = list(graph.free)
         result.roots = graph.roots
@@ -252,7 +253,7 @@ class _Forward:
         self.emitter.block.ops.append(new)
 
 
-def tangent_graph(graph: Graph, wrt: Sequence[Value], sites: CallSites) -> Graph:
+def tangent_graph(graph: Graph, wrt: Sequence[Value], sites: CallSites) -> TangentGraph:
     """The graph of ``(value, tangent of value)`` given tangents for ``wrt``.
 
     ``result.tangent_params`` are the tangent inputs, one per ``wrt`` leaf;
@@ -272,7 +273,7 @@ def tangent_graph(graph: Graph, wrt: Sequence[Value], sites: CallSites) -> Graph
             output,
         )
     result.outputs = (output, tangent_out)
-    result.tangent_params = forward.tangent_params  # type: ignore[attr-defined]
+    result.tangent_params = forward.tangent_params
     eliminate_dead_code(result)
     return result
 

@@ -549,6 +549,35 @@ class Graph:
         yield from _walk(self.body)
 
 
+class AdjointGraph(Graph):
+    """The graph reverse mode makes of a function: its forward sweep (the
+    first :attr:`forward_count` ops of the body), then its backward sweep.
+
+    ``backward_start`` is the first op of the backward sweep (None when it
+    is empty); with a split (:func:`adcompiler.reverse.reverse`),
+    ``seeds`` are the parameters holding the adjoints of the outputs (a tree
+    like them) and ``residuals`` the values the forward half saves for the
+    backward half, in order.
+    """
+
+    def __init__(self, name: str, namer: Namer, loc: SourceLoc | None = None):
+        super().__init__(name, namer, loc)
+        self.forward_count = 0
+        self.backward_start: Any = None
+        self.seeds: Any = None
+        self.residuals: list[Value] = []
+
+
+class TangentGraph(Graph):
+    """The graph forward mode makes of a function: ``(value, tangent)``,
+    taking ``tangent_params`` (one per differentiated leaf) after the
+    function's own parameters."""
+
+    def __init__(self, name: str, namer: Namer, loc: SourceLoc | None = None):
+        super().__init__(name, namer, loc)
+        self.tangent_params: list[Value] = []
+
+
 def _walk(block: Block) -> Iterator[Any]:
     for op in block.ops:
         yield op

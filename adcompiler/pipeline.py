@@ -43,6 +43,7 @@ from .lower import Lowering, lower
 from .options import optimizing
 from .passes.ranks import mark_ranks
 from .passes.scalars import mark_scalars
+from .passes.tape import choose_residuals
 from .reverse import reverse
 
 #: The kinds of compiled product a request may ask for.
@@ -323,6 +324,7 @@ def _split(
     graph = lowering.graph
     wrt = _active_leaves(lowering, request.active)
     result = reverse(graph, wrt, lowering.return_loc, CALL_SITES, split=True)
+    choose_residuals(result)
     product = product_of(fn, request)
     generated = generate_split(
         result,

@@ -35,6 +35,7 @@ from . import runtime
 from .callables import CallSites
 from .errors import ADError, NonDifferentiableError, OutputError, SourceLoc
 from .ir import (
+    AdjointGraph,
     Block,
     CallOp,
     Graph,
@@ -121,7 +122,7 @@ class _Reverser:
         #: the halves of called user functions come from here
         self.sites = sites
         self.active = active_values(graph, wrt)
-        result = Graph(graph.name, graph.namer, graph.loc)
+        result = AdjointGraph(graph.name, graph.namer, graph.loc)
         result.params = graph.params
         result.free = list(graph.free)
         result.roots = graph.roots
@@ -598,7 +599,7 @@ def reverse(
     sites: CallSites,
     split: bool = False,
     has_aux: bool = False,
-) -> Graph:
+) -> AdjointGraph:
     """The graph of ``(value, gradients)`` for ``graph`` with respect to ``wrt``.
 
     ``wrt`` holds one tree of parameter values per differentiated argument
@@ -682,7 +683,6 @@ def reverse(
     forward |= {id(save) for _, save, _ in reverser.restores}
     forward |= {id(save) for save in reverser.popped_saves}
     backward = {id(op) for op in result.body.ops if id(op) not in forward}
-    result.backward_start = None
     prune_restores(result, reverser.restores, backward)
     if optimizing():
         drop_needless_unbroadcasts(result)

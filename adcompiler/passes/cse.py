@@ -24,6 +24,7 @@ import numpy as np
 from .. import runtime
 from .scalars import ARITHMETIC
 from ..ir import (
+    AdjointGraph,
     Block,
     CallOp,
     Graph,
@@ -77,12 +78,12 @@ def _shape_op(op: Any) -> bool:
     return isinstance(op, Op) and op.prim.fn in SHAPE_FUNCTIONS
 
 
-def share_shape_computations(graph: Graph) -> None:
+def share_shape_computations(graph: AdjointGraph) -> None:
     """Hoist loop-invariant shape computations, then drop repeated ones.
 
     The cut between forward and backward sweeps (``forward_count``,
     ``backward_start``) still falls between the same remaining ops."""
-    start = getattr(graph, "backward_start", None)
+    start = graph.backward_start
     backward = graph.body.ops[graph.body.ops.index(start) :] if start else []
     _hoist(graph.body)
     replaced: dict[Value, Value] = {}

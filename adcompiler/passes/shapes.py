@@ -24,13 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Graph, Op, ReverseLoopOp, Value, free_reads
+from ..ir import AdjointGraph, Op, ReverseLoopOp, Value, free_reads
 
 #: Queries of an array's shape that may be asked as soon as it exists.
 _QUERIES = (np.shape, np.ndim, np.size)
 
 
-def read_shapes_early(graph: Graph) -> None:
+def read_shapes_early(graph: AdjointGraph) -> None:
     """Move backward shape queries of forward values into the forward sweep,
     right after the value's definition (top level, and loops' bodies)."""
     if graph.backward_start is None:

@@ -18,6 +18,7 @@ Example: ``for t in range(T): h = np.tanh(h @ W)`` saves the carried ``h``
 from __future__ import annotations
 
 from ..ir import (
+    AdjointGraph,
     Block,
     Graph,
     IfOp,
@@ -26,6 +27,8 @@ from ..ir import (
     Value,
     defined_in,
     free_inputs,
+    free_reads,
+    tree_values,
 )
 
 
@@ -121,3 +124,25 @@ def export(block: Block, value: Value) -> bool:
                 f"a loop's backward read {value!r} ({value.op.prim.name if value.op else None}) of a nested loop"
             )
     return False
+
+
+def choose_residuals(graph: AdjointGraph) -> None:
+    """Set ``graph.residuals``: what the forward half of a split saves for
+    its backward half, each value once by name, in the order the backward
+    first reads them (then the gradients it returns), and export each
+    through the ``if`` ops that define it so that it exists whichever
+    branch ran. A value of a loop that changed it in place is saved under
+    its name, through the value holding it at the function's level."""
+    forward_ops = Block(graph.body.ops[: graph.forward_count])
+    backward_ops = graph.body.ops[graph.forward_count :]
+    _, gradients = graph.outputs
+    forward_defined = set(graph.params) | defined_in(forward_ops)
+    saved_by_name: dict[str, Value] = {}
+    for value in free_reads(backward_ops) + list(tree_values(gradients)):
+        if value in forward_defined:
+            saved_by_name.setdefault(graph.display_name(value), value)
+    level = {graph.display_name(v): v for v in level_values(forward_ops)}
+    level.update({graph.display_name(p): p for p in graph.params})
+    graph.residuals = [level.get(name, v) for name, v in saved_by_name.items()]
+    for value in graph.residuals:
+        export(forward_ops, value)
