@@ -1,0 +1,177 @@
+"""Campaigns: programs ``start .. start + count - 1`` of a seed, generated
+and checked, in this process (:func:`run`) or in worker processes
+(:func:`run_parallel`), counted in a :class:`Summary`."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from .checker import check
+from .generator import generate
+from .program import Outcome, Program
+
+
+@dataclass
+class Summary:
+    programs: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[tuple[int, Program, Outcome]] = field(default_factory=list)
+    unsupported: list[tuple[int, str]] = field(default_factory=list)
+    oracle_counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def add(self, index: int, program: Program, outcome: Outcome) -> None:
+        self.programs += 1
+        self.counts[outcome.kind] = self.counts.get(outcome.kind, 0) + 1
+        for name in outcome.oracles:
+            self.oracle_counts[name] = self.oracle_counts.get(name, 0) + 1
+        if outcome.failed or outcome.kind == "invalid":
+            self.failures.append((index, program, outcome))
+        if outcome.kind == "unsupported":
+            self.unsupported.append((index, outcome.detail.splitlines()[0]))
+
+    def merge(self, other: "Summary") -> None:
+        """Add the programs of ``other`` (another slice of the campaign)."""
+        self.programs += other.programs
+        for key, value in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + value
+        for key, value in other.oracle_counts.items():
+            self.oracle_counts[key] = self.oracle_counts.get(key, 0) + value
+        self.failures += other.failures
+        self.unsupported += other.unsupported
+
+    def line(self) -> str:
+        c = self.counts
+        died = f", died: {c['died']}" if c.get("died") else ""
+        return (
+            f"programs: {self.programs}, mismatches: {c.get('mismatch', 0)}, "
+            f"crashes: {c.get('crash', 0)}, unsupported: {c.get('unsupported', 0)}"
+            + died
+        )
+
+    def details(self) -> str:
+        c = self.counts
+        oracles = ", ".join(f"{k}: {v}" for k, v in sorted(self.oracle_counts.items()))
+        return (
+            f"ok: {c.get('ok', 0)}, skipped (no smooth point): {c.get('skipped', 0)}, "
+            f"invalid (generator bugs): {c.get('invalid', 0)}; checked against {oracles}; "
+            f"{self.seconds:.1f} s"
+        )
+
+
+def run(
+    count: int,
+    seed: int,
+    *,
+    start: int = 0,
+    oracles: Sequence[str] = (),
+    progress: Callable[[int, Outcome], None] | None = None,
+) -> Summary:
+    """Programs ``start .. start + count - 1`` of campaign ``seed``."""
+    summary = Summary()
+    began = time.perf_counter()
+    directory = tempfile.mkdtemp(prefix="adfuzz_")
+    try:
+        for index in range(start, start + count):
+            program = generate(seed, index)
+            outcome = check(program, oracles=oracles, directory=directory)
+            summary.add(index, program, outcome)
+            if progress is not None:
+                progress(index, outcome)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    summary.seconds = time.perf_counter() - began
+    return summary
+
+
+def _worker(arguments: tuple[int, int, int, tuple[str, ...]]) -> Summary:
+    seed, start, count, oracles = arguments
+    return run(count, seed, start=start, oracles=oracles)
+
+
+def run_parallel(
+    count: int, seed: int, *, start: int = 0, oracles: Sequence[str] = (), jobs: int = 2
+) -> Summary:
+    """:func:`run` in ``jobs`` worker processes, in slices.
+
+    A program that kills the process checking it (the interpreter itself
+    crashes: a segmentation fault in NumPy or in an oracle) breaks the pool
+    and loses the slices in flight (at most ``jobs``: no more are queued).
+    Those are run again one at a time, each alone in its own process, and a
+    slice that still kills its process is halved, until the program is
+    alone: it is counted as ``died`` and the campaign goes on.
+    """
+    size = max(1, math.ceil(count / (jobs * 4)))
+    queue = [
+        (s, min(size, start + count - s)) for s in range(start, start + count, size)
+    ]
+    summary = Summary()
+    suspects = _run_slices(queue, jobs, seed, oracles, summary)
+    while suspects:
+        s, n = suspects.pop(0)
+        if not _run_slices([(s, n)], 1, seed, oracles, summary):
+            continue
+        if n > 1:
+            half = n // 2
+            suspects[:0] = [(s, half), (s + half, n - half)]
+        else:
+            summary.add(
+                s,
+                generate(seed, s),
+                Outcome(
+                    "died",
+                    "the process checking it died (the interpreter crashed, e.g. "
+                    "a segmentation fault in NumPy or in an oracle; run it alone "
+                    "with python -X faulthandler to see where)",
+                ),
+            )
+    return summary
+
+
+def _run_slices(
+    queue: list[tuple[int, int]],
+    jobs: int,
+    seed: int,
+    oracles: Sequence[str],
+    summary: Summary,
+) -> list[tuple[int, int]]:
+    """Run the slices ``(start, count)`` of ``queue`` with ``jobs`` processes,
+    at most ``jobs`` at a time, adding their results to ``summary``; return
+    the slices lost when a process died (the rest of the queue goes on in a
+    new pool)."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = multiprocessing.get_context("spawn")
+    pending = list(queue)
+    lost: list[tuple[int, int]] = []
+    while pending:
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            running: dict[Any, tuple[int, int]] = {}
+            broken = False
+            while (pending or running) and not broken:
+                while pending and len(running) < jobs:
+                    s, n = pending.pop(0)
+                    future = pool.submit(_worker, (seed, s, n, tuple(oracles)))
+                    running[future] = (s, n)
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    piece = running.pop(future)
+                    try:
+                        summary.merge(future.result())
+                    except BrokenProcessPool:
+                        lost.append(piece)
+                        broken = True
+            if broken:  # the others in flight are lost with it
+                for future, piece in running.items():
+                    try:
+                        summary.merge(future.result())
+                    except BrokenProcessPool:
+                        lost.append(piece)
+    return lost

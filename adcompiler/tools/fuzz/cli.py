@@ -1,0 +1,102 @@
+"""The command line: ``python -m adcompiler.tools.fuzz``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from typing import Sequence
+
+from .campaign import run, run_parallel
+from .checker import check
+from .corpus import corpus_header
+from .generator import generate
+from .minimizer import minimize_failure
+from .oracles import available_oracles
+from .program import Outcome, Program
+
+
+def _save(
+    directory: str,
+    seed: int,
+    index: int,
+    program: Program,
+    outcome: Outcome,
+    minimize_it: bool,
+) -> str:
+    os.makedirs(directory, exist_ok=True)
+    if minimize_it and outcome.failed:
+        program = minimize_failure(program, outcome)
+        outcome = check(program)
+    path = os.path.join(directory, f"fuzz_{seed}_{index}_{outcome.kind}.py")
+    with open(path, "w") as handle:
+        handle.write(
+            corpus_header(program, outcome, "TODO: the correct behaviour")
+            + program.source
+        )
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m adcompiler.tools.fuzz",
+        description="Differential fuzzing of adcompiler's gradients against finite "
+        "differences (and autograd or JAX when installed).",
+    )
+    parser.add_argument("--count", type=int, default=300, help="programs to run")
+    parser.add_argument("--seed", type=int, default=0, help="campaign seed")
+    parser.add_argument("--start", type=int, default=0, help="first program index")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes")
+    parser.add_argument(
+        "--save-failures", metavar="DIR", help="write failing programs here"
+    )
+    parser.add_argument(
+        "--minimize", action="store_true", help="minimize saved failures"
+    )
+    parser.add_argument(
+        "--oracles",
+        default="autograd",
+        help="comma-separated: autograd, jax (each used if installed), or none "
+        "(default: autograd; jax is thorough but slow: it traces every program)",
+    )
+    parser.add_argument(
+        "--show", type=int, metavar="INDEX", help="print one program and exit"
+    )
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="print each failure"
+    )
+    args = parser.parse_args(argv)
+
+    if args.show is not None:
+        program = generate(args.seed, args.show)
+        print(program.header() + program.source, end="")
+        return 0
+
+    began = time.perf_counter()
+    wanted = [] if args.oracles == "none" else args.oracles.split(",")
+    oracles = tuple(available_oracles(wanted))
+    if args.jobs > 1:
+        summary = run_parallel(
+            args.count, args.seed, start=args.start, oracles=oracles, jobs=args.jobs
+        )
+    else:
+        summary = run(args.count, args.seed, start=args.start, oracles=oracles)
+    summary.seconds = time.perf_counter() - began
+
+    for index, program, outcome in summary.failures:
+        first = outcome.detail.strip().splitlines()[0] if outcome.detail else ""
+        print(f"program {index}: {outcome.kind}: {first}")
+        if args.verbose:
+            print(program.source)
+            print(outcome.detail)
+        if args.save_failures:
+            path = _save(
+                args.save_failures, args.seed, index, program, outcome, args.minimize
+            )
+            print(f"  saved {path}")
+    for index, message in summary.unsupported:
+        print(f"program {index}: unsupported: {message}")
+    print(summary.line())
+    print(summary.details())
+    failed = sum(summary.counts.get(kind, 0) for kind in ("mismatch", "crash", "died"))
+    return 1 if failed else 0
