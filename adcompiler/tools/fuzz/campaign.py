@@ -18,6 +18,9 @@ from .program import Outcome, Program
 
 @dataclass
 class Summary:
+    """The outcomes of a campaign's programs: counts by kind and by oracle,
+    the failing and invalid programs, and the messages of the refused ones."""
+
     programs: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[tuple[int, Program, Outcome]] = field(default_factory=list)
@@ -26,6 +29,8 @@ class Summary:
     seconds: float = 0.0
 
     def add(self, index: int, program: Program, outcome: Outcome) -> None:
+        """Count program ``index`` with its ``outcome``; keep it if it failed
+        or is invalid, and the first line of the message if refused."""
         self.programs += 1
         self.counts[outcome.kind] = self.counts.get(outcome.kind, 0) + 1
         for name in outcome.oracles:
@@ -46,6 +51,8 @@ class Summary:
         self.unsupported += other.unsupported
 
     def line(self) -> str:
+        """``programs: N, mismatches: M, crashes: C, unsupported: U`` (and
+        ``died: D`` when a process died)."""
         c = self.counts
         died = f", died: {c['died']}" if c.get("died") else ""
         return (
@@ -55,6 +62,7 @@ class Summary:
         )
 
     def details(self) -> str:
+        """The other counts, the oracles used, and the time taken."""
         c = self.counts
         oracles = ", ".join(f"{k}: {v}" for k, v in sorted(self.oracle_counts.items()))
         return (

@@ -13,8 +13,10 @@ import linecache
 import math
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import traceback
 import warnings
 from typing import Any, Callable, Sequence
@@ -24,7 +26,7 @@ import numpy as np
 from ...api import value_and_grad
 from ...errors import ADError
 from ...testing import numerical_grad
-from .oracles import _oracle
+from .oracles import get_oracle
 from .program import Outcome, Program
 
 _counter = itertools.count()
@@ -51,6 +53,8 @@ class _Loaded:
             raise
 
     def close(self) -> None:
+        """Forget the module and remove its file (and the directory if it
+        made it)."""
         sys.modules.pop(self.name, None)
         linecache.cache.pop(self.path, None)
         if self.own_directory:
@@ -135,18 +139,15 @@ class _deadline:
     nothing)."""
 
     def __init__(self, seconds: float | None) -> None:
-        import threading
-
         self.seconds = seconds
         self.active = (
             seconds is not None
-            and hasattr(__import__("signal"), "setitimer")
+            and hasattr(signal, "setitimer")
             and threading.current_thread() is threading.main_thread()
         )
 
     def __enter__(self) -> None:
         if self.active:
-            import signal
 
             def expire(signum: int, frame: Any) -> None:
                 raise _Timeout()
@@ -156,8 +157,6 @@ class _deadline:
 
     def __exit__(self, *exc: Any) -> None:
         if self.active:
-            import signal
-
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)
 
@@ -267,7 +266,7 @@ def _check(
                     tuple(used),
                 )
             for name in oracles:
-                oracle = _oracle(name)
+                oracle = get_oracle(name)
                 try:
                     with np.errstate(all="ignore"), warnings.catch_warnings():
                         warnings.simplefilter("ignore")

@@ -38,6 +38,9 @@ def _save(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a campaign (or ``--show`` one program) as the command line says;
+    print each failure and refusal, then the summary lines. Returns 1 if a
+    program gave a mismatch, a crash or killed its process, else 0."""
     parser = argparse.ArgumentParser(
         prog="python -m adcompiler.tools.fuzz",
         description="Differential fuzzing of adcompiler's gradients against finite "

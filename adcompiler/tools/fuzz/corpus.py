@@ -10,6 +10,8 @@ from .program import Outcome, Program
 
 
 def corpus_header(program: Program, outcome: Outcome, expected: str) -> str:
+    """The comment lines a corpus file starts with: the ``# fuzz:`` line,
+    what was found (the first 12 lines of the detail) and ``expected``."""
     detail = "\n".join(
         "#   " + line for line in outcome.detail.strip().splitlines()[:12]
     )

@@ -4,6 +4,7 @@ removed, expressions replaced by their parts) while a predicate holds;
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any, Callable
 
@@ -12,6 +13,9 @@ from .program import Outcome, Program
 
 
 def same_failure(a: Outcome, b: Outcome) -> bool:
+    """Whether ``b`` is the failure ``a`` is: the same kind, and for a crash
+    the same exception, for a mismatch the same comparison (and NaN in both
+    or in neither)."""
     if a.kind != b.kind:
         return False
     if a.kind == "crash":
@@ -101,8 +105,6 @@ def _remove_lines(
 
 def _replacements(node: Any) -> list[Any]:
     """Simpler expressions that could stand for ``node``."""
-    import ast
-
     out: list[Any] = []
     if isinstance(node, ast.BinOp):
         out += [node.left, node.right]
@@ -136,8 +138,6 @@ def _simplify_expressions(
 ) -> Program:
     """Replace expressions by their parts (``a + b`` by ``a``, ``np.sin(e)``
     by ``e``, ...) while ``keep`` holds."""
-    import ast
-
     current = program
     tries = 0
     changed = True
@@ -183,8 +183,6 @@ def _simplify_expressions(
 def _simplifiable(tree: Any) -> list[Any]:
     """The expressions the minimizer may simplify: not a while loop's test
     (which could then loop forever)."""
-    import ast
-
     frozen = {
         id(n)
         for loop in ast.walk(tree)
@@ -199,8 +197,6 @@ def _simplifiable(tree: Any) -> list[Any]:
 
 
 def _parent_of(tree: Any, child: Any) -> Any:
-    import ast
-
     for node in ast.walk(tree):
         for _, value in ast.iter_fields(node):
             if value is child or (
@@ -211,8 +207,6 @@ def _parent_of(tree: Any, child: Any) -> Any:
 
 
 def _replace_child(parent: Any, old: Any, new: Any) -> None:
-    import ast
-
     for name, value in ast.iter_fields(parent):
         if value is old:
             setattr(parent, name, new)

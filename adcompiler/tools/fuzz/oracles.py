@@ -22,7 +22,10 @@ def available_oracles(names: Sequence[str] = ("autograd", "jax")) -> list[str]:
     return found
 
 
-def _oracle(name: str) -> Oracle:
+def get_oracle(name: str) -> Oracle:
+    """The gradient function of oracle ``name`` ("autograd" or "jax"):
+    ``(source, x, y) -> (dx, dy)`` of the module's ``f``; it raises when the
+    oracle is missing or cannot run the program."""
     return {"autograd": _autograd_grad, "jax": _jax_grad}[name]
 
 
