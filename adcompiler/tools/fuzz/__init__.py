@@ -66,14 +66,16 @@ Adding a construct family (say, lambdas):
    ``self.g.vars`` (shapes, and whether an array may be written in place)
    up to date, and reaches another family with ``self.g.family(Other)``
    (import it: families must not import each other in a cycle).
-2. Add the class to ``FAMILIES`` in ``generator/__init__.py``, at the end.
+2. Import the class in ``generator/__init__.py`` and append it to
+   ``FAMILIES`` there (``tests/test_fuzz.py`` fails on a family left out).
 
 Offers are collected in the order of ``FAMILIES`` and every draw goes
 through the generator's one random stream, so a new family changes the
-programs of existing seeds (that is expected: record the campaign figures
-again), while the existing families' code stays as it is. Keep values in
-safe domains as the other families do, and run a campaign of a few
-thousand programs: ``invalid`` outcomes are bugs of the new family.
+programs of existing seeds (that is expected: record ``PROGRAMS_DIGEST`` in
+``tests/test_fuzz.py`` and the campaign figures again), while the existing
+families' code stays as it is. Keep values in safe domains as the other
+families do, and run a campaign of a few thousand programs: ``invalid``
+outcomes are bugs of the new family.
 """
 
 from __future__ import annotations
