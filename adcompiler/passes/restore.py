@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from ..rules.memory import shares_first_argument
+from ..primitives.record import shares_first_argument
 from ..ir import (
     Block,
     CallOp,

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ADError, SourceLoc
-from .ir import Block, Graph, Op, Value, is_literal, tree_leaves, tree_map
-from .rules.registry import Primitive, lookup
+from ..errors import ADError, SourceLoc
+from ..ir import Block, Graph, Op, Value, is_literal, tree_leaves, tree_map
+from .record import RECORDER, Primitive, lookup
 
 _current: contextvars.ContextVar["Emitter | None"] = contextvars.ContextVar(
     "adcompiler_emitter", default=None
@@ -38,14 +38,22 @@ class Emitter:
         self.block = block
         self.loc = loc
         self._token: contextvars.Token | None = None
+        self._recording: contextvars.Token | None = None
 
     def __enter__(self) -> "Emitter":
         self._token = _current.set(self)
+        self._recording = RECORDER.set(self)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        assert self._token is not None
+        assert self._token is not None and self._recording is not None
+        RECORDER.reset(self._recording)
         _current.reset(self._token)
+
+    def record_call(self, prim: Primitive, args: tuple, kwargs: dict) -> Any:
+        """A primitive called inside a rule: recorded on symbolic operands,
+        computed on constant ones (see :func:`emit_if_symbolic`)."""
+        return emit_if_symbolic(prim, args, kwargs)
 
     def op(
         self,
