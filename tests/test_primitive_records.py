@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import operator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,6 +34,7 @@ from adcompiler.primitives.record import (
     spelling_problems,
     views_of,
 )
+from adcompiler.primitives import shapes
 from adcompiler.primitives.registry import define
 
 RECORDS = registered()
@@ -219,3 +221,15 @@ def test_a_linear_record_gets_one_tangent_rule_per_parameter() -> None:
     prim = next(p for p in RECORDS if p.fn is np.reshape)
     assert len(prim.jvps) == len(prim.signature.parameters)
     assert prim.jvps[1](None, None, None, None) is None  # the shape: none
+
+
+def test_the_record_docs_show_is_the_one_in_the_package() -> None:
+    # docs/custom-rules.md shows the record of np.atleast_3d: it must not
+    # drift from the record the package declares
+    docs = Path(__file__).parent.parent / "docs" / "custom-rules.md"
+    text = docs.read_text(encoding="utf-8")
+    section = text[text.index("## 8. Adding a NumPy function: one record") :]
+    start = section.index("```python\n") + len("```python\n")
+    listing = section[start : section.index("```", start)]
+    source = Path(shapes.__file__).read_text(encoding="utf-8")
+    assert "np.atleast_3d" in listing and listing in source

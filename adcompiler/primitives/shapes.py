@@ -66,6 +66,14 @@ for fn in (np.atleast_1d, np.atleast_2d):
         memory=VIEW,
         categories=("shape",),
     )
+# a view of a with shape (1, n, 1) for a vector, (m, n, 1) for a matrix
+define(
+    np.atleast_3d,
+    lambda g, ans, a: np.reshape(g, np.shape(a)),
+    tangent=linear(0),
+    memory=VIEW,
+    categories=("shape",),
+)
 
 
 def _transpose(g, ans, a, axes=None):
