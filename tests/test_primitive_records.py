@@ -35,9 +35,16 @@ from adcompiler.primitives.record import (
     views_of,
 )
 from adcompiler.primitives import shapes
-from adcompiler.primitives.registry import define
+from adcompiler.primitives.registry import define, defvjp
 
-RECORDS = registered()
+
+def _built_in(prim: Primitive) -> bool:
+    """Not a record that a test module (this one or another) registered."""
+    module = getattr(prim.fn, "__module__", None) or ""
+    return not module.split(".")[-1].startswith(("test_", "conftest"))
+
+
+RECORDS = [prim for prim in registered() if _built_in(prim)]
 
 
 def _id(prim: Primitive) -> str:
@@ -233,3 +240,21 @@ def test_the_record_docs_show_is_the_one_in_the_package() -> None:
     listing = section[start : section.index("```", start)]
     source = Path(shapes.__file__).read_text(encoding="utf-8")
     assert "np.atleast_3d" in listing and listing in source
+
+
+def _spread(x, shape):
+    return np.broadcast_to(x, shape)
+
+
+def _spread_declared(x, shape):
+    return np.broadcast_to(x, shape)
+
+
+def test_users_rules_declare_integer_parameters_or_get_the_named_ones() -> None:
+    rule = lambda g, ans, x, shape: np.sum(g)  # noqa: E731
+    named = defvjp(_spread, rule, None)
+    assert named.integers == {"shape"}  # the naming convention, as before
+    declared = defvjp(_spread_declared, rule, None, integers=())
+    assert declared.integers == frozenset()
+    # a user's rule without tangent rules is a record the check reports
+    assert "no tangent rules" in problems(named)[0]

@@ -168,8 +168,8 @@ define(
     ),
 )
 
+nondifferentiable(builtins.len, categories=("metadata",))
 for fn in (
-    builtins.len,
     builtins.int,
     builtins.bool,
     builtins.round,

@@ -56,6 +56,7 @@ CATEGORIES = frozenset(
         "reduction",  # of a whole array (no axis), a NumPy scalar
         "shape",  # the result holds the argument's values in another shape
         "shape query",  # a pure function of shapes, ranks and dtypes
+        "metadata",  # reads only its arguments' shapes, dtypes or lengths
     }
 )
 
@@ -184,11 +185,6 @@ def views_of(fn: Any) -> int | None:
 def shares_first_argument(fn: Any) -> bool:
     """Whether the result of ``fn`` may share memory with its first argument."""
     return views_of(fn) == 0
-
-
-def integer_parameters(prim: Primitive) -> frozenset[str]:
-    """The parameters of ``prim`` declared to hold only integers."""
-    return prim.integers
 
 
 def category(name: str) -> frozenset[Any]:

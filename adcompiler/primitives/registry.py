@@ -1,4 +1,4 @@
-"""The one registry of primitives and their derivative rules.
+"""Making primitives' records: the functions that declare them.
 
 A *primitive* is a Python callable (a NumPy function, a ``math`` function, a
 builtin, an operator, a runtime helper or a user function) that the compiler
@@ -8,8 +8,9 @@ argument given the adjoint ``g`` of the result ``ans``. ``None`` in place of a
 rule means "this argument has no derivative": a value the gradient depends on
 flowing into it is an error, never a silent zero.
 
-Each primitive's record (:mod:`.record`) is made here: :func:`define`
-declares a whole record at once; :func:`defvjp`, :func:`defjvp` and
+Each primitive's record (:mod:`.record`, which also holds the registry and
+its queries) is made here: :func:`define` declares a whole record at once,
+as the built-in families do; :func:`defvjp`, :func:`defjvp` and
 :func:`nondifferentiable` are the public API for users' rules.
 
 Rules are written in plain NumPy. The compiler calls them once, at compile
@@ -41,12 +42,14 @@ from .record import (  # noqa: F401  (lookup, registered: the registry's API)
     registered,
 )
 
-#: Parameters that only ever hold integers (shapes, axes, repetition
-#: counts, subscripts): a result depends on them piecewise-constantly, so
-#: their derivative is zero. When a value reaching one is marked active
-#: anyway (activity is tracked per container: a shape saved on a loop's
-#: tape shares the tape with arrays), the contribution is dropped instead
-#: of reported as a missing rule. Only parameters without a rule qualify.
+#: The names :func:`defvjp` takes for integer parameters when a user's
+#: rules do not declare them (built-in records declare theirs). A parameter
+#: that only ever holds integers (shapes, axes, repetition counts,
+#: subscripts) has a piecewise-constant effect, so its derivative is zero:
+#: when a value reaching one is marked active anyway (activity is tracked
+#: per container: a shape saved on a loop's tape shares the tape with
+#: arrays), the contribution is dropped instead of reported as a missing
+#: rule. Only parameters without a rule qualify.
 INTEGER_PARAMETERS = frozenset(
     {"shape", "newshape", "reps", "repeats", "axis", "axes", "spec", "k", "kind"}
 )

@@ -35,10 +35,10 @@ _GENERATED_ONLY = REVERSE_ONLY + ": only generated code calls it, never differen
 
 nondifferentiable(runtime.seed_adjoint, hint="seed")
 zero_adjoint = nondifferentiable(
-    runtime.zero_adjoint, hint="zero", categories=("elementwise",)
+    runtime.zero_adjoint, hint="zero", categories=("elementwise", "metadata")
 )
 writes_floats = nondifferentiable(
-    runtime.writes_floats, hint="kept", categories=("shape query",)
+    runtime.writes_floats, hint="kept", categories=("shape query", "metadata")
 )
 not_changed_in_place = nondifferentiable(runtime.not_changed_in_place, hint="checked")
 not_changed_in_place.effect = True
@@ -325,7 +325,9 @@ add_adjoints = define(
     hint="total",
     container=None,
 )
-shapes_of = nondifferentiable(runtime.shapes_of, hint="shapes")
+shapes_of = nondifferentiable(
+    runtime.shapes_of, hint="shapes", categories=("metadata",)
+)
 split_pieces = define(
     runtime.split_pieces,
     lambda G, ans, g, kind, shapes, axis=0: join_pieces(G, kind, shapes, axis),

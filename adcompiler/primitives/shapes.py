@@ -212,5 +212,7 @@ for fn, attribute in (
     (np.size, "size"),
     (np.result_type, "dtype"),
 ):
-    nondifferentiable(fn, attributes=(attribute,), categories=("shape query",))
+    nondifferentiable(
+        fn, attributes=(attribute,), categories=("shape query", "metadata")
+    )
 nondifferentiable(np.broadcast_shapes)

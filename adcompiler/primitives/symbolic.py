@@ -25,10 +25,6 @@ from ..errors import ADError, SourceLoc
 from ..ir import Block, Graph, Op, Value, is_literal, tree_leaves, tree_map
 from .record import RECORDER, Primitive, lookup
 
-_current: contextvars.ContextVar["Emitter | None"] = contextvars.ContextVar(
-    "adcompiler_emitter", default=None
-)
-
 
 class Emitter:
     """Appends ops to ``block`` of ``graph``, tagged with ``loc``."""
@@ -38,17 +34,15 @@ class Emitter:
         self.block = block
         self.loc = loc
         self._token: contextvars.Token | None = None
-        self._recording: contextvars.Token | None = None
 
     def __enter__(self) -> "Emitter":
-        self._token = _current.set(self)
-        self._recording = RECORDER.set(self)
+        # the active recorder: primitives called on symbolic values record here
+        self._token = RECORDER.set(self)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        assert self._token is not None and self._recording is not None
-        RECORDER.reset(self._recording)
-        _current.reset(self._token)
+        assert self._token is not None
+        RECORDER.reset(self._token)
 
     def record_call(self, prim: Primitive, args: tuple, kwargs: dict) -> Any:
         """A primitive called inside a rule: recorded on symbolic operands,
@@ -93,8 +87,8 @@ class Emitter:
 
 
 def current_emitter() -> Emitter:
-    emitter = _current.get()
-    if emitter is None:
+    emitter = RECORDER.get()
+    if not isinstance(emitter, Emitter):
         raise ADError("internal error: symbolic operation outside of an emitter")
     return emitter
 
