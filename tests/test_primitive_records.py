@@ -180,10 +180,25 @@ def test_undeclared_or_contradictory_integer_parameters_are_rejected() -> None:
         return np.reshape(g, np.shape(a))
 
     prim = _record(np.reshape, rule, None, jvps=(None, None))
-    prim.integers = frozenset({"newshape"})
-    assert "not one of its parameters" in problems(prim)[0]
-    prim.integers = frozenset({"a"})
-    assert "gives it a reverse rule" in problems(prim)[0]
+    prim.integers = frozenset({"shape", "newshape"})
+    (found,) = problems(prim)
+    assert "not one of its parameters" in found
+    prim.integers = frozenset({"shape", "a"})
+    (found,) = problems(prim)
+    assert "gives it a reverse rule" in found
+    prim.integers = frozenset({"shape"})
+    assert problems(prim) == []
+
+
+def test_an_integer_parameter_left_undeclared_is_rejected() -> None:
+    # np.full's shape has no rule: without integers=("shape",), an active
+    # shape reaching it would be an error instead of contributing nothing
+    def fill(g, ans, shape, fill_value, dtype=None):
+        return np.sum(g)
+
+    prim = _record(np.full, None, fill, jvps=(None, None))
+    (found,) = problems(prim)
+    assert "'shape' has no reverse rule and is named like an integer" in found
     prim.integers = frozenset({"shape"})
     assert problems(prim) == []
 

@@ -60,6 +60,18 @@ CATEGORIES = frozenset(
     }
 )
 
+#: The names :func:`defvjp` takes for integer parameters when a user's
+#: rules do not declare them (built-in records declare theirs). A parameter
+#: that only ever holds integers (shapes, axes, repetition counts,
+#: subscripts) has a piecewise-constant effect, so its derivative is zero:
+#: when a value reaching one is marked active anyway (activity is tracked
+#: per container: a shape saved on a loop's tape shares the tape with
+#: arrays), the contribution is dropped instead of reported as a missing
+#: rule. Only parameters without a rule qualify.
+INTEGER_PARAMETERS = frozenset(
+    {"shape", "newshape", "reps", "repeats", "axis", "axes", "spec", "k", "kind"}
+)
+
 #: The tangent-rule mark of a primitive with reverse rules only.
 REVERSE_ONLY = "reverse only"
 
@@ -245,8 +257,10 @@ def problems(prim: Primitive) -> list[str]:
     """What the record of ``prim`` lacks or gets inconsistent, as sentences
     (empty: complete). Checked: a tangent rule for every reverse rule or a
     reverse-only mark; a memory declaration for shape functions; declared
-    integer parameters that exist and have no reverse rule; known
-    categories; method and attribute spellings that arrays have."""
+    integer parameters that exist and have no reverse rule, and parameters
+    without a rule named like integers (``shape``, ``axis``, ...) declared
+    as such (the name is only a hint to this check: the compiler reads the
+    declaration); known categories."""
     found = []
     if prim.vjps is not None:
         if prim.jvps is None and not prim.reverse_only:
@@ -268,6 +282,12 @@ def problems(prim: Primitive) -> list[str]:
             "NumPy returns views for most (declare memory=VIEW)"
         )
     names = _parameter_names(prim)
+    for name, rule in zip(names, prim.vjps or ()):
+        if rule is None and name in INTEGER_PARAMETERS and name not in prim.integers:
+            found.append(
+                f"{prim.name}: {name!r} has no reverse rule and is named like an "
+                "integer parameter, but is not declared one (integers=...)"
+            )
     for name in sorted(prim.integers):
         if name not in names:
             found.append(

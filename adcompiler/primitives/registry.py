@@ -31,6 +31,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .record import (  # noqa: F401  (lookup, registered: the registry's API)
+    INTEGER_PARAMETERS,
     ITSELF,
     NEW,
     REVERSE_ONLY,
@@ -41,19 +42,6 @@ from .record import (  # noqa: F401  (lookup, registered: the registry's API)
     lookup,
     registered,
 )
-
-#: The names :func:`defvjp` takes for integer parameters when a user's
-#: rules do not declare them (built-in records declare theirs). A parameter
-#: that only ever holds integers (shapes, axes, repetition counts,
-#: subscripts) has a piecewise-constant effect, so its derivative is zero:
-#: when a value reaching one is marked active anyway (activity is tracked
-#: per container: a shape saved on a loop's tape shares the tape with
-#: arrays), the contribution is dropped instead of reported as a missing
-#: rule. Only parameters without a rule qualify.
-INTEGER_PARAMETERS = frozenset(
-    {"shape", "newshape", "reps", "repeats", "axis", "axes", "spec", "k", "kind"}
-)
-
 
 #: Names for results of functions named like Python's builtins (a variable
 #: called `sum` in generated code would hide the builtin from readers).
