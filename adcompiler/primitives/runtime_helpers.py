@@ -4,6 +4,17 @@ With these, generated code stays inside the subset adcompiler accepts: every
 helper is a primitive whose derivatives are known, so generated code can be
 differentiated again. The names bound here are the helpers as primitives;
 the other families' rules call them.
+
+Memory: the lists' and arrays' in-place helpers (``list_append``,
+``set_item``) return their argument itself, and ``list_item`` an item of
+its list, as declared. The others are declared NEW, as the compiler has
+always treated them, although some may return their argument or a view of
+it (``identity``, ``unbroadcast`` when nothing was broadcast,
+``fit_gradient``, ``broadcast_to_shape``): they are applied to adjoints and
+tangents, which generated code changes in place only through ``add_into``,
+``subtract_into`` and ``add_at``, and lowering rewrites those into plain
+sums before differentiating generated code again. Declaring them VIEW would
+change which copies and restores higher-order derivatives make.
 """
 
 from __future__ import annotations
