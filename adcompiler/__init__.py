@@ -19,7 +19,7 @@ from .api import (
     value_and_grad,
     vjp,
 )
-from .rules.registry import defjvp, defvjp, nondifferentiable
+from .primitives.registry import defjvp, defvjp, nondifferentiable
 from .errors import (
     ADError,
     NoRuleError,

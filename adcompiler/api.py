@@ -24,13 +24,13 @@ from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 
-from . import rules  # noqa: F401  (registers the rule tables)
+from . import primitives  # noqa: F401  (registers the rule tables)
 from .callables import Checkpoint, Transformed, source_function, user_function
 from .errors import ADError, OutputError, WrtError
 from .ir import Graph
 from .options import optimizing
 from .pipeline import Entry, Product, Request, check_signature, compiled, defaults
-from .rules.registry import lookup
+from .primitives.registry import lookup
 from .runtime import fit_gradient, stop_gradient as _stop_gradient
 from .trees import LEAF, leaves, structure
 

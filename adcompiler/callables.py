@@ -18,7 +18,7 @@ import types
 import weakref
 from typing import Any, Callable, Protocol
 
-from .rules.registry import lookup
+from .primitives.registry import lookup
 
 
 class Transformed:

@@ -1,7 +1,7 @@
 """Forward mode: a primal graph → a graph computing value and tangent.
 
 Each op is followed by the ops its tangent rules record
-(:func:`rules.registry.defjvp`): the tangent of the result is the sum of one
+(:func:`primitives.registry.defjvp`): the tangent of the result is the sum of one
 contribution per argument that has a tangent. Control flow keeps its shape:
 an ``if`` gains tangent outputs, a loop carries the tangents of its carried
 variables, a call of a user function calls that function's own tangent
@@ -38,8 +38,8 @@ from .ir import (
 )
 from .passes.activity import varied_values
 from .passes.dce import eliminate_dead_code
-from .rules.registry import INTEGER_PARAMETERS, lookup
-from .symbolic import Emitter, Sym, apply_rule
+from .primitives.registry import lookup
+from .primitives.symbolic import Emitter, Sym, apply_rule
 
 
 class _Forward:
@@ -119,7 +119,7 @@ class _Forward:
                 if prim.jvps is not None and index < len(prim.jvps)
                 else None
             )
-            if rule is None and prim.vjps[index] is None and name in INTEGER_PARAMETERS:
+            if rule is None and prim.vjps[index] is None and name in prim.integers:
                 continue  # an integer (a shape): its derivative is zero
             if rule is None:
                 raise NonDifferentiableError(

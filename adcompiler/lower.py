@@ -52,14 +52,18 @@ from .ir import (
     tree_map,
     tree_values,
 )
-from .rules import registry
-from .rules.memory import shares_first_argument
+from .primitives import registry
+from .primitives.record import (
+    attribute_functions,
+    method_functions,
+    shares_first_argument,
+)
 from .trees import LEAF, keys_of, structure
-from .rules.registry import Primitive
+from .primitives.registry import Primitive
 from . import runtime
 from .lower_flow import MISSING, RETURNED, RETVAL, ControlFlow
 from .options import optimizing
-from .symbolic import Emitter
+from .primitives.symbolic import Emitter
 
 _BINOPS = {
     ast.Add: operator.add,
@@ -89,44 +93,15 @@ _COMPARE = {
     ast.NotEq: operator.ne,
 }
 
-#: Array attributes, as the function that computes them.
-_ATTRIBUTES = {
-    "shape": np.shape,
-    "ndim": np.ndim,
-    "size": np.size,
-    "T": np.transpose,
-    "dtype": np.result_type,
-}
-
+#: Array attributes, as the function that computes them (the records'
+#: attribute spellings).
+_ATTRIBUTES = attribute_functions()
 #: Array methods that are a NumPy function of the array.
-_METHOD_FUNCTIONS = {
-    name: getattr(np, name)
-    for name in (
-        "sum",
-        "mean",
-        "max",
-        "min",
-        "prod",
-        "dot",
-        "ravel",
-        "clip",
-        "cumsum",
-        "var",
-        "std",
-        "squeeze",
-        "swapaxes",
-        "repeat",
-        "argmax",
-        "argmin",
-        "argsort",
-        "trace",
-        "round",
-    )
-}
+_METHOD_FUNCTIONS = method_functions("function")
 #: Methods taking their shape/axes either as one tuple or spread out.
-_VARARG_METHODS = {"reshape": np.reshape, "transpose": np.transpose}
+_VARARG_METHODS = method_functions("varargs")
 #: Methods that stay methods in generated code.
-_TRUE_METHODS = {"astype", "flatten", "copy"}
+_TRUE_METHODS = set(method_functions("method"))
 
 
 class Inline:

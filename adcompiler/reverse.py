@@ -61,9 +61,9 @@ from .passes.same_shape import drop_needless_unbroadcasts
 from .passes.scalars import ARITHMETIC, NEGATIONS
 from .passes.shapes import read_shapes_early
 from .passes.tape import assign_tapes
-from .rules.numpy_rules import _scalar_constant, ub
-from .rules.registry import INTEGER_PARAMETERS, lookup
-from .symbolic import Emitter, Sym, apply_rule, call
+from .primitives.elementwise import _scalar_constant, ub
+from .primitives.registry import lookup
+from .primitives.symbolic import Emitter, Sym, apply_rule, call
 
 
 class _Scope:
@@ -324,7 +324,7 @@ class _Reverser:
                 continue
             if not any(v in self.active for v in tree_values(operand)):
                 continue
-            if rule is None and name in INTEGER_PARAMETERS:
+            if rule is None and name in prim.integers:
                 continue  # an integer (a shape): its derivative is zero
             if rule is None:
                 raise NonDifferentiableError(

@@ -2,7 +2,7 @@
 
 Each is a plain function of arrays, importable and readable on its own, and
 each is a registered primitive with its own derivative rule
-(:mod:`adcompiler.rules.runtime_rules`), so generated code can be
+(:mod:`adcompiler.primitives.runtime_helpers`), so generated code can be
 differentiated again.
 """
 

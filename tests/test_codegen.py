@@ -144,7 +144,7 @@ def test_generated_code_is_inside_the_accepted_subset():
 
 
 def test_array_constants_made_by_rules_live_in_the_namespace():
-    from adcompiler.rules.registry import defvjp
+    from adcompiler.primitives.registry import defvjp
 
     def doubled(x):
         return 2.0 * x

@@ -25,7 +25,7 @@ PACKAGE = Path(adcompiler.__file__).parent
 LAYERS = [
     ("base", ["errors", "trees", "options", "runtime"]),
     ("ir", ["ir"]),
-    ("primitives", ["rules", "rules.*", "symbolic"]),
+    ("primitives", ["primitives", "primitives.*"]),
     ("frontend", ["frontend", "callables"]),
     ("lower", ["lower", "lower_flow"]),
     ("passes", ["passes", "passes.*"]),
@@ -209,7 +209,7 @@ def test_the_cycle_check_finds_a_cycle():
     [
         ("def f():\n    from . import api\n", [("api", 2, True)]),
         ("from .passes.scalars import X\n", [("passes.scalars", 1, False)]),
-        ("from .rules import registry\n", [("rules.registry", 1, False)]),
+        ("from .primitives import registry\n", [("primitives.registry", 1, False)]),
         ("import adcompiler.api as api\n", [("api", 1, False)]),
     ],
 )

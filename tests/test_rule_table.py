@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from adcompiler.rules import lookup
+from adcompiler.primitives import lookup
 
 DIFFERENTIABLE = {
     "numpy": """negative positive exp exp2 expm1 log log2 log10 log1p sqrt cbrt square

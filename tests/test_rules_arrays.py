@@ -1297,6 +1297,22 @@ def atleast_2d_2d(x, C):
     return np.sum(np.atleast_2d(x) * C)
 
 
+def atleast_3d_scalar(s, C):
+    return np.sum(np.atleast_3d(s) * C)
+
+
+def atleast_3d_1d(x, C):
+    return np.sum(np.atleast_3d(x) * C)
+
+
+def atleast_3d_2d(x, C):
+    return np.sum(np.atleast_3d(x) * C)
+
+
+def atleast_3d_3d(x, C):
+    return np.sum(np.sin(np.atleast_3d(x)) * C)
+
+
 SHAPES = [
     case(reshape_fn, R),
     case(reshape_fn_minus1, R),
@@ -1357,12 +1373,31 @@ SHAPES = [
     case(atleast_2d_scalar, S),
     case(atleast_2d_1d, B4),
     case(atleast_2d_2d, M),
+    case(atleast_3d_scalar, S),
+    case(atleast_3d_1d, B4),
+    case(atleast_3d_2d, M),
+    case(atleast_3d_3d, A),
 ]
 
 
 @pytest.mark.parametrize("f, args, wrt, tol", SHAPES)
 def test_shapes(f, args, wrt, tol):
     run_cases(f, args, wrt, tol)
+
+
+def atleast_3d_changed_in_place(x, c):
+    z = np.sin(x)
+    w = np.sum(z * x)  # the rule of z * x reads z as it is here
+    y = np.atleast_3d(z)  # a view of z: changing y changes z
+    y[0, 0, 0] = c
+    return w + np.sum(y * y)
+
+
+def test_a_view_of_atleast_3d_changed_in_place():
+    # the record of np.atleast_3d declares its result a view of its
+    # argument, so the compiler keeps z as it was for the rule of z * x;
+    # without the declaration, the gradient at x[0, 0] reads c for z[0, 0]
+    check_grad(atleast_3d_changed_in_place, arr(3, 4), 0.7, wrt=(0, 1))
 
 
 # ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import runtime
 from .scalars import ARITHMETIC
+from ..primitives.record import category
 from ..ir import (
     AdjointGraph,
     Block,
@@ -39,14 +40,7 @@ from ..ir import (
 )
 
 #: Pure functions of shapes, ranks and dtypes.
-SHAPE_FUNCTIONS = (
-    np.shape,
-    np.ndim,
-    np.size,
-    np.result_type,
-    runtime.bilinear_spec,
-    runtime.writes_floats,
-)
+SHAPE_FUNCTIONS = tuple(category("shape query"))
 
 
 #: Operations that write into an array or list (besides ``effect`` ones).

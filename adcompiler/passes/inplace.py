@@ -54,7 +54,7 @@ import numpy as np
 
 from .. import runtime
 from ..ir import Block, Graph, Op, ReverseLoopOp, Value, tree_values, used_list
-from ..rules.registry import lookup
+from ..primitives.registry import lookup
 
 #: Operations whose result is always a new object (an array they allocate,
 #: or an immutable number).

@@ -19,11 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from ..rules.memory import shares_first_argument
+from ..primitives.record import category, shares_first_argument
 from ..ir import (
     Block,
     CallOp,
@@ -99,16 +97,7 @@ def _backward_reads(graph: Graph, backward: set[int]) -> set[Value]:
 
 #: Functions that read only an array's shape, dtype or length, which an
 #: in-place change of its items does not alter.
-_METADATA = (
-    np.shape,
-    np.ndim,
-    np.size,
-    np.result_type,
-    len,
-    runtime.writes_floats,
-    runtime.zero_adjoint,
-    runtime.shapes_of,
-)
+_METADATA = category("metadata")
 
 
 def _reads(op: Any, reads: set[Value]) -> None:

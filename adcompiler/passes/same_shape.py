@@ -33,7 +33,6 @@ backward's ``d_z = unbroadcast(d_mul * z, np.shape(z))`` becomes
 
 from __future__ import annotations
 
-import operator
 from collections import Counter
 from typing import Any
 
@@ -41,16 +40,14 @@ import numpy as np
 
 from .. import runtime
 from ..ir import Graph, IfOp, LoopOp, Op, ReverseLoopOp, Value, used_list
+from ..primitives.record import category
 from .cse import substitute
 from .scalars import ARITHMETIC, REDUCTIONS
 
 #: Elementwise, besides ARITHMETIC (+ - * / ** and the unary - + abs) and
-#: NumPy's elementwise ufuncs: one array operand keeps its shape, two
-#: broadcast.
-_ELEMENTWISE = {operator.floordiv, operator.mod, runtime.add_into}
-_ELEMENTWISE |= {runtime.subtract_into}
-_ELEMENTWISE |= {operator.lt, operator.le, operator.gt, operator.ge}
-_ELEMENTWISE |= {runtime.identity, runtime.stop_gradient, runtime.zero_adjoint}
+#: NumPy's elementwise ufuncs (read below, with their argument counts): one
+#: array operand keeps its shape, two broadcast.
+_ELEMENTWISE = {f for f in category("elementwise") if not isinstance(f, np.ufunc)}
 
 #: Helpers whose result has the shape given as their ``k``-th argument.
 _SHAPED = {

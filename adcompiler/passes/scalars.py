@@ -17,46 +17,30 @@ from __future__ import annotations
 
 import builtins
 import math
-import operator
 from typing import Any, Sequence
 
 import numpy as np
 
 from ..ir import Block, Graph, IfOp, LoopOp, Op, Value
+from ..primitives.record import category
 
 #: Arithmetic, pure: a scalar when all operands are (and the same result
 #: for the same operands, see :mod:`.cse`).
-ARITHMETIC = {
-    operator.add,
-    operator.sub,
-    operator.mul,
-    operator.truediv,
-    operator.pow,
-    operator.neg,
-    operator.pos,
-    builtins.abs,
-}
+ARITHMETIC = category("arithmetic")
 
 #: Negation, as an operator and as a ufunc.
-NEGATIONS = (operator.neg, np.negative)
+NEGATIONS = category("negation")
 
 #: Comparisons and ``not``: a bool, or an array of bools.
-COMPARISONS = (
-    operator.lt,
-    operator.le,
-    operator.gt,
-    operator.ge,
-    operator.eq,
-    operator.ne,
-    operator.not_,
-)
+COMPARISONS = category("comparison")
 
 #: Operations whose result is always a scalar (or the call fails).
 _ALWAYS = {builtins.float, builtins.int}
 
 #: Reductions: of a whole array (one argument, no axis), a NumPy scalar.
-REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
-REDUCTIONS |= {np.std, np.var, np.nansum, np.nanmean, np.nanmax, np.nanmin}
+#: (The NaN-ignoring ones have no built-in records; a user's may add them.)
+REDUCTIONS = category("reduction")
+REDUCTIONS |= {np.nansum, np.nanmean, np.nanmax, np.nanmin}
 
 
 def mark_scalars(graph: Graph, scalars: Sequence[bool]) -> None:

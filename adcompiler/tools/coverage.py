@@ -20,9 +20,9 @@ import builtins
 import operator
 from typing import Callable
 
-from .. import rules  # noqa: F401  (registers the rule tables)
-from ..lower import _ATTRIBUTES, _METHOD_FUNCTIONS, _TRUE_METHODS, _VARARG_METHODS
-from ..rules.registry import Primitive, registered
+from .. import primitives  # noqa: F401  (registers the rule tables)
+from ..primitives.record import attribute_functions, method_functions
+from ..primitives.registry import Primitive, registered
 
 _INTRO = """\
 # NumPy coverage
@@ -31,7 +31,7 @@ _INTRO = """\
 tests/test_coverage_doc.py fails when this page is out of date. -->
 
 Every function adcompiler has rules for, read from the rule registry
-(`adcompiler.rules.registry.registered()`). A function that is not listed here, and is not one
+(`adcompiler.primitives.registry.registered()`). A function that is not listed here, and is not one
 of your own Python functions, raises `NoRuleError` when differentiated code calls it; give it
 rules with `adcompiler.defvjp` (see [custom-rules.md](custom-rules.md)).
 
@@ -157,14 +157,17 @@ def _table(rows: list[tuple[str, str, str]]) -> str:
 def _methods_table() -> str:
     """Array attributes and methods, and the primitive each one is."""
     rows = [
-        (f"`x.{name}`", f"`np.{fn.__name__}(x)`") for name, fn in _ATTRIBUTES.items()
+        (f"`x.{name}`", f"`np.{fn.__name__}(x)`")
+        for name, fn in attribute_functions().items()
     ]
-    functions = {**_METHOD_FUNCTIONS, **_VARARG_METHODS}
+    functions = {**method_functions("function"), **method_functions("varargs")}
     rows += [
         (f"`x.{name}(...)`", f"`np.{fn.__name__}(x, ...)`")
         for name, fn in functions.items()
     ]
-    rows += [(f"`x.{name}(...)`", "itself (below)") for name in _TRUE_METHODS]
+    rows += [
+        (f"`x.{name}(...)`", "itself (below)") for name in method_functions("method")
+    ]
     lines = ["| Written | Differentiated as |", "|---|---|"]
     rows = sorted(rows, key=lambda row: row[0].replace("`", ""))
     lines += [f"| {written} | {prim} |" for written, prim in rows]

@@ -21,13 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ADError, SourceLoc
-from .ir import Block, Graph, Op, Value, is_literal, tree_leaves, tree_map
-from .rules.registry import Primitive, lookup
-
-_current: contextvars.ContextVar["Emitter | None"] = contextvars.ContextVar(
-    "adcompiler_emitter", default=None
-)
+from ..errors import ADError, SourceLoc
+from ..ir import Block, Graph, Op, Value, is_literal, tree_leaves, tree_map
+from .record import RECORDER, Primitive, lookup
 
 
 class Emitter:
@@ -40,12 +36,18 @@ class Emitter:
         self._token: contextvars.Token | None = None
 
     def __enter__(self) -> "Emitter":
-        self._token = _current.set(self)
+        # the active recorder: primitives called on symbolic values record here
+        self._token = RECORDER.set(self)
         return self
 
     def __exit__(self, *exc: Any) -> None:
         assert self._token is not None
-        _current.reset(self._token)
+        RECORDER.reset(self._token)
+
+    def record_call(self, prim: Primitive, args: tuple, kwargs: dict) -> Any:
+        """A primitive called inside a rule: recorded on symbolic operands,
+        computed on constant ones (see :func:`emit_if_symbolic`)."""
+        return emit_if_symbolic(prim, args, kwargs)
 
     def op(
         self,
@@ -85,8 +87,8 @@ class Emitter:
 
 
 def current_emitter() -> Emitter:
-    emitter = _current.get()
-    if emitter is None:
+    emitter = RECORDER.get()
+    if not isinstance(emitter, Emitter):
         raise ADError("internal error: symbolic operation outside of an emitter")
     return emitter
 

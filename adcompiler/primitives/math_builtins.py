@@ -1,8 +1,10 @@
-"""Reverse rules for the ``math`` module and Python's builtins.
+"""Records of the ``math`` module's functions and Python's builtins.
 
 These run on Python floats, so their rules use ``math`` functions too
 (called through their primitives) and the generated code stays in fast
-scalar arithmetic. Tie conventions are those of :mod:`.numpy_rules`.
+scalar arithmetic. Each rule of a one-variable function is ``g`` times a
+partial derivative, so it is its tangent rule too. Tie conventions are those
+of :mod:`.elementwise`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import math
 
 import numpy as np
 
-from .registry import defvjp, lookup, nondifferentiable
-from .numpy_rules import _power_x, _power_y, ub
-from .runtime_rules import sum_items_adjoint
+from .elementwise import broadcast_like, power_x, power_y, ub
+from .registry import SAME_AS_REVERSE, define, linear, lookup, nondifferentiable
+from .runtime_helpers import sum_items_adjoint
+from .symbolic import call
 
 
 class _Traced:
@@ -47,7 +50,7 @@ for name, rule in {
     # g * bool, not a difference of bools: NumPy bools do not subtract
     "fabs": lambda g, ans, x: g * (x > 0) - g * (x < 0),
 }.items():
-    defvjp(getattr(math, name), rule)
+    define(getattr(math, name), rule, tangent=SAME_AS_REVERSE)
 
 
 def _log_x(g, ans, x, base=None):
@@ -60,11 +63,12 @@ def _log_base(g, ans, x, base=None):
     return -g * ans / (base * m.log(base))
 
 
-defvjp(math.log, _log_x, _log_base)
-defvjp(
+define(math.log, _log_x, _log_base, tangent=SAME_AS_REVERSE)
+define(
     math.atan2,
     lambda g, ans, y, x: g * x / (x * x + y * y),
     lambda g, ans, y, x: -g * y / (x * x + y * y),
+    tangent=SAME_AS_REVERSE,
 )
 
 
@@ -73,14 +77,28 @@ def _hypot(g, ans, *coordinates):
     return [g * x / ans for x in coordinates]
 
 
-defvjp(math.hypot, _hypot)
-defvjp(math.pow, _power_x, _power_y)
+def _hypot_tangent(t, ans, *coordinates):
+    total = None
+    for tk, x in zip(t, coordinates):
+        if tk is not None:
+            term = tk * x / ans
+            total = term if total is None else total + term
+    return total
+
+
+define(math.hypot, _hypot, tangent=(_hypot_tangent,))
+define(math.pow, power_x, power_y, tangent=SAME_AS_REVERSE)
 
 # ---------------------------------------------------------------------------
 # Builtins
 
-defvjp(builtins.abs, lambda g, ans, x: g * np.sign(x))
-defvjp(builtins.float, lambda g, ans, x: g)
+define(
+    builtins.abs,
+    lambda g, ans, x: g * np.sign(x),
+    tangent=SAME_AS_REVERSE,
+    categories=("arithmetic",),
+)
+define(builtins.float, lambda g, ans, x: g, tangent=linear(0))
 
 
 def _extremes(g, ans, *args):
@@ -98,8 +116,26 @@ def _extremes(g, ans, *args):
     return [g * c / count for c in chosen]
 
 
-defvjp(builtins.max, _extremes)
-defvjp(builtins.min, _extremes)
+def _extremes_tangent(t, ans, *args):
+    if len(args) == 1:
+        if isinstance(args[0], (list, tuple)):
+            return _extremes_tangent(t[0], ans, *args[0])
+        chosen = args[0] == ans  # one array: over its first axis
+        return np.sum(t[0] * chosen, axis=0) / np.sum(chosen, axis=0)
+    as_float = lookup(builtins.float)
+    chosen = [as_float(x == ans) for x in args]
+    count = builtins.sum(chosen)
+    total = None
+    for tk, c in zip(t, chosen):
+        if tk is None:
+            continue
+        term = tk * c / count
+        total = term if total is None else total + term
+    return total
+
+
+define(builtins.max, _extremes, tangent=(_extremes_tangent,))
+define(builtins.min, _extremes, tangent=(_extremes_tangent,))
 
 
 def _sum(g, ans, iterable, start=0):
@@ -112,10 +148,28 @@ def _sum_start(g, ans, iterable, start=0):
     return ub(g, start)
 
 
-defvjp(builtins.sum, _sum, _sum_start)
+def _sum_tangent(t, ans, iterable, start=0):
+    if isinstance(iterable, (list, tuple)):
+        present = [tk for tk in t if tk is not None]
+        total = present[0]
+        for tk in present[1:]:
+            total = total + tk
+        return broadcast_like(total, ans)
+    return call(builtins.sum, t)
 
+
+define(
+    builtins.sum,
+    _sum,
+    _sum_start,
+    tangent=(
+        _sum_tangent,
+        lambda t, ans, iterable, start=0: broadcast_like(t, ans),
+    ),
+)
+
+nondifferentiable(builtins.len, categories=("metadata",))
 for fn in (
-    builtins.len,
     builtins.int,
     builtins.bool,
     builtins.round,

@@ -1,4 +1,4 @@
-"""The one registry of primitives and their derivative rules.
+"""Making primitives' records: the functions that declare them.
 
 A *primitive* is a Python callable (a NumPy function, a ``math`` function, a
 builtin, an operator, a runtime helper or a user function) that the compiler
@@ -8,8 +8,13 @@ argument given the adjoint ``g`` of the result ``ans``. ``None`` in place of a
 rule means "this argument has no derivative": a value the gradient depends on
 flowing into it is an error, never a silent zero.
 
+Each primitive's record (:mod:`.record`, which also holds the registry and
+its queries) is made here: :func:`define` declares a whole record at once,
+as the built-in families do; :func:`defvjp`, :func:`defjvp` and
+:func:`nondifferentiable` are the public API for users' rules.
+
 Rules are written in plain NumPy. The compiler calls them once, at compile
-time, with symbolic values (:mod:`adcompiler.symbolic`), so the adjoint code a
+time, with symbolic values (:mod:`adcompiler.primitives.symbolic`), so the adjoint code a
 rule describes becomes graph ops that go through the same passes and code
 generator as the user's code.
 """
@@ -25,73 +30,18 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-#: How an op is written in generated code.
-#:   ("call", root, path)  root(.path...)(args)   root: object bound in the namespace
-#:   ("binop", ast.Add())  a + b
-#:   ("unaryop", ast.USub())  -a
-#:   ("compare", ast.Lt())  a < b
-#:   ("subscript",)  a[index]
-#:   ("method", name)  a.name(args)
-#:   ("matmul_transposed",)  a @ b.T; ("transposed_matmul",)  a.T @ b
-Render = tuple
-
-
-#: Parameters that only ever hold integers (shapes, axes, repetition
-#: counts, subscripts): a result depends on them piecewise-constantly, so
-#: their derivative is zero. When a value reaching one is marked active
-#: anyway (activity is tracked per container: a shape saved on a loop's
-#: tape shares the tape with arrays), the contribution is dropped instead
-#: of reported as a missing rule. Only parameters without a rule qualify.
-INTEGER_PARAMETERS = frozenset(
-    {"shape", "newshape", "reps", "repeats", "axis", "axes", "spec", "k", "kind"}
+from .record import (  # noqa: F401  (lookup, registered: the registry's API)
+    INTEGER_PARAMETERS,
+    ITSELF,
+    NEW,
+    REVERSE_ONLY,
+    VIEW,
+    Primitive,
+    Render,
+    add,
+    lookup,
+    registered,
 )
-
-
-class Primitive:
-    """A callable the compiler treats as one op, with its derivative rules."""
-
-    def __init__(
-        self,
-        fn: Callable,
-        name: str,
-        render: Render,
-        vjps: Sequence[Callable | None] | None,
-        static: Sequence[str] = (),
-        signature: inspect.Signature | None = None,
-        hint: str | None = None,
-    ):
-        self.fn = fn
-        self.name = name
-        self.render = render
-        self.vjps = tuple(vjps) if vjps is not None else None
-        self.static = frozenset(static)
-        self.signature = signature
-        self.hint = hint or name.split(".")[-1]
-        #: whether results are lists/tuples: False (arrays, numbers), True,
-        #: or None (unknown: an item of a list may be either)
-        self.container: bool | None = False
-        #: changes its first argument in place: kept even if its result is unused
-        self.effect = False
-        #: forward-mode rules, one per positional parameter (None: none yet)
-        self.jvps: tuple | None = None
-
-    @property
-    def differentiable(self) -> bool:
-        """False for primitives whose result never carries a derivative."""
-        return self.vjps is not None
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # Inside a rule, a call on symbolic values records an op; otherwise it
-        # is the function itself (constant folding at trace time).
-        from ..symbolic import emit_if_symbolic
-
-        return emit_if_symbolic(self, args, kwargs)
-
-    def __repr__(self) -> str:
-        return f"<primitive {self.name}>"
-
-
-_REGISTRY: dict[Any, Primitive] = {}
 
 #: Names for results of functions named like Python's builtins (a variable
 #: called `sum` in generated code would hide the builtin from readers).
@@ -111,24 +61,6 @@ _HINTS = {
     "bool": "as_bool",
     "reversed": "backwards",
 }
-
-
-def _key(fn: Any) -> Any:
-    try:
-        hash(fn)
-        return fn
-    except TypeError:
-        return id(fn)
-
-
-def lookup(fn: Any) -> Primitive | None:
-    """The primitive registered for ``fn`` (or ``fn`` itself, a primitive), or None."""
-    if isinstance(fn, Primitive):
-        return fn
-    try:
-        return _REGISTRY.get(_key(fn))
-    except TypeError:
-        return None
 
 
 def _locate(fn: Any) -> tuple[Render, str]:
@@ -211,8 +143,19 @@ def _register(
         signature,
         hint or _HINTS.get(default_hint),
     )
-    _REGISTRY[_key(fn)] = prim
-    return prim
+    return add(prim)
+
+
+def _named_integers(prim: Primitive) -> frozenset[str]:
+    """The parameters without a rule named like integers (INTEGER_PARAMETERS)."""
+    if prim.vjps is None or prim.signature is None:
+        return frozenset()
+    names = list(prim.signature.parameters)[: len(prim.vjps)]
+    return frozenset(
+        n
+        for n, rule in zip(names, prim.vjps)
+        if rule is None and n in INTEGER_PARAMETERS
+    )
 
 
 def defvjp(
@@ -223,6 +166,7 @@ def defvjp(
     render: Render | None = None,
     hint: str | None = None,
     signature_of: Callable | None = None,
+    integers: Sequence[str] | None = None,
 ) -> Primitive:
     """Make ``fn`` a primitive with one reverse rule per positional parameter.
 
@@ -232,8 +176,13 @@ def defvjp(
     are checked against: an argument it does not accept is an error. Names
     in ``static`` must be compile-time constants at every call. Where every
     rule is None, ``signature_of`` is a function with the signature to use.
+    ``integers`` names parameters (with None rules) that only hold integers;
+    by default, those named like shapes and axes (``shape``, ``axis``,
+    ``reps``, ... see INTEGER_PARAMETERS).
     """
-    return _register(fn, rules, static, name, render, hint, signature_of)
+    prim = _register(fn, rules, static, name, render, hint, signature_of)
+    prim.integers = _named_integers(prim) if integers is None else frozenset(integers)
+    return prim
 
 
 def nondifferentiable(
@@ -241,9 +190,92 @@ def nondifferentiable(
     name: str | None = None,
     render: Render | None = None,
     hint: str | None = None,
+    *,
+    methods: Sequence[str] = (),
+    attributes: Sequence[str] = (),
+    categories: Sequence[str] = (),
+    memory: str = NEW,
 ) -> Primitive:
-    """Make ``fn`` a primitive whose result carries no derivative (shapes, masks, ...)."""
-    return _register(fn, None, (), name, render, hint)
+    """Make ``fn`` a primitive whose result carries no derivative (shapes,
+    masks, ...), with the spellings and categories of its record."""
+    prim = _register(fn, None, (), name, render, hint)
+    prim.methods = tuple(methods)
+    prim.attributes = tuple(attributes)
+    prim.categories = frozenset(categories)
+    prim.memory = memory
+    return prim
+
+
+class Linear:
+    """The tangent rules of a primitive linear in the arguments at
+    ``positions`` (the others fixed): each is the primitive applied to the
+    tangent; the other arguments (shapes, sizes, indices) carry none."""
+
+    def __init__(self, *positions: int):
+        self.positions = positions
+
+
+def linear(*positions: int) -> Linear:
+    """Tangent rules for :func:`define`: linear in the arguments at ``positions``."""
+    return Linear(*positions)
+
+
+#: Tangent rules for :func:`define`: the reverse rules, which are ``g``
+#: times partial derivatives (elementwise functions).
+SAME_AS_REVERSE = "same as reverse"
+
+
+def define(
+    fn: Any,
+    *reverse: Callable | None,
+    tangent: Sequence[Callable | None] | Linear | str,
+    memory: str = NEW,
+    memory_argument: int = 0,
+    integers: Sequence[str] = (),
+    methods: Sequence[str] = (),
+    method_varargs: bool = False,
+    attributes: Sequence[str] = (),
+    categories: Sequence[str] = (),
+    static: Sequence[str] = (),
+    name: str | None = None,
+    render: Render | None = None,
+    hint: str | None = None,
+    signature_of: Callable | None = None,
+    container: bool | None = False,
+    effect: bool = False,
+) -> Primitive:
+    """Register the whole record of primitive ``fn`` at once.
+
+    ``reverse``: one reverse rule per positional parameter (as
+    :func:`defvjp`). ``tangent``: one tangent rule per parameter (as
+    :func:`defjvp`), :func:`linear` positions, :data:`SAME_AS_REVERSE`, or
+    :data:`REVERSE_ONLY` with a reason after it (``REVERSE_ONLY + ": ..."``).
+    The other fields are those of :class:`Primitive`; each is declared here
+    or has its default (new memory, no integer parameters, no spellings, no
+    categories), never elsewhere.
+    """
+    if isinstance(tangent, str) and tangent != SAME_AS_REVERSE:
+        if not tangent.startswith(REVERSE_ONLY):
+            raise ValueError(f"unknown tangent mark {tangent!r}")
+    prim = _register(fn, reverse, static, name, render, hint, signature_of)
+    prim.memory = memory
+    prim.memory_argument = memory_argument
+    prim.integers = frozenset(integers)
+    prim.methods = tuple(methods)
+    prim.method_varargs = method_varargs
+    prim.attributes = tuple(attributes)
+    prim.categories = frozenset(categories)
+    prim.container = container
+    prim.effect = effect
+    if isinstance(tangent, Linear):
+        deflinear(fn, *tangent.positions)
+    elif tangent == SAME_AS_REVERSE:
+        prim.jvps = prim.vjps
+    elif isinstance(tangent, str):
+        prim.reverse_only = tangent
+    else:
+        prim.jvps = tuple(tangent)
+    return prim
 
 
 def defjvp(fn: Any, *rules: Callable | None) -> Primitive:
@@ -287,8 +319,3 @@ def _apply_to_tangent(fn: Any, k: int) -> Callable:
         return lookup(fn)(*args, **kwargs)
 
     return rule
-
-
-def registered() -> list[Primitive]:
-    """Every registered primitive, in registration order."""
-    return list(_REGISTRY.values())

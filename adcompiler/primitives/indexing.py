@@ -1,0 +1,154 @@
+"""Records of indexing, copies, conversions and constructors.
+
+``a[index]`` is a view of ``a`` for basic indices (``memory=VIEW``), its
+adjoint scatters ``g`` back (:func:`runtime.unindex`); ``np.asarray`` may
+return its argument itself. Constructors of zeros, ones and identities
+carry no derivative; ``np.full``, ``np.full_like`` and ``np.linspace`` are
+linear in the values they spread.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from .elementwise import ub
+from .registry import (
+    ITSELF,
+    REVERSE_ONLY,
+    VIEW,
+    define,
+    linear,
+    nondifferentiable,
+)
+from .runtime_helpers import unindex
+from .symbolic import call
+
+define(
+    operator.getitem,
+    lambda g, ans, a, index: unindex(g, np.shape(a), index),
+    lambda g, ans, a, index: None,  # indices are integers, slices or masks
+    tangent=linear(0),
+    memory=VIEW,
+    hint="item",
+)
+define(np.copy, lambda g, ans, a, order="K": g, tangent=linear(0))
+define(
+    np.asarray,
+    lambda g, ans, a, dtype=None: g,
+    tangent=linear(0),
+    memory=ITSELF,  # an array already: itself, not a copy
+    static=("dtype",),
+)
+define(np.array, lambda g, ans, a, dtype=None: g, tangent=linear(0), static=("dtype",))
+
+
+def _astype(g, ans, a, dtype, copy=True):
+    if np.issubdtype(np.dtype(dtype), np.floating):
+        return g
+    return None  # a cast to integers or booleans is piecewise constant
+
+
+def _astype_tangent(t, ans, a, dtype, copy=True):
+    if np.issubdtype(np.dtype(dtype), np.floating):
+        return call(np.ndarray.astype, t, dtype)
+    return None
+
+
+define(
+    np.ndarray.astype,
+    _astype,
+    tangent=(_astype_tangent,),
+    static=("dtype",),
+    render=("method", "astype"),
+    methods=("astype",),
+)
+define(
+    np.ndarray.copy,
+    lambda g, ans, a, order="C": g,
+    tangent=linear(0),
+    render=("method", "copy"),
+    methods=("copy",),
+)
+
+
+def _full_fill(g, ans, shape, fill_value, dtype=None):
+    return ub(g, fill_value)  # fill_value may be an array broadcast to shape
+
+
+define(
+    np.full,
+    None,
+    _full_fill,
+    tangent=linear(1),
+    integers=("shape",),
+    static=("dtype",),
+)
+# the values of `a` do not matter, only its shape: a zero derivative
+define(
+    np.full_like,
+    lambda g, ans, a, fill_value, dtype=None: None,
+    lambda g, ans, a, fill_value, dtype=None: ub(g, fill_value),
+    tangent=(
+        lambda t, ans, a, fill_value, dtype=None: None,
+        lambda t, ans, a, fill_value, dtype=None: np.full_like(a, t),
+    ),
+    static=("dtype",),
+)
+
+
+def _linspace_weights(ans, endpoint):
+    """t with ans[i] = start + t[i] * (stop - start), along the first axis.
+
+    Its length is read from ans at run time: from the constant ``num`` it
+    would be an array constant, which generated code cannot spell.
+    """
+    return call(np.linspace, 0.0, 1.0, np.shape(ans)[0], endpoint=endpoint)
+
+
+define(
+    np.linspace,
+    lambda g, ans, start, stop, num=50, endpoint=True: ub(
+        np.tensordot(1.0 - _linspace_weights(ans, endpoint), g, axes=1), start
+    ),
+    lambda g, ans, start, stop, num=50, endpoint=True: ub(
+        np.tensordot(_linspace_weights(ans, endpoint), g, axes=1), stop
+    ),
+    tangent=(
+        lambda t, ans, start, stop, num=50, endpoint=True: np.linspace(
+            t, 0.0 * stop, num, endpoint=endpoint
+        ),
+        lambda t, ans, start, stop, num=50, endpoint=True: np.linspace(
+            0.0 * start, t, num, endpoint=endpoint
+        ),
+    ),
+    static=("num", "endpoint"),
+)
+
+
+def _arange(g, ans, *args, dtype=None):
+    return None  # never called: an active argument is an error (rule None)
+
+
+# np.arange's values depend on start and step; no rule is given, so a
+# gradient that depends on them is an error instead of a silent zero.
+define(
+    np.arange,
+    None,
+    tangent=REVERSE_ONLY + ": no rule for any argument",
+    signature_of=_arange,
+)
+
+# constructors: no derivative
+for fn in (
+    np.zeros,
+    np.ones,
+    np.empty,
+    np.eye,
+    np.identity,
+    np.zeros_like,
+    np.ones_like,
+    np.empty_like,
+):
+    nondifferentiable(fn)

@@ -1,0 +1,227 @@
+"""Records of linear algebra: products (``dot``, ``@``, ``einsum``, ...),
+``trace``, ``inv``, ``solve``, ``det`` and ``norm``.
+
+Products are bilinear: their adjoints are einsums of ``g`` and the other
+factor (:func:`runtime.einsum_adjoint`, whose subscripts may depend on ranks
+known only at run time), and their tangent in each factor is the product
+with that factor replaced by its tangent.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from .. import runtime
+from ..errors import NoRuleError
+from .reductions import expand, extremum, extremum_tangent
+from .registry import define, linear
+from .runtime_helpers import (
+    einsum_adjoint,
+    matmul_transposed,
+    product_rule,
+    transposed_matmul,
+)
+from .symbolic import Sym, call
+
+
+def _matrix(x: Any) -> bool:
+    """True for an operand known to be a matrix: an array of rank 2 (see
+    :mod:`adcompiler.passes.ranks`). Its adjoint then has rank 2 as well."""
+    return isinstance(x, Sym) and x.value.ndim == 2
+
+
+def bilinear(fn: Any, kind: str, methods: tuple[str, ...] = ()) -> None:
+    """The record of a product bilinear in (a, b), as an einsum whose
+    subscripts depend on ranks. ``matmul`` passes its name instead
+    (:func:`runtime.einsum_adjoint` multiplies matrices directly, and works
+    the subscripts out otherwise)."""
+
+    def spec(a, b):
+        if kind == "matmul":
+            return "matmul"
+        return call(runtime.bilinear_spec, kind, np.ndim(a), np.ndim(b))
+
+    def of_a(g, ans, a, b):
+        if kind == "matmul" and _matrix(a) and _matrix(b):
+            return matmul_transposed(g, b)  # g @ b.T: the lecture's "backward: Wᵀ"
+        return einsum_adjoint(spec(a, b), 0, np.shape(a), g, None, b)
+
+    def of_b(g, ans, a, b):
+        if kind == "matmul" and _matrix(a) and _matrix(b):
+            return transposed_matmul(a, g)  # a.T @ g: the lecture's "update: xᵀ"
+        return einsum_adjoint(spec(a, b), 1, np.shape(b), g, a, None)
+
+    define(fn, of_a, of_b, tangent=linear(0, 1), methods=methods)
+
+
+bilinear(np.dot, "dot", methods=("dot",))
+bilinear(np.inner, "inner")
+for fn in (operator.matmul, np.matmul):
+    bilinear(fn, "matmul")
+define(
+    np.tensordot,
+    lambda g, ans, a, b, axes=2: einsum_adjoint(
+        call(runtime.bilinear_spec, "tensordot", np.ndim(a), np.ndim(b), axes),
+        0,
+        np.shape(a),
+        g,
+        None,
+        b,
+    ),
+    lambda g, ans, a, b, axes=2: einsum_adjoint(
+        call(runtime.bilinear_spec, "tensordot", np.ndim(a), np.ndim(b), axes),
+        1,
+        np.shape(b),
+        g,
+        a,
+        None,
+    ),
+    tangent=linear(0, 1),
+    static=("axes",),
+)
+define(
+    np.outer,
+    lambda g, ans, a, b: np.reshape(np.dot(g, np.ravel(b)), np.shape(a)),
+    lambda g, ans, a, b: np.reshape(np.dot(np.ravel(a), g), np.shape(b)),
+    tangent=linear(0, 1),
+)
+
+
+def _einsum_operands(g, ans, subscripts, *operands):
+    adjoints = []
+    for k, operand in enumerate(operands):
+        others = list(operands)
+        others[k] = None
+        adjoints.append(einsum_adjoint(subscripts, k, np.shape(operand), g, *others))
+    return adjoints
+
+
+define(
+    np.einsum,
+    None,
+    _einsum_operands,
+    tangent=(
+        None,
+        lambda t, ans, subscripts, *operands: product_rule(
+            t, operands, lambda *ops: np.einsum(subscripts, *ops)
+        ),
+    ),
+    static=("subscripts",),
+)
+
+
+def _trace(g, ans, a, offset=0, axis1=0, axis2=1):
+    # g times the (offset) diagonal's indicator, its axes moved back in place;
+    # the sizes are runtime values, so np.eye is recorded as an op
+    shape = np.shape(a)
+    diagonal = call(np.eye, shape[axis1], shape[axis2], offset)
+    # (g is a Python float when the trace is the output or scaled by one:
+    # expand_dims, not g[..., None, None])
+    g = np.expand_dims(g, (-2, -1))
+    return np.moveaxis(g * diagonal, (-2, -1), (axis1, axis2))
+
+
+define(
+    np.trace,
+    _trace,
+    tangent=linear(0),
+    static=("offset", "axis1", "axis2"),
+    methods=("trace",),
+)
+
+
+def mT(x: Any) -> Any:
+    """``x`` with its last two axes swapped (a stack of transposed matrices)."""
+    return np.swapaxes(x, -1, -2)
+
+
+define(
+    np.linalg.inv,
+    lambda g, ans, a: -mT(ans) @ g @ mT(ans),
+    tangent=(lambda t, ans, a: -(ans @ t @ ans),),
+)
+
+
+# x = solve(a, b) is inv(a) @ b, with the same rule for what b is: a vector
+# when b.ndim == 1 (then x may be a stack of vectors, for a stack of a),
+# otherwise a stack of matrices; a or b broadcast over the other's batch.
+# Only b's rank tells these apart, so the adjoints go through matmul's
+# (einsum) rule, whose subscripts are computed from the ranks at run time.
+
+
+def _solve_spec(a, b):
+    return call(runtime.bilinear_spec, "matmul", np.ndim(a), np.ndim(b))
+
+
+def _solve_b(g, ans, a, b):
+    return einsum_adjoint(_solve_spec(a, b), 1, np.shape(b), g, np.linalg.inv(a), None)
+
+
+def _solve_a(g, ans, a, b):
+    # the adjoint of inv(a) in inv(a) @ b, then inv's rule
+    a_inv = np.linalg.inv(a)
+    d_inv = einsum_adjoint(_solve_spec(a, b), 0, np.shape(a), g, None, b)
+    return -mT(a_inv) @ d_inv @ mT(a_inv)
+
+
+# dx = solve(a, db - da @ x), with solve's own reading of b (a vector, or a
+# stack of matrices)
+def _solve_a_tangent(t, ans, a, b):
+    columns = call(runtime.as_columns, ans, b)
+    return call(runtime.from_columns, -np.linalg.solve(a, t @ columns), b)
+
+
+define(
+    np.linalg.solve,
+    _solve_a,
+    _solve_b,
+    tangent=(_solve_a_tangent, lambda t, ans, a, b: np.linalg.solve(a, t)),
+)
+define(
+    np.linalg.det,
+    lambda g, ans, a: (g * ans)[..., None, None] * mT(np.linalg.inv(a)),
+    tangent=(lambda t, ans, a: ans * np.sum(np.linalg.inv(a) * mT(t), axis=(-2, -1)),),
+)
+
+
+def _norm(g, ans, x, ord=None, axis=None, keepdims=False):
+    # with an int axis, a vector norm along it; with a pair of axes (or none,
+    # for a matrix), ord 1, 2 and inf are matrix norms: no rule for those
+    vector_axis = isinstance(axis, int) or (
+        isinstance(axis, (tuple, list)) and len(axis) == 1
+    )
+    if ord in (None, "fro") or (ord == 2 and vector_axis):
+        return expand(g / ans, x, axis, keepdims) * x
+    if ord == 1 and vector_axis:
+        return expand(g, x, axis, keepdims) * np.sign(x)
+    if ord == np.inf and vector_axis:
+        return extremum(g, ans, np.abs(x), axis, keepdims) * np.sign(x)
+    raise NoRuleError(
+        f"np.linalg.norm with ord={ord!r} and axis={axis!r} has no derivative rule",
+        hint="use ord=None (2-norm of a vector, Frobenius of a matrix), "
+        "or ord=1, 2 or np.inf with an axis",
+    )
+
+
+def _norm_tangent(t, ans, x, ord=None, axis=None, keepdims=False):
+    if ord in (None, "fro", 2) and (ord != 2 or axis is not None):
+        return np.sum(x * t, axis=axis, keepdims=keepdims) / ans
+    if ord == 1 and axis is not None:
+        return np.sum(np.sign(x) * t, axis=axis, keepdims=keepdims)
+    if ord == np.inf and axis is not None:
+        return extremum_tangent(np.sign(x) * t, ans, np.abs(x), axis, keepdims)
+    raise NoRuleError(
+        f"np.linalg.norm with ord={ord!r} and axis={axis!r} has no tangent rule",
+        hint="use ord=None, or ord=1, 2 or np.inf with an axis",
+    )
+
+
+define(
+    np.linalg.norm,
+    _norm,
+    tangent=(_norm_tangent,),
+    static=("ord", "axis", "keepdims"),
+)

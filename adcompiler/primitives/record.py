@@ -1,0 +1,342 @@
+"""One record per primitive, and the queries the compiler asks of them.
+
+A *primitive* is a Python callable (a NumPy function, a ``math`` function, a
+builtin, an operator, a runtime helper or a user function) that the compiler
+does not look inside. Everything the compiler knows about one is on its
+:class:`Primitive` record: its reverse rules (one per positional parameter),
+its tangent rules or an explicit reverse-only mark, whether its result may
+share memory with an argument, which parameters only ever hold integers,
+how array methods and attributes spell it, and its categories for the
+passes. The tables other modules used to keep side by side (views, method
+names, integer parameters, categories) are queries over these records
+(:func:`views_of`, :func:`method_primitive`, :func:`attribute_primitive`,
+:func:`category`, ...), so a declaration exists once and
+:func:`problems` can check each record is complete.
+
+This module imports nothing else of the package: a primitive called on
+symbolic values hands the call to the active recorder (see
+:data:`RECORDER`, set by :class:`adcompiler.primitives.symbolic.Emitter`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import inspect
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+#: How an op is written in generated code.
+#:   ("call", root, path)  root(.path...)(args)   root: object bound in the namespace
+#:   ("binop", ast.Add())  a + b
+#:   ("unaryop", ast.USub())  -a
+#:   ("compare", ast.Lt())  a < b
+#:   ("subscript",)  a[index]
+#:   ("method", name)  a.name(args)
+#:   ("matmul_transposed",)  a @ b.T; ("transposed_matmul",)  a.T @ b
+Render = tuple
+
+# -- memory: what a result may share with an argument ----------------------
+
+#: The result is memory the primitive allocates (or an immutable number).
+NEW = "new"
+#: The result may be a view of an argument's memory.
+VIEW = "view"
+#: The result may be an argument itself (changed in place, or returned as is).
+ITSELF = "itself"
+MEMORY = (NEW, VIEW, ITSELF)
+
+#: The categories the passes ask about.
+CATEGORIES = frozenset(
+    {
+        "elementwise",  # one array operand keeps its shape, several broadcast
+        "arithmetic",  # + - * / ** and unary - + abs: scalar for scalar operands
+        "negation",  # -x, as an operator or a ufunc
+        "comparison",  # a bool, or an array of bools
+        "reduction",  # of a whole array (no axis), a NumPy scalar
+        "shape",  # the result holds the argument's values in another shape
+        "shape query",  # a pure function of shapes, ranks and dtypes
+        "metadata",  # reads only its arguments' shapes, dtypes or lengths
+    }
+)
+
+#: The names :func:`defvjp` takes for integer parameters when a user's
+#: rules do not declare them (built-in records declare theirs). A parameter
+#: that only ever holds integers (shapes, axes, repetition counts,
+#: subscripts) has a piecewise-constant effect, so its derivative is zero:
+#: when a value reaching one is marked active anyway (activity is tracked
+#: per container: a shape saved on a loop's tape shares the tape with
+#: arrays), the contribution is dropped instead of reported as a missing
+#: rule. Only parameters without a rule qualify.
+INTEGER_PARAMETERS = frozenset(
+    {"shape", "newshape", "reps", "repeats", "axis", "axes", "spec", "k", "kind"}
+)
+
+#: The tangent-rule mark of a primitive with reverse rules only.
+REVERSE_ONLY = "reverse only"
+
+
+class Primitive:
+    """The record of a callable the compiler treats as one op.
+
+    ``vjps`` holds one reverse rule per positional parameter (None: the
+    result carries no derivative at all); ``jvps`` one tangent rule per
+    parameter, or None with ``reverse_only`` set to why there is none.
+    ``memory`` says what the result may share with argument
+    ``memory_argument`` (:data:`NEW`, :data:`VIEW`, :data:`ITSELF`; None:
+    not declared, which :func:`problems` reports where it matters).
+    ``integers`` names the parameters that only ever hold integers (shapes,
+    repetition counts): an active value reaching one without a rule
+    contributes nothing. ``methods`` and ``attributes`` are the array
+    spellings (``x.sum()``, ``x.T``) of this primitive; ``method_varargs``
+    says its methods take a shape either as one tuple or spread out.
+    """
+
+    def __init__(
+        self,
+        fn: Callable,
+        name: str,
+        render: Render,
+        vjps: Sequence[Callable | None] | None,
+        static: Sequence[str] = (),
+        signature: inspect.Signature | None = None,
+        hint: str | None = None,
+    ):
+        self.fn = fn
+        self.name = name
+        self.render = render
+        self.vjps = tuple(vjps) if vjps is not None else None
+        self.static = frozenset(static)
+        self.signature = signature
+        self.hint = hint or name.split(".")[-1]
+        #: whether results are lists/tuples: False (arrays, numbers), True,
+        #: or None (unknown: an item of a list may be either)
+        self.container: bool | None = False
+        #: changes its first argument in place: kept even if its result is unused
+        self.effect = False
+        #: forward-mode rules, one per positional parameter (None: none yet)
+        self.jvps: tuple | None = None
+        #: why there are no tangent rules, when there are none on purpose
+        self.reverse_only: str | None = None
+        self.memory: str | None = NEW
+        self.memory_argument = 0
+        self.integers: frozenset[str] = frozenset()
+        self.methods: tuple[str, ...] = ()
+        self.method_varargs = False
+        self.attributes: tuple[str, ...] = ()
+        self.categories: frozenset[str] = frozenset()
+
+    @property
+    def differentiable(self) -> bool:
+        """False for primitives whose result never carries a derivative."""
+        return self.vjps is not None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # Inside a rule, a call on symbolic values records an op; otherwise it
+        # is the function itself (constant folding at trace time).
+        recorder = RECORDER.get()
+        if recorder is None:
+            return self.fn(*args, **kwargs)
+        return recorder.record_call(self, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+#: The active recorder of symbolic calls (an object with ``record_call(prim,
+#: args, kwargs)``), or None outside of one.
+RECORDER: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "adcompiler_recorder", default=None
+)
+
+_REGISTRY: dict[Any, Primitive] = {}
+
+
+def _key(fn: Any) -> Any:
+    try:
+        hash(fn)
+        return fn
+    except TypeError:
+        return id(fn)
+
+
+def lookup(fn: Any) -> Primitive | None:
+    """The primitive registered for ``fn`` (or ``fn`` itself, a primitive), or None."""
+    if isinstance(fn, Primitive):
+        return fn
+    try:
+        return _REGISTRY.get(_key(fn))
+    except TypeError:
+        return None
+
+
+def add(prim: Primitive) -> Primitive:
+    """Register ``prim`` as the record of ``prim.fn`` (replacing any earlier one)."""
+    _REGISTRY[_key(prim.fn)] = prim
+    return prim
+
+
+def registered() -> list[Primitive]:
+    """Every registered primitive, in registration order."""
+    return list(_REGISTRY.values())
+
+
+# -- queries -----------------------------------------------------------------
+
+
+def views_of(fn: Any) -> int | None:
+    """The position of the argument whose memory the result of ``fn`` may
+    share (a view of it, or the argument itself), or None: new memory, or
+    not a primitive."""
+    prim = lookup(fn)
+    if prim is None or prim.memory not in (VIEW, ITSELF):
+        return None
+    return prim.memory_argument
+
+
+def shares_first_argument(fn: Any) -> bool:
+    """Whether the result of ``fn`` may share memory with its first argument."""
+    return views_of(fn) == 0
+
+
+def category(name: str) -> frozenset[Any]:
+    """The functions whose records are in category ``name`` (of :data:`CATEGORIES`)."""
+    if name not in CATEGORIES:
+        raise KeyError(f"no category {name!r}")
+    return frozenset(p.fn for p in _REGISTRY.values() if name in p.categories)
+
+
+def method_primitive(name: str) -> Primitive | None:
+    """The primitive that the array method ``x.name(...)`` is, or None."""
+    for prim in _REGISTRY.values():
+        if name in prim.methods:
+            return prim
+    return None
+
+
+def attribute_primitive(name: str) -> Primitive | None:
+    """The primitive that the array attribute ``x.name`` is, or None."""
+    for prim in _REGISTRY.values():
+        if name in prim.attributes:
+            return prim
+    return None
+
+
+def attribute_functions() -> dict[str, Callable]:
+    """Every array attribute spelling, as the function that computes it."""
+    return {name: p.fn for p in _REGISTRY.values() for name in p.attributes}
+
+
+def method_functions(kind: str) -> dict[str, Callable]:
+    """Array method spellings of one ``kind``, as the function each one is:
+    ``"function"`` (``x.sum()`` is ``np.sum(x)``), ``"varargs"`` (a shape as
+    one tuple or spread out: ``x.reshape(2, 3)``) or ``"method"`` (stays a
+    method in generated code: ``x.astype(t)``)."""
+    found = {}
+    for prim in _REGISTRY.values():
+        for name in prim.methods:
+            if prim.render[0] == "method":
+                spelled = "method"
+            elif prim.method_varargs:
+                spelled = "varargs"
+            else:
+                spelled = "function"
+            if spelled == kind:
+                found[name] = prim.fn
+    return found
+
+
+# -- completeness ------------------------------------------------------------
+
+
+def _parameter_names(prim: Primitive) -> list[str]:
+    return list(prim.signature.parameters) if prim.signature is not None else []
+
+
+def problems(prim: Primitive) -> list[str]:
+    """What the record of ``prim`` lacks or gets inconsistent, as sentences
+    (empty: complete). Checked: a tangent rule for every reverse rule or a
+    reverse-only mark; a memory declaration for shape functions; declared
+    integer parameters that exist and have no reverse rule, and parameters
+    without a rule named like integers (``shape``, ``axis``, ...) declared
+    as such (the name is only a hint to this check: the compiler reads the
+    declaration); known categories."""
+    found = []
+    if prim.vjps is not None:
+        if prim.jvps is None and not prim.reverse_only:
+            found.append(
+                f"{prim.name} has reverse rules but no tangent rules and no "
+                "reverse-only mark"
+            )
+        if prim.jvps is not None and len(prim.jvps) < len(prim.vjps):
+            found.append(
+                f"{prim.name} has {len(prim.vjps)} reverse rules but only "
+                f"{len(prim.jvps)} tangent rules"
+            )
+    if prim.memory not in MEMORY:
+        found.append(f"{prim.name} does not declare what memory its result shares")
+    if "shape" in prim.categories and prim.memory == NEW and not prim.reverse_only:
+        # a shape function whose result is new memory says so by copying
+        found.append(
+            f"{prim.name} is a shape function declared to return new memory: "
+            "NumPy returns views for most (declare memory=VIEW)"
+        )
+    names = _parameter_names(prim)
+    for name, rule in zip(names, prim.vjps or ()):
+        if rule is None and name in INTEGER_PARAMETERS and name not in prim.integers:
+            found.append(
+                f"{prim.name}: {name!r} has no reverse rule and is named like an "
+                "integer parameter, but is not declared one (integers=...)"
+            )
+    for name in sorted(prim.integers):
+        if name not in names:
+            found.append(
+                f"{prim.name} declares integer parameter {name!r}, not one of its parameters"
+            )
+        elif prim.vjps is not None:
+            index = names.index(name)
+            if index < len(prim.vjps) and prim.vjps[index] is not None:
+                found.append(
+                    f"{prim.name} declares {name!r} an integer but gives it a reverse rule"
+                )
+    unknown = prim.categories - CATEGORIES
+    if unknown:
+        found.append(f"{prim.name} has unknown categories {sorted(unknown)}")
+    return found
+
+
+def spelling_problems(prims: Iterable[Primitive]) -> list[str]:
+    """Method and attribute spellings claimed by two records, or that
+    arrays do not have."""
+    found = []
+    seen: dict[tuple[str, str], str] = {}
+    for prim in prims:
+        for kind, names in (("method", prim.methods), ("attribute", prim.attributes)):
+            for name in names:
+                if not hasattr(np.ndarray, name):
+                    found.append(f"{prim.name}: arrays have no {kind} {name!r}")
+                if (kind, name) in seen:
+                    found.append(
+                        f"the {kind} {name!r} is claimed by {seen[kind, name]} and {prim.name}"
+                    )
+                seen[kind, name] = prim.name
+    return found
+
+
+def memory_problems(prim: Primitive, *args: Any) -> list[str]:
+    """Runs ``prim.fn(*args)`` and reports a result that shares memory with
+    an argument the record does not declare it may share (empty: the
+    declaration covers what NumPy did). A result NumPy made new says
+    nothing: a declared view is allowed to copy sometimes."""
+    result = prim.fn(*args)
+    declared = prim.memory_argument if prim.memory in (VIEW, ITSELF) else None
+    found = []
+    for k, arg in enumerate(args):
+        if not isinstance(arg, np.ndarray) or not isinstance(result, np.ndarray):
+            continue
+        if np.shares_memory(result, arg) and declared != k:
+            found.append(
+                f"{prim.name}: its result shares memory with argument {k}, "
+                f"which its record does not declare (memory={prim.memory!r})"
+            )
+    return found

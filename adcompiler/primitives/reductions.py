@@ -1,0 +1,158 @@
+"""Records of reductions: sums, means, products, extrema, variances and
+cumulative sums, and the index-valued ``argmax``/``argmin``/``argsort``.
+
+A reduction's adjoint broadcasts ``g`` back over the reduced axes
+(:func:`expand`); its tangent reduces the argument's tangent alike. Ties in
+``max``/``min`` share the adjoint equally.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import runtime
+from .registry import define, linear, nondifferentiable
+from .symbolic import call
+
+
+def expand(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """Broadcast the adjoint of a reduction of ``x`` over ``axis`` back to x."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, np.shape(x))
+
+
+def count(x: Any, ans: Any) -> Any:
+    """Elements per reduced result: size of x over size of the result."""
+    return np.size(x) / np.size(ans)
+
+
+REDUCTION = ("axis", "dtype", "keepdims", "ddof")
+
+define(
+    np.sum,
+    lambda g, ans, a, axis=None, dtype=None, keepdims=False: expand(
+        g, a, axis, keepdims
+    ),
+    tangent=linear(0),
+    static=REDUCTION,
+    methods=("sum",),
+    categories=("reduction",),
+)
+define(
+    np.mean,
+    lambda g, ans, a, axis=None, dtype=None, keepdims=False: expand(
+        g / count(a, ans), a, axis, keepdims
+    ),
+    tangent=linear(0),
+    static=REDUCTION,
+    methods=("mean",),
+    categories=("reduction",),
+)
+
+
+def _prod(g, ans, a, axis=None, dtype=None, keepdims=False):
+    # the product of the other elements, exact where a has zeros
+    return expand(g, a, axis, keepdims) * call(runtime.prod_others, a, axis)
+
+
+def _prod_tangent(t, ans, a, axis=None, dtype=None, keepdims=False):
+    others = call(runtime.prod_others, a, axis)
+    return np.sum(t * others, axis=axis, keepdims=keepdims)
+
+
+define(
+    np.prod,
+    _prod,
+    tangent=(_prod_tangent,),
+    static=REDUCTION,
+    methods=("prod",),
+    categories=("reduction",),
+)
+
+
+def extremum(g: Any, ans: Any, a: Any, axis: Any = None, keepdims: bool = False):
+    """The adjoint of a max or min of ``a``: ``g`` shared among the tied
+    elements that are the result."""
+    chosen = a == expand(ans, a, axis, keepdims)
+    share = chosen / np.sum(chosen, axis=axis, keepdims=True)
+    return expand(g, a, axis, keepdims) * share
+
+
+def extremum_tangent(t: Any, ans: Any, a: Any, axis: Any = None, keepdims=False):
+    """The tangent of a max or min of ``a``: the mean tangent of the tied
+    elements that are the result."""
+    chosen = a == expand(ans, a, axis, keepdims)
+    share = chosen / np.sum(chosen, axis=axis, keepdims=True)
+    return np.sum(t * share, axis=axis, keepdims=keepdims)
+
+
+for fn, method in ((np.max, "max"), (np.amax, None), (np.min, "min"), (np.amin, None)):
+    define(
+        fn,
+        extremum,
+        tangent=(extremum_tangent,),
+        static=REDUCTION,
+        methods=(method,) if method else (),
+        categories=("reduction",),
+    )
+
+
+def _var(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    centred = a - np.mean(a, axis=axis, keepdims=True)
+    return expand(g, a, axis, keepdims) * centred * (2.0 / (count(a, ans) - ddof))
+
+
+def _std(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    return _var(g / (2.0 * ans), ans * ans, a, axis, dtype, ddof, keepdims)
+
+
+def _var_tangent(t, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    centred = a - np.mean(a, axis=axis, keepdims=True)
+    return np.sum(centred * t, axis=axis, keepdims=keepdims) * (
+        2.0 / (count(a, ans) - ddof)
+    )
+
+
+def _std_tangent(t, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    return _var_tangent(t, ans * ans, a, axis, dtype, ddof, keepdims) / (2.0 * ans)
+
+
+define(
+    np.var,
+    _var,
+    tangent=(_var_tangent,),
+    static=REDUCTION,
+    methods=("var",),
+    categories=("reduction",),
+)
+define(
+    np.std,
+    _std,
+    tangent=(_std_tangent,),
+    static=REDUCTION,
+    methods=("std",),
+    categories=("reduction",),
+)
+
+
+def _cumsum(g, ans, a, axis=None, dtype=None):
+    if axis is None:
+        reverse = np.flip(np.cumsum(np.flip(g)))
+        return np.reshape(reverse, np.shape(a))
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+define(
+    np.cumsum,
+    _cumsum,
+    tangent=linear(0),
+    static=("axis", "dtype"),
+    methods=("cumsum",),
+)
+
+# indices: no derivative
+for fn in (np.argmax, np.argmin, np.argsort):
+    nondifferentiable(fn, methods=(fn.__name__,))

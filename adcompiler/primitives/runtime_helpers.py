@@ -1,0 +1,508 @@
+"""Records of the runtime helpers that generated code calls.
+
+With these, generated code stays inside the subset adcompiler accepts: every
+helper is a primitive whose derivatives are known, so generated code can be
+differentiated again. The names bound here are the helpers as primitives;
+the other families' rules call them.
+
+Memory: the lists' and arrays' in-place helpers (``list_append``,
+``set_item``) return their argument itself, and ``list_item`` an item of
+its list, as declared. The others are declared NEW, as the compiler has
+always treated them, although some may return their argument or a view of
+it (``identity``, ``unbroadcast`` when nothing was broadcast,
+``fit_gradient``, ``broadcast_to_shape``): they are applied to adjoints and
+tangents, which generated code changes in place only through ``add_into``,
+``subtract_into`` and ``add_at``, and lowering rewrites those into plain
+sums before differentiating generated code again. Declaring them VIEW would
+change which copies and restores higher-order derivatives make.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from .. import runtime
+from .registry import (
+    ITSELF,
+    REVERSE_ONLY,
+    SAME_AS_REVERSE,
+    define,
+    linear,
+    nondifferentiable,
+)
+from .symbolic import Sym, call
+
+
+def _only_shape(g, ans, *args, **kwargs):
+    """An argument read only for its shape, type or length: no derivative."""
+    return None
+
+
+#: Helpers only generated code calls, rewritten before it is differentiated
+#: again (see the in-place sums below): no tangent is ever asked for.
+_GENERATED_ONLY = REVERSE_ONLY + ": only generated code calls it, never differentiated"
+
+nondifferentiable(runtime.seed_adjoint, hint="seed")
+zero_adjoint = nondifferentiable(
+    runtime.zero_adjoint, hint="zero", categories=("elementwise", "metadata")
+)
+writes_floats = nondifferentiable(
+    runtime.writes_floats, hint="kept", categories=("shape query", "metadata")
+)
+not_changed_in_place = nondifferentiable(runtime.not_changed_in_place, hint="checked")
+not_changed_in_place.effect = True
+not_reading_what_it_writes = nondifferentiable(
+    runtime.not_reading_what_it_writes, hint="checked"
+)
+not_reading_what_it_writes.effect = True
+written_items = define(
+    runtime.written_items,
+    lambda G, ans, g, index: unindex(G, np.shape(g), index),
+    _only_shape,
+    tangent=linear(0),
+    hint="written",
+)
+nondifferentiable(runtime.stop_gradient, hint="constant", categories=("elementwise",))
+identity = define(
+    runtime.identity,
+    lambda g, ans, x: g,
+    tangent=linear(0),
+    render=("name",),
+    hint="value",
+    categories=("elementwise",),
+)
+# share_ties adds half of g at ties: linear in d and g, flat in x and y;
+# elementwise, so the same rules give its tangents
+share_ties = define(
+    runtime.share_ties,
+    lambda G, ans, d, g, x, y: G,
+    lambda G, ans, d, g, x, y: G * (0.5 * (x == y)),
+    lambda G, ans, d, g, x, y: None,
+    lambda G, ans, d, g, x, y: None,
+    tangent=SAME_AS_REVERSE,
+    hint="shared",
+)
+
+# matrix products with one factor transposed (the adjoints of a @ b)
+matmul_transposed = define(
+    runtime.matmul_transposed,
+    lambda g, ans, a, b: g @ b,
+    lambda g, ans, a, b: transposed_matmul(g, a),
+    tangent=linear(0, 1),
+    render=("matmul_transposed",),
+    hint="matmul",
+)
+transposed_matmul = define(
+    runtime.transposed_matmul,
+    lambda g, ans, a, b: matmul_transposed(b, g),
+    lambda g, ans, a, b: a @ g,
+    tangent=linear(0, 1),
+    render=("transposed_matmul",),
+    hint="matmul",
+)
+list_copy = define(
+    builtins.list,
+    lambda g, ans, x: g,
+    tangent=linear(0),
+    hint="copied",
+    container=True,
+)
+last_item_tangent = define(
+    runtime.last_item_tangent,
+    lambda g, ans, t, appended: adjoint_item(g, -1),
+    _only_shape,
+    tangent=REVERSE_ONLY + ": only tangent code calls it",
+    hint="tangent",
+    container=True,
+)
+nondifferentiable(runtime.bilinear_spec, hint="spec", categories=("shape query",))
+nondifferentiable(runtime.piece_index, hint="piece")
+# second derivatives of np.prod would need this one's: none yet, so asking
+# for them is an error naming prod_others
+define(
+    runtime.prod_others,
+    None,
+    tangent=REVERSE_ONLY + ": no rules yet (second derivatives of np.prod)",
+    signature_of=lambda g, ans, a, axis=None: None,
+)
+
+# unbroadcast sums over broadcast axes; its adjoint broadcasts back.
+unbroadcast = define(
+    runtime.unbroadcast,
+    lambda g, ans, adjoint, shape: np.broadcast_to(g, np.shape(adjoint)),
+    _only_shape,
+    tangent=linear(0),
+)
+
+broadcast_to_shape = define(
+    runtime.broadcast_to_shape,
+    lambda g, ans, t, shape: unbroadcast(g, np.shape(t)),
+    _only_shape,
+    tangent=linear(0),
+    hint="broadcast",
+)
+
+
+# fit_gradient only converts type and dtype: the identity on values.
+fit_gradient = define(
+    runtime.fit_gradient,
+    lambda g, ans, adjoint, x: unbroadcast(g, np.shape(adjoint)),
+    _only_shape,
+    tangent=linear(0),  # x is read for its shape only
+    hint="grad",
+)
+
+# unindex scatters into zeros; its adjoint gathers.
+unindex = define(
+    runtime.unindex,
+    lambda g, ans, adjoint, shape, index: g[index],
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+)
+
+
+# In-place sums and sums of pieces: only generated code calls them, and
+# lowering rewrites them into plain sums before differentiating it again
+# (lower.call_prim), so no rule is ever asked for; one would be an error
+# naming the helper.
+add_into = define(
+    runtime.add_into,
+    None,
+    tangent=_GENERATED_ONLY,
+    categories=("elementwise",),
+    hint="total",
+    signature_of=lambda g, ans, acc, c: None,
+)
+subtract_into = define(
+    runtime.subtract_into,
+    None,
+    tangent=_GENERATED_ONLY,
+    categories=("elementwise",),
+    hint="total",
+    signature_of=lambda g, ans, acc, c: None,
+)
+add_at = define(
+    runtime.add_at,
+    None,
+    tangent=_GENERATED_ONLY,
+    hint="total",
+    signature_of=lambda g, ans, acc, part, shape, index: None,
+)
+assemble = define(
+    runtime.assemble,
+    None,
+    tangent=_GENERATED_ONLY,
+    integers=("shape",),
+    hint="total",
+    signature_of=lambda g, ans, shape, *pieces: None,
+)
+concatenate_tiles = define(
+    runtime.concatenate_tiles,
+    None,
+    tangent=_GENERATED_ONLY,
+    integers=("shape",),
+    hint="total",
+    signature_of=lambda g, ans, shape, axis, cuts, *parts: None,
+)
+
+
+def _einsum_adjoint_of_g(G, ans, spec, k, shape, g, *operands):
+    # the transpose of "operand k -> einsum" is that map itself
+    ops = list(operands)
+    ops[k] = G
+    if spec == "matmul":
+        return ops[0] @ ops[1]
+    return np.einsum(spec, *ops)
+
+
+def _einsum_adjoint_of_operands(G, ans, spec, k, shape, g, *operands):
+    adjoints = []
+    for j, operand in enumerate(operands):
+        if j == k or operand is None:
+            adjoints.append(None)
+            continue
+        ops = list(operands)
+        ops[k] = G
+        ops[j] = None
+        adjoints.append(einsum_adjoint(spec, j, np.shape(operand), g, *ops))
+    return adjoints
+
+
+def _absent(tangent, operand=0.0):
+    """No tangent for this operand: None, a literal zero, or a placeholder slot."""
+    return (
+        tangent is None
+        or operand is None
+        or (not isinstance(tangent, Sym) and tangent == 0)
+    )
+
+
+def product_rule(t, operands, product):
+    """The tangent of ``product(*operands)``, linear in each operand: the sum,
+    over operands with a tangent, of the product with that operand replaced
+    by its tangent."""
+    total = None
+    for k, tk in enumerate(t):
+        if _absent(tk, operands[k]):
+            continue
+        ops = list(operands)
+        ops[k] = tk
+        term = product(*ops)
+        total = term if total is None else total + term
+    return total
+
+
+def _einsum_adjoint_tangent_operands(t, ans, spec, k, shape, g, *operands):
+    return product_rule(
+        t, operands, lambda *ops: einsum_adjoint(spec, k, shape, g, *ops)
+    )
+
+
+# einsum_adjoint is multilinear in g and the operands: its own rules are
+# einsums again, so every order of derivative stays inside this family.
+einsum_adjoint = define(
+    runtime.einsum_adjoint,
+    _only_shape,
+    _only_shape,
+    _only_shape,
+    _einsum_adjoint_of_g,
+    _einsum_adjoint_of_operands,
+    tangent=(
+        None,
+        None,
+        None,
+        lambda t, ans, spec, k, shape, g, *operands: einsum_adjoint(
+            spec, k, shape, t, *operands
+        ),
+        _einsum_adjoint_tangent_operands,
+    ),
+    static=("k",),
+)
+untile = define(
+    runtime.untile,
+    lambda g, ans, adjoint, shape, reps: np.tile(g, reps),
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+)
+unrepeat = define(
+    runtime.unrepeat,
+    lambda g, ans, adjoint, shape, repeats, axis=None: np.repeat(g, repeats, axis),
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    static=("axis",),
+)
+
+# ---------------------------------------------------------------------------
+# Lists and tuples
+
+
+def filled(tangents, values):
+    """Tangents of list items, zeros of each item's shape where there is none."""
+    if isinstance(tangents, Sym) or tangents is None:
+        return tangents
+    return [zero_adjoint(v) if t is None else t for t, v in zip(tangents, values)]
+
+
+adjoint_item = define(
+    runtime.adjoint_item,
+    lambda G, ans, g, index: unindex_list(G, len_(g), index),
+    _only_shape,
+    tangent=linear(0),
+    container=None,
+)
+unindex_list = define(
+    runtime.unindex_list,
+    lambda G, ans, g, length, index: adjoint_item(G, index),
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+)
+adjoint_without_last = define(
+    runtime.adjoint_without_last,
+    lambda G, ans, g: adjoint_with_last(G),
+    tangent=linear(0),
+    container=True,
+)
+add_adjoints = define(
+    runtime.add_adjoints,
+    lambda G, ans, a, b: G,
+    lambda G, ans, a, b: G,
+    tangent=(lambda t, ans, a, b: t, lambda t, ans, a, b: t),
+    hint="total",
+    container=None,
+)
+shapes_of = nondifferentiable(
+    runtime.shapes_of, hint="shapes", categories=("metadata",)
+)
+split_pieces = define(
+    runtime.split_pieces,
+    lambda G, ans, g, kind, shapes, axis=0: join_pieces(G, kind, shapes, axis),
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    static=("kind",),
+    hint="pieces",
+)
+join_pieces = define(
+    runtime.join_pieces,
+    lambda G, ans, pieces, kind, shapes, axis=0: split_pieces(G, kind, shapes, axis),
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    static=("kind",),
+)
+pieces_adjoint = define(
+    runtime.pieces_adjoint,
+    lambda G, ans, g, kind, arrays, axis=0: join_pieces(
+        G, kind, shapes_of(arrays), axis
+    ),
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),  # arrays are read for their shapes only
+    static=("kind",),
+    hint="pieces",
+)
+sum_items_adjoint = define(
+    runtime.sum_items_adjoint,
+    lambda G, ans, g, items: sum_(G),
+    _only_shape,
+    tangent=linear(0),  # items are read for their shapes only
+    hint="items",
+)
+make_list = define(
+    runtime.make_list,
+    lambda g, ans, *items: [adjoint_item(g, k) for k in range(len(items))],
+    tangent=(lambda t, ans, *items: call(runtime.make_list, *filled(list(t), items)),),
+    render=("list",),
+    hint="items",
+    container=True,
+)
+make_tuple = define(
+    runtime.make_tuple,
+    lambda g, ans, *items: [adjoint_item(g, k) for k in range(len(items))],
+    tangent=(lambda t, ans, *items: call(runtime.make_tuple, *filled(list(t), items)),),
+    render=("tuple",),
+    hint="items",
+    container=True,
+)
+list_item = define(
+    runtime.list_item,
+    lambda g, ans, sequence, index, length=None: unindex_list(
+        g, len_(sequence) if length is None else length, index
+    ),
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    memory=ITSELF,  # an item of the list, not a copy
+    render=("subscript",),
+    hint="item",
+    container=None,
+)
+
+
+# the tangent ops run after the append: `sequence` is already the longer
+# list; the tangent changes alike, on a copy (a tangent may be shared with
+# another value's)
+def _append_sequence(t, ans, sequence, item):
+    return call(runtime.list_append, call(builtins.list, t), zero_adjoint(item))
+
+
+def _append_item(t, ans, sequence, item):
+    return call(runtime.last_item_tangent, t, ans)
+
+
+list_append = define(
+    runtime.list_append,
+    lambda g, ans, sequence, item: adjoint_without_last(g),
+    lambda g, ans, sequence, item: adjoint_item(g, -1),
+    tangent=(_append_sequence, _append_item),
+    memory=ITSELF,  # the list, changed in place
+    render=("inplace_method", "append"),
+    container=True,
+    effect=True,  # also what restores a list in the backward sweep
+)
+adjoint_with_last = define(
+    runtime.adjoint_with_last,
+    lambda G, ans, g: adjoint_without_last(G),
+    tangent=linear(0),
+    container=True,
+)
+list_pop = define(
+    runtime.list_pop,
+    lambda g, ans, sequence: adjoint_with_last(g),
+    tangent=(lambda t, ans, sequence: call(runtime.list_pop, call(builtins.list, t)),),
+    render=("inplace_method", "pop"),
+    container=True,
+    effect=True,  # also what restores a list in the backward sweep
+)
+
+
+def len_(x):
+    return call(builtins.len, x)
+
+
+def sum_(items):
+    return call(builtins.sum, items)
+
+
+# ---------------------------------------------------------------------------
+# Arrays changed in place: the tangent changes alike, on a copy
+
+
+def _set_array(t, ans, array, index, value):
+    return call(runtime.set_item, np.copy(t), index, zero_adjoint(value))
+
+
+def _set_value(t, ans, array, index, value):
+    kept = call(runtime.writes_floats, array)
+    return call(runtime.set_item, zero_adjoint(array), index, t * kept)
+
+
+zero_at = define(
+    runtime.zero_at,
+    lambda G, ans, g, index: zero_at(G, index),
+    None,
+    tangent=linear(0),
+)
+set_item = define(
+    runtime.set_item,
+    lambda g, ans, array, index, value: zero_at(g, index),
+    _only_shape,
+    lambda g, ans, array, index, value: unbroadcast(
+        written_items(g, index) * writes_floats(array), np.shape(value)
+    ),
+    tangent=(_set_array, None, _set_value),
+    memory=ITSELF,  # the array, changed in place
+    render=("setitem",),
+    hint="changed",
+)
+saved_items = define(
+    runtime.saved_items,
+    lambda g, ans, array, index: unindex(g, np.shape(array), index),
+    _only_shape,
+    tangent=linear(0),
+    hint="overwritten",
+)
+restore_items = nondifferentiable(runtime.restore_items, render=("setitem",))
+restore_items.effect = True
+
+# solve's tangent rule reads its right-hand side as columns (see linalg)
+as_columns = define(
+    runtime.as_columns,
+    lambda g, ans, x, b: from_columns(g, b),
+    _only_shape,
+    tangent=REVERSE_ONLY + ": only tangent code calls it",
+    hint="columns",
+)
+from_columns = define(
+    runtime.from_columns,
+    lambda g, ans, y, b: as_columns(g, b),
+    _only_shape,
+    tangent=REVERSE_ONLY + ": only tangent code calls it",
+    hint="vectors",
+)
