@@ -1,4 +1,4 @@
-"""Lowering of control flow: ``if``, loops, ``break``, ``continue``, ``return``.
+"""Control flow: ``if``, loops, ``break``, ``continue``, ``return``.
 
 Guarantees: control flow becomes structured ops (:class:`IfOp`,
 :class:`LoopOp`) whose variables are explicit: every local that one branch
@@ -13,6 +13,10 @@ set. A condition known at compile time keeps only its branch.
 Example: ``for i in range(n): s = s + x[i]`` becomes a :class:`LoopOp` over
 ``range(n)`` carrying ``s``, whose body computes ``x[i]`` and the sum and
 yields the new ``s``.
+
+:class:`ControlFlow` is an object beside the statements and expressions,
+not a part of them: it holds the shared :class:`State` and the parts it
+hands the statements and expressions inside a branch or a loop to.
 """
 
 from __future__ import annotations
@@ -20,26 +24,14 @@ from __future__ import annotations
 import ast
 import builtins
 import operator
-from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from .ir import Block, IfOp, LoopOp, Value
-
-RETURNED = "<returned>"
-RETVAL = "<retval>"
-BROKE = "<broke>"
-CONTINUED = "<continued>"
-_FLAGS = (RETURNED, BROKE, CONTINUED)
-
-
-class _Missing:
-    """A name with no binding on some path (Python would raise NameError)."""
-
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-MISSING = _Missing()
+from ..ir import Block, IfOp, LoopOp, Value
+from .expressions import Expressions
+from .names import Names
+from .ops import Ops
+from .state import BROKE, CONTINUED, FLAGS, MISSING, RETURNED, RETVAL, State
+from .statements import Statements
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -55,20 +47,38 @@ def _same(a: Any, b: Any) -> bool:
 
 
 class ControlFlow:
-    """The control-flow half of :class:`adcompiler.lower.Lowering`."""
+    """Lowers ``if``, loops, jumps, ``x if c else y`` and ``and``/``or``.
 
-    # -- blocks -----------------------------------------------------------
+    Guarantees: see the module's docstring; the environment after an ``if``
+    or a loop binds each name to its value on every path (a merged value
+    where the paths differ, :data:`MISSING` where one path leaves it unbound).
+    """
+
+    def __init__(
+        self,
+        state: State,
+        expressions: Expressions,
+        statements: Statements,
+        names: Names,
+        ops: Ops,
+    ):
+        self.state = state
+        self.expressions = expressions
+        self.statements = statements
+        self.names = names
+        self.ops = ops
+
     def block(self, stmts: list[ast.stmt]) -> None:
         """Lower statements; after one that may jump, the rest runs guarded."""
         for index, stmt in enumerate(stmts):
-            self.stmt(stmt)
+            self.statements.stmt(stmt)
             jumped = self.jumped()
             if jumped is True:
                 return
             if jumped is not False:
                 rest = stmts[index + 1 :]
                 if rest:
-                    self.emitter.loc = self.parsed.loc(rest[0])
+                    self.state.emitter.loc = self.state.parsed.loc(rest[0])
                     self.branch(
                         jumped, lambda: None, lambda: self.unjumped(rest), rest[0]
                     )
@@ -76,14 +86,14 @@ class ControlFlow:
 
     def unjumped(self, stmts: list[ast.stmt]) -> None:
         """Lower statements on the path where no jump happened."""
-        for flag in _FLAGS:
-            if flag in self.env:
-                self.env[flag] = False
+        for flag in FLAGS:
+            if flag in self.state.env:
+                self.state.env[flag] = False
         self.block(stmts)
 
     def jumped(self) -> Any:
         """True, False, or a runtime bool: whether a jump may have happened."""
-        flags = [self.env.get(flag, False) for flag in _FLAGS]
+        flags = [self.state.env.get(flag, False) for flag in FLAGS]
         if any(flag is True for flag in flags):
             return True
         dynamic = [flag for flag in flags if flag is not False]
@@ -91,22 +101,14 @@ class ControlFlow:
             return False
         result = dynamic[0]
         for flag in dynamic[1:]:
-            result = self.call_prim(operator.or_, (result, flag), {}, "jumped", False)
+            result = self.ops.call_prim(
+                operator.or_, (result, flag), {}, "jumped", False
+            )
         return result
 
-    @contextmanager
-    def into(self, block: Block) -> Iterator[None]:
-        saved = self.emitter.block
-        self.emitter.block = block
-        try:
-            yield
-        finally:
-            self.emitter.block = saved
-
-    # -- if ---------------------------------------------------------------
     def stmt_If(self, node: ast.If) -> None:
         self.materialize(_mutated_names(node.body + node.orelse))
-        cond = self.operand(node.test)
+        cond = self.expressions.operand(node.test)
         self.branch(
             cond, lambda: self.block(node.body), lambda: self.block(node.orelse), node
         )
@@ -122,32 +124,32 @@ class ControlFlow:
         if not isinstance(cond, Value):
             (then if cond else orelse)()
             return
-        loc = self.parsed.loc(node)
-        before = dict(self.env)
-        stale_before = dict(self.stale)
+        loc = self.state.parsed.loc(node)
+        before = dict(self.state.env)
+        stale_before = dict(self.state.stale)
         op = IfOp(cond, Block(), Block(), [], loc)
         envs = []
         stales = {}
         for block, fn in ((op.then, then), (op.orelse, orelse)):
-            self.env = dict(before)
-            self.stale = dict(stale_before)
-            with self.into(block):
+            self.state.env = dict(before)
+            self.state.stale = dict(stale_before)
+            with self.state.into(block):
                 fn()
-            envs.append(self.env)
-            stales.update(self.stale)
-        self.env = dict(before)
-        self.stale = stales
-        self.emitter.loc = loc
+            envs.append(self.state.env)
+            stales.update(self.state.stale)
+        self.state.env = dict(before)
+        self.state.stale = stales
+        self.state.emitter.loc = loc
         names = list(dict.fromkeys(list(envs[0]) + list(envs[1])))
         for name in names:
             left = envs[0].get(name, MISSING)
             right = envs[1].get(name, MISSING)
             if _same(left, right):
-                self.env[name] = left
+                self.state.env[name] = left
                 continue
-            self.env[name] = self._merge(op, name, left, right, node)
-        self.graph.coalesce_if(op)
-        self.emitter.block.ops.append(op)
+            self.state.env[name] = self._merge(op, name, left, right, node)
+        self.state.graph.coalesce_if(op)
+        self.state.emitter.block.ops.append(op)
 
     def _merge(self, op: IfOp, name: str, left: Any, right: Any, node: ast.AST) -> Any:
         if _same(left, right):
@@ -169,22 +171,22 @@ class ControlFlow:
         if isinstance(left, (tuple, list, dict)) or isinstance(
             right, (tuple, list, dict)
         ):
-            raise self.parsed.unsupported(
+            raise self.state.parsed.unsupported(
                 f"`{name}` holding different structures after the two branches",
                 node,
                 "give it the same tuple/list structure on both paths",
             )
-        out = self.graph.new_value(_hint(name), user_variable=True)
+        out = self.state.graph.new_value(_hint(name), user_variable=True)
         kinds = {v.container if isinstance(v, Value) else False for v in (left, right)}
         out.container = kinds.pop() if len(kinds) == 1 else None
-        self.origins[out] = [left, right]
+        self.state.origins[out] = [left, right]
         op.then.yields.append(None if left is MISSING else left)
         op.orelse.yields.append(None if right is MISSING else right)
         op.outs.append(out)
         return out
 
     def expr_IfExp(self, node: ast.IfExp, hint: str | None) -> Any:
-        cond = self.operand(node.test)
+        cond = self.expressions.operand(node.test)
         key = f"<ifexp {id(node)}>"  # one per expression: they may nest
         self.branch(
             cond,
@@ -192,20 +194,22 @@ class ControlFlow:
             lambda: self._bind(key, node.orelse),
             node,
         )
-        return self.env.pop(key)
+        return self.state.env.pop(key)
 
     def _bind(self, key: str, node: ast.expr) -> None:
-        value = self.operand(node)  # first: lowering it may replace self.env
-        self.env[key] = value
+        value = self.expressions.operand(
+            node
+        )  # first: lowering it may replace self.state.env
+        self.state.env[key] = value
 
     def expr_BoolOp(self, node: ast.BoolOp, hint: str | None) -> Any:
         key = f"<boolop {id(node)}>"
-        result = self.operand(node.values[0])
+        result = self.expressions.operand(node.values[0])
         for value_node in node.values[1:]:
             current = result
 
             def keep(current: Any = current) -> None:
-                self.env[key] = current
+                self.state.env[key] = current
 
             def evaluate(value_node: ast.expr = value_node) -> None:
                 self._bind(key, value_node)
@@ -214,24 +218,24 @@ class ControlFlow:
                 self.branch(current, evaluate, keep, node)
             else:
                 self.branch(current, keep, evaluate, node)
-            result = self.env.pop(key)
+            result = self.state.env.pop(key)
         return result
 
-    # -- jumps ------------------------------------------------------------
     def stmt_Return(self, node: ast.Return) -> None:
-        if self.return_loc is None:
-            self.return_loc = self.parsed.loc(node)
-        value = self.expr(node.value, "out") if node.value is not None else None
-        self.env[RETVAL] = value
-        self.env[RETURNED] = True
+        if self.state.return_loc is None:
+            self.state.return_loc = self.state.parsed.loc(node)
+        value = (
+            self.expressions.expr(node.value, "out") if node.value is not None else None
+        )
+        self.state.env[RETVAL] = value
+        self.state.env[RETURNED] = True
 
     def stmt_Break(self, node: ast.Break) -> None:
-        self.env[BROKE] = True
+        self.state.env[BROKE] = True
 
     def stmt_Continue(self, node: ast.Continue) -> None:
-        self.env[CONTINUED] = True
+        self.state.env[CONTINUED] = True
 
-    # -- loops ------------------------------------------------------------
     def stmt_For(self, node: ast.For) -> None:
         iterable, bind = self.iteration(node.iter, node.target)
         self.loop(node, "for", iterable, bind, None)
@@ -258,74 +262,81 @@ class ControlFlow:
             ):
                 return self._direct(iter_node, target)
             sequence = self.sequence(inner)
-            length = self.call_prim(builtins.len, (sequence,), {}, "length", False)
-            indices = self.call_prim(builtins.range, (length,), {}, "indices", False)
-            iterable = self.call_prim(
+            length = self.ops.call_prim(builtins.len, (sequence,), {}, "length", False)
+            indices = self.ops.call_prim(
+                builtins.range, (length,), {}, "indices", False
+            )
+            iterable = self.ops.call_prim(
                 builtins.reversed, (indices,), {}, "indices", False
             )
-            return iterable, lambda index: self.assign(
-                target, self.item(sequence, index)
+            return iterable, lambda index: self.statements.assign(
+                target, self.expressions.item(sequence, index)
             )
         if callee is builtins.enumerate and len(call.args) == 1 and not call.keywords:
             sequence = self.sequence(call.args[0])
-            length = self.call_prim(builtins.len, (sequence,), {}, "length", False)
-            iterable = self.call_prim(builtins.range, (length,), {}, "indices", False)
-            return iterable, lambda index: self.assign(
-                target, (index, self.item(sequence, index))
+            length = self.ops.call_prim(builtins.len, (sequence,), {}, "length", False)
+            iterable = self.ops.call_prim(
+                builtins.range, (length,), {}, "indices", False
+            )
+            return iterable, lambda index: self.statements.assign(
+                target, (index, self.expressions.item(sequence, index))
             )
         if callee is builtins.zip and call.args and not call.keywords:
             sequences = [self.sequence(arg) for arg in call.args]
             lengths = [
-                self.call_prim(builtins.len, (s,), {}, "length", False)
+                self.ops.call_prim(builtins.len, (s,), {}, "length", False)
                 for s in sequences
             ]
             length = (
                 lengths[0]
                 if len(lengths) == 1
-                else self.call_prim(builtins.min, tuple(lengths), {}, "length", False)
+                else self.ops.call_prim(
+                    builtins.min, tuple(lengths), {}, "length", False
+                )
             )
-            iterable = self.call_prim(builtins.range, (length,), {}, "indices", False)
-            return iterable, lambda index: self.assign(
-                target, tuple(self.item(s, index) for s in sequences)
+            iterable = self.ops.call_prim(
+                builtins.range, (length,), {}, "indices", False
+            )
+            return iterable, lambda index: self.statements.assign(
+                target, tuple(self.expressions.item(s, index) for s in sequences)
             )
         sequence = self.sequence(iter_node)
-        length = self.call_prim(builtins.len, (sequence,), {}, "length", False)
-        iterable = self.call_prim(builtins.range, (length,), {}, "indices", False)
-        return iterable, lambda index: self.assign(target, self.item(sequence, index))
+        length = self.ops.call_prim(builtins.len, (sequence,), {}, "length", False)
+        iterable = self.ops.call_prim(builtins.range, (length,), {}, "indices", False)
+        return iterable, lambda index: self.statements.assign(
+            target, self.expressions.item(sequence, index)
+        )
 
     def _direct(self, iter_node: ast.expr, target: ast.expr) -> tuple[Any, Callable]:
         """A range is iterated as it is; its index is the user's loop variable."""
 
         def bind(index: Value) -> None:
             if isinstance(target, ast.Name):
-                self.graph.rename(index, target.id, user_variable=True)
-            self.assign(target, index)
+                self.state.graph.rename(index, target.id, user_variable=True)
+            self.statements.assign(target, index)
 
-        return self.operand(iter_node), bind
+        return self.expressions.operand(iter_node), bind
 
     def _callee(self, call: ast.Call | None) -> Any:
         if call is None:
             return None
         func = call.func
-        if isinstance(func, ast.Name) and func.id not in self.env:
-            return self.resolve(func.id)
+        if isinstance(func, ast.Name) and func.id not in self.state.env:
+            return self.names.resolve(func.id)
         return None
 
     def sequence(self, node: ast.expr) -> Any:
         """A sequence to iterate by index: a runtime value."""
-        value = self.operand(node)
+        value = self.expressions.operand(node)
         if isinstance(value, (tuple, list)):
-            return self.runtime_list(value, node)
+            return self.expressions.runtime_list(value, node)
         if not isinstance(value, Value):
-            raise self.parsed.unsupported(
+            raise self.state.parsed.unsupported(
                 f"iterating over {type(value).__name__}",
                 node,
                 "iterate over a sequence",
             )
         return value
-
-    def item(self, sequence: Any, index: Value) -> Any:
-        return self.call_prim(operator.getitem, (sequence, index), {}, "item", False)
 
     def loop(
         self,
@@ -335,8 +346,8 @@ class ControlFlow:
         bind: Callable[[Value], None] | None,
         test: ast.expr | None,
     ) -> None:
-        loc = self.parsed.loc(node)
-        self.emitter.loc = loc
+        loc = self.state.parsed.loc(node)
+        self.state.emitter.loc = loc
         body_nodes = node.body
         self.materialize(_mutated_names(body_nodes))
         assigned = _assigned_names(body_nodes)
@@ -350,10 +361,10 @@ class ControlFlow:
         carried_names = [
             name
             for name in sorted(assigned)
-            if name in self.env or self.read_outside(name, node)
+            if name in self.state.env or self.read_outside(name, node)
         ] + flags
-        outer = self.env
-        outer_stale = dict(self.stale)
+        outer = self.state.env
+        outer_stale = dict(self.state.stale)
         inits = []
         carried: list[Value] = []
         trees: dict[str, Any] = {}
@@ -373,7 +384,7 @@ class ControlFlow:
         env[BROKE] = False
         if RETURNED in carried_names:
             env[RETURNED] = False
-        target = self.graph.new_value("index")
+        target = self.state.graph.new_value("index")
         op = LoopOp(
             kind,
             iterable,
@@ -385,55 +396,57 @@ class ControlFlow:
             [],
             loc,
         )
-        self.env = env
+        self.state.env = env
         if kind == "while":
             op.cond = Block()
-            with self.into(op.cond):
-                self.emitter.loc = self.parsed.loc(test)
-                op.cond.yields = [self.operand(test)]
-        with self.into(op.body):
+            with self.state.into(op.cond):
+                self.state.emitter.loc = self.state.parsed.loc(test)
+                op.cond.yields = [self.expressions.operand(test)]
+        with self.state.into(op.body):
             if bind is not None:
-                self.emitter.loc = loc
+                self.state.emitter.loc = loc
                 bind(target)
             self.block(body_nodes)
             yields = []
             for name in carried_names:
-                value = self.env.get(name, MISSING)
+                value = self.state.env.get(name, MISSING)
                 yields.extend(self._carried_leaves(trees[name], value, name, node))
             op.body.yields = yields
-            self.emitter.loc = loc
-            exits = [self.env.get(flag, False) for flag in (BROKE, RETURNED)]
+            self.state.emitter.loc = loc
+            exits = [self.state.env.get(flag, False) for flag in (BROKE, RETURNED)]
             exits = [flag for flag in exits if flag is not False]
             if exits:
                 exit_flag = exits[0]
                 for flag in exits[1:]:
-                    exit_flag = self.call_prim(
+                    exit_flag = self.ops.call_prim(
                         operator.or_, (exit_flag, flag), {}, "exit", False
                     )
                 op.exit = exit_flag
-        stale_inside = self.stale
-        self.env = dict(outer)
-        self.stale = {**outer_stale, **stale_inside}
+        stale_inside = self.state.stale
+        self.state.env = dict(outer)
+        self.state.stale = {**outer_stale, **stale_inside}
         for value, new in zip(carried, op.body.yields):
-            self.origins[value].append(new)
+            self.state.origins[value].append(new)
             if isinstance(new, Value) and new.container != value.container:
                 value.container = None
             out = Value(value.name, "op")
-            self.graph.reuses[out] = value  # a loop's result is its carried variable
+            self.state.graph.reuses[out] = (
+                value  # a loop's result is its carried variable
+            )
             out.container = value.container
-            self.origins[out] = [value]
+            self.state.origins[out] = [value]
             op.outs.append(out)
         outs = iter(op.outs)
         for name in carried_names:
-            self.env[name] = _rebuild(trees[name], outs)
-        self.emitter.block.ops.append(op)
-        broke = self.env.get(BROKE, False)
+            self.state.env[name] = _rebuild(trees[name], outs)
+        self.state.emitter.block.ops.append(op)
+        broke = self.state.env.get(BROKE, False)
         for flag in (BROKE, CONTINUED):
-            self.env.pop(flag, None)
+            self.state.env.pop(flag, None)
             if flag in outer:
-                self.env[flag] = outer[flag]
+                self.state.env[flag] = outer[flag]
         if node.orelse:
-            self.emitter.loc = self.parsed.loc(node.orelse[0])
+            self.state.emitter.loc = self.state.parsed.loc(node.orelse[0])
             self.branch(
                 broke, lambda: None, lambda: self.block(node.orelse), node.orelse[0]
             )
@@ -441,9 +454,9 @@ class ControlFlow:
     def materialize(self, names: set[str]) -> None:
         """Make local lists that a loop or branch will grow runtime values."""
         for name in sorted(names):
-            value = self.env.get(name)
+            value = self.state.env.get(name)
             if isinstance(value, list):
-                self.env[name] = self.runtime_list(value, None, name)
+                self.state.env[name] = self.expressions.runtime_list(value, None, name)
 
     def _carry(
         self, initial: Any, name: str, node: ast.AST, inits: list, carried: list
@@ -458,18 +471,18 @@ class ControlFlow:
                 key: self._carry(item, name, node, inits, carried)
                 for key, item in initial.items()
             }
-        arg = self.graph.new_value(_hint(name), user_variable=True)
+        arg = self.state.graph.new_value(_hint(name), user_variable=True)
         inits.append(None if initial is MISSING else initial)
         if isinstance(initial, Value):
             arg.container = initial.container
-        self.origins[arg] = [initial]
+        self.state.origins[arg] = [initial]
         carried.append(arg)
         return arg
 
     def _carried_leaves(self, tree: Any, value: Any, name: str, node: ast.AST) -> list:
         if isinstance(tree, dict):
             if not isinstance(value, dict) or list(value) != list(tree):
-                raise self.parsed.unsupported(
+                raise self.state.parsed.unsupported(
                     f"`{name}` changing its keys inside the loop",
                     node,
                     "give the dict all its keys before the loop",
@@ -484,7 +497,7 @@ class ControlFlow:
                 or type(value) is not type(tree)
                 or len(value) != len(tree)
             ):
-                raise self.parsed.unsupported(
+                raise self.state.parsed.unsupported(
                     f"`{name}` changing its structure inside the loop",
                     node,
                     "keep the same tuple/list structure in every iteration "
@@ -495,7 +508,7 @@ class ControlFlow:
                 leaves.extend(self._carried_leaves(sub_tree, sub_value, name, node))
             return leaves
         if isinstance(value, (tuple, list, dict)):
-            raise self.parsed.unsupported(
+            raise self.state.parsed.unsupported(
                 f"`{name}` changing its structure inside the loop",
                 node,
                 "give it its final structure before the loop",
@@ -504,7 +517,7 @@ class ControlFlow:
 
     def read_outside(self, name: str, loop: ast.AST) -> bool:
         """Whether ``name`` is read anywhere in the function outside ``loop``."""
-        for load in self.loads.get(name, ()):
+        for load in self.state.loads.get(name, ()):
             if not _inside(load, loop):
                 return True
         return False
