@@ -14,10 +14,10 @@ ones before it: :mod:`.state` (the shared state, one object per function),
 :mod:`.memory` (which values may share storage, what a write changes),
 :mod:`.ops` (primitive calls), :mod:`.names` (name resolution),
 :mod:`.expressions` (with the operator, attribute and method tables),
-:mod:`.statements`, :mod:`.flow` (control flow), :mod:`.inlining` and
-:mod:`.calls` (call sites). :class:`Lowering` builds the parts over one
-:class:`State` and connects the lower ones to the higher ones they hand
-nodes to.
+:mod:`.statements`, :mod:`.flow` (blocks, branches, jumps), :mod:`.loops`,
+:mod:`.inlining` and :mod:`.calls` (call sites). :class:`Lowering` builds
+the parts over one :class:`State` and connects the lower ones to the
+higher ones they hand nodes to.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from .expressions import (  # noqa: F401
 from .expressions import Expressions
 from .flow import ControlFlow
 from .inlining import INLINE_STATEMENTS, Inliner
+from .loops import Loops
 from .inlining import _small_body  # noqa: F401
 from .memory import MemoryModel
 from .names import Names
@@ -97,13 +98,14 @@ class Lowering:
         self.statements = Statements(
             state, self.expressions, self.names, self.memory, self.ops
         )
-        self.flow = ControlFlow(
-            state, self.expressions, self.statements, self.names, self.ops
+        self.flow = ControlFlow(state, self.expressions, self.statements, self.ops)
+        self.loops = Loops(
+            state, self.flow, self.expressions, self.statements, self.names, self.ops
         )
         self.inliner = Inliner(state, self.expressions, self.flow, self.names)
         self.user_calls = UserCalls(state, self.expressions, self.inliner, self.ops)
         self.expressions.connect(self.statements, self.flow, self.user_calls)
-        self.statements.connect(self.flow)
+        self.statements.connect(self.flow, self.loops)
 
     @property
     def graph(self) -> Graph:

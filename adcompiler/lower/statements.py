@@ -48,18 +48,25 @@ class Statements:
         self.names = names
         self.memory = memory
         self.ops = ops
-        #: control flow, which lowers ``if``, loops and jumps (see :meth:`connect`)
+        #: the parts that lower ``if``, jumps and loops (see :meth:`connect`)
         self.flow: Any = None
+        self.loops: Any = None
 
-    def connect(self, flow: Any) -> None:
-        """Control flow, the part above this one that lowers ``if``, loops,
-        ``break``, ``continue`` and ``return``."""
+    def connect(self, flow: Any, loops: Any) -> None:
+        """The parts above this one that lower control flow: ``flow`` the
+        ``if``, ``break``, ``continue`` and ``return`` statements, ``loops``
+        the ``for`` and ``while`` loops."""
         self.flow = flow
+        self.loops = loops
 
     def stmt(self, node: ast.stmt) -> None:
         self.state.emitter.loc = self.state.parsed.loc(node)
         name = "stmt_" + type(node).__name__
-        method = getattr(self, name, None) or getattr(self.flow, name, None)
+        method = (
+            getattr(self, name, None)
+            or getattr(self.flow, name, None)
+            or getattr(self.loops, name, None)
+        )
         if method is not None:
             method(node)
         elif isinstance(node, ast.Assign):
