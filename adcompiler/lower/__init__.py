@@ -57,7 +57,7 @@ from .state import (
     State,
     Static,
 )
-from .statements import Statements, _is_docstring
+from .statements import Statements, is_docstring
 
 __all__ = [
     "INLINE_STATEMENTS",
@@ -125,7 +125,7 @@ class Lowering:
         node = state.parsed.node
         self._parameters(node.args)
         body = node.body
-        if body and _is_docstring(body[0]):
+        if body and is_docstring(body[0]):
             body = body[1:]
         state.env[RETURNED] = False
         state.env[RETVAL] = None

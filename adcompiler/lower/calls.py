@@ -53,6 +53,8 @@ class UserCalls:
         self.ops = ops
 
     def expr_Call(self, node: ast.Call, hint: str | None) -> Any:
+        """A call: of an array's method, ``slice``, a nested or small user
+        function (inlined), a user function (a :class:`CallOp`) or a primitive."""
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.state.parsed.unsupported(
@@ -97,7 +99,12 @@ class UserCalls:
         return self.ops.call_prim(callee.obj, args, kwargs, hint)
 
     def user_call(
-        self, fn: types.FunctionType, args: tuple, kwargs: dict, node, hint
+        self,
+        fn: types.FunctionType,
+        args: tuple,
+        kwargs: dict,
+        node: ast.AST,
+        hint: str | None,
     ) -> Any:
         """A call of a user function: an op whose callee is transformed in turn."""
         try:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-_OP_SYMBOLS = {
+OP_SYMBOLS = {
     ast.Add: "+",
     ast.Sub: "-",
     ast.Mult: "*",
@@ -28,12 +28,12 @@ _OP_SYMBOLS = {
 }
 
 
-def _file_line(loc: Any) -> str:
+def file_line(loc: Any) -> str:
     """``file.py:line`` of a location, without the directory."""
     return f"{os.path.basename(loc.file)}:{loc.line}"
 
 
-def _statement(loc: Any) -> str:
+def statement_text(loc: Any) -> str:
     """The source line of a location, without a trailing comment."""
     text = loc.text.strip()
     try:
@@ -44,7 +44,9 @@ def _statement(loc: Any) -> str:
     return text[: comment.start[1]].rstrip() if comment else text
 
 
-def _static_name(obj: Any) -> str:
+def static_name(obj: Any) -> str:
+    """How an error names a function or object: ``np.sum``,
+    ``np.linalg.norm``, ``math.exp``, ``len``, ``module.name``."""
     module = getattr(obj, "__module__", None) or ""
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", repr(obj))
     if module.startswith("numpy"):
@@ -62,8 +64,9 @@ def _static_name(obj: Any) -> str:
     return f"{module}.{name}"
 
 
-def _op_text(node: ast.AugAssign) -> str:
-    return _OP_SYMBOLS.get(type(node.op), "?")
+def op_symbol(node: ast.AugAssign) -> str:
+    """The symbol of an augmented assignment's operator (``+`` for ``+=``)."""
+    return OP_SYMBOLS.get(type(node.op), "?")
 
 
 _DESCRIPTIONS = {
@@ -100,11 +103,13 @@ _DESCRIPTIONS = {
 }
 
 
-def _describe(node: ast.AST) -> str:
+def describe(node: ast.AST) -> str:
+    """How an error names a construct: ``a for loop``, ``lambda``, ..."""
     return _DESCRIPTIONS.get(type(node), type(node).__name__)
 
 
-def _hint_for(node: ast.AST) -> str:
+def hint_for(node: ast.AST) -> str:
+    """The usual way around a construct the subset lacks."""
     if isinstance(node, (ast.If, ast.IfExp)):
         return "use np.where(condition, a, b) to choose between values"
     if isinstance(node, (ast.For, ast.While, ast.ListComp, ast.GeneratorExp)):

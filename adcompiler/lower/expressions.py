@@ -25,8 +25,8 @@ import numpy as np
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value, is_literal
 from .. import runtime
-from .errortext import _OP_SYMBOLS, _describe, _hint_for, _static_name
-from .names import Names, _is_data
+from .errortext import OP_SYMBOLS, describe, hint_for, static_name
+from .names import Names, is_data
 from .ops import Ops
 from .state import Inline, State, Static
 
@@ -133,7 +133,7 @@ class Expressions:
             if method is not None:
                 break
         if method is None:
-            raise self.state.parsed.unsupported(_describe(node), node, _hint_for(node))
+            raise self.state.parsed.unsupported(describe(node), node, hint_for(node))
         result = method(node, hint)
         return result
 
@@ -152,12 +152,16 @@ class Expressions:
         return result
 
     def expr_Constant(self, node: ast.Constant, hint: str | None) -> Any:
+        """A constant is itself."""
         return node.value
 
     def expr_Name(self, node: ast.Name, hint: str | None) -> Any:
+        """A name: see :meth:`Names.name`."""
         return self.names.name(node.id, node)
 
     def expr_Attribute(self, node: ast.Attribute, hint: str | None) -> Any:
+        """``module.name`` (a compile-time object or a free value), or an
+        array attribute (``.shape``, ``.T``, ...) as the function computing it."""
         base = self.expr(node.value)
         if isinstance(base, Static):
             try:
@@ -165,10 +169,10 @@ class Expressions:
             except AttributeError:
                 raise self.state.parsed.error(
                     UnsupportedSyntaxError,
-                    f"{_static_name(base.obj)} has no attribute `{node.attr}`",
+                    f"{static_name(base.obj)} has no attribute `{node.attr}`",
                     node,
                 ) from None
-            if _is_data(obj) and not isinstance(obj, numbers.Number):
+            if is_data(obj) and not isinstance(obj, numbers.Number):
                 return self.state.graph.add_free(node.attr, obj)
             return obj if is_literal(obj) else Static(obj)
         fn = _ATTRIBUTES.get(node.attr)
@@ -181,9 +185,11 @@ class Expressions:
         return self.ops.call_prim(fn, (base,), {}, hint)
 
     def expr_BinOp(self, node: ast.BinOp, hint: str | None) -> Any:
+        """A binary operator as its primitive; on local lists and tuples,
+        concatenation or repetition."""
         fn = _BINOPS.get(type(node.op))
         if fn is None:
-            raise self.state.parsed.unsupported(_describe(node.op), node, "")
+            raise self.state.parsed.unsupported(describe(node.op), node, "")
         left = self.operand(node.left)
         right = self.operand(node.right)
         sequences = [isinstance(v, (list, tuple)) for v in (left, right)]
@@ -191,7 +197,7 @@ class Expressions:
             return self.sequence_arithmetic(fn, left, right, node)
         return self.ops.call_prim(fn, (left, right), {}, hint)
 
-    def sequence_arithmetic(self, fn: Any, left: Any, right: Any, node) -> Any:
+    def sequence_arithmetic(self, fn: Any, left: Any, right: Any, node: ast.AST) -> Any:
         """``+`` and ``*`` of local lists and tuples: concatenation, repetition."""
         if (
             fn is operator.add
@@ -213,10 +219,12 @@ class Expressions:
         )
 
     def expr_UnaryOp(self, node: ast.UnaryOp, hint: str | None) -> Any:
+        """A unary operator as its primitive."""
         fn = _UNARYOPS[type(node.op)]
         return self.ops.call_prim(fn, (self.operand(node.operand),), {}, hint)
 
     def expr_Compare(self, node: ast.Compare, hint: str | None) -> Any:
+        """A comparison of two values as its primitive (chains are refused)."""
         if len(node.ops) != 1:
             raise self.state.parsed.unsupported(
                 "a chained comparison", node, "compare two values at a time"
@@ -224,7 +232,7 @@ class Expressions:
         fn = _COMPARE.get(type(node.ops[0]))
         if fn is None:
             raise self.state.parsed.unsupported(
-                f"the comparison `{_describe(node.ops[0])}`",
+                f"the comparison `{describe(node.ops[0])}`",
                 node,
                 "use < <= > >= == !=",
             )
@@ -233,9 +241,11 @@ class Expressions:
         return self.ops.call_prim(fn, (left, right), {}, hint)
 
     def expr_Tuple(self, node: ast.Tuple, hint: str | None) -> Any:
+        """A tuple display: a compile-time tuple of operands."""
         return tuple(self._elements(node.elts))
 
     def expr_List(self, node: ast.List, hint: str | None) -> Any:
+        """A list display: a compile-time list of operands."""
         return self._elements(node.elts)
 
     def _elements(self, elts: list[ast.expr]) -> list[Any]:
@@ -247,6 +257,8 @@ class Expressions:
         return [self.operand(elt) for elt in elts]
 
     def expr_Subscript(self, node: ast.Subscript, hint: str | None) -> Any:
+        """``base[index]``: an item of a local container when the index is
+        known, else an indexing op (of an array, or of a list made a runtime value)."""
         base = self.operand(node.value)
         index = self.index(node.slice)
         if isinstance(base, dict):
@@ -293,7 +305,7 @@ class Expressions:
         Items that are dicts are refused: at run time their entries would be
         indexed by key, which the derivative rules of runtime lists do not
         follow."""
-        if any(_holds_dict(item) for item in items):
+        if any(holds_dict(item) for item in items):
             raise self.state.parsed.unsupported(
                 "a list of dicts indexed or looped over at run time",
                 node,
@@ -303,6 +315,7 @@ class Expressions:
         return self.ops.call_prim(runtime.make_list, tuple(items), {}, name, bool(name))
 
     def expr_Dict(self, node: ast.Dict, hint: str | None) -> Any:
+        """A dict display with constant keys: a compile-time dict."""
         result: dict[Any, Any] = {}
         for key, value in zip(node.keys, node.values):
             if key is None:  # {**other, ...}
@@ -365,6 +378,7 @@ class Expressions:
         return result
 
     def index(self, node: ast.expr) -> Any:
+        """An index or subscript as an operand tree (slices as ``slice`` objects)."""
         if isinstance(node, ast.Slice):
             parts = (node.lower, node.upper, node.step)
             return slice(*(None if p is None else self.operand(p) for p in parts))
@@ -375,6 +389,8 @@ class Expressions:
     def method_call(
         self, base: Any, name: str, node: ast.Call, hint: str | None
     ) -> Any:
+        """``base.name(...)``: an array method, as the NumPy function it spells
+        (see the tables above), or refused with the list of supported methods."""
         args = tuple(self.operand(arg) for arg in node.args)
         kwargs = {kw.arg: self.operand(kw.value) for kw in node.keywords}
         if name in _METHOD_FUNCTIONS:
@@ -400,30 +416,34 @@ class Expressions:
         )
 
     def expr_Lambda(self, node: ast.Lambda, hint: str | None) -> Any:
+        """A lambda is inlined where it is called."""
         return Static(Inline(node, hint or "lambda"))
 
 
 def _is_runtime_sequence(value: Any) -> bool:
+    """Whether ``value`` is a list known only at run time."""
     return isinstance(value, Value) and value.container is True
 
 
 def _describe_op(fn: Any) -> str:
+    """The symbol of a binary operator's function, for errors."""
     for op_type, candidate in _BINOPS.items():
         if candidate is fn:
-            return _OP_SYMBOLS.get(op_type, fn.__name__)
+            return OP_SYMBOLS.get(op_type, fn.__name__)
     return fn.__name__
 
 
-def _holds_dict(tree: Any) -> bool:
+def holds_dict(tree: Any) -> bool:
     """True when ``tree`` is or contains a dict (a compile-time structure)."""
     if isinstance(tree, dict):
         return True
     if isinstance(tree, (tuple, list)):
-        return any(_holds_dict(item) for item in tree)
+        return any(holds_dict(item) for item in tree)
     return False
 
 
 def _comprehension_names(node: ast.ListComp) -> set[str]:
+    """The names a comprehension's ``for`` targets bind."""
     names: set[str] = set()
     for generator in node.generators:
         for sub in ast.walk(generator.target):

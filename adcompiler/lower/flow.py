@@ -27,6 +27,7 @@ from .statements import Statements
 
 
 def _same(a: Any, b: Any) -> bool:
+    """Whether two environment entries are the same (values by identity)."""
     if isinstance(a, Value) or isinstance(b, Value):
         return a is b
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
@@ -97,7 +98,8 @@ class ControlFlow:
         return result
 
     def stmt_If(self, node: ast.If) -> None:
-        self.materialize(_mutated_names(node.body + node.orelse))
+        """An ``if``: its branch when the condition is known, else an :class:`IfOp`."""
+        self.materialize(mutated_names(node.body + node.orelse))
         cond = self.expressions.operand(node.test)
         self.branch(
             cond, lambda: self.block(node.body), lambda: self.block(node.orelse), node
@@ -166,7 +168,7 @@ class ControlFlow:
                 node,
                 "give it the same tuple/list structure on both paths",
             )
-        out = self.state.graph.new_value(_hint(name), user_variable=True)
+        out = self.state.graph.new_value(variable_hint(name), user_variable=True)
         kinds = {v.container if isinstance(v, Value) else False for v in (left, right)}
         out.container = kinds.pop() if len(kinds) == 1 else None
         self.state.origins[out] = [left, right]
@@ -176,6 +178,7 @@ class ControlFlow:
         return out
 
     def expr_IfExp(self, node: ast.IfExp, hint: str | None) -> Any:
+        """``a if c else b``: a branch whose output is the chosen value."""
         cond = self.expressions.operand(node.test)
         key = f"<ifexp {id(node)}>"  # one per expression: they may nest
         self.branch(
@@ -193,6 +196,8 @@ class ControlFlow:
         self.state.env[key] = value
 
     def expr_BoolOp(self, node: ast.BoolOp, hint: str | None) -> Any:
+        """``and``/``or``: each further operand evaluated only on the path
+        where Python would evaluate it; the result is the operand that decided."""
         key = f"<boolop {id(node)}>"
         result = self.expressions.operand(node.values[0])
         for value_node in node.values[1:]:
@@ -212,6 +217,7 @@ class ControlFlow:
         return result
 
     def stmt_Return(self, node: ast.Return) -> None:
+        """``return``: sets the returned flag and value."""
         if self.state.return_loc is None:
             self.state.return_loc = self.state.parsed.loc(node)
         value = (
@@ -221,9 +227,11 @@ class ControlFlow:
         self.state.env[RETURNED] = True
 
     def stmt_Break(self, node: ast.Break) -> None:
+        """``break``: sets the broke flag."""
         self.state.env[BROKE] = True
 
     def stmt_Continue(self, node: ast.Continue) -> None:
+        """``continue``: sets the continued flag."""
         self.state.env[CONTINUED] = True
 
     def materialize(self, names: set[str]) -> None:
@@ -244,7 +252,7 @@ _HINTS = {
 }
 
 
-def _hint(name: str) -> str:
+def variable_hint(name: str) -> str:
     """A Python name for a variable (hidden ones, like flags, included)."""
     for prefix, hint in (
         ("<comprehension", "items"),
@@ -256,7 +264,7 @@ def _hint(name: str) -> str:
     return _HINTS.get(name, name)
 
 
-def _walk_local(nodes: list[ast.stmt], into_loops: bool) -> Iterator[ast.AST]:
+def walk_local(nodes: list[ast.stmt], into_loops: bool) -> Iterator[ast.AST]:
     """Nodes of these statements, not entering nested scopes (or loops)."""
     stack = list(nodes)
     while stack:
@@ -274,11 +282,11 @@ def _walk_local(nodes: list[ast.stmt], into_loops: bool) -> Iterator[ast.AST]:
             stack.append(child)
 
 
-def _mutated_names(nodes: list[ast.stmt]) -> set[str]:
+def mutated_names(nodes: list[ast.stmt]) -> set[str]:
     """Names of lists these statements append to."""
     return {
         node.func.value.id
-        for node in _walk_local(nodes, into_loops=True)
+        for node in walk_local(nodes, into_loops=True)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and isinstance(node.func.value, ast.Name)

@@ -24,7 +24,7 @@ from .expressions import Expressions
 from .flow import ControlFlow
 from .names import Names
 from .state import FUNCTION_STATE, RETURNED, RETVAL, Inline, State, Static
-from .statements import _is_docstring
+from .statements import is_docstring
 
 
 class Inliner:
@@ -82,8 +82,8 @@ class Inliner:
         returned: ast.Return,
         args: tuple,
         kwargs: dict,
-        node,
-        hint,
+        node: ast.AST,
+        hint: str | None,
     ) -> Any:
         """A call of a small user function (:meth:`inlinable`): its body,
         lowered here with its own names and globals, its lines marked as
@@ -121,7 +121,9 @@ class Inliner:
             self.state.emitter.loc = saved_loc
         return result
 
-    def inline_call(self, inline: "Inline", args: tuple, kwargs: dict, node) -> Any:
+    def inline_call(
+        self, inline: "Inline", args: tuple, kwargs: dict, node: ast.AST
+    ) -> Any:
         """A nested ``def`` or ``lambda`` called here: its body, inlined.
 
         Its free names are read from the enclosing function at the call, as
@@ -210,7 +212,7 @@ def _small_body(node: ast.FunctionDef) -> tuple[list, ast.Return] | None:
     comprehension, ``:=``, ``global``, ``yield``, ``out=`` or call of a
     method that changes its object (``append``, ``sort``, ...) anywhere:
     code that reads its arguments and changes nothing outside itself."""
-    body = node.body[1:] if node.body and _is_docstring(node.body[0]) else node.body
+    body = node.body[1:] if node.body and is_docstring(node.body[0]) else node.body
     if not body or len(body) > INLINE_STATEMENTS + 1:
         return None
     *statements, returned = body
@@ -242,6 +244,7 @@ _CHANGING = frozenset(
 
 
 def _called_name(func: ast.expr) -> str:
+    """The name a call's function is spelled with (``f``, ``x.append``: ``append``)."""
     if isinstance(func, ast.Attribute):
         return func.attr
     return func.id if isinstance(func, ast.Name) else ""
@@ -267,6 +270,7 @@ _NOT_INLINED = (
 
 
 def _plain_target(target: ast.expr) -> bool:
+    """Whether an assignment target is a name or a tuple of names."""
     if isinstance(target, ast.Name):
         return True
     if isinstance(target, (ast.Tuple, ast.List)):

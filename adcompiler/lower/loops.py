@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 
 from ..ir import Block, LoopOp, Value
 from .expressions import Expressions
-from .flow import ControlFlow, _hint, _mutated_names, _walk_local
+from .flow import ControlFlow, variable_hint, mutated_names, walk_local
 from .names import Names
 from .ops import Ops
 from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, State
@@ -53,10 +53,12 @@ class Loops:
         self.ops = ops
 
     def stmt_For(self, node: ast.For) -> None:
+        """A ``for`` loop (see :meth:`iteration` and :meth:`loop`)."""
         iterable, bind = self.iteration(node.iter, node.target)
         self.loop(node, "for", iterable, bind, None)
 
     def stmt_While(self, node: ast.While) -> None:
+        """A ``while`` loop (see :meth:`loop`)."""
         self.loop(node, "while", None, None, node.test)
 
     def iteration(self, iter_node: ast.expr, target: ast.expr) -> tuple[Any, Callable]:
@@ -162,10 +164,13 @@ class Loops:
         bind: Callable[[Value], None] | None,
         test: ast.expr | None,
     ) -> None:
+        """A :class:`LoopOp` for a ``for`` (over ``iterable``, its target bound
+        by ``bind``) or a ``while`` (on ``test``), with its ``else``: see the
+        module's docstring."""
         loc = self.state.parsed.loc(node)
         self.state.emitter.loc = loc
         body_nodes = node.body
-        self.flow.materialize(_mutated_names(body_nodes))
+        self.flow.materialize(mutated_names(body_nodes))
         assigned = _assigned_names(body_nodes)
         if kind == "for":
             assigned.update(_target_names(node.target))
@@ -283,7 +288,7 @@ class Loops:
                 key: self._carry(item, name, node, inits, carried)
                 for key, item in initial.items()
             }
-        arg = self.state.graph.new_value(_hint(name), user_variable=True)
+        arg = self.state.graph.new_value(variable_hint(name), user_variable=True)
         inits.append(None if initial is MISSING else initial)
         if isinstance(initial, Value):
             arg.container = initial.container
@@ -336,6 +341,7 @@ class Loops:
 
 
 def _rebuild(tree: Any, leaves: Iterator[Value]) -> Any:
+    """A tree like ``tree`` whose leaves are the next of ``leaves``."""
     if isinstance(tree, dict):
         return {key: _rebuild(item, leaves) for key, item in tree.items()}
     if isinstance(tree, (tuple, list)):
@@ -344,6 +350,7 @@ def _rebuild(tree: Any, leaves: Iterator[Value]) -> Any:
 
 
 def _inside(node: ast.AST, container: ast.AST) -> bool:
+    """Whether ``node`` lies within ``container`` in the source."""
     start = (container.lineno, container.col_offset)
     end = (container.end_lineno, container.end_col_offset)
     here = (node.lineno, node.col_offset)
@@ -351,10 +358,12 @@ def _inside(node: ast.AST, container: ast.AST) -> bool:
 
 
 def _contains(nodes: list[ast.stmt], kind: type, into_loops: bool) -> bool:
-    return any(isinstance(node, kind) for node in _walk_local(nodes, into_loops))
+    """Whether any of the statements contains a ``kind`` node."""
+    return any(isinstance(node, kind) for node in walk_local(nodes, into_loops))
 
 
 def _target_names(target: ast.expr) -> set[str]:
+    """The names a ``for`` target binds."""
     return {
         node.id
         for node in ast.walk(target)
@@ -365,7 +374,7 @@ def _target_names(target: ast.expr) -> set[str]:
 def _assigned_names(nodes: list[ast.stmt]) -> set[str]:
     """Names a block may bind or change (assignments, loop targets, mutation)."""
     names: set[str] = set()
-    for node in _walk_local(nodes, into_loops=True):
+    for node in walk_local(nodes, into_loops=True):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):

@@ -152,7 +152,7 @@ class MemoryModel:
                     f"copy it first: `{name} = {type(container).__name__}({other})`",
                 )
 
-    def refuse_changing_arguments(self, name: str, value: Value, node) -> None:
+    def refuse_changing_arguments(self, name: str, value: Value, node: ast.AST) -> None:
         """A called function may not change its caller's arrays or lists.
 
         The function being differentiated changes a copy of its own

@@ -67,6 +67,10 @@ class Names:
         return dependencies.resolve(self.state, ident)
 
     def name(self, ident: str, node: ast.AST) -> Any:
+        """What ``ident`` denotes where ``node`` reads it: its local binding,
+        or the global, closure or builtin object (data as a free value, a
+        container as a tree read at the function's start, anything else as a
+        :class:`Static`). Stale or possibly unbound locals are errors."""
         if ident in self.state.stale:
             target, change, loc, fix = self.state.stale[ident]
             raise self.state.parsed.unsupported(
@@ -95,7 +99,7 @@ class Names:
             )
         if isinstance(obj, bool) or obj is None:
             return obj
-        if _is_data(obj):
+        if is_data(obj):
             return self.state.graph.add_free(ident, obj)
         if structure(obj) is not LEAF:
             # a global or captured list/tuple/dict: read its items at each
@@ -111,6 +115,8 @@ class Names:
         return Static(obj)
 
     def static_operand(self, obj: Any, node: ast.AST) -> Any:
+        """A compile-time object used as a value: a literal, or a free value
+        (modules and functions are refused)."""
         if is_literal(obj):
             return obj
         if isinstance(obj, (types.ModuleType, types.FunctionType)) or callable(obj):
@@ -122,9 +128,11 @@ class Names:
         return self.state.graph.add_free(_hint_of_obj(obj), obj)
 
 
-def _is_data(obj: Any) -> bool:
+def is_data(obj: Any) -> bool:
+    """Whether ``obj`` is a number or an array (a free value, not an object)."""
     return isinstance(obj, (numbers.Number, np.ndarray, np.generic))
 
 
 def _hint_of_obj(obj: Any) -> str:
+    """The name hint of a free value."""
     return "const" if not isinstance(obj, np.ndarray) else "array"

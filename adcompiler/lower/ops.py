@@ -22,7 +22,7 @@ from ..ir import is_literal, tree_values
 from ..rules import registry
 from ..rules.registry import Primitive
 from .. import runtime
-from .errortext import _static_name
+from .errortext import static_name
 from .state import State
 
 
@@ -121,7 +121,7 @@ class Ops:
                 )
 
     def _no_rule(self, fn: Any, node: ast.AST) -> Exception:
-        name = _static_name(fn)
+        name = static_name(fn)
         if isinstance(fn, types.FunctionType):
             return self.state.parsed.error(
                 NoRuleError,

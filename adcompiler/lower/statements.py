@@ -19,8 +19,8 @@ import numpy as np
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value, is_literal
 from .. import runtime
-from .errortext import _describe, _file_line, _hint_for, _op_text, _statement
-from .expressions import _BINOPS, Expressions, _holds_dict
+from .errortext import describe, file_line, hint_for, op_symbol, statement_text
+from .expressions import _BINOPS, Expressions, holds_dict
 from .memory import MemoryModel
 from .names import Names
 from .ops import Ops
@@ -60,6 +60,7 @@ class Statements:
         self.loops = loops
 
     def stmt(self, node: ast.stmt) -> None:
+        """Lower one statement (the emitter's location is its line)."""
         self.state.emitter.loc = self.state.parsed.loc(node)
         name = "stmt_" + type(node).__name__
         method = (
@@ -79,24 +80,25 @@ class Statements:
             ):
                 # a, b = x, y: each new value named after its target
                 value: Any = tuple(
-                    self.expressions.operand_named(elt, _target_hint(name))
+                    self.expressions.operand_named(elt, target_hint(name))
                     for elt, name in zip(node.value.elts, target.elts)
                 )
             else:
-                value = self.expressions.expr(node.value, _target_hint(target))
+                value = self.expressions.expr(node.value, target_hint(target))
             for target in node.targets:
                 self.assign(target, value)
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            value = self.expressions.expr(node.value, _target_hint(node.target))
+            value = self.expressions.expr(node.value, target_hint(node.target))
             self.assign(node.target, value)
         elif isinstance(node, ast.AugAssign):
             self.augassign(node)
         elif isinstance(node, ast.Pass):
             pass
         else:
-            raise self.state.parsed.unsupported(_describe(node), node, _hint_for(node))
+            raise self.state.parsed.unsupported(describe(node), node, hint_for(node))
 
     def assign(self, target: ast.expr, value: Any) -> None:
+        """Bind ``target`` (a name, a tuple of targets, a subscript) to ``value``."""
         if isinstance(target, ast.Name):
             self.state.env[target.id] = value
             self.state.stale.pop(target.id, None)
@@ -120,7 +122,7 @@ class Statements:
             self.assign_item(target, value)
         else:
             raise self.state.parsed.unsupported(
-                f"assignment to {_describe(target)}", target, "assign to a local name"
+                f"assignment to {describe(target)}", target, "assign to a local name"
             )
 
     def assign_item(self, target: ast.Subscript, value: Any) -> None:
@@ -156,7 +158,9 @@ class Statements:
             return
         self.set_item(name, container, index, value, target)
 
-    def set_item(self, name: str, array: Any, index: Any, value: Any, node) -> None:
+    def set_item(
+        self, name: str, array: Any, index: Any, value: Any, node: ast.AST
+    ) -> None:
         """``name[index] = value`` on an array: changed in place when it is
         provably a fresh local array, otherwise on a copy (the caller's
         arrays are never written)."""
@@ -194,7 +198,7 @@ class Statements:
             loc = self.state.parsed.loc(node)
             self.ops.call_prim(
                 runtime.not_reading_what_it_writes,
-                (array, index, value, f"{_file_line(loc)}: `{_statement(loc)}`"),
+                (array, index, value, f"{file_line(loc)}: `{statement_text(loc)}`"),
                 {},
                 None,
                 False,
@@ -204,6 +208,7 @@ class Statements:
         )
 
     def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
+        """``count`` items of a tuple, list or runtime value (an error otherwise)."""
         if isinstance(value, (tuple, list)):
             if len(value) != count:
                 raise self.state.parsed.error(
@@ -219,10 +224,12 @@ class Statements:
         )
 
     def augassign(self, node: ast.AugAssign) -> None:
+        """``x op= v``: a new value of ``x`` (in place in Python: other names
+        sharing its memory become stale); ``x[i] op= v`` is ``x[i] = x[i] op v``."""
         target = node.target
         op = _BINOPS.get(type(node.op))
         if op is None:
-            raise self.state.parsed.unsupported(_describe(node.op), node, "")
+            raise self.state.parsed.unsupported(describe(node.op), node, "")
         if isinstance(target, ast.Subscript):
             # y[i] += v  is  y[i] = y[i] + v
             load = ast.Subscript(target.value, target.slice, ast.Load())
@@ -234,7 +241,7 @@ class Statements:
         if not isinstance(target, ast.Name):
             self.assign(target, None)  # raises the right error
         current = self.names.name(target.id, target)
-        op_text = _op_text(node)
+        op_text = op_symbol(node)
         if (
             self.state.callee
             and isinstance(current, Value)
@@ -275,7 +282,7 @@ class Statements:
         for target in node.targets:
             if not isinstance(target, ast.Name):
                 raise self.state.parsed.unsupported(
-                    f"del of {_describe(target)}",
+                    f"del of {describe(target)}",
                     target,
                     "only local names can be deleted; build a new array instead",
                 )
@@ -289,6 +296,7 @@ class Statements:
             self.state.stale.pop(target.id, None)
 
     def stmt_Expr(self, node: ast.Expr) -> None:
+        """An expression statement: ``xs.append(v)``, ``xs.pop()`` or a docstring."""
         call = node.value
         if (
             isinstance(call, ast.Call)
@@ -310,7 +318,7 @@ class Statements:
         ):
             self.pop(call.func.value.id, node)
             return
-        if _is_docstring(node):
+        if is_docstring(node):
             return
         raise self.state.parsed.unsupported(
             "an expression statement",
@@ -341,6 +349,7 @@ class Statements:
         )
 
     def append(self, name: str, item_node: ast.expr, node: ast.AST) -> None:
+        """``name.append(item)``: a new version of the list ``name``."""
         sequence = self.names.name(name, node)
         item = self.expressions.operand(item_node)
         if isinstance(sequence, list):
@@ -360,7 +369,7 @@ class Statements:
                 node,
                 "append to a list",
             )
-        if _holds_dict(item):
+        if holds_dict(item):
             raise self.state.parsed.unsupported(
                 "appending a dict to a list",
                 node,
@@ -381,6 +390,7 @@ class Statements:
         )
 
     def stmt_FunctionDef(self, node: ast.FunctionDef) -> None:
+        """A nested ``def``: its name denotes it, to be inlined at its calls."""
         if node.decorator_list:
             raise self.state.parsed.unsupported(
                 "a decorated nested function", node, "define it without decorators"
@@ -388,11 +398,13 @@ class Statements:
         self.state.env[node.name] = Static(Inline(node, node.name))
 
 
-def _target_hint(target: ast.expr) -> str | None:
+def target_hint(target: ast.expr) -> str | None:
+    """The name a new value is named after: the target's, if it is a name."""
     return target.id if isinstance(target, ast.Name) else None
 
 
-def _is_docstring(stmt: ast.stmt) -> bool:
+def is_docstring(stmt: ast.stmt) -> bool:
+    """Whether a statement is a string constant (a docstring)."""
     return (
         isinstance(stmt, ast.Expr)
         and isinstance(stmt.value, ast.Constant)
