@@ -27,7 +27,7 @@ LAYERS = [
     ("ir", ["ir"]),
     ("primitives", ["primitives", "primitives.*"]),
     ("frontend", ["frontend", "callables"]),
-    ("lower", ["lower", "lower_flow"]),
+    ("lower", ["lower", "lower.*"]),
     ("passes", ["passes", "passes.*"]),
     ("ad", ["reverse", "forward"]),
     ("codegen", ["codegen"]),

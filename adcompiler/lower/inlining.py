@@ -1,0 +1,278 @@
+"""Inlining: function bodies lowered where they are called.
+
+Two kinds of function are compiled into their caller rather than called:
+a nested ``def`` or ``lambda`` (:class:`Inline`), whose free names are read
+from the enclosing function at the call as Python's closures do; and, when
+optimising, a small user function (:func:`_small_body`: a few plain
+assignments and one ``return``), lowered with its own names and globals,
+its lines marked as its own, and recorded as a dependency of the caller.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import types
+from typing import Any
+
+from ..errors import ADError, UnsupportedSyntaxError
+from ..frontend import ParsedFunction, parse_function
+from ..ir import Value, is_literal, tree_values
+from ..options import optimizing
+from . import dependencies
+from .expressions import Expressions
+from .flow import ControlFlow
+from .names import Names
+from .state import FUNCTION_STATE, RETURNED, RETVAL, Inline, State, Static
+from .statements import is_docstring
+
+
+class Inliner:
+    """Lowers the bodies of inlined functions at their calls.
+
+    Guarantees: the caller's environment, stale names and current function
+    (``State.parsed``, ``fn``, ``resolved``, ...) are as they were after
+    an inlined call, whether it succeeded or raised; a nested function
+    calling itself is refused, a user function calling itself is never
+    inlined.
+    """
+
+    def __init__(
+        self,
+        state: State,
+        expressions: Expressions,
+        flow: ControlFlow,
+        names: Names,
+    ):
+        self.state = state
+        self.expressions = expressions
+        self.flow = flow
+        self.names = names
+
+    def inlinable(self, fn: Any) -> tuple | None:
+        """``(parsed, assignments, return)`` of ``fn`` when its body is
+        compiled in at its call: a small function of plain assignments and
+        one final ``return`` (see :func:`_small_body`), not recursive, not
+        generated code, with optimisations on. Else None: a call of its own
+        compiled code."""
+        if (
+            not optimizing()
+            or not isinstance(fn, types.FunctionType)
+            or any(fn is outer.fn for outer in self.state.inline_stack)
+            or fn.__code__.co_flags
+            & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS | inspect.CO_GENERATOR)
+            or fn.__code__.co_kwonlyargcount
+            or fn.__code__.co_posonlyargcount
+        ):
+            return None
+        try:
+            parsed = parse_function(fn)
+        except ADError:
+            return None  # the call reports it
+        body = None if parsed.generated else _small_body(parsed.node)
+        if body is None:
+            return None
+        parsed.within = fn.__qualname__
+        return (parsed, *body)
+
+    def inline_function(
+        self,
+        parsed: ParsedFunction,
+        statements: list,
+        returned: ast.Return,
+        args: tuple,
+        kwargs: dict,
+        node: ast.AST,
+        hint: str | None,
+    ) -> Any:
+        """A call of a small user function (:meth:`inlinable`): its body,
+        lowered here with its own names and globals, its lines marked as
+        its own. The compiled code depends on the function's code and
+        globals as it does on its own (``State.callees``)."""
+        fn = parsed.fn
+        try:
+            bound = inspect.signature(fn).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise self.state.parsed.error(
+                UnsupportedSyntaxError, f"this call of {fn.__qualname__}: {exc}", node
+            ) from None
+        bound.apply_defaults()
+        values = {name: self.spell(v, node) for name, v in bound.arguments.items()}
+        saved = [getattr(self.state, name) for name in FUNCTION_STATE]
+        saved_loc = self.state.emitter.loc
+        self.state.parsed, self.state.fn, self.state.resolved = parsed, fn, {}
+        self.state.env = {**values, RETURNED: False, RETVAL: None}
+        self.state.stale = {}
+        self.state.inline_stack.append(parsed)
+        block = self.state.emitter.block
+        start = len(block.ops)
+        try:
+            self.flow.block(statements)
+            self.state.emitter.loc = parsed.loc(returned)
+            result = self.expressions.expr(returned.value, hint)
+            dependencies.record_inlined(self.state, fn)
+            if not hint:  # `a, b = f(x)` names the results a and b
+                made = {out for op in block.ops[start:] for out in op.outs}
+                self.state.unnamed.update(v for v in tree_values(result) if v in made)
+        finally:
+            self.state.inline_stack.pop()
+            for name, value in zip(FUNCTION_STATE, saved):
+                setattr(self.state, name, value)
+            self.state.emitter.loc = saved_loc
+        return result
+
+    def inline_call(
+        self, inline: "Inline", args: tuple, kwargs: dict, node: ast.AST
+    ) -> Any:
+        """A nested ``def`` or ``lambda`` called here: its body, inlined.
+
+        Its free names are read from the enclosing function at the call, as
+        Python's closures do; its own assignments stay local to it.
+        """
+        if inline in self.state.inlining:
+            raise self.state.parsed.unsupported(
+                f"recursion of the nested function {inline.name}",
+                node,
+                "define it at module level: module-level functions may recurse",
+            )
+        definition = inline.node
+        params = definition.args
+        if params.vararg or params.kwarg or params.kwonlyargs or params.posonlyargs:
+            raise self.state.parsed.unsupported(
+                f"the parameters of {inline.name}",
+                node,
+                "use plain positional parameters",
+            )
+        names = [arg.arg for arg in params.args]
+        defaults = [self.expressions.operand(d) for d in params.defaults]
+        values: dict[str, Any] = dict(
+            zip(names[len(names) - len(defaults) :], defaults)
+        )
+        values.update(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names:
+                raise self.state.parsed.error(
+                    UnsupportedSyntaxError,
+                    f"{inline.name}() got an unexpected keyword argument {key!r}",
+                    node,
+                )
+            values[key] = value
+        missing = [name for name in names if name not in values]
+        if missing:
+            raise self.state.parsed.error(
+                UnsupportedSyntaxError,
+                f"{inline.name}() missing argument(s) {', '.join(missing)}",
+                node,
+            )
+        outer_env, outer_stale = self.state.env, self.state.stale
+        self.state.env = {
+            **{k: v for k, v in outer_env.items() if not k.startswith("<")},
+            **values,
+            RETURNED: False,
+            RETVAL: None,
+        }
+        self.state.stale = dict(outer_stale)
+        self.state.inlining.append(inline)
+        try:
+            if isinstance(definition, ast.Lambda):
+                result = self.expressions.operand(definition.body)
+            else:
+                self.flow.block(definition.body)
+                if self.state.env[RETURNED] is False:
+                    result = None
+                else:
+                    result = self.state.env[RETVAL]
+        finally:
+            self.state.inlining.pop()
+            self.state.env, self.state.stale = outer_env, outer_stale
+        return result
+
+    def spell(self, value: Any, node: ast.AST) -> Any:
+        """An argument of a user call: values, literals, trees of them."""
+        if isinstance(value, (tuple, list)):
+            return type(value)(self.spell(item, node) for item in value)
+        if isinstance(value, dict):
+            return {key: self.spell(item, node) for key, item in value.items()}
+        if isinstance(value, Value) or is_literal(value):
+            return value
+        if isinstance(value, Static):
+            return self.names.static_operand(value.obj, node)
+        return self.state.graph.add_free("default", value)
+
+
+#: The most statements (plain assignments, then a return) of a function
+#: inlined at its calls.
+INLINE_STATEMENTS = 10
+
+
+def _small_body(node: ast.FunctionDef) -> tuple[list, ast.Return] | None:
+    """``(assignments, return)`` when a function's body (its docstring
+    aside) is at most :data:`INLINE_STATEMENTS` assignments to plain names
+    then one ``return`` of a value, with no nested function, lambda,
+    comprehension, ``:=``, ``global``, ``yield``, ``out=`` or call of a
+    method that changes its object (``append``, ``sort``, ...) anywhere:
+    code that reads its arguments and changes nothing outside itself."""
+    body = node.body[1:] if node.body and is_docstring(node.body[0]) else node.body
+    if not body or len(body) > INLINE_STATEMENTS + 1:
+        return None
+    *statements, returned = body
+    if not isinstance(returned, ast.Return) or returned.value is None:
+        return None
+    for statement in statements:
+        if not isinstance(statement, ast.Assign) or not all(
+            _plain_target(target) for target in statement.targets
+        ):
+            return None
+    for sub in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(sub, _NOT_INLINED) or (
+            isinstance(sub, ast.keyword) and sub.arg == "out"
+        ):
+            return None
+        if isinstance(sub, ast.Call) and _called_name(sub.func) in _CHANGING:
+            return None
+    return statements, returned
+
+
+#: Methods and functions that change one of their arguments (a list, an
+#: array): a function calling one is called, not inlined, so that changes
+#: to its caller's objects are refused as they are for any called function.
+_CHANGING = frozenset(
+    "append pop extend insert remove clear sort reverse update setdefault "
+    "popitem fill put resize itemset partition setflags copyto place putmask "
+    "fill_diagonal".split()
+)
+
+
+def _called_name(func: ast.expr) -> str:
+    """The name a call's function is spelled with (``f``, ``x.append``: ``append``)."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+_NOT_INLINED = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.NamedExpr,
+    ast.Global,
+    ast.Nonlocal,
+    ast.Yield,
+    ast.YieldFrom,
+    ast.Await,
+    ast.Starred,
+)
+
+
+def _plain_target(target: ast.expr) -> bool:
+    """Whether an assignment target is a name or a tuple of names."""
+    if isinstance(target, ast.Name):
+        return True
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(isinstance(elt, ast.Name) for elt in target.elts)
+    return False

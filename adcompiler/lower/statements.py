@@ -1,0 +1,412 @@
+"""Statements: assignments, in-place changes, list mutation, ``del``.
+
+A statement changes the environment: an assignment binds names to operand
+trees (unpacking tuples, naming a call's results after their targets),
+``x[i] = v`` and ``x += v`` make a new version of an array (on a copy
+unless the array is provably the function's own, see :mod:`.memory`),
+``append`` and ``pop`` a new version of a list. Control-flow statements
+(``if``, loops, jumps) are handed to control flow, and a nested ``def``
+binds its name to be inlined where it is called.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import numpy as np
+
+from ..errors import UnsupportedSyntaxError
+from ..ir import Value, is_literal
+from .. import runtime
+from .errortext import describe, file_line, hint_for, op_symbol, statement_text
+from .expressions import _BINOPS, Expressions, holds_dict
+from .memory import MemoryModel
+from .names import Names
+from .ops import Ops
+from .state import Inline, State, Static
+
+
+class Statements:
+    """Lowers statements (see the module's docstring).
+
+    Guarantees: a statement the subset lacks raises an error naming it and
+    its line; a write into an array or a list never changes memory a caller
+    or another live name sees without that name being marked stale.
+    """
+
+    def __init__(
+        self,
+        state: State,
+        expressions: Expressions,
+        names: Names,
+        memory: MemoryModel,
+        ops: Ops,
+    ):
+        self.state = state
+        self.expressions = expressions
+        self.names = names
+        self.memory = memory
+        self.ops = ops
+        #: the parts that lower ``if``, jumps and loops (see :meth:`connect`)
+        self.flow: Any = None
+        self.loops: Any = None
+
+    def connect(self, flow: Any, loops: Any) -> None:
+        """The parts above this one that lower control flow: ``flow`` the
+        ``if``, ``break``, ``continue`` and ``return`` statements, ``loops``
+        the ``for`` and ``while`` loops."""
+        self.flow = flow
+        self.loops = loops
+
+    def stmt(self, node: ast.stmt) -> None:
+        """Lower one statement (the emitter's location is its line)."""
+        self.state.emitter.loc = self.state.parsed.loc(node)
+        name = "stmt_" + type(node).__name__
+        method = (
+            getattr(self, name, None)
+            or getattr(self.flow, name, None)
+            or getattr(self.loops, name, None)
+        )
+        if method is not None:
+            method(node)
+        elif isinstance(node, ast.Assign):
+            target = node.targets[-1]
+            if (
+                isinstance(target, (ast.Tuple, ast.List))
+                and isinstance(node.value, (ast.Tuple, ast.List))
+                and len(target.elts) == len(node.value.elts)
+                and not any(isinstance(e, ast.Starred) for e in node.value.elts)
+            ):
+                # a, b = x, y: each new value named after its target
+                value: Any = tuple(
+                    self.expressions.operand_named(elt, target_hint(name))
+                    for elt, name in zip(node.value.elts, target.elts)
+                )
+            else:
+                value = self.expressions.expr(node.value, target_hint(target))
+            for target in node.targets:
+                self.assign(target, value)
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            value = self.expressions.expr(node.value, target_hint(node.target))
+            self.assign(node.target, value)
+        elif isinstance(node, ast.AugAssign):
+            self.augassign(node)
+        elif isinstance(node, ast.Pass):
+            pass
+        else:
+            raise self.state.parsed.unsupported(describe(node), node, hint_for(node))
+
+    def assign(self, target: ast.expr, value: Any) -> None:
+        """Bind ``target`` (a name, a tuple of targets, a subscript) to ``value``."""
+        if isinstance(target, ast.Name):
+            self.state.env[target.id] = value
+            self.state.stale.pop(target.id, None)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if any(isinstance(elt, ast.Starred) for elt in target.elts):
+                raise self.state.parsed.unsupported(
+                    "starred assignment", target, "unpack each element by index"
+                )
+            items = self.unpack(value, len(target.elts), target)
+            for elt, item in zip(target.elts, items):
+                if (
+                    isinstance(elt, ast.Name)
+                    and isinstance(item, Value)
+                    and item in self.state.unnamed
+                ):
+                    # `a, b = f(x)`: the call's results take the names a, b
+                    self.state.graph.rename(item, elt.id, user_variable=True)
+                    self.state.unnamed.discard(item)
+                self.assign(elt, item)
+        elif isinstance(target, ast.Subscript):
+            self.assign_item(target, value)
+        else:
+            raise self.state.parsed.unsupported(
+                f"assignment to {describe(target)}", target, "assign to a local name"
+            )
+
+    def assign_item(self, target: ast.Subscript, value: Any) -> None:
+        """``name[index] = value``: a new version of ``name``."""
+        if not isinstance(target.value, ast.Name):
+            raise self.state.parsed.unsupported(
+                "assignment to a subscript of an expression",
+                target,
+                "assign to a subscript of a local name",
+            )
+        name = target.value.id
+        container = self.names.name(name, target.value)
+        index = self.expressions.index(target.slice)
+        if isinstance(container, dict):
+            if not is_literal(index) or isinstance(index, (list, tuple)):
+                raise self.state.parsed.unsupported(
+                    "a dict key computed at run time", target, "use a constant key"
+                )
+            self.memory.changed_static(name, container, target)
+            self.state.env[name] = {**container, index: value}
+            return
+        if isinstance(container, list):
+            if not isinstance(index, int):
+                raise self.state.parsed.unsupported(
+                    "assigning to a local list at a runtime index",
+                    target,
+                    "build a new list, or use an array",
+                )
+            self.memory.changed_static(name, container, target)
+            changed = list(container)
+            changed[index] = value
+            self.state.env[name] = changed
+            return
+        self.set_item(name, container, index, value, target)
+
+    def set_item(
+        self, name: str, array: Any, index: Any, value: Any, node: ast.AST
+    ) -> None:
+        """``name[index] = value`` on an array: changed in place when it is
+        provably a fresh local array, otherwise on a copy (the caller's
+        arrays are never written)."""
+        if not isinstance(array, Value):
+            raise self.state.parsed.unsupported(
+                f"assignment into {type(array).__name__} `{name}`",
+                node,
+                "assign into an array made in the function (np.zeros, .copy())",
+            )
+        if array.container is not False:
+            raise self.state.parsed.unsupported(
+                f"assignment into the list `{name}` at a runtime index",
+                node,
+                "build a new list, or use an array",
+            )
+        if not self.memory.is_fresh(array):
+            self.memory.refuse_changing_arguments(name, array, node)
+            array = self.ops.call_prim(np.copy, (array,), {}, name, True)
+        self.memory.check_no_alias(
+            name,
+            array,
+            node,
+            f"`{name}[...] = ...`",
+            f"copy the array first: `{name} = {name}.copy()`",
+        )
+        if isinstance(value, Value) and value.container is not True:
+            written, _ = self.memory.memory_sources(array)
+            read, unknown_read = self.memory.memory_sources(value)
+            overlap = unknown_read or bool(written & read)
+        else:
+            overlap = False
+        if overlap:
+            # the right side may be a view of the array: NumPy may read what
+            # it has already written (known at run time)
+            loc = self.state.parsed.loc(node)
+            self.ops.call_prim(
+                runtime.not_reading_what_it_writes,
+                (array, index, value, f"{file_line(loc)}: `{statement_text(loc)}`"),
+                {},
+                None,
+                False,
+            )
+        self.state.env[name] = self.ops.call_prim(
+            runtime.set_item, (array, index, value), {}, None, False
+        )
+
+    def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
+        """``count`` items of a tuple, list or runtime value (an error otherwise)."""
+        if isinstance(value, (tuple, list)):
+            if len(value) != count:
+                raise self.state.parsed.error(
+                    UnsupportedSyntaxError,
+                    f"cannot unpack {len(value)} values into {count} names",
+                    node,
+                )
+            return list(value)
+        if isinstance(value, Value):
+            return [self.expressions.item(value, i) for i in range(count)]
+        raise self.state.parsed.unsupported(
+            f"unpacking {type(value).__name__}", node, "unpack a tuple or an array"
+        )
+
+    def augassign(self, node: ast.AugAssign) -> None:
+        """``x op= v``: a new value of ``x`` (in place in Python: other names
+        sharing its memory become stale); ``x[i] op= v`` is ``x[i] = x[i] op v``."""
+        target = node.target
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise self.state.parsed.unsupported(describe(node.op), node, "")
+        if isinstance(target, ast.Subscript):
+            # y[i] += v  is  y[i] = y[i] + v
+            load = ast.Subscript(target.value, target.slice, ast.Load())
+            ast.copy_location(load, target)
+            current = self.expressions.operand(load)
+            right = self.expressions.operand(node.value)
+            self.assign_item(target, self.ops.call_prim(op, (current, right), {}))
+            return
+        if not isinstance(target, ast.Name):
+            self.assign(target, None)  # raises the right error
+        current = self.names.name(target.id, target)
+        op_text = op_symbol(node)
+        if (
+            self.state.callee
+            and isinstance(current, Value)
+            and self.memory.may_be_argument(current)
+        ):
+            # += on a number rebinds it, on an array changes the caller's
+            # array: only known at run time
+            self.ops.call_prim(
+                runtime.not_changed_in_place, (current, target.id), {}, None, False
+            )
+        self.memory.check_no_alias(
+            target.id,
+            current,
+            node,
+            f"`{target.id} {op_text}=`",
+            f"write `{target.id} = {target.id} {op_text} ...` to make a new array",
+        )
+        right = self.expressions.expr(node.value)
+        self.state.env[target.id] = self.ops.call_prim(
+            op, (current, right), {}, target.id, True
+        )
+
+    def stmt_Delete(self, node: ast.Delete) -> None:
+        """``del a, b`` at the function's top level (or anywhere in generated
+        code): the names are unbound (generated code releases arrays this
+        way, and is differentiated again for higher derivatives)."""
+        if (
+            self.state.emitter.block is not self.state.graph.body
+            and not self.state.parsed.generated
+        ):
+            # generated code deletes, in a loop body, only names the same
+            # iteration made and nothing reads again (passes.release)
+            raise self.state.parsed.unsupported(
+                "del inside a loop or branch",
+                node,
+                "delete names at the function's top level, or rebind them",
+            )
+        for target in node.targets:
+            if not isinstance(target, ast.Name):
+                raise self.state.parsed.unsupported(
+                    f"del of {describe(target)}",
+                    target,
+                    "only local names can be deleted; build a new array instead",
+                )
+            if target.id not in self.state.env:
+                raise self.state.parsed.unsupported(
+                    f"del of `{target.id}`, which is not a local variable",
+                    target,
+                    "delete only names the function has assigned",
+                )
+            del self.state.env[target.id]
+            self.state.stale.pop(target.id, None)
+
+    def stmt_Expr(self, node: ast.Expr) -> None:
+        """An expression statement: ``xs.append(v)``, ``xs.pop()`` or a docstring."""
+        call = node.value
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.attr == "append"
+            and len(call.args) == 1
+            and not call.keywords
+        ):
+            self.append(call.func.value.id, call.args[0], node)
+            return
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.attr == "pop"
+            and not call.args
+            and not call.keywords
+        ):
+            self.pop(call.func.value.id, node)
+            return
+        if is_docstring(node):
+            return
+        raise self.state.parsed.unsupported(
+            "an expression statement",
+            node,
+            "only assignments, list.append(...) and return are evaluated",
+        )
+
+    def pop(self, name: str, node: ast.AST) -> None:
+        """``name.pop()`` as a statement: the list without its last item."""
+        sequence = self.names.name(name, node)
+        if isinstance(sequence, list):
+            self.state.env[name] = sequence[:-1]
+            return
+        if not isinstance(sequence, Value):
+            raise self.state.parsed.unsupported(
+                f"pop on {type(sequence).__name__} `{name}`", node, "pop from a list"
+            )
+        self.memory.check_no_alias(
+            name,
+            sequence,
+            node,
+            f"`{name}.pop()`",
+            f"copy the list first: `{name} = list(...)`",
+            items_unchanged=True,
+        )
+        self.state.env[name] = self.ops.call_prim(
+            runtime.list_pop, (sequence,), {}, None, False
+        )
+
+    def append(self, name: str, item_node: ast.expr, node: ast.AST) -> None:
+        """``name.append(item)``: a new version of the list ``name``."""
+        sequence = self.names.name(name, node)
+        item = self.expressions.operand(item_node)
+        if isinstance(sequence, list):
+            if self.state.callee and id(sequence) in self.state.argument_lists:
+                raise self.state.parsed.unsupported(
+                    f"appending to `{name}`, an argument, in a function called "
+                    "from differentiated code (the caller would see the change)",
+                    node,
+                    f"build a new list and return it (`{name} = {name} + [...]`)",
+                )
+            self.memory.changed_static(name, sequence, node, f"`{name}.append(...)`")
+            self.state.env[name] = sequence + [item]
+            return
+        if not isinstance(sequence, Value):
+            raise self.state.parsed.unsupported(
+                f"appending to {type(sequence).__name__} `{name}`",
+                node,
+                "append to a list",
+            )
+        if holds_dict(item):
+            raise self.state.parsed.unsupported(
+                "appending a dict to a list",
+                node,
+                "append a tuple instead: acts.append((h, z))",
+            )
+        if not self.memory.is_fresh(sequence):
+            self.memory.refuse_changing_arguments(name, sequence, node)
+        self.memory.check_no_alias(
+            name,
+            sequence,
+            node,
+            f"`{name}.append(...)`",
+            f"copy the list first: `{name} = list(...)`",
+            items_unchanged=True,
+        )
+        self.state.env[name] = self.ops.call_prim(
+            runtime.list_append, (sequence, item), {}, None, False
+        )
+
+    def stmt_FunctionDef(self, node: ast.FunctionDef) -> None:
+        """A nested ``def``: its name denotes it, to be inlined at its calls."""
+        if node.decorator_list:
+            raise self.state.parsed.unsupported(
+                "a decorated nested function", node, "define it without decorators"
+            )
+        self.state.env[node.name] = Static(Inline(node, node.name))
+
+
+def target_hint(target: ast.expr) -> str | None:
+    """The name a new value is named after: the target's, if it is a name."""
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def is_docstring(stmt: ast.stmt) -> bool:
+    """Whether a statement is a string constant (a docstring)."""
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
