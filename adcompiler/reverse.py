@@ -51,15 +51,8 @@ from .ir import (
 )
 from .options import optimizing
 from .passes.activity import active_values
-from .passes.cse import share_repeated_arithmetic, share_shape_computations
-from .passes.dce import eliminate_dead_code
 from .passes.fused import Composites
-from .passes.inplace import accumulate_in_place, assemble_pieces
-from .passes.names import share_loop_names
-from .passes.restore import prune_restores
-from .passes.same_shape import drop_needless_unbroadcasts
-from .passes.shapes import read_shapes_early
-from .passes.tape import assign_tapes
+from .passes.schedule import Facts, run_passes
 from .rules.registry import INTEGER_PARAMETERS, lookup
 from .symbolic import Emitter, Sym, apply_rule
 
@@ -556,7 +549,8 @@ def reverse(
     given for the outputs (``result.seeds``, a tree like the outputs) instead
     of from 1, and the gradients are the raw adjoints: the graph is then cut
     at ``result.forward_count`` into a forward and a backward function
-    (calls of user functions).
+    (calls of user functions), the forward saving ``result.residuals``.
+    The passes for the graph's kind run as :mod:`.passes.schedule` declares.
     """
     output = graph.outputs[0] if has_aux else graph.outputs
     if not split and isinstance(output, (tuple, list, dict)):
@@ -631,26 +625,12 @@ def reverse(
     forward |= {id(save) for _, save, _ in reverser.restores}
     forward |= {id(save) for save in reverser.popped_saves}
     backward = {id(op) for op in result.body.ops if id(op) not in forward}
-    prune_restores(result, reverser.restores, backward)
-    if optimizing():
-        drop_needless_unbroadcasts(result)
-        share_repeated_arithmetic(result)
-    eliminate_dead_code(result)
-    if optimizing():
-        accumulate_in_place(result, reverser.accumulations)
-        assemble_pieces(result)
-        eliminate_dead_code(result)
-    result.forward_count = next(
-        (i for i, op in enumerate(result.body.ops) if id(op) in backward),
-        len(result.body.ops),
+    facts = Facts(
+        restores=reverser.restores,
+        backward=backward,
+        accumulations=reverser.accumulations,
     )
-    if result.forward_count < len(result.body.ops):
-        result.backward_start = result.body.ops[result.forward_count]
-    if optimizing():
-        read_shapes_early(result)
-        share_shape_computations(result)
-    share_loop_names(result)  # first: tapes depend on which names are shared
-    assign_tapes(result)
+    run_passes(result, "split" if split else "grad", facts, optimizing())
     if not split:
         _keep_outputs(result)
     return result
