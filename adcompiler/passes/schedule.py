@@ -280,7 +280,8 @@ def run_passes(
         if missing:
             raise ScheduleError(
                 f"the pass {entry.name!r} cannot run on a {kind} graph: it needs "
-                f"{', '.join(missing)}, which nothing before it gives"
+                f"{', '.join(missing)}, which the transformation did not give or "
+                "no earlier pass established"
             )
         entry.fn(graph, *(getattr(facts, name) for name in entry.uses))
         established.update(entry.gives)
@@ -304,7 +305,8 @@ def check_schedule(schedule: Sequence[Pass], given: dict[str, frozenset[str]]) -
                     setting = "optimising" if optimize else "not optimising"
                     raise ScheduleError(
                         f"the pass {entry.name!r} on a {kind} graph ({setting}) "
-                        f"needs {', '.join(missing)}, which nothing before it gives"
+                        f"needs {', '.join(missing)}, which the transformation "
+                        "does not give or no earlier pass establishes"
                     )
                 established.update(entry.gives)
 
