@@ -36,8 +36,9 @@ from .ir import (
     tree_map,
     tree_values,
 )
+from .options import optimizing
 from .passes.activity import varied_values
-from .passes.dce import eliminate_dead_code
+from .passes.schedule import Facts, run_passes
 from .primitives.registry import lookup
 from .primitives.symbolic import Emitter, Sym, apply_rule
 
@@ -274,7 +275,7 @@ def tangent_graph(graph: Graph, wrt: Sequence[Value], sites: CallSites) -> Tange
         )
     result.outputs = (output, tangent_out)
     result.tangent_params = forward.tangent_params
-    eliminate_dead_code(result)
+    run_passes(result, "tangent", Facts(), optimizing())
     return result
 
 

@@ -41,9 +41,7 @@ from .frontend import ParsedFunction, parse_function, unchanged
 from .ir import Graph, tree_leaves
 from .lower import Lowering, lower
 from .options import optimizing
-from .passes.ranks import mark_ranks
-from .passes.scalars import mark_scalars
-from .passes.tape import choose_residuals
+from .passes.schedule import Facts, run_passes
 from .reverse import reverse
 
 #: The kinds of compiled product a request may ask for.
@@ -267,9 +265,8 @@ def _compile(fn: types.FunctionType, request: Request) -> Entry:
     parsed = parse_function(fn)
     lowering = lower(parsed, request.structures, not request.top, CALL_SITES)
     graph = lowering.graph
-    if request.optimize:
-        mark_scalars(graph, request.scalars)
-        mark_ranks(graph, request.ranks)
+    facts = Facts(scalars=request.scalars, ranks=request.ranks)
+    run_passes(graph, "lowered", facts, request.optimize)
     return _TRANSFORMS[request.kind](fn, request, parsed, lowering)
 
 
@@ -324,7 +321,6 @@ def _split(
     graph = lowering.graph
     wrt = _active_leaves(lowering, request.active)
     result = reverse(graph, wrt, lowering.return_loc, CALL_SITES, split=True)
-    choose_residuals(result)
     product = product_of(fn, request)
     generated = generate_split(
         result,

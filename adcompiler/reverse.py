@@ -27,7 +27,7 @@ Guarantees:
 from __future__ import annotations
 
 import operator
-from typing import Any, Sequence
+from typing import Any, Callable, Collection, Sequence
 
 import numpy as np
 
@@ -51,19 +51,10 @@ from .ir import (
 )
 from .options import optimizing
 from .passes.activity import active_values
-from .passes.cse import share_repeated_arithmetic, share_shape_computations
-from .passes.dce import eliminate_dead_code
-from .passes.fused import MULTIPLY, Composites
-from .passes.inplace import accumulate_in_place, assemble_pieces
-from .passes.names import share_loop_names
-from .passes.restore import prune_restores
-from .passes.same_shape import drop_needless_unbroadcasts
-from .passes.scalars import ARITHMETIC, NEGATIONS
-from .passes.shapes import read_shapes_early
-from .passes.tape import assign_tapes
-from .primitives.elementwise import _scalar_constant, ub
+from .passes.fused import Composites
+from .passes.schedule import Facts, run_passes
 from .primitives.registry import lookup
-from .primitives.symbolic import Emitter, Sym, apply_rule, call
+from .primitives.symbolic import Emitter, Sym, apply_rule
 
 
 class _Scope:
@@ -259,96 +250,15 @@ class _Reverser:
         self.restores.append((op, save, restore.op))
 
     def backward_op(self, op: Op, scope: _Scope) -> None:
-        prim = op.prim
-        bound = prim.signature.bind(*op.args, **op.kwargs)
-        names = list(prim.signature.parameters)
-        sym_args = _symbolic(op.args)
-        sym_kwargs = _symbolic(op.kwargs)
-        g = Sym(scope.get(op.out))
-        ans = Sym(op.out)
-        block = self.emitter.block
-        start = len(block.ops)
-        logistic = self.composites and self.composites.logistic_input(op)
-        if logistic is not None:
-            # s = 1 / (1 + exp(-z)) as a whole: d_z = d_s * s * (1 - s)
-            contribution = g * ans * (1.0 - ans)
-            fresh = _made_since(block, start)
-            self.accumulate(scope, logistic, contribution, fresh)
-            return
-        # x * x, x + x: both arguments get the same contribution; compute it once
-        twice = (
-            optimizing()
-            and prim.fn in _SYMMETRIC
-            and len(op.args) == 2
-            and not op.kwargs
-            and isinstance(op.args[0], Value)
-            and op.args[0] is op.args[1]
-        )
-        spread = _spread_scalar(scope.get(op.out)) if twice else None
-        if spread is not None and op.args[0] in self.active:
-            # the adjoint is a number spread over x's shape (np.sum's): double
-            # the number, not the array; for x * x, one product with x
-            number, shape = spread
-            doubled = Sym(number) + Sym(number)
-            if isinstance(doubled.value, Value):
-                doubled.value.scalar = True  # shape (): x's shape is kept
-            if prim.fn in MULTIPLY:
-                contribution = doubled * Sym(op.args[0])
-            else:
-                contribution = call(np.broadcast_to, doubled, Sym(shape))
-            fresh = _made_since(block, start)
-            self.accumulate(scope, op.args[0], contribution, fresh)
-            return
-        negated = self.composites and self.composites.negated_square(op)
-        if negated is not None:
-            # -x * x: the contributions are one product and its negation
-            minus_x, x = negated
-            product = g * Sym(x)
-            fresh = _made_since(block, start)
-            self.accumulate(scope, minus_x, product, fresh)
-            if x in self.active:
-                start = len(block.ops)
-                contribution = -product
-                fresh = _made_since(block, start)
-                self.accumulate(scope, x, contribution, fresh)
-            return
-        exp_factor = self.composites.exp_factor(op) if self.composites else None
-        for index, rule in enumerate(prim.vjps):
-            name = names[index]
-            operand = bound.arguments.get(name)
-            if exp_factor is not None and index == exp_factor[2]:
-                continue  # y = a * np.exp(u): u's adjoint is taken below
-            if twice and index == 1:
-                if op.args[0] in self.active:
-                    self._pair(scope, operand, contribution, set())
-                continue
-            if not any(v in self.active for v in tree_values(operand)):
-                continue
-            if rule is None and name in prim.integers:
-                continue  # an integer (a shape): its derivative is zero
-            if rule is None:
-                raise NonDifferentiableError(
-                    f"{prim.name} has no derivative with respect to its argument "
-                    f"`{name}`, and the gradient depends on it",
-                    op.loc,
-                    "pass a constant there, or wrap the value in a function with "
-                    "its own rule (adcompiler.defvjp)",
-                )
-            start = len(block.ops)
-            contribution = apply_rule(
-                rule, prim, name, op.loc, g, ans, *sym_args, **sym_kwargs
-            )
-            fresh = _made_since(block, start)
-            self._pair(scope, operand, contribution, fresh)
-        if exp_factor is not None and exp_factor[1] in self.active:
-            # y = a * np.exp(u): d_u = (d_y * a) * np.exp(u) = d_y * y
-            e, u, k = exp_factor
-            start = len(block.ops)
-            contribution = g * ans
-            if not _scalar_constant(sym_args[1 - k]):
-                contribution = ub(contribution, sym_args[k])
-            fresh = _made_since(block, start)
-            self.accumulate(scope, u, contribution, fresh)
+        """Add the adjoint contributions of ``op``'s arguments: those of the
+        composite pattern ending at ``op`` when the composite rewrite finds
+        one (:mod:`.passes.fused`), else those of the op's rules."""
+        step = _OpBackward(self, op, scope)
+        match = self.composites.find(op, step) if self.composites else None
+        if match is None:
+            step.apply_rules()
+        else:
+            match.backward(step)
 
     def _pair(self, scope: _Scope, operand: Any, contribution: Any, fresh) -> None:
         if isinstance(operand, Value):
@@ -544,38 +454,6 @@ def _made_since(block: Block, start: int) -> set[Value]:
     return {op.out for op in block.ops[start:] if isinstance(op, Op)}
 
 
-def _spread_scalar(adjoint: Any) -> tuple[Value, Any] | None:
-    """``(number, shape)`` when ``adjoint`` is ``np.broadcast_to(number,
-    shape)`` of a number: the seed, or arithmetic of it (as the backward of
-    ``np.sum`` and ``np.mean`` makes it)."""
-    op = getattr(adjoint, "op", None)
-    if not (
-        isinstance(op, Op)
-        and op.prim.fn is np.broadcast_to
-        and len(op.args) == 2
-        and not op.kwargs
-    ):
-        return None
-    number, shape = op.args
-    return (number, shape) if _is_number(number, 8) else None
-
-
-def _is_number(value: Any, depth: int) -> bool:
-    """The backward's seed, a scalar, or scalar arithmetic of those."""
-    if not isinstance(value, Value):
-        return type(value) in (int, float)
-    if value.scalar:
-        return True
-    op = value.op
-    if not isinstance(op, Op) or op.kwargs or depth == 0:
-        return False
-    if op.prim.fn is runtime.seed_adjoint:
-        return True
-    return op.prim.fn in ARITHMETIC and all(
-        _is_number(arg, depth - 1) for arg in op.args
-    )
-
-
 def _negated(contribution: Any, fresh: set[Value]) -> Any:
     """``c`` when ``contribution`` is ``-c``, made by the rule just applied
     (nothing else reads it), else None."""
@@ -587,9 +465,72 @@ def _negated(contribution: Any, fresh: set[Value]) -> Any:
     return None
 
 
-#: Binary operations whose rule gives both arguments the same adjoint when
-#: they are the same value.
-_SYMMETRIC = (operator.add, operator.mul, np.add, np.multiply)
+class _OpBackward:
+    """The backward of one primitive op: its rules applied, and what a
+    composite pattern's backward may ask for (:class:`.passes.fused.Backward`)."""
+
+    def __init__(self, reverser: _Reverser, op: Op, scope: _Scope):
+        self.reverser = reverser
+        self.scope = scope
+        self.op = op
+        self.g = Sym(scope.get(op.out))
+        self.ans = Sym(op.out)
+        self.args = _symbolic(op.args)
+        self.kwargs = _symbolic(op.kwargs)
+
+    def is_active(self, value: Any) -> bool:
+        """Whether the gradient flows through ``value``."""
+        return isinstance(value, Value) and value in self.reverser.active
+
+    def contribute(self, value: Any, make: Callable[[], Any]) -> Any:
+        """Add ``make()``, emitted now, to the adjoint of ``value``; return it."""
+        block = self.reverser.emitter.block
+        start = len(block.ops)
+        contribution = make()
+        fresh = _made_since(block, start)
+        self.reverser.accumulate(self.scope, value, contribution, fresh)
+        return contribution
+
+    def add_again(self, operand: Any, contribution: Any) -> None:
+        """Add ``contribution``, made for another use, to ``operand``'s adjoint."""
+        self.reverser._pair(self.scope, operand, contribution, set())
+
+    def apply_rules(self, skip: Collection[int] = ()) -> dict[int, Any]:
+        """Apply the op's rule for each argument the gradient flows through,
+        but those at the indices in ``skip``; return each contribution by
+        index. An integer parameter without a rule contributes nothing; any
+        other argument without one raises :class:`NonDifferentiableError`."""
+        op, reverser = self.op, self.reverser
+        prim = op.prim
+        bound = prim.signature.bind(*op.args, **op.kwargs)
+        names = list(prim.signature.parameters)
+        block = reverser.emitter.block
+        made: dict[int, Any] = {}
+        for index, rule in enumerate(prim.vjps):
+            if index in skip:
+                continue
+            name = names[index]
+            operand = bound.arguments.get(name)
+            if not any(v in reverser.active for v in tree_values(operand)):
+                continue
+            if rule is None and name in prim.integers:
+                continue  # an integer (a shape): its derivative is zero
+            if rule is None:
+                raise NonDifferentiableError(
+                    f"{prim.name} has no derivative with respect to its argument "
+                    f"`{name}`, and the gradient depends on it",
+                    op.loc,
+                    "pass a constant there, or wrap the value in a function with "
+                    "its own rule (adcompiler.defvjp)",
+                )
+            start = len(block.ops)
+            contribution = apply_rule(
+                rule, prim, name, op.loc, self.g, self.ans, *self.args, **self.kwargs
+            )
+            fresh = _made_since(block, start)
+            reverser._pair(self.scope, operand, contribution, fresh)
+            made[index] = contribution
+        return made
 
 
 def reverse(
@@ -608,7 +549,8 @@ def reverse(
     given for the outputs (``result.seeds``, a tree like the outputs) instead
     of from 1, and the gradients are the raw adjoints: the graph is then cut
     at ``result.forward_count`` into a forward and a backward function
-    (calls of user functions).
+    (calls of user functions), the forward saving ``result.residuals``.
+    The passes for the graph's kind run as :mod:`.passes.schedule` declares.
     """
     output = graph.outputs[0] if has_aux else graph.outputs
     if not split and isinstance(output, (tuple, list, dict)):
@@ -683,26 +625,12 @@ def reverse(
     forward |= {id(save) for _, save, _ in reverser.restores}
     forward |= {id(save) for save in reverser.popped_saves}
     backward = {id(op) for op in result.body.ops if id(op) not in forward}
-    prune_restores(result, reverser.restores, backward)
-    if optimizing():
-        drop_needless_unbroadcasts(result)
-        share_repeated_arithmetic(result)
-    eliminate_dead_code(result)
-    if optimizing():
-        accumulate_in_place(result, reverser.accumulations)
-        assemble_pieces(result)
-        eliminate_dead_code(result)
-    result.forward_count = next(
-        (i for i, op in enumerate(result.body.ops) if id(op) in backward),
-        len(result.body.ops),
+    facts = Facts(
+        restores=reverser.restores,
+        backward=backward,
+        accumulations=reverser.accumulations,
     )
-    if result.forward_count < len(result.body.ops):
-        result.backward_start = result.body.ops[result.forward_count]
-    if optimizing():
-        read_shapes_early(result)
-        share_shape_computations(result)
-    share_loop_names(result)  # first: tapes depend on which names are shared
-    assign_tapes(result)
+    run_passes(result, "split" if split else "grad", facts, optimizing())
     if not split:
         _keep_outputs(result)
     return result

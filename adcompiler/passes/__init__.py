@@ -1,6 +1,7 @@
 """Analyses and rewrites on the SSA graph, one per module.
 
-Which of them run is decided by :mod:`adcompiler.options`: the passes needed
-to generate code at all always run, the optional optimisations only while
+Which of them run, on which graphs and in which order is declared in one
+place, :mod:`.schedule`: the passes needed to generate code at all always
+run, the optional optimisations only while
 :func:`adcompiler.options.optimizing` holds.
 """
