@@ -10,21 +10,12 @@ Example: ``t = np.exp(x); u = np.sin(x); return t`` keeps only ``t``.
 
 from __future__ import annotations
 
-from ..ir import Block, Graph, LoopOp, Op, Value, tree_values
+from ..ir import Block, Graph, Op, Value, used_list
 
 
 def used_values(graph: Graph) -> set[Value]:
     """Every value read anywhere in the graph, outputs included."""
-    used: set[Value] = set(tree_values(graph.outputs))
-    for op in graph.walk():
-        used.update(op.inputs())
-        for region in op.regions:
-            used.update(tree_values(region.yields))
-        if isinstance(op, LoopOp):
-            used.update(op.saved)
-            if isinstance(op.exit, Value):
-                used.add(op.exit)
-    return used
+    return set(used_list(graph))
 
 
 def eliminate_dead_code(graph: Graph) -> None:

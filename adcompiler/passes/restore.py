@@ -87,11 +87,7 @@ def _backward_reads(graph: Graph, backward: set[int]) -> set[Value]:
             _reads(op, reads)
     # what a call's forward half saved may be its arguments themselves (or
     # views of them): its backward half reads them, as they were at the call
-    calls = {
-        op.saved: op
-        for op in graph.walk()
-        if isinstance(op, CallOp) and op.saved is not None
-    }
+    calls = {split.saved: op for op, split in graph.ad.calls.items()}
     for saved in [v for v in reads if v in calls]:
         reads.update(tree_values(calls[saved].args))
     return reads
@@ -118,7 +114,7 @@ def _reads(op: Any, reads: set[Value]) -> None:
         return
     reads.update(op.inputs())
     if isinstance(op, ReverseLoopOp):
-        reads.update(op.forward.saved)
+        reads.update(op.record.saved)
     for region in op.regions:
         reads.update(tree_values(region.yields))
         for inner in region.ops:

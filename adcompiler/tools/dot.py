@@ -90,7 +90,9 @@ class _Writer:
                 self.edges(op, node, op.inputs(), indent)
                 self.node_of[op.out] = node
             elif isinstance(op, CallOp):
-                name = getattr(op.fn, "__name__", "call")
+                ad = self.graph.ad
+                fn = op.fn if ad is None else ad.callee(op)
+                name = getattr(fn, "__name__", "call")
                 outs = ", ".join(v.name for v in op.outs) or "_"
                 node = self.op_node(op, f"{outs} = {name}(...)", indent)
                 self.edges(op, node, op.inputs(), indent)
@@ -122,7 +124,7 @@ class _Writer:
         if isinstance(op, LoopOp) and op.target is not None:
             self.node_of[op.target] = head
         if isinstance(op, ReverseLoopOp):
-            for value in op.forward.saved + op.forward.covered:
+            for value in op.record.saved + op.record.covered:
                 self.node_of[value] = head
         for region in op.regions:
             self.block(region, indent + "  ")
