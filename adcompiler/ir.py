@@ -17,6 +17,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -144,6 +145,12 @@ class Op:
         """The values the op itself defines (not those of its regions' ops)."""
         return [self.out]
 
+    def flows(self) -> list[tuple[list[Value], list[Value]]]:
+        """How values pass through the op: pairs ``(defined, sources)``, each
+        defined value computed from (or a copy of) the values ``sources``
+        lists, for dependence analyses (:mod:`adcompiler.passes.activity`)."""
+        return [([self.out], self.inputs())]
+
     def replace_inputs(self, fn: Callable[[Value], Any]) -> None:
         """Replace every value ``v`` the op itself reads by ``fn(v)``."""
         self.args = _map_values(fn, self.args)
@@ -187,6 +194,13 @@ class IfOp:
 
     def defs(self) -> list[Value]:
         return list(self.outs)
+
+    def flows(self) -> list[tuple[list[Value], list[Value]]]:
+        """Each output: from what either branch yields for it."""
+        return [
+            ([out], list(tree_values((self.then.yields[k], self.orelse.yields[k]))))
+            for k, out in enumerate(self.outs)
+        ]
 
     def replace_inputs(self, fn: Callable[[Value], Any]) -> None:
         self.cond = _map_values(fn, self.cond)
@@ -236,9 +250,17 @@ class LoopOp:
         target = [self.target] if self.target is not None else []
         return list(self.outs) + list(self.carried) + target
 
+    def flows(self) -> list[tuple[list[Value], list[Value]]]:
+        """Each carried variable and its result: from its initial value and
+        what the body yields for it. (The target is an index, lowering
+        iterates over ranges, and carries no derivative.)"""
+        return _carried_flows(self)
+
     def replace_inputs(self, fn: Callable[[Value], Any]) -> None:
         self.iterable = _map_values(fn, self.iterable)
         self.inits = _map_values(fn, self.inits)
+        if isinstance(self.exit, Value):
+            self.exit = fn(self.exit)
         _replace_yields(self, fn)
 
 
@@ -307,7 +329,14 @@ class ReverseLoopOp:
         record = self.record
         return list(self.outs) + list(self.carried) + record.saved + record.covered
 
+    def flows(self) -> list[tuple[list[Value], list[Value]]]:
+        """Each adjoint accumulator and its result: from its initial value
+        and what the body yields for it."""
+        return _carried_flows(self)
+
     def replace_inputs(self, fn: Callable[[Value], Any]) -> None:
+        """Replace the initial adjoints and the yields; the tape and the
+        results read by name belong to the record and stay."""
         self.inits = _map_values(fn, self.inits)
         _replace_yields(self, fn)
 
@@ -344,6 +373,11 @@ class CallOp:
 
     def defs(self) -> list[Value]:
         return list(self.outs)
+
+    def flows(self) -> list[tuple[list[Value], list[Value]]]:
+        """Each result: from every argument (the callee is opaque here)."""
+        inputs = self.inputs()
+        return [([out], inputs) for out in self.outs]
 
     def replace_inputs(self, fn: Callable[[Value], Any]) -> None:
         self.args = _map_values(fn, self.args)
@@ -402,6 +436,16 @@ def _map_values(fn: Callable[[Value], Any], tree: Any) -> Any:
     return tree_map(lambda leaf: fn(leaf) if isinstance(leaf, Value) else leaf, tree)
 
 
+def _carried_flows(loop: Any) -> list[tuple[list[Value], list[Value]]]:
+    return [
+        (
+            [carried, loop.outs[k]],
+            list(tree_values((loop.inits[k], loop.body.yields[k]))),
+        )
+        for k, carried in enumerate(loop.carried)
+    ]
+
+
 def _yields(op: Any) -> list[Value]:
     return [v for region in op.regions for v in tree_values(region.yields)]
 
@@ -419,9 +463,10 @@ def _replace_yields(op: Any, fn: Callable[[Value], Any]) -> None:
 # code around it, once each; ``op.reads()``: every read of a value by the op
 # itself, its regions' yields included, one entry per read;
 # ``op.defs()``: the values it defines itself (results, carried variables,
-# loop targets), not those of its regions' ops; ``op.replace_inputs(fn)``:
-# rewrite what ``reads()`` lists. An :class:`AdjointState` adds what
-# reverse mode has forward ops define and read.
+# loop targets), not those of its regions' ops; ``op.flows()``: which of
+# those come from which values; ``op.replace_inputs(fn)``: rewrite what
+# ``reads()`` lists. An :class:`AdjointState` adds what reverse mode has
+# forward ops define and read.
 
 
 def walk(block: Block) -> Iterator[Any]:
@@ -688,6 +733,69 @@ class Graph:
         """Every op of the graph, nested regions included, in program order
         (:func:`walk`)."""
         yield from walk(self.body)
+
+
+def copy_graph(graph: Graph) -> tuple[Graph, dict[Value, Value]]:
+    """A copy of ``graph`` that shares nothing a pass may change with it.
+
+    Every op, block and value is new (values keep their names and what is
+    known about them; ``Value.op`` points at the copy's op); primitives,
+    called functions, source locations and the objects of free values are
+    shared. ``graph`` is a primal (or tangent) graph: an adjoint program's
+    :class:`AdjointState` is not copied, so copying one raises ValueError. The namer is a copy that has taken the same names, so the copy
+    chooses the same new names the original would have. Returns the copy
+    and the map from each of ``graph``'s values to its copy.
+    """
+    if graph.ad is not None:
+        raise ValueError(f"copy_graph copies primal graphs; {graph.name} is adjoint")
+    values: dict[Value, Value] = {}
+    ops: dict[int, Any] = {}
+
+    def value(old: Value) -> Value:
+        new = values.get(old)
+        if new is None:
+            new = Value(old.name, old.kind, old.obj)
+            new.container, new.scalar, new.ndim = old.container, old.scalar, old.ndim
+            values[old] = new
+        return new
+
+    def item(old: Any) -> Any:
+        if isinstance(old, Value):
+            return value(old)
+        if isinstance(old, Block):
+            return Block([op_copy(op) for op in old.ops], item(old.yields))
+        if isinstance(old, (tuple, list, dict, slice)):
+            return tree_map(item, old)
+        if id(old) in ops:
+            return ops[id(old)]
+        return old
+
+    def op_copy(old: Any) -> Any:
+        fields = {
+            f.name: item(getattr(old, f.name))
+            for f in dataclasses.fields(old)
+            if f.init
+        }
+        new = type(old)(**fields)
+        ops[id(old)] = new
+        return new
+
+    copy = type(graph).__new__(type(graph))
+    copy.__dict__.update(graph.__dict__)
+    copy.namer = graph.namer.copy()
+    copy.params = [value(v) for v in graph.params]
+    copy.param_defaults = dict(graph.param_defaults)
+    copy.free = [value(v) for v in graph.free]
+    copy.body = item(graph.body)
+    copy.outputs = item(graph.outputs)
+    copy.roots = dict(graph.roots)
+    copy.reuses = {value(k): value(v) for k, v in graph.reuses.items()}
+    if isinstance(copy, TangentGraph):
+        copy.tangent_params = [value(v) for v in copy.tangent_params]
+    for old, new in values.items():
+        if old.op is not None:
+            new.op = ops.get(id(old.op), old.op)
+    return copy, values
 
 
 class AdjointGraph(Graph):

@@ -45,6 +45,7 @@ from .ir import (
     Op,
     ReverseLoopOp,
     Value,
+    copy_graph,
     defined_in,
     tree_leaves,
     tree_map,
@@ -614,7 +615,22 @@ def reverse(
     of from 1, and the gradients are the raw adjoints: the graph is then cut
     at ``result.forward_count`` into a forward and a backward function
     (calls of user functions).
+
+    ``graph`` is left as it was: the result's forward sweep is a copy of it
+    (:func:`copy_graph`), and what reverse mode records about its loops and
+    calls is in ``result.ad`` (:class:`AdjointState`), so the same graph
+    can be differentiated again, with the same result.
     """
+    # the adjoint program starts from a copy: what reverse mode and its
+    # passes change (blocks, names, reuses) is never the primal graph's
+    graph, copied = copy_graph(graph)
+    wrt = [
+        tree_map(
+            lambda leaf: copied.get(leaf, leaf) if isinstance(leaf, Value) else leaf,
+            tree,
+        )
+        for tree in wrt
+    ]
     output = graph.outputs[0] if has_aux else graph.outputs
     if not split and isinstance(output, (tuple, list, dict)):
         raise OutputError(
@@ -713,14 +729,13 @@ def reverse(
     return result
 
 
-def _keep_outputs(result: Graph) -> None:
+def _keep_outputs(result: AdjointGraph) -> None:
     """Bind the function's value to its own name at the end of the forward
     sweep when a backward loop reuses the name it had (unpacking a tape)."""
     rebound = {
         result.display_name(v)
-        for op in result.walk()
-        if isinstance(op, ReverseLoopOp)
-        for v in op.record.saved
+        for record in result.ad.tapes.values()
+        for v in record.saved
     }
     value, gradients = result.outputs
 

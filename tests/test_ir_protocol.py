@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from adcompiler.codegen import generate_function, generate_split
+from adcompiler.codegen import generate, generate_function, generate_split
 from adcompiler.frontend import parse_function
 from adcompiler.ir import (
     AdjointGraph,
@@ -164,6 +164,20 @@ def test_replace_inputs_rewrites_what_an_op_reads():
     assert fresh in loop.reads()
 
 
+@pytest.mark.parametrize("split", [False, True])
+@pytest.mark.parametrize("fn", PROGRAMS)
+def test_reverse_leaves_the_primal_graph_unchanged(fn, split):
+    lowering = _lowered(fn)
+    graph = lowering.graph
+    before = _dump(graph)
+    first = _reversed(lowering, split)
+    assert _dump(graph) == before
+    # differentiating the same primal graph again gives the same program
+    second = _reversed(lowering, split)
+    assert _dump(graph) == before
+    assert format_graph(first) == format_graph(second)
+
+
 def test_ad_state_lives_in_the_adjoint_program():
     lowering = _lowered(loops_calls_branches)
     adjoint = _reversed(lowering)
@@ -197,6 +211,12 @@ def _generated(fn, kind):
         return graph, lambda: generate_function(
             graph, "primal", list(graph.params), "", f"<primal {fn.__name__}>"
         )
+    if kind == "grad":
+        graph = _reversed(lowering)
+        node = parse_function(fn).node
+        return graph, lambda: generate(
+            graph, node.args, {}, "grad", "", f"<grad {fn.__name__}>"
+        )
     graph = _reversed(lowering, split=True)
     choose_residuals(graph)
     return graph, lambda: generate_split(
@@ -204,7 +224,7 @@ def _generated(fn, kind):
     )
 
 
-@pytest.mark.parametrize("kind", ["primal", "split"])
+@pytest.mark.parametrize("kind", ["primal", "grad", "split"])
 @pytest.mark.parametrize("fn", PROGRAMS)
 def test_code_generation_reads_the_graph_without_changing_it(fn, kind):
     graph, generate = _generated(fn, kind)

@@ -26,7 +26,6 @@ from ..errors import UnsupportedSyntaxError
 from ..rules.memory import shares_first_argument
 from ..ir import (
     Block,
-    CallOp,
     Graph,
     IfOp,
     LoopOp,
