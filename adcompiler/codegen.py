@@ -307,7 +307,7 @@ class _Writer:
             # array changed in place) keeps that name bound: never set to None
             missing = [
                 v
-                for v in op.exports
+                for v in self.ad.exports.get(op, ())
                 if v not in defined
                 and self.name_of(v) not in out_names
                 and self.graph.storage(v) in both

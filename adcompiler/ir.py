@@ -170,9 +170,8 @@ class IfOp:
     """``outs = then.yields if cond else orelse.yields``.
 
     Each out is a variable: both branches end by assigning their yield to
-    the out's name. ``exports`` are values defined in one branch that must
-    exist after the ``if`` whichever branch ran (the other sets them to
-    None); loops that save them per iteration need this.
+    the out's name. (Values of one branch that reverse mode needs after the
+    ``if`` whichever branch ran are its exports, :class:`AdjointState`.)
     """
 
     cond: Any
@@ -180,7 +179,6 @@ class IfOp:
     orelse: Block
     outs: list[Value]
     loc: SourceLoc | None = None
-    exports: list[Value] = field(default_factory=list)
 
     @property
     def regions(self) -> tuple[Block, Block]:
@@ -395,13 +393,17 @@ class CallSplit:
 
 class AdjointState:
     """What reverse mode records about the forward ops of an adjoint
-    program, kept beside them so that the primal ops are never changed:
-    the :class:`LoopTape` of each differentiated loop and the
-    :class:`CallSplit` of each differentiated call."""
+    program, kept beside them so that the ops stay as lowering made them:
+    the :class:`LoopTape` of each differentiated loop, the
+    :class:`CallSplit` of each differentiated call, and the *exports* of
+    each ``if``: values defined in one branch that must exist after it
+    whichever branch ran (the other sets them to None), because a tape or
+    the residuals of a split save them."""
 
     def __init__(self) -> None:
         self.tapes: dict[LoopOp, LoopTape] = {}
         self.calls: dict[CallOp, CallSplit] = {}
+        self.exports: dict[IfOp, list[Value]] = {}
 
     def defs(self, op: Any) -> list[Value]:
         """The values the adjoint program has ``op`` define besides its own:

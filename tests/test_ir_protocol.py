@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from adcompiler.codegen import generate, generate_function, generate_split
+from adcompiler.forward import tangent_graph
 from adcompiler.frontend import parse_function
 from adcompiler.ir import (
     AdjointGraph,
@@ -178,6 +179,21 @@ def test_reverse_leaves_the_primal_graph_unchanged(fn, split):
     assert format_graph(first) == format_graph(second)
 
 
+@pytest.mark.parametrize("fn", PROGRAMS)
+def test_forward_mode_leaves_the_primal_graph_unchanged(fn):
+    lowering = _lowered(fn)
+    graph = lowering.graph
+    before = _dump(graph)
+    first = tangent_graph(graph, graph.params[:1], CALL_SITES)
+    assert _dump(graph) == before
+    second = tangent_graph(graph, graph.params[:1], CALL_SITES)
+    assert _dump(graph) == before
+    assert format_graph(first) == format_graph(second)
+    assert [v.name for v in first.tangent_params] == [
+        v.name for v in second.tangent_params
+    ]
+
+
 def test_ad_state_lives_in_the_adjoint_program():
     lowering = _lowered(loops_calls_branches)
     adjoint = _reversed(lowering)
@@ -202,6 +218,20 @@ def test_ad_state_lives_in_the_adjoint_program():
     for op in adjoint.walk():
         for name in ("tape", "saved", "counter", "covered", "read_outs", "split"):
             assert name not in vars(op)
+
+
+def test_exports_of_an_if_live_in_the_adjoint_program():
+    # the tanh inside `if j > i` is saved per iteration of the inner loop:
+    # the `if` exports it (here the branch's result holds it under its name)
+    adjoint = _reversed(_lowered(nested))
+    (branch, exported), *others = adjoint.ad.exports.items()
+    assert not others
+    assert isinstance(branch, IfOp)
+    (value,) = exported
+    assert value.op.prim.fn is np.tanh and value in branch.then.ops[-1].outs
+    record = next(iter(r for r in adjoint.ad.tapes.values() if value in r.saved))
+    assert record.tape is not None
+    assert "exports" not in vars(branch)
 
 
 def _generated(fn, kind):

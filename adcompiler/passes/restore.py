@@ -34,6 +34,7 @@ from ..ir import (
     Value,
     defined_in,
     tree_values,
+    walk,
 )
 
 
@@ -106,18 +107,19 @@ _METADATA = (
 )
 
 
-def _reads(op: Any, reads: set[Value]) -> None:
-    if isinstance(op, Op) and op.prim.fn is runtime.restore_items:
-        return
-    if isinstance(op, Op) and op.prim.fn in _METADATA:
-        return
-    reads.update(op.inputs())
-    if isinstance(op, ReverseLoopOp):
-        reads.update(op.record.saved)
-    for region in op.regions:
-        reads.update(tree_values(region.yields))
-        for inner in region.ops:
-            _reads(inner, reads)
+def _reads(top: Any, reads: set[Value]) -> None:
+    """Add the values ``top`` and the ops of its regions read for their
+    contents (not restores, not shape or length queries)."""
+    for op in walk(Block([top])):
+        if isinstance(op, Op) and (
+            op.prim.fn is runtime.restore_items or op.prim.fn in _METADATA
+        ):
+            continue
+        reads.update(op.inputs())
+        if isinstance(op, ReverseLoopOp):
+            reads.update(op.record.saved)
+        for region in op.regions:
+            reads.update(tree_values(region.yields))
 
 
 def _newer(graph: Graph, start: Value) -> set[Value]:

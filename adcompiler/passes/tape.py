@@ -35,8 +35,8 @@ from ..ir import (
 def assign_tapes(graph: AdjointGraph) -> None:
     """Fill the :class:`LoopTape` of every differentiated loop (its
     ``saved``, ``covered``, ``read_outs`` and ``tape`` or ``counter``),
-    which the adjoint program keeps beside the loop: no op changes but the
-    ``if`` ops that export a saved value."""
+    which the adjoint program keeps beside the loop, and the exports of the
+    ``if`` ops that define a saved value; no op changes."""
     ad = graph.ad
     backward_loops = [op for op in graph.walk() if isinstance(op, ReverseLoopOp)]
     for backward in reversed(backward_loops):  # inner loops first
@@ -107,16 +107,18 @@ def level_values(block: Block, ad: AdjointState | None = None) -> set[Value]:
     return values
 
 
-def export(block: Block, value: Value, ad: AdjointState | None = None) -> bool:
-    """Mark ``value`` exported by every ``if`` between ``block`` and its definition."""
+def export(block: Block, value: Value, ad: AdjointState) -> bool:
+    """Mark ``value`` exported (``ad.exports``) by every ``if`` between
+    ``block`` and its definition."""
     for op in block.ops:
-        if value in op.outs or (ad is not None and value in ad.defs(op)):
+        if value in op.outs or value in ad.defs(op):
             return True
         if isinstance(op, IfOp):
             for region in op.regions:
                 if export(region, value, ad):
-                    if value not in op.exports:
-                        op.exports.append(value)
+                    exports = ad.exports.setdefault(op, [])
+                    if value not in exports:
+                        exports.append(value)
                     return True
         elif isinstance(op, LoopOp) and value in defined_in(op.body, ad):
             raise AssertionError(

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import ADError
 from ..ir import (
+    AdjointGraph,
     Block,
     CallOp,
     Graph,
@@ -23,6 +24,7 @@ from ..ir import (
     ReverseLoopOp,
     Value,
     tree_values,
+    walk,
 )
 
 
@@ -40,16 +42,9 @@ class _Writer:
         self.node_of: dict[Value, str] = {}
         self.count = 0
         self.backward_ids: set[int] = set()
-        start = getattr(graph, "forward_count", None)
-        if getattr(graph, "backward_start", None) is not None and start is not None:
-            for op in graph.body.ops[start:]:
-                self._mark_backward(op)
-
-    def _mark_backward(self, op: Any) -> None:
-        self.backward_ids.add(id(op))
-        for region in op.regions:
-            for inner in region.ops:
-                self._mark_backward(inner)
+        if isinstance(graph, AdjointGraph) and graph.backward_start is not None:
+            backward = Block(graph.body.ops[graph.forward_count :])
+            self.backward_ids = {id(op) for op in walk(backward)}
 
     def new_node(self) -> str:
         self.count += 1
