@@ -12,7 +12,14 @@ Guarantees:
   a block lists its ops in execution order;
 * value names are unique in a graph, never collide with an identifier of the
   user's code, and are chosen deterministically; :func:`format_graph` prints the
-  same text for the same graph on every run.
+  same text for the same graph on every run;
+* every op class answers one protocol: ``regions``, ``inputs()``,
+  ``reads()``, ``defs()``, ``flows()`` and ``replace_inputs()`` (see the
+  section "The protocol every op class follows"), and :func:`walk` is the
+  one walker through nested regions;
+* reverse mode never changes the ops it reads: an adjoint program's records
+  about its forward loops, calls and branches are its :class:`AdjointState`
+  (``AdjointGraph.ad``), and transformations start from :func:`copy_graph`.
 """
 
 from __future__ import annotations
@@ -515,7 +522,8 @@ def free_reads(ops: list, ad: "AdjointState | None" = None) -> list[Value]:
 
 
 def free_inputs(op: Any, ad: "AdjointState | None" = None) -> list[Value]:
-    """Values an op reads, including those its regions read from outside."""
+    """Values an op and the ops of its regions read from outside the op
+    (not what it defines itself, such as a loop's carried variables)."""
     return _free(Block([op]), ad)
 
 

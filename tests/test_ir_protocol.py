@@ -26,6 +26,7 @@ from adcompiler.ir import (
     Op,
     ReverseLoopOp,
     Value,
+    copy_graph,
     format_graph,
     walk,
 )
@@ -153,6 +154,24 @@ def test_walk_visits_nested_regions_in_program_order():
     assert len(order) == len({id(op) for op in order})
     assert all(op in order for op in inner.body.ops)
     assert list(graph.walk()) == order
+
+
+def test_copy_graph_shares_no_op_block_or_value():
+    graph = _lowered(loops_calls_branches).graph
+    copy, copied = copy_graph(graph)
+    assert format_graph(copy) == format_graph(graph)
+    old_ops = {id(op) for op in graph.walk()}
+    assert not old_ops & {id(op) for op in copy.walk()}
+    assert all(copied[v] is not v for v in copied)
+    for op in copy.walk():
+        for region in op.regions:
+            assert not any(region is r for o in graph.walk() for r in o.regions)
+        for value in op.defs() + op.reads():
+            assert value not in copied  # every value is the copy's own
+            if value.op is not None:
+                assert id(value.op) not in old_ops
+    # both choose the same names from here on, independently
+    assert copy.new_value("t").name == graph.new_value("t").name
 
 
 def test_replace_inputs_rewrites_what_an_op_reads():

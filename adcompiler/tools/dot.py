@@ -21,7 +21,6 @@ from ..ir import (
     IfOp,
     LoopOp,
     Op,
-    ReverseLoopOp,
     Value,
     tree_values,
     walk,
@@ -57,7 +56,7 @@ class _Writer:
 
     def op_node(self, op: Any, label: str, indent: str) -> str:
         node = self.new_node()
-        loc = getattr(op, "loc", None)
+        loc = op.loc
         line = f"\\nline {loc.line_label}" if loc is not None else ""
         shape = "box" if isinstance(op, (Op, CallOp)) else "box3d"
         self.lines.append(
@@ -113,13 +112,10 @@ class _Writer:
         )
         head = self.op_node(op, title, indent + "  ")
         self.edges(op, head, op.inputs(), indent + "  ")
-        carried = getattr(op, "carried", [])
-        for value in carried:
-            self.node_of[value] = head
-        if isinstance(op, LoopOp) and op.target is not None:
-            self.node_of[op.target] = head
-        if isinstance(op, ReverseLoopOp):
-            for value in op.record.saved + op.record.covered:
+        # what the op defines for its regions: carried variables, a loop's
+        # target, what a backward loop unpacks from the tape
+        for value in op.defs():
+            if value not in op.outs:
                 self.node_of[value] = head
         for region in op.regions:
             self.block(region, indent + "  ")
