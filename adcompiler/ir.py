@@ -475,7 +475,8 @@ def _replace_yields(op: Any, fn: Callable[[Value], Any]) -> None:
 # loop targets), not those of its regions' ops; ``op.flows()``: which of
 # those come from which values; ``op.replace_inputs(fn)``: rewrite what
 # ``reads()`` lists. An :class:`AdjointState` adds what reverse mode has
-# forward ops define and read.
+# forward ops define and read. :func:`walk` visits the ops, at every depth;
+# :func:`blocks` the blocks, for passes that rewrite their op lists.
 
 
 def walk(block: Block) -> Iterator[Any]:
@@ -485,6 +486,16 @@ def walk(block: Block) -> Iterator[Any]:
         yield op
         for region in op.regions:
             yield from walk(region)
+
+
+def blocks(block: Block) -> Iterator[Block]:
+    """``block`` and every block nested in it, each before the blocks
+    nested in it, in program order. A pass may replace a block's ``ops``
+    when it receives it: the blocks nested in the new ops come next."""
+    yield block
+    for op in block.ops:
+        for region in op.regions:
+            yield from blocks(region)
 
 
 def used_list(graph: "Graph") -> list[Value]:

@@ -10,7 +10,7 @@ Example: ``t = np.exp(x); u = np.sin(x); return t`` keeps only ``t``.
 
 from __future__ import annotations
 
-from ..ir import Block, Graph, Op, Value, used_list
+from ..ir import Block, Graph, Op, Value, blocks, used_list
 
 
 def used_values(graph: Graph) -> set[Value]:
@@ -28,15 +28,14 @@ def eliminate_dead_code(graph: Graph) -> None:
     graph.free = [v for v in graph.free if v in used]
 
 
-def _sweep(block: Block, used: set[Value]) -> bool:
+def _sweep(top: Block, used: set[Value]) -> bool:
     removed = False
-    kept = []
-    for op in block.ops:
-        if isinstance(op, Op) and op.out not in used and not op.prim.effect:
-            removed = True
-            continue
-        for region in op.regions:
-            removed |= _sweep(region, used)
-        kept.append(op)
-    block.ops = kept
+    for block in blocks(top):
+        kept = [
+            op
+            for op in block.ops
+            if not (isinstance(op, Op) and op.out not in used and not op.prim.effect)
+        ]
+        removed |= len(kept) < len(block.ops)
+        block.ops = kept
     return removed

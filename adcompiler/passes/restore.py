@@ -32,6 +32,7 @@ from ..ir import (
     Op,
     ReverseLoopOp,
     Value,
+    blocks,
     defined_in,
     tree_values,
     walk,
@@ -207,8 +208,6 @@ def prune_restores(
     _remove(graph.body, dropped)
 
 
-def _remove(block: Block, dropped: set[int]) -> None:
-    block.ops = [op for op in block.ops if id(op) not in dropped]
-    for op in block.ops:
-        for region in op.regions:
-            _remove(region, dropped)
+def _remove(top: Block, dropped: set[int]) -> None:
+    for block in blocks(top):
+        block.ops = [op for op in block.ops if id(op) not in dropped]
