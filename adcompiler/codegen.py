@@ -39,14 +39,12 @@ from .ir import (
     ReverseLoopOp,
     Value,
     defined_in,
+    root_name,
     tree_values,
     used_list,
 )
 
 _INDENT = "    "
-
-#: the record of a loop nothing differentiates: it saves and counts nothing
-_NO_TAPE = LoopTape()
 
 
 class _Formatted:
@@ -98,13 +96,7 @@ class _Writer:
     def root_name(self, obj: Any) -> str:
         """The name the code uses for a module, builtin or helper: the
         graph's (:meth:`Graph.root_name`), or one chosen here likewise."""
-        entry = self.roots.get(id(obj))
-        if entry is None:
-            preferred = "np" if obj is np else getattr(obj, "__name__", "fn")
-            is_builtin = getattr(builtins, preferred, None) is obj
-            entry = (obj, self.namer.claim(preferred, builtin=is_builtin))
-            self.roots[id(obj)] = entry
-        return entry[1]
+        return root_name(self.roots, self.namer, obj)
 
     def operand(self, tree: Any) -> ast.expr:
         if isinstance(tree, Value):
@@ -319,7 +311,8 @@ class _Writer:
 
     def loop_op(self, op: LoopOp, indent: str, lines: list[str]) -> None:
         inner = indent + _INDENT
-        record = self.ad.tapes.get(op, _NO_TAPE)
+        # a loop nothing differentiates saves and counts nothing
+        record = self.ad.tapes.get(op) or LoopTape()
         self.assign_all(op.carried, op.inits, indent, lines)
         if record.tape is not None:
             lines.append(f"{indent}{self.name_of(record.tape)} = []")

@@ -288,7 +288,8 @@ class LoopTape:
     counter: Value | None = None
 
     def storage(self) -> list[Value]:
-        """The value the forward loop defines to record its iterations."""
+        """The value the forward loop defines to record its iterations (the
+        tape, or the counter), once chosen."""
         return [v for v in (self.tape, self.counter) if v is not None]
 
 
@@ -622,6 +623,19 @@ class _Taken(set):
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 
+def root_name(roots: dict[int, tuple[Any, str]], namer: Namer, obj: Any) -> str:
+    """The name of the module, builtin or helper ``obj`` in ``roots`` (id ->
+    ``(obj, name)``), chosen by ``namer`` and added there on first use:
+    ``np`` for NumPy, else the object's ``__name__``."""
+    entry = roots.get(id(obj))
+    if entry is None:
+        preferred = "np" if obj is np else getattr(obj, "__name__", "fn")
+        is_builtin = getattr(builtins, preferred, None) is obj
+        entry = (obj, namer.claim(preferred, builtin=is_builtin))
+        roots[id(obj)] = entry
+    return entry[1]
+
+
 class Graph:
     """A function as an SSA graph: parameters, free values, a body, outputs."""
 
@@ -644,13 +658,7 @@ class Graph:
 
     def root_name(self, obj: Any) -> str:
         """The name generated code uses for a module, builtin or helper."""
-        entry = self.roots.get(id(obj))
-        if entry is None:
-            preferred = "np" if obj is np else getattr(obj, "__name__", "fn")
-            is_builtin = getattr(builtins, preferred, None) is obj
-            entry = (obj, self.namer.claim(preferred, builtin=is_builtin))
-            self.roots[id(obj)] = entry
-        return entry[1]
+        return root_name(self.roots, self.namer, obj)
 
     def storage(self, value: Value) -> Value:
         """The value whose Python name ``value`` is stored under (``reuses``)."""
