@@ -14,6 +14,8 @@ import dataclasses
 import numpy as np
 import pytest
 
+from adcompiler import checkpoint
+
 from adcompiler.codegen import generate, generate_function, generate_split
 from adcompiler.forward import tangent_graph
 from adcompiler.frontend import parse_function
@@ -71,7 +73,18 @@ def nested(x):
     return total
 
 
-PROGRAMS = [loops_calls_branches, while_and_in_place, nested]
+@checkpoint
+def cell(h, w):
+    return np.tanh(h * w)
+
+
+def checkpointed_steps(x, w):
+    for _ in range(3):
+        x = cell(x, w)
+    return np.sum(x)
+
+
+PROGRAMS = [loops_calls_branches, while_and_in_place, nested, checkpointed_steps]
 
 
 def _lowered(fn):
@@ -237,6 +250,16 @@ def test_ad_state_lives_in_the_adjoint_program():
     for op in adjoint.walk():
         for name in ("tape", "saved", "counter", "covered", "read_outs", "split"):
             assert name not in vars(op)
+
+
+def test_a_checkpointed_call_is_split_in_the_adjoint_program_only():
+    lowering = _lowered(checkpointed_steps)
+    adjoint = _reversed(lowering)
+    (call, split), *others = adjoint.ad.calls.items()
+    assert not others and call.checkpoint
+    assert adjoint.ad.callee(call) is split.halves.forward is not call.fn
+    primal_calls = [op for op in lowering.graph.walk() if isinstance(op, CallOp)]
+    assert len(primal_calls) == 1 and primal_calls[0] not in adjoint.ad.calls
 
 
 def test_exports_of_an_if_live_in_the_adjoint_program():
