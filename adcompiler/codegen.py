@@ -28,15 +28,18 @@ from .options import optimizing
 from .passes.release import release_dead_names, small_names
 from .ir import (
     AdjointGraph,
+    AdjointState,
     Block,
     CallOp,
     Graph,
     IfOp,
     LoopOp,
+    LoopTape,
     Op,
     ReverseLoopOp,
     Value,
     defined_in,
+    root_name,
     tree_values,
     used_list,
 )
@@ -75,14 +78,25 @@ class Generated(_Formatted):
 class _Writer:
     def __init__(self, graph: Graph):
         self.graph = graph
-        self.np_name = graph.root_name(np)
+        # names chosen while writing (temporaries, modules and helpers first
+        # named here) are this writer's: the graph stays as it was
+        self.namer = graph.namer.copy()
+        self.roots = dict(graph.roots)
+        self.np_name = self.root_name(np)
         self.backward_start = (
             graph.backward_start if isinstance(graph, AdjointGraph) else None
         )
         self.inlined = _inlined_iterables(graph)
+        #: what reverse mode records about forward loops and calls (read only)
+        self.ad = graph.ad if graph.ad is not None else AdjointState()
 
     def name_of(self, value: Value) -> str:
         return self.graph.display_name(value)
+
+    def root_name(self, obj: Any) -> str:
+        """The name the code uses for a module, builtin or helper: the
+        graph's (:meth:`Graph.root_name`), or one chosen here likewise."""
+        return root_name(self.roots, self.namer, obj)
 
     def operand(self, tree: Any) -> ast.expr:
         if isinstance(tree, Value):
@@ -138,7 +152,7 @@ class _Writer:
             if op.prim.fn is np.shape and _array(op.args):
                 # an array of known rank: its shape is an attribute
                 return ast.Attribute(args[0], "shape", ast.Load())
-            func = _attribute(self.graph.root_name(render[1]), render[2])
+            func = _attribute(self.root_name(render[1]), render[2])
             return ast.Call(func, args, keywords)
         if kind == "binop":
             return ast.BinOp(args[0], render[1], args[1])
@@ -217,10 +231,11 @@ class _Writer:
         apart the dicts in its result."""
         after: list[ast.stmt] = []
         target = self.pattern(op.out_tree, after)
-        if op.saved is not None:
-            saved = ast.Name(self.name_of(op.saved), ast.Store())
+        split = self.ad.calls.get(op)
+        if split is not None:
+            saved = ast.Name(self.name_of(split.saved), ast.Store())
             target = ast.Tuple([target, saved], ast.Store())
-        func = ast.Name(self.graph.root_name(op.fn), ast.Load())
+        func = ast.Name(self.root_name(self.ad.callee(op)), ast.Load())
         call = ast.Call(func, [self.operand(arg) for arg in op.args], [])
         return [_source(stmt) for stmt in [ast.Assign([target], call), *after]]
 
@@ -233,7 +248,7 @@ class _Writer:
         if isinstance(tree, (tuple, list)):
             return ast.Tuple([self.pattern(item, after) for item in tree], ast.Store())
         if isinstance(tree, dict):
-            name = self.graph.namer.claim("result")
+            name = self.namer.claim("result")
             for key, item in tree.items():
                 inner: list[ast.stmt] = []
                 target = self.pattern(item, inner)
@@ -243,7 +258,7 @@ class _Writer:
                 after.append(ast.Assign([target], lookup))
                 after.extend(inner)
             return ast.Name(name, ast.Store())
-        return ast.Name(self.graph.namer.claim("_"), ast.Store())
+        return ast.Name(self.namer.claim("_"), ast.Store())
 
     def assign_all(
         self, targets: list[Value], values: list, indent: str, lines
@@ -268,7 +283,7 @@ class _Writer:
 
     def if_op(self, op: IfOp, indent: str, lines: list[str]) -> None:
         inner = indent + _INDENT
-        both = defined_in(op.then) | defined_in(op.orelse)
+        both = defined_in(op.then, self.ad) | defined_in(op.orelse, self.ad)
         lines.append(indent + _header(ast.If(self.operand(op.cond), [ast.Pass()], [])))
         for index, branch in enumerate(op.regions):
             if index == 1:
@@ -278,13 +293,13 @@ class _Writer:
             if lines[-1] == inner + "pass" and len(lines) > start:
                 lines.pop()
             self.assign_all(op.outs, branch.yields, inner, lines)
-            defined = defined_in(branch)
+            defined = defined_in(branch, self.ad)
             out_names = {self.name_of(out) for out in op.outs}
             # a value stored under the name of one from before the `if` (an
             # array changed in place) keeps that name bound: never set to None
             missing = [
                 v
-                for v in op.exports
+                for v in self.ad.exports.get(op, ())
                 if v not in defined
                 and self.name_of(v) not in out_names
                 and self.graph.storage(v) in both
@@ -296,11 +311,13 @@ class _Writer:
 
     def loop_op(self, op: LoopOp, indent: str, lines: list[str]) -> None:
         inner = indent + _INDENT
+        # a loop nothing differentiates saves and counts nothing
+        record = self.ad.tapes.get(op) or LoopTape()
         self.assign_all(op.carried, op.inits, indent, lines)
-        if op.tape is not None:
-            lines.append(f"{indent}{self.name_of(op.tape)} = []")
-        elif op.counter is not None:
-            lines.append(f"{indent}{self.name_of(op.counter)} = 0")
+        if record.tape is not None:
+            lines.append(f"{indent}{self.name_of(record.tape)} = []")
+        elif record.counter is not None:
+            lines.append(f"{indent}{self.name_of(record.counter)} = 0")
         if op.kind == "for":
             target = ast.Name(self.name_of(op.target), ast.Store())
             lines.append(
@@ -324,18 +341,20 @@ class _Writer:
         self.block(op.body, inner, lines)
         if lines[-1] == inner + "pass":
             lines.pop()
-        if op.tape is not None:
-            saved = self.saved_tuple(op.saved, ast.Load)
+        if record.tape is not None:
+            saved = self.saved_tuple(record.saved, ast.Load)
             call = ast.Call(
                 ast.Attribute(
-                    ast.Name(self.name_of(op.tape), ast.Load()), "append", ast.Load()
+                    ast.Name(self.name_of(record.tape), ast.Load()),
+                    "append",
+                    ast.Load(),
                 ),
                 [saved],
                 [],
             )
             lines.append(inner + _source(ast.Expr(call)))
-        elif op.counter is not None:
-            lines.append(f"{inner}{self.name_of(op.counter)} += 1")
+        elif record.counter is not None:
+            lines.append(f"{inner}{self.name_of(record.counter)} += 1")
         self.assign_all(op.carried, op.body.yields, inner, lines)
         if op.exit is True:
             lines.append(inner + "break")
@@ -362,21 +381,21 @@ class _Writer:
 
     def reverse_loop_op(self, op: ReverseLoopOp, indent: str, lines: list[str]) -> None:
         inner = indent + _INDENT
-        forward = op.forward
+        record = op.record
         self.assign_all(op.carried, op.inits, indent, lines)
-        if forward.tape is not None:
-            target = self.saved_tuple(forward.saved, ast.Store)
-            reversed_name = self.graph.root_name(builtins.reversed)
+        if record.tape is not None:
+            target = self.saved_tuple(record.saved, ast.Store)
+            reversed_name = self.root_name(builtins.reversed)
             iterable: ast.expr = ast.Call(
                 ast.Name(reversed_name, ast.Load()),
-                [ast.Name(self.name_of(forward.tape), ast.Load())],
+                [ast.Name(self.name_of(record.tape), ast.Load())],
                 [],
             )
         else:
-            target = ast.Name(self.graph.namer.claim("_"), ast.Store())
+            target = ast.Name(self.namer.claim("_"), ast.Store())
             iterable = ast.Call(
-                ast.Name(self.graph.root_name(builtins.range), ast.Load()),
-                [ast.Name(self.name_of(forward.counter), ast.Load())],
+                ast.Name(self.root_name(builtins.range), ast.Load()),
+                [ast.Name(self.name_of(record.counter), ast.Load())],
                 [],
             )
         header = _header(ast.For(target, iterable, [ast.Pass()], []))
@@ -390,7 +409,11 @@ class _Writer:
 
 
 def _run(
-    lines: list[str], filename: str, graph: Graph, namespace: dict[str, Any]
+    lines: list[str],
+    filename: str,
+    graph: Graph,
+    roots: dict[int, tuple[Any, str]],
+    namespace: dict[str, Any],
 ) -> str:
     """The generated source of ``lines`` (with ``del`` of dead arrays when
     optimising), executed in ``namespace`` with the graph's modules, helpers
@@ -399,7 +422,7 @@ def _run(
     source = "\n".join(lines) + "\n"
     if optimizing():
         source = release_dead_names(source, small_names(graph))
-    for obj, name in graph.roots.values():
+    for obj, name in roots.values():
         namespace[name] = obj
     for value in graph.free:
         namespace[value.name] = value.obj
@@ -489,7 +512,7 @@ def generate(
         lines.pop()
     result = _source(ast.Return(writer.operand(graph.outputs)))
     lines.append(_INDENT + result)
-    source = _run(lines, filename, graph, namespace)
+    source = _run(lines, filename, graph, writer.roots, namespace)
     return Generated(namespace[fn_name], source, filename, namespace)
 
 
@@ -568,7 +591,7 @@ def generate_split(
     # the names under which the function's own recursive calls reach it:
     # the definitions replace those entries, so recursion calls them directly
     forward_name, backward_name = names
-    residuals_name = graph.namer.claim("saved")
+    residuals_name = writer.namer.claim("saved")
 
     # callers pass every parameter, positionally
     every = ast.arguments(
@@ -617,7 +640,7 @@ def generate_split(
     if lines[-1] == _INDENT + "pass":
         lines.pop()
     lines.append(_INDENT + _source(ast.Return(writer.operand(tuple(gradients)))))
-    source = _run(lines, filename, graph, namespace)
+    source = _run(lines, filename, graph, writer.roots, namespace)
     return GeneratedSplit(
         namespace[forward_name], namespace[backward_name], source, filename
     )

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 from . import runtime
 from .callables import CallSites
-from .errors import ADError, NonDifferentiableError
+from .errors import NonDifferentiableError
 from .ir import (
     TangentGraph,
     Block,
@@ -32,6 +32,7 @@ from .ir import (
     LoopOp,
     Op,
     Value,
+    copy_graph,
     tree_leaves,
     tree_map,
     tree_values,
@@ -259,7 +260,11 @@ def tangent_graph(graph: Graph, wrt: Sequence[Value], sites: CallSites) -> Tange
 
     ``result.tangent_params`` are the tangent inputs, one per ``wrt`` leaf;
     ``sites`` gives the tangent versions of the user functions it calls.
+    ``graph`` is left as it was: the result is built from a copy of it
+    (:func:`copy_graph`), with its own namer.
     """
+    graph, copied = copy_graph(graph)
+    wrt = [copied.get(leaf, leaf) for leaf in wrt]
     forward = _Forward(graph, wrt, sites)
     result = forward.result
     with forward.emitter:

@@ -12,11 +12,19 @@ Guarantees:
   a block lists its ops in execution order;
 * value names are unique in a graph, never collide with an identifier of the
   user's code, and are chosen deterministically; :func:`format_graph` prints the
-  same text for the same graph on every run.
+  same text for the same graph on every run;
+* every op class answers one protocol: ``regions``, ``inputs()``,
+  ``reads()``, ``defs()``, ``flows()`` and ``replace_inputs()`` (see the
+  section "The protocol every op class follows"), and :func:`walk` is the
+  one walker through nested regions;
+* reverse mode never changes the ops it reads: an adjoint program's records
+  about its forward loops, calls and branches are its :class:`AdjointState`
+  (``AdjointGraph.ad``), and transformations start from :func:`copy_graph`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -136,6 +144,25 @@ class Op:
         """The values this op reads, in operand order, without duplicates."""
         return _unique(tree_values((self.args, self.kwargs)))
 
+    def reads(self) -> list[Value]:
+        """Every read of a value by the op itself, one entry per read."""
+        return list(tree_values((self.args, self.kwargs)))
+
+    def defs(self) -> list[Value]:
+        """The values the op itself defines (not those of its regions' ops)."""
+        return [self.out]
+
+    def flows(self) -> list[tuple[list[Value], list[Value]]]:
+        """How values pass through the op: pairs ``(defined, sources)``, each
+        defined value computed from (or a copy of) the values ``sources``
+        lists, for dependence analyses (:mod:`adcompiler.passes.activity`)."""
+        return [([self.out], self.inputs())]
+
+    def replace_inputs(self, fn: Callable[[Value], Any]) -> None:
+        """Replace every value ``v`` the op itself reads by ``fn(v)``."""
+        self.args = _map_values(fn, self.args)
+        self.kwargs = _map_values(fn, self.kwargs)
+
 
 @dataclass(eq=False)
 class Block:
@@ -150,9 +177,8 @@ class IfOp:
     """``outs = then.yields if cond else orelse.yields``.
 
     Each out is a variable: both branches end by assigning their yield to
-    the out's name. ``exports`` are values defined in one branch that must
-    exist after the ``if`` whichever branch ran (the other sets them to
-    None); loops that save them per iteration need this.
+    the out's name. (Values of one branch that reverse mode needs after the
+    ``if`` whichever branch ran are its exports, :class:`AdjointState`.)
     """
 
     cond: Any
@@ -160,7 +186,6 @@ class IfOp:
     orelse: Block
     outs: list[Value]
     loc: SourceLoc | None = None
-    exports: list[Value] = field(default_factory=list)
 
     @property
     def regions(self) -> tuple[Block, Block]:
@@ -168,6 +193,23 @@ class IfOp:
 
     def inputs(self) -> list[Value]:
         return _unique(tree_values(self.cond))
+
+    def reads(self) -> list[Value]:
+        return list(tree_values(self.cond)) + _yields(self)
+
+    def defs(self) -> list[Value]:
+        return list(self.outs)
+
+    def flows(self) -> list[tuple[list[Value], list[Value]]]:
+        """Each output: from what either branch yields for it."""
+        return [
+            ([out], list(tree_values((self.then.yields[k], self.orelse.yields[k]))))
+            for k, out in enumerate(self.outs)
+        ]
+
+    def replace_inputs(self, fn: Callable[[Value], Any]) -> None:
+        self.cond = _map_values(fn, self.cond)
+        _replace_yields(self, fn)
 
 
 @dataclass(eq=False)
@@ -180,9 +222,8 @@ class LoopOp:
     ``iterable``; a ``while`` loop runs ``cond`` (which yields one value)
     before each iteration and stops when it is false. When ``exit`` (a
     carried flag) is true after an iteration, the loop stops (``break``).
-    ``tape`` and ``saved``, set by the reverse pass, record per iteration
-    the values the backward sweep reads; ``counter`` counts iterations when
-    nothing is saved.
+    What the loop saves for a backward sweep is not kept here: it is the
+    :class:`LoopTape` of the adjoint program (:class:`AdjointState`).
     """
 
     kind: str  # "for" or "while"
@@ -195,11 +236,6 @@ class LoopOp:
     outs: list[Value]
     loc: SourceLoc | None = None
     exit: Value | None = None
-    tape: Value | None = None
-    saved: list[Value] = field(default_factory=list)
-    counter: Value | None = None
-    covered: list[Value] = field(default_factory=list)
-    read_outs: list[Value] = field(default_factory=list)
 
     @property
     def regions(self) -> tuple[Block, ...]:
@@ -208,13 +244,62 @@ class LoopOp:
     def inputs(self) -> list[Value]:
         return _unique(tree_values((self.iterable, self.inits)))
 
+    def reads(self) -> list[Value]:
+        reads = list(tree_values((self.iterable, self.inits)))
+        if isinstance(self.exit, Value):
+            reads.append(self.exit)
+        return reads + _yields(self)
+
+    def defs(self) -> list[Value]:
+        """The results, the carried variables and the target."""
+        target = [self.target] if self.target is not None else []
+        return list(self.outs) + list(self.carried) + target
+
+    def flows(self) -> list[tuple[list[Value], list[Value]]]:
+        """Each carried variable and its result: from its initial value and
+        what the body yields for it. (The target is an index, lowering
+        iterates over ranges, and carries no derivative.)"""
+        return _carried_flows(self)
+
+    def replace_inputs(self, fn: Callable[[Value], Any]) -> None:
+        self.iterable = _map_values(fn, self.iterable)
+        self.inits = _map_values(fn, self.inits)
+        if isinstance(self.exit, Value):
+            self.exit = fn(self.exit)
+        _replace_yields(self, fn)
+
+
+@dataclass(eq=False)
+class LoopTape:
+    """What one forward loop saves for its backward loop, chosen by
+    :func:`adcompiler.passes.tape.assign_tapes`.
+
+    Each iteration appends the tuple of ``saved`` to the list ``tape``
+    (or, when nothing is saved, adds one to ``counter``); the backward loop
+    unpacks them, latest first. ``covered`` are values the backward loop
+    reads by a name another saved value holds (an array changed in place);
+    ``read_outs`` are results of the forward loop it reads by name.
+    """
+
+    saved: list[Value] = field(default_factory=list)
+    covered: list[Value] = field(default_factory=list)
+    read_outs: list[Value] = field(default_factory=list)
+    tape: Value | None = None
+    counter: Value | None = None
+
+    def storage(self) -> list[Value]:
+        """The value the forward loop defines to record its iterations (the
+        tape, or the counter), once chosen."""
+        return [v for v in (self.tape, self.counter) if v is not None]
+
 
 @dataclass(eq=False)
 class ReverseLoopOp:
     """The backward sweep of a loop: runs ``body`` once per recorded iteration,
     latest first, with the saved values unpacked from ``tape`` (or
-    ``count`` times when nothing was saved). ``carried``/``inits``/``outs``
-    are adjoint accumulators, as in :class:`LoopOp`.
+    ``count`` times when nothing was saved), as its :class:`LoopTape`
+    ``record`` says. ``carried``/``inits``/``outs`` are adjoint
+    accumulators, as in :class:`LoopOp`.
     """
 
     forward: LoopOp
@@ -223,14 +308,43 @@ class ReverseLoopOp:
     body: Block
     outs: list[Value]
     loc: SourceLoc | None = None
+    record: LoopTape = field(default_factory=LoopTape)
 
     @property
     def regions(self) -> tuple[Block]:
         return (self.body,)
 
     def inputs(self) -> list[Value]:
-        extra = [self.forward.tape or self.forward.counter]
-        return _unique(list(tree_values(self.inits)) + [v for v in extra if v])
+        """The initial adjoints, the tape (or counter) and the forward loop's
+        results the backward loop reads by name."""
+        return _unique(self._operands())
+
+    def reads(self) -> list[Value]:
+        return self._operands() + _yields(self)
+
+    def _operands(self) -> list[Value]:
+        return (
+            list(tree_values(self.inits))
+            + self.record.storage()[:1]
+            + list(self.record.read_outs)
+        )
+
+    def defs(self) -> list[Value]:
+        """The results, the carried adjoints and the saved values each
+        iteration unpacks (with those read under their names)."""
+        record = self.record
+        return list(self.outs) + list(self.carried) + record.saved + record.covered
+
+    def flows(self) -> list[tuple[list[Value], list[Value]]]:
+        """Each adjoint accumulator and its result: from its initial value
+        and what the body yields for it."""
+        return _carried_flows(self)
+
+    def replace_inputs(self, fn: Callable[[Value], Any]) -> None:
+        """Replace the initial adjoints and the yields; the tape and the
+        results read by name belong to the record and stay."""
+        self.inits = _map_values(fn, self.inits)
+        _replace_yields(self, fn)
 
 
 @dataclass(eq=False)
@@ -241,7 +355,8 @@ class CallOp:
     backward half of one, :mod:`adcompiler.pipeline`); ``outs`` are the
     :class:`Value` leaves of ``out_tree``. ``callee`` and ``structures``
     name the user function and its arguments' structures, for the reverse
-    pass; ``split`` is set by it when the call is differentiated.
+    pass, which records how it differentiates the call in a
+    :class:`CallSplit` of the adjoint program, not here.
     """
 
     fn: Any
@@ -251,8 +366,6 @@ class CallOp:
     loc: SourceLoc | None = None
     callee: Any = None
     structures: tuple = ()
-    split: Any = None
-    saved: Value | None = None
     #: a call of ``checkpoint(fn)``: recomputed in the backward sweep
     checkpoint: bool = False
 
@@ -260,6 +373,66 @@ class CallOp:
 
     def inputs(self) -> list[Value]:
         return _unique(tree_values(self.args))
+
+    def reads(self) -> list[Value]:
+        return list(tree_values(self.args))
+
+    def defs(self) -> list[Value]:
+        return list(self.outs)
+
+    def flows(self) -> list[tuple[list[Value], list[Value]]]:
+        """Each result: from every argument (the callee is opaque here)."""
+        inputs = self.inputs()
+        return [([out], inputs) for out in self.outs]
+
+    def replace_inputs(self, fn: Callable[[Value], Any]) -> None:
+        self.args = _map_values(fn, self.args)
+
+
+@dataclass(eq=False)
+class CallSplit:
+    """A differentiated call in an adjoint program: the call runs
+    ``halves.forward`` (the forward half, :mod:`adcompiler.pipeline`) and
+    binds what it saves to ``saved``, which the backward half reads."""
+
+    halves: Any
+    saved: Value
+
+
+class AdjointState:
+    """What reverse mode records about the forward ops of an adjoint
+    program, kept beside them so that the ops stay as lowering made them:
+    the :class:`LoopTape` of each differentiated loop, the
+    :class:`CallSplit` of each differentiated call, and the *exports* of
+    each ``if``: values defined in one branch that must exist after it
+    whichever branch ran (the other sets them to None), because a tape or
+    the residuals of a split save them."""
+
+    def __init__(self) -> None:
+        self.tapes: dict[LoopOp, LoopTape] = {}
+        self.calls: dict[CallOp, CallSplit] = {}
+        self.exports: dict[IfOp, list[Value]] = {}
+
+    def defs(self, op: Any) -> list[Value]:
+        """The values the adjoint program has ``op`` define besides its own:
+        a loop's tape or counter, what a call's forward half saves."""
+        if op in self.tapes:
+            return self.tapes[op].storage()
+        if op in self.calls:
+            return [self.calls[op].saved]
+        return []
+
+    def reads(self, op: Any) -> list[Value]:
+        """The values the adjoint program has ``op`` read besides its own:
+        those a loop appends to its tape."""
+        record = self.tapes.get(op)
+        return list(record.saved) if record is not None else []
+
+    def callee(self, op: "CallOp") -> Any:
+        """What the adjoint program calls for ``op``: its forward half when
+        the call is differentiated, else the function itself."""
+        split = self.calls.get(op)
+        return op.fn if split is None else split.halves.forward
 
 
 def _unique(values: Any) -> list[Value]:
@@ -269,92 +442,114 @@ def _unique(values: Any) -> list[Value]:
     return list(seen.values())
 
 
+def _map_values(fn: Callable[[Value], Any], tree: Any) -> Any:
+    return tree_map(lambda leaf: fn(leaf) if isinstance(leaf, Value) else leaf, tree)
+
+
+def _carried_flows(loop: Any) -> list[tuple[list[Value], list[Value]]]:
+    return [
+        (
+            [carried, loop.outs[k]],
+            list(tree_values((loop.inits[k], loop.body.yields[k]))),
+        )
+        for k, carried in enumerate(loop.carried)
+    ]
+
+
+def _yields(op: Any) -> list[Value]:
+    return [v for region in op.regions for v in tree_values(region.yields)]
+
+
+def _replace_yields(op: Any, fn: Callable[[Value], Any]) -> None:
+    for region in op.regions:
+        region.yields = _map_values(fn, region.yields)
+
+
+# ---------------------------------------------------------------------------
+# The protocol every op class follows, and one walker
+#
+# ``op.regions``: its nested blocks, in program order (none for a primitive
+# or a call); ``op.inputs()``: the values its own operands read from the
+# code around it, once each; ``op.reads()``: every read of a value by the op
+# itself, its regions' yields included, one entry per read;
+# ``op.defs()``: the values it defines itself (results, carried variables,
+# loop targets), not those of its regions' ops; ``op.flows()``: which of
+# those come from which values; ``op.replace_inputs(fn)``: rewrite what
+# ``reads()`` lists. An :class:`AdjointState` adds what reverse mode has
+# forward ops define and read. :func:`walk` visits the ops, at every depth;
+# :func:`blocks` the blocks, for passes that rewrite their op lists.
+
+
+def walk(block: Block) -> Iterator[Any]:
+    """Every op of ``block``, nested regions included, in program order:
+    each op comes before the ops of its regions."""
+    for op in block.ops:
+        yield op
+        for region in op.regions:
+            yield from walk(region)
+
+
+def blocks(block: Block) -> Iterator[Block]:
+    """``block`` and every block nested in it, each before the blocks
+    nested in it, in program order. A pass may replace a block's ``ops``
+    when it receives it: the blocks nested in the new ops come next."""
+    yield block
+    for op in block.ops:
+        for region in op.regions:
+            yield from blocks(region)
+
+
 def used_list(graph: "Graph") -> list[Value]:
     """Every read of a value in the graph, one entry per read, outputs included."""
     reads: list[Value] = list(tree_values(graph.outputs))
     for op in graph.body.ops:
-        reads.extend(_reads_of(op))
+        reads.extend(_reads_of(op, graph.ad))
     return reads
 
 
-def _reads_of(top: Any) -> list[Value]:
+def _reads_of(top: Any, ad: "AdjointState | None") -> list[Value]:
     """Every read of a value by ``top`` and the ops of its regions."""
     reads: list[Value] = []
-    for op in _walk(Block([top])):
-        reads.extend(tree_values(getattr(op, "args", ())))
-        reads.extend(tree_values(getattr(op, "kwargs", {})))
-        if isinstance(op, IfOp):
-            reads.extend(tree_values(op.cond))
-        if isinstance(op, LoopOp):
-            reads.extend(tree_values((op.iterable, op.inits)))
-            reads.extend(op.saved)
-            if isinstance(op.exit, Value):
-                reads.append(op.exit)
-        if isinstance(op, ReverseLoopOp):
-            reads.extend(tree_values(op.inits))
-        if isinstance(op, CallOp):
-            reads.extend(tree_values(op.args))
-        for region in op.regions:
-            reads.extend(tree_values(region.yields))
+    for op in walk(Block([top])):
+        reads.extend(op.reads())
+        if ad is not None:
+            reads.extend(ad.reads(op))
     return reads
 
 
-def defined_in(block: Block) -> set[Value]:
-    """Every value a block defines, nested regions included."""
+def defined_in(block: Block, ad: "AdjointState | None" = None) -> set[Value]:
+    """Every value a block defines, nested regions included (with the
+    definitions ``ad`` adds, when given)."""
     defined: set[Value] = set()
-    for op in block.ops:
-        defined.update(op.outs)
-        if isinstance(op, CallOp) and op.saved is not None:
-            defined.add(op.saved)
-        if isinstance(op, LoopOp):
-            defined.update(op.carried)
-            if op.target is not None:
-                defined.add(op.target)
-            for extra in (op.tape, op.counter):
-                if extra is not None:
-                    defined.add(extra)
-        if isinstance(op, ReverseLoopOp):
-            defined.update(op.carried)
-        for region in op.regions:
-            defined |= defined_in(region)
+    for op in walk(block):
+        defined.update(op.defs())
+        if ad is not None:
+            defined.update(ad.defs(op))
     return defined
 
 
-def free_reads(ops: list) -> list[Value]:
+def free_reads(ops: list, ad: "AdjointState | None" = None) -> list[Value]:
     """Values a sequence of ops reads that it does not define itself."""
-    defined: set[Value] = set()
+    return _free(Block(list(ops)), ad)
+
+
+def free_inputs(op: Any, ad: "AdjointState | None" = None) -> list[Value]:
+    """Values an op and the ops of its regions read from outside the op
+    (not what it defines itself, such as a loop's carried variables)."""
+    return _free(Block([op]), ad)
+
+
+def _free(block: Block, ad: "AdjointState | None") -> list[Value]:
     reads: list[Value] = []
-    _collect_free(Block(list(ops)), defined, reads)
-    return _unique(v for v in reads if v not in defined)
-
-
-def free_inputs(op: Any) -> list[Value]:
-    """Values an op reads, including those its regions read from outside."""
     defined: set[Value] = set()
-    reads: list[Value] = list(op.inputs())
-    for region in op.regions:
-        _collect_free(region, defined, reads)
-    return _unique(v for v in reads if v not in defined)
-
-
-def _collect_free(block: Block, defined: set[Value], reads: list[Value]) -> None:
-    for op in block.ops:
+    for op in walk(block):
         reads.extend(op.inputs())
-        if isinstance(op, LoopOp):
-            defined.update(op.carried)
-            if op.target is not None:
-                defined.add(op.target)
-        if isinstance(op, ReverseLoopOp):
-            defined.update(op.carried)
-            defined.update(op.forward.saved)
-            defined.update(op.forward.covered)
-            reads.extend(op.forward.read_outs)
-        if isinstance(op, CallOp) and op.saved is not None:
-            defined.add(op.saved)
         for region in op.regions:
-            _collect_free(region, defined, reads)
-        defined.update(op.outs)
-    reads.extend(tree_values(block.yields))
+            reads.extend(tree_values(region.yields))
+        defined.update(op.defs())
+        if ad is not None:
+            defined.update(ad.defs(op))
+    return _unique(v for v in reads if v not in defined)
 
 
 class Namer:
@@ -369,6 +564,14 @@ class Namer:
     def __init__(self, reserved: set[str]):
         self.reserved = set(reserved)
         self.taken: set[str] = _Taken()
+
+    def copy(self) -> "Namer":
+        """A namer that has taken the same names and chooses as this one
+        would, without changing it."""
+        other = Namer(self.reserved)
+        other.taken.update(self.taken)
+        other.taken.floor.update(self.taken.floor)
+        return other
 
     def claim(
         self, hint: str, user_variable: bool = False, builtin: bool = False
@@ -420,8 +623,25 @@ class _Taken(set):
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 
+def root_name(roots: dict[int, tuple[Any, str]], namer: Namer, obj: Any) -> str:
+    """The name of the module, builtin or helper ``obj`` in ``roots`` (id ->
+    ``(obj, name)``), chosen by ``namer`` and added there on first use:
+    ``np`` for NumPy, else the object's ``__name__``."""
+    entry = roots.get(id(obj))
+    if entry is None:
+        preferred = "np" if obj is np else getattr(obj, "__name__", "fn")
+        is_builtin = getattr(builtins, preferred, None) is obj
+        entry = (obj, namer.claim(preferred, builtin=is_builtin))
+        roots[id(obj)] = entry
+    return entry[1]
+
+
 class Graph:
     """A function as an SSA graph: parameters, free values, a body, outputs."""
+
+    #: what reverse mode records about the forward ops (an adjoint program's
+    #: :class:`AdjointState`); None in any other graph
+    ad: "AdjointState | None" = None
 
     def __init__(self, name: str, namer: Namer, loc: SourceLoc | None = None):
         self.name = name
@@ -438,13 +658,7 @@ class Graph:
 
     def root_name(self, obj: Any) -> str:
         """The name generated code uses for a module, builtin or helper."""
-        entry = self.roots.get(id(obj))
-        if entry is None:
-            preferred = "np" if obj is np else getattr(obj, "__name__", "fn")
-            is_builtin = getattr(builtins, preferred, None) is obj
-            entry = (obj, self.namer.claim(preferred, builtin=is_builtin))
-            self.roots[id(obj)] = entry
-        return entry[1]
+        return root_name(self.roots, self.namer, obj)
 
     def storage(self, value: Value) -> Value:
         """The value whose Python name ``value`` is stored under (``reuses``)."""
@@ -465,7 +679,7 @@ class Graph:
         changed in place) is not a candidate: the other branch would rebind
         that name while the earlier value may still be read.
         """
-        defined = [defined_in(op.then), defined_in(op.orelse)]
+        defined = [defined_in(op.then, self.ad), defined_in(op.orelse, self.ad)]
         yields = list(op.then.yields) + list(op.orelse.yields)
         for k, out in enumerate(op.outs):
             own = [
@@ -504,7 +718,7 @@ class Graph:
                 i
                 for i, op in enumerate(block.ops)
                 if value in op.outs
-                or any(value in defined_in(region) for region in op.regions)
+                or any(value in defined_in(region, self.ad) for region in op.regions)
             ),
             None,
         )
@@ -513,7 +727,7 @@ class Graph:
         reads: list[Value] = list(tree_values(block.yields))
         for i, op in enumerate(block.ops[start:]):
             if not (i == 0 and isinstance(op, Op)):  # an op reads, then writes
-                reads.extend(_reads_of(op))
+                reads.extend(_reads_of(op, self.ad))
         return any(
             v is not value and self.storage(v) is storage
             for v in reads
@@ -544,9 +758,73 @@ class Graph:
     def __str__(self) -> str:
         return format_graph(self)
 
-    def walk(self) -> Iterator[Op]:
-        """Every op of the graph, nested regions included, in program order."""
-        yield from _walk(self.body)
+    def walk(self) -> Iterator[Any]:
+        """Every op of the graph, nested regions included, in program order
+        (:func:`walk`)."""
+        yield from walk(self.body)
+
+
+def copy_graph(graph: Graph) -> tuple[Graph, dict[Value, Value]]:
+    """A copy of ``graph`` that shares nothing a pass may change with it.
+
+    Every op, block and value is new (values keep their names and what is
+    known about them; ``Value.op`` points at the copy's op); primitives,
+    called functions, source locations and the objects of free values are
+    shared. ``graph`` is a primal (or tangent) graph: an adjoint program's
+    :class:`AdjointState` is not copied, so copying one raises ValueError. The namer is a copy that has taken the same names, so the copy
+    chooses the same new names the original would have. Returns the copy
+    and the map from each of ``graph``'s values to its copy.
+    """
+    if graph.ad is not None:
+        raise ValueError(f"copy_graph copies primal graphs; {graph.name} is adjoint")
+    values: dict[Value, Value] = {}
+    ops: dict[int, Any] = {}
+
+    def value(old: Value) -> Value:
+        new = values.get(old)
+        if new is None:
+            new = Value(old.name, old.kind, old.obj)
+            new.container, new.scalar, new.ndim = old.container, old.scalar, old.ndim
+            values[old] = new
+        return new
+
+    def item(old: Any) -> Any:
+        if isinstance(old, Value):
+            return value(old)
+        if isinstance(old, Block):
+            return Block([op_copy(op) for op in old.ops], item(old.yields))
+        if isinstance(old, (tuple, list, dict, slice)):
+            return tree_map(item, old)
+        if id(old) in ops:
+            return ops[id(old)]
+        return old
+
+    def op_copy(old: Any) -> Any:
+        fields = {
+            f.name: item(getattr(old, f.name))
+            for f in dataclasses.fields(old)
+            if f.init
+        }
+        new = type(old)(**fields)
+        ops[id(old)] = new
+        return new
+
+    copy = type(graph).__new__(type(graph))
+    copy.__dict__.update(graph.__dict__)
+    copy.namer = graph.namer.copy()
+    copy.params = [value(v) for v in graph.params]
+    copy.param_defaults = dict(graph.param_defaults)
+    copy.free = [value(v) for v in graph.free]
+    copy.body = item(graph.body)
+    copy.outputs = item(graph.outputs)
+    copy.roots = dict(graph.roots)
+    copy.reuses = {value(k): value(v) for k, v in graph.reuses.items()}
+    if isinstance(copy, TangentGraph):
+        copy.tangent_params = [value(v) for v in copy.tangent_params]
+    for old, new in values.items():
+        if old.op is not None:
+            new.op = ops.get(id(old.op), old.op)
+    return copy, values
 
 
 class AdjointGraph(Graph):
@@ -566,6 +844,7 @@ class AdjointGraph(Graph):
         self.backward_start: Any = None
         self.seeds: Any = None
         self.residuals: list[Value] = []
+        self.ad: AdjointState = AdjointState()
 
 
 class TangentGraph(Graph):
@@ -576,13 +855,6 @@ class TangentGraph(Graph):
     def __init__(self, name: str, namer: Namer, loc: SourceLoc | None = None):
         super().__init__(name, namer, loc)
         self.tangent_params: list[Value] = []
-
-
-def _walk(block: Block) -> Iterator[Any]:
-    for op in block.ops:
-        yield op
-        for region in op.regions:
-            yield from _walk(region)
 
 
 # ---------------------------------------------------------------------------
@@ -627,16 +899,18 @@ def format_op(op: Op) -> str:
     return _with_line(f"%{op.out.name} = {op.prim.name}({', '.join(args)})", op)
 
 
-def _format_block(block: Block, indent: str, lines: list[str]) -> None:
+def _format_block(
+    block: Block, indent: str, lines: list[str], ad: AdjointState | None
+) -> None:
     for op in block.ops:
         if isinstance(op, Op):
             lines.append(indent + format_op(op))
         elif isinstance(op, IfOp):
             head = f"{_names(op.outs) or '()'} = if {format_operand(op.cond)}:"
             lines.append(indent + _with_line(head, op))
-            _format_block(op.then, indent + "    ", lines)
+            _format_block(op.then, indent + "    ", lines, ad)
             lines.append(indent + "else:")
-            _format_block(op.orelse, indent + "    ", lines)
+            _format_block(op.orelse, indent + "    ", lines, ad)
         elif isinstance(op, LoopOp):
             carried = ", ".join(
                 f"%{c.name}={format_operand(i)}" for c, i in zip(op.carried, op.inits)
@@ -651,13 +925,12 @@ def _format_block(block: Block, indent: str, lines: list[str]) -> None:
             lines.append(indent + _with_line(head + ":", op))
             if op.cond is not None:
                 lines.append(indent + "  condition:")
-                _format_block(op.cond, indent + "    ", lines)
+                _format_block(op.cond, indent + "    ", lines, ad)
                 lines.append(indent + "  body:")
-            _format_block(op.body, indent + "    ", lines)
+            _format_block(op.body, indent + "    ", lines, ad)
         elif isinstance(op, CallOp):
-            name = getattr(op.fn, "__qualname__", None) or getattr(
-                op.fn, "__name__", "f"
-            )
+            fn = op.fn if ad is None else ad.callee(op)
+            name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "f")
             args = ", ".join(format_operand(a) for a in op.args)
             lines.append(
                 indent
@@ -668,11 +941,11 @@ def _format_block(block: Block, indent: str, lines: list[str]) -> None:
                 f"%{c.name}={format_operand(i)}" for c, i in zip(op.carried, op.inits)
             )
             head = (
-                f"{_names(op.outs) or '()'} = for ({_names(op.forward.saved)}) in "
+                f"{_names(op.outs) or '()'} = for ({_names(op.record.saved)}) in "
                 f"reversed iterations carrying ({carried}):"
             )
             lines.append(indent + _with_line(head, op))
-            _format_block(op.body, indent + "    ", lines)
+            _format_block(op.body, indent + "    ", lines, ad)
     if block.yields:
         lines.append(
             indent + "yield " + ", ".join(format_operand(y) for y in block.yields)
@@ -685,6 +958,6 @@ def format_graph(graph: Graph) -> str:
     lines = [f"graph {graph.name}({params}):"]
     for value in graph.free:
         lines.append(f"  %{value.name} = free {type(value.obj).__name__}")
-    _format_block(graph.body, "  ", lines)
+    _format_block(graph.body, "  ", lines, graph.ad)
     lines.append(f"  return {format_operand(graph.outputs)}")
     return "\n".join(lines)

@@ -33,21 +33,24 @@ import numpy as np
 
 from . import runtime
 from .callables import CallSites
-from .errors import ADError, NonDifferentiableError, OutputError, SourceLoc
+from .errors import NonDifferentiableError, OutputError, SourceLoc
 from .ir import (
     AdjointGraph,
     Block,
     CallOp,
+    CallSplit,
     Graph,
     IfOp,
     LoopOp,
     Op,
     ReverseLoopOp,
     Value,
+    copy_graph,
     defined_in,
     tree_leaves,
     tree_map,
     tree_values,
+    walk,
 )
 from .options import optimizing
 from .passes.activity import active_values
@@ -280,7 +283,7 @@ class _Reverser:
         return any(v in self.active for v in op.outs) or any(
             o.out in self.active
             for region in op.regions
-            for o in _walk_ops(region)
+            for o in walk(region)
             if isinstance(o, Op)
         )
 
@@ -301,7 +304,7 @@ class _Reverser:
             # the branches are exclusive: each may reuse what was owned before
             self.owned = set(owned_before)
             branch = _Scope(self, scope)
-            branch.local = defined_in(forward_block)
+            branch.local = defined_in(forward_block, self.result.ad)
             self.emitter.block = backward_block
             self.emitter.loc = op.loc
             for value, adjoint in zip(forward_block.yields, adjoints):
@@ -360,12 +363,13 @@ class _Reverser:
         if not any(active):
             return
         if op.checkpoint:  # saves the arguments, recomputes the rest
-            op.split = self.sites.checkpointed(op.callee, op.structures, active)
+            halves = self.sites.checkpointed(op.callee, op.structures, active)
         else:
-            op.split = self.sites.split(op.callee, op.structures, active)
-        op.fn = op.split.forward
-        op.saved = self.result.new_value(f"saved_{op.callee.__name__}")
-        self.result.root_name(op.split.forward)
+            halves = self.sites.split(op.callee, op.structures, active)
+        # recorded beside the call: the primal graph's op stays as it was
+        split = CallSplit(halves, self.result.new_value(f"saved_{op.callee.__name__}"))
+        self.result.ad.calls[op] = split
+        self.result.root_name(halves.forward)
         self.emitter.loc = op.loc
         seeds = tuple(
             adjoint if adjoint is not None else self.zero(out)
@@ -377,13 +381,13 @@ class _Reverser:
             for leaf in targets
         ]
         backward = CallOp(
-            op.split.backward,
-            (op.saved,) + seeds,
+            halves.backward,
+            (split.saved,) + seeds,
             tuple(contributions),
             contributions,
             op.loc,
         )
-        self.result.root_name(op.split.backward)
+        self.result.root_name(halves.backward)
         self.emitter.block.ops.append(backward)
         fresh = set(contributions)
         for leaf, contribution in zip(targets, contributions):
@@ -395,9 +399,11 @@ class _Reverser:
             return
         self.emitter.loc = op.loc
         backward = ReverseLoopOp(op, [], [], Block(), [], op.loc)
+        # what the forward loop saves: chosen by passes.tape.assign_tapes
+        self.result.ad.tapes[op] = backward.record
         inner = _Scope(self, scope)
         inner.loop = backward
-        inner.local = defined_in(op.body) | set(op.carried)
+        inner.local = defined_in(op.body, self.result.ad) | set(op.carried)
         if op.target is not None:
             inner.local.add(op.target)
         carried_adjoints: list[tuple[int, Value]] = []
@@ -551,7 +557,22 @@ def reverse(
     at ``result.forward_count`` into a forward and a backward function
     (calls of user functions), the forward saving ``result.residuals``.
     The passes for the graph's kind run as :mod:`.passes.schedule` declares.
+
+    ``graph`` is left as it was: the result's forward sweep is a copy of it
+    (:func:`copy_graph`), and what reverse mode records about its loops and
+    calls is in ``result.ad`` (:class:`AdjointState`), so the same graph
+    can be differentiated again, with the same result.
     """
+    # the adjoint program starts from a copy: what reverse mode and its
+    # passes change (blocks, names, reuses) is never the primal graph's
+    graph, copied = copy_graph(graph)
+    wrt = [
+        tree_map(
+            lambda leaf: copied.get(leaf, leaf) if isinstance(leaf, Value) else leaf,
+            tree,
+        )
+        for tree in wrt
+    ]
     output = graph.outputs[0] if has_aux else graph.outputs
     if not split and isinstance(output, (tuple, list, dict)):
         raise OutputError(
@@ -636,14 +657,13 @@ def reverse(
     return result
 
 
-def _keep_outputs(result: Graph) -> None:
+def _keep_outputs(result: AdjointGraph) -> None:
     """Bind the function's value to its own name at the end of the forward
     sweep when a backward loop reuses the name it had (unpacking a tape)."""
     rebound = {
         result.display_name(v)
-        for op in result.walk()
-        if isinstance(op, ReverseLoopOp)
-        for v in op.forward.saved
+        for record in result.ad.tapes.values()
+        for v in record.saved
     }
     value, gradients = result.outputs
 
@@ -665,13 +685,6 @@ def _seed_param(graph: Graph, leaf: Any) -> Any:
     if not isinstance(leaf, Value):
         return None
     return Value(graph.namer.claim(f"d_{graph.display_name(leaf)}"), "param")
-
-
-def _walk_ops(block: Block):
-    for op in block.ops:
-        yield op
-        for region in op.regions:
-            yield from _walk_ops(region)
 
 
 def _symbolic(tree: Any) -> Any:

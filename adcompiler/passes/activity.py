@@ -17,68 +17,42 @@ element are not.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
-from ..ir import CallOp, Graph, IfOp, LoopOp, Op, Value, tree_values
+from ..ir import Graph, Op, Value, tree_values
+
+
+def _differentiable(op: Any) -> bool:
+    """Whether values flow through ``op`` with a derivative: every op but a
+    primitive declared without one (``len``, comparisons, ...)."""
+    return not isinstance(op, Op) or op.prim.differentiable
 
 
 def _varied_step(ops: list, varied: set[Value]) -> bool:
     changed = False
-
-    def mark(value: Value) -> None:
-        nonlocal changed
-        if value not in varied:
-            varied.add(value)
-            changed = True
-
     for op in ops:
-        if isinstance(op, Op):
-            if op.prim.differentiable and any(v in varied for v in op.inputs()):
-                mark(op.out)
-        elif isinstance(op, IfOp):
-            for k, out in enumerate(op.outs):
-                yields = (op.then.yields[k], op.orelse.yields[k])
-                if any(v in varied for v in tree_values(yields)):
-                    mark(out)
-        elif isinstance(op, LoopOp):
-            for k, carried in enumerate(op.carried):
-                sources = (op.inits[k], op.body.yields[k])
-                if any(v in varied for v in tree_values(sources)):
-                    mark(carried)
-                    mark(op.outs[k])
-        elif isinstance(op, CallOp):
-            if any(v in varied for v in op.inputs()):
-                for out in op.outs:
-                    mark(out)
+        if not _differentiable(op):
+            continue
+        for defined, sources in op.flows():
+            if any(v in varied for v in sources):
+                for value in defined:
+                    if value not in varied:
+                        varied.add(value)
+                        changed = True
     return changed
 
 
 def _useful_step(ops: list, useful: set[Value]) -> bool:
     changed = False
-
-    def mark(values: Iterable[Value]) -> None:
-        nonlocal changed
-        for value in values:
-            if value not in useful:
-                useful.add(value)
-                changed = True
-
     for op in reversed(ops):
-        if isinstance(op, Op):
-            if op.out in useful and op.prim.differentiable:
-                mark(op.inputs())
-        elif isinstance(op, IfOp):
-            for k, out in enumerate(op.outs):
-                if out in useful:
-                    mark(tree_values((op.then.yields[k], op.orelse.yields[k])))
-        elif isinstance(op, LoopOp):
-            for k, carried in enumerate(op.carried):
-                if op.outs[k] in useful or carried in useful:
-                    mark([carried])
-                    mark(tree_values((op.inits[k], op.body.yields[k])))
-        elif isinstance(op, CallOp):
-            if any(out in useful for out in op.outs):
-                mark(op.inputs())
+        if not _differentiable(op):
+            continue
+        for defined, sources in op.flows():
+            if any(v in useful for v in defined):
+                for value in defined + sources:
+                    if value not in useful:
+                        useful.add(value)
+                        changed = True
     return changed
 
 

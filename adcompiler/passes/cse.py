@@ -29,7 +29,6 @@ from ..ir import (
     Block,
     CallOp,
     Graph,
-    IfOp,
     LoopOp,
     Op,
     ReverseLoopOp,
@@ -101,14 +100,10 @@ def _hoist(block: Block) -> None:
             _hoist(region)
         if isinstance(op, (LoopOp, ReverseLoopOp)):
             body = op.body
-            inside = defined_in(body) | set(op.carried)
-            if isinstance(op, LoopOp) and op.target is not None:
-                inside.add(op.target)
+            # what changes from one iteration to the next
+            inside = defined_in(Block([op]))
             if isinstance(op, ReverseLoopOp):  # reads each iteration's values
-                forward = op.forward
-                inside |= defined_in(forward.body) | set(forward.carried)
-                if forward.target is not None:
-                    inside.add(forward.target)
+                inside |= defined_in(Block([op.forward]))
             moved = [
                 inner
                 for inner in body.ops
@@ -125,11 +120,6 @@ def _deduplicate(block: Block, seen: dict, replaced: dict[Value, Value]) -> None
     _share(block, seen, replaced, _shape_op)
 
 
-def _rename_inputs(op: Op, replaced: dict[Value, Value]) -> None:
-    op.args = _replace(op.args, replaced)
-    op.kwargs = _replace(op.kwargs, replaced)
-
-
 def _replace(tree: Any, replaced: dict[Value, Value]) -> Any:
     return tree_map(
         lambda leaf: replaced.get(leaf, leaf) if isinstance(leaf, Value) else leaf, tree
@@ -139,19 +129,7 @@ def _replace(tree: Any, replaced: dict[Value, Value]) -> Any:
 def substitute(graph: Graph, replaced: dict[Value, Value]) -> None:
     """Make every read of a dropped value read the value it repeated."""
     for op in graph.walk():
-        if isinstance(op, Op):
-            _rename_inputs(op, replaced)
-        elif isinstance(op, IfOp):
-            op.cond = _replace(op.cond, replaced)
-        elif isinstance(op, LoopOp):
-            op.iterable = _replace(op.iterable, replaced)
-            op.inits = _replace(op.inits, replaced)
-        elif isinstance(op, ReverseLoopOp):
-            op.inits = _replace(op.inits, replaced)
-        elif isinstance(op, CallOp):
-            op.args = _replace(op.args, replaced)
-        for region in op.regions:
-            region.yields = _replace(region.yields, replaced)
+        op.replace_inputs(lambda value: replaced.get(value, value))
     graph.outputs = _replace(graph.outputs, replaced)
 
 
@@ -209,7 +187,7 @@ def _share(
     kept = []
     for op in block.ops:
         if shared(op):
-            _rename_inputs(op, replaced)
+            op.replace_inputs(lambda value: replaced.get(value, value))
             key = _key(op)
             if key in seen:
                 replaced[op.out] = seen[key]

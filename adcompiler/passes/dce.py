@@ -10,21 +10,12 @@ Example: ``t = np.exp(x); u = np.sin(x); return t`` keeps only ``t``.
 
 from __future__ import annotations
 
-from ..ir import Block, Graph, LoopOp, Op, Value, tree_values
+from ..ir import Block, Graph, Op, Value, blocks, used_list
 
 
 def used_values(graph: Graph) -> set[Value]:
     """Every value read anywhere in the graph, outputs included."""
-    used: set[Value] = set(tree_values(graph.outputs))
-    for op in graph.walk():
-        used.update(op.inputs())
-        for region in op.regions:
-            used.update(tree_values(region.yields))
-        if isinstance(op, LoopOp):
-            used.update(op.saved)
-            if isinstance(op.exit, Value):
-                used.add(op.exit)
-    return used
+    return set(used_list(graph))
 
 
 def eliminate_dead_code(graph: Graph) -> None:
@@ -37,15 +28,14 @@ def eliminate_dead_code(graph: Graph) -> None:
     graph.free = [v for v in graph.free if v in used]
 
 
-def _sweep(block: Block, used: set[Value]) -> bool:
+def _sweep(top: Block, used: set[Value]) -> bool:
     removed = False
-    kept = []
-    for op in block.ops:
-        if isinstance(op, Op) and op.out not in used and not op.prim.effect:
-            removed = True
-            continue
-        for region in op.regions:
-            removed |= _sweep(region, used)
-        kept.append(op)
-    block.ops = kept
+    for block in blocks(top):
+        kept = [
+            op
+            for op in block.ops
+            if not (isinstance(op, Op) and op.out not in used and not op.prim.effect)
+        ]
+        removed |= len(kept) < len(block.ops)
+        block.ops = kept
     return removed

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from .. import runtime
-from ..ir import Block, Graph, Op, ReverseLoopOp, Value, tree_values, used_list
+from ..ir import Graph, Op, ReverseLoopOp, Value, blocks, tree_values, used_list
 from ..primitives.registry import lookup
 
 #: Operations whose result is always a new object (an array they allocate,
@@ -82,7 +82,7 @@ def accumulate_in_place(graph: Graph, accumulations: set[int]) -> None:
     subtract_into = lookup(runtime.subtract_into)
     add_at = lookup(runtime.add_at)
     carried = _private_accumulators(graph, uses)
-    for block in _blocks(graph.body):
+    for block in blocks(graph.body):
         made: dict[Value, Op] = {}
         #: reads so far, by ops of this block whose results are new memory
         read_before: Counter = Counter()
@@ -124,7 +124,7 @@ def assemble_pieces(graph: Graph) -> None:
     uses = Counter(used_list(graph))
     assemble = lookup(runtime.assemble)
     concatenate = lookup(runtime.concatenate_tiles)
-    for block in _blocks(graph.body):
+    for block in blocks(graph.body):
         chains: dict[Value, tuple[Any, list, list]] = {}
         for op in block.ops:
             if not isinstance(op, Op) or op.kwargs:
@@ -273,10 +273,3 @@ def _fresh(value: Any, made: dict[Value, Op], uses: Counter) -> bool:
         inner = op.args[0]
         return uses[inner] == 1 and _fresh(inner, made, uses)
     return False
-
-
-def _blocks(block: Block):
-    yield block
-    for op in block.ops:
-        for region in op.regions:
-            yield from _blocks(region)

@@ -24,15 +24,16 @@ from ..errors import UnsupportedSyntaxError
 from ..primitives.record import category, shares_first_argument
 from ..ir import (
     Block,
-    CallOp,
     Graph,
     IfOp,
     LoopOp,
     Op,
     ReverseLoopOp,
     Value,
+    blocks,
     defined_in,
     tree_values,
+    walk,
 )
 
 
@@ -85,11 +86,7 @@ def _backward_reads(graph: Graph, backward: set[int]) -> set[Value]:
             _reads(op, reads)
     # what a call's forward half saved may be its arguments themselves (or
     # views of them): its backward half reads them, as they were at the call
-    calls = {
-        op.saved: op
-        for op in graph.walk()
-        if isinstance(op, CallOp) and op.saved is not None
-    }
+    calls = {split.saved: op for op, split in graph.ad.calls.items()}
     for saved in [v for v in reads if v in calls]:
         reads.update(tree_values(calls[saved].args))
     return reads
@@ -100,18 +97,19 @@ def _backward_reads(graph: Graph, backward: set[int]) -> set[Value]:
 _METADATA = category("metadata")
 
 
-def _reads(op: Any, reads: set[Value]) -> None:
-    if isinstance(op, Op) and op.prim.fn is runtime.restore_items:
-        return
-    if isinstance(op, Op) and op.prim.fn in _METADATA:
-        return
-    reads.update(op.inputs())
-    if isinstance(op, ReverseLoopOp):
-        reads.update(op.forward.saved)
-    for region in op.regions:
-        reads.update(tree_values(region.yields))
-        for inner in region.ops:
-            _reads(inner, reads)
+def _reads(top: Any, reads: set[Value]) -> None:
+    """Add the values ``top`` and the ops of its regions read for their
+    contents (not restores, not shape or length queries)."""
+    for op in walk(Block([top])):
+        if isinstance(op, Op) and (
+            op.prim.fn is runtime.restore_items or op.prim.fn in _METADATA
+        ):
+            continue
+        reads.update(op.inputs())
+        if isinstance(op, ReverseLoopOp):
+            reads.update(op.record.saved)
+        for region in op.regions:
+            reads.update(tree_values(region.yields))
 
 
 def _newer(graph: Graph, start: Value) -> set[Value]:
@@ -199,8 +197,6 @@ def prune_restores(
     _remove(graph.body, dropped)
 
 
-def _remove(block: Block, dropped: set[int]) -> None:
-    block.ops = [op for op in block.ops if id(op) not in dropped]
-    for op in block.ops:
-        for region in op.regions:
-            _remove(region, dropped)
+def _remove(top: Block, dropped: set[int]) -> None:
+    for block in blocks(top):
+        block.ops = [op for op in block.ops if id(op) not in dropped]

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from ..ir import (
     AdjointGraph,
+    AdjointState,
     Block,
-    Graph,
     IfOp,
     LoopOp,
     ReverseLoopOp,
@@ -32,12 +32,17 @@ from ..ir import (
 )
 
 
-def assign_tapes(graph: Graph) -> None:
-    """Set ``saved`` and ``tape`` (or ``counter``) of every differentiated loop."""
+def assign_tapes(graph: AdjointGraph) -> None:
+    """Fill the :class:`LoopTape` of every differentiated loop (its
+    ``saved``, ``covered``, ``read_outs`` and ``tape`` or ``counter``),
+    which the adjoint program keeps beside the loop, and the exports of the
+    ``if`` ops that define a saved value; no op changes."""
+    ad = graph.ad
     backward_loops = [op for op in graph.walk() if isinstance(op, ReverseLoopOp)]
     for backward in reversed(backward_loops):  # inner loops first
         forward = backward.forward
-        local = defined_in(forward.body) | set(forward.carried)
+        record = backward.record
+        local = defined_in(forward.body, ad) | set(forward.carried)
         if forward.target is not None:
             local.add(forward.target)
         # A variable the loop changes in place (a list it appends to, an
@@ -53,13 +58,13 @@ def assign_tapes(graph: Graph) -> None:
         }
         # values sharing a name (one array changed in place) are one object:
         # code generation saves each name once
-        level = level_values(forward.body) | set(forward.carried)
+        level = level_values(forward.body, ad) | set(forward.carried)
         if forward.target is not None:
             level.add(forward.target)
         by_name = {graph.display_name(v): v for v in level}
         saved = []
         covered = []
-        for v in free_inputs(backward):
+        for v in free_inputs(backward, ad):
             if v not in local:
                 continue
             if graph.display_name(v) in in_place:
@@ -71,55 +76,51 @@ def assign_tapes(graph: Graph) -> None:
                 covered.append(v)
                 v = by_name[graph.display_name(v)]
             saved.append(v)
-        forward.saved = saved
+        record.saved = saved
         # read by name, not saved: what the enclosing code sees the backward
         # loop read is the loop's result under that name
-        forward.covered = covered
-        forward.read_outs = [
+        record.covered = covered
+        record.read_outs = [
             out
             for carried, out in zip(forward.carried, forward.outs)
             if graph.display_name(carried) in in_place
         ]
-        if forward.saved:
-            forward.tape = graph.new_value("tape")
-            for value in forward.saved:
-                export(forward.body, value)
+        if record.saved:
+            record.tape = graph.new_value("tape")
+            for value in record.saved:
+                export(forward.body, value, ad)
         else:
-            forward.counter = graph.new_value("iterations")
+            record.counter = graph.new_value("iterations")
 
 
-def level_values(block: Block) -> set[Value]:
-    """Values a loop body defines outside its nested loops' bodies."""
+def level_values(block: Block, ad: AdjointState | None = None) -> set[Value]:
+    """Values a loop body defines outside its nested loops' bodies (with
+    the tapes, counters and call residuals ``ad`` has its ops define)."""
     values: set[Value] = set()
     for op in block.ops:
         values.update(op.outs)
-        for extra in ("tape", "counter", "saved"):
-            found = getattr(op, extra, None)
-            if isinstance(found, Value):
-                values.add(found)
+        if ad is not None:
+            values.update(ad.defs(op))
         if isinstance(op, IfOp):
             for region in op.regions:
-                values |= level_values(region)
+                values |= level_values(region, ad)
     return values
 
 
-def export(block: Block, value: Value) -> bool:
-    """Mark ``value`` exported by every ``if`` between ``block`` and its definition."""
+def export(block: Block, value: Value, ad: AdjointState) -> bool:
+    """Mark ``value`` exported (``ad.exports``) by every ``if`` between
+    ``block`` and its definition."""
     for op in block.ops:
-        if (
-            value in op.outs
-            or getattr(op, "saved", None) is value  # a call's saved values
-            or getattr(op, "tape", None) is value  # a nested loop's tape
-            or getattr(op, "counter", None) is value
-        ):
+        if value in op.outs or value in ad.defs(op):
             return True
         if isinstance(op, IfOp):
             for region in op.regions:
-                if export(region, value):
-                    if value not in op.exports:
-                        op.exports.append(value)
+                if export(region, value, ad):
+                    exports = ad.exports.setdefault(op, [])
+                    if value not in exports:
+                        exports.append(value)
                     return True
-        elif isinstance(op, LoopOp) and value in defined_in(op.body):
+        elif isinstance(op, LoopOp) and value in defined_in(op.body, ad):
             raise AssertionError(
                 f"a loop's backward read {value!r} ({value.op.prim.name if value.op else None}) of a nested loop"
             )
@@ -136,13 +137,13 @@ def choose_residuals(graph: AdjointGraph) -> None:
     forward_ops = Block(graph.body.ops[: graph.forward_count])
     backward_ops = graph.body.ops[graph.forward_count :]
     _, gradients = graph.outputs
-    forward_defined = set(graph.params) | defined_in(forward_ops)
+    forward_defined = set(graph.params) | defined_in(forward_ops, graph.ad)
     saved_by_name: dict[str, Value] = {}
-    for value in free_reads(backward_ops) + list(tree_values(gradients)):
+    for value in free_reads(backward_ops, graph.ad) + list(tree_values(gradients)):
         if value in forward_defined:
             saved_by_name.setdefault(graph.display_name(value), value)
-    level = {graph.display_name(v): v for v in level_values(forward_ops)}
+    level = {graph.display_name(v): v for v in level_values(forward_ops, graph.ad)}
     level.update({graph.display_name(p): p for p in graph.params})
     graph.residuals = [level.get(name, v) for name, v in saved_by_name.items()]
     for value in graph.residuals:
-        export(forward_ops, value)
+        export(forward_ops, value, graph.ad)

@@ -14,15 +14,16 @@ from typing import Any
 
 from ..errors import ADError
 from ..ir import (
+    AdjointGraph,
     Block,
     CallOp,
     Graph,
     IfOp,
     LoopOp,
     Op,
-    ReverseLoopOp,
     Value,
     tree_values,
+    walk,
 )
 
 
@@ -40,16 +41,9 @@ class _Writer:
         self.node_of: dict[Value, str] = {}
         self.count = 0
         self.backward_ids: set[int] = set()
-        start = getattr(graph, "forward_count", None)
-        if getattr(graph, "backward_start", None) is not None and start is not None:
-            for op in graph.body.ops[start:]:
-                self._mark_backward(op)
-
-    def _mark_backward(self, op: Any) -> None:
-        self.backward_ids.add(id(op))
-        for region in op.regions:
-            for inner in region.ops:
-                self._mark_backward(inner)
+        if isinstance(graph, AdjointGraph) and graph.backward_start is not None:
+            backward = Block(graph.body.ops[graph.forward_count :])
+            self.backward_ids = {id(op) for op in walk(backward)}
 
     def new_node(self) -> str:
         self.count += 1
@@ -62,7 +56,7 @@ class _Writer:
 
     def op_node(self, op: Any, label: str, indent: str) -> str:
         node = self.new_node()
-        loc = getattr(op, "loc", None)
+        loc = op.loc
         line = f"\\nline {loc.line_label}" if loc is not None else ""
         shape = "box" if isinstance(op, (Op, CallOp)) else "box3d"
         self.lines.append(
@@ -90,7 +84,9 @@ class _Writer:
                 self.edges(op, node, op.inputs(), indent)
                 self.node_of[op.out] = node
             elif isinstance(op, CallOp):
-                name = getattr(op.fn, "__name__", "call")
+                ad = self.graph.ad
+                fn = op.fn if ad is None else ad.callee(op)
+                name = getattr(fn, "__name__", "call")
                 outs = ", ".join(v.name for v in op.outs) or "_"
                 node = self.op_node(op, f"{outs} = {name}(...)", indent)
                 self.edges(op, node, op.inputs(), indent)
@@ -116,13 +112,10 @@ class _Writer:
         )
         head = self.op_node(op, title, indent + "  ")
         self.edges(op, head, op.inputs(), indent + "  ")
-        carried = getattr(op, "carried", [])
-        for value in carried:
-            self.node_of[value] = head
-        if isinstance(op, LoopOp) and op.target is not None:
-            self.node_of[op.target] = head
-        if isinstance(op, ReverseLoopOp):
-            for value in op.forward.saved + op.forward.covered:
+        # what the op defines for its regions: carried variables, a loop's
+        # target, what a backward loop unpacks from the tape
+        for value in op.defs():
+            if value not in op.outs:
                 self.node_of[value] = head
         for region in op.regions:
             self.block(region, indent + "  ")
