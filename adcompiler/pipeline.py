@@ -40,7 +40,7 @@ from .forward import tangent_graph
 from .frontend import ParsedFunction, parse_function, unchanged
 from .ir import Graph, tree_leaves
 from .lower import Lowering, lower
-from .options import optimizing
+from .options import optimizations, optimizing
 from .passes.schedule import Facts, run_passes
 from .reverse import reverse
 
@@ -261,13 +261,17 @@ def lowered(fn: types.FunctionType, structures: tuple) -> Lowering | None:
 def _compile(fn: types.FunctionType, request: Request) -> Entry:
     """Run the pipeline for ``fn`` and ``request``: parse, lower, mark what
     the call key knows (when optimising), then the request's transformation
-    and code generation."""
-    parsed = parse_function(fn)
-    lowering = lower(parsed, request.structures, not request.top, CALL_SITES)
-    graph = lowering.graph
-    facts = Facts(scalars=request.scalars, ranks=request.ranks)
-    run_passes(graph, "lowered", facts, request.optimize)
-    return _TRANSFORMS[request.kind](fn, request, parsed, lowering)
+    and code generation. Every stage runs under the request's options (the
+    cache key's), whatever the setting of the caller that triggered the
+    compilation: a callee compiled lazily, during a call made under another
+    setting, still gets the code its key names."""
+    with optimizations(request.optimize):
+        parsed = parse_function(fn)
+        lowering = lower(parsed, request.structures, not request.top, CALL_SITES)
+        graph = lowering.graph
+        facts = Facts(scalars=request.scalars, ranks=request.ranks)
+        run_passes(graph, "lowered", facts, request.optimize)
+        return _TRANSFORMS[request.kind](fn, request, parsed, lowering)
 
 
 def _gradient(

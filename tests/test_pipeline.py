@@ -149,3 +149,26 @@ def test_generated_docstrings_name_the_transformation():
     second = adcompiler.grad(adcompiler.grad(square))
     assert second(3.0) == 2.0
     assert "Value of square and its derivative with respect to x" in second.source
+
+
+def _fresh(fn):
+    """A new function object with ``fn``'s code: nothing is cached for it."""
+    return type(fn)(fn.__code__, fn.__globals__, fn.__name__)
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+def test_a_product_is_compiled_under_its_request_options(optimize):
+    # a callee's halves may be compiled lazily, during a call made under the
+    # other setting: the code must still be the one its key names
+    structures = (adcompiler.trees.structure(0.0), adcompiler.trees.structure(0.0))
+    request = pipeline.Request("split", structures, (True, True), optimize=optimize)
+    with optimizations(optimize):
+        expected = pipeline.compiled(_fresh(helper), request).entry.generated.source
+    with optimizations(not optimize):
+        made = pipeline.compiled(_fresh(helper), request).entry.generated.source
+    assert made == expected
+    with optimizations(not optimize):
+        other = pipeline.Request(
+            "split", structures, (True, True), optimize=not optimize
+        )
+        assert pipeline.compiled(_fresh(helper), other).entry.generated.source != made
