@@ -484,7 +484,8 @@ def _inlined_iterables(graph: Graph) -> set[Value]:
 
 def _comment(op: Op) -> str:
     """``# line N: text``, or for a line of a function inlined here (see
-    :meth:`Lowering.inline_function`) ``# line N in f (file.py): text``."""
+    :meth:`lower.inlining.Inliner.inline_function`) ``# line N in f (file.py): text``.
+    """
     loc = op.loc
     file = f" ({os.path.basename(loc.file)})" if loc.within else ""
     return f"# line {loc.line_label}{file}: {loc.text.strip()}"

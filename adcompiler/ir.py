@@ -128,7 +128,7 @@ def tree_map(fn: Callable[[Any], Any], tree: Any) -> Any:
 class Op:
     """``out = prim(*args, **kwargs)``, with the source location it came from."""
 
-    prim: Any  # a rules.registry.Primitive
+    prim: Any  # a primitives.record.Primitive
     args: tuple
     kwargs: dict
     out: Value
@@ -764,6 +764,10 @@ class Graph:
         yield from walk(self.body)
 
 
+#: each op class's constructor fields, in order (copy_graph's, cached)
+_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def copy_graph(graph: Graph) -> tuple[Graph, dict[Value, Value]]:
     """A copy of ``graph`` that shares nothing a pass may change with it.
 
@@ -771,8 +775,9 @@ def copy_graph(graph: Graph) -> tuple[Graph, dict[Value, Value]]:
     known about them; ``Value.op`` points at the copy's op); primitives,
     called functions, source locations and the objects of free values are
     shared. ``graph`` is a primal (or tangent) graph: an adjoint program's
-    :class:`AdjointState` is not copied, so copying one raises ValueError. The namer is a copy that has taken the same names, so the copy
-    chooses the same new names the original would have. Returns the copy
+    :class:`AdjointState` is not copied, so copying one raises ValueError.
+    The namer is a copy that has taken the same names, so the copy chooses
+    the same new names the original would have. Returns the copy
     and the map from each of ``graph``'s values to its copy.
     """
     if graph.ad is not None:
@@ -800,12 +805,13 @@ def copy_graph(graph: Graph) -> tuple[Graph, dict[Value, Value]]:
         return old
 
     def op_copy(old: Any) -> Any:
-        fields = {
-            f.name: item(getattr(old, f.name))
-            for f in dataclasses.fields(old)
-            if f.init
-        }
-        new = type(old)(**fields)
+        cls = type(old)
+        names = _INIT_FIELDS.get(cls)
+        if names is None:
+            names = _INIT_FIELDS[cls] = tuple(
+                f.name for f in dataclasses.fields(cls) if f.init
+            )
+        new = cls(**{name: item(getattr(old, name)) for name in names})
         ops[id(old)] = new
         return new
 

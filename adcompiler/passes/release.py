@@ -135,19 +135,24 @@ def _function_releases(fn: ast.FunctionDef, small: set[str]) -> list[tuple[int, 
         + arguments.kwonlyargs
         + [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
     }
-    keep.update(_names(body[-1]))
+    # one walk of each top-level statement, whose names serve every count
+    names_of = [_names(statement) for statement in body]
+    keep.update(names_of[-1])
     keep.update(small)
+    loops = []
     for node in ast.walk(fn):
         if node is not fn and isinstance(node, _NESTED):
             keep.update(_names(node))
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             keep.update(node.names)
+        elif isinstance(node, (ast.For, ast.While)):
+            loops.append(node)
     bound: set[str] = set()
     first_bound: dict[str, int] = {}
     last_read: dict[str, int] = {}
     order: dict[str, int] = {}
     for i, statement in enumerate(body[:-1]):
-        for name in _names(statement):
+        for name in names_of[i]:
             last_read[name] = i
             order.setdefault(name, len(order))
         for name in _bound(statement):
@@ -160,12 +165,20 @@ def _function_releases(fn: ast.FunctionDef, small: set[str]) -> list[tuple[int, 
             continue
         releases.setdefault(i, []).append(name)
     inserts = _deletions(body, releases, order)
+    # every name of the function: its statements', then the rest (arguments'
+    # defaults and annotations, decorators)
     counts: dict[str, int] = {}
-    for name in _names(fn):
-        counts[name] = counts.get(name, 0) + 1
-    for node in ast.walk(fn):
-        if isinstance(node, (ast.For, ast.While)):
-            inserts.extend(_loop_releases(node.body, keep, counts))
+    statements = {id(statement) for statement in body}
+    outside = [
+        _names(child)
+        for child in ast.iter_child_nodes(fn)
+        if id(child) not in statements
+    ]
+    for names in names_of + outside:
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    for loop in loops:
+        inserts.extend(_loop_releases(loop.body, keep, counts))
     return inserts
 
 
