@@ -30,7 +30,7 @@ from ..trees import LEAF
 from . import dependencies
 from .expressions import Expressions
 from .inlining import Inliner
-from .memory import views_of
+from .memory import call_result_views
 from .ops import Ops
 from .state import RUNTIME_SEQUENCE, Inline, State, Static
 
@@ -156,11 +156,11 @@ class UserCalls:
         arguments = [list(tree_values(operand)) for operand in operands]
         if callee is None:
             op.outs[0].container = None
-            self.state.call_views[op.outs[0]] = views_of(None, None, arguments)
+            self.state.call_views[op.outs[0]] = call_result_views(None, None, arguments)
         else:  # each result is a list where the callee's is
             for out, inner in zip(op.outs, tree_values(callee.graph.outputs)):
                 out.container = inner.container
-                self.state.call_views[out] = views_of(callee, inner, arguments)
+                self.state.call_views[out] = call_result_views(callee, inner, arguments)
         if not hint:
             self.state.unnamed.update(op.outs)
         self.state.graph.root_name(op.fn)

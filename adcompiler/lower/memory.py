@@ -7,7 +7,7 @@ lowering must know, for a value being written, every value whose memory
 it may be. :class:`MemoryModel` answers that from the graph (the ops that
 return their first argument's memory, declared by the primitives), the
 merges of control flow (``State.origins``) and what calls of user
-functions may return (``State.call_views``, from :func:`views_of`); and it
+functions may return (``State.call_views``, from :func:`call_result_views`); and it
 marks the names a write made stale (``State.stale``), so that reading one
 is an error rather than a silent difference from Python.
 """
@@ -169,7 +169,9 @@ class MemoryModel:
             )
 
 
-def views_of(callee: Lowered | None, inner: Any, arguments: list[list]) -> list:
+def call_result_views(
+    callee: Lowered | None, inner: Any, arguments: list[list]
+) -> list:
     """The argument values a call's result may share memory with: those
     passed for the parameters the callee's result ``inner`` may be a view
     of, or every argument when the callee cannot tell (a recursive call,

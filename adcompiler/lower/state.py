@@ -128,7 +128,7 @@ class State:
     #: they may be (for the memory model)
     origins: dict[Value, list[Any]] = field(default_factory=dict)
     #: results of calls of user functions -> the argument values whose
-    #: memory they may share (see :func:`memory.views_of`)
+    #: memory they may share (see :func:`memory.call_result_views`)
     call_views: dict[Value, list[Value]] = field(default_factory=dict)
 
     @classmethod

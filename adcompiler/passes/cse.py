@@ -34,7 +34,6 @@ from ..ir import (
     ReverseLoopOp,
     Value,
     defined_in,
-    used_list,
     tree_map,
 )
 

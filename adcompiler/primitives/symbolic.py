@@ -160,11 +160,6 @@ def _primitive(fn: Any) -> Primitive:
     return prim
 
 
-def is_runtime_sequence(x: Any) -> bool:
-    """True for a symbolic value that may be a list or tuple at run time."""
-    return isinstance(x, Sym) and x.value.container is not False
-
-
 def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Apply the primitive registered for ``fn`` (symbolically if need be)."""
     return emit_if_symbolic(_primitive(fn), args, kwargs)

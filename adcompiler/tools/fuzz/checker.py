@@ -82,10 +82,6 @@ def _read_only(a: Any) -> Any:
     return a
 
 
-def _copy(a: Any) -> Any:
-    return a.copy() if isinstance(a, np.ndarray) else a
-
-
 def _as64(a: Any) -> np.ndarray:
     return np.asarray(a, dtype=np.float64)
 
