@@ -173,14 +173,16 @@ def pieces(kind: str):
     return rule
 
 
-def _joined(fn: Any):
+def _joined(fn: Any, with_axis: bool = True):
     """The tangent rule of a function joining a list of arrays into one: the
-    same function of their tangents (zeros where an item has none)."""
+    same function of their tangents (zeros where an item has none). A list
+    built at run time (a symbol) is passed on whole, never iterated."""
 
     def rule(t, ans, arrays, axis=0):
-        if isinstance(arrays, Sym):
-            return call(fn, t, axis=axis)
-        return call(fn, filled(t, arrays), axis=axis)
+        tangents = t if isinstance(arrays, Sym) else filled(t, arrays)
+        if with_axis:
+            return call(fn, tangents, axis=axis)
+        return call(fn, tangents)
 
     return rule
 
@@ -195,12 +197,12 @@ define(np.stack, pieces("stack"), tangent=(_joined(np.stack),), static=("axis",)
 define(
     np.hstack,
     lambda g, ans, tup: pieces("hstack")(g, ans, tup, 0),
-    tangent=(lambda t, ans, tup: np.hstack(filled(t, tup)),),
+    tangent=(_joined(np.hstack, with_axis=False),),
 )
 define(
     np.vstack,
     lambda g, ans, tup: pieces("vstack")(g, ans, tup, 0),
-    tangent=(lambda t, ans, tup: np.vstack(filled(t, tup)),),
+    tangent=(_joined(np.vstack, with_axis=False),),
 )
 
 # ---------------------------------------------------------------------------
