@@ -722,6 +722,9 @@ def written_items(g: Any, index: Any) -> Any:
             "(NumPy keeps one of the writes; its derivative is ill-defined)",
             hint="use unique indices, or np.add.at / a sum to combine the values",
         )
+    if type(g) is not np.ndarray:
+        # the adjoint of a 0-d array may be a Python or NumPy scalar
+        g = np.asarray(g)
     return g[index]
 
 
