@@ -92,3 +92,132 @@ def test_zero_d_item_assignment(f, x):
     assert np.isclose(value, f(x))
     assert np.isclose(tangent, fd_jacobian(f, x))
     assert np.isclose(hessian(f)(x), fd_hessian(f, x), rtol=1e-5)
+
+
+# ---------------------------------------------------------------------------
+# item: enumerate, zip and reversed nested in any order
+
+
+def enum_reversed(x):
+    s = 0.0
+    for i, v in enumerate(reversed(x)):
+        s = s + (i + 1) * v**2
+    return s
+
+
+def zip_of_enumerate(x):
+    s = 0.0
+    for (i, a), b in zip(enumerate(x), x[::-1]):
+        s = s + (i + 1) * a * b
+    return s
+
+
+def enumerate_of_zip(x):
+    s = 0.0
+    for i, (a, b) in enumerate(zip(x, x**2)):
+        s = s + (i + 2) * a * b
+    return s
+
+
+def enumerate_from(x):
+    s = 0.0
+    for i, v in enumerate(x, start=2):
+        s = s + i * v**2
+    return s
+
+
+def zip_reversed(x):
+    s = 0.0
+    for a, b in zip(reversed(x), x):
+        s = s + a * b**2
+    return s
+
+
+def enumerate_reversed_range(x):
+    s = 0.0
+    for k, i in enumerate(reversed(range(1, 3))):
+        s = s + k * x[i] ** 2 + i * x[i]
+    return s
+
+
+def zip_range_and_lists(x):
+    s = 0.0
+    for i, v, w in zip(range(5), [x[0], x[1]], reversed([x[2], x[1], x[0]])):
+        s = s + (i + 1) * v * w
+    return s
+
+
+def enumerate_of_enumerate(x):
+    s = 0.0
+    for i, (j, v) in enumerate(enumerate(x, 1)):
+        s = s + i * j * v**2
+    return s
+
+
+def reversed_grown_list(x):
+    out = []
+    for v in x:
+        out.append(v * 2.0)
+    s = 0.0
+    for i, v in enumerate(reversed(out)):
+        s = s + i * v**3
+    return s
+
+
+def comprehension_enumerate_reversed(x):
+    return sum([i * v**3 for i, v in enumerate(reversed(x))])
+
+
+NESTINGS = [
+    enum_reversed,
+    zip_of_enumerate,
+    enumerate_of_zip,
+    enumerate_from,
+    zip_reversed,
+    enumerate_reversed_range,
+    zip_range_and_lists,
+    enumerate_of_enumerate,
+    reversed_grown_list,
+    comprehension_enumerate_reversed,
+]
+
+
+@pytest.mark.parametrize("f", NESTINGS, ids=lambda f: f.__name__)
+def test_iterator_nestings(f):
+    value, gradient = value_and_grad(f)(X)
+    assert np.isclose(value, f(X))
+    assert_close(gradient, fd_jacobian(f, X))
+    assert np.isclose(jvp(f, (X,), (np.ones(3),))[1], np.sum(fd_jacobian(f, X)))
+    assert_close(hessian(f)(X), fd_hessian(f, X))
+
+
+def reversed_enumerate(x):
+    s = 0.0
+    for i, v in reversed(enumerate(x)):
+        s = s + v
+    return s
+
+
+def reversed_reversed(x):
+    s = 0.0
+    for v in zip(reversed(reversed(x)), x):
+        s = s + v[0]
+    return s
+
+
+@pytest.mark.parametrize(
+    "f, construct",
+    [
+        (reversed_enumerate, "reversed(enumerate(...))"),
+        (reversed_reversed, "reversed(reversed(...))"),
+    ],
+    ids=["reversed_enumerate", "reversed_reversed"],
+)
+def test_not_reversible_as_in_python(f, construct):
+    with pytest.raises(TypeError):
+        f(X)  # Python refuses it too
+    with pytest.raises(adcompiler.UnsupportedSyntaxError) as info:
+        grad(f)(X)
+    message = str(info.value)
+    assert construct in message and "not reversible" in message
+    assert f"{__file__}:" in message
