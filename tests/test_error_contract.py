@@ -221,3 +221,92 @@ def test_not_reversible_as_in_python(f, construct):
     message = str(info.value)
     assert construct in message and "not reversible" in message
     assert f"{__file__}:" in message
+
+
+# ---------------------------------------------------------------------------
+# item: second derivatives through loops and filtered comprehensions; a
+# pullback called more than once
+
+
+def cubic_loop(x):
+    s = 0.0
+    for i in range(3):
+        s = s + x[i] ** 3 * x[(i + 1) % 3]
+    return s
+
+
+def filtered_cubes(x):
+    return sum([v**3 for v in x if v > 0])
+
+
+def filtered_pairs(x):
+    ys = [v * x[0] for v in x if v < 1.0]
+    return sum([a * b for a, b in zip(ys, reversed(ys))])
+
+
+def filtered_stack(x):
+    ys = [np.sin(v) * v for v in x if v > -0.5]
+    return np.sum(np.stack(ys) ** 2)
+
+
+def filtered_rows(x):
+    rows = []
+    for i in range(2):
+        row = []
+        for j in range(3):
+            if x[j] > -0.5 or i == 1:
+                row.append(x[j] * (i + 1))
+        rows.append(row)
+    return sum([sum(r) ** 2 for r in rows])
+
+
+SECOND_ORDER = [
+    cubic_loop,
+    filtered_cubes,
+    filtered_pairs,
+    filtered_stack,
+    filtered_rows,
+]
+SECOND_ORDER_FORMS = {
+    "hessian": lambda f, x: hessian(f)(x),
+    "jacobian_rev_of_grad": lambda f, x: jacobian(grad(f))(x),
+    "jacobian_fwd_of_grad": lambda f, x: jacobian(grad(f), mode="fwd")(x),
+    "hvp": lambda f, x: np.array([hvp(f)(x, e) for e in np.eye(x.size)]),
+}
+
+
+@pytest.mark.parametrize("form", SECOND_ORDER_FORMS)
+@pytest.mark.parametrize("f", SECOND_ORDER, ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "x", [X, np.array([1.3, 0.2, -0.4]), np.array([-0.3, 0.8, 0.6])], ids=str
+)
+def test_second_order_through_loops_and_filters(f, form, x):
+    assert_close(SECOND_ORDER_FORMS[form](f, x), fd_hessian(f, x))
+
+
+def writes_in_place(x):
+    y = x * 1.0
+    y[0] = y[1] * y[0]
+    z = y * 2.0
+    y[1] = y[0] ** 2
+    return y * z
+
+
+def grows_a_list(x):
+    out = []
+    for v in x:
+        out.append(v**2)
+    return out[0] * out[2] + x
+
+
+@pytest.mark.parametrize("f", [writes_in_place, grows_a_list], ids=lambda f: f.__name__)
+def test_pullback_called_again(f):
+    """The backward undoes the forward's in-place writes; a second call of
+    the pullback must not see them undone (it was silently wrong)."""
+    jac = fd_jacobian(f, X)
+    _, pullback = vjp(f, X)
+    for cotangent in (np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.5, 0.0])):
+        for _ in range(2):
+            (got,) = pullback(cotangent)
+            assert_close(got, cotangent @ jac)
+    assert_close(jacobian(f)(X), jac)
