@@ -29,7 +29,15 @@ from .callables import Checkpoint, Transformed, source_function, user_function
 from .errors import ADError, ArgumentError, OutputError, WrtError
 from .ir import Graph
 from .options import optimizing
-from .pipeline import Entry, Product, Request, check_signature, compiled, defaults
+from .pipeline import (
+    Entry,
+    Product,
+    Request,
+    backward_changes_saved,
+    check_signature,
+    compiled,
+    defaults,
+)
 from .primitives.registry import lookup
 from .runtime import fit_gradient, stop_gradient as _stop_gradient
 from .trees import LEAF, leaves, structure
@@ -391,10 +399,12 @@ class Pullback:
     at the point :func:`vjp` evaluated it, given the cotangent ``g`` of its
     result (of the result's structure and shapes).
 
-    It may be called any number of times. A backward sweep consumes what
-    the forward saved (it undoes the forward's in-place writes and pops the
-    lists it grew, to read each value as it was), so every call after the
-    first runs the forward again on the same arguments for fresh residuals.
+    It may be called any number of times. A backward sweep that changes
+    what the forward saved (it undoes the forward's in-place writes and pops
+    the lists it grew, to read each value as it was: see
+    :func:`adcompiler.pipeline.backward_changes_saved`) leaves nothing a
+    second call could use; every call after the first then runs the
+    forward again on the same arguments, for fresh residuals.
     """
 
     def __init__(self, split: Product, saved: Any, args: tuple, name: str = "f"):
@@ -416,9 +426,11 @@ class Pullback:
                 hint="pass a cotangent of the structure of the result vjp returned",
             )
         seeds = [leaf for leaf, is_value in zip(flat_g, mask) if is_value]
-        saved, self._saved = self._saved, None
+        saved = self._saved
         if saved is None:
             _, saved = self._split.forward(*self._args)
+        elif backward_changes_saved(self._entry):
+            self._saved = None
         adjoints = iter(self._split.backward(saved, *seeds))
         flat = [
             fit_gradient(next(adjoints), leaf) if flag else None
