@@ -25,6 +25,7 @@ from typing import Any, Callable, Hashable, Sequence
 import numpy as np
 
 from . import primitives  # noqa: F401  (registers the rule tables)
+from .codegen import unique_filename
 from .callables import Checkpoint, Transformed, source_function, user_function
 from .errors import ADError, ArgumentError, OutputError, WrtError
 from .ir import Graph
@@ -40,7 +41,7 @@ from .pipeline import (
 )
 from .primitives.registry import lookup
 from .runtime import fit_gradient, stop_gradient as _stop_gradient
-from .trees import LEAF, leaves, structure
+from .trees import LEAF, describe, leaves, structure
 
 #: ``stop_gradient(x)`` is ``x``, through which no derivative flows. It is
 #: the primitive itself, so rules may call it on symbolic values too.
@@ -291,24 +292,60 @@ class GradFunction(Transformed):
 
 def _adapter(entry: Entry, many: bool, with_value: bool) -> types.FunctionType:
     """``def f(args): value, grads = generated(args); return <what a call returns>``,
-    compiled in the generated code's namespace under its own file name."""
+    compiled in the generated code's namespace under its own file name, with
+    the generated function's parameters and defaults (the user's)."""
     generated = entry.generated.fn
-    params = list(inspect.signature(generated).parameters)
+    namespace = entry.generated.namespace
+    params, arguments = _parameters_text(inspect.signature(generated), namespace)
     result = "grads" if many else "grads[0]"
     if with_value:
         result = f"value, {result}"
     name = f"{generated.__name__}_result"
-    arguments = ", ".join(params)
     source = (
-        f"def {name}({arguments}):\n"
+        f"def {name}({params}):\n"
         f"    value, grads = {generated.__name__}({arguments})\n"
         f"    return {result}\n"
     )
-    filename = entry.generated.filename[:-1] + " (result)>"
+    filename = unique_filename(entry.generated.filename[:-1] + " (result)>", source)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace = entry.generated.namespace
     exec(compile(source, filename, "exec"), namespace)
     return namespace[name]
+
+
+def _parameters_text(signature: inspect.Signature, namespace: dict) -> tuple[str, str]:
+    """A signature as the text of a ``def``'s parameters (defaults that are
+    not plain literals as names bound in ``namespace``), and the text of a
+    call passing each parameter on."""
+    params, arguments = [], []
+    keyword_only = False
+    for p in signature.parameters.values():
+        text = p.name
+        if p.default is not inspect.Parameter.empty:
+            value = p.default
+            literal = type(value) in (int, str, bool, type(None)) or (
+                type(value) is float and np.isfinite(value)
+            )
+            if literal:
+                text += f"={value!r}"
+            else:
+                key = f"default_{p.name}"
+                namespace.setdefault(key, value)
+                text += f"={key}"
+        if p.kind is inspect.Parameter.KEYWORD_ONLY:
+            if not keyword_only:
+                params.append("*")
+                keyword_only = True
+            arguments.append(f"{p.name}={p.name}")
+        else:
+            arguments.append(p.name)
+        params.append(text)
+        if p.kind is inspect.Parameter.POSITIONAL_ONLY and (
+            len(params) == len(signature.parameters)
+            or list(signature.parameters.values())[len(arguments)].kind
+            is not inspect.Parameter.POSITIONAL_ONLY
+        ):
+            params.append("/")
+    return ", ".join(params), ", ".join(arguments)
 
 
 def _transform(f: Callable | None, wrt: Wrt, with_value: bool, has_aux: bool) -> Any:
@@ -358,11 +395,61 @@ def _is_float(x: Any) -> bool:
     return dtype is not None and np.issubdtype(dtype, np.floating)
 
 
-def _signature_of(args: Sequence[Any]) -> tuple[tuple, list, tuple]:
+def _signature_of(args: Sequence[Any], count: int | None = None) -> tuple:
+    """The structures of ``args``, their leaves, and which leaves are
+    differentiated: the floats among the leaves of the first ``count``
+    arguments (all of them when ``count`` is None; the others are defaults
+    or keyword arguments, passed as constants)."""
     structures = tuple(structure(a) for a in args)
-    flat = [leaf for a in args for leaf in leaves(a)]
-    active = tuple(_is_float(leaf) for leaf in flat)
-    return structures, flat, active
+    flat, active = [], []
+    for position, arg in enumerate(args):
+        differentiated = count is None or position < count
+        for leaf in leaves(arg):
+            flat.append(leaf)
+            active.append(differentiated and _is_float(leaf))
+    return structures, flat, tuple(active)
+
+
+def _transformable(f: Any, what: str) -> types.FunctionType:
+    """The user's function under ``f``, or the error saying why ``f`` cannot
+    be transformed (not callable, no Python source, ``*args``)."""
+    if not callable(f):
+        raise ArgumentError(
+            f"{what} takes the function to differentiate first, not "
+            f"{type(f).__name__} {_short(f)}",
+            hint=f"call it as {what}(f, ...) with f defined by def",
+        )
+    check_signature(f)  # SourceUnavailableError for builtins, ufuncs, lambdas
+    return user_function(f)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _bind(f: Any, args: tuple, kwargs: dict, what: str) -> tuple:
+    """Every parameter of ``f``, in order, for a call with ``args`` and
+    ``kwargs``: defaults filled in. Raises :class:`ArgumentError` where
+    Python would raise ``TypeError`` for the call."""
+    base = user_function(f)
+    signature = inspect.signature(base)
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise ArgumentError(
+            f"{what}: {base.__qualname__}{signature} cannot be called with "
+            f"{_described(args, kwargs)}: {exc}",
+            hint=f"pass the arguments {base.__qualname__} takes",
+        ) from None
+    bound.apply_defaults()
+    return tuple(bound.arguments.values())
+
+
+def _described(args: tuple, kwargs: dict) -> str:
+    parts = [type(a).__name__ for a in args]
+    parts += [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
+    return f"({', '.join(parts)})"
 
 
 def _top_request(kind: str, structures: tuple, active: tuple, args: tuple) -> Request:
@@ -394,10 +481,14 @@ def _rebuild(structures: tuple, flat: list) -> tuple:
     return tuple(build(shape) for shape in structures)
 
 
+def _rebuild_one(shape: Any, flat: list) -> Any:
+    return _rebuild((shape,), flat)[0]
+
+
 class Pullback:
-    """``pullback(g)``: the cotangents of all positional arguments of ``f``
-    at the point :func:`vjp` evaluated it, given the cotangent ``g`` of its
-    result (of the result's structure and shapes).
+    """``pullback(g)``: the cotangents of the positional arguments given to
+    :func:`vjp`, at the point it evaluated ``f``, given the cotangent ``g``
+    of its result (of the result's structure and shapes).
 
     It may be called any number of times. A backward sweep that changes
     what the forward saved (it undoes the forward's in-place writes and pops
@@ -407,13 +498,23 @@ class Pullback:
     forward again on the same arguments, for fresh residuals.
     """
 
-    def __init__(self, split: Product, saved: Any, args: tuple, name: str = "f"):
+    def __init__(
+        self,
+        split: Product,
+        saved: Any,
+        args: tuple,
+        name: str = "f",
+        count: int | None = None,
+        active: tuple | None = None,
+    ):
         self._split = split
         self._saved = saved
         self._entry = saved[0]
         self._name = name
         self._args = args
-        self._structures, self._flat, self._active = _signature_of(args)
+        self._count = len(args) if count is None else count
+        self._structures, self._flat, flags = _signature_of(args, count)
+        self._active = flags if active is None else active
 
     def __call__(self, g: Any) -> tuple:
         entry = self._entry
@@ -436,7 +537,7 @@ class Pullback:
             fit_gradient(next(adjoints), leaf) if flag else None
             for leaf, flag in zip(self._flat, self._active)
         ]
-        return _rebuild(self._structures, flat)
+        return _rebuild(self._structures, flat)[: self._count]
 
     @property
     def source(self) -> str:
@@ -444,14 +545,64 @@ class Pullback:
         return self._split.source
 
 
-def vjp(f: Callable, *args: Any) -> tuple[Any, Pullback]:
-    """``(f(*args), pullback)``; ``pullback(g)`` gives the cotangents of all
-    positional arguments (None for arguments that are not floats)."""
-    structures, _, active = _signature_of(args)
+def _vjp(f: Any, args: tuple, count: int, active: tuple | None = None) -> tuple:
+    """:func:`vjp` of ``f`` at all its parameters ``args``; the leaves of the
+    first ``count`` are differentiated (or those ``active`` marks)."""
+    structures, _, flags = _signature_of(args, count)
+    active = flags if active is None else active
     fn = source_function(f, structures)
     split = compiled(fn, _top_request("split", structures, active, args))
     value, saved = split.forward(*args)
-    return value, Pullback(split, saved, args, user_function(f).__qualname__)
+    name = user_function(f).__qualname__
+    return value, Pullback(split, saved, args, name, count, active)
+
+
+def vjp(f: Callable, *args: Any, **kwargs: Any) -> tuple[Any, Pullback]:
+    """``(f(*args, **kwargs), pullback)``; ``pullback(g)`` gives the
+    cotangents of the positional ``args`` (None for arguments that are not
+    floats). Keyword arguments and defaults are passed as constants."""
+    _transformable(f, "vjp")
+    full = _bind(f, args, kwargs, "vjp")
+    return _vjp(f, full, len(args))
+
+
+def _as_primals(primals: Any, tangents: Any, what: str) -> tuple[tuple, tuple]:
+    for name, value in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(value, (tuple, list)):
+            raise ArgumentError(
+                f"{what} takes the {name} as a tuple (one item per positional "
+                f"argument), not a bare {type(value).__name__}",
+                hint=f"wrap them: {what}(f, (x,), (t,)) for one argument",
+            )
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(tangents) != len(primals):
+        raise ArgumentError(
+            f"{what} was given {len(primals)} primal(s) and {len(tangents)} "
+            "tangent(s)",
+            hint="give one tangent per primal, of its structure and shape",
+        )
+    for position, (p, t) in enumerate(zip(primals, tangents)):
+        if structure(p) != structure(t):
+            raise ArgumentError(
+                f"{what}: tangent {position} is a {describe(structure(t))}, its "
+                f"primal a {describe(structure(p))}",
+                hint="give each tangent the structure of its primal",
+            )
+    return primals, tangents
+
+
+def _jvp(
+    f: Any, args: tuple, tangents: tuple, count: int, active: tuple | None = None
+) -> tuple[Any, Any]:
+    """:func:`jvp` of ``f`` at all its parameters ``args``; ``tangents`` for
+    the first ``count`` (the leaves ``active`` marks, when given)."""
+    structures, _, flags = _signature_of(args, count)
+    active = flags if active is None else active
+    flat_tangents = [leaf for t in tangents[:count] for leaf in leaves(t)]
+    fn = source_function(f, structures)
+    call = compiled(fn, _top_request("tangent", structures, active, args)).call
+    inputs = [t for t, flag in zip(flat_tangents, active) if flag]
+    return call(*args, *inputs)
 
 
 def jvp(
@@ -459,63 +610,159 @@ def jvp(
 ) -> tuple[Any, Any]:
     """``(f(*primals), J @ tangents)`` by forward-mode source transformation.
 
+    ``primals`` and ``tangents`` are tuples (or lists), one item per
+    positional argument (a bare array raises :class:`ArgumentError`);
     ``tangents`` has the structure of ``primals``; the tangents of leaves
-    that are not floats are ignored. The generated code is
-    ``jvp_source(f, primals)``.
+    that are not floats are ignored; parameters left out take their
+    defaults, as constants. The generated code is ``jvp_source(f, primals)``.
     """
-    primals, tangents = tuple(primals), tuple(tangents)
-    structures, _, active = _signature_of(primals)
-    flat_tangents = [leaf for t in tangents for leaf in leaves(t)]
-    if tuple(structure(t) for t in tangents) != structures:
-        raise WrtError("tangents must have the structure of primals")
-    fn = source_function(f, structures)
-    call = compiled(fn, _top_request("tangent", structures, active, primals)).call
-    inputs = [t for t, flag in zip(flat_tangents, active) if flag]
-    return call(*primals, *inputs)
+    _transformable(f, "jvp")
+    primals, tangents = _as_primals(primals, tangents, "jvp")
+    full = _bind(f, primals, {}, "jvp")
+    return _jvp(f, full, tangents, len(primals))
 
 
 def jvp_source(f: Callable, primals: Sequence[Any]) -> str:
     """The generated forward-mode code :func:`jvp` runs for these arguments."""
-    primals = tuple(primals)
-    structures, _, active = _signature_of(primals)
+    _transformable(f, "jvp_source")
+    primals, _ = _as_primals(primals, primals, "jvp_source")
+    full = _bind(f, primals, {}, "jvp_source")
+    structures, _, active = _signature_of(full, len(primals))
     fn = source_function(f, structures)
-    return compiled(fn, _top_request("tangent", structures, active, primals)).source
+    return compiled(fn, _top_request("tangent", structures, active, full)).source
 
 
-def jacobian(f: Callable, wrt: int | str = 0, mode: str = "rev") -> Callable:
-    """A function giving the Jacobian of ``f`` with respect to argument
-    ``wrt``, of shape ``out.shape + arg.shape``: one :func:`vjp` per element
-    of the result (``mode="rev"``) or one :func:`jvp` per element of the
-    argument (``mode="fwd"``)."""
+def _wrt_leaves(f: Any, full: tuple, indices: tuple, what: str) -> None:
+    """Raise :class:`WrtError` for a leaf of a ``wrt`` argument that cannot
+    be differentiated (an int, a bool, a complex number, a string)."""
+    base = user_function(f)
+    names = list(inspect.signature(base).parameters)
+    for index in indices:
+        for leaf in leaves(full[index]):
+            try:
+                fit_gradient(0.0, leaf)
+            except WrtError as exc:
+                raise WrtError(
+                    f"{what}: argument `{names[index]}` of {base.__qualname__}: "
+                    f"{exc.message}",
+                    hint=exc.hint,
+                ) from None
+
+
+def _active_for(full: tuple, indices: tuple) -> tuple:
+    """One flag per leaf of ``full``: the leaves of the arguments ``indices``."""
+    return tuple(
+        position in indices for position, arg in enumerate(full) for _ in leaves(arg)
+    )
+
+
+def _zero_seed(leaf: Any) -> Any:
+    shape = np.shape(leaf)
+    return np.zeros(shape) if shape else 0.0
+
+
+def _one_hot(shape: tuple, position: tuple) -> Any:
+    if not shape:
+        return 1.0
+    out = np.zeros(shape)
+    out[position] = 1.0
+    return out
+
+
+def _jacobian_rev(f: Any, full: tuple, indices: tuple, many: bool) -> Any:
+    out, pullback = _vjp(f, full, len(full), _active_for(full, indices))
+    out_shape, out_leaves = structure(out), leaves(out)
+    seeds = [_zero_seed(leaf) for leaf in out_leaves]
+    per_output = []
+    for k, leaf in enumerate(out_leaves):
+        shape = np.shape(leaf)
+        blocks = [
+            [np.zeros(shape + np.shape(x)) for x in leaves(full[i])] for i in indices
+        ]
+        for position in np.ndindex(*shape):
+            seed = list(seeds)
+            seed[k] = _one_hot(shape, position)
+            cotangents = pullback(_rebuild_one(out_shape, seed))
+            for block, i in zip(blocks, indices):
+                for column, c in zip(block, leaves(cotangents[i])):
+                    column[position] = c
+        trees = [_rebuild_one(structure(full[i]), b) for b, i in zip(blocks, indices)]
+        per_output.append(tuple(trees) if many else trees[0])
+    return _rebuild_one(out_shape, per_output)
+
+
+def _jacobian_fwd(f: Any, full: tuple, indices: tuple, many: bool) -> Any:
+    active = _active_for(full, indices)
+    zeros = [_zeros_like_tree(a) for a in full]
+    # blocks[k][b][j]: output leaf k, wrt argument b, its leaf j
+    blocks: list | None = None
+    out = None
+
+    def run(tangents: list) -> None:
+        nonlocal blocks, out
+        out, t_out = _jvp(f, full, tuple(tangents), len(full), active)
+        if blocks is None:
+            blocks = [
+                [
+                    [np.zeros(np.shape(o) + np.shape(x)) for x in leaves(full[i])]
+                    for i in indices
+                ]
+                for o in leaves(out)
+            ]
+        return leaves(t_out)
+
+    for b, i in enumerate(indices):
+        arg_shape, arg_leaves = structure(full[i]), leaves(full[i])
+        for j, leaf in enumerate(arg_leaves):
+            shape = np.shape(leaf)
+            for position in np.ndindex(*shape):
+                directions = [_zero_seed(x) for x in arg_leaves]
+                directions[j] = _one_hot(shape, position)
+                tangents = list(zeros)
+                tangents[i] = _rebuild_one(arg_shape, directions)
+                for k, t in enumerate(run(tangents)):
+                    if t is not None:
+                        blocks[k][b][j][(...,) + position] = t
+    if blocks is None:  # no element to differentiate
+        run(zeros)
+    per_output = []
+    for per_arg in blocks:
+        trees = [
+            _rebuild_one(structure(full[i]), per_arg[b]) for b, i in enumerate(indices)
+        ]
+        per_output.append(tuple(trees) if many else trees[0])
+    return _rebuild_one(structure(out), per_output)
+
+
+def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
+    """A function giving the Jacobian of ``f`` with respect to argument(s)
+    ``wrt``, called with ``f``'s arguments (keywords and defaults too).
+
+    For an array result and an array argument it is an array of shape
+    ``out.shape + arg.shape``. In general (as ``jax.jacobian``) it has the
+    structure of ``f``'s result, each leaf holding the argument's structure
+    (a tuple of them when ``wrt`` is a tuple) of arrays of shape
+    ``out_leaf.shape + arg_leaf.shape``. ``mode="rev"`` runs one forward
+    half and one pullback per element of the result; ``mode="fwd"`` one
+    :func:`jvp` per element of the arguments.
+    """
     if mode not in ("rev", "fwd"):
-        raise ADError(f"jacobian mode must be 'rev' or 'fwd', not {mode!r}")
-    (index,), _ = _wrt_indices(f, wrt)
+        raise ArgumentError(
+            f"jacobian mode must be 'rev' or 'fwd', not {mode!r}",
+            hint="mode='rev' for few outputs, mode='fwd' for few inputs",
+        )
+    base = _transformable(f, "jacobian")
+    indices, many = _wrt_indices(f, wrt)
+    what = f"jacobian of {base.__qualname__}"
 
-    def jacobian_of(*args: Any) -> np.ndarray:
-        arg = np.asarray(args[index], dtype=float)
+    def jacobian_of(*args: Any, **kwargs: Any) -> Any:
+        full = _bind(f, args, kwargs, what)
+        _wrt_leaves(f, full, indices, what)
         if mode == "rev":
-            out, pullback = vjp(f, *args)
-            out_shape = np.shape(out)
-            rows = np.zeros(out_shape + arg.shape)
-            for position in np.ndindex(*out_shape):
-                cotangent = np.zeros(out_shape)
-                cotangent[position] = 1.0
-                seed = cotangent if out_shape else float(cotangent)
-                rows[position] = pullback(seed)[index]
-            return rows
-        columns = None
-        for position in np.ndindex(*arg.shape):
-            tangents = [_zeros_like_tree(a) for a in args]
-            direction = np.zeros(arg.shape)
-            direction[position] = 1.0
-            tangents[index] = direction if arg.shape else float(direction)
-            _, t_out = jvp(f, args, tangents)
-            t_out = np.asarray(t_out, dtype=float)
-            if columns is None:
-                columns = np.zeros(t_out.shape + arg.shape)
-            columns[(...,) + position] = t_out
-        return columns
+            return _jacobian_rev(f, full, indices, many)
+        return _jacobian_fwd(f, full, indices, many)
 
+    jacobian_of.__name__ = jacobian_of.__qualname__ = f"jacobian_{base.__name__}"
     return jacobian_of
 
 
@@ -529,25 +776,57 @@ def _zeros_like_tree(x: Any) -> Any:
     return 0.0
 
 
-def hessian(f: Callable, wrt: int | str = 0) -> Callable:
-    """The Hessian of scalar ``f`` with respect to argument ``wrt``:
-    forward mode over the generated gradient (one jvp per input element)."""
+def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
+    """The Hessian of scalar ``f`` with respect to argument(s) ``wrt``:
+    forward mode over the generated gradient (one jvp per input element).
+
+    For an array argument it is an array of shape ``arg.shape * 2``; for a
+    tree argument (dict, list, tuple) a tree of trees, ``H[a][b]`` of shape
+    ``a.shape + b.shape``; for a tuple ``wrt``, a tuple of tuples of blocks
+    (as ``jax.hessian``)."""
+    _transformable(f, "hessian")
     return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="fwd")
 
 
-def hvp(f: Callable, wrt: int | str = 0) -> Callable:
-    """``hvp(f, wrt)(*args, v)``: the Hessian of scalar ``f`` with respect to
-    argument ``wrt`` times ``v``, without forming the Hessian (forward mode
-    over the generated gradient)."""
-    (index,), _ = _wrt_indices(f, wrt)
+def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
+    """``hvp(f, wrt)(*args, v, **kwargs)``: the Hessian of scalar ``f`` with
+    respect to argument ``wrt`` times ``v`` (of the argument's structure;
+    a tuple of them for a tuple ``wrt``), without forming the Hessian
+    (forward mode over the generated gradient)."""
+    base = _transformable(f, "hvp")
+    indices, many = _wrt_indices(f, wrt)
     gradient = grad(f, wrt=wrt)
+    what = f"hvp of {base.__qualname__}"
 
-    def hessian_vector_product(*args_and_v: Any) -> Any:
+    def hessian_vector_product(*args_and_v: Any, **kwargs: Any) -> Any:
+        if not args_and_v:
+            raise ArgumentError(
+                f"{what} takes {base.__qualname__}'s arguments, then the vector v",
+                hint="call it as hvp(f)(*args, v)",
+            )
         *args, v = args_and_v
-        tangents = [_zeros_like_tree(a) for a in args]
-        tangents[index] = v
-        return jvp(gradient, args, tangents)[1]
+        full = _bind(f, tuple(args), kwargs, what)
+        _wrt_leaves(f, full, indices, what)
+        vs = tuple(v) if many and isinstance(v, (tuple, list)) else (v,)
+        if len(vs) != len(indices):
+            raise ArgumentError(
+                f"{what}: v must hold one vector per argument in wrt "
+                f"({len(indices)}), a tuple",
+                hint="pass v = (v_0, v_1, ...) in the order of wrt",
+            )
+        tangents = [_zeros_like_tree(a) for a in full]
+        for index, item in zip(indices, vs):
+            if structure(item) != structure(full[index]):
+                raise ArgumentError(
+                    f"{what}: v is a {describe(structure(item))}, the argument a "
+                    f"{describe(structure(full[index]))}",
+                    hint="give v the structure and shapes of the argument",
+                )
+            tangents[index] = item
+        active = _active_for(full, indices)
+        return _jvp(gradient, full, tuple(tangents), len(full), active)[1]
 
+    hessian_vector_product.__name__ = f"hvp_{base.__name__}"
     return hessian_vector_product
 
 

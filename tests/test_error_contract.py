@@ -310,3 +310,212 @@ def test_pullback_called_again(f):
             (got,) = pullback(cotangent)
             assert_close(got, cotangent @ jac)
     assert_close(jacobian(f)(X), jac)
+
+
+# ---------------------------------------------------------------------------
+# item: defaults and keyword arguments in every transformation
+
+
+def with_default(x, scale=2.0):
+    return np.sum(x**3) * scale
+
+
+def with_keyword_only(x, *, scale=2.0, power=3):
+    return np.sum(x**power) * scale
+
+
+def cubic_with(scale: float, x: np.ndarray = X) -> Callable:
+    return lambda v: np.sum(v**3) * scale
+
+
+DEFAULTS = {
+    "grad": (lambda f, **kw: grad(f)(X, **kw), lambda s: fd_jacobian(cubic_with(s), X)),
+    "value_and_grad": (
+        lambda f, **kw: value_and_grad(f)(X, **kw)[1],
+        lambda s: fd_jacobian(cubic_with(s), X),
+    ),
+    "grad_of_grad_sum": (
+        lambda f, **kw: np.array(
+            [grad(grad(f))(v, **kw) for v in (0.5, -1.5)]
+        ),  # d2/dv2 of s * v**3 = 6 s v
+        lambda s: np.array(
+            [fd_hessian(lambda v: cubic_with(s)(np.array(v)), w) for w in (0.5, -1.5)]
+        ),
+    ),
+    "vjp": (
+        lambda f, **kw: vjp(f, X, **kw)[1](1.0)[0],
+        lambda s: fd_jacobian(cubic_with(s), X),
+    ),
+    "jvp": (
+        lambda f, **kw: jvp(lambda_free(f, kw), (X,), (np.ones(3),))[1],
+        lambda s: np.sum(fd_jacobian(cubic_with(s), X)),
+    ),
+    "jacobian": (
+        lambda f, **kw: jacobian(f)(X, **kw),
+        lambda s: fd_jacobian(cubic_with(s), X),
+    ),
+    "jacobian_fwd": (
+        lambda f, **kw: jacobian(f, mode="fwd")(X, **kw),
+        lambda s: fd_jacobian(cubic_with(s), X),
+    ),
+    "hessian": (
+        lambda f, **kw: hessian(f)(X, **kw),
+        lambda s: fd_hessian(cubic_with(s), X),
+    ),
+    "hvp": (
+        lambda f, **kw: hvp(f)(X, np.array([1.0, 2.0, -1.0]), **kw),
+        lambda s: fd_hessian(cubic_with(s), X) @ np.array([1.0, 2.0, -1.0]),
+    ),
+}
+
+
+def lambda_free(f: Callable, kwargs: dict) -> Callable:
+    """``f`` itself (jvp takes no keyword arguments): only the defaults."""
+    assert not kwargs
+    return f
+
+
+@pytest.mark.parametrize("form", DEFAULTS)
+@pytest.mark.parametrize(
+    "f", [with_default, with_keyword_only], ids=lambda f: f.__name__
+)
+def test_defaults_in_every_transformation(f, form):
+    run, expected = DEFAULTS[form]
+    assert_close(np.asarray(run(f)), expected(2.0))
+
+
+@pytest.mark.parametrize("form", [k for k in DEFAULTS if k != "jvp"])
+@pytest.mark.parametrize(
+    "f", [with_default, with_keyword_only], ids=lambda f: f.__name__
+)
+def test_keyword_arguments_at_call_time(f, form):
+    run, expected = DEFAULTS[form]
+    assert_close(np.asarray(run(f, scale=3.0)), expected(3.0))
+
+
+def test_vjp_differentiates_only_the_positional_arguments_given():
+    _, pullback = vjp(with_default, X)
+    (d_x,) = pullback(1.0)  # no cotangent for the default `scale`
+    assert_close(d_x, fd_jacobian(cubic_with(2.0), X))
+    _, pullback = vjp(with_default, X, 3.0)
+    d_x, d_scale = pullback(1.0)
+    assert np.isclose(d_scale, np.sum(X**3))
+
+
+# ---------------------------------------------------------------------------
+# item: several wrt, and tree arguments (block structure, as jax.jacobian)
+
+
+def two_vectors(x, y):
+    return x * y**2
+
+
+def scalar_of_two(x, y):
+    return np.sum(x**2 * y**3) + np.sum(np.sin(x) * y)
+
+
+def scalar_of_dict(p):
+    return np.sum(p["a"] ** 2 * p["b"] ** 3) + np.sum(p["a"]) * p["c"] ** 2
+
+
+def dict_result(x):
+    return {"u": x**2, "v": np.sum(x) * 1.0}
+
+
+Y = np.array([1.1, 0.4, -0.8])
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobian_with_several_wrt_is_a_tuple_of_blocks(mode):
+    got = jacobian(two_vectors, wrt=(0, 1), mode=mode)(X, Y)
+    expected = (
+        fd_jacobian(lambda v: two_vectors(v, Y), X),
+        fd_jacobian(lambda v: two_vectors(X, v), Y),
+    )
+    assert_close(got, expected)
+
+
+def test_hessian_with_several_wrt_is_a_tuple_of_tuples():
+    got = hessian(scalar_of_two, wrt=(0, 1))(X, Y)
+    joint = fd_hessian(lambda v: scalar_of_two(v[:3], v[3:]), np.concatenate([X, Y]))
+    expected = (
+        (joint[:3, :3], joint[:3, 3:]),
+        (joint[3:, :3], joint[3:, 3:]),
+    )
+    assert_close(got, expected)
+
+
+def test_hessian_of_a_dict_argument_is_a_dict_of_dicts():
+    p = {"a": X, "b": Y, "c": 0.7}
+
+    def flat(v):
+        return scalar_of_dict({"a": v[:3], "b": v[3:6], "c": v[6]})
+
+    joint = fd_hessian(flat, np.concatenate([X, Y, [0.7]]))
+    cuts = {"a": slice(0, 3), "b": slice(3, 6), "c": 6}
+    expected = {r: {c: joint[cuts[r], cuts[c]] for c in cuts} for r in cuts}
+    assert_close(hessian(scalar_of_dict)(p), expected)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobian_of_a_dict_result(mode):
+    got = jacobian(dict_result, mode=mode)(X)
+    expected = {
+        "u": fd_jacobian(lambda v: dict_result(v)["u"], X),
+        "v": fd_jacobian(lambda v: dict_result(v)["v"], X),
+    }
+    assert_close(got, expected)
+
+
+def test_jacobian_wrt_an_int_argument_is_refused():
+    with pytest.raises(adcompiler.WrtError, match="argument `y` of two_vectors"):
+        jacobian(two_vectors, wrt=1)(X, 2)
+
+
+# ---------------------------------------------------------------------------
+# item: jvp with bare primals; functions without Python source
+
+
+@pytest.mark.parametrize("primal", [X, 1.5, np.float64(1.5)], ids=type)
+def test_jvp_with_bare_primals_says_to_wrap_them(primal):
+    with pytest.raises(
+        adcompiler.ArgumentError, match=r"(?s)tuple.*\(x,\), \(t,\)"
+    ) as info:
+        jvp(with_default, primal, primal)
+    assert isinstance(info.value, TypeError)
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda f: vjp(f, X),
+        lambda f: jvp(f, (X,), (X,)),
+        lambda f: jacobian(f)(X),
+        lambda f: hessian(f)(X),
+        lambda f: hvp(f)(X, X),
+        lambda f: grad(f)(X),
+    ],
+    ids=["vjp", "jvp", "jacobian", "hessian", "hvp", "grad"],
+)
+@pytest.mark.parametrize("f", [np.sin, np.linalg.norm, len, print], ids=repr)
+def test_function_without_python_source(transform, f):
+    with pytest.raises(adcompiler.SourceUnavailableError) as info:
+        transform(f)
+    message = str(info.value)
+    assert (
+        "not a Python function" in message and "wrap it in a Python function" in message
+    )
+
+
+def first_item_squared(p):
+    return np.sum(p[0] ** 3)
+
+
+def test_the_same_function_compiled_for_two_structures_keeps_both_sources():
+    """Each compilation registers its source under its own file name, since
+    transforming the generated code again reads it (it read the source of
+    the last compilation, here the list one, and crashed)."""
+    grad(first_item_squared)._compiled()  # argument of unknown kind
+    grad(first_item_squared)([X, Y])  # a list argument: other code
+    v = np.array([1.0, -2.0, 0.5])
+    assert_close(hvp(first_item_squared)(X, v), fd_hessian(first_item_squared, X) @ v)
