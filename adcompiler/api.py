@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import contextlib
 import linecache
+import re
 import types
 from typing import Any, Callable, Hashable, Sequence
 
@@ -27,7 +29,14 @@ import numpy as np
 from . import primitives  # noqa: F401  (registers the rule tables)
 from .codegen import unique_filename
 from .callables import Checkpoint, Transformed, source_function, user_function
-from .errors import ADError, ArgumentError, OutputError, WrtError
+from .errors import (
+    ADError,
+    ArgumentError,
+    OutputError,
+    SourceLoc,
+    WrtError,
+    checked_arguments,
+)
 from .ir import Graph
 from .options import optimizing
 from .pipeline import (
@@ -78,27 +87,42 @@ def _wrt_indices(fn: Any, wrt: Wrt) -> tuple[tuple[int, ...], bool]:
     many = isinstance(wrt, (tuple, list))
     items = list(wrt) if many else [wrt]
     if many and not items:
-        raise WrtError(f"wrt=() names no argument of {fn.__qualname__}")
+        raise WrtError(
+            f"wrt=() names no argument of {fn.__qualname__}",
+            hint="name one argument (wrt=0) or several (wrt=(0, 1))",
+        )
     indices = []
     for item in items:
         if isinstance(item, bool) or not isinstance(item, (int, str)):
-            raise WrtError(f"wrt must be an argument index or name, not {item!r}")
+            raise WrtError(
+                f"wrt must be an argument index or name, not {item!r}",
+                hint="wrt=0, wrt='W', or a tuple of them",
+            )
         if isinstance(item, str):
             if item not in names:
                 raise WrtError(
                     f"wrt={item!r}: {fn.__qualname__} has no parameter {item!r} "
-                    f"(parameters: {', '.join(names) or 'none'})"
+                    f"(parameters: {', '.join(names) or 'none'})",
+                    hint="name one of its parameters, or give its index",
                 )
             indices.append(names.index(item))
         else:
             if not -len(names) <= item < len(names):
                 raise WrtError(
                     f"wrt={item}: {fn.__qualname__} has {len(names)} parameter(s)"
-                    f" ({', '.join(names) or 'none'})"
+                    f" ({', '.join(names) or 'none'})",
+                    hint=(
+                        f"give an index from 0 to {len(names) - 1}, or a name"
+                        if names
+                        else "differentiate a function that takes arguments"
+                    ),
                 )
             indices.append(item % len(names))
     if len(set(indices)) != len(indices):
-        raise WrtError(f"wrt={wrt!r} names the same argument twice")
+        raise WrtError(
+            f"wrt={wrt!r} names the same argument twice",
+            hint="name each argument once",
+        )
     return tuple(indices), many
 
 
@@ -128,6 +152,77 @@ def _is_array_key(key: Any) -> bool:
     return type(key) is tuple and len(key) == 2 and key[0] == "ndarray"
 
 
+#: ``# line 12: text`` (``# line 5 in layer (model.py): text`` for a line of
+#: a function inlined from another file): what generated code comes from.
+_LINE_COMMENT = re.compile(r"# line (\d+)(?: in [^:(]+?)?(?: \(([^)]*)\))?: ?(.*)$")
+
+
+def _origin(filename: str) -> str | None:
+    """The file a generated file was generated from: ``FILE`` in
+    ``<adcompiler: grad of f wrt x from FILE:12>``."""
+    inner = re.sub(r"( \[\d+\])?( \(result\))?>$", "", filename)
+    at = inner.find(" from ")
+    if not inner.startswith("<adcompiler: ") or at < 0:
+        return None
+    return inner[at + len(" from ") :].rpartition(":")[0] or None
+
+
+def _user_place(loc: SourceLoc) -> SourceLoc | None:
+    """The user's line a place in generated code comes from, following the
+    ``# line N:`` comments through code generated from generated code."""
+    file, line, text = loc.file, loc.line, loc.text
+    for _ in range(32):
+        if not file.startswith("<adcompiler:"):
+            return SourceLoc(file, line, 0, text)
+        lines = linecache.getlines(file)
+        found = None
+        for k in range(min(line, len(lines)) - 1, -1, -1):
+            found = _LINE_COMMENT.search(lines[k])
+            if found is not None:
+                break
+        origin = _origin(file)
+        if found is None or origin is None:
+            return None
+        line, text = int(found.group(1)), found.group(3)
+        if found.group(2):  # inlined from another file, known by its base name
+            return SourceLoc(found.group(2), line, 0, text)
+        file = origin
+    return None
+
+
+_ORDINALS = {2: "second", 3: "third", 4: "fourth"}
+
+
+@contextlib.contextmanager
+def _through_generated_code(target: Any) -> Any:
+    """Errors raised while compiling a transformation of a transformed
+    function point into generated code: name the derivative and the user's
+    line that code comes from."""
+    try:
+        yield
+    except ADError as exc:
+        loc = exc.loc
+        if loc is None or not loc.file.startswith("<adcompiler:"):
+            raise
+        order = 1
+        inner = target
+        while isinstance(inner, Transformed):
+            order += 1
+            inner = inner.__wrapped__
+        place = _user_place(loc)
+        name = getattr(user_function(target), "__qualname__", "f")
+        nth = _ORDINALS.get(order, f"{order}th")
+        where = f" (from the code generated for line {place.line})" if place else ""
+        raise type(exc)(
+            f"in the {nth}-order derivative of {name}{where}: {exc.message} "
+            f"[at {loc}: {loc.text.strip()}]",
+            place,
+            f"the {nth}-order derivative transforms the code generated for the "
+            "order below, which uses this construct there; take fewer orders "
+            "through it (or numerical_grad of the lower-order derivative)",
+        ) from None
+
+
 class GradFunction(Transformed):
     """The gradient (or value and gradient) of a Python function.
 
@@ -137,6 +232,7 @@ class GradFunction(Transformed):
     """
 
     def __init__(self, fn: Any, wrt: Wrt, with_value: bool, has_aux: bool = False):
+        _not_made_by_a_loop(fn, "value_and_grad" if with_value else "grad")
         check_signature(fn)
         base = user_function(fn)
         self.__wrapped__ = fn
@@ -199,7 +295,9 @@ class GradFunction(Transformed):
             title=f"Value of {user_function(target).__qualname__} and its {what}",
             optimize=optimizing(),
         )
-        binding = _Binding(fn, compiled(fn, request).ensure(), structures)
+        with _through_generated_code(target):
+            entry = compiled(fn, request).ensure()
+        binding = _Binding(fn, entry, structures)
         self._entries[key] = binding
         self._last = binding
         return binding
@@ -246,10 +344,15 @@ class GradFunction(Transformed):
         the output error placed at the user's return statement.
         """
         base = user_function(self)
+        signature = inspect.signature(base)
         try:
-            bound = inspect.signature(base).bind(*args, **kwargs)
-        except TypeError:
-            return
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as bind_error:
+            raise ArgumentError(
+                f"{self.__name__}: {base.__qualname__}{signature} cannot be "
+                f"called with {_described(args, kwargs)}: {bind_error}",
+                hint=f"pass the arguments {base.__qualname__} takes",
+            ) from None
         names = list(inspect.signature(base).parameters)
         for index in self._indices:
             if names[index] in bound.arguments:
@@ -349,11 +452,24 @@ def _parameters_text(signature: inspect.Signature, namespace: dict) -> tuple[str
 
 
 def _transform(f: Callable | None, wrt: Wrt, with_value: bool, has_aux: bool) -> Any:
+    if not isinstance(has_aux, bool):
+        raise ArgumentError(
+            f"has_aux must be True or False, not {_short(has_aux)}",
+            hint="has_aux=True when f returns (value, aux)",
+        )
+    what = "value_and_grad" if with_value else "grad"
+    if f is not None and not callable(f):
+        raise ArgumentError(
+            f"{what} takes the function to differentiate, not "
+            f"{type(f).__name__} {_short(f)}",
+            hint=f"use {what}(f, wrt=...) or @{what} on a def",
+        )
     if f is None:
         return lambda fn: GradFunction(fn, wrt, with_value, has_aux)
     return GradFunction(f, wrt, with_value, has_aux)
 
 
+@checked_arguments
 def grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
     """The gradient of ``f``'s scalar output with respect to argument(s) ``wrt``.
 
@@ -367,6 +483,7 @@ def grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
     return _transform(f, wrt, False, False)
 
 
+@checked_arguments
 def value_and_grad(
     f: Callable | None = None, *, wrt: Wrt = 0, has_aux: bool = False
 ) -> Any:
@@ -377,9 +494,17 @@ def value_and_grad(
     return _transform(f, wrt, True, has_aux)
 
 
+@checked_arguments
 def show(g: Any) -> None:
     """Print the generated source of a transformed function."""
-    print(g.source)
+    source = getattr(g, "source", None)
+    if not isinstance(source, str):
+        raise ArgumentError(
+            f"show takes a transformed function (grad(f), a vjp pullback), not "
+            f"{type(g).__name__} {_short(g)}",
+            hint="show(grad(f)); adcompiler.explain(f) describes f itself",
+        )
+    print(source)
 
 
 # ---------------------------------------------------------------------------
@@ -419,8 +544,25 @@ def _transformable(f: Any, what: str) -> types.FunctionType:
             f"{type(f).__name__} {_short(f)}",
             hint=f"call it as {what}(f, ...) with f defined by def",
         )
+    _not_made_by_a_loop(f, what)
     check_signature(f)  # SourceUnavailableError for builtins, ufuncs, lambdas
     return user_function(f)
+
+
+def _not_made_by_a_loop(f: Any, what: str) -> None:
+    """Refuse a function made by :func:`jacobian`, :func:`hessian` or
+    :func:`hvp`: Python loops over jvps and pullbacks, not code adcompiler
+    reads (its generated gradients are)."""
+    made_by = getattr(f, "__adcompiler_made_by__", None)
+    if made_by is not None:
+        raise ArgumentError(
+            f"{what} of {getattr(f, '__name__', made_by)}, a function made by "
+            f"{made_by}, is not supported: it loops over jvps and pullbacks in "
+            "Python, which is not code adcompiler differentiates",
+            hint="transform the gradient instead: grad(grad(grad(f))) or "
+            "hessian(grad(f)) for third derivatives, jacobian(grad(f)) for a "
+            "Hessian",
+        )
 
 
 def _short(value: Any) -> str:
@@ -515,6 +657,7 @@ class Pullback:
         self._count = len(args) if count is None else count
         self._structures, self._flat, flags = _signature_of(args, count)
         self._active = flags if active is None else active
+        self._out_shapes: list | None = None
 
     def __call__(self, g: Any) -> tuple:
         entry = self._entry
@@ -527,6 +670,18 @@ class Pullback:
                 hint="pass a cotangent of the structure of the result vjp returned",
             )
         seeds = [leaf for leaf, is_value in zip(flat_g, mask) if is_value]
+        if self._out_shapes is not None:
+            for k, (leaf, shape, is_value) in enumerate(
+                zip(flat_g, self._out_shapes, mask)
+            ):
+                if is_value and np.shape(leaf) != shape:
+                    where = f" (leaf {k})" if len(mask) > 1 else ""
+                    raise ArgumentError(
+                        f"the cotangent given to the pullback{where} has shape "
+                        f"{np.shape(leaf)}; the result of {self._name} has "
+                        f"shape {shape}",
+                        hint="pass a cotangent of the shape of the result",
+                    )
         saved = self._saved
         if saved is None:
             _, saved = self._split.forward(*self._args)
@@ -551,12 +706,16 @@ def _vjp(f: Any, args: tuple, count: int, active: tuple | None = None) -> tuple:
     structures, _, flags = _signature_of(args, count)
     active = flags if active is None else active
     fn = source_function(f, structures)
-    split = compiled(fn, _top_request("split", structures, active, args))
+    with _through_generated_code(f):
+        split = compiled(fn, _top_request("split", structures, active, args))
     value, saved = split.forward(*args)
     name = user_function(f).__qualname__
-    return value, Pullback(split, saved, args, name, count, active)
+    pullback = Pullback(split, saved, args, name, count, active)
+    pullback._out_shapes = [np.shape(leaf) for leaf in leaves(value)]
+    return value, pullback
 
 
+@checked_arguments
 def vjp(f: Callable, *args: Any, **kwargs: Any) -> tuple[Any, Pullback]:
     """``(f(*args, **kwargs), pullback)``; ``pullback(g)`` gives the
     cotangents of the positional ``args`` (None for arguments that are not
@@ -582,13 +741,25 @@ def _as_primals(primals: Any, tangents: Any, what: str) -> tuple[tuple, tuple]:
             hint="give one tangent per primal, of its structure and shape",
         )
     for position, (p, t) in enumerate(zip(primals, tangents)):
-        if structure(p) != structure(t):
-            raise ArgumentError(
-                f"{what}: tangent {position} is a {describe(structure(t))}, its "
-                f"primal a {describe(structure(p))}",
-                hint="give each tangent the structure of its primal",
-            )
+        _matches(p, t, f"{what}: tangent {position}", "primal")
     return primals, tangents
+
+
+def _matches(primal: Any, tangent: Any, label: str, of: str) -> None:
+    """Raise :class:`ArgumentError` unless ``tangent`` has the structure of
+    ``primal`` and, leaf by leaf, its shape (or is a number, broadcast)."""
+    if structure(primal) != structure(tangent):
+        raise ArgumentError(
+            f"{label} is a {describe(structure(tangent))}, its {of} a "
+            f"{describe(structure(primal))}",
+            hint=f"give it the structure of its {of}",
+        )
+    for p, t in zip(leaves(primal), leaves(tangent)):
+        if _is_float(p) and np.shape(t) not in ((), np.shape(p)):
+            raise ArgumentError(
+                f"{label} has shape {np.shape(t)}, its {of} {np.shape(p)}",
+                hint=f"give it the shape of its {of}",
+            )
 
 
 def _jvp(
@@ -600,11 +771,13 @@ def _jvp(
     active = flags if active is None else active
     flat_tangents = [leaf for t in tangents[:count] for leaf in leaves(t)]
     fn = source_function(f, structures)
-    call = compiled(fn, _top_request("tangent", structures, active, args)).call
+    with _through_generated_code(f):
+        call = compiled(fn, _top_request("tangent", structures, active, args)).call
     inputs = [t for t, flag in zip(flat_tangents, active) if flag]
     return call(*args, *inputs)
 
 
+@checked_arguments
 def jvp(
     f: Callable, primals: Sequence[Any], tangents: Sequence[Any]
 ) -> tuple[Any, Any]:
@@ -622,6 +795,7 @@ def jvp(
     return _jvp(f, full, tangents, len(primals))
 
 
+@checked_arguments
 def jvp_source(f: Callable, primals: Sequence[Any]) -> str:
     """The generated forward-mode code :func:`jvp` runs for these arguments."""
     _transformable(f, "jvp_source")
@@ -734,6 +908,7 @@ def _jacobian_fwd(f: Any, full: tuple, indices: tuple, many: bool) -> Any:
     return _rebuild_one(structure(out), per_output)
 
 
+@checked_arguments
 def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
     """A function giving the Jacobian of ``f`` with respect to argument(s)
     ``wrt``, called with ``f``'s arguments (keywords and defaults too).
@@ -763,6 +938,7 @@ def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
         return _jacobian_fwd(f, full, indices, many)
 
     jacobian_of.__name__ = jacobian_of.__qualname__ = f"jacobian_{base.__name__}"
+    jacobian_of.__adcompiler_made_by__ = "jacobian"  # type: ignore[attr-defined]
     return jacobian_of
 
 
@@ -776,6 +952,7 @@ def _zeros_like_tree(x: Any) -> Any:
     return 0.0
 
 
+@checked_arguments
 def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
     """The Hessian of scalar ``f`` with respect to argument(s) ``wrt``:
     forward mode over the generated gradient (one jvp per input element).
@@ -785,9 +962,15 @@ def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
     ``a.shape + b.shape``; for a tuple ``wrt``, a tuple of tuples of blocks
     (as ``jax.hessian``)."""
     _transformable(f, "hessian")
-    return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="fwd")
+    hessian_of = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="fwd")
+    hessian_of.__name__ = hessian_of.__qualname__ = (
+        f"hessian_{user_function(f).__name__}"
+    )
+    hessian_of.__adcompiler_made_by__ = "hessian"  # type: ignore[attr-defined]
+    return hessian_of
 
 
+@checked_arguments
 def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
     """``hvp(f, wrt)(*args, v, **kwargs)``: the Hessian of scalar ``f`` with
     respect to argument ``wrt`` times ``v`` (of the argument's structure;
@@ -816,20 +999,17 @@ def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
             )
         tangents = [_zeros_like_tree(a) for a in full]
         for index, item in zip(indices, vs):
-            if structure(item) != structure(full[index]):
-                raise ArgumentError(
-                    f"{what}: v is a {describe(structure(item))}, the argument a "
-                    f"{describe(structure(full[index]))}",
-                    hint="give v the structure and shapes of the argument",
-                )
+            _matches(full[index], item, f"{what}: v", "argument")
             tangents[index] = item
         active = _active_for(full, indices)
         return _jvp(gradient, full, tuple(tangents), len(full), active)[1]
 
     hessian_vector_product.__name__ = f"hvp_{base.__name__}"
+    hessian_vector_product.__adcompiler_made_by__ = "hvp"  # type: ignore
     return hessian_vector_product
 
 
+@checked_arguments
 def checkpoint(fn: Callable) -> Callable:
     """``fn``, recomputed instead of stored when differentiated code calls it.
 

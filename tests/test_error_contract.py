@@ -519,3 +519,262 @@ def test_the_same_function_compiled_for_two_structures_keeps_both_sources():
     grad(first_item_squared)([X, Y])  # a list argument: other code
     v = np.array([1.0, -2.0, 0.5])
     assert_close(hvp(first_item_squared)(X, v), fd_hessian(first_item_squared, X) @ v)
+
+
+# ---------------------------------------------------------------------------
+# the public API swept with wrong inputs: every error is an ADError with a
+# hint, naming what was wrong
+
+
+def square_sum(x):
+    return np.sum(x**2)
+
+
+def needs_keyword(x, *, s):
+    return np.sum(x) * s
+
+
+def looped_tanh(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.tanh(x * (i + 1))
+    return s
+
+
+def _register_then_defjvp_with_non_callable():
+    def fresh(x):
+        return x * 2.0
+
+    adcompiler.defvjp(fresh, lambda g, ans, x: 2.0 * g)
+    adcompiler.defjvp(fresh, 3)
+
+
+def _plain(x):
+    return x * 1.0
+
+
+A = adcompiler.ArgumentError
+W = adcompiler.WrtError
+S = adcompiler.SourceUnavailableError
+MISUSE = [
+    # (what, call, error class, words the message must contain)
+    ("grad positional wrt", lambda: grad(square_sum, 1), A, ["grad(f"]),
+    ("grad unknown option", lambda: grad(square_sum, foo=1), A, ["foo"]),
+    ("grad of a number", lambda: grad(3), A, ["function to differentiate", "int"]),
+    ("grad of a ufunc", lambda: grad(np.sin), S, ["ufunc 'sin'"]),
+    ("grad wrt out of range", lambda: grad(square_sum, wrt=5), W, ["wrt=5"]),
+    ("grad wrt a float", lambda: grad(square_sum, wrt=1.0), W, ["1.0"]),
+    ("grad wrt nothing", lambda: grad(square_sum, wrt=()), W, ["names no argument"]),
+    (
+        "has_aux not a bool",
+        lambda: value_and_grad(square_sum, has_aux="y"),
+        A,
+        ["has_aux"],
+    ),
+    (
+        "grad called without arguments",
+        lambda: grad(square_sum)(),
+        A,
+        ["square_sum(x)", "missing"],
+    ),
+    (
+        "grad called with too many",
+        lambda: grad(square_sum)(X, X),
+        A,
+        ["square_sum(x)", "(ndarray, ndarray)"],
+    ),
+    (
+        "grad called with a wrong keyword",
+        lambda: grad(square_sum)(y=X),
+        A,
+        ["y=ndarray"],
+    ),
+    ("grad missing keyword-only", lambda: grad(needs_keyword)(X), A, ["'s'"]),
+    ("grad of a string", lambda: grad(square_sum)("abc"), W, ["argument `x`", "str"]),
+    ("grad of None", lambda: grad(square_sum)(None), W, ["NoneType"]),
+    ("grad of ints", lambda: grad(square_sum)(np.arange(3)), W, ["int64"]),
+    ("vjp without arguments", lambda: vjp(square_sum), A, ["vjp", "missing"]),
+    ("vjp of a number", lambda: vjp(3, X), A, ["vjp", "int"]),
+    ("vjp of a ufunc", lambda: vjp(np.sin, X), S, ["ufunc 'sin'"]),
+    (
+        "cotangent of another structure",
+        lambda: vjp(_plain, X)[1]((1.0, 2.0)),
+        A,
+        ["2 leaves", "_plain has 1"],
+    ),
+    (
+        "cotangent of another shape",
+        lambda: vjp(_plain, X)[1](np.ones(5)),
+        A,
+        ["shape (5,)", "(3,)"],
+    ),
+    ("jvp without tangents", lambda: jvp(square_sum, (X,)), A, ["tangents"]),
+    (
+        "jvp with bare primals",
+        lambda: jvp(square_sum, X, X),
+        A,
+        ["tuple", "bare ndarray"],
+    ),
+    (
+        "jvp one tangent short",
+        lambda: jvp(square_sum, (X,), ()),
+        A,
+        ["1 primal(s) and 0 tangent(s)"],
+    ),
+    (
+        "tangent of another shape",
+        lambda: jvp(square_sum, (X,), (np.ones(4),)),
+        A,
+        ["shape (4,)", "(3,)"],
+    ),
+    (
+        "tangent of another structure",
+        lambda: jvp(square_sum, (X,), ([X],)),
+        A,
+        ["list[1]"],
+    ),
+    (
+        "jvp_source with bare primals",
+        lambda: adcompiler.jvp_source(square_sum, X),
+        A,
+        ["bare ndarray"],
+    ),
+    ("jacobian mode", lambda: jacobian(square_sum, mode="x"), A, ["'rev' or 'fwd'"]),
+    (
+        "jacobian called without arguments",
+        lambda: jacobian(square_sum)(),
+        A,
+        ["jacobian of square_sum", "missing"],
+    ),
+    (
+        "jacobian wrt ints",
+        lambda: jacobian(square_sum)(np.arange(3)),
+        W,
+        ["jacobian of square_sum", "int64"],
+    ),
+    ("hessian wrt unknown name", lambda: hessian(square_sum, wrt="z"), W, ["'z'"]),
+    (
+        "hessian of a vector function",
+        lambda: hessian(_plain)(X),
+        adcompiler.OutputError,
+        ["scalar output"],
+    ),
+    ("hvp without v", lambda: hvp(square_sum)(), A, ["then the vector v"]),
+    (
+        "hvp v of another shape",
+        lambda: hvp(square_sum)(X, np.ones(4)),
+        A,
+        ["v has shape (4,)"],
+    ),
+    (
+        "jacobian of a hessian",
+        lambda: jacobian(hessian(square_sum))(X),
+        A,
+        ["made by hessian", "grad(grad(grad(f)))"],
+    ),
+    ("grad of an hvp", lambda: grad(hvp(square_sum)), A, ["made by hvp"]),
+    (
+        "checkpoint of a ufunc",
+        lambda: adcompiler.checkpoint(np.sin),
+        A,
+        ["checkpoint", "ufunc"],
+    ),
+    (
+        "check_grad without arguments",
+        lambda: adcompiler.check_grad(square_sum),
+        A,
+        ["check_grad", "missing"],
+    ),
+    (
+        "check_grad of a ufunc",
+        lambda: adcompiler.check_grad(np.sin, X),
+        S,
+        ["ufunc 'sin'"],
+    ),
+    (
+        "check_grad order 3",
+        lambda: adcompiler.check_grad(square_sum, X, order=3),
+        A,
+        ["order=3"],
+    ),
+    (
+        "numerical_grad without arguments",
+        lambda: adcompiler.numerical_grad(square_sum),
+        A,
+        ["missing"],
+    ),
+    (
+        "numerical_grad of a string",
+        lambda: adcompiler.numerical_grad(square_sum, "a"),
+        W,
+        ["str"],
+    ),
+    (
+        "numerical_grad step 0",
+        lambda: adcompiler.numerical_grad(square_sum, X, eps=0),
+        A,
+        ["eps > 0"],
+    ),
+    ("defvjp of a number", lambda: adcompiler.defvjp(3, None), A, ["defvjp", "int"]),
+    (
+        "defvjp with a non-callable rule",
+        lambda: adcompiler.defvjp(_plain, 3),
+        A,
+        ["rule for argument 0", "int"],
+    ),
+    (
+        "defjvp before defvjp",
+        lambda: adcompiler.defjvp(looped_tanh, None),
+        A,
+        ["not a primitive"],
+    ),
+    (
+        "defjvp with a non-callable rule",
+        _register_then_defjvp_with_non_callable,
+        A,
+        ["rule for argument 0"],
+    ),
+    (
+        "nondifferentiable of a number",
+        lambda: adcompiler.nondifferentiable(3),
+        A,
+        ["nondifferentiable"],
+    ),
+    (
+        "show of a plain function",
+        lambda: adcompiler.show(square_sum),
+        A,
+        ["show takes a transformed function"],
+    ),
+    (
+        "fourth derivative through a loop",
+        lambda: grad(grad(grad(grad(looped_tanh))))(0.7),
+        adcompiler.UnsupportedSyntaxError,
+        ["fourth-order derivative of looped_tanh", f"{__file__}:"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "call, error, words", [m[1:] for m in MISUSE], ids=[m[0] for m in MISUSE]
+)
+def test_misuse_raises_an_aderror_with_a_hint(call, error, words):
+    with pytest.raises(adcompiler.ADError) as info:
+        call()
+    assert isinstance(info.value, error), type(info.value)
+    message = str(info.value)
+    for word in words:
+        assert word in message, (word, message)
+    assert "hint: " in message and info.value.hint
+    if error is A:
+        assert isinstance(info.value, TypeError)  # `except TypeError` still works
+
+
+def test_third_derivatives_that_work():
+    """Where higher orders are accepted they are right (closed form)."""
+    x = 0.7
+    # d3/dx3 of sum_k tanh(k x) = sum_k k**3 (-2 sech^2 (1 - 3 tanh^2))
+    t = np.tanh(np.arange(1, 4) * x)
+    expected = np.sum(np.arange(1, 4) ** 3 * -2 * (1 - t**2) * (1 - 3 * t**2))
+    assert np.isclose(grad(grad(grad(looped_tanh)))(x), expected)
+    assert np.isclose(hessian(grad(looped_tanh))(x), expected)
