@@ -845,6 +845,14 @@ def restore_items(array: np.ndarray, index: Any, old: Any) -> np.ndarray:
     return array
 
 
+def restore_list(sequence: list, items: list) -> list:
+    """``sequence[:] = items``: put back, in the backward sweep, the items a
+    list had before a loop or branch that the gradient does not go through
+    grew or shrank it (a copy taken before it ran)."""
+    sequence[:] = items
+    return sequence
+
+
 def zero_at(g: Any, index: Any) -> Any:
     """A copy of ``g`` with zeros at ``index``: the adjoint of the array that
     ``array[index] = value`` overwrote."""

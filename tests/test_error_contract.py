@@ -260,12 +260,24 @@ def filtered_rows(x):
     return sum([sum(r) ** 2 for r in rows])
 
 
+def constant_adjoint_appends(x):
+    # the gradient's backward loop pops `acc`; its adjoints are constants,
+    # so the gradient does not go through that loop when it is
+    # differentiated again, and its pops were not undone (pop from empty list)
+    v = np.sin(x) * x
+    acc = []
+    for i in range(2):
+        acc.append(np.sum(v * (i + 1.0)))
+    return 2.0 * np.array(acc).sum()
+
+
 SECOND_ORDER = [
     cubic_loop,
     filtered_cubes,
     filtered_pairs,
     filtered_stack,
     filtered_rows,
+    constant_adjoint_appends,
 ]
 SECOND_ORDER_FORMS = {
     "hessian": lambda f, x: hessian(f)(x),

@@ -490,6 +490,8 @@ saved_items = define(
 )
 restore_items = nondifferentiable(runtime.restore_items, render=("setitem",))
 restore_items.effect = True
+restore_list = nondifferentiable(runtime.restore_list, hint="restored")
+restore_list.effect = True
 
 # solve's tangent rule reads its right-hand side as columns (see linalg)
 as_columns = define(
