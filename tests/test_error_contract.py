@@ -271,7 +271,23 @@ def constant_adjoint_appends(x):
     return 2.0 * np.array(acc).sum()
 
 
+def stacked_list(x):
+    # np.array of a list: the list's adjoint is an array, whose items the
+    # gradient reads; differentiated again, their adjoints were lists added
+    # with + (concatenated), then multiplied: a TypeError, or a wrong value
+    v = np.array([x * 2.0, np.sin(x)])
+    return np.sum(v * v)
+
+
+def stacked_nested_list(x):
+    v = np.tanh(x)
+    w = x * np.array([np.arctanh(0.9 * np.tanh(v)), np.atleast_1d(v)])
+    return np.sum(w * w)
+
+
 SECOND_ORDER = [
+    stacked_list,
+    stacked_nested_list,
     cubic_loop,
     filtered_cubes,
     filtered_pairs,

@@ -310,9 +310,18 @@ def filled(tangents, values):
 
 adjoint_item = define(
     runtime.adjoint_item,
-    lambda G, ans, g, index: unindex_list(G, len_(g), index),
+    lambda G, ans, g, index: unindex_like(G, g, index),
     _only_shape,
     tangent=linear(0),
+    container=None,
+)
+unindex_like = define(
+    runtime.unindex_like,
+    lambda G, ans, g, adjoint, index: adjoint_item(G, index),
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    hint="unindex",
     container=None,
 )
 unindex_list = define(
