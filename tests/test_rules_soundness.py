@@ -196,3 +196,101 @@ def formats_a_string(x):
 def test_string_formatting_is_not_differentiated():
     x = np.array([0.5, 1.5])
     np.testing.assert_allclose(grad(formats_a_string)(x), 2 * x)
+
+
+# ---------------------------------------------------------------------------
+# 11. x ** k with a run-time k = 0 at x = 0
+
+C = [0.5, 2.0, -3.0, 1.5]  # p(x) = 0.5 + 2 x - 3 x^2 + 1.5 x^3
+
+
+def polynomial_loop(x, n):
+    total = 0.0
+    for k in range(n):
+        total = total + C[k] * x**k
+    return np.sum(total)
+
+
+def polynomial_comprehension(x, n):
+    return np.sum(sum([C[k] * x**k for k in range(n)]))
+
+
+def p_prime(x):
+    return 2.0 - 6.0 * x + 4.5 * x**2
+
+
+@pytest.mark.parametrize("f", [polynomial_loop, polynomial_comprehension])
+def test_polynomial_at_zero_arrays(f):
+    x = np.array([0.0, 1.0, -0.5])
+    np.testing.assert_allclose(grad(f)(x, 4), p_prime(x))
+    np.testing.assert_allclose(numerical_grad(f, x, 4), p_prime(x), atol=1e-6)
+    # second order: p''(x) = -6 + 9 x on the diagonal
+    np.testing.assert_allclose(hessian(f)(x, 4), np.diag(-6.0 + 9.0 * x), atol=1e-12)
+    _, tangent = jvp(f, (x, 4), (np.ones(3), 0))
+    np.testing.assert_allclose(tangent, np.sum(p_prime(x)))
+
+
+@pytest.mark.parametrize("f", [polynomial_loop, polynomial_comprehension])
+def test_polynomial_at_zero_python_float(f):
+    assert grad(f)(0.0, 4) == pytest.approx(p_prime(0.0))
+    assert grad(grad(f))(0.0, 4) == pytest.approx(-6.0)
+    assert jvp(f, (0.0, 4), (1.0, 0))[1] == pytest.approx(p_prime(0.0))
+
+
+def runtime_power(x, y):
+    return np.sum(x**y)
+
+
+def float_power(x, y):
+    return x**y + math.pow(x, y)
+
+
+def test_runtime_exponent_zero_at_zero():
+    # d(x ** y)/dx at y == 0 is 0 everywhere, also at x == 0
+    x = np.array([0.0, 2.0, 0.0, 1.5])
+    y = np.array([0.0, 0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(
+        grad(runtime_power)(x, y), np.array([0.0, 0.0, 1.0, 3.0])
+    )
+    assert grad(float_power)(0.0, 0) == 0.0
+    assert grad(float_power)(0.0, 1) == 2.0
+
+
+def test_exponent_derivative_at_zero_base():
+    # d(x ** y)/dy = x ** y log x for x > 0; 0 at x == 0 (JAX's convention:
+    # 0 ** y is 0 for every y > 0)
+    x = np.array([0.0, 2.0, 0.5])
+    y = np.array([2.0, 1.5, 3.0])
+    expected = np.where(x > 0, x**y * np.log(np.where(x > 0, x, 1.0)), 0.0)
+    np.testing.assert_allclose(grad(runtime_power, wrt=1)(x, y), expected)
+    assert grad(float_power, wrt=1)(0.0, 2.0) == 0.0
+    check_grad(runtime_power, np.array([0.7, 2.0]), y[:2], wrt=1, order=2)
+
+
+def base_to_exponent(p):
+    return p[0] ** p[1]
+
+
+@pytest.mark.parametrize(
+    "p, expected",
+    [
+        # x = 0, y = 2: [[y(y-1) x^(y-2), x^(y-1)(1 + y log x)], [., x^y log²x]]
+        (np.array([0.0, 2.0]), np.array([[2.0, 0.0], [0.0, 0.0]])),
+        # y = 0, x = 1.5: mixed term x^-1, d²/dy² = log(x)²
+        (
+            np.array([1.5, 0.0]),
+            np.array([[0.0, 1 / 1.5], [1 / 1.5, np.log(1.5) ** 2]]),
+        ),
+        (
+            np.array([1.5, 2.5]),
+            np.array(
+                [
+                    [2.5 * 1.5 * 1.5**0.5, 1.5**1.5 * (1 + 2.5 * np.log(1.5))],
+                    [1.5**1.5 * (1 + 2.5 * np.log(1.5)), 1.5**2.5 * np.log(1.5) ** 2],
+                ]
+            ),
+        ),
+    ],
+)
+def test_power_hessian_closed_form(p, expected):
+    np.testing.assert_allclose(hessian(base_to_exponent)(p), expected, atol=1e-12)

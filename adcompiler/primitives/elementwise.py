@@ -202,13 +202,21 @@ def power_x(g, ans, x, y):
         if y == 2:
             return g * 2.0 * x
         return g * y * x ** (y - 1)
-    return g * y * x ** (y - 1.0)
+    # y * x ** (y - 1), but with the exponent 0 where x == 0 and y == 0: the
+    # term is then 0 * 1 = 0, the derivative of x ** 0 == 1 (as JAX,
+    # autograd and PyTorch), not 0 * inf = nan (or ZeroDivisionError for a
+    # Python float). Elsewhere the exponent is exactly y - 1, so derivatives
+    # of this rule (second order) are those of y * x ** (y - 1).
+    either = lookup(operator.or_)(x != 0, y != 0)
+    return g * y * x ** (y - either)
 
 
 def power_y(g, ans, x, y):
     """The derivative of ``x ** y`` in ``y``, times ``g``."""
-    # log(x) is only real for x > 0; elsewhere x ** y does not vary with y
-    # (x == 0) or has no real derivative, and the rule gives 0 there.
+    # x ** y * log(x) for x > 0. At x == 0 the rule gives 0, JAX's
+    # convention (log(x) read as 0): 0 ** y is 0 for every y > 0, so it does
+    # not vary. For x < 0, x ** y is not real around y (no real
+    # derivative); the rule gives 0 there too.
     return g * ans * np.log(np.where(x > 0, x, 1.0))
 
 
