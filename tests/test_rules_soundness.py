@@ -294,3 +294,138 @@ def base_to_exponent(p):
 )
 def test_power_hessian_closed_form(p, expected):
     np.testing.assert_allclose(hessian(base_to_exponent)(p), expected, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# 15. np.std / np.var where the standard deviation is 0: derivative 0
+
+
+def std_one(x):
+    return np.std(x)
+
+
+def var_one(x):
+    return np.var(x) * 3.0
+
+
+def std_method(x):
+    return x.std() + x.var()
+
+
+def std_rows(x):
+    # one element per row: every std along axis 1 is 0
+    return np.sum(np.std(x, axis=1) * np.array([1.0, 2.0]))
+
+
+def std_rows_ddof(x):
+    return np.sum(np.std(x, axis=0, ddof=1))
+
+
+def std_equal(x):
+    return np.std(x * 0.0 + 2.0) + np.sum(x)
+
+
+@pytest.mark.parametrize("f", [std_one, var_one, std_method])
+def test_single_element_std_var_have_zero_derivative(f):
+    x = np.array([1.7])
+    np.testing.assert_array_equal(grad(f)(x), [0.0])
+    np.testing.assert_array_equal(numerical_grad(f, x), [0.0])  # constant in x
+    np.testing.assert_array_equal(hessian(f)(x), [[0.0]])
+    assert jvp(f, (x,), (np.ones(1),))[1] == 0.0
+
+
+def test_zero_std_along_an_axis():
+    x = np.array([[0.4], [-1.3]])
+    np.testing.assert_array_equal(grad(std_rows)(x), np.zeros((2, 1)))
+    np.testing.assert_array_equal(
+        hessian(std_rows)(np.array([[0.4], [-1.3]])).shape, (2, 1, 2, 1)
+    )
+    assert not np.any(np.isnan(hessian(std_rows)(x)))
+
+
+def test_zero_std_with_ddof():
+    # two equal rows: each column's std (ddof=1) is 0 there, a kink: 0;
+    # elsewhere the usual derivative, against FD
+    x = np.array([[1.0, 0.3], [1.0, -0.4]])
+    expected = numerical_grad(std_rows_ddof, x)
+    expected[:, 0] = 0.0  # the kink column (FD gives 0 as well: |d| / sqrt 2)
+    np.testing.assert_allclose(grad(std_rows_ddof)(x), expected, atol=1e-8)
+    _, t = jvp(std_rows_ddof, (x,), (np.array([[0.0, 1.0], [0.0, 0.0]]),))
+    assert t == pytest.approx(expected[0, 1])
+    check_grad(std_rows_ddof, np.array([[1.0, 0.3], [2.0, -0.4], [0.5, 0.1]]), order=2)
+
+
+def test_all_equal_elements():
+    np.testing.assert_array_equal(grad(std_equal)(np.array([0.5, -1.0])), [1.0, 1.0])
+
+
+# ---------------------------------------------------------------------------
+# Crashes: positional parameters of reductions, and out=
+
+
+def std_positional(x):
+    return np.sum(np.std(x, 0, None, None, 1))
+
+
+def var_positional_keepdims(x):
+    return np.sum(np.var(x, 1, None, None, 0, True) * np.array([[1.0], [2.0], [3.0]]))
+
+
+def max_positional(x):
+    return np.sum(np.max(x, 0, None, True) * np.array([[1.0, -2.0]]))
+
+
+def sum_positional(x):
+    return np.sum(np.sum(x, 1, None, None, True) ** 2)
+
+
+def mean_method_positional(x):
+    return np.sum(x.mean(0, None, None, True) ** 2) + np.sum(x.std(1, None, None, 1))
+
+
+X32 = np.array([[1.0, 2.0], [2.0, 5.0], [3.0, 3.5]])
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        std_positional,
+        var_positional_keepdims,
+        max_positional,
+        sum_positional,
+        mean_method_positional,
+    ],
+)
+def test_positional_parameters_of_reductions(f):
+    check_grad(f, X32, order=2)
+
+
+def test_std_positional_closed_form():
+    # d std_ddof1(column)/dx = (x - mean) / ((n - 1) std)
+    n = X32.shape[0]
+    centred = X32 - X32.mean(axis=0)
+    expected = centred / ((n - 1) * X32.std(axis=0, ddof=1))
+    np.testing.assert_allclose(grad(std_positional)(X32), expected)
+
+
+def sum_into_out(x):
+    buffer = np.zeros(2)
+    y = np.sum(x, axis=0, out=buffer)
+    return np.sum(buffer + y)
+
+
+def std_into_out_positional(x):
+    buffer = np.zeros(2)
+    y = np.std(x, 0, None, buffer)
+    return np.sum(buffer * x[0] + y)
+
+
+def max_into_out(x):
+    buffer = np.zeros(2)
+    return np.sum(np.max(x, 0, buffer))
+
+
+@pytest.mark.parametrize("f", [sum_into_out, std_into_out_positional, max_into_out])
+def test_out_is_refused(f):
+    with pytest.raises(ADError, match="out="):
+        grad(f)(X32)

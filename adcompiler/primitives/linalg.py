@@ -198,7 +198,7 @@ def _norm(g, ans, x, ord=None, axis=None, keepdims=False):
     if ord == 1 and vector_axis:
         return expand(g, x, axis, keepdims) * np.sign(x)
     if ord == np.inf and vector_axis:
-        return extremum(g, ans, np.abs(x), axis, keepdims) * np.sign(x)
+        return extremum(g, ans, np.abs(x), axis, keepdims=keepdims) * np.sign(x)
     raise NoRuleError(
         f"np.linalg.norm with ord={ord!r} and axis={axis!r} has no derivative rule",
         hint="use ord=None (2-norm of a vector, Frobenius of a matrix), "
@@ -212,7 +212,7 @@ def _norm_tangent(t, ans, x, ord=None, axis=None, keepdims=False):
     if ord == 1 and axis is not None:
         return np.sum(np.sign(x) * t, axis=axis, keepdims=keepdims)
     if ord == np.inf and axis is not None:
-        return extremum_tangent(np.sign(x) * t, ans, np.abs(x), axis, keepdims)
+        return extremum_tangent(np.sign(x) * t, ans, np.abs(x), axis, keepdims=keepdims)
     raise NoRuleError(
         f"np.linalg.norm with ord={ord!r} and axis={axis!r} has no tangent rule",
         hint="use ord=None, or ord=1, 2 or np.inf with an axis",
