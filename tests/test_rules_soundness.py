@@ -429,3 +429,67 @@ def max_into_out(x):
 def test_out_is_refused(f):
     with pytest.raises(ADError, match="out="):
         grad(f)(X32)
+
+
+# ---------------------------------------------------------------------------
+# Crash: np.linalg.det at a singular matrix (its rule went through inv)
+
+
+def det_plain(a):
+    return np.linalg.det(a)
+
+
+def det_squared(a):
+    return np.linalg.det(a) ** 2 + np.linalg.det(a * 0.5)
+
+
+def det_stack(a):
+    return np.sum(np.linalg.det(a) * np.array([1.0, -2.0]))
+
+
+SINGULAR = [
+    np.array([[1.0, 2.0], [2.0, 4.0]]),
+    np.zeros((2, 2)),
+    np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, 1.0, -1.0]]),  # rank 2
+    np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 6.0, 9.0]]),  # rank 1
+    np.outer([1.0, -2.0, 0.5, 3.0], [0.3, 1.0, 2.0, -1.0])
+    + np.outer([0.0, 1.0, 1.0, 2.0], [1.0, 0.0, -1.0, 0.5]),  # 4x4, rank 2
+]
+
+
+def cofactor_matrix(a):
+    """The cofactors by their definition: signed minors."""
+    n = a.shape[0]
+    out = np.empty_like(a)
+    for i in range(n):
+        for j in range(n):
+            minor = np.delete(np.delete(a, i, 0), j, 1)
+            out[i, j] = (-1) ** (i + j) * (np.linalg.det(minor) if n > 1 else 1.0)
+    return out
+
+
+@pytest.mark.parametrize("a", SINGULAR, ids=lambda a: f"{a.shape[0]}x{a.shape[0]}")
+def test_det_at_singular_matrices(a):
+    np.testing.assert_allclose(grad(det_plain)(a), cofactor_matrix(a), atol=1e-12)
+    np.testing.assert_allclose(
+        grad(det_plain)(a), numerical_grad(det_plain, a), atol=1e-8
+    )
+    check_grad(det_squared, a, order=2, atol=1e-6)
+    v = np.arange(a.size, dtype=float).reshape(a.shape) / a.size - 0.5
+    jvp_matches_fd(det_squared, (a,), (v,))
+    # the Hessian against central differences of the (exact) gradient
+    n = a.size
+    h = 1e-6
+    columns = []
+    for k in range(n):
+        e = np.zeros(n)
+        e[k] = h
+        e = e.reshape(a.shape)
+        columns.append((grad(det_squared)(a + e) - grad(det_squared)(a - e)) / (2 * h))
+    expected = np.stack(columns, axis=-1).reshape(a.shape + a.shape)
+    np.testing.assert_allclose(hessian(det_squared)(a), expected, atol=1e-6)
+
+
+def test_det_of_a_stack_with_a_singular_matrix():
+    a = np.stack([SINGULAR[0], np.array([[2.0, 1.0], [0.5, 3.0]])])
+    check_grad(det_stack, a, order=2)

@@ -19,6 +19,7 @@ from ..errors import NoRuleError
 from .reductions import expand, extremum, extremum_tangent
 from .registry import define, linear
 from .runtime_helpers import (
+    cofactor,
     einsum_adjoint,
     matmul_transposed,
     product_rule,
@@ -180,10 +181,13 @@ define(
     _solve_b,
     tangent=(_solve_a_tangent, lambda t, ans, a, b: np.linalg.solve(a, t)),
 )
+# the gradient of det is the cofactor matrix, det(a) inv(a).T where a is
+# invertible; runtime.cofactor is defined at singular matrices too (from
+# the SVD, no inverse)
 define(
     np.linalg.det,
-    lambda g, ans, a: (g * ans)[..., None, None] * mT(np.linalg.inv(a)),
-    tangent=(lambda t, ans, a: ans * np.sum(np.linalg.inv(a) * mT(t), axis=(-2, -1)),),
+    lambda g, ans, a: np.expand_dims(g, (-2, -1)) * cofactor(a),
+    tangent=(lambda t, ans, a: np.sum(cofactor(a) * t, axis=(-2, -1)),),
 )
 
 
