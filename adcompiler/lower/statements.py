@@ -103,12 +103,17 @@ class Statements:
             self.state.env[target.id] = value
             self.state.stale.pop(target.id, None)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            if any(isinstance(elt, ast.Starred) for elt in target.elts):
-                raise self.state.parsed.unsupported(
-                    "starred assignment", target, "unpack each element by index"
-                )
-            items = self.unpack(value, len(target.elts), target)
-            for elt, item in zip(target.elts, items):
+            elts = target.elts
+            starred = [i for i, elt in enumerate(elts) if isinstance(elt, ast.Starred)]
+            if starred:
+                # a, *rest, b = ...: rest is a list of the middle items
+                items = self.unpack_starred(value, len(elts), starred[0], target)
+                elts = [
+                    elt.value if isinstance(elt, ast.Starred) else elt for elt in elts
+                ]
+            else:
+                items = self.unpack(value, len(elts), target)
+            for elt, item in zip(elts, items):
                 if (
                     isinstance(elt, ast.Name)
                     and isinstance(item, Value)
@@ -222,6 +227,30 @@ class Statements:
         raise self.state.parsed.unsupported(
             f"unpacking {type(value).__name__}", node, "unpack a tuple or an array"
         )
+
+    def unpack_starred(
+        self, value: Any, count: int, star: int, node: ast.AST
+    ) -> list[Any]:
+        """The items for ``count`` targets, the one at ``star`` starred: it
+        takes the middle items, as a list (a tuple or list known when
+        compiling; a runtime value is refused, its length being unknown)."""
+        if not isinstance(value, (tuple, list)):
+            raise self.state.parsed.unsupported(
+                "starred assignment from a value known only at run time",
+                node,
+                "unpack each element by index",
+            )
+        after = count - star - 1
+        if len(value) < count - 1:
+            raise self.state.parsed.error(
+                UnsupportedSyntaxError,
+                f"not enough values to unpack (expected at least {count - 1}, "
+                f"got {len(value)})",
+                node,
+            )
+        items = list(value)
+        middle = items[star : len(items) - after]
+        return items[:star] + [middle] + items[len(items) - after :]
 
     def augassign(self, node: ast.AugAssign) -> None:
         """``x op= v``: a new value of ``x`` (in place in Python: other names
