@@ -199,3 +199,162 @@ def starred_from_array(x):
 def test_starred_from_a_runtime_value_is_refused():
     with pytest.raises(ADError, match="starred assignment"):
         grad(starred_from_array)(X2.copy())
+
+
+# --- item 5: += and *= on lists and tuples
+
+
+def list_iadd(x):
+    acc = [x[0]]
+    acc += [x[1] * 2]
+    return acc[0] * acc[1]
+
+
+def list_iadd_alias(x):
+    a = [x[0]]
+    b = a
+    a += [x[1] * x[0]]
+    return b[1] * b[0] + len(b)
+
+
+def list_iadd_tuple(x):
+    a = [x[0]]
+    a += (x[1], x[0] * x[1])
+    return a[2] * a[1] + a[0]
+
+
+def list_iadd_nested_alias(x):
+    a = [x[0]]
+    d = {"l": a}
+    t = (a, x[1])
+    a += [x[1] * 3.0]
+    return d["l"][1] * t[0][1] + t[0][0]
+
+
+def list_imul_alias(x):
+    a = [x[0], x[1]]
+    b = a
+    a *= 2
+    return b[3] * b[0] + len(a)
+
+
+def tuple_iadd(x):
+    t = (x[0],)
+    u = t
+    t += (x[1],)
+    return t[1] * u[0] + 10.0 * len(u) + len(t)
+
+
+def tuple_imul(x):
+    t = (x[0], x[1])
+    u = t
+    t *= 2
+    return t[3] * t[0] + len(u)
+
+
+def list_iadd_in_for(x):
+    acc = [x[0]]
+    for i in range(1, x.shape[0]):
+        acc += [x[i] * acc[i - 1]]
+    s = 0.0
+    for v in acc:
+        s = s + v
+    return s + acc[-1]
+
+
+def list_iadd_in_branch_in_loop(x):
+    acc = []
+    for i in range(x.shape[0]):
+        if x[i] > 0.5:
+            acc += [x[i] ** 2, x[i]]
+    s = 1.0
+    for v in acc:
+        s = s * v
+    return s
+
+
+def list_iadd_in_while(x):
+    acc = [x[1]]
+    i = 0
+    while i < 3:
+        acc += [acc[i] * x[0]]
+        i += 1
+    return acc[3] + acc[2]
+
+
+def array_iadd_list(x):
+    y = x[:2] * 1.0
+    y += [1.0, 2.0]
+    y *= [x[1], 3.0]
+    return np.sum(y * y)
+
+
+SEQUENCE_UPDATES = [
+    list_iadd,
+    list_iadd_alias,
+    list_iadd_tuple,
+    list_iadd_nested_alias,
+    list_imul_alias,
+    tuple_iadd,
+    tuple_imul,
+    list_iadd_in_for,
+    list_iadd_in_branch_in_loop,
+    list_iadd_in_while,
+    array_iadd_list,
+]
+
+
+@pytest.mark.parametrize("f", SEQUENCE_UPDATES, ids=lambda f: f.__name__)
+def test_sequence_updates(f):
+    check(f, X2.copy())
+    check(f, X5.copy()[:3])
+
+
+def test_list_iadd_reproducer():
+    np.testing.assert_allclose(grad(list_iadd)(np.array([0.3, 1.7])), [3.4, 0.6])
+
+
+def alias_extended_in_loop(x):
+    a = [x[0]]
+    b = a
+    for i in range(2):
+        a += [x[1]]
+    return b[2]
+
+
+def list_repeated_in_loop(x):
+    a = [x[0]]
+    for i in range(2):
+        a *= 2
+    return a[0]
+
+
+def list_extended_by_runtime_value(x):
+    a = [x[0]]
+    a += x
+    return a[0]
+
+
+@pytest.mark.parametrize(
+    "f, message",
+    [
+        (alias_extended_in_loop, r"reading `b` after `a \+= \[x\[1\]\]`"),
+        (list_repeated_in_loop, r"`a \*= 2` on the list `a`"),
+        (list_extended_by_runtime_value, "extending the list `a` by a value"),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_sequence_updates_that_cannot_be_followed_are_refused(f, message):
+    with pytest.raises(ADError, match=message):
+        grad(f)(X2.copy())
+
+
+def test_forward_mode_agrees():
+    from adcompiler import jvp
+
+    x = np.array([0.7, 1.3, 0.9])
+    direction = np.array([1.0, 0.5, -2.0])
+    for f in ITEM_TARGETS + SEQUENCE_UPDATES[:-1]:
+        _, tangent = jvp(f, (x.copy(),), (direction,))
+        expected = numerical_grad(f, x.copy()) @ direction
+        np.testing.assert_allclose(tangent, expected, rtol=1e-5, atol=1e-7)
