@@ -174,6 +174,16 @@ def local_names(node: ast.FunctionDef) -> set[str]:
 # give the same answer now. It runs before every reuse of the compiled code.
 
 
+@dataclass(frozen=True)
+class Derived:
+    """A record of what ``compute(*args)`` gave while compiling (the
+    generated code of a gradient function called from compiled code): it
+    holds while the same call gives the same object."""
+
+    compute: Any
+    args: tuple
+
+
 class Dependencies:
     """What one compilation of a function read from outside its body.
 
@@ -183,18 +193,20 @@ class Dependencies:
     items are read at each call); each attribute chain read from such an
     object (``("settings", "SCALE")``), with what it gave (a list, tuple or
     dict as a copy of its items, which the code may have spelled as
-    constants); and for each function inlined or whose compiled form the
-    code relied on, that function and its own :class:`Dependencies`.
+    constants); each :class:`Derived` object (the generated code of a
+    gradient function it calls); and for each function inlined or whose
+    compiled form the code relied on, that function and its own
+    :class:`Dependencies`.
 
     Guarantees: ``holds(fn)`` is true only if ``fn`` has the recorded code
-    and defaults, every recorded name and attribute chain gives the recorded
-    object now (or an equal number or string, or a bound method of the same
+    and defaults, every recorded name, attribute chain and derived object
+    gives the recorded object now (or an equal number or string, or a bound method of the same
     function and object; a container with the same items), and every
     callee's record holds. Any exception while checking (an attribute gone)
     makes it false. It reads no more than the compilation did.
     """
 
-    __slots__ = ("code", "names", "attributes", "callees", "holds", "source")
+    __slots__ = ("code", "names", "attributes", "derived", "callees", "holds", "source")
 
     def __init__(
         self,
@@ -205,6 +217,7 @@ class Dependencies:
         self.code = fn.__code__
         self.names = {k: v for k, v in resolved.items() if isinstance(k, str)}
         self.attributes = {k: v for k, v in resolved.items() if isinstance(k, tuple)}
+        self.derived = {k: v for k, v in resolved.items() if isinstance(k, Derived)}
         self.callees = tuple(callees)
         self.source, namespace = _guard_source(fn, self)
         exec(compile(self.source, "<adcompiler: dependency check>", "exec"), namespace)
@@ -350,6 +363,9 @@ def _guard_source(fn: types.FunctionType, deps: Dependencies) -> tuple[str, dict
             add(f"  if not same_tree({var}, {const(snapshot(obj))}): return False")
         else:
             add(f"  if {var} is not {kept} and not same({var}, {kept}): return False")
+    for derived, obj in deps.derived.items():
+        call = f"{const(derived.compute)}(*{const(derived.args)})"
+        add(f"  if {call} is not {const(obj)}: return False")
     for callee, record in deps.callees:
         add(f"  if not {const(record.holds)}({const(callee)}): return False")
     add("  return True")

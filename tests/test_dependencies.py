@@ -407,3 +407,72 @@ def test_nothing_changed_compiles_once(settings, monkeypatch, model):
 
 def _fail(*args, **kwargs):
     raise AssertionError("compiled again though nothing changed")
+
+
+def squared_scaled(x):
+    return np.sum(settings.SCALE * x**2)
+
+
+def calls_a_gradient_function(x):
+    return np.sum(GRADIENT(x) * np.sin(x))
+
+
+def test_gradient_function_called_from_compiled_code(settings, monkeypatch):
+    # the caller was compiled from the gradient's generated code: a change
+    # the gradient depends on compiles both again
+    monkeypatch.setitem(globals(), "GRADIENT", grad(squared_scaled))
+    old = compile_all(calls_a_gradient_function)
+    settings.SCALE = -0.5
+    assert_right(calls_a_gradient_function, old)
+
+
+def checkpointed_reader(z):
+    total = 0.0
+    for i in range(2):
+        total = total + settings.SCALE * np.sin(z[i]) * z[i]
+    return total
+
+
+def calls_checkpointed(x):
+    return CHECKPOINTED(x) * 3.0
+
+
+def test_checkpointed_callee_reading_a_module_attribute(settings, monkeypatch):
+    from adcompiler import checkpoint
+
+    monkeypatch.setitem(globals(), "CHECKPOINTED", checkpoint(checkpointed_reader))
+    old = compile_all(calls_checkpointed)
+    settings.SCALE = 1.75
+    assert_right(calls_checkpointed, old)
+
+
+class Scaled:
+    def __init__(self, value):
+        self.value = value
+
+    @property
+    def doubled(self):
+        return self.value * 2.0  # a new float at each read
+
+
+scaled = Scaled(0.5)
+
+
+def uses_property(x):
+    return np.sum(np.sin(scaled.doubled * x))
+
+
+def test_property_read_again_each_call(monkeypatch):
+    # an equal number read again is the same dependency: no recompilation
+    g = grad(uses_property)
+    g(X)
+    calls = []
+    original = pipeline._compile
+    monkeypatch.setattr(
+        pipeline, "_compile", lambda *a: calls.append(1) or original(*a)
+    )
+    np.testing.assert_allclose(g(X), numerical_grad(uses_property, X), rtol=1e-6)
+    assert calls == []
+    scaled.value = -1.5
+    assert_right(uses_property, [g])
+    assert calls  # a new value: compiled again

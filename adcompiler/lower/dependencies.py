@@ -5,8 +5,9 @@ outside is as it was (see :class:`frontend.Dependencies`). The lowering
 records it here, in the :class:`State`: each global, closure or builtin
 name resolved, with the object it denoted; each attribute chain read from
 such an object (``settings.SCALE``, ``Config.scale``, ``model.act``), with
-the object it gave; and each user function inlined or called, with its own
-record. The function's code and defaults are recorded with them.
+the object it gave; the generated code of each gradient function called,
+with how it was obtained; and each user function inlined or called, with
+its own record. The function's code and defaults are recorded with them.
 :func:`recorded` gives the :class:`~frontend.Dependencies` the cache checks
 before each reuse.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..callables import Lowered
-from ..frontend import Dependencies, is_missing, resolve_global
+from ..frontend import Dependencies, Derived, is_missing, resolve_global
 from .state import State
 
 
@@ -40,6 +41,13 @@ def record_attribute(state: State, path: tuple, obj: Any) -> None:
         if key not in state.resolved:
             state.resolved[key] = getattr(base, path[index - 1])
     state.resolved[path] = obj
+
+
+def record_derived(state: State, compute: Any, args: tuple, obj: Any) -> None:
+    """``compute(*args)`` gave ``obj``, which the code was compiled from
+    (the generated code of a gradient function called here): recompile
+    when it gives another."""
+    state.resolved[Derived(compute, args)] = obj
 
 
 def record_inlined(state: State, fn: Any) -> None:
