@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .errors import SourceLoc, SourceUnavailableError, UnsupportedSyntaxError
+from .primitives.record import CHANGES
 from .trees import LEAF, structure
 
 _MISSING = object()
@@ -187,7 +188,8 @@ class Derived:
 class Dependencies:
     """What one compilation of a function read from outside its body.
 
-    Recorded: the function's code object, its ``__defaults__`` and
+    Recorded: the function's code object, the rule registry's count of
+    changes (a rule added with ``defvjp`` after compiling), its ``__defaults__`` and
     ``__kwdefaults__``; each global, closure or builtin name read, with the
     object it denoted (a list, tuple or dict also with its structure: its
     items are read at each call); each attribute chain read from such an
@@ -199,14 +201,23 @@ class Dependencies:
     :class:`Dependencies`.
 
     Guarantees: ``holds(fn)`` is true only if ``fn`` has the recorded code
-    and defaults, every recorded name, attribute chain and derived object
+    and defaults, no rule was registered or changed since, every recorded name, attribute chain and derived object
     gives the recorded object now (or an equal number or string, or a bound method of the same
     function and object; a container with the same items), and every
     callee's record holds. Any exception while checking (an attribute gone)
     makes it false. It reads no more than the compilation did.
     """
 
-    __slots__ = ("code", "names", "attributes", "derived", "callees", "holds", "source")
+    __slots__ = (
+        "code",
+        "rules",
+        "names",
+        "attributes",
+        "derived",
+        "callees",
+        "holds",
+        "source",
+    )
 
     def __init__(
         self,
@@ -215,6 +226,7 @@ class Dependencies:
         callees: "list[tuple[types.FunctionType, Dependencies]]" = (),  # type: ignore
     ):
         self.code = fn.__code__
+        self.rules = CHANGES.count  # the rule registry as it was read
         self.names = {k: v for k, v in resolved.items() if isinstance(k, str)}
         self.attributes = {k: v for k, v in resolved.items() if isinstance(k, tuple)}
         self.derived = {k: v for k, v in resolved.items() if isinstance(k, Derived)}
@@ -314,6 +326,8 @@ def _guard_source(fn: types.FunctionType, deps: Dependencies) -> tuple[str, dict
     lines = ["def holds(fn):", " try:"]
     add = lines.append
     add(f"  if fn.__code__ is not {const(deps.code)}: return False")
+    namespace["R"] = CHANGES
+    add(f"  if R.count != {deps.rules}: return False")
     for what in ("__defaults__", "__kwdefaults__"):
         now = getattr(fn, what)
         add(f"  d = fn.{what}")

@@ -476,3 +476,24 @@ def test_property_read_again_each_call(monkeypatch):
     scaled.value = -1.5
     assert_right(uses_property, [g])
     assert calls  # a new value: compiled again
+
+
+def clipped(z):
+    return z * z
+
+
+def calls_clipped(x):
+    return np.sum(clipped(x) * 3.0)
+
+
+def test_rule_registered_after_compiling():
+    # the call was inlined and differentiated; a rule registered afterwards
+    # for the callee is what its derivative is from then on
+    from adcompiler import defvjp
+
+    g = grad(calls_clipped)
+    np.testing.assert_allclose(g(X), numerical_grad(calls_clipped, X), rtol=1e-6)
+    defvjp(clipped, lambda g, ans, z: g * np.clip(2 * z, -1.0, 1.0))
+    expected = 3.0 * np.clip(2 * X, -1.0, 1.0)  # the rule's closed form
+    np.testing.assert_allclose(g(X), expected, rtol=1e-12)
+    np.testing.assert_allclose(grad(calls_clipped)(X), expected, rtol=1e-12)
