@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 from .checker import check
 from .generator import generate
 from .program import Outcome, Program
+from .soundness import check_sound, generate_sound
 
 #: The generators' profiles: ``default`` (the construct families of
 #: :mod:`.generator`, checked by :func:`.checker.check`) and ``soundness``
@@ -28,8 +29,6 @@ def generate_for(
     """Program ``index`` of campaign ``seed`` of ``profile`` (``families``
     restricts the soundness profile's families)."""
     if profile == "soundness":
-        from .soundness import generate_sound
-
         return generate_sound(seed, index, families)
     if profile != "default":
         raise ValueError(f"unknown profile {profile!r}: one of {', '.join(PROFILES)}")
@@ -41,8 +40,6 @@ def check_for(
 ) -> Outcome:
     """Check ``program`` with its profile's checker."""
     if profile == "soundness":
-        from .soundness import check_sound
-
         return check_sound(program, directory=directory)
     return check(program, oracles=oracles, directory=directory)
 

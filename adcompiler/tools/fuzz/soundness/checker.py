@@ -24,7 +24,9 @@ import itertools
 import linecache
 import math
 import os
+import shutil
 import sys
+import tempfile
 import traceback
 from typing import Any, Callable, Sequence
 
@@ -287,9 +289,6 @@ def _check(
     directory: str | None,
     make: Callable[[Callable, tuple[int, ...]], Compiled],
 ) -> Outcome:
-    import shutil
-    import tempfile
-
     own = directory is None
     directory = directory or tempfile.mkdtemp(prefix="adfuzz_")
     settings: _Settings | None = None
