@@ -103,6 +103,8 @@ class Summary:
         """The other counts, the oracles used, and the time taken."""
         c = self.counts
         oracles = ", ".join(f"{k}: {v}" for k, v in sorted(self.oracle_counts.items()))
+        if self.by_family and not oracles:
+            oracles = "plain Python and finite differences"
         return (
             f"ok: {c.get('ok', 0)}, skipped (no smooth point): {c.get('skipped', 0)}, "
             f"invalid (generator bugs): {c.get('invalid', 0)}; checked against {oracles}; "

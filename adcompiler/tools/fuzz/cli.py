@@ -13,6 +13,7 @@ from .corpus import corpus_header
 from .minimizer import minimize_failure
 from .oracles import available_oracles
 from .program import Outcome, Program
+from .soundness import check_sound, minimize_sound
 
 
 def _save(
@@ -24,7 +25,10 @@ def _save(
     minimize_it: bool,
 ) -> str:
     os.makedirs(directory, exist_ok=True)
-    if not isinstance(program, Program):  # the soundness profile: not minimized
+    if not isinstance(program, Program):  # the soundness profile
+        if minimize_it and outcome.failed:
+            program = minimize_sound(program, outcome)
+            outcome = check_sound(program)
         path = os.path.join(directory, f"sound_{seed}_{index}_{outcome.kind}.py")
         with open(path, "w") as handle:
             detail = "\n".join(f"# {line}" for line in outcome.detail.splitlines())
@@ -80,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="default: the construct families, against finite differences and "
         "the oracles; soundness: the families of docs/fuzzing.md's 'Soundness "
         "profile' (memory, dependencies, rules that lie), against plain Python "
-        "and finite differences (--oracles and --minimize do not apply)",
+        "and finite differences (--oracles does not apply)",
     )
     parser.add_argument(
         "--family",

@@ -15,11 +15,14 @@ unchanged by this one.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Sequence
 
 import numpy as np
 
-from .checker import check_sound
+from ..minimizer import minimize, same_failure
+from ..program import Outcome, Program
+from .checker import check_sound, writes_arguments
 from .families import FAMILIES, Rand
 from .program import SETTINGS, Arg, Change, SoundProgram
 
@@ -44,6 +47,39 @@ def generate_sound(
     return program
 
 
+#: What makes a complex-intermediate program one (the minimizer keeps one).
+COMPLEX_MARKS = ("j)", "j ", "complex", "fft")
+
+
+def minimize_sound(
+    program: SoundProgram, outcome: Outcome, budget: int = 300
+) -> SoundProgram:
+    """``program`` reduced by the default profile's minimizer (lines,
+    blocks, then expressions by their parts) while :func:`check_sound`
+    gives the same failure as ``outcome``; its arguments, settings module
+    and changes stay as they are, and it writes into its arguments only if
+    ``program`` did."""
+
+    def sound(candidate: Program) -> SoundProgram:
+        return dataclasses.replace(program, source=candidate.source)
+
+    writes = writes_arguments(program)
+
+    def keep(candidate: Program) -> bool:
+        # a program expected to be refused must keep what makes it so, and
+        # one that did not write into its arguments must not start to
+        if program.expect == "refusal" and not any(
+            mark in candidate.source for mark in COMPLEX_MARKS
+        ):
+            return False
+        if writes_arguments(sound(candidate)) != writes:
+            return False
+        return same_failure(outcome, check_sound(sound(candidate), time_limit=10.0))
+
+    start = Program(program.source, (1,), (), program.seed)
+    return sound(minimize(start, keep, budget))
+
+
 __all__ = [
     "FAMILIES",
     "SETTINGS",
@@ -53,4 +89,5 @@ __all__ = [
     "SoundProgram",
     "check_sound",
     "generate_sound",
+    "minimize_sound",
 ]

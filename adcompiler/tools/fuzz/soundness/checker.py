@@ -121,7 +121,10 @@ def _at_point(
     ref = _copies(args)
     try:
         with np.errstate(all="raise", under="ignore"):
-            expected = float(f(*ref))
+            result = f(*ref)
+        if np.iscomplexobj(result):
+            return _Point(Outcome("invalid", "the program returns a complex value"))
+        expected = float(result)
     except Exception as exc:
         return _Point(
             Outcome("invalid", f"the program fails: {type(exc).__name__}: {exc}")
@@ -257,6 +260,38 @@ class _Settings:
             os.remove(self.path)
         except OSError:
             pass
+
+
+def writes_arguments(program: SoundProgram, directory: str | None = None) -> bool:
+    """Whether plain Python's ``f`` changes an argument at the program's
+    first point (the minimizer keeps this as it was: reducing ``y = x * 2.0``
+    to ``y = x`` turns an alias of a new array into a write into an
+    argument, another root cause). A program that fails counts as not."""
+    own = directory is None
+    directory = directory or tempfile.mkdtemp(prefix="adfuzz_")
+    settings = loaded = None
+    try:
+        source = program.source
+        if program.settings_source:
+            settings = _Settings(program.settings_source, directory)
+            source = source.replace(SETTINGS, settings.name)
+        loaded = _Loaded(source, directory)
+        args = _draw(program.args, np.random.default_rng(program.seed))
+        mine = _copies(args)
+        with np.errstate(all="ignore"):
+            loaded.module.f(*mine)
+        return not all(
+            np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(mine, args)
+        )
+    except Exception:
+        return False
+    finally:
+        if loaded is not None:
+            loaded.close()
+        if settings is not None:
+            settings.close()
+        if own:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def check_sound(

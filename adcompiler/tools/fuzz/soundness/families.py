@@ -293,7 +293,7 @@ def arg_view_write(r: Rand) -> SoundProgram:
             )
         elif form == "iadd":
             writes.append(
-                f"v += {combine(r, atoms)}" if not two else f"v += {r.const()}"
+                f"v += {combine(r, ['v', r.const()] + (['y'] if with_y else []))}"
             )
         elif form == "imul":
             writes.append(
@@ -498,7 +498,7 @@ def helper_container_write(r: Rand) -> SoundProgram:
         ]
         build = ['d = {"in": x, "out": []}']
         call = [f"for i in range({r.int(1, 3)}):", "    fill(d)"]
-        result = 'np.sum(np.stack(d["out"])) + np.sum(d["in"])'
+        result = 'np.sum(np.stack(d["out"] + [x])) + np.sum(d["in"])'
     # the call as a statement, or its (added) result used
     style = r.pick(["statement", "discard", "used"])
     if style != "statement":
@@ -519,7 +519,7 @@ def helper_container_write(r: Rand) -> SoundProgram:
         call = [f"if x[0] > {r.const(0.0, 0.5)}:"] + indent(call)
     body = ["def f(x):"] + indent(build + call + [f"return {result}"])
     return SoundProgram(
-        lines_to_source(["", ""] + body, ["", ""] + helper),
+        lines_to_source([""] + body, ["", ""] + helper),
         "helper_container_write",
         args,
     )
