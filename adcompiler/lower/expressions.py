@@ -187,6 +187,13 @@ class Expressions:
             )
             if isinstance(sequence, (list, tuple)) and isinstance(count, int):
                 return sequence * count
+        elif any(
+            isinstance(v, Value) and v.container is False for v in (left, right)
+        ) and not all(isinstance(v, (list, tuple)) for v in (left, right)):
+            # NumPy's arithmetic: beside an array, a list or tuple of numbers is
+            # an array ((4,) - a is np.array((4,)) - a); `*` stays refused, as
+            # a NumPy integer count would repeat the sequence instead
+            return self.ops.call_prim(fn, (left, right), {})
         raise self.state.parsed.unsupported(
             f"`{_describe_op(fn)}` with a list or tuple operand (Python would "
             "concatenate or repeat it, not do arithmetic)",
