@@ -256,6 +256,10 @@ class GradFunction(Transformed):
         array (see :func:`_arg_key`)."""
         positional, keywords = key
         by_name = dict(keywords)
+        # the defaults now (``__defaults__`` may have been replaced since)
+        self._default_structures = {
+            k: structure(v) for k, v in defaults(user_function(self)).items()
+        }
         structures = []
         for index, name in enumerate(self._names):
             if index < len(positional):

@@ -37,7 +37,7 @@ from .callables import Transformed, label_half, user_function
 from .codegen import generate, generate_function, generate_split
 from .errors import OutputError
 from .forward import tangent_graph
-from .frontend import ParsedFunction, parse_function, unchanged
+from .frontend import Dependencies, ParsedFunction, parse_function
 from . import runtime
 from .ir import Block, CallOp, Graph, defined_in, tree_leaves, walk
 from .lower import Lowering, lower
@@ -87,7 +87,9 @@ class Entry:
     from and against."""
 
     code: types.CodeType
-    resolved: tuple
+    #: what the compilation read from outside the function (its code,
+    #: defaults, names, attribute chains, callees): checked before each reuse
+    resolved: Dependencies
     #: the function's graph, as lowered (and marked)
     graph: Graph
     #: the graph the code was generated from (adjoint, tangent or primal)
@@ -105,8 +107,10 @@ class Entry:
     consumes: bool | None = None
 
     def valid_for(self, fn: types.FunctionType) -> bool:
-        """Whether ``fn`` still has the code and globals this was compiled against."""
-        return fn.__code__ is self.code and unchanged(fn, self.resolved)
+        """Whether everything this was compiled from is as it was: ``fn``'s
+        code and defaults, and every name, attribute chain and callee its
+        compilation read (:class:`~adcompiler.frontend.Dependencies`)."""
+        return self.resolved.holds(fn)
 
 
 _lock = threading.RLock()

@@ -401,30 +401,32 @@ def _contains(nodes: list[ast.stmt], kind: type, into_loops: bool) -> bool:
 
 
 def _target_names(target: ast.expr) -> set[str]:
-    """The names a ``for`` target binds."""
-    return {
-        node.id
-        for node in ast.walk(target)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
-    }
+    """The names whose storage a target writes: the names it binds and the
+    names under each item, slice or attribute it assigns into, at any depth
+    of tuple, list and starred targets (``y[0], (s, *d["a"]) = ...``)."""
+    names: set[str] = set()
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(
+            node.ctx, (ast.Store, ast.Del)
+        ):
+            base = node.value
+            while isinstance(base, (ast.Subscript, ast.Attribute)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                names.add(base.id)
+    return names
 
 
 def _assigned_names(nodes: list[ast.stmt]) -> set[str]:
-    """Names a block may bind or change (assignments, loop targets, mutation)."""
+    """Names a block may bind or change: every name a target writes (see
+    :func:`_target_names`: assignments, augmented assignments, loop and
+    ``with`` targets, ``del``) and lists changed by their methods."""
     names: set[str] = set()
     for node in walk_local(nodes, into_loops=True):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            names.add(node.target.id)
-        elif isinstance(node, (ast.Assign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                base = target
-                while isinstance(base, (ast.Subscript, ast.Attribute)):
-                    base = base.value
-                if isinstance(base, ast.Name) and base is not target:
-                    names.add(base.id)
+        if isinstance(node, (ast.Name, ast.Subscript, ast.Attribute)):
+            names.update(_target_names(node))
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)

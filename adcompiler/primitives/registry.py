@@ -33,6 +33,7 @@ import numpy as np
 from ..errors import ArgumentError, checked_arguments
 
 from .record import (  # noqa: F401  (lookup, registered: the registry's API)
+    CHANGES,
     INTEGER_PARAMETERS,
     ITSELF,
     NEW,
@@ -322,6 +323,7 @@ def defjvp(fn: Any, *rules: Callable | None) -> Primitive:
             hint="adcompiler.defvjp(fn, ...) before adcompiler.defjvp(fn, ...)",
         )
     prim.jvps = tuple(rules)
+    CHANGES.count += 1  # compiled code using the record compiles again
     return prim
 
 
@@ -336,6 +338,7 @@ def deflinear(fn: Any, *positions: int) -> Primitive:
     for k in positions:
         rules[k] = _apply_to_tangent(fn, k)
     prim.jvps = tuple(rules)
+    CHANGES.count += 1
     return prim
 
 
