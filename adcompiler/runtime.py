@@ -625,6 +625,55 @@ def cofactor_tangent(a: Any, e: Any) -> np.ndarray:
     return out
 
 
+def index_join(kind: str, *pieces: Any) -> np.ndarray:
+    """``np.r_[pieces]`` (``kind`` "r_") or ``np.c_[pieces]`` ("c_"), the
+    pieces arrays or numbers (the lowering turns slices into ``np.arange``)."""
+    return (np.r_ if kind == "r_" else np.c_)[tuple(pieces)]
+
+
+def _index_join_layout(kind: str, shapes: Any) -> tuple[int, list[tuple], list[int]]:
+    """The join axis of ``np.r_``/``np.c_``, each piece's shape as joined
+    (``r_``: at least 1-d; ``c_``: at least 2-d, a vector as a column), and
+    where each piece starts along the axis."""
+    shapes = [tuple(int(n) for n in shape) for shape in shapes]
+    if kind == "r_":
+        axis = 0
+        joined = [shape if shape else (1,) for shape in shapes]
+    else:
+        axis = -1
+        joined = [
+            shape if len(shape) >= 2 else (shape + (1,) if shape else (1, 1))
+            for shape in shapes
+        ]
+    starts = [0]
+    for shape in joined:
+        starts.append(starts[-1] + shape[axis])
+    return axis, joined, starts
+
+
+def index_join_piece(g: Any, kind: str, shapes: Any, k: int) -> np.ndarray:
+    """Piece ``k`` of ``g``, the adjoint of ``index_join(kind, *pieces)``
+    whose pieces had ``shapes``: its part of ``g``, in the piece's shape."""
+    axis, joined, starts = _index_join_layout(kind, shapes)
+    part = np.asarray(g)
+    index = [slice(None)] * part.ndim
+    index[axis] = slice(starts[k], starts[k + 1])
+    return np.reshape(part[tuple(index)], shapes[k])
+
+
+def index_join_unpiece(part: Any, kind: str, shapes: Any, k: int) -> np.ndarray:
+    """The adjoint of :func:`index_join_piece`: ``part`` in piece ``k``'s
+    place of the joined array, zeros elsewhere."""
+    axis, joined, starts = _index_join_layout(kind, shapes)
+    full = list(joined[k])
+    full[axis] = starts[-1]
+    out = np.zeros(full, dtype=np.result_type(part, 0.0))
+    index = [slice(None)] * len(full)
+    index[axis] = slice(starts[k], starts[k + 1])
+    out[tuple(index)] = np.reshape(part, joined[k])
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Lists and tuples as runtime values. The adjoint of a list is a list of the
 # adjoints of its items; 0.0 stands for "no adjoint" at any level.

@@ -493,3 +493,87 @@ def test_det_at_singular_matrices(a):
 def test_det_of_a_stack_with_a_singular_matrix():
     a = np.stack([SINGULAR[0], np.array([[2.0, 1.0], [0.5, 3.0]])])
     check_grad(det_stack, a, order=2)
+
+
+# ---------------------------------------------------------------------------
+# 12. np.r_[...] and np.c_[...]
+
+
+def r_reproducer(x):
+    return np.sum(np.r_[x, np.array([4.0, 5.0, 6.0])] * np.arange(6.0))
+
+
+def r_with_scalars_and_slices(x):
+    joined = np.r_[0:3, x**2, 2.0, x[1], 0:1:3j]
+    return np.sum(joined * np.arange(11.0) ** 2)
+
+
+def r_of_matrices(x):
+    m = np.reshape(x, (1, 3))
+    return np.sum(
+        np.sin(np.r_[m, np.ones((2, 3)), m * 2.0]) * np.arange(12.0).reshape(4, 3)
+    )
+
+
+def c_columns(x):
+    joined = np.c_[x, x**2, np.ones((3, 2))]
+    return np.sum(joined * np.arange(12.0).reshape(3, 4))
+
+
+def c_scalars(x):
+    return np.sum(np.c_[1.0, x[0] ** 3, x[2]] * np.array([[2.0, 3.0, -1.0]]))
+
+
+def test_r_reproducer():
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(grad(r_reproducer)(x), [0.0, 1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "f", [r_reproducer, r_with_scalars_and_slices, r_of_matrices, c_columns, c_scalars]
+)
+def test_index_joins_in_every_mode(f):
+    x = np.array([0.7, -1.2, 2.0])
+    check_grad(f, x, order=2)
+    jvp_matches_fd(f, (x,), (np.array([0.3, 1.0, -0.5]),))
+
+
+def r_directive(x):
+    return np.sum(np.r_["0,2", x, x])
+
+
+def r_open_slice(x):
+    return np.sum(np.r_[x, 3:])
+
+
+def r_runtime_list(x):
+    return np.sum(np.r_[[x[0], 1.0], x])
+
+
+def mgrid_runtime(x):
+    return np.sum(np.mgrid[0 : x[0] : 5j])
+
+
+@pytest.mark.parametrize(
+    "f", [r_directive, r_open_slice, r_runtime_list, mgrid_runtime]
+)
+def test_index_join_forms_without_rules_are_refused(f):
+    with pytest.raises(ADError, match=r"np\.(r_|mgrid)"):
+        grad(f)(np.array([0.7, -1.2, 2.0]))
+
+
+def r_runtime_bound(x, n):
+    return np.sum(np.r_[x, 0:n] * np.arange(3.0 + n))
+
+
+def r_active_bound(x):
+    return np.sum(np.r_[0 : x[0] * 4.0])
+
+
+def test_index_join_slice_bounds():
+    # a run-time integer bound is a constant to the derivative
+    x = np.array([0.7, -1.2, 2.0])
+    np.testing.assert_array_equal(grad(r_runtime_bound)(x, 4), [0.0, 1.0, 2.0])
+    # a bound the gradient depends on has no derivative: an error, not a 0
+    with pytest.raises(ADError, match="arange"):
+        grad(r_active_bound)(x)
