@@ -31,7 +31,7 @@ from .ir import Graph
 from .options import optimizing
 from .pipeline import Entry, Product, Request, check_signature, compiled, defaults
 from .primitives.registry import lookup
-from .runtime import fit_gradient, stop_gradient as _stop_gradient
+from .runtime import complex_derivative, fit_gradient, stop_gradient as _stop_gradient
 from .trees import LEAF, leaves, structure
 
 #: ``stop_gradient(x)`` is ``x``, through which no derivative flows. It is
@@ -441,10 +441,29 @@ def jvp(
     flat_tangents = [leaf for t in tangents for leaf in leaves(t)]
     if tuple(structure(t) for t in tangents) != structures:
         raise WrtError("tangents must have the structure of primals")
+    for leaf in leaves(list(primals)):
+        if _is_complex(leaf):
+            raise WrtError(
+                "jvp of a function at a complex primal: complex differentiation "
+                "is not supported",
+                hint="pass the real and imaginary parts as separate real arrays",
+            )
     fn = source_function(f, structures)
     call = compiled(fn, _top_request("tangent", structures, active, primals)).call
     inputs = [t for t, flag in zip(flat_tangents, active) if flag]
-    return call(*primals, *inputs)
+    value, tangent = call(*primals, *inputs)
+    for leaf in leaves(tangent):
+        if _is_complex(leaf):
+            raise complex_derivative()
+    return value, tangent
+
+
+_FLOAT = np.dtype(np.float64)
+
+
+def _is_complex(x: Any) -> bool:
+    """Whether ``x`` is a complex number or an array of complex numbers."""
+    return isinstance(x, complex) or getattr(x, "dtype", _FLOAT).kind == "c"
 
 
 def jvp_source(f: Callable, primals: Sequence[Any]) -> str:

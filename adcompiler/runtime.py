@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ADError, OutputError, WrtError
+from .errors import ADError, NoRuleError, OutputError, WrtError
 
 #: one global lookup, not two, in the checks loop steps run on every call
 _ARRAY = np.ndarray
@@ -45,6 +45,21 @@ def seed_adjoint(out: Any) -> Any:
     return np.ones((), dtype=dtype)[()]
 
 
+_REAL = np.dtype(np.float64)
+
+
+def complex_derivative() -> NoRuleError:
+    """The error for a derivative that came out complex: a complex value
+    was in the differentiated path (a complex argument that is not
+    differentiated, a negative Python float to a fractional power, ...)."""
+    return NoRuleError(
+        "a derivative came out complex: a complex value is in the differentiated "
+        "path, and complex values are not supported in differentiated code",
+        hint="keep the real and imaginary parts as separate real arrays; for a "
+        "power of a negative Python float, use np.float64 or math functions",
+    )
+
+
 def fit_gradient(g: Any, x: Any) -> Any:
     """The adjoint ``g`` as a gradient of ``x``: x's type, shape and float dtype.
 
@@ -52,8 +67,16 @@ def fit_gradient(g: Any, x: Any) -> Any:
     an array a writable array of its shape and dtype. Integer, boolean and
     complex arguments raise :class:`WrtError`.
     """
+    # a complex adjoint: a complex value was in the path (checked here, at
+    # the end of every derivative, rather than at each op)
     if isinstance(x, float) and not isinstance(x, np.generic):
+        if type(g) is float:
+            return g
+        if isinstance(g, complex) or getattr(g, "dtype", _REAL).kind == "c":
+            raise complex_derivative()
         return float(g)
+    if isinstance(g, complex) or getattr(g, "dtype", _REAL).kind == "c":
+        raise complex_derivative()
     if isinstance(x, np.ndarray) or isinstance(x, np.generic):
         if not np.issubdtype(x.dtype, np.floating):
             raise WrtError(

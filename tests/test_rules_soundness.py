@@ -577,3 +577,96 @@ def test_index_join_slice_bounds():
     # a bound the gradient depends on has no derivative: an error, not a 0
     with pytest.raises(ADError, match="arange"):
         grad(r_active_bound)(x)
+
+
+# ---------------------------------------------------------------------------
+# 10. Complex values in the differentiated path are refused
+
+ZC = np.array([1.0 + 1.0j, 2.0 - 1.0j])
+
+
+def complex_literal(x):
+    return np.sum(np.abs(np.exp(1j * x) + 1))
+
+
+def complex_astype(x):
+    return np.sum(np.abs(x.astype(np.complex128)))
+
+
+def complex_dtype(x):
+    return np.sum(np.abs(np.array(x, dtype=complex)))
+
+
+def complex_zero_literal(x):
+    return np.sum(np.abs(np.sqrt(x - 1.0 + 0j)))
+
+
+def complex_global(x):
+    return np.sum(np.abs(ZC * x))
+
+
+def complex_argument(x, z):
+    return np.sum(np.abs(x * z))
+
+
+def negative_float_power(x, y):
+    return abs(x**y)
+
+
+def complex_only_in_a_constant(x):
+    scale = np.abs(ZC[0] * 2.0)  # complex, but no derivative flows through it
+    return np.sum(x**2) * scale
+
+
+X2 = np.array([0.3, 1.7])
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        complex_literal,
+        complex_astype,
+        complex_dtype,
+        complex_zero_literal,
+        complex_global,
+    ],
+)
+def test_visible_complex_values_are_refused_at_compile_time(f):
+    with pytest.raises(ADError, match="complex") as caught:
+        grad(f)(X2)
+    assert caught.value.loc is not None  # names the line
+    with pytest.raises(ADError, match="complex"):
+        jvp(f, (X2,), (np.ones(2),))
+    with pytest.raises(ADError, match="complex"):
+        hessian(f)(X2)
+
+
+def test_run_time_complex_values_are_refused():
+    with pytest.raises(ADError, match="complex"):
+        grad(complex_argument)(X2, ZC)
+    with pytest.raises(ADError, match="complex"):
+        adcompiler.vjp(complex_argument, X2, ZC)[1](1.0)
+    with pytest.raises(ADError, match="complex"):
+        jvp(complex_argument, (X2, ZC), (np.ones(2), np.zeros(2)))
+    # (-2.0) ** 0.5 is complex in Python
+    with pytest.raises(ADError, match="complex"):
+        grad(negative_float_power)(-2.0, 0.5)
+    with pytest.raises(ADError, match="complex"):
+        jvp(negative_float_power, (-2.0, 0.5), (1.0, 0.0))
+
+
+def test_complex_arguments_are_refused():
+    with pytest.raises(ADError, match="complex"):
+        grad(complex_argument)(ZC, ZC)
+    with pytest.raises(ADError, match="complex"):
+        grad(negative_float_power)(1.0 + 2.0j, 0.5)
+    with pytest.raises(ADError, match="complex"):
+        jvp(complex_argument, (ZC, X2), (np.ones(2), np.ones(2)))
+
+
+def test_complex_values_off_the_path_are_fine():
+    expected = 2 * X2 * np.abs(ZC[0] * 2.0)
+    np.testing.assert_allclose(grad(complex_only_in_a_constant)(X2), expected)
+    np.testing.assert_allclose(
+        numerical_grad(complex_only_in_a_constant, X2), expected, rtol=1e-6
+    )
