@@ -441,11 +441,12 @@ def jvp(
     flat_tangents = [leaf for t in tangents for leaf in leaves(t)]
     if tuple(structure(t) for t in tangents) != structures:
         raise WrtError("tangents must have the structure of primals")
-    for leaf in leaves(list(primals)):
-        if _is_complex(leaf):
+    for leaf, t in zip(leaves(list(primals)), flat_tangents):
+        if _is_complex(leaf) and np.any(np.asarray(t) != 0):
+            # its tangent would be dropped: complex values carry none
             raise WrtError(
-                "jvp of a function at a complex primal: complex differentiation "
-                "is not supported",
+                "jvp of a function at a complex primal with a tangent: complex "
+                "differentiation is not supported",
                 hint="pass the real and imaginary parts as separate real arrays",
             )
     fn = source_function(f, structures)

@@ -670,3 +670,20 @@ def test_complex_values_off_the_path_are_fine():
     np.testing.assert_allclose(
         numerical_grad(complex_only_in_a_constant, X2), expected, rtol=1e-6
     )
+
+
+def complex_argument_off_the_path(x, z):
+    return np.sum(x**3) * np.abs(z[0])
+
+
+def test_complex_constant_argument_off_the_path():
+    # a complex argument the derivative does not flow through is a constant
+    scale = np.abs(ZC[0])
+    np.testing.assert_allclose(
+        grad(complex_argument_off_the_path)(X2, ZC), 3 * X2**2 * scale
+    )
+    np.testing.assert_allclose(
+        hessian(complex_argument_off_the_path)(X2, ZC), np.diag(6 * X2 * scale)
+    )
+    _, t = jvp(complex_argument_off_the_path, (X2, ZC), (np.ones(2), np.zeros(2)))
+    assert t == pytest.approx(np.sum(3 * X2**2) * scale)
