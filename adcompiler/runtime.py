@@ -733,12 +733,34 @@ def list_pop(sequence: list) -> list:
 def add_adjoints(a: Any, b: Any) -> Any:
     """The sum of two adjoints that may be lists (itemwise) or 0.0 (none)."""
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return [add_adjoints(x, y) for x, y in zip(a, b, strict=True)]
+        if len(a) != len(b):
+            # a list aliased by another (a tape entry holding a list that
+            # has grown or shrunk since): a side made from the list at
+            # another length is zeros (zero_adjoint, last_item_tangent),
+            # which add nothing; when both are, the longer is kept, so an
+            # item read from it later is a zero, not an IndexError
+            a_zero, b_zero = _all_zero(a), _all_zero(b)
+            if b_zero and (not a_zero or len(a) > len(b)):
+                return list(a)
+            if a_zero:
+                return list(b)
+            raise ADError(
+                f"internal error: adjoints of one list with {len(a)} and "
+                f"{len(b)} items"
+            )
+        return [add_adjoints(x, y) for x, y in zip(a, b)]
     if _is_zero(a):
         return b
     if _is_zero(b):
         return a
     return a + b
+
+
+def _all_zero(x: Any) -> bool:
+    """Whether an adjoint (a list of them, nested) is zero everywhere."""
+    if isinstance(x, (list, tuple)):
+        return all(_all_zero(item) for item in x)
+    return not np.any(x)
 
 
 def _is_zero(x: Any) -> bool:
@@ -842,6 +864,9 @@ def written_items(g: Any, index: Any) -> Any:
             "(NumPy keeps one of the writes; its derivative is ill-defined)",
             hint="use unique indices, or np.add.at / a sum to combine the values",
         )
+    if type(g) is not np.ndarray:
+        # the adjoint of a 0-d array may be a Python or NumPy scalar
+        g = np.asarray(g)
     return g[index]
 
 
