@@ -75,8 +75,9 @@ def fit_gradient(g: Any, x: Any) -> Any:
         if isinstance(g, complex) or getattr(g, "dtype", _REAL).kind == "c":
             raise complex_derivative()
         return float(g)
-    if isinstance(g, complex) or getattr(g, "dtype", _REAL).kind == "c":
-        raise complex_derivative()
+    if not (type(g) is _ARRAY and g.dtype is getattr(x, "dtype", None)):
+        if isinstance(g, complex) or getattr(g, "dtype", _REAL).kind == "c":
+            raise complex_derivative()
     if isinstance(x, np.ndarray) or isinstance(x, np.generic):
         if not np.issubdtype(x.dtype, np.floating):
             raise WrtError(
