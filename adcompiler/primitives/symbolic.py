@@ -327,7 +327,11 @@ def complex_operand(prim: Primitive, args: tuple, kwargs: dict) -> str | None:
         if found is not None:
             return found
     dtype = kwargs.get("dtype")
-    if dtype is None and prim.signature is not None:
+    if (
+        dtype is None
+        and prim.signature is not None
+        and "dtype" in prim.signature.parameters
+    ):
         try:
             dtype = prim.signature.bind(*args, **kwargs).arguments.get("dtype")
         except TypeError:
