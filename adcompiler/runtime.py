@@ -609,7 +609,7 @@ def cofactor(a: Any) -> np.ndarray:
     Computed from the SVD ``a = u s vt``: ``det(u vt) u diag(p) vt``, where
     ``p[i]`` is the product of the singular values but ``s[i]``; no division,
     so a zero singular value is fine."""
-    a = np.asarray(a, dtype=np.result_type(a, np.float64))
+    a = np.asarray(a, dtype=np.result_type(a, np.float32))
     n = a.shape[-1]
     if n == 1:
         return np.ones_like(a)
@@ -633,7 +633,7 @@ def cofactor_tangent(a: Any, e: Any) -> np.ndarray:
     ``(i, j)`` is ``(-1)**(i + j)`` times the derivative of the minor
     without row i and column j, the sum of that minor's cofactors times
     ``e``'s minor."""
-    a = np.asarray(a, dtype=np.result_type(a, np.float64))
+    a = np.asarray(a, dtype=np.result_type(a, np.float32))
     e = np.broadcast_to(e, np.broadcast_shapes(np.shape(e), a.shape))
     a = np.broadcast_to(a, e.shape)
     n = a.shape[-1]
