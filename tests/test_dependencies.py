@@ -581,3 +581,23 @@ def test_builtin_shadowed_by_a_global(monkeypatch):
 
     monkeypatch.setitem(globals(), "abs", abs)
     assert_right(uses_builtin_abs, old)
+
+
+def nested_def_reads_module(x):
+    def scaled(z):
+        return settings.SCALE * np.sin(z)
+
+    return np.sum(scaled(x) * x)
+
+
+def local_alias_of_module(x):
+    s = settings
+    return np.sum(s.SCALE * x**3)
+
+
+def test_nested_def_and_local_alias_reading_a_module_attribute(settings):
+    old = compile_all(nested_def_reads_module)
+    old += compile_all(local_alias_of_module)
+    settings.SCALE = -2.5
+    assert_right(nested_def_reads_module, old[:2])
+    assert_right(local_alias_of_module, old[2:])
