@@ -5,10 +5,12 @@ Guarantees: every transformation compiles through the one pipeline
 (:mod:`adcompiler.pipeline`), once per ``(function, request)``: the request
 holds ``wrt``, the structure of the arguments, what the call key knows of
 them (scalars, ranks) and the options. Later calls run the cached generated
-code after an identity check of everything the compilation depended on (the
-code object, and each global, closure cell or builtin the source named), so
-a reloaded module, an edited ``__code__`` or a rebound global recompiles
-instead of running stale code. Compilation is serialised by a lock: threads
+code after a check of everything the compilation read from outside the
+function (its code object and defaults, each global, closure cell or builtin
+the source named, each attribute chain read from them, each callee's own
+record: :class:`adcompiler.frontend.Dependencies`), so a reloaded module, an
+edited ``__code__``, new defaults, a rebound global or a changed module
+attribute recompiles instead of running stale code. Compilation is serialised by a lock: threads
 calling a new gradient function at once compile it once. A transformed
 function can be transformed again (``grad(grad(f))``, ``jvp`` of a
 ``grad``): its generated code is read like the user's.
