@@ -6,7 +6,9 @@ The reference is Python itself: the value from ``f`` run on copies of the
 arguments (and the arguments as ``f`` leaves them, since these programs may
 write into them), the gradient from central differences in float64, each
 evaluation on fresh copies of every argument. adcompiler gets writable
-copies too: an argument it leaves different from Python's is a mismatch.
+copies too, and must leave each argument as it was (the convention of
+docs/subset.md section 7) or as Python leaves it: anything else is a
+mismatch.
 
 Outcomes (:class:`~..program.Outcome` kinds): ``ok`` (a match),
 ``mismatch`` (a wrong value, gradient or argument state; or a value where a
@@ -171,13 +173,19 @@ def _at_point(
                 f"value: adcompiler {float(value)!r}, Python {expected!r} {where}",
             )
         )
-    for k, (a, b) in enumerate(zip(mine, ref)):
-        if not _close(np.asarray(a), np.asarray(b), 1e-9, 1e-12):
+    for k, (a, b, before) in enumerate(zip(mine, ref, args)):
+        # docs/subset.md section 7: the gradient function leaves an argument
+        # as it was, or changes it as Python does; nothing else
+        if not (
+            _close(np.asarray(a), np.asarray(b), 1e-9, 1e-12)
+            or _close(np.asarray(a), np.asarray(before), 0.0, 0.0)
+        ):
             return _Point(
                 Outcome(
                     "mismatch",
                     f"argument {k} after the call: adcompiler leaves "
-                    f"{_args_text([a])}, Python {_args_text([b])} {where}",
+                    f"{_args_text([a])}, Python {_args_text([b])} (and it was "
+                    f"{_args_text([before])}) {where}",
                 )
             )
     for k, (gk, a) in enumerate(zip(grads, args)):

@@ -285,7 +285,7 @@ def arg_view_write(r: Rand) -> SoundProgram:
         form = r.pick(["item", "slice", "iadd", "imul", "all", "loop"])
         if form == "item":
             writes.append(
-                f"v[0] = {combine(r, ['x[0]', 'v[-1]'] + (['y'] if with_y else []) + [r.const()])}"
+                f"v[0] = {combine(r, ['np.sum(x[0])', 'np.sum(v[-1])'] + (['y'] if with_y else []) + [r.const()])}"
             )
         elif form == "slice":
             writes.append(
@@ -333,14 +333,14 @@ def container_iadd(r: Rand) -> SoundProgram:
     args = [Arg((n,))]
     y_init = r.pick(["x * 2.0", "np.sin(x)", "x + 1.0", "np.tanh(x) * 1.5"])
     z_init = r.pick(["np.cos(x)", "x * x", "np.ones(" + str(n) + ")", "x * 0.5"])
-    box = r.pick(["dict", "list", "nested", "loop", "dictloop"])
+    box = r.pick(["dict", "dict", "list", "list", "nested", "loop", "loop", "dictloop"])
     op = r.pick(["+=", "-=", "*="])
     rhs = r.pick(
         [r.const(), "x", f"np.tanh(x) * {r.const()}", "1.0", f"x[0] * {r.const()}"]
     )
     if op == "*=":
         rhs = r.pick([r.const(0.5, 1.5), "np.tanh(x)", "(1.0 + 0.5 * np.sin(x))"])
-    sub = r.pick(["", "[0]", "[1:]", "[-1]", "[:]"])
+    sub = r.pick(["", "", "", "", "[0]", "[1:]", "[-1]", "[:]"])
     if sub in ("[0]", "[-1]"):
         rhs = r.pick([r.const(0.5, 1.5), "x[0]", f"np.tanh(x[1]) * {r.const()}"])
     elif sub == "[1:]" and "x" in rhs:
