@@ -108,6 +108,49 @@ def _args_text(args: Sequence[Any]) -> str:
     )
 
 
+class _Globals:
+    """The arrays among the program module's globals: saved when loaded,
+    put back (in place, so every reference sees it) before each evaluation,
+    since a program may write into a global, which Python keeps from one
+    call to the next."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+        self.save()
+
+    def save(self) -> None:
+        self.saved = {
+            name: value.copy()
+            for name, value in vars(self.module).items()
+            if isinstance(value, np.ndarray) and not name.startswith("__")
+        }
+
+    def reset(self) -> None:
+        for name, value in self.saved.items():
+            current = getattr(self.module, name, None)
+            if (
+                isinstance(current, np.ndarray)
+                and current.shape == value.shape
+                and current.flags.writeable
+            ):
+                current[...] = value
+
+    def state(self) -> dict[str, Any]:
+        return {
+            name: np.array(getattr(self.module, name, None), copy=True)
+            for name in self.saved
+        }
+
+    def resetting(self, fn: Callable) -> Callable:
+        """``fn`` called after :meth:`reset`."""
+
+        def call(*args: Any) -> Any:
+            self.reset()
+            return fn(*args)
+
+        return call
+
+
 class _Point:
     """A verdict at one point: an outcome, or ``None`` to draw another."""
 
@@ -117,7 +160,12 @@ class _Point:
 
 
 def _at_point(
-    program: SoundProgram, f: Callable, g: Compiled, args: list[Any], label: str
+    program: SoundProgram,
+    f: Callable,
+    g: Compiled,
+    args: list[Any],
+    label: str,
+    globals_: _Globals,
 ) -> _Point:
     where = f"{label}at {_args_text(args)}"
     ref = _copies(args)
@@ -127,6 +175,7 @@ def _at_point(
         if np.iscomplexobj(result):
             return _Point(Outcome("invalid", "the program returns a complex value"))
         expected = float(result)
+        python_globals = globals_.state()
     except Exception as exc:
         return _Point(
             Outcome("invalid", f"the program fails: {type(exc).__name__}: {exc}")
@@ -137,6 +186,7 @@ def _at_point(
     try:
         with np.errstate(all="ignore"):
             value, grads = g(*mine)
+        compiled_globals = globals_.state()
     except ADError as exc:
         return _Point(Outcome("unsupported", f"{type(exc).__name__}: {exc}"))
     except Exception as exc:
@@ -188,6 +238,19 @@ def _at_point(
                     f"{_args_text([before])}) {where}",
                 )
             )
+    for name, before in globals_.saved.items():
+        a, b = compiled_globals[name], python_globals[name]
+        if not (
+            _close(a, b, 1e-9, 1e-12)
+            or (a.shape == before.shape and _close(a, before, 0.0, 0.0))
+        ):
+            return _Point(
+                Outcome(
+                    "mismatch",
+                    f"global {name} after the call: adcompiler leaves "
+                    f"{_args_text([a])}, Python {_args_text([b])} {where}",
+                )
+            )
     for k, (gk, a) in enumerate(zip(grads, args)):
         if np.shape(gk) != np.shape(a):
             return _Point(
@@ -236,10 +299,18 @@ def _phase(
     rng: np.random.Generator,
     points: int,
     label: str,
+    globals_: _Globals,
 ) -> Outcome:
     why = "no point tried"
     for _ in range(points):
-        verdict = _at_point(program, f, g, _draw(program.args, rng), label)
+        verdict = _at_point(
+            program,
+            globals_.resetting(f),
+            globals_.resetting(g),
+            _draw(program.args, rng),
+            label,
+            globals_,
+        )
         if verdict.outcome is not None:
             return verdict.outcome
         why = verdict.why
@@ -349,9 +420,11 @@ def _check(
         wrt = tuple(range(len(program.args)))
         rng = np.random.default_rng(program.seed)
         g = make(f, wrt)
-        first = _phase(program, f, g, rng, points, "")
+        globals_ = _Globals(loaded.module)
+        first = _phase(program, f, g, rng, points, "", globals_)
         if first.kind != "ok" or not program.changes:
             return first
+        globals_.reset()  # as loaded, then the changes
         for change in program.changes:
             if change.where == "settings":
                 assert settings is not None
@@ -361,12 +434,21 @@ def _check(
             else:
                 target = getattr(loaded.module, change.where)
             setattr(target, change.attr, eval(change.value, vars(loaded.module)))
+        globals_.save()
         said = "; ".join(f"{c.where}.{c.attr} = {c.value}" for c in program.changes)
-        again = _phase(program, f, g, rng, points, f"after {said}, same function, ")
+        again = _phase(
+            program, f, g, rng, points, f"after {said}, same function, ", globals_
+        )
         if again.kind != "ok":
             return again
         return _phase(
-            program, f, make(f, wrt), rng, points, f"after {said}, a new function, "
+            program,
+            f,
+            make(f, wrt),
+            rng,
+            points,
+            f"after {said}, a new function, ",
+            globals_,
         )
     finally:
         if loaded is not None:

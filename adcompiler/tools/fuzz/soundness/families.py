@@ -268,6 +268,13 @@ def arg_view_write(r: Rand) -> SoundProgram:
         view = r.pick(VIEWS_1D).format(k=r.int(1, n))
     with_y = r.chance(0.5)
     prelude: list[str] = []
+    # a module-level array instead of the argument (the checker puts it back
+    # before every evaluation)
+    base = "G" if r.chance(0.25) else "x"
+    if base == "G":
+        view = re.sub(r"\bx\b", "G", view)
+        size = int(np.prod(shape))
+        prelude += ["", f"G = np.linspace(0.1, 0.9, {size}).reshape({shape})"]
     if "helper" in view:
         prelude += [
             "",
@@ -277,7 +284,7 @@ def arg_view_write(r: Rand) -> SoundProgram:
         ]
     pre = []
     if "p[" in view:
-        pre.append("p = {'w': x, 'b': 1.0}")
+        pre.append(f"p = {{'w': {base}, 'b': 1.0}}")
     pre.append(f"v = {view}")
     atoms = ["x", "v"] + (["y"] if with_y else []) + [r.const()]
     writes = []
@@ -317,6 +324,14 @@ def arg_view_write(r: Rand) -> SoundProgram:
             "np.sum(v * v) + np.sum(x)",
         ]
     )
+    if base == "G":
+        result = r.pick(
+            [
+                "np.sum(G * x)",
+                f"np.sum(G * {wx}) + np.sum(x * x)",
+                "np.sum(v) * np.sum(x) + np.sum(G)",
+            ]
+        )
     if with_y:
         result += " + y"
     args = [Arg(shape)] + ([Arg(())] if with_y else [])
@@ -333,7 +348,11 @@ def container_iadd(r: Rand) -> SoundProgram:
     args = [Arg((n,))]
     y_init = r.pick(["x * 2.0", "np.sin(x)", "x + 1.0", "np.tanh(x) * 1.5"])
     z_init = r.pick(["np.cos(x)", "x * x", "np.ones(" + str(n) + ")", "x * 0.5"])
-    box = r.pick(["dict", "dict", "list", "list", "nested", "loop", "loop", "dictloop"])
+    box = r.pick(
+        ["dict", "dict", "list", "list", "nested", "loop", "loop", "dictloop", "buffer"]
+    )
+    if box == "buffer":
+        return _buffer_appended(r, n, args)
     op = r.pick(["+=", "-=", "*="])
     rhs = r.pick(
         [r.const(), "x", f"np.tanh(x) * {r.const()}", "1.0", f"x[0] * {r.const()}"]
@@ -393,6 +412,36 @@ def container_iadd(r: Rand) -> SoundProgram:
         + alias
         + build
         + stmts
+        + [f"return {result}"]
+    )
+    return SoundProgram(lines_to_source(body), "container_iadd", args)
+
+
+def _buffer_appended(r: Rand, n: int, args: list[Arg]) -> SoundProgram:
+    """The same array appended several times and written between the
+    appends (``buf[:] = x * (i + 1); out.append(buf)``): every item is the
+    last contents (root cause 13)."""
+    steps = r.int(2, 4)
+    init = r.pick([f"np.zeros({n})", f"np.ones({n})", "x * 0.5"])
+    write = r.pick(
+        [
+            f"buf[:] = {smooth(r, 'x')} * (i + 1.0)",
+            f"buf[i % {n}] = {smooth(r, 'x[i % ' + str(n) + ']')}",
+            f"buf *= {r.const(0.5, 1.5)}",
+            f"buf += {smooth(r, 'x')}",
+        ]
+    )
+    append = r.pick(["out.append(buf)", "out = out + [buf]", "out += [buf]"])
+    result = r.pick(
+        [
+            f"np.sum(np.stack(out) * np.arange(1.0, {steps * n + 1}.0).reshape({steps}, {n}))",
+            "np.sum(out[0] * x) + np.sum(out[-1])",
+            "np.sum(sum(out) * x)",
+        ]
+    )
+    body = ["def f(x):"] + indent(
+        [f"buf = {init}", "out = []", f"for i in range({steps}):"]
+        + indent([write, append])
         + [f"return {result}"]
     )
     return SoundProgram(lines_to_source(body), "container_iadd", args)
