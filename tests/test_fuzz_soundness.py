@@ -320,3 +320,49 @@ def test_the_default_profile_is_unchanged() -> None:
     program = fuzz.generate(7, 3)
     assert not hasattr(program, "family")
     assert "def f(x, y)" in program.source
+
+
+def test_module_arrays_are_put_back_before_every_evaluation() -> None:
+    """A program that writes into a module-level array changes it for the
+    next call in Python; the checker restores it before each evaluation, so
+    a right stand-in matches (it too must restore the array between its own
+    evaluations), and one that leaves the array in a third state, or whose
+    gradient is wrong, mismatches."""
+    program = SoundProgram(
+        _source(
+            "    v = G[:2]\n    v += x[:2]\n    return np.sum(G * x)\n",
+            "\nG = np.linspace(0.1, 0.9, 3)\n",
+        ),
+        "test",
+        [Arg((3,))],
+    )
+
+    def restoring(
+        make: Callable, third_state: bool = False
+    ) -> Callable[[Callable, tuple[int, ...]], Callable]:
+        def compile(f: Callable, wrt: tuple[int, ...]) -> Callable:
+            G = f.__globals__["G"]
+            saved = G.copy()
+
+            def fresh(*args: Any) -> Any:
+                G[...] = saved
+                return f(*args)
+
+            inner = make(fresh, wrt)
+
+            def run(*args: Any) -> Any:
+                out = inner(*args)
+                fresh(*_copies(args))  # G as Python leaves it
+                if third_state:
+                    G[2] = 5.0
+                return out
+
+            return run
+
+        return compile
+
+    assert check_sound(program, compile=restoring(_exact)).kind == "ok"
+    outcome = check_sound(program, compile=restoring(_exact, third_state=True))
+    assert outcome.kind == "mismatch" and "global G after the call" in outcome.detail
+    wrong = check_sound(program, compile=restoring(_scaled))
+    assert wrong.kind == "mismatch" and "gradient" in wrong.detail
