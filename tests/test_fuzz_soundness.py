@@ -366,3 +366,18 @@ def test_module_arrays_are_put_back_before_every_evaluation() -> None:
     assert outcome.kind == "mismatch" and "global G after the call" in outcome.detail
     wrong = check_sound(program, compile=restoring(_scaled))
     assert wrong.kind == "mismatch" and "gradient" in wrong.detail
+
+
+def test_a_known_jump_of_modulo_near_the_point_is_redrawn() -> None:
+    """The modulo family writes ``_kinks``, the quotients of its ``%``: a
+    point whose quotient is within 1e-3 of an integer is not compared (the
+    jump could fall inside a difference step)."""
+    source = _source("    return np.sum(x % 0.5)\n") + (
+        "\n\ndef _kinks(x):\n    return [x / 0.5]\n"
+    )
+    near = SoundProgram(source, "test", [Arg((2,), low=0.5 - 2e-4, high=0.5 + 2e-4)])
+    outcome = check_sound(near, compile=_exact)
+    assert outcome.kind == "skipped" and "a jump of %" in outcome.detail
+    far = SoundProgram(source, "test", [Arg((2,), low=0.6, high=0.9)])
+    assert check_sound(far, compile=_exact).kind == "ok"
+    assert all("def _kinks(" in p.source for p in _programs("modulo"))

@@ -151,6 +151,30 @@ class _Globals:
         return call
 
 
+#: How near (in units of the quotient) a jump of ``%`` may be: the largest
+#: difference step, 1e-5 * max(1, |x|), moves the generated quotients by
+#: well under this.
+KINK_DISTANCE = 1e-3
+
+
+def near_kink(kinks: Callable | None, args: Sequence[Any]) -> bool:
+    """Whether a program's ``_kinks(*args)`` (the quotients of its ``%``,
+    integers at the jumps) puts a jump within :data:`KINK_DISTANCE` of the
+    point (no ``_kinks``: no known jump)."""
+    if kinks is None:
+        return False
+    try:
+        with np.errstate(all="ignore"):
+            quotients = kinks(*_copies(args))
+    except Exception:
+        return False
+    for q in quotients:
+        q = np.asarray(q, dtype=float)
+        if q.size and float(np.min(np.abs(q - np.round(q)))) < KINK_DISTANCE:
+            return True
+    return False
+
+
 class _Point:
     """A verdict at one point: an outcome, or ``None`` to draw another."""
 
@@ -166,8 +190,11 @@ def _at_point(
     args: list[Any],
     label: str,
     globals_: _Globals,
+    kinks: Callable | None = None,
 ) -> _Point:
     where = f"{label}at {_args_text(args)}"
+    if near_kink(kinks, args):
+        return _Point(None, "a jump of % within the difference step")
     ref = _copies(args)
     try:
         with np.errstate(all="raise", under="ignore"):
@@ -310,6 +337,7 @@ def _phase(
             _draw(program.args, rng),
             label,
             globals_,
+            getattr(globals_.module, "_kinks", None),
         )
         if verdict.outcome is not None:
             return verdict.outcome

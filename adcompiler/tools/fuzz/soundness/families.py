@@ -708,20 +708,30 @@ def modulo(r: Rand) -> SoundProgram:
     )
     e = fn.format(f"({a})", b)
     stmts = [f"r = {e}"]
+    # where the jumps are: the quotients of every `%` (integers there); the
+    # checker draws another point when one is near an integer
+    quotients = [f"({a}) / {b}"]
     if with_y and r.chance(0.5):
-        stmts.append(
-            f"s = {r.pick(['y % 0.7', '(2.0 * y) % 1.3', '(y * 3.0) % (0.5 + y)'])}"
+        dividend, divisor = r.pick(
+            [("y", "0.7"), ("(2.0 * y)", "1.3"), ("(y * 3.0)", "(0.5 + y)")]
         )
+        stmts.append(f"s = {dividend} % {divisor}")
+        quotients.append(f"{dividend} / {divisor}")
     else:
         stmts.append("s = 0.0")
     if r.chance(0.3):
+        c = r.pos(0.5, 2.0)
         stmts += [
             f"for i in range({n}):",
-            f"    r[i] = (r[i] + x[i]) % {r.pos(0.5, 2.0)}",
+            f"    r[i] = (r[i] + x[i]) % {c}",
         ]
+        quotients.append(f"({e} + x) / {c}")
     result = f"np.sum({smooth(r, 'r')} * {weights(n)}) + s"
     params = "x, y" if with_y else "x"
     body = [f"def f({params}):"] + indent(stmts + [f"return {result}"])
+    body += ["", "", f"def _kinks({params}):"] + indent(
+        ["return [" + ", ".join(quotients) + "]"]
+    )
     return SoundProgram(lines_to_source(body), "modulo", args)
 
 
