@@ -381,3 +381,36 @@ def test_a_known_jump_of_modulo_near_the_point_is_redrawn() -> None:
     far = SoundProgram(source, "test", [Arg((2,), low=0.6, high=0.9)])
     assert check_sound(far, compile=_exact).kind == "ok"
     assert all("def _kinks(" in p.source for p in _programs("modulo"))
+
+
+@pytest.mark.parametrize("where", ["reload", "f", "module", "Config", "cfg"])
+def test_each_kind_of_change_reaches_the_function(where: str) -> None:
+    """An edited and reloaded settings file, ``f.__defaults__``, a module
+    function or global replaced, a class attribute, a namespace field: the
+    checker's change is what ``f`` reads on the next calls."""
+    program = next(
+        p
+        for p in (generate_sound(9, i, ["module_attribute"]) for i in range(200))
+        if p.changes[0].where == where
+    )
+    change = program.changes[0]
+    seen: list[str] = []
+
+    def spy(f: Callable, wrt: tuple[int, ...]) -> Callable:
+        exact = _exact(f, wrt)
+
+        def run(*args: Any) -> Any:
+            if where == "f":
+                seen.append(repr(f.__defaults__))
+            else:
+                holder = {
+                    "reload": lambda: f.__globals__["settings"],
+                    "module": lambda: types.SimpleNamespace(**f.__globals__),
+                }.get(where, lambda: f.__globals__[where])()
+                seen.append(repr(getattr(holder, change.attr)))
+            return exact(*args)
+
+        return run
+
+    assert check_sound(program, compile=spy).kind == "ok", program.source
+    assert len(set(seen)) == 2, (seen, program.source)

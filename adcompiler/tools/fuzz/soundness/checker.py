@@ -360,6 +360,23 @@ class _Settings:
         sys.modules[self.name] = self.module
         spec.loader.exec_module(self.module)
 
+    def rewrite(self, source: str) -> None:
+        """Edit the file and ``importlib.reload`` the module (the notebook
+        workflow): the same module object gets the new contents."""
+        with open(self.path, "w") as handle:
+            handle.write(source)
+        shutil.rmtree(
+            os.path.join(os.path.dirname(self.path), "__pycache__"), ignore_errors=True
+        )
+        importlib.invalidate_caches()
+        linecache.cache.pop(self.path, None)
+        directory = os.path.dirname(self.path)
+        sys.path.insert(0, directory)  # where reload's finders look
+        try:
+            importlib.reload(self.module)
+        finally:
+            sys.path.remove(directory)
+
     def close(self) -> None:
         sys.modules.pop(self.name, None)
         linecache.cache.pop(self.path, None)
@@ -454,6 +471,10 @@ def _check(
             return first
         globals_.reset()  # as loaded, then the changes
         for change in program.changes:
+            if change.where == "reload":
+                assert settings is not None
+                settings.rewrite(change.value)
+                continue
             if change.where == "settings":
                 assert settings is not None
                 target: Any = settings.module
@@ -463,7 +484,14 @@ def _check(
                 target = getattr(loaded.module, change.where)
             setattr(target, change.attr, eval(change.value, vars(loaded.module)))
         globals_.save()
-        said = "; ".join(f"{c.where}.{c.attr} = {c.value}" for c in program.changes)
+        said = "; ".join(
+            (
+                f"reloading the edited settings module ({c.attr} changed)"
+                if c.where == "reload"
+                else f"{c.where}.{c.attr} = {c.value}"
+            )
+            for c in program.changes
+        )
         again = _phase(
             program, f, g, rng, points, f"after {said}, same function, ", globals_
         )

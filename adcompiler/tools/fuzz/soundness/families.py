@@ -576,22 +576,30 @@ def helper_container_write(r: Rand) -> SoundProgram:
 
 def module_attribute(r: Rand) -> SoundProgram:
     """Reads of attributes that change between calls: a settings module's
-    float, integer (a loop count), flag, array or function; the program's
-    own global; a class attribute; a ``SimpleNamespace`` field (root cause
-    7). The checker changes them after the first call and checks again,
-    through the same compiled function and a new one."""
+    float, integer (a loop count), flag, array or function, changed by
+    ``setattr`` or by editing the file and ``importlib.reload``; the
+    program's own global or function; a class attribute; a
+    ``SimpleNamespace`` field; a default argument changed through
+    ``f.__defaults__`` (root cause 7). The checker changes them after the
+    first call and checks again, through the same compiled function and a
+    new one."""
     n = r.int(2, 5)
     args = [Arg((n,))]
-    where = r.pick(["settings", "settings", "module", "class", "namespace"])
+    where = r.pick(
+        ["settings", "settings", "module", "class", "namespace", "defaults", "reload"]
+    )
     kind = r.pick(["scale", "count", "flag", "array", "function"])
-    if where != "settings" and kind == "function":
+    if where in ("class", "namespace") and kind == "function":
+        kind = "scale"
+    if where == "defaults" and kind in ("array", "function"):
         kind = "scale"
     prelude: list[str] = []
     settings = ""
-    if where == "settings":
+    params = "x"
+    if where in ("settings", "reload"):
         prelude = [f"import {SETTINGS} as settings"]
         ref, obj = "settings.", "settings"
-    elif where == "module":
+    elif where in ("module", "defaults"):
         ref, obj = "", "module"
     elif where == "class":
         prelude = ["", "", "class Config:"]
@@ -605,7 +613,8 @@ def module_attribute(r: Rand) -> SoundProgram:
         name, old, new = "SCALE", r.pos(), r.pos()
         use = [f"return np.sum({smooth(r, f'{ref}SCALE * x')}) + {ref}SCALE"]
     elif kind == "count":
-        name, old, new = "STEPS", str(r.int(1, 3)), str(r.int(0, 4))
+        steps = r.int(1, 3)
+        name, old, new = "STEPS", str(steps), str((steps + r.int(1, 4)) % 5)
         use = [
             "h = x * 1.0",
             f"for i in range({ref}STEPS):",
@@ -632,18 +641,38 @@ def module_attribute(r: Rand) -> SoundProgram:
         )
         old = old_fn
         new = new_fn
-        use = [f"return np.sum(settings.act(x) * {weights(n)})"]
-    if where == "settings":
+        use = [f"return np.sum({ref}act(x) * {weights(n)})"]
+    changes = [Change(obj, name, new)]
+    if where in ("settings", "reload"):
         settings = f"import numpy as np\n\n{name} = {old}\n"
+        if where == "reload":  # the file edited, then importlib.reload
+            changes = [
+                Change("reload", name, f"import numpy as np\n\n{name} = {new}\n")
+            ]
+    elif where == "defaults":  # a default argument, then f.__defaults__ changed
+        params = f"x, {name.lower()}={old}"
+        use = [line.replace(name, name.lower()) for line in use]
+        changes = [Change("f", "__defaults__", f"({new},)")]
+    elif where == "module" and kind == "function":  # a module function replaced
+        prelude += [
+            "",
+            "",
+            "def act(v):",
+            f"    return {old}(v)",
+            "",
+            "",
+            "def other(v):",
+            f"    return {new}(v) * 0.5",
+        ]
+        changes = [Change("module", "act", "other")]
     elif where == "module":
         prelude += ["", f"{name} = {old}"]
     elif where == "class":
         prelude += [f"    {name} = {old}"]
     else:
         prelude += [f"cfg = types.SimpleNamespace({name}={old})"]
-    body = ["", "", "def f(x):"] + indent(use)
+    body = ["", "", f"def f({params}):"] + indent(use)
     source = "\n".join(["import numpy as np", *prelude] + body) + "\n"
-    changes = [Change(obj, name, new)]
     return SoundProgram(
         source, "module_attribute", args, settings_source=settings, changes=changes
     )
