@@ -216,8 +216,22 @@ def tuple_targets(r: Rand) -> SoundProgram:
             ", ".join(targets) + " = pair",
         ]
     stmts = maybe_if(r, stmts, f"x[i] > {r.const(0.0, 0.8)}", 0.3)
-    loop = r.pick([f"range({k})", f"range({k - 1}, -1, -1)", f"range(0, {k}, 2)"])
-    body += indent(init + [f"for i in {loop}:"] + indent(stmts) + [f"return {result}"])
+    loop = r.pick(
+        [
+            f"for i in range({k}):",
+            f"for i in range({k - 1}, -1, -1):",
+            f"for i in range(0, {k}, 2):",
+            f"for i, xi in enumerate(x[:{k}]):",
+            "while",
+        ]
+    )
+    if loop == "while":  # a counter: the loop's carried names include i
+        block = ["i = 0", f"while i < {k}:"] + indent(stmts + ["i += 1"])
+    else:
+        if "xi" in loop:  # the item as an operand too
+            stmts = [line.replace("x[i]", "xi", 1) for line in stmts]
+        block = [loop] + indent(stmts)
+    body += indent(init + block + [f"return {result}"])
     return SoundProgram(lines_to_source(body), "tuple_targets", args)
 
 
