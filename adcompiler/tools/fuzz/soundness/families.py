@@ -44,6 +44,7 @@ class Rand:
         return repr(-value if self.chance(0.3) else value)
 
     def pos(self, low: float = 0.3, high: float = 1.9) -> str:
+        """A positive float literal in ``[low, high]``."""
         return repr(round(float(self.rng.uniform(low, high)), 2))
 
 
@@ -70,6 +71,7 @@ def _atom(e: str) -> str:
 
 
 def smooth(r: Rand, e: str, depth: int = 1) -> str:
+    """``e`` under 0 to ``depth`` functions of :data:`SMOOTH`."""
     for _ in range(r.int(0, depth)):
         e = r.pick(SMOOTH).format(_atom(e))
     return e
@@ -90,6 +92,7 @@ def combine(r: Rand, atoms: Sequence[str], depth: int = 1) -> str:
 
 
 def weights(n: int) -> str:
+    """Weights ``1 .. n`` that tell the elements of a result apart."""
     return f"np.arange(1.0, {n + 1}.0)"
 
 
@@ -103,12 +106,10 @@ def indent(block: list[str], n: int = 1) -> list[str]:
 
 
 def maybe_if(r: Rand, block: list[str], cond: str, p: float = 0.3) -> list[str]:
-    """``block``, or ``block`` under ``if cond:`` (sometimes with an
-    ``else`` doing something else small)."""
+    """``block``, or (with probability ``p``) ``block`` under ``if cond:``."""
     if not r.chance(p):
         return block
-    out = [f"if {cond}:"] + indent(block)
-    return out
+    return [f"if {cond}:"] + indent(block)
 
 
 # ---------------------------------------------------------------- families
@@ -300,7 +301,7 @@ def arg_view_write(r: Rand) -> SoundProgram:
     if "p[" in view:
         pre.append(f"p = {{'w': {base}, 'b': 1.0}}")
     pre.append(f"v = {view}")
-    atoms = ["x", "v"] + (["y"] if with_y else []) + [r.const()]
+    r.const()  # (a draw kept: the programs of existing seeds stay as they are)
     writes = []
     for _ in range(r.int(1, 2)):
         form = r.pick(["item", "slice", "iadd", "imul", "all", "loop"])
