@@ -414,3 +414,23 @@ def test_each_kind_of_change_reaches_the_function(where: str) -> None:
 
     assert check_sound(program, compile=spy).kind == "ok", program.source
     assert len(set(seen)) == 2, (seen, program.source)
+
+
+def test_a_value_that_is_not_a_real_scalar_is_a_mismatch() -> None:
+    program = SoundProgram(_source("    return np.sum(x * x)\n"), "test", [Arg((3,))])
+
+    def returning(make: Callable[[Any], Any]) -> Callable:
+        def compile(f: Callable, wrt: tuple[int, ...]) -> Callable:
+            exact = _exact(f, wrt)
+
+            def run(*args: Any) -> Any:
+                value, grads = exact(*args)
+                return make(value), grads
+
+            return run
+
+        return compile
+
+    for make in (lambda v: v + 0j, lambda v: np.array([v, v])):
+        outcome = check_sound(program, compile=returning(make))
+        assert outcome.kind == "mismatch" and "Python the real scalar" in outcome.detail

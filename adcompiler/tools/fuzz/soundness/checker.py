@@ -224,6 +224,14 @@ def _at_point(
                 f"{traceback.format_exc(limit=-4)}",
             )
         )
+    if np.iscomplexobj(value) or np.shape(value) != ():
+        return _Point(
+            Outcome(
+                "mismatch",
+                f"value: adcompiler returns {type(value).__name__} of shape "
+                f"{np.shape(value)}, Python the real scalar {expected!r} {where}",
+            )
+        )
     if program.expect == "refusal":
         try:
             numeric = _fd(f, args, 1e-6)
@@ -440,6 +448,12 @@ def check_sound(
             return _check(program, points, directory, make)
     except _Timeout:
         return Outcome("invalid", f"took more than {time_limit} s")
+    except Exception as exc:  # a bug of the checker or the family: counted apart
+        return Outcome(
+            "invalid",
+            f"the checker failed: {type(exc).__name__}: {exc}\n"
+            f"{traceback.format_exc(limit=-4)}",
+        )
 
 
 def _check(
