@@ -18,6 +18,7 @@ import types
 import weakref
 from typing import Any, Callable, Protocol
 
+from .errors import ArgumentError
 from .primitives.registry import lookup
 
 
@@ -88,8 +89,10 @@ class Checkpoint:
 
     def __init__(self, fn: types.FunctionType):
         if not isinstance(fn, types.FunctionType):
-            raise TypeError(
-                f"checkpoint takes a Python function, not {type(fn).__name__}"
+            raise ArgumentError(
+                f"checkpoint takes a Python function, not {type(fn).__name__}",
+                hint="checkpoint a function defined with def (wrap a NumPy "
+                "function in one)",
             )
         functools.update_wrapper(self, fn)
 

@@ -966,6 +966,14 @@ def restore_items(array: np.ndarray, index: Any, old: Any) -> np.ndarray:
     return array
 
 
+def restore_list(sequence: list, items: list) -> list:
+    """``sequence[:] = items``: put back, in the backward sweep, the items a
+    list had before a loop or branch that the gradient does not go through
+    grew or shrank it (a copy taken before it ran)."""
+    sequence[:] = items
+    return sequence
+
+
 def zero_at(g: Any, index: Any) -> Any:
     """A copy of ``g`` with zeros at ``index``: the adjoint of the array that
     ``array[index] = value`` overwrote."""
@@ -1042,10 +1050,33 @@ def from_columns(y: Any, b: Any) -> Any:
 
 
 def adjoint_with_last(g: Any) -> Any:
-    """The adjoint of a list before a ``pop``: no adjoint for the popped item."""
+    """The adjoint of a list before a ``pop``: no adjoint for the popped item.
+
+    Like :func:`adjoint_without_last`, it takes the adjoint of a list that a
+    NumPy function saw as an array (its rows are the items')."""
     if isinstance(g, (list, tuple)):
         return list(g) + [0.0]
-    return 0.0
+    if _is_zero(g):
+        return 0.0
+    if np.ndim(g) >= 1:
+        zeros = np.zeros((1,) + np.shape(g)[1:], dtype=np.result_type(g, 0.0))
+        return np.concatenate([g, zeros])
+    raise ADError(
+        f"internal error: the adjoint of a list is a number ({g!r}), not a "
+        "list or an array of its items"
+    )
+
+
+def unindex_like(g: Any, adjoint: Any, index: Any) -> Any:
+    """The adjoint of ``adjoint_item(adjoint, index)``: ``g`` at ``index``
+    of an adjoint like ``adjoint``, a list (:func:`unindex_list`), or an
+    array when a NumPy function saw the list as one (:func:`unindex`); no
+    adjoint (0.0) where ``adjoint`` was none."""
+    if isinstance(adjoint, (list, tuple)):
+        return unindex_list(g, len(adjoint), index)
+    if _is_zero(adjoint):
+        return 0.0
+    return unindex(g, np.shape(adjoint), index)
 
 
 def not_changed_in_place(value: Any, name: str) -> None:

@@ -376,9 +376,18 @@ def filled(tangents, values):
 
 adjoint_item = define(
     runtime.adjoint_item,
-    lambda G, ans, g, index: unindex_list(G, len_(g), index),
+    lambda G, ans, g, index: unindex_like(G, g, index),
     _only_shape,
     tangent=linear(0),
+    container=None,
+)
+unindex_like = define(
+    runtime.unindex_like,
+    lambda G, ans, g, adjoint, index: adjoint_item(G, index),
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    hint="unindex",
     container=None,
 )
 unindex_list = define(
@@ -556,6 +565,8 @@ saved_items = define(
 )
 restore_items = nondifferentiable(runtime.restore_items, render=("setitem",))
 restore_items.effect = True
+restore_list = nondifferentiable(runtime.restore_list, hint="restored")
+restore_list.effect = True
 
 # solve's tangent rule reads its right-hand side as columns (see linalg)
 as_columns = define(
