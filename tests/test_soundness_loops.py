@@ -22,7 +22,10 @@ def check(f, *args, wrt=0):
     expected = f(*copy.deepcopy(args))
     value, gradient = value_and_grad(f, wrt=wrt)(*args)
     np.testing.assert_allclose(value, expected, rtol=1e-10, atol=1e-12)
-    numerical = numerical_grad(f, *copy.deepcopy(args), wrt=wrt)
+    # on copies: some of the programs write into their arguments
+    numerical = numerical_grad(
+        lambda x, *rest: f(*copy.deepcopy((x, *rest))), *copy.deepcopy(args), wrt=wrt
+    )
     np.testing.assert_allclose(gradient, numerical, rtol=1e-5, atol=1e-7)
     for before, after in zip(originals, args):
         np.testing.assert_array_equal(before, after)
@@ -592,3 +595,126 @@ def test_writes_that_cannot_reach_their_owner_are_refused(f, message):
     with pytest.raises(ADError, match=message):
         grad(f)(X2.copy())
     assert SETTINGS == {"scale": 1.0}
+
+
+# --- names sharing a list or dict, through loops and branches
+
+
+def alias_written_in_loop(x):
+    d = {"a": x[0]}
+    e = d
+    for i in range(3):
+        d["a"] = d["a"] * x[1]
+    e["b"] = 1.0
+    return e["a"] + d["a"] * d["b"]
+
+
+def alias_rebound_in_loop(x):
+    d = {"a": x[0]}
+    e = d
+    for i in range(2):
+        d = {"a": d["a"] * x[1]}
+    return e["a"] * 10.0 + d["a"]
+
+
+def nested_list_alias(x):
+    d = {"l": [x[0]]}
+    q = d["l"]
+    q[0] = 2 * x[1]
+    return d["l"][0] * x[0]
+
+
+def alias_written_in_branch(x):
+    d = {"a": x[0]}
+    e = d
+    if x[0] > 0:
+        d["a"] = x[1] * 3
+    e["a"] = e["a"] * x[0]
+    return d["a"]
+
+
+def writes_callers_array_argument(x):
+    scale_rows(x, 3.0)
+    return np.sum(x * x)
+
+
+SHARING = [
+    alias_written_in_loop,
+    alias_rebound_in_loop,
+    nested_list_alias,
+    alias_written_in_branch,
+    writes_callers_array_argument,
+]
+
+
+@pytest.mark.parametrize("f", SHARING, ids=lambda f: f.__name__)
+def test_names_sharing_a_container(f):
+    check(f, X2.copy())
+    check(f, -X2)
+
+
+def test_reading_an_alias_of_a_list_grown_in_a_loop_is_refused():
+    def grown(x):
+        a = []
+        b = a
+        for i in range(2):
+            b += [x[i] * 2.0]
+        return a[0] * a[1]
+
+    with pytest.raises(ADError, match="reading `a` after"):
+        grad(grown)(X2.copy())
+
+
+def halve(p):
+    p["w"] = p["w"] * 0.5
+    return p["w"][0]
+
+
+def helper_in_comprehension(x):
+    params = {"w": x * 2.0}
+    firsts = [halve(params) * i for i in range(3)]
+    return firsts[2] + params["w"][1]
+
+
+def closure_array_in_loop(x):
+    y = x * 1.0
+
+    def g():
+        y[0] = y[0] * y[1]
+        return 0.0
+
+    for i in range(2):
+        g()
+    return np.sum(y)
+
+
+def same_dict_twice(x):
+    params = {"w": x * 2.0}
+
+    def both(a, b):
+        a["w"] = a["w"] * 2.0
+        b["w"] = b["w"] + x[0]
+
+    both(params, params)
+    return np.sum(params["w"] * x)
+
+
+def writer_in_while_test(x):
+    params = {"w": x * 2.0}
+    while halve(params) > 0.2:
+        params["w"] = params["w"] * 1.0
+    return params["w"][1] * 3.0
+
+
+@pytest.mark.parametrize(
+    "f",
+    [helper_in_comprehension, closure_array_in_loop, same_dict_twice],
+    ids=lambda f: f.__name__,
+)
+def test_more_helpers(f):
+    check(f, X2.copy())
+
+
+def test_a_write_in_a_while_condition_is_refused():
+    with pytest.raises(ADError, match="a write into `params` in the condition"):
+        grad(writer_in_while_test)(X2.copy())

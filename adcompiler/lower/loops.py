@@ -178,7 +178,14 @@ class Loops:
         assigned = _assigned_names(body_nodes) | passed
         if kind == "for":
             assigned.update(_target_names(node.target))
-        assigned |= self.sharing(assigned)
+        # names holding a list or dict the body writes into are carried, and
+        # share their carried container (a write through one reaches all)
+        held = {
+            id(container)
+            for name in _written_into(body_nodes) | passed
+            for container in _containers(self.state.env.get(name))
+        }
+        assigned |= self.sharing(held, assigned)
         flags = []
         if _contains(body_nodes, ast.Break, into_loops=False):
             flags.append(BROKE)
@@ -195,7 +202,8 @@ class Loops:
         carried: list[Value] = []
         trees: dict[str, Any] = {}
         env = dict(outer)
-        shared: dict[int, Any] = {}  # a list or dict -> its carried tree
+        # a list or dict written into -> its carried tree (None: not yet)
+        shared: dict[int, Any] = dict.fromkeys(held)
         for name in carried_names:
             initial = outer.get(name, MISSING)
             if name == BROKE:
@@ -226,9 +234,19 @@ class Loops:
         self.state.env = env
         if kind == "while":
             op.cond = Block()
+            before_test = dict(env)
             with self.state.into(op.cond):
                 self.state.emitter.loc = self.state.parsed.loc(test)
                 op.cond.yields = [self.expressions.operand(test)]
+            for name, bound in before_test.items():
+                if self.state.env.get(name, MISSING) is not bound:
+                    # its last run (the one that ends the loop) would be lost
+                    raise self.state.parsed.unsupported(
+                        f"a write into `{name}` in the condition of a while loop",
+                        test,
+                        "make the write a statement of the loop's body "
+                        "(`while True:` ... `if not ...: break`)",
+                    )
         with self.state.into(op.body):
             if bind is not None:
                 self.state.emitter.loc = loc
@@ -300,11 +318,13 @@ class Loops:
                 for arg in [*sub.args, *(k.value for k in sub.keywords)]
             ]
             args = [arg for arg in args if isinstance(arg, ast.Name)]
-            if not args:
-                continue
             callee = user_function_called(self.state, self.names, sub.func)
             if callee is None:
                 continue
+            if isinstance(callee, Inline) and isinstance(callee.node, ast.FunctionDef):
+                # a nested function writing into its enclosing function's names
+                own = {arg.arg for arg in callee.node.args.args}
+                names.update(_written_into(callee.node.body) - own)
             writes = self._writes(callee)
             names.update(
                 arg.id
@@ -324,14 +344,9 @@ class Loops:
         except ADError:
             return True
 
-    def sharing(self, names: set[str]) -> set[str]:
-        """Other local names holding a list or dict one of ``names`` holds
-        (a write through one is seen through the other: both are carried)."""
-        held = {
-            id(container)
-            for name in names
-            for container in _containers(self.state.env.get(name))
-        }
+    def sharing(self, held: set[int], names: set[str]) -> set[str]:
+        """The local names not in ``names`` holding a list or dict in ``held``
+        (the ids of those the body writes into: they are carried)."""
         return {
             other
             for other, bound in self.state.env.items()
@@ -349,10 +364,12 @@ class Loops:
                 continue
             if self.state.env.get(name, MISSING) is not bound:
                 raise self.state.parsed.unsupported(
-                    f"changing `{name}` inside the loop without naming it "
-                    "(through a list or dict it holds)",
+                    f"changing `{name}` inside the loop where the loop does not "
+                    "see it (written by a function it is not passed to, or in "
+                    "the loop's condition)",
                     node,
-                    f"assign to `{name}` in the loop, or pass it by name",
+                    f"pass `{name}` by name to the function that writes into it, "
+                    "in the loop's body",
                 )
 
     def _carry(
@@ -365,22 +382,28 @@ class Loops:
         shared: dict[int, Any],
     ) -> Any:
         """Carried block arguments for a variable's value (one per leaf; a
-        list or dict held by several names is carried once, in ``shared``)."""
-        if isinstance(initial, (tuple, list, dict)) and id(initial) in shared:
+        list or dict the body writes into, a key of ``shared``, is carried
+        once for all the names holding it)."""
+        if (
+            isinstance(initial, (tuple, list, dict))
+            and shared.get(id(initial)) is not None
+        ):
             return shared[id(initial)]
         if isinstance(initial, (tuple, list)):
-            tree = type(initial)(
+            tree: Any = type(initial)(
                 self._carry(item, name, node, inits, carried, shared)
                 for item in initial
             )
-            shared[id(initial)] = tree
-            return tree
-        if isinstance(initial, dict):
+        elif isinstance(initial, dict):
             tree = {
                 key: self._carry(item, name, node, inits, carried, shared)
                 for key, item in initial.items()
             }
-            shared[id(initial)] = tree
+        else:
+            tree = None
+        if tree is not None:
+            if id(initial) in shared:
+                shared[id(initial)] = tree
             return tree
         arg = self.state.graph.new_value(variable_hint(name), user_variable=True)
         inits.append(None if initial is MISSING else initial)
@@ -517,6 +540,18 @@ def _target_names(target: ast.expr) -> set[str]:
             if isinstance(base, ast.Name):
                 names.add(base.id)
     return names
+
+
+def _written_into(nodes: list[ast.stmt]) -> set[str]:
+    """Names whose list, dict or array a block may write into: under an item
+    or attribute target, ``+=``/``*=`` targets, lists changed by a method."""
+    names: set[str] = set()
+    for node in walk_local(nodes, into_loops=True):
+        if isinstance(node, (ast.Subscript, ast.Attribute)):
+            names.update(_target_names(node))
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names | mutated_names(nodes)
 
 
 def _assigned_names(nodes: list[ast.stmt]) -> set[str]:
