@@ -305,10 +305,12 @@ class Loops:
             )
 
     def passed_to_user_functions(self, nodes: list[ast.stmt]) -> set[str]:
-        """Local names passed to a user function called in these statements
-        that may write into its arguments: lists and dicts passed to any
-        user function, anything passed to one that writes into its arguments
-        (:func:`writes_arguments`). They are carried."""
+        """Local names a user function called in these statements may write
+        into: those passed to one that writes into its arguments
+        (:func:`writes_arguments`), lists and dicts passed to a nested
+        function, what a nested function writes into. They are carried (a
+        function not seen here that writes into a name the loop does not
+        carry is an error, see :meth:`check_uncarried`)."""
         names = set()
         for sub in walk_local(nodes, into_loops=True):
             if not isinstance(sub, ast.Call):
@@ -325,12 +327,14 @@ class Loops:
                 # a nested function writing into its enclosing function's names
                 own = {arg.arg for arg in callee.node.args.args}
                 names.update(_written_into(callee.node.body) - own)
-            writes = self._writes(callee)
-            names.update(
-                arg.id
-                for arg in args
-                if writes or _holds_container(self.state.env.get(arg.id))
-            )
+            if self._writes(callee):
+                names.update(arg.id for arg in args)
+            elif isinstance(callee, Inline):  # inlined whatever it does
+                names.update(
+                    arg.id
+                    for arg in args
+                    if _holds_container(self.state.env.get(arg.id))
+                )
         return names
 
     def _writes(self, callee: Any) -> bool:
