@@ -1079,12 +1079,14 @@ def unindex_like(g: Any, adjoint: Any, index: Any) -> Any:
     return unindex(g, np.shape(adjoint), index)
 
 
-def not_changed_in_place(value: Any, name: str) -> None:
+def not_changed_in_place(value: Any, name: str, where: str = "") -> None:
     """Raise if ``value`` is an array: ``name += ...`` in a called function
-    would then change the caller's array, which generated code does not do."""
+    would then change the caller's array, which generated code does not do
+    (``where``: the statement's file, line and text, for the message)."""
     if isinstance(value, np.ndarray):
         raise ADError(
-            f"`{name} op= ...` on an array argument of a function called from "
+            (f"{where}: " if where else "")
+            + f"`{name} op= ...` on an array argument of a function called from "
             "differentiated code: Python would change the caller's array",
             hint=f"write `{name} = {name} + ...` (a new array) and return it",
         )
