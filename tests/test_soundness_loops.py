@@ -374,7 +374,7 @@ def list_repeated_by_runtime_value(x):
         (alias_extended_in_loop, r"reading `b` after `a \+= \[x\[1\]\]`"),
         (list_repeated_in_loop, r"`a \*= 2` on the list `a`"),
         (list_extended_by_runtime_list, "extending the list `a` by a value"),
-        (list_repeated_by_runtime_value, r"`a \*= x.shape\[0\]` on the list"),
+        (list_repeated_by_runtime_value, "repeating the list `a` a number of times"),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )

@@ -272,18 +272,11 @@ class Statements:
             # Python evaluates the right side first: an array or a number
             # there makes NumPy arithmetic of it (`t += x` gives an array)
             right = self.expressions.operand(node.value)
-            if not (isinstance(right, Value) and right.container is False):
+            if op is operator.mul or not (
+                isinstance(right, Value) and right.container is False
+            ):
                 self.sequence_augassign(node, target.id, current, op, right)
                 return
-            if op is operator.mul:
-                raise self.state.parsed.unsupported(
-                    f"`{statement_text(self.state.parsed.loc(node))}` on the list "
-                    f"or tuple `{target.id}` by a value known only at run time "
-                    "(Python repeats it for an integer, multiplies for an array)",
-                    node,
-                    f"write `{target.id} = np.asarray({target.id}) * ...`, or "
-                    "repeat it a constant number of times",
-                )
         if isinstance(current, Value) and (
             (self.state.callee and self.memory.may_be_argument(current))
             or _callers_see(self.state, self.memory, current)
