@@ -300,6 +300,17 @@ def array_iadd_list(x):
     return np.sum(y * y)
 
 
+def sequence_plus_array(x):
+    # Python: the array's arithmetic wins (`t += x` makes an array)
+    t = (1.0, 2.0)
+    t += x[:2]
+    a = [x[0], 3.0]
+    a += x[:2] * x[1]
+    z = (4.0,)
+    z -= x[1]
+    return np.sum(t * a) + z[0]
+
+
 SEQUENCE_UPDATES = [
     list_iadd,
     list_iadd_alias,
@@ -313,6 +324,7 @@ SEQUENCE_UPDATES = [
     list_iadd_in_branch_in_loop,
     list_iadd_in_while,
     array_iadd_list,
+    sequence_plus_array,
 ]
 
 
@@ -341,9 +353,18 @@ def list_repeated_in_loop(x):
     return a[0]
 
 
-def list_extended_by_runtime_value(x):
+def list_extended_by_runtime_list(x):
+    b = []
+    for i in range(2):
+        b.append(x[i])
     a = [x[0]]
-    a += x
+    a += b
+    return a[0]
+
+
+def list_repeated_by_runtime_value(x):
+    a = [x[0]]
+    a *= x.shape[0]
     return a[0]
 
 
@@ -352,7 +373,8 @@ def list_extended_by_runtime_value(x):
     [
         (alias_extended_in_loop, r"reading `b` after `a \+= \[x\[1\]\]`"),
         (list_repeated_in_loop, r"`a \*= 2` on the list `a`"),
-        (list_extended_by_runtime_value, "extending the list `a` by a value"),
+        (list_extended_by_runtime_list, "extending the list `a` by a value"),
+        (list_repeated_by_runtime_value, "repeating the list `a` a number of times"),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )

@@ -27,7 +27,7 @@ from .expressions import _BINOPS, Expressions, holds_dict
 from .memory import MemoryModel
 from .names import Names
 from .ops import Ops
-from .state import Inline, State, Static
+from .state import MISSING, Inline, State, Static
 
 
 class Statements:
@@ -264,13 +264,19 @@ class Statements:
             self.assign(target, None)  # raises the right error
         current = self.names.name(target.id, target)
         op_text = op_symbol(node)
-        if isinstance(current, (list, tuple)) or (
-            isinstance(current, Value)
-            and current.container is not False
-            and op in (operator.add, operator.mul)
+        right: Any = MISSING
+        if op in (operator.add, operator.mul) and (
+            isinstance(current, (list, tuple))
+            or (isinstance(current, Value) and current.container is not False)
         ):
-            self.sequence_augassign(node, target.id, current, op)
-            return
+            # Python evaluates the right side first: an array or a number
+            # there makes NumPy arithmetic of it (`t += x` gives an array)
+            right = self.expressions.operand(node.value)
+            if op is operator.mul or not (
+                isinstance(right, Value) and right.container is False
+            ):
+                self.sequence_augassign(node, target.id, current, op, right)
+                return
         if isinstance(current, Value) and (
             (self.state.callee and self.memory.may_be_argument(current))
             or _callers_see(self.state, self.memory, current)
@@ -292,13 +298,14 @@ class Statements:
             f"`{target.id} {op_text}=`",
             f"write `{target.id} = {target.id} {op_text} ...` to make a new array",
         )
-        right = self.expressions.expr(node.value)
+        if right is MISSING:
+            right = self.expressions.expr(node.value)
         self.state.env[target.id] = self.ops.call_prim(
             op, (current, right), {}, target.id, True
         )
 
     def sequence_augassign(
-        self, node: ast.AugAssign, name: str, current: Any, op: Any
+        self, node: ast.AugAssign, name: str, current: Any, op: Any, right: Any
     ) -> None:
         """``name += items`` and ``name *= n`` on a list or a tuple, as Python
         does them: a list is extended or repeated in place (every name and
@@ -310,7 +317,6 @@ class Statements:
         refused."""
         statement = f"`{statement_text(self.state.parsed.loc(node))}`"
         if isinstance(current, tuple):
-            right = self.expressions.operand(node.value)
             self.state.env[name] = self.expressions.sequence_arithmetic(
                 op, current, right, node
             )
@@ -323,7 +329,6 @@ class Statements:
                     node,
                     f"build a new list and return it (`{name} = {name} + [...]`)",
                 )
-            right = self.expressions.operand(node.value)
             if op is operator.add:
                 if not isinstance(right, (list, tuple)):
                     raise self.state.parsed.unsupported(
@@ -352,7 +357,6 @@ class Statements:
                 f"make `{name}` an array (np.asarray) or a list (list(...)) first",
             )
         # a list built at run time
-        right = self.expressions.operand(node.value)
         if op is not operator.add or not isinstance(right, (list, tuple)):
             raise self.state.parsed.unsupported(
                 f"{statement} on the list `{name}`, built at run time, "
