@@ -5,10 +5,12 @@ Guarantees: every transformation compiles through the one pipeline
 (:mod:`adcompiler.pipeline`), once per ``(function, request)``: the request
 holds ``wrt``, the structure of the arguments, what the call key knows of
 them (scalars, ranks) and the options. Later calls run the cached generated
-code after an identity check of everything the compilation depended on (the
-code object, and each global, closure cell or builtin the source named), so
-a reloaded module, an edited ``__code__`` or a rebound global recompiles
-instead of running stale code. Compilation is serialised by a lock: threads
+code after a check of everything the compilation read from outside the
+function (its code object and defaults, each global, closure cell or builtin
+the source named, each attribute chain read from them, each callee's own
+record: :class:`adcompiler.frontend.Dependencies`), so a reloaded module, an
+edited ``__code__``, new defaults, a rebound global or a changed module
+attribute recompiles instead of running stale code. Compilation is serialised by a lock: threads
 calling a new gradient function at once compile it once. A transformed
 function can be transformed again (``grad(grad(f))``, ``jvp`` of a
 ``grad``): its generated code is read like the user's.
@@ -49,7 +51,7 @@ from .pipeline import (
     defaults,
 )
 from .primitives.registry import lookup
-from .runtime import fit_gradient, stop_gradient as _stop_gradient
+from .runtime import complex_derivative, fit_gradient, stop_gradient as _stop_gradient
 from .trees import LEAF, describe, leaves, structure
 
 #: ``stop_gradient(x)`` is ``x``, through which no derivative flows. It is
@@ -777,8 +779,20 @@ def _jvp(
     fn = source_function(f, structures)
     with _through_generated_code(f):
         call = compiled(fn, _top_request("tangent", structures, active, args)).call
+    for leaf, t in zip(leaves(list(args[:count])), flat_tangents):
+        if _is_complex(leaf) and np.any(np.asarray(t) != 0):
+            # its tangent would be dropped: complex values carry none
+            raise WrtError(
+                "jvp of a function at a complex primal with a tangent: complex "
+                "differentiation is not supported",
+                hint="pass the real and imaginary parts as separate real arrays",
+            )
     inputs = [t for t, flag in zip(flat_tangents, active) if flag]
-    return call(*args, *inputs)
+    value, tangent = call(*args, *inputs)
+    for leaf in leaves(tangent):
+        if _is_complex(leaf):
+            raise complex_derivative()
+    return value, tangent
 
 
 @checked_arguments
@@ -797,6 +811,14 @@ def jvp(
     primals, tangents = _as_primals(primals, tangents, "jvp")
     full = _bind(f, primals, {}, "jvp")
     return _jvp(f, full, tangents, len(primals))
+
+
+_FLOAT = np.dtype(np.float64)
+
+
+def _is_complex(x: Any) -> bool:
+    """Whether ``x`` is a complex number or an array of complex numbers."""
+    return isinstance(x, complex) or getattr(x, "dtype", _FLOAT).kind == "c"
 
 
 @checked_arguments

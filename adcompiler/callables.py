@@ -141,8 +141,9 @@ class CallSites(Protocol):
 
     Each returns a cached product for ``fn`` and the structures of its
     arguments (and, for derivatives, the argument leaves differentiated):
-    the compiled code behind it is checked against ``fn``'s current code
-    and globals whenever it runs.
+    the compiled code behind it is checked against everything its
+    compilation read (``fn``'s code and defaults, the names and attribute
+    chains it read, its callees) whenever it runs.
     """
 
     def lowered(self, fn: types.FunctionType, structures: tuple) -> Lowered | None:

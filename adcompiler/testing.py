@@ -34,14 +34,28 @@ def numerical_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6) -> 
     The step for an element x is ``eps * max(1, |x|)``. Returns what
     :func:`grad` returns: one gradient, or a tuple when ``wrt`` is a tuple.
     """
-    _transformable(f, "numerical_grad")
+    if not callable(f):  # any callable: its source is never read
+        raise ArgumentError(
+            f"numerical_grad takes the function first, not {type(f).__name__}",
+            hint="call it as numerical_grad(f, *args)",
+        )
     if not (isinstance(eps, (int, float)) and eps > 0):
         raise ArgumentError(
             f"numerical_grad needs a step eps > 0, not {eps!r}",
             hint="the default, 1e-6, suits float64",
         )
-    indices, many = _wrt_indices(f, wrt)
-    _bind(f, args, {}, "numerical_grad")
+    if hasattr(user_function(f), "__code__"):
+        indices, many = _wrt_indices(f, wrt)
+        _bind(f, args, {}, "numerical_grad")
+    elif isinstance(wrt, int) or (
+        isinstance(wrt, tuple) and all(isinstance(i, int) for i in wrt)
+    ):  # a builtin or ufunc: positions only
+        indices, many = (wrt,) if isinstance(wrt, int) else wrt, isinstance(wrt, tuple)
+    else:
+        raise ArgumentError(
+            f"numerical_grad of {f!r}: wrt names need a function defined by def",
+            hint="give wrt as argument positions",
+        )
     _floats_at(f, args, indices, "numerical_grad")
     base = [_as_float64(a) for a in args]
     gradients = []
@@ -60,14 +74,17 @@ def _floats_at(f: Callable, args: tuple, indices: tuple, what: str) -> None:
     """Raise :class:`WrtError` for a leaf of a differentiated argument that
     is not a float (central differences would step an int or a string)."""
     base = user_function(f)
-    names = base.__code__.co_varnames
+    code = getattr(base, "__code__", None)
+    names = code.co_varnames if code is not None else None
     for index in indices:
         for leaf in leaves(args[index]):
             try:
                 fit_gradient(0.0, leaf)
             except WrtError as exc:
                 raise WrtError(
-                    f"{what}: argument `{names[index]}` of {base.__qualname__}: "
+                    f"{what}: argument "
+                    f"`{names[index] if names else index}` of "
+                    f"{getattr(base, '__qualname__', base)!r}: "
                     f"{exc.message}",
                     hint=exc.hint,
                 ) from None

@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import ast
 import operator
+import types
 from typing import Any
 
 import numpy as np
 
 from ..errors import UnsupportedSyntaxError
-from ..ir import Value, is_literal
+from ..ir import Value, is_literal, tree_values
+from ..primitives import registry
 from .. import runtime
 from .errortext import describe, file_line, hint_for, op_symbol, statement_text
 from .expressions import _BINOPS, Expressions, holds_dict
 from .memory import MemoryModel
 from .names import Names
 from .ops import Ops
-from .state import Inline, State, Static
+from .state import MISSING, Inline, State, Static
 
 
 class Statements:
@@ -108,7 +110,7 @@ class Statements:
             starred = [i for i, elt in enumerate(elts) if isinstance(elt, ast.Starred)]
             if starred:
                 # a, *rest, b = ...: rest is a list of the middle items
-                items = self.unpack_starred(value, len(elts), starred[0], target)
+                items = unpack_starred(self.state, value, len(elts), starred[0], target)
                 elts = [
                     elt.value if isinstance(elt, ast.Starred) else elt for elt in elts
                 ]
@@ -147,8 +149,14 @@ class Statements:
                 raise self.state.parsed.unsupported(
                     "a dict key computed at run time", target, "use a constant key"
                 )
-            self.memory.changed_static(name, container, target)
-            self.state.env[name] = {**container, index: value}
+            replace_everywhere(
+                self.state,
+                name,
+                container,
+                {**container, index: value},
+                target,
+                f"`{name}[...] = ...`",
+            )
             return
         if isinstance(container, list):
             if not isinstance(index, int):
@@ -157,10 +165,11 @@ class Statements:
                     target,
                     "build a new list, or use an array",
                 )
-            self.memory.changed_static(name, container, target)
             changed = list(container)
             changed[index] = value
-            self.state.env[name] = changed
+            replace_everywhere(
+                self.state, name, container, changed, target, f"`{name}[...] = ...`"
+            )
             return
         self.set_item(name, container, index, value, target)
 
@@ -185,6 +194,7 @@ class Statements:
         if isinstance(value, (list, tuple)):
             # y[1:] = [a, b]: NumPy makes an array of the items
             value = self.ops.call_prim(np.array, (value,), {}, None, False)
+        written_array = array
         if not self.memory.is_fresh(array):
             self.memory.refuse_changing_arguments(name, array, node)
             array = self.ops.call_prim(np.copy, (array,), {}, name, True)
@@ -215,6 +225,9 @@ class Statements:
         self.state.env[name] = self.ops.call_prim(
             runtime.set_item, (array, index, value), {}, None, False
         )
+        reach_callers(
+            self.state, self.memory, name, written_array, self.state.env[name], node
+        )
 
     def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
         """``count`` items of a tuple, list or runtime value (an error otherwise)."""
@@ -231,30 +244,6 @@ class Statements:
         raise self.state.parsed.unsupported(
             f"unpacking {type(value).__name__}", node, "unpack a tuple or an array"
         )
-
-    def unpack_starred(
-        self, value: Any, count: int, star: int, node: ast.AST
-    ) -> list[Any]:
-        """The items for ``count`` targets, the one at ``star`` starred: it
-        takes the middle items, as a list (a tuple or list known when
-        compiling; a runtime value is refused, its length being unknown)."""
-        if not isinstance(value, (tuple, list)):
-            raise self.state.parsed.unsupported(
-                "starred assignment from a value known only at run time",
-                node,
-                "unpack each element by index",
-            )
-        after = count - star - 1
-        if len(value) < count - 1:
-            raise self.state.parsed.error(
-                UnsupportedSyntaxError,
-                f"not enough values to unpack (expected at least {count - 1}, "
-                f"got {len(value)})",
-                node,
-            )
-        items = list(value)
-        middle = items[star : len(items) - after]
-        return items[:star] + [middle] + items[len(items) - after :]
 
     def augassign(self, node: ast.AugAssign) -> None:
         """``x op= v``: a new value of ``x`` (in place in Python: other names
@@ -275,22 +264,32 @@ class Statements:
             self.assign(target, None)  # raises the right error
         current = self.names.name(target.id, target)
         op_text = op_symbol(node)
-        if isinstance(current, (list, tuple)) or (
-            isinstance(current, Value)
-            and current.container is not False
-            and op in (operator.add, operator.mul)
+        right: Any = MISSING
+        if op in (operator.add, operator.mul) and (
+            isinstance(current, (list, tuple))
+            or (isinstance(current, Value) and current.container is not False)
         ):
-            self.sequence_augassign(node, target.id, current, op)
-            return
-        if (
-            self.state.callee
-            and isinstance(current, Value)
-            and self.memory.may_be_argument(current)
+            # Python evaluates the right side first: an array or a number
+            # there makes NumPy arithmetic of it (`t += x` gives an array)
+            right = self.expressions.operand(node.value)
+            if op is operator.mul or not (
+                isinstance(right, Value) and right.container is False
+            ):
+                self.sequence_augassign(node, target.id, current, op, right)
+                return
+        if isinstance(current, Value) and (
+            (self.state.callee and self.memory.may_be_argument(current))
+            or _callers_see(self.state, self.memory, current)
         ):
             # += on a number rebinds it, on an array changes the caller's
             # array: only known at run time
+            loc = self.state.parsed.loc(node)
             self.ops.call_prim(
-                runtime.not_changed_in_place, (current, target.id), {}, None, False
+                runtime.not_changed_in_place,
+                (current, target.id, f"{file_line(loc)}: `{statement_text(loc)}`"),
+                {},
+                None,
+                False,
             )
         self.memory.check_no_alias(
             target.id,
@@ -299,13 +298,14 @@ class Statements:
             f"`{target.id} {op_text}=`",
             f"write `{target.id} = {target.id} {op_text} ...` to make a new array",
         )
-        right = self.expressions.expr(node.value)
+        if right is MISSING:
+            right = self.expressions.expr(node.value)
         self.state.env[target.id] = self.ops.call_prim(
             op, (current, right), {}, target.id, True
         )
 
     def sequence_augassign(
-        self, node: ast.AugAssign, name: str, current: Any, op: Any
+        self, node: ast.AugAssign, name: str, current: Any, op: Any, right: Any
     ) -> None:
         """``name += items`` and ``name *= n`` on a list or a tuple, as Python
         does them: a list is extended or repeated in place (every name and
@@ -317,7 +317,6 @@ class Statements:
         refused."""
         statement = f"`{statement_text(self.state.parsed.loc(node))}`"
         if isinstance(current, tuple):
-            right = self.expressions.operand(node.value)
             self.state.env[name] = self.expressions.sequence_arithmetic(
                 op, current, right, node
             )
@@ -330,7 +329,6 @@ class Statements:
                     node,
                     f"build a new list and return it (`{name} = {name} + [...]`)",
                 )
-            right = self.expressions.operand(node.value)
             if op is operator.add:
                 if not isinstance(right, (list, tuple)):
                     raise self.state.parsed.unsupported(
@@ -349,7 +347,7 @@ class Statements:
                         "repeat it a constant number of times",
                     )
                 changed = list(current) * right
-            self.replace_everywhere(name, current, changed, node, statement)
+            replace_everywhere(self.state, name, current, changed, node, statement)
             return
         if current.container is None:
             raise self.state.parsed.unsupported(
@@ -359,7 +357,6 @@ class Statements:
                 f"make `{name}` an array (np.asarray) or a list (list(...)) first",
             )
         # a list built at run time
-        right = self.expressions.operand(node.value)
         if op is not operator.add or not isinstance(right, (list, tuple)):
             raise self.state.parsed.unsupported(
                 f"{statement} on the list `{name}`, built at run time, "
@@ -378,27 +375,6 @@ class Statements:
             )
         for item in right:
             self.append_value(name, self.state.env[name], item, node, statement)
-
-    def replace_everywhere(
-        self, name: str, old: Any, new: Any, node: ast.AST | None, statement: str
-    ) -> None:
-        """A local list or dict changed in place: every name bound to it,
-        and every local container holding it, now holds ``new`` instead
-        (containers holding it are rebuilt once each, so that names sharing
-        them still share them). A global's, changed by the statement
-        ``node``, is refused: the global would change."""
-        for global_name, tree in self.state.free_trees.items():
-            if node is not None and _holds(tree, old):
-                raise self.state.parsed.unsupported(
-                    f"{statement} changes `{global_name}`, a global or closure "
-                    "variable (adcompiler does not change the caller's objects)",
-                    node,
-                    f"copy it first: `{name} = list({name})`",
-                )
-        rebuilt: dict[int, Any] = {id(old): new}
-        for other, bound in list(self.state.env.items()):
-            self.state.env[other] = _replaced(bound, rebuilt)
-        self.state.env[name] = new
 
     def stmt_Delete(self, node: ast.Delete) -> None:
         """``del a, b`` at the function's top level (or anywhere in generated
@@ -456,6 +432,12 @@ class Statements:
             return
         if is_docstring(node):
             return
+        if isinstance(call, ast.Call) and user_function_called(
+            self.state, self.names, call.func
+        ):
+            # a helper called for what it does to its arguments
+            self.expressions.expr(call)
+            return
         raise self.state.parsed.unsupported(
             "an expression statement",
             node,
@@ -503,8 +485,9 @@ class Statements:
                     node,
                     f"build a new list and return it (`{name} = {name} + [...]`)",
                 )
-            self.memory.changed_static(name, sequence, node, change)
-            self.state.env[name] = sequence + [item]
+            replace_everywhere(
+                self.state, name, sequence, sequence + [item], node, change
+            )
             return
         if not isinstance(sequence, Value):
             raise self.state.parsed.unsupported(
@@ -531,6 +514,9 @@ class Statements:
         self.state.env[name] = self.ops.call_prim(
             runtime.list_append, (sequence, item), {}, None, False
         )
+        reach_callers(
+            self.state, self.memory, name, sequence, self.state.env[name], node, True
+        )
 
     def stmt_FunctionDef(self, node: ast.FunctionDef) -> None:
         """A nested ``def``: its name denotes it, to be inlined at its calls."""
@@ -539,6 +525,143 @@ class Statements:
                 "a decorated nested function", node, "define it without decorators"
             )
         self.state.env[node.name] = Static(Inline(node, node.name))
+
+
+def user_function_called(state: State, names: Names, func: ast.expr) -> Any:
+    """The nested (:class:`Inline`) or module-level function of the user's
+    that ``func`` (a name, or a module's attribute) denotes; None for
+    anything else (a primitive, a value)."""
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        if func.value.id in state.env:
+            return None
+        module = names.resolve(func.value.id)
+        if not isinstance(module, types.ModuleType):
+            return None
+        target = getattr(module, func.attr, None)
+    elif isinstance(func, ast.Name):
+        bound = state.env.get(func.id)
+        if bound is not None:
+            inline = isinstance(bound, Static) and isinstance(bound.obj, Inline)
+            return bound.obj if inline else None
+        target = names.resolve(func.id)
+    else:
+        return None
+    if isinstance(target, types.FunctionType) and registry.lookup(target) is None:
+        return target
+    return None
+
+
+def replace_everywhere(
+    state: State, name: str, old: Any, new: Any, node: ast.AST | None, statement: str
+) -> None:
+    """A local list or dict changed in place: every name bound to it,
+    and every local container holding it, now holds ``new`` instead
+    (containers holding it are rebuilt once each, so that names sharing
+    them still share them). A global's, changed by the statement
+    ``node``, is refused: the global would change."""
+    for global_name, tree in state.free_trees.items():
+        if node is not None and _holds(tree, old):
+            raise state.parsed.unsupported(
+                f"{statement} changes `{global_name}`, a global or closure "
+                "variable (adcompiler does not change the caller's objects)",
+                node,
+                "copy it first: "
+                + (
+                    f"`{name} = {{**{name}}}`"
+                    if isinstance(old, dict)
+                    else f"`{name} = {name}[:]`"
+                ),
+            )
+    if state.callee and node is not None:
+        for param, tree in state.param_trees.items():
+            if _holds(tree, old):
+                raise state.parsed.unsupported(
+                    f"{statement} changes `{param.name}`, an argument, in a "
+                    "function called from differentiated code (the caller "
+                    "would see the change)",
+                    node,
+                    "build a new list or dict and return it",
+                )
+    rebuilt: dict[int, Any] = {id(old): new}
+    for env in [*state.enclosing_envs, state.env]:
+        for other, bound in list(env.items()):
+            env[other] = _replaced(bound, rebuilt)
+    state.env[name] = new
+
+
+def reach_callers(
+    state: State,
+    memory: MemoryModel,
+    name: str,
+    old: Value,
+    new: Value,
+    node: ast.AST,
+    items_unchanged: bool = False,
+) -> None:
+    """An in-place write made ``new`` of the array or runtime list ``old``
+    (``name``) in an inlined function: in its callers, every name bound to
+    ``old`` (at any depth) is now bound to ``new``, as in Python; a caller's
+    name that may share its memory otherwise (a view) is refused
+    (``items_unchanged``: a list grown, whose items stay as they were)."""
+    if not state.enclosing_envs:
+        return
+    changed, _ = memory.memory_sources(old)
+    rebuilt: dict[int, Any] = {id(old): new}
+    for env in state.enclosing_envs:
+        for other, bound in list(env.items()):
+            for leaf in tree_values(bound):
+                if (
+                    leaf is not old
+                    and not (items_unchanged and leaf.container is not True)
+                    and not changed.isdisjoint(memory.memory_sources(leaf)[0])
+                ):
+                    raise state.parsed.unsupported(
+                        f"`{statement_text(state.parsed.loc(node))}` in a function "
+                        f"inlined where it is called, while its caller's "
+                        f"`{other}` may share memory with `{name}`",
+                        node,
+                        "pass the array itself, or a copy (`.copy()`)",
+                    )
+            env[other] = _replaced(bound, rebuilt)
+
+
+def _callers_see(state: State, memory: MemoryModel, value: Value) -> bool:
+    """Whether the functions an inlined call was made from may see the
+    memory of ``value``."""
+    if not state.enclosing_envs:
+        return False
+    sources, _ = memory.memory_sources(value)
+    return any(
+        not sources.isdisjoint(memory.memory_sources(leaf)[0])
+        for env in state.enclosing_envs
+        for bound in env.values()
+        for leaf in tree_values(bound)
+    )
+
+
+def unpack_starred(
+    state: State, value: Any, count: int, star: int, node: ast.AST
+) -> list[Any]:
+    """The items for ``count`` targets, the one at ``star`` starred: it
+    takes the middle items, as a list (a tuple or list known when
+    compiling; a runtime value is refused, its length being unknown)."""
+    if not isinstance(value, (tuple, list)):
+        raise state.parsed.unsupported(
+            "starred assignment from a value known only at run time",
+            node,
+            "unpack each element by index",
+        )
+    after = count - star - 1
+    if len(value) < count - 1:
+        raise state.parsed.error(
+            UnsupportedSyntaxError,
+            f"not enough values to unpack (expected at least {count - 1}, "
+            f"got {len(value)})",
+            node,
+        )
+    items = list(value)
+    middle = items[star : len(items) - after]
+    return items[:star] + [middle] + items[len(items) - after :]
 
 
 def target_hint(target: ast.expr) -> str | None:

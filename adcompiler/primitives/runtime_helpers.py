@@ -144,6 +144,56 @@ define(
     tangent=(None, lambda t, ans, a, e: call(runtime.cofactor_tangent, a, t)),
 )
 
+
+def _index_join_pieces(g, ans, kind, *pieces):
+    shapes = [np.shape(piece) for piece in pieces]
+    return [
+        (
+            call(runtime.index_join_piece, g, kind, shapes, k)
+            if isinstance(p, Sym)
+            else None
+        )
+        for k, p in enumerate(pieces)
+    ]
+
+
+# np.r_[...] and np.c_[...] join their pieces along one axis (the lowering
+# spells them index_join): linear in each piece
+index_join = define(
+    runtime.index_join,
+    _only_shape,  # the kind, "r_" or "c_"
+    _index_join_pieces,
+    tangent=(
+        None,
+        lambda t, ans, kind, *pieces: call(
+            runtime.index_join, kind, *filled(t, pieces)
+        ),
+    ),
+    hint="joined",
+)
+index_join_piece = define(
+    runtime.index_join_piece,
+    lambda G, ans, g, kind, shapes, k: call(
+        runtime.index_join_unpiece, G, kind, shapes, k
+    ),
+    _only_shape,
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    hint="piece",
+)
+index_join_unpiece = define(
+    runtime.index_join_unpiece,
+    lambda G, ans, part, kind, shapes, k: call(
+        runtime.index_join_piece, G, kind, shapes, k
+    ),
+    _only_shape,
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    hint="unpiece",
+)
+
 # unbroadcast sums over broadcast axes; its adjoint broadcasts back.
 unbroadcast = define(
     runtime.unbroadcast,
