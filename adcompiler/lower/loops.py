@@ -20,9 +20,10 @@ import builtins
 import operator
 from typing import Any, Callable, Iterator
 
-from ..ir import Block, LoopOp, Value
+from ..ir import Block, LoopOp, Value, tree_values
 from .expressions import Expressions
 from .flow import ControlFlow, variable_hint, mutated_names, walk_local
+from .memory import names_written_through, unchanged_in_body
 from .names import Names
 from .ops import Ops
 from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, State
@@ -174,6 +175,16 @@ class Loops:
         assigned = _assigned_names(body_nodes)
         if kind == "for":
             assigned.update(_target_names(node.target))
+        # names a write through another name may change (lower.memory)
+        assigned |= {
+            name
+            for name in names_written_through(
+                body_nodes,
+                node.target if kind == "for" else None,
+                node.iter if kind == "for" else None,
+            )
+            if any(True for _ in tree_values(self.state.env.get(name)))
+        }
         flags = []
         if _contains(body_nodes, ast.Break, into_loops=False):
             flags.append(BROKE)
@@ -218,6 +229,7 @@ class Loops:
             loc,
         )
         self.state.env = env
+        start = dict(env)
         if kind == "while":
             op.cond = Block()
             with self.state.into(op.cond):
@@ -228,6 +240,7 @@ class Loops:
                 self.state.emitter.loc = loc
                 bind(target)
             self.flow.block(body_nodes)
+            unchanged_in_body(self.state, start, carried_names, node)
             yields = []
             for name in carried_names:
                 value = self.state.env.get(name, MISSING)

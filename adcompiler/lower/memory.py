@@ -18,8 +18,8 @@ import ast
 from typing import Any, Iterator
 
 from ..callables import Lowered
-from ..ir import Value, tree_values
-from ..primitives.record import shares_first_argument
+from ..ir import Op, Value, tree_values
+from ..primitives.record import ITSELF, VIEW, lookup, shares_first_argument
 from .. import runtime
 from .state import State
 
@@ -84,13 +84,16 @@ class MemoryModel:
         """Whether ``value`` may be (a view of) one of the function's arguments."""
         return any(v.kind == "param" for v, _ in self._memory_walk(value))
 
-    def memory_sources(self, value: Value) -> tuple[set[Value], bool]:
-        """The values whose memory ``value`` may be (see :meth:`_memory_walk`),
-        and whether it may also be memory not known here (a call's result,
-        an item of a list built at run time)."""
+    def memory_sources(
+        self, value: Value, into_lists: bool = False
+    ) -> tuple[set[Value], bool]:
+        """The values whose memory ``value`` may be (see :meth:`_memory_walk`;
+        ``into_lists``: with the lists it is an item of), and whether it may
+        also be memory not known here (a call's result, an item of a list
+        built at run time)."""
         sources: set[Value] = set()
         unknown = False
-        for current, merged in self._memory_walk(value, into_lists=False):
+        for current, merged in self._memory_walk(value, into_lists=into_lists):
             sources.add(current)
             op = current.op
             if merged:
@@ -152,6 +155,196 @@ class MemoryModel:
                     f"copy it first: `{name} = {type(container).__name__}({other})`",
                 )
 
+    # -- writes ----------------------------------------------------------
+
+    def view_chain(self, value: Value) -> tuple[Value, list[Op]]:
+        """``(root, links)``: ``value`` is ``links`` (view ops, from the root
+        down, each of the one before) applied to ``root``, an array that is
+        no view the graph knows of (a parameter, a global, a container's
+        item, a merge of branches or iterations, a new array, a version
+        made by a write). A link may turn out at run time not to share
+        memory (``x[i]`` of a vector, a reshape that copies): the writes
+        below test that."""
+        links: list[Op] = []
+        current = value
+        while (
+            isinstance(current, Value)
+            and current not in self.state.origins
+            and _is_link(current.op)
+        ):
+            links.append(current.op)
+            current = current.op.args[0]
+        return current, links[::-1]
+
+    def write(
+        self,
+        name: str,
+        old: Value,
+        new: Any,
+        node: ast.AST,
+        change: str,
+        maybe_number: bool,
+    ) -> Any:
+        """Make every local name see the write ``change`` (at ``node``)
+        that replaced the contents of ``old`` (``name``, or an item of it)
+        by ``new``; return what the written name (or item) itself holds now.
+
+        The exact semantics: the view chain of ``old`` (:meth:`view_chain`)
+        is walked up, each parent getting the written elements
+        (:func:`runtime.write_through`, where the link shares memory at run
+        time); then every local name whose value views the same root is
+        rebound to its views of the new root (each link kept as it was
+        where it did not share memory, :func:`runtime.after_write`). When
+        no other name views the root, nothing is emitted. A name that may
+        share memory with ``old`` in a way no chain shows (a branch merge,
+        a call's result, a list built at run time holding it) is marked
+        stale: reading it raises, naming the write. ``maybe_number``: the
+        write is ``old op= v``, which changes ``old`` in place only if it is
+        an array (a number is rebound, and its other names keep it); the
+        caller binds its target to ``new`` then.
+
+        Raises when the memory written may be a global's: Python would
+        change the module's array for every later call, which compiled code
+        does not do.
+        """
+        state = self.state
+        root, links = self.view_chain(old)
+        written, _ = self.memory_sources(old, into_lists=True)
+        for source in written:
+            if source.kind == "free":
+                raise state.parsed.unsupported(
+                    f"{change}, which writes into the global `{source.name}`"
+                    + (" through a view of it" if source is not old else ""),
+                    node,
+                    "copy it first (`v = v.copy()`) and write into the copy; "
+                    "compiled code never changes a global",
+                )
+
+        def viewing_root(leaf: Any) -> bool:
+            return (
+                isinstance(leaf, Value)
+                and leaf.container is not True
+                and self.view_chain(leaf)[0] is root
+            )
+
+        # names sharing the memory in a way no chain shows become stale
+        items_written, _ = self.memory_sources(old)
+        for source in written:
+            # an item of a list built at run time may be any of its items
+            if isinstance(source.op, Op) and source.op.prim.fn is runtime.list_item:
+                for item in self._list_items(source.op.args[0]):
+                    items_written |= self.memory_sources(item)[0]
+        viewers: set[Value] = set()
+        bound_to_old = 0
+        for other, bound in state.env.items():
+            for leaf in tree_values(bound):
+                if viewing_root(leaf):
+                    viewers.add(leaf)
+                    bound_to_old += leaf is old
+                elif self._may_hold(leaf, items_written, written):
+                    state.stale[other] = (
+                        name,
+                        change,
+                        state.parsed.loc(node),
+                        "copy the array before writing into it (`v = v.copy()`), "
+                        "or write into the array by its own name",
+                    )
+        if viewers <= {old} and (not maybe_number or links or bound_to_old <= 1):
+            # only the written name (and names for the same value) see it
+            if viewers:
+                self._rebind(lambda leaf: new if leaf is old else leaf)
+            return new
+        emit = self._emit
+        # bottom-up: each member of the chain as the write left it
+        versions: dict[Value, Any] = {old: new}
+        shared: dict[Value, Any] = {}
+        current = new
+        for link in reversed(links):
+            parent = link.args[0]
+            positions = emit(runtime.element_positions, (parent,))
+            positions = emit(link.prim.fn, (positions, *link.args[1:]), link.kwargs)
+            shared[link.out] = emit(runtime.is_view_of, (link.out, parent))
+            current = emit(
+                runtime.write_through, (parent, shared[link.out], positions, current)
+            )
+            versions[parent] = current
+        if maybe_number and not links:
+            # `a += v` on a number rebinds `a` only: its other names keep it
+            is_array = emit(runtime.is_view_of, (root, root))
+            versions[root] = emit(runtime.after_write, (new, root, is_array))
+        # top-down: every value viewing the root, rebuilt from its new version
+        rebuilt: dict[Value, Any] = {root: versions[root]}
+
+        def again(value: Value) -> Any:
+            if value in rebuilt:
+                return rebuilt[value]
+            link = value.op
+            parent = again(link.args[0])
+            seen = emit(link.prim.fn, (parent, *link.args[1:]), link.kwargs)
+            if value not in shared:
+                shared[value] = emit(runtime.is_view_of, (value, link.args[0]))
+            kept = versions.get(value, value)
+            rebuilt[value] = emit(runtime.after_write, (seen, kept, shared[value]))
+            return rebuilt[value]
+
+        self._rebind(lambda leaf: again(leaf) if leaf in viewers else leaf)
+        return again(old) if links else new
+
+    def _rebind(self, fn: Any) -> None:
+        """Replace each value leaf of the environment by ``fn(leaf)``."""
+        state = self.state
+        trees: dict[int, Any] = {}
+        for other, bound in list(state.env.items()):
+            new_bound = _map_leaves(bound, fn, trees)
+            if new_bound is not bound:
+                state.env[other] = new_bound
+                if id(bound) in state.argument_lists:
+                    state.argument_lists.add(id(new_bound))
+
+    def _may_hold(self, leaf: Value, items_written: set, written: set) -> bool:
+        """Whether ``leaf`` may be (or, a list built at run time, hold) the
+        memory of the values ``items_written`` (``written``: with the lists
+        those are items of)."""
+        sources, _ = self.memory_sources(leaf)
+        if not sources.isdisjoint(items_written):
+            return True
+        if leaf.container is False:
+            return False
+        if not sources.isdisjoint(written):
+            return True
+        return any(
+            not self.memory_sources(item)[0].isdisjoint(items_written)
+            for item in self._list_items(leaf)
+        )
+
+    def _list_items(self, value: Value) -> Iterator[Value]:
+        """The values put into the list ``value`` by ``append`` or a list
+        display, through its versions, branches and iterations."""
+        seen: set[Value] = set()
+        pending = [value]
+        while pending:
+            current = pending.pop()
+            if current in seen or not isinstance(current, Value):
+                continue
+            seen.add(current)
+            if current in self.state.origins:
+                pending.extend(self.state.origins[current])
+                continue
+            op = current.op
+            if op is None:
+                continue
+            if op.prim.fn is runtime.list_append:
+                pending.append(op.args[0])
+                if isinstance(op.args[1], Value):
+                    yield op.args[1]
+            elif op.prim.fn in (runtime.make_list, runtime.make_tuple):
+                yield from (v for v in op.args if isinstance(v, Value))
+            elif shares_first_argument(op.prim.fn) and op.args:
+                pending.append(op.args[0])
+
+    def _emit(self, fn: Any, args: tuple, kwargs: dict | None = None) -> Value:
+        return self.state.emitter.op(lookup(fn), args, kwargs or {})
+
     def refuse_changing_arguments(self, name: str, value: Value, node: ast.AST) -> None:
         """A called function may not change its caller's arrays or lists.
 
@@ -186,3 +379,111 @@ def call_result_views(
         if param in sources
         for value in leaves
     ]
+
+
+def _is_link(op: Any) -> bool:
+    """Whether ``op`` makes a view of its first argument, an array, that a
+    write can be carried through (see :meth:`MemoryModel.view_chain`): its
+    record declares the result may share the argument's memory, and it is
+    no write itself, nor an item of a list."""
+    if not isinstance(op, Op) or not op.args or not isinstance(op.args[0], Value):
+        return False
+    prim = op.prim
+    return (
+        prim.memory in (VIEW, ITSELF)
+        and prim.memory_argument == 0
+        and not prim.effect
+        and prim.render[0] not in ("setitem", "inplace_method")
+        and prim.fn is not runtime.list_item
+        and op.args[0].container is False
+        and op.out.container is False
+    )
+
+
+def _map_leaves(tree: Any, fn: Any, done: dict[int, Any]) -> Any:
+    """``tree`` with each value leaf replaced by ``fn(leaf)``; the same
+    object where nothing changed, and one new container for each container
+    (``done``: by id), so names bound to one list stay bound to one list."""
+    if isinstance(tree, (list, tuple, dict)):
+        if id(tree) in done:
+            return done[id(tree)]
+        if isinstance(tree, dict):
+            items = {k: _map_leaves(v, fn, done) for k, v in tree.items()}
+            changed = any(items[k] is not tree[k] for k in tree)
+            result: Any = items if changed else tree
+        else:
+            mapped = [_map_leaves(v, fn, done) for v in tree]
+            changed = any(a is not b for a, b in zip(mapped, tree))
+            result = type(tree)(mapped) if changed else tree
+        done[id(tree)] = result
+        return result
+    if isinstance(tree, Value):
+        return fn(tree)
+    return tree
+
+
+def names_written_through(
+    body: list[ast.stmt], target: ast.expr | None, iterable: ast.expr | None
+) -> set[str]:
+    """The names whose arrays a loop's ``body`` may change through another
+    name (``for row in Y: row *= 2.0``, ``v = H[t]; v[0] = 1.0``): those
+    read by the expressions bound, in the body or as the loop's target, to
+    a name the body writes into (``n[...] = ...``, ``n op= ...``), except
+    arithmetic, which makes new arrays. A loop carries them, so that a
+    write reaching one is seen by the next iteration and after the loop
+    (an over-approximation: carrying an unchanged name changes nothing)."""
+    bound: dict[str, list[ast.expr]] = {}
+    written: set[str] = set()
+    if target is not None and iterable is not None:
+        for name in ast.walk(target):
+            if isinstance(name, ast.Name):
+                bound.setdefault(name.id, []).append(iterable)
+    for node in body:
+        for sub in ast.walk(node):
+            targets: list[ast.expr] = []
+            if isinstance(sub, ast.Assign):
+                targets = sub.targets
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        bound.setdefault(t.id, []).append(sub.value)
+            elif isinstance(sub, ast.AugAssign):
+                targets = [sub.target]
+                if isinstance(sub.target, ast.Name):
+                    written.add(sub.target.id)
+            elif isinstance(sub, ast.For):
+                for name in ast.walk(sub.target):
+                    if isinstance(name, ast.Name):
+                        bound.setdefault(name.id, []).append(sub.iter)
+            for t in targets:
+                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+                    written.add(t.value.id)
+    found: set[str] = set()
+    pending = list(written)
+    while pending:
+        name = pending.pop()
+        for value in bound.get(name, []):
+            if isinstance(value, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Constant)):
+                continue
+            for read in ast.walk(value):
+                if isinstance(read, ast.Name) and read.id not in found:
+                    found.add(read.id)
+                    pending.append(read.id)
+    return found
+
+
+def unchanged_in_body(
+    state: State, start: dict[str, Any], carried: list[str], loop: ast.AST
+) -> None:
+    """Raise if a write in a loop's body changed a name the loop does not
+    carry (its change would be lost at the next iteration and after the
+    loop): ``start`` is the environment the body started from."""
+    for name, bound in start.items():
+        if name in carried or name.startswith("<"):
+            continue
+        if state.env.get(name, bound) is not bound:
+            raise state.parsed.unsupported(
+                f"changing `{name}` in this loop through another name (a view "
+                "or an alias of it written into)",
+                loop,
+                f"write into `{name}` by its own name, or copy the view first",
+            )

@@ -176,16 +176,10 @@ class Statements:
                 node,
                 "build a new list, or use an array",
             )
+        target_value = array
         if not self.memory.is_fresh(array):
             self.memory.refuse_changing_arguments(name, array, node)
             array = self.ops.call_prim(np.copy, (array,), {}, name, True)
-        self.memory.check_no_alias(
-            name,
-            array,
-            node,
-            f"`{name}[...] = ...`",
-            f"copy the array first: `{name} = {name}.copy()`",
-        )
         if isinstance(value, Value) and value.container is not True:
             written, _ = self.memory.memory_sources(array)
             read, unknown_read = self.memory.memory_sources(value)
@@ -203,8 +197,16 @@ class Statements:
                 None,
                 False,
             )
-        self.state.env[name] = self.ops.call_prim(
+        changed = self.ops.call_prim(
             runtime.set_item, (array, index, value), {}, None, False
+        )
+        self.state.env[name] = self.memory.write(
+            name,
+            target_value,
+            changed,
+            node,
+            f"`{name}[...] = ...`",
+            maybe_number=False,
         )
 
     def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
@@ -236,7 +238,28 @@ class Statements:
             ast.copy_location(load, target)
             current = self.expressions.operand(load)
             right = self.expressions.operand(node.value)
-            self.assign_item(target, self.ops.call_prim(op, (current, right), {}))
+            changed = self.ops.call_prim(op, (current, right), {})
+            container = (
+                self.state.env.get(target.value.id)
+                if isinstance(target.value, ast.Name)
+                else None
+            )
+            if (
+                isinstance(container, (dict, list))
+                and isinstance(current, Value)
+                and current.container is not True
+            ):
+                # `d[k] op= v` changes the array d[k] in place (every name
+                # viewing it sees the change), then stores it back
+                self.memory.write(
+                    target.value.id,
+                    current,
+                    changed,
+                    node,
+                    f"`{target.value.id}[...] {op_symbol(node)}=`",
+                    maybe_number=True,
+                )
+            self.assign_item(target, changed)
             return
         if not isinstance(target, ast.Name):
             self.assign(target, None)  # raises the right error
@@ -252,17 +275,28 @@ class Statements:
             self.ops.call_prim(
                 runtime.not_changed_in_place, (current, target.id), {}, None, False
             )
-        self.memory.check_no_alias(
-            target.id,
-            current,
-            node,
-            f"`{target.id} {op_text}=`",
-            f"write `{target.id} = {target.id} {op_text} ...` to make a new array",
-        )
+        in_place = isinstance(current, Value) and current.container is not True
+        if not in_place:
+            self.memory.check_no_alias(
+                target.id,
+                current,
+                node,
+                f"`{target.id} {op_text}=`",
+                f"write `{target.id} = {target.id} {op_text} ...` to make a new array",
+            )
         right = self.expressions.expr(node.value)
-        self.state.env[target.id] = self.ops.call_prim(
-            op, (current, right), {}, target.id, True
-        )
+        changed = self.ops.call_prim(op, (current, right), {}, target.id, True)
+        if in_place:
+            # in place for an array: every name viewing it sees the change
+            self.memory.write(
+                target.id,
+                current,
+                changed,
+                node,
+                f"`{target.id} {op_text}=`",
+                maybe_number=True,
+            )
+        self.state.env[target.id] = changed
 
     def stmt_Delete(self, node: ast.Delete) -> None:
         """``del a, b`` at the function's top level (or anywhere in generated

@@ -1,0 +1,426 @@
+"""The memory model (issue 15, items 2, 3, 4, 13, 14): writes through views,
+aliases and container items get Python's semantics, or a clear error.
+
+Every value is compared with Python running the function on copies of the
+arguments; every gradient with central finite differences in float64, each
+evaluation on fresh copies (the functions may write into their arguments).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from adcompiler import ADError, grad, value_and_grad, vjp
+
+X2 = np.array([0.3, 1.7])
+X4 = np.array([0.3, 1.7, -0.4, 0.9])
+M23 = np.array([[0.3, 1.7, -0.4], [0.9, -1.2, 0.5]])
+G2 = np.array([0.5, 1.5])
+
+
+def _numerical(f, args, wrt=0, eps=1e-6):
+    """Central differences of f in argument ``wrt`` (an array, or a dict of
+    arrays), every evaluation on deep copies of the arguments."""
+    base = list(copy.deepcopy(args))
+
+    def at(leaf_path, shifted):
+        call = copy.deepcopy(base)
+        if leaf_path is None:
+            call[wrt] = shifted
+        else:
+            call[wrt][leaf_path] = shifted
+        return f(*call)
+
+    def one(value, path):
+        value = np.array(value, dtype=np.float64)
+        out = np.zeros_like(value)
+        for i in np.ndindex(value.shape):
+            up, down = value.copy(), value.copy()
+            up[i] += eps
+            down[i] -= eps
+            out[i] = (at(path, up) - at(path, down)) / (2 * eps)
+        return out
+
+    if isinstance(base[wrt], dict):
+        return {key: one(v, key) for key, v in base[wrt].items()}
+    return one(base[wrt], None)
+
+
+def _exact(f, *args, wrt=0):
+    """adcompiler's value and gradient are Python's value and the finite
+    differences; the caller's arguments are left as they were."""
+    before = copy.deepcopy(args)
+    value, gradient = value_and_grad(f, wrt=wrt)(*args)
+    for a, b in zip(args, before):
+        if isinstance(a, dict):
+            for key in a:
+                np.testing.assert_array_equal(a[key], b[key])
+        else:
+            np.testing.assert_array_equal(a, b)
+    expected = f(*copy.deepcopy(args))
+    assert value == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    numeric = _numerical(f, args, wrt)
+    if isinstance(numeric, dict):
+        for key in numeric:
+            np.testing.assert_allclose(gradient[key], numeric[key], atol=1e-6)
+    else:
+        np.testing.assert_allclose(gradient, numeric, rtol=1e-6, atol=1e-6)
+
+
+def _refused(f, *args, match):
+    with pytest.raises(ADError, match=match) as info:
+        grad(f)(*args)
+    message = str(info.value)
+    assert "test_soundness_views.py:" in message and "hint:" in message, message
+
+
+# -- item 2: writing through a view of an argument ------------------------------
+
+
+def through_reshape(x):
+    v = x.reshape(-1)
+    v[0] = 5.0
+    return np.sum(x * x)
+
+
+def through_transpose(x):
+    v = x.T
+    v[0] = 5.0
+    return np.sum(x * x)
+
+
+def through_whole_slice(x):
+    v = x[:]
+    v[0] = 5.0
+    return np.sum(x * x)
+
+
+def through_slice(x):
+    v = x[0:2]
+    v[0] = 5.0 * v[1]
+    return np.sum(x * x)
+
+
+def through_asarray(x):
+    v = np.asarray(x)
+    v[0] = 5.0
+    return np.sum(x * x)
+
+
+def first_two(a):
+    return a[:2]
+
+
+def through_helper(x):
+    v = first_two(x)
+    v[0] = 5.0
+    return np.sum(x * x)
+
+
+def through_ravel_of_matrix(m):
+    v = m.ravel()
+    v[1:3] = v[4] * 2.0
+    return np.sum(m * m * np.arange(6.0).reshape(2, 3))
+
+
+def through_transpose_of_matrix(m):
+    t = m.T
+    t[2] += t[0] * 3.0
+    return np.sum(np.sin(m))
+
+
+def through_two_levels(m):
+    row = m[1]
+    part = row[1:]
+    part *= 2.0
+    return np.sum(m**3) + np.sum(row)
+
+
+def view_of_view_and_sibling(m):
+    a = m[:, 0]
+    b = m[1]
+    a[1] = 7.0 * b[2]
+    return np.sum(m * m) + np.sum(b * b)
+
+
+def augmented_view(x):
+    v = x.reshape(2, 1)
+    v += 1.0
+    return np.sum(x**3) + np.sum(v)
+
+
+def advanced_index_is_a_copy(x):
+    v = x[np.array([0, 1])]
+    v[0] = 5.0  # a copy: x is unchanged
+    return np.sum(x * x) + np.sum(v)
+
+
+def integer_item_is_a_number(x):
+    v = x[0]
+    v += 1.0  # a NumPy scalar: x is unchanged
+    return np.sum(x * x) + v
+
+
+def base_then_view_read(x):
+    y = x * 1.0
+    r = y[0:2]
+    y[1] = 5.0
+    return np.sum(r * x[:2]) + np.sum(y)
+
+
+def view_in_a_branch(x):
+    v = x[0:1]
+    if x[1] > 0.0:
+        v[0] = x[1] * 4.0
+    return np.sum(x * x)
+
+
+@pytest.mark.parametrize(
+    "f, arg",
+    [
+        (through_reshape, X2),
+        (through_transpose, X2),
+        (through_whole_slice, X2),
+        (through_slice, X2),
+        (through_asarray, X2),
+        (through_helper, X2),
+        (through_ravel_of_matrix, M23),
+        (through_transpose_of_matrix, M23),
+        (through_two_levels, M23),
+        (view_of_view_and_sibling, M23),
+        (augmented_view, X2),
+        (advanced_index_is_a_copy, X2),
+        (integer_item_is_a_number, X2),
+        (base_then_view_read, X2),
+        (view_in_a_branch, X2),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_a_write_through_a_view_reaches_the_array(f, arg):
+    _exact(f, arg.copy())
+
+
+def test_the_reproducer_of_item_2():
+    value, gradient = value_and_grad(through_reshape)(X2.copy())
+    assert value == pytest.approx(27.89)
+    np.testing.assert_allclose(gradient, [0.0, 3.4])
+
+
+def test_the_callers_array_is_not_changed():
+    # documented: compiled code changes a copy of its arguments
+    x = X2.copy()
+    grad(through_reshape)(x)
+    np.testing.assert_array_equal(x, X2)
+
+
+def through_dict_item(p):
+    w = p["w"]
+    w[0] = 5.0
+    return np.sum(p["w"] * p["w"]) + np.sum(p["b"])
+
+
+def test_a_write_into_a_dict_arguments_item():
+    _exact(through_dict_item, {"w": X2.copy(), "b": G2.copy()})
+
+
+def global_slice_written(x):
+    v = G2[0:1]
+    v[0] = 5.0
+    return np.sum(G2 * x)
+
+
+def global_written(x):
+    G2[0] = 5.0
+    return np.sum(G2 * x)
+
+
+def test_a_write_into_a_global_is_refused():
+    _refused(global_slice_written, X2.copy(), match="global `G2` through a view")
+    _refused(global_written, X2.copy(), match="writes into the global `G2`")
+    np.testing.assert_array_equal(G2, [0.5, 1.5])
+
+
+# -- aliases by assignment ----------------------------------------------------
+
+
+def alias_set(x):
+    a = x * 1.0
+    b = a
+    b[0] = 5.0
+    return np.sum(a * x)
+
+
+def alias_iadd_twice(x):
+    a = x * 1.0
+    b = a
+    b += 1.0
+    b *= x
+    return np.sum(a * a)
+
+
+def number_alias_iadd(x):
+    s = x[0] * 1.0
+    t = s
+    t += 1.0  # a number: s keeps its value
+    return s * t
+
+
+@pytest.mark.parametrize(
+    "f", [alias_set, alias_iadd_twice, number_alias_iadd], ids=lambda f: f.__name__
+)
+def test_a_write_through_an_alias(f):
+    _exact(f, X2.copy())
+
+
+# -- item 3: `+=` through a container item ---------------------------------------
+
+
+def dict_item_iadd(x):
+    y = x * 2
+    d = {"a": y}
+    d["a"] += 1.0
+    return np.sum(y * x)
+
+
+def list_item_iadd(x):
+    y = x * 2
+    lst = [y, x]
+    lst[0] += 1.0
+    return np.sum(y * x) + np.sum(lst[0])
+
+
+def list_item_imul_view(x):
+    y = x * 2
+    lst = [y[0:1]]
+    lst[0] *= 3.0
+    return np.sum(y * x)
+
+
+def dict_number_item_iadd(x):
+    s = x[0] * 2.0
+    d = {"a": s}
+    d["a"] += 1.0  # a number: s keeps its value
+    return s * d["a"]
+
+
+@pytest.mark.parametrize(
+    "f",
+    [dict_item_iadd, list_item_iadd, list_item_imul_view, dict_number_item_iadd],
+    ids=lambda f: f.__name__,
+)
+def test_an_in_place_change_of_a_container_item_reaches_its_other_names(f):
+    _exact(f, X2.copy())
+
+
+def test_the_reproducer_of_item_3():
+    value, _ = value_and_grad(dict_item_iadd)(X2.copy())
+    assert value == pytest.approx(7.96)
+
+
+def loop_over_list_iadd(x):
+    y = x * 2
+    lst = [y, x * 3]
+    for a in lst:
+        a += 1.0
+    return np.sum(lst[0] * x) + np.sum(lst[1] * x)
+
+
+def test_iadd_on_the_items_of_a_list_by_a_loop_is_refused():
+    # `a` is each item in turn, changed in place: the loop cannot say which
+    _refused(loop_over_list_iadd, X2.copy(), match=r"reading `lst` after `a \+=`")
+
+
+# -- item 4: conversions that may return their argument ------------------------
+
+
+def astype_no_copy(x):
+    y = x * 2
+    z = y.astype(np.float64, copy=False)
+    z[0] = 0.0
+    return np.sum(y * x)
+
+
+def astype_other_dtype(x):
+    y = x * 2
+    z = y.astype(np.float32, copy=False)  # a copy: y is unchanged
+    z[0] = 0.0
+    return np.sum(y * x)
+
+
+def astype_copy(x):
+    y = x * 2
+    z = y.astype(np.float64)
+    z[0] = 0.0
+    return np.sum(y * x) + np.sum(z)
+
+
+def asarray_written(x):
+    y = x * 2
+    z = np.asarray(y)
+    z[0] = 0.0
+    return np.sum(y * x)
+
+
+def asanyarray_iadd(x):
+    y = x * 2
+    z = np.asanyarray(y)
+    z += 1.0
+    return np.sum(y * x)
+
+
+def array_no_copy(x):
+    y = x * 2
+    z = np.array(y, copy=False)
+    z[0] = 0.0
+    return np.sum(y * x)
+
+
+def array_copy(x):
+    y = x * 2
+    z = np.array(y)
+    z[0] = 0.0
+    return np.sum(y * x) + np.sum(z)
+
+
+def view_method(x):
+    y = x * 2
+    z = y.view()
+    z[1] = 3.0
+    return np.sum(y * x)
+
+
+def ascontiguous_imul(x):
+    y = x * 2
+    z = np.ascontiguousarray(y)
+    z *= 3.0
+    return np.sum(y * x)
+
+
+def asfortran_of_transpose(m):
+    y = m.T * 1.0
+    z = np.asfortranarray(y)
+    z[0, 0] = 5.0
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize(
+    "f, arg",
+    [
+        (astype_no_copy, X2),
+        (astype_other_dtype, X2),
+        (astype_copy, X2),
+        (asarray_written, X2),
+        (asanyarray_iadd, X2),
+        (array_no_copy, X2),
+        (array_copy, X2),
+        (view_method, X2),
+        (ascontiguous_imul, X2),
+        (asfortran_of_transpose, M23),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_a_conversion_that_may_share_memory(f, arg):
+    _exact(f, arg.copy())
