@@ -983,3 +983,10 @@ def part_if(g: Any, flag: bool) -> Any:
 def part_unless(g: Any, flag: bool) -> Any:
     """``g`` unless ``flag``, else zeros like ``g`` (adjoint of :func:`after_write`'s ``kept``)."""
     return zero_adjoint(g) if flag else g
+
+
+def not_an_array(value: Any, what: str) -> None:
+    """Raise if ``value`` is an array: ``what`` (a message naming the
+    statements) then has a meaning generated code does not follow."""
+    if isinstance(value, np.ndarray):
+        raise ADError(what, hint="append a copy (`.copy()`), or a new array")

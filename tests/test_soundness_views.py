@@ -424,3 +424,98 @@ def asfortran_of_transpose(m):
 )
 def test_a_conversion_that_may_share_memory(f, arg):
     _exact(f, arg.copy())
+
+
+# -- item 13: views on the right of a tuple assignment; one buffer appended ------
+
+
+def row_swap(x):
+    y = x.reshape(2, 2) * 1.0
+    y[0], y[1] = y[1], y[0]  # NumPy: y[0] is a view, changed first: equal rows
+    return np.sum(y * np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def column_swap_with_a_copy(x):
+    y = x.reshape(2, 2) * 1.0
+    y[:, 0], y[:, 1] = y[:, 1], y[:, 0].copy()
+    return np.sum(y * np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def one_buffer_appended_in_turn(x):
+    buf = np.zeros(2)
+    out = []
+    buf[:] = x
+    out.append(buf)
+    buf[:] = 2.0 * x
+    out.append(buf)  # both items are buf, holding 2x
+    return np.sum(out[0] * np.array([1.0, 2.0])) + np.sum(out[1] * x)
+
+
+def a_new_buffer_each_iteration(x):
+    out = []
+    for i in range(3):
+        buf = np.zeros(2)
+        buf[:] = x * (i + 1)
+        out.append(buf)
+    return np.sum(out[0] * np.array([1.0, 2.0])) + np.sum(out[1] * out[2])
+
+
+def running_sums(x):
+    acc = 0.0
+    history = []
+    for v in x:
+        acc += v  # a number: each item is its own
+        history.append(acc)
+    return history[0] * history[1]
+
+
+@pytest.mark.parametrize(
+    "f, arg",
+    [
+        (row_swap, X4),
+        (column_swap_with_a_copy, X4),
+        (one_buffer_appended_in_turn, X2),
+        (a_new_buffer_each_iteration, X2),
+        (running_sums, X2),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_writes_seen_by_the_values_waiting_to_be_stored(f, arg):
+    _exact(f, arg.copy())
+
+
+def test_the_row_swap_gives_equal_rows():
+    value, gradient = value_and_grad(row_swap)(X4.copy())
+    (a, b), (c, d) = X4.reshape(2, 2)
+    assert value == pytest.approx((1.0 + 3.0) * c + (2.0 + 4.0) * d)
+    np.testing.assert_allclose(gradient, [0.0, 0.0, 4.0, 6.0])
+
+
+def one_buffer_appended_in_a_loop(x):
+    buf = np.zeros(2)
+    out = []
+    for i in range(3):
+        buf[:] = x * (i + 1)
+        out.append(buf)
+    return np.sum(out[0] * np.array([1.0, 2.0])) + np.sum(out[1] * out[2])
+
+
+def one_buffer_changed_by_iadd_in_a_loop(x):
+    buf = x * 1.0
+    out = []
+    for i in range(3):
+        buf += x
+        out.append(buf)
+    return np.sum(out[0] * out[2])
+
+
+def test_one_buffer_appended_in_a_loop_is_refused():
+    # Python: every item is buf, holding its last value
+    _refused(
+        one_buffer_appended_in_a_loop,
+        X2.copy(),
+        match=r"appending `buf` to `out` in a loop that changes it in place",
+    )
+    # `+=` changes an array in place, a number not: refused at run time
+    with pytest.raises(ADError, match="appending `buf` to `out`"):
+        grad(one_buffer_changed_by_iadd_in_a_loop)(X2.copy())

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 from ..ir import Block, LoopOp, Value, tree_values
 from .expressions import Expressions
 from .flow import ControlFlow, variable_hint, mutated_names, walk_local
-from .memory import names_written_through, unchanged_in_body
+from .memory import appended_then_written, names_written_through, unchanged_in_body
 from .names import Names
 from .ops import Ops
 from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, State
@@ -230,6 +230,7 @@ class Loops:
         )
         self.state.env = env
         start = dict(env)
+        writes, appends = len(self.state.writes), len(self.state.appends)
         if kind == "while":
             op.cond = Block()
             with self.state.into(op.cond):
@@ -246,6 +247,7 @@ class Loops:
                 value = self.state.env.get(name, MISSING)
                 yields.extend(self._carried_leaves(trees[name], value, name, node))
             op.body.yields = yields
+            appended_then_written(self.state, writes, appends, carried, yields)
             self.state.emitter.loc = loc
             exits = [self.state.env.get(flag, False) for flag in (BROKE, RETURNED)]
             exits = [flag for flag in exits if flag is not False]

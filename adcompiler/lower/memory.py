@@ -21,6 +21,7 @@ from ..callables import Lowered
 from ..ir import Op, Value, tree_values
 from ..primitives.record import ITSELF, VIEW, lookup, shares_first_argument
 from .. import runtime
+from .errortext import file_line
 from .state import State
 
 
@@ -60,6 +61,9 @@ class MemoryModel:
             yield current, False
             # a call's result may be (a view of) some of its arguments
             pending.extend(self.state.call_views.get(current, ()))
+            # `a op= v` changed a's memory, in Python
+            if current in self.state.versions:
+                pending.append(self.state.versions[current])
             op = current.op
             if op is not None and shares_first_argument(op.prim.fn) and op.args:
                 if isinstance(op.args[0], Value) and (
@@ -210,6 +214,9 @@ class MemoryModel:
         state = self.state
         root, links = self.view_chain(old)
         written, _ = self.memory_sources(old, into_lists=True)
+        state.writes.append((written, change, state.parsed.loc(node), maybe_number))
+        if maybe_number and isinstance(new, Value):
+            state.versions[new] = old
         for source in written:
             if source.kind == "free":
                 raise state.parsed.unsupported(
@@ -487,3 +494,39 @@ def unchanged_in_body(
                 loop,
                 f"write into `{name}` by its own name, or copy the view first",
             )
+
+
+def appended_then_written(
+    state: State, writes: int, appends: int, carried: list, yields: list
+) -> None:
+    """Raise if a loop's body appends an array to a list and writes into
+    it, or an alias of it, in place, and that memory goes on to the next
+    iteration: every item appended would be the same array, holding the
+    last value written (``buf[:] = x * i; out.append(buf)``). ``writes``
+    and ``appends``: how many of each were lowered before the body."""
+    memory = MemoryModel(state)
+    persisting = {
+        value
+        for value, new in zip(carried, yields)
+        if isinstance(new, Value)
+        and isinstance(value, Value)
+        and value in memory.memory_sources(new)[0]
+    }
+    for value, sequence, item, node, parsed in state.appends[appends:]:
+        item_memory = memory.memory_sources(value)[0]
+        for written, change, loc, maybe_number in state.writes[writes:]:
+            if not persisting & written & item_memory:
+                continue
+            what = (
+                f"appending `{item}` to `{sequence}` in a loop that changes it "
+                f"in place ({change} at line {loc.line}; every item of "
+                f"`{sequence}` would be the same array, holding the last value "
+                "written)"
+            )
+            if not maybe_number:
+                raise parsed.unsupported(
+                    what, node, f"append a copy: `{sequence}.append({item}.copy())`"
+                )
+            # `+=` changes an array in place, a number not: known at run time
+            where = f"{file_line(parsed.loc(node))}: {what}"
+            state.emitter.op(lookup(runtime.not_an_array), (value, where), {})

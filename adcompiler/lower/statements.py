@@ -108,6 +108,9 @@ class Statements:
                     "starred assignment", target, "unpack each element by index"
                 )
             items = self.unpack(value, len(target.elts), target)
+            if any(isinstance(elt, ast.Subscript) for elt in target.elts):
+                self.assign_in_turn(target.elts, items)
+                return
             for elt, item in zip(target.elts, items):
                 if (
                     isinstance(elt, ast.Name)
@@ -124,6 +127,23 @@ class Statements:
             raise self.state.parsed.unsupported(
                 f"assignment to {describe(target)}", target, "assign to a local name"
             )
+
+    def assign_in_turn(self, targets: list[ast.expr], items: list[Any]) -> None:
+        """``a[i], a[j] = u, v``: the targets in turn, each item as the writes
+        before it left it (``u`` and ``v`` may be views of ``a``: Python's
+        ``y[0], y[1] = y[1], y[0]`` gives two equal rows). The items wait
+        under hidden names, so that the memory model rebinds them."""
+        hidden = [f"<item {k}>" for k in range(len(items))]
+        self.state.env.update(zip(hidden, items))
+        try:
+            for name, elt in zip(hidden, targets):
+                item = self.names.name(name, elt)
+                del self.state.env[name]
+                self.assign(elt, item)
+        finally:
+            for name in hidden:
+                self.state.env.pop(name, None)
+                self.state.stale.pop(name, None)
 
     def assign_item(self, target: ast.Subscript, value: Any) -> None:
         """``name[index] = value``: a new version of ``name``."""
@@ -386,6 +406,16 @@ class Statements:
         """``name.append(item)``: a new version of the list ``name``."""
         sequence = self.names.name(name, node)
         item = self.expressions.operand(item_node)
+        if isinstance(item, Value) and item.container is not True:
+            self.state.appends.append(
+                (
+                    item,
+                    name,
+                    ast.unparse(item_node),
+                    node,
+                    self.state.parsed,
+                )
+            )
         if isinstance(sequence, list):
             if self.state.callee and id(sequence) in self.state.argument_lists:
                 raise self.state.parsed.unsupported(

@@ -53,6 +53,8 @@ writes_floats = nondifferentiable(
 )
 not_changed_in_place = nondifferentiable(runtime.not_changed_in_place, hint="checked")
 not_changed_in_place.effect = True
+not_an_array = nondifferentiable(runtime.not_an_array, hint="checked")
+not_an_array.effect = True
 not_reading_what_it_writes = nondifferentiable(
     runtime.not_reading_what_it_writes, hint="checked"
 )
