@@ -519,3 +519,47 @@ def test_one_buffer_appended_in_a_loop_is_refused():
     # `+=` changes an array in place, a number not: refused at run time
     with pytest.raises(ADError, match="appending `buf` to `out`"):
         grad(one_buffer_changed_by_iadd_in_a_loop)(X2.copy())
+
+
+# -- item 14: arrays returned to the user keep Python's values -------------------
+
+
+def written_after_use_with_aux(x):
+    y = x * 1.0
+    s = np.sum(y**2)  # its backward needs y as it was: restored in place
+    y[0] = 5.0
+    return np.sum(y * x) + s, {"y": y, "head": y[0:2]}
+
+
+def written_after_use_for_vjp(x):
+    y = x * 1.0
+    s = np.sum(y**2)
+    y[0] = 5.0
+    return y * 1.0 + s, y
+
+
+def test_the_has_aux_values_are_not_undone_by_the_backward():
+    x = np.array([0.3, 1.7, 0.5])
+    (value, aux), gradient = value_and_grad(written_after_use_with_aux, has_aux=True)(
+        x.copy()
+    )
+    expected_value, expected_aux = written_after_use_with_aux(x.copy())
+    assert value == pytest.approx(expected_value)
+    np.testing.assert_array_equal(aux["y"], expected_aux["y"])
+    np.testing.assert_array_equal(aux["head"], expected_aux["head"])
+    numeric = _numerical(lambda v: written_after_use_with_aux(v)[0], (x,))
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-6, atol=1e-6)
+
+
+def test_the_vjp_output_is_not_undone_by_the_pullback():
+    x = np.array([0.3, 1.7, 0.5])
+    out, pullback = vjp(written_after_use_for_vjp, x.copy())
+    expected = written_after_use_for_vjp(x.copy())
+    (d_x,) = pullback((np.ones(3), np.ones(3)))
+    for got, want in zip(out, expected):
+        np.testing.assert_array_equal(got, want)
+    # the cotangent (1, 1, 1) on both outputs: the sum of everything
+    numeric = _numerical(
+        lambda v: sum(np.sum(o) for o in written_after_use_for_vjp(v)), (x,)
+    )
+    np.testing.assert_allclose(d_x, numeric, rtol=1e-6, atol=1e-6)
