@@ -563,3 +563,129 @@ def test_the_vjp_output_is_not_undone_by_the_pullback():
         lambda v: sum(np.sum(o) for o in written_after_use_for_vjp(v)), (x,)
     )
     np.testing.assert_allclose(d_x, numeric, rtol=1e-6, atol=1e-6)
+
+
+# -- more of the model: what stays refused, forward mode, second order -----------
+
+
+def transpose_method_and_row(m):
+    t = m.transpose(1, 0)
+    t[0] *= 2.0
+    row = m[1]
+    row[2] = row[0] * row[1]
+    return np.sum(m**3)
+
+
+def test_a_transpose_with_axes_and_a_row():
+    _exact(transpose_method_and_row, M23.copy())
+
+
+def alias_written_in_a_loop(x):
+    y = x * 1.0
+    z = y
+    for t in range(3):
+        z[0] = z[0] * x[1]
+    return np.sum(y * x)
+
+
+def view_written_in_a_loop(x):
+    v = x[0:1]
+    for t in range(2):
+        v *= 2.0
+    return np.sum(x * x)
+
+
+def pick_in_a_loop(a):
+    for _ in range(1):
+        r = a[:2]
+    return r
+
+
+def view_from_a_called_helper(x):
+    v = pick_in_a_loop(x)  # a loop: called, not inlined
+    v[0] = 5.0
+    return np.sum(x * x)
+
+
+def view_of_a_branch(x):
+    y = x * 1.0
+    z = x * 2.0
+    w = y if x[0] > 0.0 else z
+    w[0] = 5.0
+    return np.sum(y * z)
+
+
+def view_of_another_name_in_a_loop(x):
+    y = x * 1.0
+    w = y
+    for t in range(2):
+        v = w[0:1]
+        v *= 2.0
+    return np.sum(y)
+
+
+@pytest.mark.parametrize(
+    "f, match",
+    [
+        (alias_written_in_a_loop, r"reading `y` after `z\[...\] = ...`"),
+        (view_written_in_a_loop, r"reading `x` after `v \*=`"),
+        (view_from_a_called_helper, r"reading `x` after `v\[...\] = ...`"),
+        (view_of_a_branch, r"reading `y` after `w\[...\] = ...`"),
+        (view_of_another_name_in_a_loop, r"reading `y` after `v \*=`"),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_sharing_the_model_does_not_follow_is_refused_where_read(f, match):
+    _refused(f, X2.copy(), match=match)
+
+
+def broadcast_view_written(x):
+    y = x * 1.0
+    v = np.broadcast_to(y, (2, 2))
+    v += 1.0
+    return np.sum(y)
+
+
+def test_a_write_into_a_broadcast_view_is_refused_as_numpy_does():
+    with pytest.raises(ValueError):
+        broadcast_view_written(X2.copy())  # NumPy: read-only
+    with pytest.raises(ADError, match="shows an element of its array several"):
+        grad(broadcast_view_written)(X2.copy())
+
+
+def view_and_alias_both(x):
+    y = x * 1.0
+    v = y[1:]
+    b = y
+    v *= x[0]
+    b[0] = b[1] * 2.0
+    return np.sum(y**3) + np.sum(v * x[1:])
+
+
+@pytest.mark.parametrize(
+    "f, arg",
+    [
+        (through_slice, np.array([0.3, 1.7, 0.5])),
+        (through_transpose_of_matrix, M23),
+        (view_and_alias_both, np.array([0.3, 1.7, 0.5])),
+        (dict_item_iadd, X2),
+        (row_swap, X4),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_forward_mode_and_second_order_through_writes(f, arg):
+    from adcompiler import hessian, jvp
+
+    x = np.array(arg, dtype=np.float64)
+    t = np.linspace(-1.0, 1.0, x.size).reshape(x.shape)
+    _, tangent = jvp(f, (x.copy(),), (t,))
+    numeric = _numerical(f, (x,))
+    assert tangent == pytest.approx(np.sum(numeric * t), rel=1e-6, abs=1e-6)
+    h = hessian(f)(x.copy())
+    rows = [
+        _numerical(lambda v, i=i: grad(f)(v).reshape(-1)[i], (x,)).reshape(-1)
+        for i in range(x.size)
+    ]
+    np.testing.assert_allclose(
+        np.reshape(h, (x.size, x.size)), np.array(rows), rtol=1e-5, atol=1e-5
+    )

@@ -1,15 +1,70 @@
 """The memory model: which values may share storage, and what a write changes.
 
-Arrays in Python may share memory (views, in-place changes, a value that
-is one of two branches' or a loop's), and a write through one name changes
-what the others read. Generated code rebinds names instead, so the
-lowering must know, for a value being written, every value whose memory
-it may be. :class:`MemoryModel` answers that from the graph (the ops that
-return their first argument's memory, declared by the primitives), the
-merges of control flow (``State.origins``) and what calls of user
-functions may return (``State.call_views``, from :func:`call_result_views`); and it
-marks the names a write made stale (``State.stale``), so that reading one
-is an error rather than a silent difference from Python.
+Arrays in Python may share memory, and a write through one name changes
+what the others read. Generated code computes values (SSA), so the
+lowering must know, for each write, every value whose memory it may be,
+and give each of them its value after the write. The model:
+
+Which values may share storage
+    * **views by primitive record**: an op whose record declares
+      ``memory=VIEW`` or ``ITSELF`` for its first argument (basic indexing,
+      reshape, ravel, ``.T``/transpose, swapaxes, squeeze, ``np.asarray``,
+      ``astype(copy=False)``, ``.view()``, ...) may return that argument's
+      memory; whether it does is known at run time only (``x[0]`` of a
+      vector is a number, a reshape may copy), and is tested there
+      (:func:`runtime.is_view_of`). A chain of such ops from a *root*
+      (:meth:`MemoryModel.view_chain`) is what the model follows exactly.
+    * **aliases by assignment**: ``b = a`` binds both names to one value:
+      the same root.
+    * **container items**: a compile-time list, tuple or dict holds values;
+      an item bound elsewhere (``d = {"a": y}``) is the same value. An item
+      of a list built at run time (``list_item``) may be any value appended
+      to it (:meth:`MemoryModel._list_items`).
+    * **arguments and globals**: a parameter (or an item of a container
+      parameter) is a root like any other; a global's array is a root the
+      compiled code may not write (Python would change it for every later
+      call).
+    * **helper calls**: an inlined helper's ops are the caller's, so its
+      views are chains; a called (compiled) helper's result may share the
+      memory of the arguments its own model names (``State.call_views``,
+      :func:`call_result_views`), which no chain shows.
+    * **branches and loops**: a value merged from the two branches of an
+      ``if`` or carried by a loop may be any of its origins
+      (``State.origins``): it is a root, whose origins share its memory.
+    * ``a op= v`` on what may be an array changes its memory in Python,
+      where generated code makes a new array: the result is recorded as a
+      version of the same memory (``State.versions``).
+
+What each write changes
+    ``v[i] = u``, ``v op= u`` (and ``d[k] op= u`` on a container item) go
+    through :meth:`MemoryModel.write`:
+
+    1. the parents of the written value, up its view chain to the root,
+       get the written elements (:func:`runtime.write_through`: a copy of
+       the parent with the view's positions replaced, where the view
+       shares memory at run time; the copy keeps the caller's arrays
+       unchanged);
+    2. every local name (or container item, or value of a tuple being
+       assigned) whose value views the same root is rebound to the same
+       views of the new root, each link keeping its old value where it did
+       not share memory (:func:`runtime.after_write`); ``a op= v`` on a
+       number changes nothing else (tested at run time when other names
+       hold it). When no other name views the root, nothing is emitted:
+       ``H[t] = h`` stays one in-place write;
+    3. a name that may share the memory in a way no chain shows (a merge,
+       a called helper's result, a list built at run time holding it) is
+       marked stale: reading it raises, naming the write (``State.stale``);
+    4. a write whose memory may be a global's raises at once.
+
+    Loops: the body is lowered once, so a loop carries the names a write
+    through another name may change (:func:`names_written_through`), and
+    raises if a write changed a name it does not carry
+    (:func:`unchanged_in_body`) or wrote in place into an array the body
+    appends to a list, the same memory going on to the next iteration
+    (:func:`appended_then_written`: every item would be that array).
+    Reverse mode undoes in-place writes in the backward sweep
+    (:mod:`adcompiler.passes.restore`), and returns a copy of any returned
+    array those undo.
 """
 
 from __future__ import annotations
@@ -269,7 +324,9 @@ class MemoryModel:
         for link in reversed(links):
             parent = link.args[0]
             positions = emit(runtime.element_positions, (parent,))
-            positions = emit(link.prim.fn, (positions, *link.args[1:]), link.kwargs)
+            if link.prim.fn is not runtime.after_write:
+                # (after_write shows its parent as it is, when it shares it)
+                positions = emit(link.prim.fn, (positions, *link.args[1:]), link.kwargs)
             shared[link.out] = emit(runtime.is_view_of, (link.out, parent))
             current = emit(
                 runtime.write_through, (parent, shared[link.out], positions, current)
