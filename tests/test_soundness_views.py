@@ -689,3 +689,25 @@ def test_forward_mode_and_second_order_through_writes(f, arg):
     np.testing.assert_allclose(
         np.reshape(h, (x.size, x.size)), np.array(rows), rtol=1e-5, atol=1e-5
     )
+
+
+INDEX = np.array([1, 0])
+
+
+def advanced_by_a_list(x):
+    v = x[[1, 0]]
+    v *= 3.0  # a copy: x is unchanged
+    return np.sum(x * x) + np.sum(v)
+
+
+def advanced_by_a_constant_array(x):
+    v = x[INDEX]
+    v[0] = 5.0
+    return np.sum(x * x) + np.sum(v * x)
+
+
+def test_indexing_known_to_copy_is_no_view():
+    # known when compiling: nothing is written back, the copy is private
+    for f in (advanced_by_a_list, advanced_by_a_constant_array):
+        _exact(f, X2.copy())
+        assert "write_through" not in grad(f).source

@@ -70,7 +70,10 @@ What each write changes
 from __future__ import annotations
 
 import ast
+import operator
 from typing import Any, Iterator
+
+import numpy as np
 
 from ..callables import Lowered
 from ..ir import Op, Value, tree_values
@@ -120,7 +123,7 @@ class MemoryModel:
             if current in self.state.versions:
                 pending.append(self.state.versions[current])
             op = current.op
-            if op is not None and shares_first_argument(op.prim.fn) and op.args:
+            if op is not None and _may_share(op) and op.args:
                 if isinstance(op.args[0], Value) and (
                     into_lists or op.prim.fn is not runtime.list_item
                 ):
@@ -134,7 +137,7 @@ class MemoryModel:
                 continue
             if op is None:
                 return False  # a parameter or a global
-            if shares_first_argument(op.prim.fn):
+            if _may_share(op):
                 if not (op.args and isinstance(op.args[0], Value)):
                     return False
         return True
@@ -445,6 +448,29 @@ def call_result_views(
     ]
 
 
+def _may_share(op: Op) -> bool:
+    """Whether the result of ``op`` may share its first argument's memory:
+    as its record declares, except indexing by a list or an array constant
+    (advanced indexing, which copies)."""
+    if not shares_first_argument(op.prim.fn):
+        return False
+    if op.prim.fn is operator.getitem and len(op.args) == 2:
+        index = op.args[1]
+        parts = index if isinstance(index, tuple) else (index,)
+        return not any(_advanced(part) for part in parts)
+    return True
+
+
+def _advanced(part: Any) -> bool:
+    """Whether an index part is known, when compiling, to be an integer or
+    boolean array (a list, or an array constant)."""
+    if isinstance(part, list):
+        return True
+    if isinstance(part, Value) and part.kind == "free":
+        return isinstance(part.obj, np.ndarray) and part.obj.ndim > 0
+    return False
+
+
 def _is_link(op: Any) -> bool:
     """Whether ``op`` makes a view of its first argument, an array, that a
     write can be carried through (see :meth:`MemoryModel.view_chain`): its
@@ -454,7 +480,8 @@ def _is_link(op: Any) -> bool:
         return False
     prim = op.prim
     return (
-        prim.memory in (VIEW, ITSELF)
+        _may_share(op)
+        and prim.memory in (VIEW, ITSELF)
         and prim.memory_argument == 0
         and not prim.effect
         and prim.render[0] not in ("setitem", "inplace_method")
