@@ -26,10 +26,18 @@ import numpy as np
 
 from . import primitives  # noqa: F401  (registers the rule tables)
 from .callables import Checkpoint, Transformed, source_function, user_function
-from .errors import ADError, OutputError, WrtError
+from .errors import ADError, ArgumentError, OutputError, WrtError
 from .ir import Graph
 from .options import optimizing
-from .pipeline import Entry, Product, Request, check_signature, compiled, defaults
+from .pipeline import (
+    Entry,
+    Product,
+    Request,
+    backward_changes_saved,
+    check_signature,
+    compiled,
+    defaults,
+)
 from .primitives.registry import lookup
 from .runtime import fit_gradient, stop_gradient as _stop_gradient
 from .trees import LEAF, leaves, structure
@@ -151,6 +159,10 @@ class GradFunction(Transformed):
         array (see :func:`_arg_key`)."""
         positional, keywords = key
         by_name = dict(keywords)
+        # the defaults now (``__defaults__`` may have been replaced since)
+        self._default_structures = {
+            k: structure(v) for k, v in defaults(user_function(self)).items()
+        }
         structures = []
         for index, name in enumerate(self._names):
             if index < len(positional):
@@ -389,22 +401,41 @@ def _rebuild(structures: tuple, flat: list) -> tuple:
 class Pullback:
     """``pullback(g)``: the cotangents of all positional arguments of ``f``
     at the point :func:`vjp` evaluated it, given the cotangent ``g`` of its
-    result (of the result's structure and shapes)."""
+    result (of the result's structure and shapes).
 
-    def __init__(self, split: Product, saved: Any, args: tuple):
+    It may be called any number of times. A backward sweep that changes
+    what the forward saved (it undoes the forward's in-place writes and pops
+    the lists it grew, to read each value as it was: see
+    :func:`adcompiler.pipeline.backward_changes_saved`) leaves nothing a
+    second call could use; every call after the first then runs the
+    forward again on the same arguments, for fresh residuals.
+    """
+
+    def __init__(self, split: Product, saved: Any, args: tuple, name: str = "f"):
         self._split = split
         self._saved = saved
+        self._entry = saved[0]
+        self._name = name
+        self._args = args
         self._structures, self._flat, self._active = _signature_of(args)
 
     def __call__(self, g: Any) -> tuple:
-        entry, _ = self._saved
-        seeds = [leaf for leaf, is_value in zip(leaves(g), entry.seed_mask) if is_value]
-        if len(leaves(g)) != len(entry.seed_mask):
-            raise WrtError(
-                f"the cotangent has {len(leaves(g))} leaves; the result has "
-                f"{len(entry.seed_mask)}"
+        entry = self._entry
+        mask = entry.seed_mask
+        flat_g = leaves(g)
+        if len(flat_g) != len(mask):
+            raise ArgumentError(
+                f"the cotangent given to the pullback has {len(flat_g)} "
+                f"leaves; the result of {self._name} has {len(mask)}",
+                hint="pass a cotangent of the structure of the result vjp returned",
             )
-        adjoints = iter(self._split.backward(self._saved, *seeds))
+        seeds = [leaf for leaf, is_value in zip(flat_g, mask) if is_value]
+        saved = self._saved
+        if saved is None:
+            _, saved = self._split.forward(*self._args)
+        elif backward_changes_saved(self._entry):
+            self._saved = None
+        adjoints = iter(self._split.backward(saved, *seeds))
         flat = [
             fit_gradient(next(adjoints), leaf) if flag else None
             for leaf, flag in zip(self._flat, self._active)
@@ -424,7 +455,7 @@ def vjp(f: Callable, *args: Any) -> tuple[Any, Pullback]:
     fn = source_function(f, structures)
     split = compiled(fn, _top_request("split", structures, active, args))
     value, saved = split.forward(*args)
-    return value, Pullback(split, saved, args)
+    return value, Pullback(split, saved, args, user_function(f).__qualname__)
 
 
 def jvp(

@@ -74,3 +74,11 @@ class WrtError(ADError):
 
 class OutputError(ADError):
     """The differentiated function returned something other than a real scalar."""
+
+
+class ArgumentError(ADError, TypeError):
+    """A transformation or the function it made was called with arguments
+    it cannot take: a wrong number of them, an unknown keyword, a value of
+    the wrong kind (a bare array where a tuple of primals is expected, a
+    cotangent of another structure). A ``TypeError`` too, so code catching
+    Python's own error for a bad call keeps working."""

@@ -6,6 +6,8 @@ what is needed to report errors at the right ``file:line:col``; a function
 whose source cannot be read raises :class:`SourceUnavailableError`.
 :func:`resolve_global` finds the object a non-local name denotes (closure
 cell, module global, builtin) the way Python would at call time.
+:class:`Dependencies` records what a compilation read from outside the
+function and checks, before each reuse, that it all still holds.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ import ast
 import builtins
 import inspect
 import linecache
+import math
 import textwrap
 import types
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .errors import SourceLoc, SourceUnavailableError, UnsupportedSyntaxError
+from .primitives.record import CHANGES
 from .trees import LEAF, structure
 
 _MISSING = object()
@@ -158,41 +164,225 @@ def local_names(node: ast.FunctionDef) -> set[str]:
     return names
 
 
-#: The name of a record of :func:`dependencies` for a function called or
-#: inlined.
-_CALLEE = object()
+# -- the dependency model -------------------------------------------------
+#
+# A compilation reads more than its function's source: the objects the free
+# names denote, attributes of those objects (``settings.SCALE``,
+# ``Config.scale``, ``model.act``, ``np.linalg.norm``), the function's
+# default values, and the functions it inlined or whose lowering it used.
+# What was read is recorded in one :class:`Dependencies` per compilation;
+# its ``holds`` is a check, generated as Python code, that every read would
+# give the same answer now. It runs before every reuse of the compiled code.
 
 
-def dependencies(resolved: dict[str, Any], callees: Any = ()) -> tuple:
-    """What a compilation read from outside the function: ``(name, object,
-    structure)`` for each name, the structure of a list, tuple or dict (its
-    items are read at each call, but its shape was compiled in); then, for
-    each function it inlined or whose compiled form it relied on (its
-    result's structure, what its result may be a view of) as ``(fn, code,
-    its own dependencies)``, a record that holds while ``fn`` keeps that
-    code and its own dependencies hold."""
-    own = tuple((name, obj, structure(obj)) for name, obj in resolved.items())
-    return own + tuple((_CALLEE, fn, (code, deps)) for fn, code, deps in callees)
+@dataclass(frozen=True)
+class Derived:
+    """A record of what ``compute(*args)`` gave while compiling (the
+    generated code of a gradient function called from compiled code): it
+    holds while the same call gives the same object."""
+
+    compute: Any
+    args: tuple
 
 
-def unchanged(fn: Any, recorded: tuple) -> bool:
-    """Whether every name still denotes the same object, of the same structure.
+class Dependencies:
+    """What one compilation of a function read from outside its body.
 
-    Runs before every call of compiled code: a module global is looked up
-    directly, other names (closures, builtins) through :func:`resolve_global`;
-    a function inlined or called is checked the same way, against its own
-    globals."""
-    module = fn.__globals__
-    plain = not fn.__closure__
-    for name, obj, shape in recorded:
-        if name is _CALLEE:  # a function inlined or called
-            code, own = shape
-            if obj.__code__ is not code or not unchanged(obj, own):
-                return False
-            continue
-        now = module.get(name, _MISSING) if plain else _MISSING
-        if now is _MISSING:
-            now = resolve_global(fn, name)
-        if now is not obj or (shape is not LEAF and structure(now) != shape):
+    Recorded: the function's code object, the rule registry's count of
+    changes (a rule added with ``defvjp`` after compiling), its ``__defaults__`` and
+    ``__kwdefaults__``; each global, closure or builtin name read, with the
+    object it denoted (a list, tuple or dict also with its structure: its
+    items are read at each call); each attribute chain read from such an
+    object (``("settings", "SCALE")``), with what it gave (a list, tuple or
+    dict as a copy of its items, which the code may have spelled as
+    constants); each :class:`Derived` object (the generated code of a
+    gradient function it calls); and for each function inlined or whose
+    compiled form the code relied on, that function and its own
+    :class:`Dependencies`.
+
+    Guarantees: ``holds(fn)`` is true only if ``fn`` has the recorded code
+    and defaults, no rule was registered or changed since, every recorded name, attribute chain and derived object
+    gives the recorded object now (or an equal number or string, or a bound method of the same
+    function and object; a container with the same items), and every
+    callee's record holds. Any exception while checking (an attribute gone)
+    makes it false. It reads no more than the compilation did.
+    """
+
+    __slots__ = (
+        "code",
+        "rules",
+        "names",
+        "attributes",
+        "derived",
+        "callees",
+        "holds",
+        "source",
+    )
+
+    def __init__(
+        self,
+        fn: types.FunctionType,
+        resolved: dict,
+        callees: "list[tuple[types.FunctionType, Dependencies]]" = (),  # type: ignore
+    ):
+        self.code = fn.__code__
+        self.rules = CHANGES.count  # the rule registry as it was read
+        self.names = {k: v for k, v in resolved.items() if isinstance(k, str)}
+        self.attributes = {k: v for k, v in resolved.items() if isinstance(k, tuple)}
+        self.derived = {k: v for k, v in resolved.items() if isinstance(k, Derived)}
+        self.callees = tuple(callees)
+        self.source, namespace = _guard_source(fn, self)
+        exec(compile(self.source, "<adcompiler: dependency check>", "exec"), namespace)
+        self.holds = namespace["holds"]
+
+
+_ATOMS = (int, float, complex, str, bytes, bool, type(None))
+_BOUND = (types.MethodType, types.BuiltinMethodType, types.MethodWrapperType)
+
+
+def same(now: Any, then: Any) -> bool:
+    """Whether ``now`` (not ``then`` itself) may stand for ``then`` in
+    compiled code: an equal number or string of the same type (``-0.0`` is
+    not ``0.0``; a nan is a nan), or a bound method of the same function
+    and object (each attribute read makes a new one)."""
+    kind = type(then)
+    if type(now) is not kind:
+        return False
+    if isinstance(then, _BOUND):
+        return bool(now == then)
+    if isinstance(then, _ATOMS) or (
+        isinstance(then, np.generic) and then.dtype.kind in "biufc"
+    ):
+        if now != now:  # nan
+            return bool(then != then)
+        if not now == then:
             return False
-    return True
+        if kind is float or kind is np.float64:
+            return math.copysign(1.0, now) == math.copysign(1.0, then)
+        return True
+    return False
+
+
+def snapshot(obj: Any) -> Any:
+    """A copy of the lists, tuples and dicts in ``obj`` (leaves shared)."""
+    kind = type(obj)
+    if kind is list or kind is tuple:
+        return kind(snapshot(item) for item in obj)
+    if kind is dict:
+        return {key: snapshot(item) for key, item in obj.items()}
+    return obj
+
+
+def same_tree(now: Any, then: Any) -> bool:
+    """Whether ``now`` has the containers of the :func:`snapshot` ``then``
+    and leaves that may stand for its leaves (see :func:`same`)."""
+    kind = type(then)
+    if kind is list or kind is tuple:
+        if type(now) is not kind or len(now) != len(then):
+            return False
+        return all(same_tree(a, b) for a, b in zip(now, then))
+    if kind is dict:
+        if type(now) is not dict or list(now) != list(then):
+            return False
+        return all(same_tree(now[key], item) for key, item in then.items())
+    return now is then or same(now, then)
+
+
+def _mutable_inside(obj: Any) -> bool:
+    """Whether a list or dict is in ``obj`` (a tuple of atoms is not)."""
+    kind = type(obj)
+    if kind is list or kind is dict:
+        return True
+    return kind is tuple and any(_mutable_inside(item) for item in obj)
+
+
+def _atoms_only(obj: Any) -> bool:
+    """Whether the leaves of the containers in ``obj`` are numbers or strings."""
+    kind = type(obj)
+    if kind is list or kind is tuple:
+        return all(_atoms_only(item) for item in obj)
+    if kind is dict:
+        return all(_atoms_only(item) for item in obj.values())
+    return isinstance(obj, _ATOMS)
+
+
+def _guard_source(fn: types.FunctionType, deps: Dependencies) -> tuple[str, dict]:
+    """The source of ``holds(fn)`` for ``deps``, and its namespace."""
+    namespace: dict[str, Any] = {
+        "M": _MISSING,
+        "same": same,
+        "same_tree": same_tree,
+        "structure": structure,
+    }
+    constants: dict[int, str] = {}
+
+    def const(obj: Any) -> str:
+        key = id(obj)
+        if key not in constants:
+            constants[key] = f"k{len(constants)}"
+            namespace[constants[key]] = obj
+        return constants[key]
+
+    lines = ["def holds(fn):", " try:"]
+    add = lines.append
+    add(f"  if fn.__code__ is not {const(deps.code)}: return False")
+    namespace["R"] = CHANGES
+    add(f"  if R.count != {deps.rules}: return False")
+    for what in ("__defaults__", "__kwdefaults__"):
+        now = getattr(fn, what)
+        add(f"  d = fn.{what}")
+        if now is None:
+            add("  if d is not None: return False")
+        elif _mutable_inside(now):
+            add(f"  if not same_tree(d, {const(snapshot(now))}): return False")
+        else:
+            copy = const(snapshot(now))
+            add(
+                f"  if d is not {const(now)} and not same_tree(d, {copy}): return False"
+            )
+    code = fn.__code__
+    closure = fn.__closure__ or ()
+    module_builtins = fn.__globals__.get("__builtins__", builtins)
+    if not isinstance(module_builtins, dict):
+        module_builtins = module_builtins.__dict__
+    namespace["b"] = module_builtins
+    variables: dict[tuple, str] = {}
+    if deps.names:
+        add("  g = fn.__globals__")
+    for name, obj in deps.names.items():
+        var = variables[(name,)] = f"v{len(variables)}"
+        if name in code.co_freevars and closure:
+            add(
+                f"  {var} = fn.__closure__[{code.co_freevars.index(name)}].cell_contents"
+            )
+        elif name in fn.__globals__:
+            add(f"  {var} = g[{name!r}]")
+        else:
+            add(f"  if {name!r} in g: return False")
+            add(f"  {var} = b.get({name!r}, M)")
+        kept = const(obj)
+        add(f"  if {var} is not {kept} and not same({var}, {kept}): return False")
+        if structure(obj) is not LEAF:
+            add(f"  if structure({var}) != {const(structure(obj))}: return False")
+    for path, obj in sorted(deps.attributes.items(), key=lambda item: len(item[0])):
+        var = variables[path] = f"v{len(variables)}"
+        parent = variables[path[:-1]]  # recorded before it (see record_attribute)
+        add(f"  {var} = {parent}.{path[-1]}")  # a module-level def: no mangling
+        kept = const(obj)
+        if type(obj) in (list, tuple, dict):
+            # spelled as constants, a container of atoms is its items; else
+            # the code holds the object itself
+            if not _atoms_only(obj):
+                add(f"  if {var} is not {kept}: return False")
+            add(f"  if not same_tree({var}, {const(snapshot(obj))}): return False")
+        else:
+            add(f"  if {var} is not {kept} and not same({var}, {kept}): return False")
+    for derived, obj in deps.derived.items():
+        call = f"{const(derived.compute)}(*{const(derived.args)})"
+        add(f"  if {call} is not {const(obj)}: return False")
+    for callee, record in deps.callees:
+        add(f"  if not {const(record.holds)}({const(callee)}): return False")
+    add("  return True")
+    add(" except Exception:")
+    add("  return False")
+    return "\n".join(lines) + "\n", namespace

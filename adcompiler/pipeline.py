@@ -37,8 +37,9 @@ from .callables import Transformed, label_half, user_function
 from .codegen import generate, generate_function, generate_split
 from .errors import OutputError
 from .forward import tangent_graph
-from .frontend import ParsedFunction, parse_function, unchanged
-from .ir import Graph, tree_leaves
+from .frontend import Dependencies, ParsedFunction, parse_function
+from . import runtime
+from .ir import Block, CallOp, Graph, defined_in, tree_leaves, walk
 from .lower import Lowering, lower
 from .options import optimizations, optimizing
 from .passes.schedule import Facts, run_passes
@@ -86,7 +87,9 @@ class Entry:
     from and against."""
 
     code: types.CodeType
-    resolved: tuple
+    #: what the compilation read from outside the function (its code,
+    #: defaults, names, attribute chains, callees): checked before each reuse
+    resolved: Dependencies
     #: the function's graph, as lowered (and marked)
     graph: Graph
     #: the graph the code was generated from (adjoint, tangent or primal)
@@ -99,10 +102,15 @@ class Entry:
     adapters: dict = field(default_factory=dict)
     #: ``lowering``: the callee's lowering
     lowering: Lowering | None = None
+    #: ``split``: whether the backward changes what the forward saved (None:
+    #: not known yet, see :func:`backward_changes_saved`)
+    consumes: bool | None = None
 
     def valid_for(self, fn: types.FunctionType) -> bool:
-        """Whether ``fn`` still has the code and globals this was compiled against."""
-        return fn.__code__ is self.code and unchanged(fn, self.resolved)
+        """Whether everything this was compiled from is as it was: ``fn``'s
+        code and defaults, and every name, attribute chain and callee its
+        compilation read (:class:`~adcompiler.frontend.Dependencies`)."""
+        return self.resolved.holds(fn)
 
 
 _lock = threading.RLock()
@@ -416,6 +424,54 @@ def defaults(fn: types.FunctionType) -> dict[str, Any]:
     found = dict(zip(names[::-1], (fn.__defaults__ or ())[::-1]))
     found.update(fn.__kwdefaults__ or {})
     return found
+
+
+#: Runtime helpers that write into their first argument.
+_WRITES_FIRST = (runtime.add_into, runtime.subtract_into, runtime.add_at)
+#: Runtime helpers that change a list or an array in place, whatever it is.
+_CHANGES = (
+    runtime.list_append,
+    runtime.list_pop,
+    runtime.set_item,
+    runtime.restore_items,
+)
+
+
+def backward_changes_saved(entry: Entry, seen: set | None = None) -> bool:
+    """Whether running the backward half of a ``split`` entry may change what
+    its forward half saved: it undoes the forward's in-place writes and
+    list appends (to read each value as it was), or accumulates into a
+    saved array, or calls a backward half that does. Conservative: any
+    other call, and any in-place op the compiler does not know as pure,
+    counts as a change. A pullback called again needs fresh residuals then
+    (see :class:`adcompiler.api.Pullback`)."""
+    if entry.consumes is not None:
+        return entry.consumes
+    seen = set() if seen is None else seen
+    seen.add(id(entry))
+    graph = entry.result
+    ops = graph.body.ops
+    saved = defined_in(Block(ops[: graph.forward_count])) | set(graph.params)
+    consumes = False
+    for op in walk(Block(ops[graph.forward_count :])):
+        if isinstance(op, CallOp):
+            product = getattr(op.fn, "__adcompiler_product__", None)
+            if getattr(op.fn, "__adcompiler_half__", None) != "backward":
+                consumes = True
+            elif product.entry is None:
+                consumes = True
+            elif id(product.entry) not in seen:
+                consumes = backward_changes_saved(product.entry, seen)
+        elif hasattr(op, "prim"):
+            fn = op.prim.fn
+            if fn in _CHANGES or op.prim.render[0] in ("setitem", "inplace_method"):
+                consumes = True
+            elif fn in _WRITES_FIRST and op.args and op.args[0] in saved:
+                consumes = True
+        if consumes:
+            break
+    entry.consumes = consumes
+    return consumes
 
 
 class _CallSites:

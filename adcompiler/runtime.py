@@ -577,6 +577,54 @@ def prod_others(a: Any, axis: Any = None) -> Any:
     return np.moveaxis(others, tuple(range(a.ndim - len(axes), a.ndim)), axes)
 
 
+def cofactor(a: Any) -> np.ndarray:
+    """The cofactor matrix of each matrix of ``a`` (shape ``(..., n, n)``):
+    the gradient of ``np.linalg.det``, ``det(a) * inv(a).T`` where ``a`` is
+    invertible, and defined (and exact) at singular matrices too.
+
+    Computed from the SVD ``a = u s vt``: ``det(u vt) u diag(p) vt``, where
+    ``p[i]`` is the product of the singular values but ``s[i]``; no division,
+    so a zero singular value is fine."""
+    a = np.asarray(a, dtype=np.result_type(a, np.float64))
+    n = a.shape[-1]
+    if n == 1:
+        return np.ones_like(a)
+    if n == 2:
+        out = np.empty_like(a)
+        out[..., 0, 0] = a[..., 1, 1]
+        out[..., 0, 1] = -a[..., 1, 0]
+        out[..., 1, 0] = -a[..., 0, 1]
+        out[..., 1, 1] = a[..., 0, 0]
+        return out
+    u, s, vt = np.linalg.svd(a)
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    others = prod_others(s, -1)
+    return sign[..., None, None] * ((u * others[..., None, :]) @ vt)
+
+
+def cofactor_tangent(a: Any, e: Any) -> np.ndarray:
+    """The derivative of :func:`cofactor` at ``a`` in the direction ``e``
+    (the Hessian of ``det`` applied to ``e``; it is symmetric, so this is
+    the adjoint of the cofactor too). Exact at singular matrices: entry
+    ``(i, j)`` is ``(-1)**(i + j)`` times the derivative of the minor
+    without row i and column j, the sum of that minor's cofactors times
+    ``e``'s minor."""
+    a = np.asarray(a, dtype=np.result_type(a, np.float64))
+    e = np.broadcast_to(e, np.broadcast_shapes(np.shape(e), a.shape))
+    a = np.broadcast_to(a, e.shape)
+    n = a.shape[-1]
+    out = np.zeros(a.shape, dtype=np.result_type(a, e))
+    if n == 1:
+        return out
+    for i in range(n):
+        for j in range(n):
+            minor_a = np.delete(np.delete(a, i, axis=-2), j, axis=-1)
+            minor_e = np.delete(np.delete(e, i, axis=-2), j, axis=-1)
+            term = np.sum(cofactor(minor_a) * minor_e, axis=(-2, -1))
+            out[..., i, j] = term if (i + j) % 2 == 0 else -term
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Lists and tuples as runtime values. The adjoint of a list is a list of the
 # adjoints of its items; 0.0 stands for "no adjoint" at any level.
@@ -613,12 +661,34 @@ def list_pop(sequence: list) -> list:
 def add_adjoints(a: Any, b: Any) -> Any:
     """The sum of two adjoints that may be lists (itemwise) or 0.0 (none)."""
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return [add_adjoints(x, y) for x, y in zip(a, b, strict=True)]
+        if len(a) != len(b):
+            # a list aliased by another (a tape entry holding a list that
+            # has grown or shrunk since): a side made from the list at
+            # another length is zeros (zero_adjoint, last_item_tangent),
+            # which add nothing; when both are, the longer is kept, so an
+            # item read from it later is a zero, not an IndexError
+            a_zero, b_zero = _all_zero(a), _all_zero(b)
+            if b_zero and (not a_zero or len(a) > len(b)):
+                return list(a)
+            if a_zero:
+                return list(b)
+            raise ADError(
+                f"internal error: adjoints of one list with {len(a)} and "
+                f"{len(b)} items"
+            )
+        return [add_adjoints(x, y) for x, y in zip(a, b)]
     if _is_zero(a):
         return b
     if _is_zero(b):
         return a
     return a + b
+
+
+def _all_zero(x: Any) -> bool:
+    """Whether an adjoint (a list of them, nested) is zero everywhere."""
+    if isinstance(x, (list, tuple)):
+        return all(_all_zero(item) for item in x)
+    return not np.any(x)
 
 
 def _is_zero(x: Any) -> bool:
@@ -722,6 +792,9 @@ def written_items(g: Any, index: Any) -> Any:
             "(NumPy keeps one of the writes; its derivative is ill-defined)",
             hint="use unique indices, or np.add.at / a sum to combine the values",
         )
+    if type(g) is not np.ndarray:
+        # the adjoint of a 0-d array may be a Python or NumPy scalar
+        g = np.asarray(g)
     return g[index]
 
 

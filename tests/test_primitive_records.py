@@ -240,7 +240,7 @@ def test_the_queries_answer_from_the_records() -> None:
 
 
 def test_a_linear_record_gets_one_tangent_rule_per_parameter() -> None:
-    prim = next(p for p in RECORDS if p.fn is np.reshape)
+    prim = next(p for p in RECORDS if p.fn is np.broadcast_to)
     assert len(prim.jvps) == len(prim.signature.parameters)
     assert prim.jvps[1](None, None, None, None) is None  # the shape: none
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..callables import CallSites
 from ..errors import UnsupportedSyntaxError
-from ..frontend import ParsedFunction
+from ..frontend import Dependencies, ParsedFunction
 from ..ir import Graph, Value
 from ..trees import LEAF
 from . import dependencies
@@ -159,8 +159,8 @@ class Lowering:
             state.param_trees[value] = state.env[arg.arg]
             state.argument_lists |= _list_ids(state.env[arg.arg])
 
-    def dependencies(self) -> tuple:
-        """What the compilation read from outside (see :func:`frontend.dependencies`)."""
+    def dependencies(self) -> Dependencies:
+        """What the compilation read from outside (see :class:`frontend.Dependencies`)."""
         return dependencies.recorded(self.state)
 
     def env_of_param(self, param: Value) -> Any:

@@ -84,6 +84,9 @@ class UserCalls:
         target = callee.obj
         definition = generated_definition(target)
         if definition is not None:  # generated code, transformed again
+            dependencies.record_derived(
+                self.state, generated_definition, (target,), definition
+            )
             target = definition
         if isinstance(target, Checkpoint):
             out = self.user_call(target.__wrapped__, args, kwargs, node, hint)
@@ -127,7 +130,11 @@ class UserCalls:
         )
         structures = tuple(_operand_structure(operand) for operand in operands)
         if isinstance(fn, Transformed):  # a gradient function: its generated code
-            fn = source_function(fn, structures)
+            transformed, fn = fn, source_function(fn, structures)
+            # compiled again if that function's own dependencies change
+            dependencies.record_derived(
+                self.state, source_function, (transformed, structures), fn
+            )
         callee = self.state.sites.lowered(fn, structures)
         if callee is not None:  # its result's structure and views are used here
             dependencies.record_called(self.state, fn, callee)

@@ -26,6 +26,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ir import Value, is_literal
 from ..primitives.record import attribute_functions, method_functions
 from .. import runtime
+from . import dependencies
 from .errortext import OP_SYMBOLS, describe, hint_for, static_name
 from .names import Names, is_data
 from .ops import Ops
@@ -144,9 +145,12 @@ class Expressions:
                     f"{static_name(base.obj)} has no attribute `{node.attr}`",
                     node,
                 ) from None
+            path = base.path + (node.attr,) if base.path else None
+            if path is not None:  # checked before each reuse of the code
+                dependencies.record_attribute(self.state, path, obj)
             if is_data(obj) and not isinstance(obj, numbers.Number):
                 return self.state.graph.add_free(node.attr, obj)
-            return obj if is_literal(obj) else Static(obj)
+            return obj if is_literal(obj) else Static(obj, path)
         fn = _ATTRIBUTES.get(node.attr)
         if fn is None:
             raise self.state.parsed.unsupported(
@@ -183,6 +187,13 @@ class Expressions:
             )
             if isinstance(sequence, (list, tuple)) and isinstance(count, int):
                 return sequence * count
+        elif any(
+            isinstance(v, Value) and v.container is False for v in (left, right)
+        ) and not all(isinstance(v, (list, tuple)) for v in (left, right)):
+            # NumPy's arithmetic: beside an array, a list or tuple of numbers is
+            # an array ((4,) - a is np.array((4,)) - a); `*` stays refused, as
+            # a NumPy integer count would repeat the sequence instead
+            return self.ops.call_prim(fn, (left, right), {})
         raise self.state.parsed.unsupported(
             f"`{_describe_op(fn)}` with a list or tuple operand (Python would "
             "concatenate or repeat it, not do arithmetic)",

@@ -235,11 +235,16 @@ class ControlFlow:
         self.state.env[CONTINUED] = True
 
     def materialize(self, names: set[str]) -> None:
-        """Make local lists that a loop or branch will grow runtime values."""
+        """Make local lists that a loop or branch will grow runtime values
+        (every other name and local container holding the same list then
+        holds the same runtime value, so that a change is seen by all)."""
         for name in sorted(names):
             value = self.state.env.get(name)
             if isinstance(value, list):
-                self.state.env[name] = self.expressions.runtime_list(value, None, name)
+                made = self.expressions.runtime_list(value, None, name)
+                self.statements.replace_everywhere(
+                    name, value, made, None, f"growing `{name}`"
+                )
 
 
 _HINTS = {
@@ -283,12 +288,21 @@ def walk_local(nodes: list[ast.stmt], into_loops: bool) -> Iterator[ast.AST]:
 
 
 def mutated_names(nodes: list[ast.stmt]) -> set[str]:
-    """Names of lists these statements append to."""
-    return {
-        node.func.value.id
-        for node in walk_local(nodes, into_loops=True)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and isinstance(node.func.value, ast.Name)
-        and node.func.attr in ("append", "extend", "insert", "pop")
-    }
+    """Names of lists these statements may grow or shrink (methods that
+    change a list, ``+=`` and ``*=``)."""
+    names = set()
+    for node in walk_local(nodes, into_loops=True):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.attr in ("append", "extend", "insert", "pop")
+        ):
+            names.add(node.func.value.id)
+        elif (
+            isinstance(node, ast.AugAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.op, (ast.Add, ast.Mult))
+        ):
+            names.add(node.target.id)
+    return names

@@ -80,51 +80,89 @@ class Loops:
                 is builtins.range
             ):
                 return self._direct(iter_node, target)
-            sequence = self.sequence(inner)
-            length = self.ops.call_prim(builtins.len, (sequence,), {}, "length", False)
+            length, item = self.indexed(self.reversible(call))
             indices = self.ops.call_prim(
                 builtins.range, (length,), {}, "indices", False
             )
             iterable = self.ops.call_prim(
                 builtins.reversed, (indices,), {}, "indices", False
             )
-            return iterable, lambda index: self.statements.assign(
-                target, self.expressions.item(sequence, index)
-            )
-        if callee is builtins.enumerate and len(call.args) == 1 and not call.keywords:
-            sequence = self.sequence(call.args[0])
-            length = self.ops.call_prim(builtins.len, (sequence,), {}, "length", False)
-            iterable = self.ops.call_prim(
-                builtins.range, (length,), {}, "indices", False
-            )
-            return iterable, lambda index: self.statements.assign(
-                target, (index, self.expressions.item(sequence, index))
-            )
-        if callee is builtins.zip and call.args and not call.keywords:
-            sequences = [self.sequence(arg) for arg in call.args]
-            lengths = [
-                self.ops.call_prim(builtins.len, (s,), {}, "length", False)
-                for s in sequences
-            ]
-            length = (
-                lengths[0]
-                if len(lengths) == 1
-                else self.ops.call_prim(
-                    builtins.min, tuple(lengths), {}, "length", False
-                )
-            )
-            iterable = self.ops.call_prim(
-                builtins.range, (length,), {}, "indices", False
-            )
-            return iterable, lambda index: self.statements.assign(
-                target, tuple(self.expressions.item(s, index) for s in sequences)
-            )
-        sequence = self.sequence(iter_node)
-        length = self.ops.call_prim(builtins.len, (sequence,), {}, "length", False)
+            return iterable, lambda index: self.statements.assign(target, item(index))
+        length, item = self.indexed(iter_node)
         iterable = self.ops.call_prim(builtins.range, (length,), {}, "indices", False)
-        return iterable, lambda index: self.statements.assign(
-            target, self.expressions.item(sequence, index)
-        )
+        return iterable, lambda index: self.statements.assign(target, item(index))
+
+    def indexed(self, node: ast.expr) -> tuple[Any, Callable[[Value], Any]]:
+        """What a ``for`` iterates over as a length and the item at an index.
+
+        ``enumerate`` (with a ``start``), ``zip`` and ``reversed`` nest in any
+        order over sequences (arrays, lists, ranges): the item of each is
+        made of the items of what it wraps, so each array item is still an
+        indexing op with a derivative.
+        """
+        call = node if isinstance(node, ast.Call) else None
+        callee = self._callee(call)
+        if callee is builtins.enumerate and call.args and len(call.args) <= 2:
+            start = call.args[1] if len(call.args) == 2 else None
+            for keyword in call.keywords:
+                if keyword.arg != "start" or start is not None:
+                    raise self.state.parsed.unsupported(
+                        "this call of enumerate", call, "write enumerate(seq, start)"
+                    )
+                start = keyword.value
+            offset = 0 if start is None else self.expressions.operand(start)
+            length, inner = self.indexed(call.args[0])
+
+            def enumerated(index: Value) -> tuple:
+                count = index
+                if not (isinstance(offset, int) and offset == 0):
+                    count = self.ops.call_prim(
+                        operator.add, (index, offset), {}, "count", False
+                    )
+                return (count, inner(index))
+
+            return length, enumerated
+        if callee is builtins.zip and call.args and not call.keywords:
+            parts = [self.indexed(arg) for arg in call.args]
+            length = parts[0][0]
+            if len(parts) > 1:
+                length = self.ops.call_prim(
+                    builtins.min, tuple(part[0] for part in parts), {}, "length", False
+                )
+            return length, lambda index: tuple(item(index) for _, item in parts)
+        if callee is builtins.reversed and len(call.args) == 1 and not call.keywords:
+            length, inner = self.indexed(self.reversible(call))
+
+            def backwards(index: Value) -> Any:
+                last = self.ops.call_prim(operator.sub, (length, 1), {}, "last", False)
+                position = self.ops.call_prim(
+                    operator.sub, (last, index), {}, "position", False
+                )
+                return inner(position)
+
+            return length, backwards
+        sequence = self.sequence(node)
+        length = self.ops.call_prim(builtins.len, (sequence,), {}, "length", False)
+        return length, lambda index: self.expressions.item(sequence, index)
+
+    def reversible(self, call: ast.Call) -> ast.expr:
+        """The argument of ``reversed(arg)``, refused where Python refuses it
+        (``enumerate``, ``zip`` and ``reversed`` objects are not reversible)."""
+        inner = call.args[0]
+        callee = self._callee(inner if isinstance(inner, ast.Call) else None)
+        if callee in (builtins.enumerate, builtins.zip, builtins.reversed):
+            name = callee.__name__
+            raise self.state.parsed.unsupported(
+                f"reversed({name}(...)) (Python raises TypeError: `{name}` "
+                "objects are not reversible)",
+                call,
+                (
+                    "put reversed inside: enumerate(reversed(x)), zip(reversed(x), y)"
+                    if name != "reversed"
+                    else "iterate the sequence itself"
+                ),
+            )
+        return inner
 
     def _direct(self, iter_node: ast.expr, target: ast.expr) -> tuple[Any, Callable]:
         """A range is iterated as it is; its index is the user's loop variable."""
@@ -378,30 +416,32 @@ def _contains(nodes: list[ast.stmt], kind: type, into_loops: bool) -> bool:
 
 
 def _target_names(target: ast.expr) -> set[str]:
-    """The names a ``for`` target binds."""
-    return {
-        node.id
-        for node in ast.walk(target)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
-    }
+    """The names whose storage a target writes: the names it binds and the
+    names under each item, slice or attribute it assigns into, at any depth
+    of tuple, list and starred targets (``y[0], (s, *d["a"]) = ...``)."""
+    names: set[str] = set()
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(
+            node.ctx, (ast.Store, ast.Del)
+        ):
+            base = node.value
+            while isinstance(base, (ast.Subscript, ast.Attribute)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                names.add(base.id)
+    return names
 
 
 def _assigned_names(nodes: list[ast.stmt]) -> set[str]:
-    """Names a block may bind or change (assignments, loop targets, mutation)."""
+    """Names a block may bind or change: every name a target writes (see
+    :func:`_target_names`: assignments, augmented assignments, loop and
+    ``with`` targets, ``del``) and lists changed by their methods."""
     names: set[str] = set()
     for node in walk_local(nodes, into_loops=True):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            names.add(node.target.id)
-        elif isinstance(node, (ast.Assign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                base = target
-                while isinstance(base, (ast.Subscript, ast.Attribute)):
-                    base = base.value
-                if isinstance(base, ast.Name) and base is not target:
-                    names.add(base.id)
+        if isinstance(node, (ast.Name, ast.Subscript, ast.Attribute)):
+            names.update(_target_names(node))
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)

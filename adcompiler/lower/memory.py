@@ -601,15 +601,22 @@ def appended_then_written(
         for written, change, loc, maybe_number in state.writes[writes:]:
             if not persisting & written & item_memory:
                 continue
+            shown = f"`{item}`" if item else "an array"
             what = (
-                f"appending `{item}` to `{sequence}` in a loop that changes it "
+                f"appending {shown} to `{sequence}` in a loop that changes it "
                 f"in place ({change} at line {loc.line}; every item of "
                 f"`{sequence}` would be the same array, holding the last value "
                 "written)"
             )
             if not maybe_number:
                 raise parsed.unsupported(
-                    what, node, f"append a copy: `{sequence}.append({item}.copy())`"
+                    what,
+                    node,
+                    (
+                        f"append a copy: `{sequence}.append({item}.copy())`"
+                        if item
+                        else "append a copy (`.copy()`)"
+                    ),
                 )
             # `+=` changes an array in place, a number not: known at run time
             where = f"{file_line(parsed.loc(node))}: {what}"

@@ -112,7 +112,7 @@ class Names:
                     tree = self.unpack_tree(free, structure(obj), ident)
                 self.state.free_trees[ident] = tree
             return self.state.free_trees[ident]
-        return Static(obj)
+        return Static(obj, (ident,))
 
     def static_operand(self, obj: Any, node: ast.AST) -> Any:
         """A compile-time object used as a value: a literal, or a free value

@@ -113,6 +113,16 @@ class Ops:
                 node,
                 f"{prim.name} accepts {prim.signature} in differentiated code",
             ) from None
+        if "out" in prim.signature.parameters and not (
+            bound.arguments.get("out") is None
+        ):
+            # a write into another array, which no rule follows
+            raise self.state.parsed.unsupported(
+                f"`out=` of {prim.name}",
+                node,
+                f"assign the result instead (y = {prim.name}(...)), or write it "
+                "into the array with y[...] = ...",
+            )
         for name in prim.static:
             if name in bound.arguments and any(
                 True for _ in tree_values(bound.arguments[name])

@@ -60,12 +60,15 @@ class Inline:
 
 
 class Static:
-    """A compile-time object: a module, a function, a class."""
+    """A compile-time object: a module, a function, a class; ``path``, the
+    name and attributes it was read by from the function's namespace
+    (``("settings", "model")``), or None for a local definition."""
 
-    __slots__ = ("obj",)
+    __slots__ = ("obj", "path")
 
-    def __init__(self, obj: Any):
+    def __init__(self, obj: Any, path: tuple | None = None):
         self.obj = obj
+        self.path = path
 
 
 @dataclass(eq=False)
@@ -112,10 +115,12 @@ class State:
     inline_stack: list[ParsedFunction] = field(default_factory=list)
     #: local names -> operand trees (or :class:`Static`, :data:`MISSING`)
     env: dict[str, Any] = field(default_factory=dict)
-    #: global, closure and builtin names read -> the objects they denoted
-    resolved: dict[str, Any] = field(default_factory=dict)
-    #: functions inlined here or called from here, whose code and globals
-    #: the compiled code relies on: ``(fn, code, dependencies)`` each
+    #: global, closure and builtin names read -> the objects they denoted;
+    #: attribute chains read from them (``("settings", "SCALE")``) -> what
+    #: they gave (see :mod:`.dependencies`)
+    resolved: dict[str | tuple, Any] = field(default_factory=dict)
+    #: functions inlined here or called from here, whose code, defaults and
+    #: globals the compiled code relies on: ``(fn, Dependencies)`` each
     callees: list[tuple] = field(default_factory=list)
     #: where the function first returns
     return_loc: Any = None

@@ -12,6 +12,7 @@ binds its name to be inlined where it is called.
 from __future__ import annotations
 
 import ast
+import operator
 from typing import Any
 
 import numpy as np
@@ -103,15 +104,20 @@ class Statements:
             self.state.env[target.id] = value
             self.state.stale.pop(target.id, None)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            if any(isinstance(elt, ast.Starred) for elt in target.elts):
-                raise self.state.parsed.unsupported(
-                    "starred assignment", target, "unpack each element by index"
-                )
-            items = self.unpack(value, len(target.elts), target)
-            if any(isinstance(elt, ast.Subscript) for elt in target.elts):
-                self.assign_in_turn(target.elts, items)
+            elts = target.elts
+            starred = [i for i, elt in enumerate(elts) if isinstance(elt, ast.Starred)]
+            if starred:
+                # a, *rest, b = ...: rest is a list of the middle items
+                items = self.unpack_starred(value, len(elts), starred[0], target)
+                elts = [
+                    elt.value if isinstance(elt, ast.Starred) else elt for elt in elts
+                ]
+            else:
+                items = self.unpack(value, len(elts), target)
+            if any(isinstance(elt, ast.Subscript) for elt in elts):
+                self.assign_in_turn(elts, items)
                 return
-            for elt, item in zip(target.elts, items):
+            for elt, item in zip(elts, items):
                 if (
                     isinstance(elt, ast.Name)
                     and isinstance(item, Value)
@@ -196,6 +202,9 @@ class Statements:
                 node,
                 "build a new list, or use an array",
             )
+        if isinstance(value, (list, tuple)):
+            # y[1:] = [a, b]: NumPy makes an array of the items
+            value = self.ops.call_prim(np.array, (value,), {}, None, False)
         target_value = array
         if not self.memory.is_fresh(array):
             self.memory.refuse_changing_arguments(name, array, node)
@@ -245,6 +254,30 @@ class Statements:
             f"unpacking {type(value).__name__}", node, "unpack a tuple or an array"
         )
 
+    def unpack_starred(
+        self, value: Any, count: int, star: int, node: ast.AST
+    ) -> list[Any]:
+        """The items for ``count`` targets, the one at ``star`` starred: it
+        takes the middle items, as a list (a tuple or list known when
+        compiling; a runtime value is refused, its length being unknown)."""
+        if not isinstance(value, (tuple, list)):
+            raise self.state.parsed.unsupported(
+                "starred assignment from a value known only at run time",
+                node,
+                "unpack each element by index",
+            )
+        after = count - star - 1
+        if len(value) < count - 1:
+            raise self.state.parsed.error(
+                UnsupportedSyntaxError,
+                f"not enough values to unpack (expected at least {count - 1}, "
+                f"got {len(value)})",
+                node,
+            )
+        items = list(value)
+        middle = items[star : len(items) - after]
+        return items[:star] + [middle] + items[len(items) - after :]
+
     def augassign(self, node: ast.AugAssign) -> None:
         """``x op= v``: a new value of ``x`` (in place in Python: other names
         sharing its memory become stale); ``x[i] op= v`` is ``x[i] = x[i] op v``."""
@@ -285,6 +318,13 @@ class Statements:
             self.assign(target, None)  # raises the right error
         current = self.names.name(target.id, target)
         op_text = op_symbol(node)
+        if isinstance(current, (list, tuple)) or (
+            isinstance(current, Value)
+            and current.container is not False
+            and op in (operator.add, operator.mul)
+        ):
+            self.sequence_augassign(node, target.id, current, op)
+            return
         if (
             self.state.callee
             and isinstance(current, Value)
@@ -317,6 +357,102 @@ class Statements:
                 maybe_number=True,
             )
         self.state.env[target.id] = changed
+
+    def sequence_augassign(
+        self, node: ast.AugAssign, name: str, current: Any, op: Any
+    ) -> None:
+        """``name += items`` and ``name *= n`` on a list or a tuple, as Python
+        does them: a list is extended or repeated in place (every name and
+        container holding it sees the change), a tuple is rebound to a new
+        tuple (its other names keep the old one). A list built at run time
+        is extended by appending each item; what cannot be followed exactly
+        (a list extended by a value known only at run time, repeated in
+        place at run time, or a value that may or may not be a list) is
+        refused."""
+        statement = f"`{statement_text(self.state.parsed.loc(node))}`"
+        if isinstance(current, tuple):
+            right = self.expressions.operand(node.value)
+            self.state.env[name] = self.expressions.sequence_arithmetic(
+                op, current, right, node
+            )
+            return
+        if isinstance(current, list):
+            if self.state.callee and id(current) in self.state.argument_lists:
+                raise self.state.parsed.unsupported(
+                    f"{statement} on `{name}`, an argument, in a function called "
+                    "from differentiated code (the caller would see the change)",
+                    node,
+                    f"build a new list and return it (`{name} = {name} + [...]`)",
+                )
+            right = self.expressions.operand(node.value)
+            if op is operator.add:
+                if not isinstance(right, (list, tuple)):
+                    raise self.state.parsed.unsupported(
+                        f"{statement}: extending the list `{name}` by a value "
+                        "known only at run time",
+                        node,
+                        "add a list display (`+= [a, b]`), or append in a loop",
+                    )
+                changed = list(current) + list(right)
+            else:
+                if not isinstance(right, int) or isinstance(right, bool):
+                    raise self.state.parsed.unsupported(
+                        f"{statement}: repeating the list `{name}` a number of "
+                        "times known only at run time",
+                        node,
+                        "repeat it a constant number of times",
+                    )
+                changed = list(current) * right
+            self.replace_everywhere(name, current, changed, node, statement)
+            return
+        if current.container is None:
+            raise self.state.parsed.unsupported(
+                f"{statement} on `{name}`, which may be a list or an array "
+                "(Python would extend or repeat a list, add or multiply an array)",
+                node,
+                f"make `{name}` an array (np.asarray) or a list (list(...)) first",
+            )
+        # a list built at run time
+        right = self.expressions.operand(node.value)
+        if op is not operator.add or not isinstance(right, (list, tuple)):
+            raise self.state.parsed.unsupported(
+                f"{statement} on the list `{name}`, built at run time, "
+                + (
+                    "by a value known only at run time"
+                    if op is operator.add
+                    else "repeated in place"
+                ),
+                node,
+                (
+                    f"append its items one by one (`{name}.append(v)`)"
+                    if op is operator.add
+                    else f"repeat it before it is built at run time (`{name} *= n` "
+                    "outside the loop or branch)"
+                ),
+            )
+        for item in right:
+            self.append_value(name, self.state.env[name], item, node, statement)
+
+    def replace_everywhere(
+        self, name: str, old: Any, new: Any, node: ast.AST | None, statement: str
+    ) -> None:
+        """A local list or dict changed in place: every name bound to it,
+        and every local container holding it, now holds ``new`` instead
+        (containers holding it are rebuilt once each, so that names sharing
+        them still share them). A global's, changed by the statement
+        ``node``, is refused: the global would change."""
+        for global_name, tree in self.state.free_trees.items():
+            if node is not None and _holds(tree, old):
+                raise self.state.parsed.unsupported(
+                    f"{statement} changes `{global_name}`, a global or closure "
+                    "variable (adcompiler does not change the caller's objects)",
+                    node,
+                    f"copy it first: `{name} = list({name})`",
+                )
+        rebuilt: dict[int, Any] = {id(old): new}
+        for other, bound in list(self.state.env.items()):
+            self.state.env[other] = _replaced(bound, rebuilt)
+        self.state.env[name] = new
 
     def stmt_Delete(self, node: ast.Delete) -> None:
         """``del a, b`` at the function's top level (or anywhere in generated
@@ -406,16 +542,25 @@ class Statements:
         """``name.append(item)``: a new version of the list ``name``."""
         sequence = self.names.name(name, node)
         item = self.expressions.operand(item_node)
+        self.append_value(
+            name, sequence, item, node, f"`{name}.append(...)`", ast.unparse(item_node)
+        )
+
+    def append_value(
+        self,
+        name: str,
+        sequence: Any,
+        item: Any,
+        node: ast.AST,
+        change: str,
+        item_text: str | None = None,
+    ) -> None:
+        """``item`` appended to the list ``sequence`` bound to ``name`` (by
+        ``change``, the statement named in errors; ``item_text``: how the
+        item is written there)."""
         if isinstance(item, Value) and item.container is not True:
-            self.state.appends.append(
-                (
-                    item,
-                    name,
-                    ast.unparse(item_node),
-                    node,
-                    self.state.parsed,
-                )
-            )
+            # a loop checks that it does not change it in place afterwards
+            self.state.appends.append((item, name, item_text, node, self.state.parsed))
         if isinstance(sequence, list):
             if self.state.callee and id(sequence) in self.state.argument_lists:
                 raise self.state.parsed.unsupported(
@@ -424,7 +569,7 @@ class Statements:
                     node,
                     f"build a new list and return it (`{name} = {name} + [...]`)",
                 )
-            self.memory.changed_static(name, sequence, node, f"`{name}.append(...)`")
+            self.memory.changed_static(name, sequence, node, change)
             self.state.env[name] = sequence + [item]
             return
         if not isinstance(sequence, Value):
@@ -445,7 +590,7 @@ class Statements:
             name,
             sequence,
             node,
-            f"`{name}.append(...)`",
+            change,
             f"copy the list first: `{name} = list(...)`",
             items_unchanged=True,
         )
@@ -474,3 +619,36 @@ def is_docstring(stmt: ast.stmt) -> bool:
         and isinstance(stmt.value, ast.Constant)
         and isinstance(stmt.value.value, str)
     )
+
+
+def _holds(tree: Any, obj: Any) -> bool:
+    """Whether ``obj`` is ``tree`` or one of its containers (by identity)."""
+    if tree is obj:
+        return True
+    if isinstance(tree, (tuple, list)):
+        return any(_holds(item, obj) for item in tree)
+    if isinstance(tree, dict):
+        return any(_holds(item, obj) for item in tree.values())
+    return False
+
+
+def _replaced(tree: Any, rebuilt: dict[int, Any]) -> Any:
+    """``tree`` with the containers in ``rebuilt`` (by id) replaced, and the
+    containers holding them rebuilt, each once (recorded in ``rebuilt``);
+    ``tree`` itself when it holds none of them."""
+    if id(tree) in rebuilt:
+        return rebuilt[id(tree)]
+    if isinstance(tree, (tuple, list)):
+        items = [_replaced(item, rebuilt) for item in tree]
+        if all(new is item for new, item in zip(items, tree)):
+            return tree
+        new: Any = type(tree)(items)
+    elif isinstance(tree, dict):
+        values = {key: _replaced(item, rebuilt) for key, item in tree.items()}
+        if all(values[key] is item for key, item in tree.items()):
+            return tree
+        new = values
+    else:
+        return tree
+    rebuilt[id(tree)] = new
+    return new

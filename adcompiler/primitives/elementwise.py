@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from ..options import optimizing
-from .registry import Primitive, define, nondifferentiable
+from .registry import Primitive, define, lookup, nondifferentiable
 from .runtime_helpers import broadcast_to_shape, share_ties, unbroadcast
 from .symbolic import Sym
 
@@ -202,16 +202,56 @@ def power_x(g, ans, x, y):
         if y == 2:
             return g * 2.0 * x
         return g * y * x ** (y - 1)
-    return g * y * x ** (y - 1.0)
+    # y * x ** (y - 1), but with the exponent 0 where x == 0 and y == 0: the
+    # term is then 0 * 1 = 0, the derivative of x ** 0 == 1 (as JAX,
+    # autograd and PyTorch), not 0 * inf = nan (or ZeroDivisionError for a
+    # Python float). Elsewhere the exponent is exactly y - 1, so derivatives
+    # of this rule (second order) are those of y * x ** (y - 1).
+    either = lookup(operator.or_)(x != 0, y != 0)
+    return g * y * x ** (y - either)
 
 
 def power_y(g, ans, x, y):
     """The derivative of ``x ** y`` in ``y``, times ``g``."""
-    # log(x) is only real for x > 0; elsewhere x ** y does not vary with y
-    # (x == 0) or has no real derivative, and the rule gives 0 there.
+    # x ** y * log(x) for x > 0. At x == 0 the rule gives 0, JAX's
+    # convention (log(x) read as 0): 0 ** y is 0 for every y > 0, so it does
+    # not vary. For x < 0, x ** y is not real around y (no real
+    # derivative); the rule gives 0 there too.
     return g * ans * np.log(np.where(x > 0, x, 1.0))
 
 
+def _not_formatting(rule: Callable) -> Callable:
+    """``rule``, but no derivative where ``%`` formats a string (``"%f" % x``)."""
+
+    def checked(g, ans, x, y):
+        if isinstance(x, (str, bytes)):
+            return None
+        return rule(g, ans, x, y)
+
+    return checked
+
+
+# x % y = x - floor(x / y) * y (the sign of y), fmod(x, y) = x - trunc(x / y) * y
+# (the sign of x): derivative 1 in x and -quotient in y, wherever the
+# quotient does not jump (almost everywhere; at a jump, the one-sided
+# derivative of the side the result is on). The quotient is
+# piecewise constant, so it carries no derivative itself: second
+# derivatives are 0, as for any piecewise linear function.
+def _mod_y(g, ans, x, y):
+    # floor division is what NumPy and Python pair with their remainder
+    return -g * lookup(operator.floordiv)(x, y)
+
+
+binary(
+    (operator.mod, np.mod),
+    _not_formatting(lambda g, ans, x, y: g),
+    _not_formatting(_mod_y),
+)
+binary(
+    (np.fmod,),
+    lambda g, ans, x, y: g,
+    lambda g, ans, x, y: -g * np.trunc(x / y),
+)
 binary((operator.pow, np.power), power_x, power_y, hint="power")
 binary((pow,), power_x, power_y, hint="power", elementwise=False)
 
@@ -339,9 +379,7 @@ for fn in (
     np.equal,
     np.not_equal,
     np.floor_divide,
-    np.mod,
     operator.floordiv,
-    operator.mod,
 ):
     nondifferentiable(fn, categories=("elementwise",))
 # comparisons and `not`: a bool, or an array of bools; == and != compare

@@ -19,6 +19,7 @@ from ..errors import NoRuleError
 from .reductions import expand, extremum, extremum_tangent
 from .registry import define, linear
 from .runtime_helpers import (
+    cofactor,
     einsum_adjoint,
     matmul_transposed,
     product_rule,
@@ -180,10 +181,13 @@ define(
     _solve_b,
     tangent=(_solve_a_tangent, lambda t, ans, a, b: np.linalg.solve(a, t)),
 )
+# the gradient of det is the cofactor matrix, det(a) inv(a).T where a is
+# invertible; runtime.cofactor is defined at singular matrices too (from
+# the SVD, no inverse)
 define(
     np.linalg.det,
-    lambda g, ans, a: (g * ans)[..., None, None] * mT(np.linalg.inv(a)),
-    tangent=(lambda t, ans, a: ans * np.sum(np.linalg.inv(a) * mT(t), axis=(-2, -1)),),
+    lambda g, ans, a: np.expand_dims(g, (-2, -1)) * cofactor(a),
+    tangent=(lambda t, ans, a: np.sum(cofactor(a) * t, axis=(-2, -1)),),
 )
 
 
@@ -198,7 +202,7 @@ def _norm(g, ans, x, ord=None, axis=None, keepdims=False):
     if ord == 1 and vector_axis:
         return expand(g, x, axis, keepdims) * np.sign(x)
     if ord == np.inf and vector_axis:
-        return extremum(g, ans, np.abs(x), axis, keepdims) * np.sign(x)
+        return extremum(g, ans, np.abs(x), axis, keepdims=keepdims) * np.sign(x)
     raise NoRuleError(
         f"np.linalg.norm with ord={ord!r} and axis={axis!r} has no derivative rule",
         hint="use ord=None (2-norm of a vector, Frobenius of a matrix), "
@@ -212,7 +216,7 @@ def _norm_tangent(t, ans, x, ord=None, axis=None, keepdims=False):
     if ord == 1 and axis is not None:
         return np.sum(np.sign(x) * t, axis=axis, keepdims=keepdims)
     if ord == np.inf and axis is not None:
-        return extremum_tangent(np.sign(x) * t, ans, np.abs(x), axis, keepdims)
+        return extremum_tangent(np.sign(x) * t, ans, np.abs(x), axis, keepdims=keepdims)
     raise NoRuleError(
         f"np.linalg.norm with ord={ord!r} and axis={axis!r} has no tangent rule",
         hint="use ord=None, or ord=1, 2 or np.inf with an axis",

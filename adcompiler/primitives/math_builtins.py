@@ -88,6 +88,13 @@ def _hypot_tangent(t, ans, *coordinates):
 
 define(math.hypot, _hypot, tangent=(_hypot_tangent,))
 define(math.pow, power_x, power_y, tangent=SAME_AS_REVERSE)
+# fmod(x, y) = x - trunc(x / y) * y: see the remainders in .elementwise
+define(
+    math.fmod,
+    lambda g, ans, x, y: g,
+    lambda g, ans, x, y: -g * m.trunc(x / y),
+    tangent=SAME_AS_REVERSE,
+)
 
 # ---------------------------------------------------------------------------
 # Builtins

@@ -152,6 +152,21 @@ RECORDER: contextvars.ContextVar[Any] = contextvars.ContextVar(
 _REGISTRY: dict[Any, Primitive] = {}
 
 
+class _Changes:
+    """How many times a rule was registered or replaced: a compilation
+    records the count, and compiled code is compiled again after a rule is
+    added or changed (``defvjp`` after compiling code that calls ``fn``)."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+#: the registry's changes (see :class:`_Changes`)
+CHANGES = _Changes()
+
+
 def _key(fn: Any) -> Any:
     try:
         hash(fn)
@@ -173,6 +188,7 @@ def lookup(fn: Any) -> Primitive | None:
 def add(prim: Primitive) -> Primitive:
     """Register ``prim`` as the record of ``prim.fn`` (replacing any earlier one)."""
     _REGISTRY[_key(prim.fn)] = prim
+    CHANGES.count += 1
     return prim
 
 

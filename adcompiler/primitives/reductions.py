@@ -29,11 +29,15 @@ def count(x: Any, ans: Any) -> Any:
     return np.size(x) / np.size(ans)
 
 
+#: The parameters of reductions that must be constants. Their rules spell
+#: NumPy's parameters in NumPy's order, ``out`` included, so a call passing
+#: them by position binds each to its name (``out`` must be None: the
+#: lowering refuses another).
 REDUCTION = ("axis", "dtype", "keepdims", "ddof")
 
 define(
     np.sum,
-    lambda g, ans, a, axis=None, dtype=None, keepdims=False: expand(
+    lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False: expand(
         g, a, axis, keepdims
     ),
     tangent=linear(0),
@@ -43,7 +47,7 @@ define(
 )
 define(
     np.mean,
-    lambda g, ans, a, axis=None, dtype=None, keepdims=False: expand(
+    lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False: expand(
         g / count(a, ans), a, axis, keepdims
     ),
     tangent=linear(0),
@@ -53,12 +57,12 @@ define(
 )
 
 
-def _prod(g, ans, a, axis=None, dtype=None, keepdims=False):
+def _prod(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     # the product of the other elements, exact where a has zeros
     return expand(g, a, axis, keepdims) * call(runtime.prod_others, a, axis)
 
 
-def _prod_tangent(t, ans, a, axis=None, dtype=None, keepdims=False):
+def _prod_tangent(t, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     others = call(runtime.prod_others, a, axis)
     return np.sum(t * others, axis=axis, keepdims=keepdims)
 
@@ -73,15 +77,19 @@ define(
 )
 
 
-def extremum(g: Any, ans: Any, a: Any, axis: Any = None, keepdims: bool = False):
+def extremum(
+    g: Any, ans: Any, a: Any, axis: Any = None, out: Any = None, keepdims=False
+):
     """The adjoint of a max or min of ``a``: ``g`` shared among the tied
-    elements that are the result."""
+    elements that are the result (``out`` is NumPy's, always None here)."""
     chosen = a == expand(ans, a, axis, keepdims)
     share = chosen / np.sum(chosen, axis=axis, keepdims=True)
     return expand(g, a, axis, keepdims) * share
 
 
-def extremum_tangent(t: Any, ans: Any, a: Any, axis: Any = None, keepdims=False):
+def extremum_tangent(
+    t: Any, ans: Any, a: Any, axis: Any = None, out: Any = None, keepdims=False
+):
     """The tangent of a max or min of ``a``: the mean tangent of the tied
     elements that are the result."""
     chosen = a == expand(ans, a, axis, keepdims)
@@ -100,24 +108,37 @@ for fn, method in ((np.max, "max"), (np.amax, None), (np.min, "min"), (np.amin, 
     )
 
 
-def _var(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
+def _var(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centred = a - np.mean(a, axis=axis, keepdims=True)
     return expand(g, a, axis, keepdims) * centred * (2.0 / (count(a, ans) - ddof))
 
 
-def _std(g, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
-    return _var(g / (2.0 * ans), ans * ans, a, axis, dtype, ddof, keepdims)
+def over_twice_std(d: Any, ans: Any) -> Any:
+    """``d / (2 std)``, and 0 where the standard deviation ``ans`` is 0.
+
+    std = sqrt(var) is not differentiable where var is 0 (one element, or
+    all equal): the convention there is derivative 0, the kink convention
+    of ``abs`` (README). Both ``where`` keep the unused branch finite, so
+    second derivatives are not nan either."""
+    zero = ans == 0
+    return np.where(zero, 0.0, d / (2.0 * np.where(zero, 1.0, ans)))
 
 
-def _var_tangent(t, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
+def _std(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    d_var = over_twice_std(g, ans)
+    return _var(d_var, ans * ans, a, axis, dtype, None, ddof, keepdims)
+
+
+def _var_tangent(t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centred = a - np.mean(a, axis=axis, keepdims=True)
     return np.sum(centred * t, axis=axis, keepdims=keepdims) * (
         2.0 / (count(a, ans) - ddof)
     )
 
 
-def _std_tangent(t, ans, a, axis=None, dtype=None, ddof=0, keepdims=False):
-    return _var_tangent(t, ans * ans, a, axis, dtype, ddof, keepdims) / (2.0 * ans)
+def _std_tangent(t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    t_var = _var_tangent(t, ans * ans, a, axis, dtype, None, ddof, keepdims)
+    return over_twice_std(t_var, ans)
 
 
 define(
@@ -138,7 +159,7 @@ define(
 )
 
 
-def _cumsum(g, ans, a, axis=None, dtype=None):
+def _cumsum(g, ans, a, axis=None, dtype=None, out=None):
     if axis is None:
         reverse = np.flip(np.cumsum(np.flip(g)))
         return np.reshape(reverse, np.shape(a))

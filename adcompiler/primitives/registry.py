@@ -31,6 +31,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .record import (  # noqa: F401  (lookup, registered: the registry's API)
+    CHANGES,
     INTEGER_PARAMETERS,
     ITSELF,
     NEW,
@@ -291,6 +292,7 @@ def defjvp(fn: Any, *rules: Callable | None) -> Primitive:
     if prim is None:
         raise TypeError(f"{fn!r} is not a primitive: register its reverse rules first")
     prim.jvps = tuple(rules)
+    CHANGES.count += 1  # compiled code using the record compiles again
     return prim
 
 
@@ -305,6 +307,7 @@ def deflinear(fn: Any, *positions: int) -> Primitive:
     for k in positions:
         rules[k] = _apply_to_tangent(fn, k)
     prim.jvps = tuple(rules)
+    CHANGES.count += 1
     return prim
 
 

@@ -130,6 +130,22 @@ define(
     signature_of=lambda g, ans, a, axis=None: None,
 )
 
+# the cofactor matrix is the gradient of det; its derivative is det's Hessian
+# applied to a direction (symmetric: the same map is its adjoint), linear in
+# that direction. Third derivatives of det would need cofactor_tangent's in
+# a: none, so asking for them is an error naming it.
+cofactor = define(
+    runtime.cofactor,
+    lambda g, ans, a: call(runtime.cofactor_tangent, a, g),
+    tangent=(lambda t, ans, a: call(runtime.cofactor_tangent, a, t),),
+)
+define(
+    runtime.cofactor_tangent,
+    None,
+    lambda g, ans, a, e: call(runtime.cofactor_tangent, a, g),
+    tangent=(None, lambda t, ans, a, e: call(runtime.cofactor_tangent, a, t)),
+)
+
 # unbroadcast sums over broadcast axes; its adjoint broadcasts back.
 unbroadcast = define(
     runtime.unbroadcast,

@@ -15,16 +15,41 @@ from typing import Any
 import numpy as np
 
 from .. import runtime
+from ..errors import NoRuleError
 from .elementwise import ub
-from .registry import VIEW, define, linear, nondifferentiable
+from .registry import VIEW, define, linear, lookup, nondifferentiable
 from .runtime_helpers import filled, pieces_adjoint, untile, unrepeat
 from .symbolic import Sym, call
 
+
+def index_order(order: Any, name: str) -> str:
+    """``order`` of a reshape, ravel or flatten as "C" or "F", the index
+    orders whose adjoint is the same reshape back. "A" and "K" read the
+    argument's memory layout, known only at run time: refused."""
+    if order is None:
+        return "C"
+    if order in ("C", "F"):
+        return order
+    raise NoRuleError(
+        f"{name} with order={order!r} has no derivative rule: the order it "
+        "reads elements in depends on the argument's memory layout",
+        hint='pass order="C" or order="F"',
+    )
+
+
+def _reshape(g, ans, a, shape, order="C"):
+    return np.reshape(g, np.shape(a), order=index_order(order, "reshape"))
+
+
+def _reshape_tangent(t, ans, a, shape, order="C"):
+    return np.reshape(t, np.shape(ans), order=index_order(order, "reshape"))
+
+
 define(
     np.reshape,
-    lambda g, ans, a, shape, order="C": np.reshape(g, np.shape(a)),
+    _reshape,
     None,
-    tangent=linear(0),
+    tangent=(_reshape_tangent, None),
     memory=VIEW,
     integers=("shape",),
     static=("order",),
@@ -32,10 +57,20 @@ define(
     method_varargs=True,
     categories=("shape",),
 )
+
+
+def _ravel(g, ans, a, order="C"):
+    return np.reshape(g, np.shape(a), order=index_order(order, "ravel"))
+
+
+def _ravel_tangent(t, ans, a, order="C"):
+    return np.ravel(t, order=index_order(order, "ravel"))
+
+
 define(
     np.ravel,
-    lambda g, ans, a, order="C": np.reshape(g, np.shape(a)),
-    tangent=linear(0),
+    _ravel,
+    tangent=(_ravel_tangent,),
     memory=VIEW,
     static=("order",),
     methods=("ravel",),
@@ -133,10 +168,20 @@ define(
 # ---------------------------------------------------------------------------
 # Copies in another shape: new memory
 
+
+def _flatten(g, ans, a, order="C"):
+    return np.reshape(g, np.shape(a), order=index_order(order, "flatten"))
+
+
+def _flatten_tangent(t, ans, a, order="C"):
+    flatten = lookup(np.ndarray.flatten)
+    return flatten(t, order=index_order(order, "flatten"))
+
+
 define(
     np.ndarray.flatten,
-    lambda g, ans, a, order="C": np.reshape(g, np.shape(a)),
-    tangent=linear(0),
+    _flatten,
+    tangent=(_flatten_tangent,),
     render=("method", "flatten"),
     methods=("flatten",),
 )

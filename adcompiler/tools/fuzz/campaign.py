@@ -14,6 +14,34 @@ from typing import Any, Callable, Sequence
 from .checker import check
 from .generator import generate
 from .program import Outcome, Program
+from .soundness import check_sound, generate_sound
+
+#: The generators' profiles: ``default`` (the construct families of
+#: :mod:`.generator`, checked by :func:`.checker.check`) and ``soundness``
+#: (the families of :mod:`.soundness`, checked by
+#: :func:`.soundness.check_sound`).
+PROFILES = ("default", "soundness")
+
+
+def generate_for(
+    profile: str, seed: int, index: int, families: Sequence[str] | None = None
+) -> Any:
+    """Program ``index`` of campaign ``seed`` of ``profile`` (``families``
+    restricts the soundness profile's families)."""
+    if profile == "soundness":
+        return generate_sound(seed, index, families)
+    if profile != "default":
+        raise ValueError(f"unknown profile {profile!r}: one of {', '.join(PROFILES)}")
+    return generate(seed, index)
+
+
+def check_for(
+    profile: str, program: Any, oracles: Sequence[str], directory: str
+) -> Outcome:
+    """Check ``program`` with its profile's checker."""
+    if profile == "soundness":
+        return check_sound(program, directory=directory)
+    return check(program, oracles=oracles, directory=directory)
 
 
 @dataclass
@@ -27,6 +55,8 @@ class Summary:
     unsupported: list[tuple[int, str]] = field(default_factory=list)
     oracle_counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    #: outcome counts by family (soundness profile: programs have a family)
+    by_family: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add(self, index: int, program: Program, outcome: Outcome) -> None:
         """Count program ``index`` with its ``outcome``; keep it if it failed
@@ -39,6 +69,10 @@ class Summary:
             self.failures.append((index, program, outcome))
         if outcome.kind == "unsupported":
             self.unsupported.append((index, outcome.detail.splitlines()[0]))
+        family = getattr(program, "family", None)
+        if family is not None:
+            counts = self.by_family.setdefault(family, {})
+            counts[outcome.kind] = counts.get(outcome.kind, 0) + 1
 
     def merge(self, other: "Summary") -> None:
         """Add the programs of ``other`` (another slice of the campaign)."""
@@ -49,6 +83,10 @@ class Summary:
             self.oracle_counts[key] = self.oracle_counts.get(key, 0) + value
         self.failures += other.failures
         self.unsupported += other.unsupported
+        for family, counts in other.by_family.items():
+            mine = self.by_family.setdefault(family, {})
+            for key, value in counts.items():
+                mine[key] = mine.get(key, 0) + value
 
     def line(self) -> str:
         """``programs: N, mismatches: M, crashes: C, unsupported: U`` (and
@@ -65,11 +103,33 @@ class Summary:
         """The other counts, the oracles used, and the time taken."""
         c = self.counts
         oracles = ", ".join(f"{k}: {v}" for k, v in sorted(self.oracle_counts.items()))
+        if self.by_family and not oracles:
+            oracles = "plain Python and finite differences"
         return (
             f"ok: {c.get('ok', 0)}, skipped (no smooth point): {c.get('skipped', 0)}, "
             f"invalid (generator bugs): {c.get('invalid', 0)}; checked against {oracles}; "
             f"{self.seconds:.1f} s"
         )
+
+    def family_table(self) -> str:
+        """A Markdown table of the outcomes by family (empty when the
+        programs have no family)."""
+        if not self.by_family:
+            return ""
+        kinds = ["ok", "mismatch", "crash", "unsupported", "skipped", "invalid", "died"]
+        heads = ["match", "mismatch", "crash", "refusal", "skipped", "invalid", "died"]
+        rows = [
+            "| family | programs | " + " | ".join(heads) + " |",
+            "|---|---|" + "---|" * len(heads),
+        ]
+        for family in sorted(self.by_family):
+            counts = self.by_family[family]
+            rows.append(
+                f"| {family} | {sum(counts.values())} | "
+                + " | ".join(str(counts.get(k, 0)) for k in kinds)
+                + " |"
+            )
+        return "\n".join(rows)
 
 
 def run(
@@ -79,15 +139,18 @@ def run(
     start: int = 0,
     oracles: Sequence[str] = (),
     progress: Callable[[int, Outcome], None] | None = None,
+    profile: str = "default",
+    families: Sequence[str] | None = None,
 ) -> Summary:
-    """Programs ``start .. start + count - 1`` of campaign ``seed``."""
+    """Programs ``start .. start + count - 1`` of campaign ``seed`` of
+    ``profile`` (``families`` restricts the soundness profile's)."""
     summary = Summary()
     began = time.perf_counter()
     directory = tempfile.mkdtemp(prefix="adfuzz_")
     try:
         for index in range(start, start + count):
-            program = generate(seed, index)
-            outcome = check(program, oracles=oracles, directory=directory)
+            program = generate_for(profile, seed, index, families)
+            outcome = check_for(profile, program, oracles, directory)
             summary.add(index, program, outcome)
             if progress is not None:
                 progress(index, outcome)
@@ -97,13 +160,22 @@ def run(
     return summary
 
 
-def _worker(arguments: tuple[int, int, int, tuple[str, ...]]) -> Summary:
-    seed, start, count, oracles = arguments
-    return run(count, seed, start=start, oracles=oracles)
+def _worker(arguments: tuple[Any, ...]) -> Summary:
+    seed, start, count, oracles, profile, families = arguments
+    return run(
+        count, seed, start=start, oracles=oracles, profile=profile, families=families
+    )
 
 
 def run_parallel(
-    count: int, seed: int, *, start: int = 0, oracles: Sequence[str] = (), jobs: int = 2
+    count: int,
+    seed: int,
+    *,
+    start: int = 0,
+    oracles: Sequence[str] = (),
+    jobs: int = 2,
+    profile: str = "default",
+    families: Sequence[str] | None = None,
 ) -> Summary:
     """:func:`run` in ``jobs`` worker processes, in slices.
 
@@ -119,10 +191,11 @@ def run_parallel(
         (s, min(size, start + count - s)) for s in range(start, start + count, size)
     ]
     summary = Summary()
-    suspects = _run_slices(queue, jobs, seed, oracles, summary)
+    job = (seed, tuple(oracles), profile, tuple(families) if families else None)
+    suspects = _run_slices(queue, jobs, job, summary)
     while suspects:
         s, n = suspects.pop(0)
-        if not _run_slices([(s, n)], 1, seed, oracles, summary):
+        if not _run_slices([(s, n)], 1, job, summary):
             continue
         if n > 1:
             half = n // 2
@@ -130,7 +203,7 @@ def run_parallel(
         else:
             summary.add(
                 s,
-                generate(seed, s),
+                generate_for(profile, seed, s, families),
                 Outcome(
                     "died",
                     "the process checking it died (the interpreter crashed, e.g. "
@@ -144,8 +217,7 @@ def run_parallel(
 def _run_slices(
     queue: list[tuple[int, int]],
     jobs: int,
-    seed: int,
-    oracles: Sequence[str],
+    job: tuple[Any, ...],
     summary: Summary,
 ) -> list[tuple[int, int]]:
     """Run the slices ``(start, count)`` of ``queue`` with ``jobs`` processes,
@@ -166,7 +238,10 @@ def _run_slices(
             while (pending or running) and not broken:
                 while pending and len(running) < jobs:
                     s, n = pending.pop(0)
-                    future = pool.submit(_worker, (seed, s, n, tuple(oracles)))
+                    seed, oracles, profile, families = job
+                    future = pool.submit(
+                        _worker, (seed, s, n, oracles, profile, families)
+                    )
                     running[future] = (s, n)
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:

@@ -7,13 +7,13 @@ import os
 import time
 from typing import Sequence
 
-from .campaign import run, run_parallel
+from .campaign import PROFILES, generate_for, run, run_parallel
 from .checker import check
 from .corpus import corpus_header
-from .generator import generate
 from .minimizer import minimize_failure
 from .oracles import available_oracles
 from .program import Outcome, Program
+from .soundness import check_sound, minimize_sound
 
 
 def _save(
@@ -25,6 +25,15 @@ def _save(
     minimize_it: bool,
 ) -> str:
     os.makedirs(directory, exist_ok=True)
+    if not isinstance(program, Program):  # the soundness profile
+        if minimize_it and outcome.failed:
+            program = minimize_sound(program, outcome)
+            outcome = check_sound(program)
+        path = os.path.join(directory, f"sound_{seed}_{index}_{outcome.kind}.py")
+        with open(path, "w") as handle:
+            detail = "\n".join(f"# {line}" for line in outcome.detail.splitlines())
+            handle.write(program.header() + detail + "\n" + program.source)
+        return path
     if minimize_it and outcome.failed:
         program = minimize_failure(program, outcome)
         outcome = check(program)
@@ -68,10 +77,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="print each failure"
     )
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="default",
+        help="default: the construct families, against finite differences and "
+        "the oracles; soundness: the families of docs/fuzzing.md's 'Soundness "
+        "profile' (memory, dependencies, rules that lie), against plain Python "
+        "and finite differences (--oracles does not apply)",
+    )
+    parser.add_argument(
+        "--family",
+        action="append",
+        metavar="NAME",
+        help="soundness profile: only this family (repeatable)",
+    )
     args = parser.parse_args(argv)
+    families = args.family
+    if families and args.profile != "soundness":
+        parser.error("--family applies to --profile soundness only")
 
     if args.show is not None:
-        program = generate(args.seed, args.show)
+        program = generate_for(args.profile, args.seed, args.show, families)
         print(program.header() + program.source, end="")
         return 0
 
@@ -80,10 +107,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     oracles = tuple(available_oracles(wanted))
     if args.jobs > 1:
         summary = run_parallel(
-            args.count, args.seed, start=args.start, oracles=oracles, jobs=args.jobs
+            args.count,
+            args.seed,
+            start=args.start,
+            oracles=oracles,
+            jobs=args.jobs,
+            profile=args.profile,
+            families=families,
         )
     else:
-        summary = run(args.count, args.seed, start=args.start, oracles=oracles)
+        summary = run(
+            args.count,
+            args.seed,
+            start=args.start,
+            oracles=oracles,
+            profile=args.profile,
+            families=families,
+        )
     summary.seconds = time.perf_counter() - began
 
     for index, program, outcome in summary.failures:
@@ -99,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  saved {path}")
     for index, message in summary.unsupported:
         print(f"program {index}: unsupported: {message}")
+    if summary.by_family:
+        print(summary.family_table())
     print(summary.line())
     print(summary.details())
     failed = sum(summary.counts.get(kind, 0) for kind in ("mismatch", "crash", "died"))

@@ -1,0 +1,784 @@
+"""The soundness families: one generator function per class of programs
+where a compiler can be silently wrong (issue #15's root causes). Each takes
+a :class:`Rand` and returns a :class:`~.program.SoundProgram`; sizes,
+operations, indices, nesting (loops, ``if``), aliases and the syntax of the
+construct are drawn, so a family writes many different programs, not one
+template.
+
+Values stay in safe domains by construction (bounded functions, ``1 + e**2``
+under ``log``), and the checker draws another point where central
+differences depend on the step (a kink, a jump of ``%``, a branch
+boundary)."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Sequence, TypeVar
+
+import numpy as np
+
+from .program import SETTINGS, Arg, Change, SoundProgram
+
+T = TypeVar("T")
+
+
+class Rand:
+    """The random choices of one program, from one seeded stream."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+
+    def chance(self, p: float) -> bool:
+        return bool(self.rng.random() < p)
+
+    def pick(self, options: Sequence[T]) -> T:
+        return options[int(self.rng.integers(len(options)))]
+
+    def int(self, low: int, high: int) -> int:
+        """An integer in ``[low, high]`` (both included)."""
+        return int(self.rng.integers(low, high + 1))
+
+    def const(self, low: float = 0.3, high: float = 1.9) -> str:
+        """A float literal of magnitude in ``[low, high]``, either sign."""
+        value = round(float(self.rng.uniform(low, high)), 2)
+        return repr(-value if self.chance(0.3) else value)
+
+    def pos(self, low: float = 0.3, high: float = 1.9) -> str:
+        return repr(round(float(self.rng.uniform(low, high)), 2))
+
+
+#: Smooth functions of one expression, defined everywhere and growing at
+#: most linearly (loop-carried values stay bounded).
+SMOOTH = [
+    "np.sin({0})",
+    "np.cos({0})",
+    "np.tanh({0})",
+    "0.5 * {0}",
+    "({0} + 0.3)",
+    "np.exp(0.3 * np.tanh({0}))",
+    "np.log(1.0 + {0} ** 2)",
+    "np.sqrt(1.0 + {0} ** 2)",
+    "np.arctan({0})",
+]
+
+
+def _atom(e: str) -> str:
+    """``e``, parenthesized unless it is a name, a literal or a call or
+    subscript of one."""
+    simple = re.fullmatch(r"[\w.]+(\[[^\]]*\]|\([^()]*\))?", e)
+    return e if simple else f"({e})"
+
+
+def smooth(r: Rand, e: str, depth: int = 1) -> str:
+    for _ in range(r.int(0, depth)):
+        e = r.pick(SMOOTH).format(_atom(e))
+    return e
+
+
+def combine(r: Rand, atoms: Sequence[str], depth: int = 1) -> str:
+    """A smooth expression of one or two of ``atoms``."""
+    a = smooth(r, r.pick(atoms), depth)
+    if r.chance(0.5):
+        b = smooth(r, r.pick(atoms), depth)
+        op = r.pick(["+", "-", "*"])
+        a = f"{a} {op} {b}"
+        if op == "*" and r.chance(0.5):
+            a = f"np.tanh({a})"
+    if r.chance(0.3):
+        a = f"{r.const()} * {a}"
+    return a
+
+
+def weights(n: int) -> str:
+    return f"np.arange(1.0, {n + 1}.0)"
+
+
+def lines_to_source(body: list[str], prelude: Sequence[str] = ()) -> str:
+    head = ["import numpy as np", *prelude, ""]
+    return "\n".join(head + body) + "\n"
+
+
+def indent(block: list[str], n: int = 1) -> list[str]:
+    return ["    " * n + line for line in block]
+
+
+def maybe_if(r: Rand, block: list[str], cond: str, p: float = 0.3) -> list[str]:
+    """``block``, or ``block`` under ``if cond:`` (sometimes with an
+    ``else`` doing something else small)."""
+    if not r.chance(p):
+        return block
+    out = [f"if {cond}:"] + indent(block)
+    return out
+
+
+# ---------------------------------------------------------------- families
+
+
+def tuple_targets(r: Rand) -> SoundProgram:
+    """Tuple and list targets that assign into subscripts (array items,
+    rows, dict or list items) and names, inside loops (root causes 1 and
+    13): pair updates, swaps, bubble sort, row swaps through views."""
+    n = r.int(2, 5)
+    kind = r.pick(["array", "array", "swap", "rows", "dict", "list"])
+    body = ["def f(x):"]
+    if kind == "rows":
+        m = r.int(2, 4)
+        args = [Arg((m, n))]
+        init = r.pick(["x * 1.0", "np.sin(x)", "x.copy()", "np.tanh(x) + 0.5"])
+        a, b = r.int(0, m - 1), r.int(0, m - 1)
+        while b == a:
+            b = r.int(0, m - 1)
+        rhs_b = r.pick([f"y[{b}]", f"y[{b}].copy()", f"y[{b}] * 1.0"])
+        rhs_a = r.pick([f"y[{a}]", f"y[{a}].copy()", f"2.0 * y[{a}]"])
+        target = r.pick(["{0}, {1}", "[{0}, {1}]", "({0}, {1})"])
+        stmt = target.format(f"y[{a}]", f"y[{b}]") + f" = {rhs_b}, {rhs_a}"
+        block = [stmt]
+        if r.chance(0.5):
+            block.append(f"y = {smooth(r, 'y')}")
+        loop = r.int(1, 3)
+        inner = maybe_if(r, block, f"np.sum(y[{a}]) > np.sum(y[{b}])", 0.3)
+        body += indent(
+            [f"y = {init}"]
+            + ([f"for i in range({loop}):"] + indent(inner) if r.chance(0.6) else inner)
+            + [f"return np.sum(y * np.arange(1.0, {m * n + 1}.0).reshape({m}, {n}))"]
+        )
+        return SoundProgram(lines_to_source(body), "tuple_targets", args)
+    args = [Arg((n,))]
+    if kind == "swap":
+        init = r.pick(["x * 1.0", "np.sin(x) + x", "x.copy()", "np.tanh(2.0 * x)"])
+        cmp = r.pick([">", "<"])
+        swap = r.pick(
+            [
+                "y[i], y[i + 1] = y[i + 1], y[i]",
+                "[y[i], y[i + 1]] = [y[i + 1], y[i]]",
+                "y[i + 1], y[i] = y[i], y[i + 1]",
+                "t = y[i]\ny[i], y[i + 1] = y[i + 1], t",
+            ]
+        )
+        passes = r.pick([f"range({n - 1})", "range(1)", f"range({max(1, n - 2)})"])
+        inner = [f"if y[i] {cmp} y[i + 1]:"] + [
+            "    " + line for line in swap.split("\n")
+        ]
+        body += indent(
+            [f"y = {init}", f"for p in {passes}:"]
+            + indent([f"for i in range({n - 1}):"] + indent(inner))
+            + [f"return np.sum(y * {weights(n)})"]
+        )
+        return SoundProgram(lines_to_source(body), "tuple_targets", args)
+    # pair updates of items and names in a loop
+    if kind == "array":
+        init = [r.pick([f"y = np.zeros({n})", f"y = np.ones({n})", "y = x * 0.5"])]
+        k = r.int(1, n - 1)
+        item_targets = ["y[i]", "y[i + 1]", "y[0]", "y[-1]", f"y[{n - 1} - i]"]
+        state = ["y[i]", "y[i + 1]", "y[0]"]
+        result = f"np.sum(y * {weights(n)})"
+    elif kind == "dict":
+        init = [f'y = {{"a": {r.pick(["0.0", "x[0]", "1.0"])}, "b": x[1] * 0.5}}']
+        k = r.int(1, n - 1)
+        item_targets = ['y["a"]', 'y["b"]']
+        state = ['y["a"]', 'y["b"]']
+        result = 'y["a"] + 3.0 * y["b"]'
+    else:
+        init = [f"y = [{r.pick(['0.0', 'x[0]', '1.0'])}, x[1] * 0.5, 0.0]"]
+        k = r.int(1, n - 1)
+        item_targets = ["y[0]", "y[1]", "y[2]", "y[-1]"]
+        state = ["y[0]", "y[1]"]
+        result = "y[0] + 3.0 * y[1] - 2.0 * y[2]"
+    use_name = r.chance(0.5)
+    if use_name:
+        init.append(f"s = {r.pick(['0.0', '1.0', 'x[0] * 0.3'])}")
+        state.append("s")
+        result += " + 5.0 * s"
+    ntargets = r.int(2, 3)
+    targets = []
+    pool = item_targets + (["s"] if use_name else [])
+    for _ in range(ntargets):
+        targets.append(r.pick(pool))
+    if len(set(targets)) == 1:
+        targets[-1] = r.pick([t for t in pool if t != targets[0]])
+    atoms = ["x[i]", "x[i + 1]", *state, r.const()]
+    values = [combine(r, atoms) for _ in targets]
+    shape = r.pick(["tuple", "list", "paren", "nested", "via"])
+    if shape == "tuple":
+        stmts = [", ".join(targets) + " = " + ", ".join(values)]
+    elif shape == "list":
+        stmts = ["[" + ", ".join(targets) + "] = [" + ", ".join(values) + "]"]
+    elif shape == "paren":
+        stmts = ["(" + ", ".join(targets) + ") = (" + ", ".join(values) + ")"]
+    elif shape == "nested" and len(targets) == 3:
+        stmts = [
+            f"({targets[0]}, {targets[1]}), {targets[2]} = "
+            f"({values[0]}, {values[1]}), {values[2]}"
+        ]
+    else:
+        stmts = [
+            "pair = (" + ", ".join(values) + ")",
+            ", ".join(targets) + " = pair",
+        ]
+    stmts = maybe_if(r, stmts, f"x[i] > {r.const(0.0, 0.8)}", 0.3)
+    loop = r.pick([f"range({k})", f"range({k - 1}, -1, -1)", f"range(0, {k}, 2)"])
+    body += indent(init + [f"for i in {loop}:"] + indent(stmts) + [f"return {result}"])
+    return SoundProgram(lines_to_source(body), "tuple_targets", args)
+
+
+VIEWS_1D = [
+    "x.reshape(-1)",
+    "x[:]",
+    "x[0:{k}]",
+    "x[1:]",
+    "x[::2]",
+    "np.asarray(x)",
+    "x.view()",
+    "x.ravel()",
+    "x",
+    "helper(x)",
+    "p['w']",
+    "x.astype(np.float64, copy=False)",
+]
+VIEWS_2D = [
+    "x.reshape(-1)",
+    "x.T",
+    "x[:]",
+    "x[0:{k}]",
+    "x[:, 0]",
+    "x[1]",
+    "np.asarray(x)",
+    "x.ravel()",
+    "np.transpose(x)",
+    "helper(x)",
+    "p['w']",
+    "x.astype(np.float64, copy=False)",
+]
+
+
+def arg_view_write(r: Rand) -> SoundProgram:
+    """Writes through a view of an argument (``x.reshape(-1)``, ``x.T``,
+    ``x[:]``, slices, ``np.asarray``, a helper returning a slice, a dict
+    item, ``astype(copy=False)``), then reads of the argument (root causes
+    2 and 4). Python's result, and the argument as Python leaves it, are
+    the reference."""
+    two = r.chance(0.5)
+    if two:
+        m, n = r.int(2, 3), r.int(2, 4)
+        shape: tuple[int, ...] = (m, n)
+        view = r.pick(VIEWS_2D).format(k=r.int(1, m))
+    else:
+        n = r.int(2, 5)
+        shape = (n,)
+        view = r.pick(VIEWS_1D).format(k=r.int(1, n))
+    with_y = r.chance(0.5)
+    prelude: list[str] = []
+    if "helper" in view:
+        prelude += [
+            "",
+            "",
+            "def helper(a):",
+            f"    return a[{r.pick([':2', '1:', ':'])}]",
+        ]
+    pre = []
+    if "p[" in view:
+        pre.append("p = {'w': x, 'b': 1.0}")
+    pre.append(f"v = {view}")
+    atoms = ["x", "v"] + (["y"] if with_y else []) + [r.const()]
+    writes = []
+    for _ in range(r.int(1, 2)):
+        form = r.pick(["item", "slice", "iadd", "imul", "all", "loop"])
+        if form == "item":
+            writes.append(
+                f"v[0] = {combine(r, ['x[0]', 'v[-1]'] + (['y'] if with_y else []) + [r.const()])}"
+            )
+        elif form == "slice":
+            writes.append(
+                f"v[:1] = {combine(r, ['v[-1:]', r.const()] + (['y'] if with_y else []))}"
+            )
+        elif form == "iadd":
+            writes.append(
+                f"v += {combine(r, ['v', r.const()] + (['y'] if with_y else []))}"
+            )
+        elif form == "imul":
+            writes.append(
+                f"v *= {r.pick([r.const(), 'np.tanh(v)'] + (['y'] if with_y else []))}"
+            )
+        elif form == "all":
+            writes.append(f"v[...] = {smooth(r, 'v', 2)}")
+        else:
+            writes += [
+                "for i in range(2):",
+                f"    v[-1] = v[-1] * {r.const()} + {r.pick(['1.0', 'np.sum(x) * 0.1'] + (['y'] if with_y else []))}",
+            ]
+    if r.chance(0.25):
+        writes = [f"if np.sum(x) > {r.const(0.0, 0.5)}:"] + indent(writes)
+    wx = f"np.arange(1.0, {int(np.prod(shape)) + 1}.0).reshape({shape})"
+    result = r.pick(
+        [
+            "np.sum(x * x)",
+            f"np.sum({smooth(r, 'x')} * {wx})",
+            f"np.sum(x * {wx}) + np.sum(v)",
+            "np.sum(v * v) + np.sum(x)",
+        ]
+    )
+    if with_y:
+        result += " + y"
+    args = [Arg(shape)] + ([Arg(())] if with_y else [])
+    params = "x, y" if with_y else "x"
+    body = [f"def f({params}):"] + indent(pre + writes + [f"return {result}"])
+    return SoundProgram(lines_to_source(body, prelude), "arg_view_write", args)
+
+
+def container_iadd(r: Rand) -> SoundProgram:
+    """Augmented assignment through a container item (``d["a"] += ...``,
+    ``lst[0] *= ...``, ``for a in lst: a += ...``, nested containers) that
+    must reach every other name of the same array (root cause 3)."""
+    n = r.int(2, 5)
+    args = [Arg((n,))]
+    y_init = r.pick(["x * 2.0", "np.sin(x)", "x + 1.0", "np.tanh(x) * 1.5"])
+    z_init = r.pick(["np.cos(x)", "x * x", "np.ones(" + str(n) + ")", "x * 0.5"])
+    box = r.pick(["dict", "list", "nested", "loop", "dictloop"])
+    op = r.pick(["+=", "-=", "*="])
+    rhs = r.pick(
+        [r.const(), "x", f"np.tanh(x) * {r.const()}", "1.0", f"x[0] * {r.const()}"]
+    )
+    if op == "*=":
+        rhs = r.pick([r.const(0.5, 1.5), "np.tanh(x)", "(1.0 + 0.5 * np.sin(x))"])
+    sub = r.pick(["", "[0]", "[1:]", "[-1]", "[:]"])
+    if sub in ("[0]", "[-1]"):
+        rhs = r.pick([r.const(0.5, 1.5), "x[0]", f"np.tanh(x[1]) * {r.const()}"])
+    elif sub == "[1:]" and "x" in rhs:
+        rhs = rhs.replace("x", "x[1:]", 1)
+    stmts: list[str]
+    if box == "dict":
+        build = ['d = {"a": y, "b": z}']
+        stmts = [f'd["{r.pick(["a", "b"])}"]{sub} {op} {rhs}']
+    elif box == "list":
+        build = ["lst = [y, z]"]
+        stmts = [f"lst[{r.pick(['0', '1', '-1'])}]{sub} {op} {rhs}"]
+    elif box == "nested":
+        build = ['d = {"p": [y, z], "q": {"w": z}}']
+        stmts = [
+            r.pick(
+                [
+                    f'd["p"][0]{sub} {op} {rhs}',
+                    f'd["q"]["w"]{sub} {op} {rhs}',
+                    f'd["p"][1]{sub} {op} {rhs}',
+                ]
+            )
+        ]
+    elif box == "loop":
+        build = [r.pick(["lst = [y, z]", "lst = (y, z)", "lst = [z, y, y]"])]
+        stmts = ["for a in lst:", f"    a{sub} {op} {rhs}"]
+    else:
+        build = ['d = {"a": y, "b": z}']
+        stmts = [
+            "for key in d:",
+            f"    d[key]{sub} {op} {rhs}",
+        ]
+    if r.chance(0.3):
+        stmts = [f"for k in range({r.int(1, 3)}):"] + indent(stmts)
+    if r.chance(0.2):
+        stmts = [f"if x[0] > {r.const(0.0, 0.5)}:"] + indent(stmts)
+    alias = []
+    if r.chance(0.3):
+        alias = ["w = y"]
+    result = r.pick(
+        [
+            "np.sum(y * x) + np.sum(z)",
+            f"np.sum(y * {weights(n)}) + np.sum(z * x)",
+            "np.sum(np.sin(y)) + np.sum(z * z)",
+        ]
+    )
+    if alias:
+        result += " + np.sum(w)"
+    body = ["def f(x):"] + indent(
+        [f"y = {y_init}", f"z = {z_init}"]
+        + alias
+        + build
+        + stmts
+        + [f"return {result}"]
+    )
+    return SoundProgram(lines_to_source(body), "container_iadd", args)
+
+
+def sequence_iadd(r: Rand) -> SoundProgram:
+    """``+=`` and ``*=`` on lists and tuples (concatenation and repetition,
+    not arithmetic), with aliases that must see a list extended in place
+    and must not see a tuple rebound (root cause 5)."""
+    n = r.int(2, 5)
+    args = [Arg((n,))]
+    kind = r.pick(["list", "list", "tuple"])
+    open_, close = ("[", "]") if kind == "list" else ("(", ",)")
+    atoms = ["x[0]", "x[1]", f"x[{n - 1}]"]
+
+    def item() -> str:
+        return combine(r, atoms)
+
+    stmts = [f"acc = {open_}{item()}{close}"]
+    alias = r.chance(0.5)
+    if alias:
+        stmts.append("b = acc")
+    for _ in range(r.int(1, 3)):
+        form = r.pick(["extend", "repeat", "loop", "loopif"])
+        if form == "extend":
+            extra = ", ".join(item() for _ in range(r.int(1, 2)))
+            stmts.append(f"acc += {open_}{extra}{close}")
+        elif form == "repeat":
+            stmts.append(f"acc *= {r.int(1, 2)}")
+        elif form == "loop":
+            e = combine(r, ["x[i]", "acc[-1]", r.const()])
+            stmts += [f"for i in range({n}):", f"    acc += {open_}{e}{close}"]
+        else:
+            e = combine(r, ["x[i]", "acc[0]"])
+            stmts += [
+                f"for i in range({n}):",
+                f"    if x[i] > {r.const(0.0, 0.5)}:",
+                f"        acc += {open_}{e}{close}",
+            ]
+    result = r.pick(
+        [
+            "acc[0] * acc[-1] + len(acc) * 0.1",
+            "sum(acc)",
+            "np.sum(np.array(acc) * np.arange(1.0, len(acc) + 1.0))",
+            "acc[0] * acc[1 % len(acc)]",
+        ]
+    )
+    if alias:
+        result += " + 2.0 * b[-1] + 0.3 * len(b)"
+    body = ["def f(x):"] + indent(stmts + [f"return {result}"])
+    return SoundProgram(lines_to_source(body), "sequence_iadd", args)
+
+
+def helper_container_write(r: Rand) -> SoundProgram:
+    """A helper that assigns into its dict or list argument (an item, an
+    append, an in-place update of an array item), visible to the caller
+    afterwards (root cause 6)."""
+    n = r.int(2, 5)
+    args = [Arg((n,))]
+    kind = r.pick(["normalize", "setitem", "append", "bump", "inplace", "nested"])
+    if kind == "normalize":
+        helper = [
+            "def normalize(p):",
+            '    p["w"] = p["w"] / np.sqrt(1.0 + np.sum(p["w"] ** 2))',
+        ]
+        build = ['p = {"w": ' + smooth(r, "x") + ', "b": 0.5}']
+        call = ["normalize(p)"]
+        result = f'np.sum(p["w"] * {weights(n)}) + p["b"]'
+    elif kind == "setitem":
+        helper = ["def put(lst, k, v):", "    lst[k] = v"]
+        build = [f"lst = [x * 1.0, {smooth(r, 'x')}]"]
+        call = [f"put(lst, {r.pick(['0', '1', '-1'])}, {combine(r, ['x', 'lst[0]'])})"]
+        result = f"np.sum(lst[0] * {weights(n)}) + np.sum(lst[1])"
+    elif kind == "append":
+        helper = ["def push(lst, v):", "    lst.append(v)"]
+        build = [f"lst = [{smooth(r, 'x[0]')}]"]
+        call = [
+            f"for i in range({n}):",
+            f"    push(lst, {combine(r, ['x[i]', 'lst[-1]'])})",
+        ]
+        result = "sum(lst) + lst[-1] * lst[0]"
+    elif kind == "bump":
+        helper = [
+            "def bump(d, c):",
+            f'    d["s"] = d["s"] {r.pick(["+", "*", "-"])} c',
+        ]
+        build = ['d = {"s": ' + smooth(r, "x[0]") + "}"]
+        call = [f"for i in range({n}):", f"    bump(d, {smooth(r, 'x[i]')})"]
+        result = 'd["s"]'
+    elif kind == "inplace":
+        helper = [
+            "def scale(p):",
+            f'    p["w"] {r.pick(["*=", "+=", "-="])} {r.const()}',
+        ]
+        build = ["w = " + r.pick(["x * 1.0", "np.sin(x)", "x + 0.5"]), 'p = {"w": w}']
+        call = ["scale(p)"]
+        result = f"np.sum(w * {weights(n)}) + np.sum(p['w'] * x)"
+    else:
+        helper = [
+            "def fill(d):",
+            '    d["out"].append(np.tanh(d["in"]))',
+            '    d["in"] = d["in"] * 0.5',
+        ]
+        build = ['d = {"in": x, "out": []}']
+        call = [f"for i in range({r.int(1, 3)}):", "    fill(d)"]
+        result = 'np.sum(np.stack(d["out"] + [x])) + np.sum(d["in"])'
+    # the call as a statement, or its (added) result used
+    style = r.pick(["statement", "discard", "used"])
+    if style != "statement":
+        helper.append("    return " + r.pick(["0.0", "1.0", "0.5"]))
+        name = "s" if style == "used" else "_"
+        call = [
+            (
+                line.replace(line.strip(), f"{name} = {line.strip()}")
+                if "(" in line and not line.strip().startswith(("for", "if"))
+                else line
+            )
+            for line in call
+        ]
+        if style == "used":
+            build = build + ["s = 0.0"]
+            result += " + s"
+    if r.chance(0.2):
+        call = [f"if x[0] > {r.const(0.0, 0.5)}:"] + indent(call)
+    body = ["def f(x):"] + indent(build + call + [f"return {result}"])
+    return SoundProgram(
+        lines_to_source([""] + body, ["", ""] + helper),
+        "helper_container_write",
+        args,
+    )
+
+
+def module_attribute(r: Rand) -> SoundProgram:
+    """Reads of attributes that change between calls: a settings module's
+    float, integer (a loop count), flag, array or function; the program's
+    own global; a class attribute; a ``SimpleNamespace`` field (root cause
+    7). The checker changes them after the first call and checks again,
+    through the same compiled function and a new one."""
+    n = r.int(2, 5)
+    args = [Arg((n,))]
+    where = r.pick(["settings", "settings", "module", "class", "namespace"])
+    kind = r.pick(["scale", "count", "flag", "array", "function"])
+    if where != "settings" and kind == "function":
+        kind = "scale"
+    prelude: list[str] = []
+    settings = ""
+    if where == "settings":
+        prelude = [f"import {SETTINGS} as settings"]
+        ref, obj = "settings.", "settings"
+    elif where == "module":
+        ref, obj = "", "module"
+    elif where == "class":
+        prelude = ["", "", "class Config:"]
+        ref, obj = "Config.", "Config"
+    else:
+        prelude = ["import types", ""]
+        ref, obj = "cfg.", "cfg"
+    old: str
+    new: str
+    if kind == "scale":
+        name, old, new = "SCALE", r.pos(), r.pos()
+        use = [f"return np.sum({smooth(r, f'{ref}SCALE * x')}) + {ref}SCALE"]
+    elif kind == "count":
+        name, old, new = "STEPS", str(r.int(1, 3)), str(r.int(0, 4))
+        use = [
+            "h = x * 1.0",
+            f"for i in range({ref}STEPS):",
+            f"    h = {smooth(r, 'h', 1)} + {r.const()} * x",
+            f"return np.sum(h * {weights(n)})",
+        ]
+    elif kind == "flag":
+        name, old = "FLAG", r.pick(["True", "False"])
+        new = "False" if old == "True" else "True"
+        use = [
+            f"if {ref}FLAG:",
+            f"    return np.sum({smooth(r, 'x', 2)})",
+            f"return np.sum({smooth(r, 'x', 2)} * {weights(n)})",
+        ]
+    elif kind == "array":
+        name = "W"
+        old = "np.array([" + ", ".join(r.const() for _ in range(n)) + "])"
+        new = "np.array([" + ", ".join(r.const() for _ in range(n)) + "])"
+        use = [f"return np.sum({smooth(r, f'{ref}W * x')})"]
+    else:
+        name = "act"
+        old_fn, new_fn = r.pick(
+            [("np.tanh", "np.sin"), ("np.sin", "np.cos"), ("np.cos", "np.arctan")]
+        )
+        old = old_fn
+        new = new_fn
+        use = [f"return np.sum(settings.act(x) * {weights(n)})"]
+    if where == "settings":
+        settings = f"import numpy as np\n\n{name} = {old}\n"
+    elif where == "module":
+        prelude += ["", f"{name} = {old}"]
+    elif where == "class":
+        prelude += [f"    {name} = {old}"]
+    else:
+        prelude += [f"cfg = types.SimpleNamespace({name}={old})"]
+    body = ["", "", "def f(x):"] + indent(use)
+    source = "\n".join(["import numpy as np", *prelude] + body) + "\n"
+    changes = [Change(obj, name, new)]
+    return SoundProgram(
+        source, "module_attribute", args, settings_source=settings, changes=changes
+    )
+
+
+def reshape_order(r: Rand) -> SoundProgram:
+    """``reshape``, ``ravel``, ``flatten`` with ``order="C"``, ``"F"``,
+    ``"A"`` (on arrays and transposes), chained, under elementwise
+    functions and weights that tell the elements apart (root cause 8)."""
+    m, n = r.int(2, 3), r.int(2, 4)
+    size = m * n
+    args = [Arg((m, n))]
+    e = r.pick(["x", "x.T", "np.sin(x)", "x * 1.0", "x[::-1]"])
+    shapes = [s for s in [(size,), (n, m), (m, n), (1, size), (size, 1)]]
+    if size % 2 == 0 and size > 2:
+        shapes += [(2, size // 2), (size // 2, 2)]
+    if size in (8, 12):
+        shapes += [(2, 2, size // 4)]
+    cur_shape: tuple[int, ...] = (n, m) if e == "x.T" else (m, n)
+    for _ in range(r.int(1, 3)):
+        order = r.pick(['"C"', '"F"', '"A"', "'F'"])
+        form = r.pick(["method", "function", "ravel", "flatten", "npravel"])
+        target = r.pick(shapes)
+        if form == "method":
+            e = f"({e}).reshape({target}, order={order})"
+            cur_shape = target
+        elif form == "function":
+            e = f"np.reshape({e}, {target}, order={order})"
+            cur_shape = target
+        elif form == "ravel":
+            e = f"({e}).ravel(order={order})"
+            cur_shape = (size,)
+        elif form == "flatten":
+            e = f"({e}).flatten({order})"
+            cur_shape = (size,)
+        else:
+            e = f"np.ravel({e}, order={order})"
+            cur_shape = (size,)
+        if r.chance(0.3):
+            e = smooth(r, e)
+    w = f"np.arange(1.0, {size + 1}.0).reshape({cur_shape})"
+    result = f"np.sum({e} * {w})"
+    body = ["def f(x):"] + indent([f"return {result}"])
+    return SoundProgram(lines_to_source(body), "reshape_order", args)
+
+
+def modulo(r: Rand) -> SoundProgram:
+    """``%``, ``np.mod``, ``np.remainder``, ``np.fmod`` of arrays and Python
+    floats by constants and by positive expressions (derivative 1 in the
+    dividend, ``-floor(a / b)`` in the divisor; the checker avoids the
+    jumps) (root cause 9)."""
+    n = r.int(2, 5)
+    with_y = r.chance(0.5)
+    args = [Arg((n,))] + ([Arg((), low=0.5, high=2.0)] if with_y else [])
+    a = r.pick(["x", "3.0 * x", "np.sin(x) * 2.0", "x * x + x", "x + 5.0"])
+    b = r.pick(
+        [r.pos(0.4, 1.5), "(1.0 + x ** 2)", "(0.5 + np.exp(0.3 * x))"]
+        + (["y", "(y + 0.3)"] if with_y else [])
+    )
+    fn = r.pick(
+        ["{0} % {1}", "np.mod({0}, {1})", "np.remainder({0}, {1})", "np.fmod({0}, {1})"]
+    )
+    e = fn.format(f"({a})", b)
+    stmts = [f"r = {e}"]
+    if with_y and r.chance(0.5):
+        stmts.append(
+            f"s = {r.pick(['y % 0.7', '(2.0 * y) % 1.3', '(y * 3.0) % (0.5 + y)'])}"
+        )
+    else:
+        stmts.append("s = 0.0")
+    if r.chance(0.3):
+        stmts += [
+            f"for i in range({n}):",
+            f"    r[i] = (r[i] + x[i]) % {r.pos(0.5, 2.0)}",
+        ]
+    result = f"np.sum({smooth(r, 'r')} * {weights(n)}) + s"
+    params = "x, y" if with_y else "x"
+    body = [f"def f({params}):"] + indent(stmts + [f"return {result}"])
+    return SoundProgram(lines_to_source(body), "modulo", args)
+
+
+def int_power_zero(r: Rand) -> SoundProgram:
+    """``x ** k`` and ``np.power`` with integer ``k`` drawn at run time
+    (loop counters, ``len``, a variable), ``k = 0`` included, at points
+    with exact zeros, on arrays and Python floats (root cause 11)."""
+    n = r.int(2, 5)
+    with_y = r.chance(0.5)
+    args = [Arg((n,), zeros=r.int(1, n))] + (
+        [Arg((), zeros=1 if r.chance(0.7) else 0)] if with_y else []
+    )
+    degree = r.int(1, 4)
+    coeffs = "[" + ", ".join(r.const() for _ in range(degree + 1)) + "]"
+    form = r.pick(["genexp", "loop", "loop", "power", "power", "var", "listcomp"])
+    if form == "genexp":
+        stmts = [f"c = {coeffs}", "p = sum(c[k] * x ** k for k in range(len(c)))"]
+    elif form == "listcomp":
+        stmts = [
+            f"c = {coeffs}",
+            "p = np.sum([c[k] * x ** k for k in range(len(c))], axis=0)",
+        ]
+    elif form == "loop":
+        stmts = [
+            f"c = {coeffs}",
+            "p = np.zeros_like(x)",
+            "for k in range(len(c)):",
+            "    p = p + c[k] * x ** k",
+        ]
+    elif form == "power":
+        stmts = [
+            "p = 0.0",
+            f"for k in range({degree + 1}):",
+            f"    p = p + {r.const()} * np.power(x, k)",
+        ]
+    else:
+        stmts = [
+            f"k = {r.pick(['0', 'len(x) - len(x)', '1', '2', str(n) + ' - ' + str(n)])}",
+            "p = x ** k + x ** (k + 1)",
+        ]
+    result = f"np.sum(p * {weights(n)})"
+    if with_y:
+        stmts += [
+            "q = 0.0",
+            f"for k in range({r.int(1, 3)}):",
+            f"    q = q + {r.const()} * y ** k",
+        ]
+        result += " + q"
+    params = "x, y" if with_y else "x"
+    body = [f"def f({params}):"] + indent(stmts + [f"return {result}"])
+    return SoundProgram(lines_to_source(body), "int_power_zero", args)
+
+
+def complex_intermediate(r: Rand) -> SoundProgram:
+    """Complex values in the differentiated path (``np.exp(1j * x)``,
+    ``astype(np.complex128)``, ``x + 0j``, ``np.fft.fft``, ``complex(...)``)
+    brought back to a real result by ``abs``, ``.real``, ``.imag``,
+    ``np.angle``, ``conj`` products (root cause 10). Expected: a refusal
+    until complex differentiation is supported; a value is a mismatch."""
+    n = r.int(2, 5)
+    args = [Arg((n,))]
+    inner = smooth(r, "x")
+    make = r.pick(
+        [
+            f"np.exp(1j * {inner})",
+            f"({inner}).astype(np.complex128)",
+            f"{inner} + 0j",
+            f"{inner} * (1.0 + 2.0j)",
+            f"np.fft.fft({inner})",
+            f"np.array({inner}, dtype=complex)",
+            f"{inner} + 1j * np.cos(x)",
+        ]
+    )
+    stmts = [f"z = {make}"]
+    if r.chance(0.5):
+        stmts.append(
+            f"z = {r.pick(['z * z', 'z + 1.0', 'np.exp(z * 0.3)', 'z * np.conj(z) + z'])}"
+        )
+    real = r.pick(
+        [
+            "np.abs(z + 1.0)",
+            "z.real",
+            "np.real(z * z)",
+            "z.imag + 2.0",
+            "np.angle(z + 2.0)",
+            "(z * np.conj(z)).real",
+        ]
+    )
+    result = f"np.sum({real} * {weights(n)})"
+    body = ["def f(x):"] + indent(stmts + [f"return {result}"])
+    return SoundProgram(
+        lines_to_source(body), "complex_intermediate", args, expect="refusal"
+    )
+
+
+#: The soundness families, by name, in the order a campaign cycles through
+#: them (program ``i`` of a campaign is of family ``i % len(FAMILIES)``).
+FAMILIES: dict[str, Callable[[Rand], SoundProgram]] = {
+    "tuple_targets": tuple_targets,
+    "arg_view_write": arg_view_write,
+    "container_iadd": container_iadd,
+    "sequence_iadd": sequence_iadd,
+    "helper_container_write": helper_container_write,
+    "module_attribute": module_attribute,
+    "reshape_order": reshape_order,
+    "modulo": modulo,
+    "int_power_zero": int_power_zero,
+    "complex_intermediate": complex_intermediate,
+}
