@@ -716,3 +716,26 @@ def test_indexing_known_to_copy_is_no_view():
     for f in (advanced_by_a_list, advanced_by_a_constant_array):
         _exact(f, X2.copy())
         assert "write_through" not in grad(f).source
+
+
+def augmented_view_then_written_again(x, y):
+    v = np.transpose(x)
+    v += y * 0.37  # v is still x's view afterwards
+    for i in range(2):
+        v[-1] = v[-1] * 1.0 + 1.0
+    return np.sum(x * np.arange(1.0, 7.0).reshape((2, 3))) + np.sum(v) + y
+
+
+def augmented_view_then_item(x):
+    v = x.T
+    v += 1.0
+    v[0] = 3.0 * v[1]
+    return np.sum(x * x)
+
+
+def test_a_view_changed_by_iadd_stays_a_view():
+    # (found by the soundness fuzzer: the view was rebound to a new array)
+    _exact(augmented_view_then_item, X2.copy())
+    # the view written again inside a loop: x is refused where it is read
+    with pytest.raises(ADError, match=r"reading `x` after `v\[...\] = ...`"):
+        grad(augmented_view_then_written_again)(M23.copy(), 1.2)

@@ -304,7 +304,7 @@ class Statements:
             ):
                 # `d[k] op= v` changes the array d[k] in place (every name
                 # viewing it sees the change), then stores it back
-                self.memory.write(
+                changed = self.memory.write(
                     target.value.id,
                     current,
                     changed,
@@ -348,7 +348,7 @@ class Statements:
         changed = self.ops.call_prim(op, (current, right), {}, target.id, True)
         if in_place:
             # in place for an array: every name viewing it sees the change
-            self.memory.write(
+            changed = self.memory.write(
                 target.id,
                 current,
                 changed,
