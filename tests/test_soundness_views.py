@@ -739,3 +739,14 @@ def test_a_view_changed_by_iadd_stays_a_view():
     # the view written again inside a loop: x is refused where it is read
     with pytest.raises(ADError, match=r"reading `x` after `v\[...\] = ...`"):
         grad(augmented_view_then_written_again)(M23.copy(), 1.2)
+
+
+def nested_targets_in_turn(x):
+    y = x * 0.5
+    s = x[0] * 0.1
+    (y[3], y[1]), y[0] = (0.79 * y[1], np.exp(0.3 * np.tanh(s))), 1.52 * s
+    return np.sum(y * np.arange(1.0, 5.0)) + 5.0 * s
+
+
+def test_nested_tuple_targets_with_items():
+    _exact(nested_targets_in_turn, X4.copy())

@@ -12,6 +12,7 @@ binds its name to be inlined where it is called.
 from __future__ import annotations
 
 import ast
+import itertools
 import operator
 from typing import Any
 
@@ -26,6 +27,9 @@ from .memory import MemoryModel
 from .names import Names
 from .ops import Ops
 from .state import Inline, State, Static
+
+#: numbers the values a tuple assignment keeps waiting (see assign_in_turn)
+_WAITING = itertools.count()
 
 
 class Statements:
@@ -139,7 +143,9 @@ class Statements:
         before it left it (``u`` and ``v`` may be views of ``a``: Python's
         ``y[0], y[1] = y[1], y[0]`` gives two equal rows). The items wait
         under hidden names, so that the memory model rebinds them."""
-        hidden = [f"<item {k}>" for k in range(len(items))]
+        # (nested targets wait beside the outer ones: names of their own)
+        first = next(_WAITING)
+        hidden = [f"<item {first}.{k}>" for k in range(len(items))]
         self.state.env.update(zip(hidden, items))
         try:
             for name, elt in zip(hidden, targets):
