@@ -23,7 +23,14 @@ from typing import Any, Callable, Iterator
 from ..ir import Block, LoopOp, Value, tree_values
 from .expressions import Expressions
 from .flow import ControlFlow, variable_hint, mutated_names, walk_local
-from .memory import appended_then_written, names_written_through, unchanged_in_body
+from .memory import (
+    appended_then_written,
+    names_written_through,
+    plan_relinks,
+    relink,
+    unchanged_in_body,
+    view_roots,
+)
 from .names import Names
 from .ops import Ops
 from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, State
@@ -222,7 +229,7 @@ class Loops:
                 node.iter if kind == "for" else None,
             )
             if any(True for _ in tree_values(self.state.env.get(name)))
-        }
+        } | view_roots(self.state, body_nodes)
         flags = []
         if _contains(body_nodes, ast.Break, into_loops=False):
             flags.append(BROKE)
@@ -266,6 +273,8 @@ class Loops:
             [],
             loc,
         )
+        # views of carried arrays stay their views (lower.memory)
+        relinks = plan_relinks(self.state, outer, carried_names, body_nodes)
         self.state.env = env
         start = dict(env)
         writes, appends = len(self.state.writes), len(self.state.appends)
@@ -275,6 +284,7 @@ class Loops:
                 self.state.emitter.loc = self.state.parsed.loc(test)
                 op.cond.yields = [self.expressions.operand(test)]
         with self.state.into(op.body):
+            relink(self.state, relinks)
             if bind is not None:
                 self.state.emitter.loc = loc
                 bind(target)
@@ -314,6 +324,7 @@ class Loops:
         for name in carried_names:
             self.state.env[name] = _rebuild(trees[name], outs)
         self.state.emitter.block.ops.append(op)
+        relink(self.state, relinks)
         broke = self.state.env.get(BROKE, False)
         for flag in (BROKE, CONTINUED):
             self.state.env.pop(flag, None)

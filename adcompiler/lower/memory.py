@@ -56,8 +56,13 @@ What each write changes
        marked stale: reading it raises, naming the write (``State.stale``);
     4. a write whose memory may be a global's raises at once.
 
-    Loops: the body is lowered once, so a loop carries the names a write
-    through another name may change (:func:`names_written_through`), and
+    Loops and branches: the body is lowered once, so a loop carries the
+    names a write through another name may change
+    (:func:`names_written_through`, :func:`view_roots`); a view (or another
+    name) of a carried or merged array that neither the loop body nor the
+    branches bind to another object is rebuilt from its array at each
+    iteration's start and after the loop or the ``if`` (:func:`plan_relinks`,
+    :func:`relink`: in Python they stay the same objects); a loop
     raises if a write changed a name it does not carry
     (:func:`unchanged_in_body`) or wrote in place into an array the body
     appends to a list, the same memory going on to the next iteration
@@ -621,3 +626,137 @@ def appended_then_written(
             # `+=` changes an array in place, a number not: known at run time
             where = f"{file_line(parsed.loc(node))}: {what}"
             state.emitter.op(lookup(runtime.not_an_array), (value, where), {})
+
+
+# -- views across loops ------------------------------------------------------
+
+
+def _written_names(body: list[ast.stmt]) -> set[str]:
+    """Names a block writes into (``n[...] = ...``, ``n[...] op= ...``,
+    ``n op= ...``)."""
+    written: set[str] = set()
+    for node in body:
+        for sub in ast.walk(node):
+            targets: list[ast.expr] = []
+            if isinstance(sub, ast.Assign):
+                targets = sub.targets
+            elif isinstance(sub, ast.AugAssign):
+                targets = [sub.target]
+                if isinstance(sub.target, ast.Name):
+                    written.add(sub.target.id)
+            for t in targets:
+                for part in ast.walk(t):
+                    if isinstance(part, ast.Subscript) and isinstance(
+                        part.value, ast.Name
+                    ):
+                        written.add(part.value.id)
+    return written
+
+
+def _rebound_names(body: list[ast.stmt]) -> set[str]:
+    """Names a block binds to another object (assignment to the name, a loop
+    target, ...), as opposed to writing into what they hold."""
+    plain: set[str] = set()
+    for node in body:
+        for sub in ast.walk(node):
+            if isinstance(sub, (ast.Assign, ast.AnnAssign, ast.For, ast.With)):
+                targets = (
+                    sub.targets
+                    if isinstance(sub, ast.Assign)
+                    else (
+                        [sub.target]
+                        if not isinstance(sub, ast.With)
+                        else [i.optional_vars for i in sub.items if i.optional_vars]
+                    )
+                )
+                for t in targets:
+                    for part in ast.walk(t):
+                        if isinstance(part, ast.Name) and isinstance(
+                            part.ctx, ast.Store
+                        ):
+                            plain.add(part.id)
+            elif isinstance(sub, (ast.NamedExpr, ast.comprehension)):
+                for part in ast.walk(sub.target):
+                    if isinstance(part, ast.Name):
+                        plain.add(part.id)
+            elif isinstance(sub, (ast.FunctionDef, ast.ClassDef)):
+                plain.add(sub.name)
+            elif isinstance(sub, ast.Delete):
+                for part in ast.walk(sub):
+                    if isinstance(part, ast.Name):
+                        plain.add(part.id)
+    return plain
+
+
+def view_roots(state: State, body: list[ast.stmt]) -> set[str]:
+    """The names bound to the array a view the loop's ``body`` writes into
+    is a view of (``v = x[0:1]`` before ``for ...: v *= 2.0``), that is
+    (``z = y``) or that are other views of it: the loop carries them, so
+    that :func:`plan_relinks` can keep the views views."""
+    model = MemoryModel(state)
+    found: set[str] = set()
+    for name in _written_names(body):
+        leaf = state.env.get(name)
+        if not (isinstance(leaf, Value) and leaf.container is False):
+            continue
+        root, _ = model.view_chain(leaf)
+        found |= {
+            n
+            for n, bound in state.env.items()
+            if n != name
+            and isinstance(bound, Value)
+            and bound.container is False
+            and model.view_chain(bound)[0] is root
+        }
+    return found
+
+
+def plan_relinks(
+    state: State, outer: dict[str, Any], carried: list[str], body: list[ast.stmt]
+) -> list[tuple]:
+    """Of the names ``carried`` (by a loop, or merged after an ``if``), those
+    that are views of (or other names for) another one's array when the
+    ``body`` starts, and stay the same objects through it (it only writes
+    into them, never binds them to another object, and writes into one of
+    them): ``(view, base, links, shared)``, ``shared`` the run-time test,
+    emitted here (before the loop or the ``if``), that the view was in the
+    base's memory. Each iteration starts, and the loop or the ``if`` ends,
+    with the view rebuilt from its base (:func:`relink`), so that a write
+    through either reaches the other, as in Python. (Carried or merged
+    separately, their values would be unrelated.)"""
+    model = MemoryModel(state)
+    rebound = _rebound_names(body)
+    groups: dict[Value, list[tuple[str, list]]] = {}
+    for name in sorted(carried):
+        leaf = outer.get(name)
+        if name in rebound or not (isinstance(leaf, Value) and leaf.container is False):
+            continue
+        root, links = model.view_chain(leaf)
+        groups.setdefault(root, []).append((name, links))
+    written = _written_names(body)
+    plans = []
+    for root, members in groups.items():
+        # each is rebuilt from one name for the root itself
+        bases = [name for name, links in members if not links]
+        if not bases or len(members) < 2 or not written & {n for n, _ in members}:
+            continue
+        for view, links in members:
+            if view == bases[0]:
+                continue
+            shared = model._emit(runtime.is_view_of, (outer[view], root))
+            plans.append((view, bases[0], links, shared))
+    return plans
+
+
+def relink(state: State, plans: list[tuple]) -> None:
+    """Bind each view of :func:`plan_relinks` to its links applied to its
+    base's current value, where it shares the base's memory (else it keeps
+    its own value)."""
+    model = MemoryModel(state)
+    for view, base, links, shared in plans:
+        current, own = state.env.get(base), state.env.get(view)
+        if not (isinstance(current, Value) and isinstance(own, Value)):
+            continue
+        for link in links:
+            current = model._emit(link.prim.fn, (current, *link.args[1:]), link.kwargs)
+        state.env[view] = model._emit(runtime.after_write, (current, own, shared))

@@ -16,17 +16,16 @@ import itertools
 import operator
 from typing import Any
 
-import numpy as np
-
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value, is_literal
 from .. import runtime
-from .errortext import describe, file_line, hint_for, op_symbol, statement_text
-from .expressions import _BINOPS, Expressions, holds_dict
+from .errortext import describe, hint_for, statement_text
+from .expressions import Expressions, holds_dict
 from .memory import MemoryModel
 from .names import Names
 from .ops import Ops
 from .state import Inline, State, Static
+from .writes import Writes
 
 #: numbers the values a tuple assignment keeps waiting (see assign_in_turn)
 _WAITING = itertools.count()
@@ -53,6 +52,8 @@ class Statements:
         self.names = names
         self.memory = memory
         self.ops = ops
+        #: writes into arrays (``y[i] = v``, ``x op= v``)
+        self.writes = Writes(state, expressions, names, memory, ops, self)
         #: the parts that lower ``if``, jumps and loops (see :meth:`connect`)
         self.flow: Any = None
         self.loops: Any = None
@@ -96,7 +97,7 @@ class Statements:
             value = self.expressions.expr(node.value, target_hint(node.target))
             self.assign(node.target, value)
         elif isinstance(node, ast.AugAssign):
-            self.augassign(node)
+            self.writes.augassign(node)
         elif isinstance(node, ast.Pass):
             pass
         else:
@@ -188,61 +189,7 @@ class Statements:
             changed[index] = value
             self.state.env[name] = changed
             return
-        self.set_item(name, container, index, value, target)
-
-    def set_item(
-        self, name: str, array: Any, index: Any, value: Any, node: ast.AST
-    ) -> None:
-        """``name[index] = value`` on an array: changed in place when it is
-        provably a fresh local array, otherwise on a copy (the caller's
-        arrays are never written)."""
-        if not isinstance(array, Value):
-            raise self.state.parsed.unsupported(
-                f"assignment into {type(array).__name__} `{name}`",
-                node,
-                "assign into an array made in the function (np.zeros, .copy())",
-            )
-        if array.container is not False:
-            raise self.state.parsed.unsupported(
-                f"assignment into the list `{name}` at a runtime index",
-                node,
-                "build a new list, or use an array",
-            )
-        if isinstance(value, (list, tuple)):
-            # y[1:] = [a, b]: NumPy makes an array of the items
-            value = self.ops.call_prim(np.array, (value,), {}, None, False)
-        target_value = array
-        if not self.memory.is_fresh(array):
-            self.memory.refuse_changing_arguments(name, array, node)
-            array = self.ops.call_prim(np.copy, (array,), {}, name, True)
-        if isinstance(value, Value) and value.container is not True:
-            written, _ = self.memory.memory_sources(array)
-            read, unknown_read = self.memory.memory_sources(value)
-            overlap = unknown_read or bool(written & read)
-        else:
-            overlap = False
-        if overlap:
-            # the right side may be a view of the array: NumPy may read what
-            # it has already written (known at run time)
-            loc = self.state.parsed.loc(node)
-            self.ops.call_prim(
-                runtime.not_reading_what_it_writes,
-                (array, index, value, f"{file_line(loc)}: `{statement_text(loc)}`"),
-                {},
-                None,
-                False,
-            )
-        changed = self.ops.call_prim(
-            runtime.set_item, (array, index, value), {}, None, False
-        )
-        self.state.env[name] = self.memory.write(
-            name,
-            target_value,
-            changed,
-            node,
-            f"`{name}[...] = ...`",
-            maybe_number=False,
-        )
+        self.writes.set_item(name, container, index, value, target)
 
     def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
         """``count`` items of a tuple, list or runtime value (an error otherwise)."""
@@ -283,86 +230,6 @@ class Statements:
         items = list(value)
         middle = items[star : len(items) - after]
         return items[:star] + [middle] + items[len(items) - after :]
-
-    def augassign(self, node: ast.AugAssign) -> None:
-        """``x op= v``: a new value of ``x`` (in place in Python: other names
-        sharing its memory become stale); ``x[i] op= v`` is ``x[i] = x[i] op v``."""
-        target = node.target
-        op = _BINOPS.get(type(node.op))
-        if op is None:
-            raise self.state.parsed.unsupported(describe(node.op), node, "")
-        if isinstance(target, ast.Subscript):
-            # y[i] += v  is  y[i] = y[i] + v
-            load = ast.Subscript(target.value, target.slice, ast.Load())
-            ast.copy_location(load, target)
-            current = self.expressions.operand(load)
-            right = self.expressions.operand(node.value)
-            changed = self.ops.call_prim(op, (current, right), {})
-            container = (
-                self.state.env.get(target.value.id)
-                if isinstance(target.value, ast.Name)
-                else None
-            )
-            if (
-                isinstance(container, (dict, list))
-                and isinstance(current, Value)
-                and current.container is not True
-            ):
-                # `d[k] op= v` changes the array d[k] in place (every name
-                # viewing it sees the change), then stores it back
-                changed = self.memory.write(
-                    target.value.id,
-                    current,
-                    changed,
-                    node,
-                    f"`{target.value.id}[...] {op_symbol(node)}=`",
-                    maybe_number=True,
-                )
-            self.assign_item(target, changed)
-            return
-        if not isinstance(target, ast.Name):
-            self.assign(target, None)  # raises the right error
-        current = self.names.name(target.id, target)
-        op_text = op_symbol(node)
-        if isinstance(current, (list, tuple)) or (
-            isinstance(current, Value)
-            and current.container is not False
-            and op in (operator.add, operator.mul)
-        ):
-            self.sequence_augassign(node, target.id, current, op)
-            return
-        if (
-            self.state.callee
-            and isinstance(current, Value)
-            and self.memory.may_be_argument(current)
-        ):
-            # += on a number rebinds it, on an array changes the caller's
-            # array: only known at run time
-            self.ops.call_prim(
-                runtime.not_changed_in_place, (current, target.id), {}, None, False
-            )
-        in_place = isinstance(current, Value) and current.container is not True
-        if not in_place:
-            self.memory.check_no_alias(
-                target.id,
-                current,
-                node,
-                f"`{target.id} {op_text}=`",
-                f"write `{target.id} = {target.id} {op_text} ...` to make a new array",
-            )
-        right = self.expressions.expr(node.value)
-        changed = self.ops.call_prim(op, (current, right), {}, target.id, True)
-        if in_place:
-            # in place for an array: every name viewing it sees the change
-            changed = self.memory.write(
-                target.id,
-                current,
-                changed,
-                node,
-                f"`{target.id} {op_text}=`",
-                maybe_number=True,
-            )
-        self.state.env[target.id] = changed
 
     def sequence_augassign(
         self, node: ast.AugAssign, name: str, current: Any, op: Any
