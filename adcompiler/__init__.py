@@ -22,6 +22,7 @@ from .api import (
 from .primitives.registry import defjvp, defvjp, nondifferentiable
 from .errors import (
     ADError,
+    ArgumentError,
     NoRuleError,
     NonDifferentiableError,
     OutputError,
@@ -56,6 +57,7 @@ __all__ = [
     "check_grad",
     "GradFunction",
     "ADError",
+    "ArgumentError",
     "NoRuleError",
     "NonDifferentiableError",
     "OutputError",

@@ -5,10 +5,12 @@ Guarantees: every transformation compiles through the one pipeline
 (:mod:`adcompiler.pipeline`), once per ``(function, request)``: the request
 holds ``wrt``, the structure of the arguments, what the call key knows of
 them (scalars, ranks) and the options. Later calls run the cached generated
-code after an identity check of everything the compilation depended on (the
-code object, and each global, closure cell or builtin the source named), so
-a reloaded module, an edited ``__code__`` or a rebound global recompiles
-instead of running stale code. Compilation is serialised by a lock: threads
+code after a check of everything the compilation read from outside the
+function (its code object and defaults, each global, closure cell or builtin
+the source named, each attribute chain read from them, each callee's own
+record: :class:`adcompiler.frontend.Dependencies`), so a reloaded module, an
+edited ``__code__``, new defaults, a rebound global or a changed module
+attribute recompiles instead of running stale code. Compilation is serialised by a lock: threads
 calling a new gradient function at once compile it once. A transformed
 function can be transformed again (``grad(grad(f))``, ``jvp`` of a
 ``grad``): its generated code is read like the user's.
@@ -18,15 +20,25 @@ from __future__ import annotations
 
 import functools
 import inspect
+import contextlib
 import linecache
+import re
 import types
 from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 
 from . import primitives  # noqa: F401  (registers the rule tables)
+from .codegen import unique_filename
 from .callables import Checkpoint, Transformed, source_function, user_function
-from .errors import ADError, ArgumentError, OutputError, WrtError
+from .errors import (
+    ADError,
+    ArgumentError,
+    OutputError,
+    SourceLoc,
+    WrtError,
+    checked_arguments,
+)
 from .ir import Graph
 from .options import optimizing
 from .pipeline import (
@@ -39,8 +51,8 @@ from .pipeline import (
     defaults,
 )
 from .primitives.registry import lookup
-from .runtime import fit_gradient, stop_gradient as _stop_gradient
-from .trees import LEAF, leaves, structure
+from .runtime import complex_derivative, fit_gradient, stop_gradient as _stop_gradient
+from .trees import LEAF, describe, leaves, structure
 
 #: ``stop_gradient(x)`` is ``x``, through which no derivative flows. It is
 #: the primitive itself, so rules may call it on symbolic values too.
@@ -77,27 +89,42 @@ def _wrt_indices(fn: Any, wrt: Wrt) -> tuple[tuple[int, ...], bool]:
     many = isinstance(wrt, (tuple, list))
     items = list(wrt) if many else [wrt]
     if many and not items:
-        raise WrtError(f"wrt=() names no argument of {fn.__qualname__}")
+        raise WrtError(
+            f"wrt=() names no argument of {fn.__qualname__}",
+            hint="name one argument (wrt=0) or several (wrt=(0, 1))",
+        )
     indices = []
     for item in items:
         if isinstance(item, bool) or not isinstance(item, (int, str)):
-            raise WrtError(f"wrt must be an argument index or name, not {item!r}")
+            raise WrtError(
+                f"wrt must be an argument index or name, not {item!r}",
+                hint="wrt=0, wrt='W', or a tuple of them",
+            )
         if isinstance(item, str):
             if item not in names:
                 raise WrtError(
                     f"wrt={item!r}: {fn.__qualname__} has no parameter {item!r} "
-                    f"(parameters: {', '.join(names) or 'none'})"
+                    f"(parameters: {', '.join(names) or 'none'})",
+                    hint="name one of its parameters, or give its index",
                 )
             indices.append(names.index(item))
         else:
             if not -len(names) <= item < len(names):
                 raise WrtError(
                     f"wrt={item}: {fn.__qualname__} has {len(names)} parameter(s)"
-                    f" ({', '.join(names) or 'none'})"
+                    f" ({', '.join(names) or 'none'})",
+                    hint=(
+                        f"give an index from 0 to {len(names) - 1}, or a name"
+                        if names
+                        else "differentiate a function that takes arguments"
+                    ),
                 )
             indices.append(item % len(names))
     if len(set(indices)) != len(indices):
-        raise WrtError(f"wrt={wrt!r} names the same argument twice")
+        raise WrtError(
+            f"wrt={wrt!r} names the same argument twice",
+            hint="name each argument once",
+        )
     return tuple(indices), many
 
 
@@ -127,6 +154,77 @@ def _is_array_key(key: Any) -> bool:
     return type(key) is tuple and len(key) == 2 and key[0] == "ndarray"
 
 
+#: ``# line 12: text`` (``# line 5 in layer (model.py): text`` for a line of
+#: a function inlined from another file): what generated code comes from.
+_LINE_COMMENT = re.compile(r"# line (\d+)(?: in [^:(]+?)?(?: \(([^)]*)\))?: ?(.*)$")
+
+
+def _origin(filename: str) -> str | None:
+    """The file a generated file was generated from: ``FILE`` in
+    ``<adcompiler: grad of f wrt x from FILE:12>``."""
+    inner = re.sub(r"( \[\d+\])?( \(result\))?>$", "", filename)
+    at = inner.find(" from ")
+    if not inner.startswith("<adcompiler: ") or at < 0:
+        return None
+    return inner[at + len(" from ") :].rpartition(":")[0] or None
+
+
+def _user_place(loc: SourceLoc) -> SourceLoc | None:
+    """The user's line a place in generated code comes from, following the
+    ``# line N:`` comments through code generated from generated code."""
+    file, line, text = loc.file, loc.line, loc.text
+    for _ in range(32):
+        if not file.startswith("<adcompiler:"):
+            return SourceLoc(file, line, 0, text)
+        lines = linecache.getlines(file)
+        found = None
+        for k in range(min(line, len(lines)) - 1, -1, -1):
+            found = _LINE_COMMENT.search(lines[k])
+            if found is not None:
+                break
+        origin = _origin(file)
+        if found is None or origin is None:
+            return None
+        line, text = int(found.group(1)), found.group(3)
+        if found.group(2):  # inlined from another file, known by its base name
+            return SourceLoc(found.group(2), line, 0, text)
+        file = origin
+    return None
+
+
+_ORDINALS = {2: "second", 3: "third", 4: "fourth"}
+
+
+@contextlib.contextmanager
+def _through_generated_code(target: Any) -> Any:
+    """Errors raised while compiling a transformation of a transformed
+    function point into generated code: name the derivative and the user's
+    line that code comes from."""
+    try:
+        yield
+    except ADError as exc:
+        loc = exc.loc
+        if loc is None or not loc.file.startswith("<adcompiler:"):
+            raise
+        order = 1
+        inner = target
+        while isinstance(inner, Transformed):
+            order += 1
+            inner = inner.__wrapped__
+        place = _user_place(loc)
+        name = getattr(user_function(target), "__qualname__", "f")
+        nth = _ORDINALS.get(order, f"{order}th")
+        where = f" (from the code generated for line {place.line})" if place else ""
+        raise type(exc)(
+            f"in the {nth}-order derivative of {name}{where}: {exc.message} "
+            f"[at {loc}: {loc.text.strip()}]",
+            place,
+            f"the {nth}-order derivative transforms the code generated for the "
+            "order below, which uses this construct there; take fewer orders "
+            "through it (or numerical_grad of the lower-order derivative)",
+        ) from None
+
+
 class GradFunction(Transformed):
     """The gradient (or value and gradient) of a Python function.
 
@@ -136,6 +234,7 @@ class GradFunction(Transformed):
     """
 
     def __init__(self, fn: Any, wrt: Wrt, with_value: bool, has_aux: bool = False):
+        _not_made_by_a_loop(fn, "value_and_grad" if with_value else "grad")
         check_signature(fn)
         base = user_function(fn)
         self.__wrapped__ = fn
@@ -202,7 +301,9 @@ class GradFunction(Transformed):
             title=f"Value of {user_function(target).__qualname__} and its {what}",
             optimize=optimizing(),
         )
-        binding = _Binding(fn, compiled(fn, request).ensure(), structures)
+        with _through_generated_code(target):
+            entry = compiled(fn, request).ensure()
+        binding = _Binding(fn, entry, structures)
         self._entries[key] = binding
         self._last = binding
         return binding
@@ -249,10 +350,15 @@ class GradFunction(Transformed):
         the output error placed at the user's return statement.
         """
         base = user_function(self)
+        signature = inspect.signature(base)
         try:
-            bound = inspect.signature(base).bind(*args, **kwargs)
-        except TypeError:
-            return
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as bind_error:
+            raise ArgumentError(
+                f"{self.__name__}: {base.__qualname__}{signature} cannot be "
+                f"called with {_described(args, kwargs)}: {bind_error}",
+                hint=f"pass the arguments {base.__qualname__} takes",
+            ) from None
         names = list(inspect.signature(base).parameters)
         for index in self._indices:
             if names[index] in bound.arguments:
@@ -295,32 +401,81 @@ class GradFunction(Transformed):
 
 def _adapter(entry: Entry, many: bool, with_value: bool) -> types.FunctionType:
     """``def f(args): value, grads = generated(args); return <what a call returns>``,
-    compiled in the generated code's namespace under its own file name."""
+    compiled in the generated code's namespace under its own file name, with
+    the generated function's parameters and defaults (the user's)."""
     generated = entry.generated.fn
-    params = list(inspect.signature(generated).parameters)
+    namespace = entry.generated.namespace
+    params, arguments = _parameters_text(inspect.signature(generated), namespace)
     result = "grads" if many else "grads[0]"
     if with_value:
         result = f"value, {result}"
     name = f"{generated.__name__}_result"
-    arguments = ", ".join(params)
     source = (
-        f"def {name}({arguments}):\n"
+        f"def {name}({params}):\n"
         f"    value, grads = {generated.__name__}({arguments})\n"
         f"    return {result}\n"
     )
-    filename = entry.generated.filename[:-1] + " (result)>"
+    filename = unique_filename(entry.generated.filename[:-1] + " (result)>", source)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace = entry.generated.namespace
     exec(compile(source, filename, "exec"), namespace)
     return namespace[name]
 
 
+def _parameters_text(signature: inspect.Signature, namespace: dict) -> tuple[str, str]:
+    """A signature as the text of a ``def``'s parameters (defaults that are
+    not plain literals as names bound in ``namespace``), and the text of a
+    call passing each parameter on."""
+    params, arguments = [], []
+    keyword_only = False
+    for p in signature.parameters.values():
+        text = p.name
+        if p.default is not inspect.Parameter.empty:
+            value = p.default
+            literal = type(value) in (int, str, bool, type(None)) or (
+                type(value) is float and np.isfinite(value)
+            )
+            if literal:
+                text += f"={value!r}"
+            else:
+                key = f"default_{p.name}"
+                namespace.setdefault(key, value)
+                text += f"={key}"
+        if p.kind is inspect.Parameter.KEYWORD_ONLY:
+            if not keyword_only:
+                params.append("*")
+                keyword_only = True
+            arguments.append(f"{p.name}={p.name}")
+        else:
+            arguments.append(p.name)
+        params.append(text)
+        if p.kind is inspect.Parameter.POSITIONAL_ONLY and (
+            len(params) == len(signature.parameters)
+            or list(signature.parameters.values())[len(arguments)].kind
+            is not inspect.Parameter.POSITIONAL_ONLY
+        ):
+            params.append("/")
+    return ", ".join(params), ", ".join(arguments)
+
+
 def _transform(f: Callable | None, wrt: Wrt, with_value: bool, has_aux: bool) -> Any:
+    if not isinstance(has_aux, bool):
+        raise ArgumentError(
+            f"has_aux must be True or False, not {_short(has_aux)}",
+            hint="has_aux=True when f returns (value, aux)",
+        )
+    what = "value_and_grad" if with_value else "grad"
+    if f is not None and not callable(f):
+        raise ArgumentError(
+            f"{what} takes the function to differentiate, not "
+            f"{type(f).__name__} {_short(f)}",
+            hint=f"use {what}(f, wrt=...) or @{what} on a def",
+        )
     if f is None:
         return lambda fn: GradFunction(fn, wrt, with_value, has_aux)
     return GradFunction(f, wrt, with_value, has_aux)
 
 
+@checked_arguments
 def grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
     """The gradient of ``f``'s scalar output with respect to argument(s) ``wrt``.
 
@@ -334,6 +489,7 @@ def grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
     return _transform(f, wrt, False, False)
 
 
+@checked_arguments
 def value_and_grad(
     f: Callable | None = None, *, wrt: Wrt = 0, has_aux: bool = False
 ) -> Any:
@@ -344,9 +500,17 @@ def value_and_grad(
     return _transform(f, wrt, True, has_aux)
 
 
+@checked_arguments
 def show(g: Any) -> None:
     """Print the generated source of a transformed function."""
-    print(g.source)
+    source = getattr(g, "source", None)
+    if not isinstance(source, str):
+        raise ArgumentError(
+            f"show takes a transformed function (grad(f), a vjp pullback), not "
+            f"{type(g).__name__} {_short(g)}",
+            hint="show(grad(f)); adcompiler.explain(f) describes f itself",
+        )
+    print(source)
 
 
 # ---------------------------------------------------------------------------
@@ -362,11 +526,78 @@ def _is_float(x: Any) -> bool:
     return dtype is not None and np.issubdtype(dtype, np.floating)
 
 
-def _signature_of(args: Sequence[Any]) -> tuple[tuple, list, tuple]:
+def _signature_of(args: Sequence[Any], count: int | None = None) -> tuple:
+    """The structures of ``args``, their leaves, and which leaves are
+    differentiated: the floats among the leaves of the first ``count``
+    arguments (all of them when ``count`` is None; the others are defaults
+    or keyword arguments, passed as constants)."""
     structures = tuple(structure(a) for a in args)
-    flat = [leaf for a in args for leaf in leaves(a)]
-    active = tuple(_is_float(leaf) for leaf in flat)
-    return structures, flat, active
+    flat, active = [], []
+    for position, arg in enumerate(args):
+        differentiated = count is None or position < count
+        for leaf in leaves(arg):
+            flat.append(leaf)
+            active.append(differentiated and _is_float(leaf))
+    return structures, flat, tuple(active)
+
+
+def _transformable(f: Any, what: str) -> types.FunctionType:
+    """The user's function under ``f``, or the error saying why ``f`` cannot
+    be transformed (not callable, no Python source, ``*args``)."""
+    if not callable(f):
+        raise ArgumentError(
+            f"{what} takes the function to differentiate first, not "
+            f"{type(f).__name__} {_short(f)}",
+            hint=f"call it as {what}(f, ...) with f defined by def",
+        )
+    _not_made_by_a_loop(f, what)
+    check_signature(f)  # SourceUnavailableError for builtins, ufuncs, lambdas
+    return user_function(f)
+
+
+def _not_made_by_a_loop(f: Any, what: str) -> None:
+    """Refuse a function made by :func:`jacobian`, :func:`hessian` or
+    :func:`hvp`: Python loops over jvps and pullbacks, not code adcompiler
+    reads (its generated gradients are)."""
+    made_by = getattr(f, "__adcompiler_made_by__", None)
+    if made_by is not None:
+        raise ArgumentError(
+            f"{what} of {getattr(f, '__name__', made_by)}, a function made by "
+            f"{made_by}, is not supported: it loops over jvps and pullbacks in "
+            "Python, which is not code adcompiler differentiates",
+            hint="transform the gradient instead: grad(grad(grad(f))) or "
+            "hessian(grad(f)) for third derivatives, jacobian(grad(f)) for a "
+            "Hessian",
+        )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _bind(f: Any, args: tuple, kwargs: dict, what: str) -> tuple:
+    """Every parameter of ``f``, in order, for a call with ``args`` and
+    ``kwargs``: defaults filled in. Raises :class:`ArgumentError` where
+    Python would raise ``TypeError`` for the call."""
+    base = user_function(f)
+    signature = inspect.signature(base)
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise ArgumentError(
+            f"{what}: {base.__qualname__}{signature} cannot be called with "
+            f"{_described(args, kwargs)}: {exc}",
+            hint=f"pass the arguments {base.__qualname__} takes",
+        ) from None
+    bound.apply_defaults()
+    return tuple(bound.arguments.values())
+
+
+def _described(args: tuple, kwargs: dict) -> str:
+    parts = [type(a).__name__ for a in args]
+    parts += [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
+    return f"({', '.join(parts)})"
 
 
 def _top_request(kind: str, structures: tuple, active: tuple, args: tuple) -> Request:
@@ -398,10 +629,14 @@ def _rebuild(structures: tuple, flat: list) -> tuple:
     return tuple(build(shape) for shape in structures)
 
 
+def _rebuild_one(shape: Any, flat: list) -> Any:
+    return _rebuild((shape,), flat)[0]
+
+
 class Pullback:
-    """``pullback(g)``: the cotangents of all positional arguments of ``f``
-    at the point :func:`vjp` evaluated it, given the cotangent ``g`` of its
-    result (of the result's structure and shapes).
+    """``pullback(g)``: the cotangents of the positional arguments given to
+    :func:`vjp`, at the point it evaluated ``f``, given the cotangent ``g``
+    of its result (of the result's structure and shapes).
 
     It may be called any number of times. A backward sweep that changes
     what the forward saved (it undoes the forward's in-place writes and pops
@@ -411,13 +646,24 @@ class Pullback:
     forward again on the same arguments, for fresh residuals.
     """
 
-    def __init__(self, split: Product, saved: Any, args: tuple, name: str = "f"):
+    def __init__(
+        self,
+        split: Product,
+        saved: Any,
+        args: tuple,
+        name: str = "f",
+        count: int | None = None,
+        active: tuple | None = None,
+    ):
         self._split = split
         self._saved = saved
         self._entry = saved[0]
         self._name = name
         self._args = args
-        self._structures, self._flat, self._active = _signature_of(args)
+        self._count = len(args) if count is None else count
+        self._structures, self._flat, flags = _signature_of(args, count)
+        self._active = flags if active is None else active
+        self._out_shapes: list | None = None
 
     def __call__(self, g: Any) -> tuple:
         entry = self._entry
@@ -430,6 +676,18 @@ class Pullback:
                 hint="pass a cotangent of the structure of the result vjp returned",
             )
         seeds = [leaf for leaf, is_value in zip(flat_g, mask) if is_value]
+        if self._out_shapes is not None:
+            for k, (leaf, shape, is_value) in enumerate(
+                zip(flat_g, self._out_shapes, mask)
+            ):
+                if is_value and np.shape(leaf) != shape:
+                    where = f" (leaf {k})" if len(mask) > 1 else ""
+                    raise ArgumentError(
+                        f"the cotangent given to the pullback{where} has shape "
+                        f"{np.shape(leaf)}; the result of {self._name} has "
+                        f"shape {shape}",
+                        hint="pass a cotangent of the shape of the result",
+                    )
         saved = self._saved
         if saved is None:
             _, saved = self._split.forward(*self._args)
@@ -440,7 +698,7 @@ class Pullback:
             fit_gradient(next(adjoints), leaf) if flag else None
             for leaf, flag in zip(self._flat, self._active)
         ]
-        return _rebuild(self._structures, flat)
+        return _rebuild(self._structures, flat)[: self._count]
 
     @property
     def source(self) -> str:
@@ -448,78 +706,265 @@ class Pullback:
         return self._split.source
 
 
-def vjp(f: Callable, *args: Any) -> tuple[Any, Pullback]:
-    """``(f(*args), pullback)``; ``pullback(g)`` gives the cotangents of all
-    positional arguments (None for arguments that are not floats)."""
-    structures, _, active = _signature_of(args)
+def _vjp(f: Any, args: tuple, count: int, active: tuple | None = None) -> tuple:
+    """:func:`vjp` of ``f`` at all its parameters ``args``; the leaves of the
+    first ``count`` are differentiated (or those ``active`` marks)."""
+    structures, _, flags = _signature_of(args, count)
+    active = flags if active is None else active
     fn = source_function(f, structures)
-    split = compiled(fn, _top_request("split", structures, active, args))
+    with _through_generated_code(f):
+        split = compiled(fn, _top_request("split", structures, active, args))
     value, saved = split.forward(*args)
-    return value, Pullback(split, saved, args, user_function(f).__qualname__)
+    name = user_function(f).__qualname__
+    pullback = Pullback(split, saved, args, name, count, active)
+    pullback._out_shapes = [np.shape(leaf) for leaf in leaves(value)]
+    return value, pullback
 
 
+@checked_arguments
+def vjp(f: Callable, *args: Any, **kwargs: Any) -> tuple[Any, Pullback]:
+    """``(f(*args, **kwargs), pullback)``; ``pullback(g)`` gives the
+    cotangents of the positional ``args`` (None for arguments that are not
+    floats). Keyword arguments and defaults are passed as constants."""
+    _transformable(f, "vjp")
+    full = _bind(f, args, kwargs, "vjp")
+    return _vjp(f, full, len(args))
+
+
+def _as_primals(primals: Any, tangents: Any, what: str) -> tuple[tuple, tuple]:
+    for name, value in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(value, (tuple, list)):
+            raise ArgumentError(
+                f"{what} takes the {name} as a tuple (one item per positional "
+                f"argument), not a bare {type(value).__name__}",
+                hint=f"wrap them: {what}(f, (x,), (t,)) for one argument",
+            )
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(tangents) != len(primals):
+        raise ArgumentError(
+            f"{what} was given {len(primals)} primal(s) and {len(tangents)} "
+            "tangent(s)",
+            hint="give one tangent per primal, of its structure and shape",
+        )
+    for position, (p, t) in enumerate(zip(primals, tangents)):
+        _matches(p, t, f"{what}: tangent {position}", "primal")
+    return primals, tangents
+
+
+def _matches(primal: Any, tangent: Any, label: str, of: str) -> None:
+    """Raise :class:`ArgumentError` unless ``tangent`` has the structure of
+    ``primal`` and, leaf by leaf, its shape (or is a number, broadcast)."""
+    if structure(primal) != structure(tangent):
+        raise ArgumentError(
+            f"{label} is a {describe(structure(tangent))}, its {of} a "
+            f"{describe(structure(primal))}",
+            hint=f"give it the structure of its {of}",
+        )
+    for p, t in zip(leaves(primal), leaves(tangent)):
+        if _is_float(p) and np.shape(t) not in ((), np.shape(p)):
+            raise ArgumentError(
+                f"{label} has shape {np.shape(t)}, its {of} {np.shape(p)}",
+                hint=f"give it the shape of its {of}",
+            )
+
+
+def _jvp(
+    f: Any, args: tuple, tangents: tuple, count: int, active: tuple | None = None
+) -> tuple[Any, Any]:
+    """:func:`jvp` of ``f`` at all its parameters ``args``; ``tangents`` for
+    the first ``count`` (the leaves ``active`` marks, when given)."""
+    structures, _, flags = _signature_of(args, count)
+    active = flags if active is None else active
+    flat_tangents = [leaf for t in tangents[:count] for leaf in leaves(t)]
+    fn = source_function(f, structures)
+    with _through_generated_code(f):
+        call = compiled(fn, _top_request("tangent", structures, active, args)).call
+    for leaf, t in zip(leaves(list(args[:count])), flat_tangents):
+        if _is_complex(leaf) and np.any(np.asarray(t) != 0):
+            # its tangent would be dropped: complex values carry none
+            raise WrtError(
+                "jvp of a function at a complex primal with a tangent: complex "
+                "differentiation is not supported",
+                hint="pass the real and imaginary parts as separate real arrays",
+            )
+    inputs = [t for t, flag in zip(flat_tangents, active) if flag]
+    value, tangent = call(*args, *inputs)
+    for leaf in leaves(tangent):
+        if _is_complex(leaf):
+            raise complex_derivative()
+    return value, tangent
+
+
+@checked_arguments
 def jvp(
     f: Callable, primals: Sequence[Any], tangents: Sequence[Any]
 ) -> tuple[Any, Any]:
     """``(f(*primals), J @ tangents)`` by forward-mode source transformation.
 
+    ``primals`` and ``tangents`` are tuples (or lists), one item per
+    positional argument (a bare array raises :class:`ArgumentError`);
     ``tangents`` has the structure of ``primals``; the tangents of leaves
-    that are not floats are ignored. The generated code is
-    ``jvp_source(f, primals)``.
+    that are not floats are ignored; parameters left out take their
+    defaults, as constants. The generated code is ``jvp_source(f, primals)``.
     """
-    primals, tangents = tuple(primals), tuple(tangents)
-    structures, _, active = _signature_of(primals)
-    flat_tangents = [leaf for t in tangents for leaf in leaves(t)]
-    if tuple(structure(t) for t in tangents) != structures:
-        raise WrtError("tangents must have the structure of primals")
-    fn = source_function(f, structures)
-    call = compiled(fn, _top_request("tangent", structures, active, primals)).call
-    inputs = [t for t, flag in zip(flat_tangents, active) if flag]
-    return call(*primals, *inputs)
+    _transformable(f, "jvp")
+    primals, tangents = _as_primals(primals, tangents, "jvp")
+    full = _bind(f, primals, {}, "jvp")
+    return _jvp(f, full, tangents, len(primals))
 
 
+_FLOAT = np.dtype(np.float64)
+
+
+def _is_complex(x: Any) -> bool:
+    """Whether ``x`` is a complex number or an array of complex numbers."""
+    return isinstance(x, complex) or getattr(x, "dtype", _FLOAT).kind == "c"
+
+
+@checked_arguments
 def jvp_source(f: Callable, primals: Sequence[Any]) -> str:
     """The generated forward-mode code :func:`jvp` runs for these arguments."""
-    primals = tuple(primals)
-    structures, _, active = _signature_of(primals)
+    _transformable(f, "jvp_source")
+    primals, _ = _as_primals(primals, primals, "jvp_source")
+    full = _bind(f, primals, {}, "jvp_source")
+    structures, _, active = _signature_of(full, len(primals))
     fn = source_function(f, structures)
-    return compiled(fn, _top_request("tangent", structures, active, primals)).source
+    return compiled(fn, _top_request("tangent", structures, active, full)).source
 
 
-def jacobian(f: Callable, wrt: int | str = 0, mode: str = "rev") -> Callable:
-    """A function giving the Jacobian of ``f`` with respect to argument
-    ``wrt``, of shape ``out.shape + arg.shape``: one :func:`vjp` per element
-    of the result (``mode="rev"``) or one :func:`jvp` per element of the
-    argument (``mode="fwd"``)."""
+def _wrt_leaves(f: Any, full: tuple, indices: tuple, what: str) -> None:
+    """Raise :class:`WrtError` for a leaf of a ``wrt`` argument that cannot
+    be differentiated (an int, a bool, a complex number, a string)."""
+    base = user_function(f)
+    names = list(inspect.signature(base).parameters)
+    for index in indices:
+        for leaf in leaves(full[index]):
+            try:
+                fit_gradient(0.0, leaf)
+            except WrtError as exc:
+                raise WrtError(
+                    f"{what}: argument `{names[index]}` of {base.__qualname__}: "
+                    f"{exc.message}",
+                    hint=exc.hint,
+                ) from None
+
+
+def _active_for(full: tuple, indices: tuple) -> tuple:
+    """One flag per leaf of ``full``: the leaves of the arguments ``indices``."""
+    return tuple(
+        position in indices for position, arg in enumerate(full) for _ in leaves(arg)
+    )
+
+
+def _zero_seed(leaf: Any) -> Any:
+    shape = np.shape(leaf)
+    return np.zeros(shape) if shape else 0.0
+
+
+def _one_hot(shape: tuple, position: tuple) -> Any:
+    if not shape:
+        return 1.0
+    out = np.zeros(shape)
+    out[position] = 1.0
+    return out
+
+
+def _jacobian_rev(f: Any, full: tuple, indices: tuple, many: bool) -> Any:
+    out, pullback = _vjp(f, full, len(full), _active_for(full, indices))
+    out_shape, out_leaves = structure(out), leaves(out)
+    seeds = [_zero_seed(leaf) for leaf in out_leaves]
+    per_output = []
+    for k, leaf in enumerate(out_leaves):
+        shape = np.shape(leaf)
+        blocks = [
+            [np.zeros(shape + np.shape(x)) for x in leaves(full[i])] for i in indices
+        ]
+        for position in np.ndindex(*shape):
+            seed = list(seeds)
+            seed[k] = _one_hot(shape, position)
+            cotangents = pullback(_rebuild_one(out_shape, seed))
+            for block, i in zip(blocks, indices):
+                for column, c in zip(block, leaves(cotangents[i])):
+                    column[position] = c
+        trees = [_rebuild_one(structure(full[i]), b) for b, i in zip(blocks, indices)]
+        per_output.append(tuple(trees) if many else trees[0])
+    return _rebuild_one(out_shape, per_output)
+
+
+def _jacobian_fwd(f: Any, full: tuple, indices: tuple, many: bool) -> Any:
+    active = _active_for(full, indices)
+    zeros = [_zeros_like_tree(a) for a in full]
+    # blocks[k][b][j]: output leaf k, wrt argument b, its leaf j
+    blocks: list | None = None
+    out = None
+
+    def run(tangents: list) -> None:
+        nonlocal blocks, out
+        out, t_out = _jvp(f, full, tuple(tangents), len(full), active)
+        if blocks is None:
+            blocks = [
+                [
+                    [np.zeros(np.shape(o) + np.shape(x)) for x in leaves(full[i])]
+                    for i in indices
+                ]
+                for o in leaves(out)
+            ]
+        return leaves(t_out)
+
+    for b, i in enumerate(indices):
+        arg_shape, arg_leaves = structure(full[i]), leaves(full[i])
+        for j, leaf in enumerate(arg_leaves):
+            shape = np.shape(leaf)
+            for position in np.ndindex(*shape):
+                directions = [_zero_seed(x) for x in arg_leaves]
+                directions[j] = _one_hot(shape, position)
+                tangents = list(zeros)
+                tangents[i] = _rebuild_one(arg_shape, directions)
+                for k, t in enumerate(run(tangents)):
+                    if t is not None:
+                        blocks[k][b][j][(...,) + position] = t
+    if blocks is None:  # no element to differentiate
+        run(zeros)
+    per_output = []
+    for per_arg in blocks:
+        trees = [
+            _rebuild_one(structure(full[i]), per_arg[b]) for b, i in enumerate(indices)
+        ]
+        per_output.append(tuple(trees) if many else trees[0])
+    return _rebuild_one(structure(out), per_output)
+
+
+@checked_arguments
+def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
+    """A function giving the Jacobian of ``f`` with respect to argument(s)
+    ``wrt``, called with ``f``'s arguments (keywords and defaults too).
+
+    For an array result and an array argument it is an array of shape
+    ``out.shape + arg.shape``. In general (as ``jax.jacobian``) it has the
+    structure of ``f``'s result, each leaf holding the argument's structure
+    (a tuple of them when ``wrt`` is a tuple) of arrays of shape
+    ``out_leaf.shape + arg_leaf.shape``. ``mode="rev"`` runs one forward
+    half and one pullback per element of the result; ``mode="fwd"`` one
+    :func:`jvp` per element of the arguments.
+    """
     if mode not in ("rev", "fwd"):
-        raise ADError(f"jacobian mode must be 'rev' or 'fwd', not {mode!r}")
-    (index,), _ = _wrt_indices(f, wrt)
+        raise ArgumentError(
+            f"jacobian mode must be 'rev' or 'fwd', not {mode!r}",
+            hint="mode='rev' for few outputs, mode='fwd' for few inputs",
+        )
+    base = _transformable(f, "jacobian")
+    indices, many = _wrt_indices(f, wrt)
+    what = f"jacobian of {base.__qualname__}"
 
-    def jacobian_of(*args: Any) -> np.ndarray:
-        arg = np.asarray(args[index], dtype=float)
+    def jacobian_of(*args: Any, **kwargs: Any) -> Any:
+        full = _bind(f, args, kwargs, what)
+        _wrt_leaves(f, full, indices, what)
         if mode == "rev":
-            out, pullback = vjp(f, *args)
-            out_shape = np.shape(out)
-            rows = np.zeros(out_shape + arg.shape)
-            for position in np.ndindex(*out_shape):
-                cotangent = np.zeros(out_shape)
-                cotangent[position] = 1.0
-                seed = cotangent if out_shape else float(cotangent)
-                rows[position] = pullback(seed)[index]
-            return rows
-        columns = None
-        for position in np.ndindex(*arg.shape):
-            tangents = [_zeros_like_tree(a) for a in args]
-            direction = np.zeros(arg.shape)
-            direction[position] = 1.0
-            tangents[index] = direction if arg.shape else float(direction)
-            _, t_out = jvp(f, args, tangents)
-            t_out = np.asarray(t_out, dtype=float)
-            if columns is None:
-                columns = np.zeros(t_out.shape + arg.shape)
-            columns[(...,) + position] = t_out
-        return columns
+            return _jacobian_rev(f, full, indices, many)
+        return _jacobian_fwd(f, full, indices, many)
 
+    jacobian_of.__name__ = jacobian_of.__qualname__ = f"jacobian_{base.__name__}"
+    jacobian_of.__adcompiler_made_by__ = "jacobian"  # type: ignore[attr-defined]
     return jacobian_of
 
 
@@ -533,28 +978,64 @@ def _zeros_like_tree(x: Any) -> Any:
     return 0.0
 
 
-def hessian(f: Callable, wrt: int | str = 0) -> Callable:
-    """The Hessian of scalar ``f`` with respect to argument ``wrt``:
-    forward mode over the generated gradient (one jvp per input element)."""
-    return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="fwd")
+@checked_arguments
+def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
+    """The Hessian of scalar ``f`` with respect to argument(s) ``wrt``:
+    forward mode over the generated gradient (one jvp per input element).
+
+    For an array argument it is an array of shape ``arg.shape * 2``; for a
+    tree argument (dict, list, tuple) a tree of trees, ``H[a][b]`` of shape
+    ``a.shape + b.shape``; for a tuple ``wrt``, a tuple of tuples of blocks
+    (as ``jax.hessian``)."""
+    _transformable(f, "hessian")
+    hessian_of = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="fwd")
+    hessian_of.__name__ = hessian_of.__qualname__ = (
+        f"hessian_{user_function(f).__name__}"
+    )
+    hessian_of.__adcompiler_made_by__ = "hessian"  # type: ignore[attr-defined]
+    return hessian_of
 
 
-def hvp(f: Callable, wrt: int | str = 0) -> Callable:
-    """``hvp(f, wrt)(*args, v)``: the Hessian of scalar ``f`` with respect to
-    argument ``wrt`` times ``v``, without forming the Hessian (forward mode
-    over the generated gradient)."""
-    (index,), _ = _wrt_indices(f, wrt)
+@checked_arguments
+def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
+    """``hvp(f, wrt)(*args, v, **kwargs)``: the Hessian of scalar ``f`` with
+    respect to argument ``wrt`` times ``v`` (of the argument's structure;
+    a tuple of them for a tuple ``wrt``), without forming the Hessian
+    (forward mode over the generated gradient)."""
+    base = _transformable(f, "hvp")
+    indices, many = _wrt_indices(f, wrt)
     gradient = grad(f, wrt=wrt)
+    what = f"hvp of {base.__qualname__}"
 
-    def hessian_vector_product(*args_and_v: Any) -> Any:
+    def hessian_vector_product(*args_and_v: Any, **kwargs: Any) -> Any:
+        if not args_and_v:
+            raise ArgumentError(
+                f"{what} takes {base.__qualname__}'s arguments, then the vector v",
+                hint="call it as hvp(f)(*args, v)",
+            )
         *args, v = args_and_v
-        tangents = [_zeros_like_tree(a) for a in args]
-        tangents[index] = v
-        return jvp(gradient, args, tangents)[1]
+        full = _bind(f, tuple(args), kwargs, what)
+        _wrt_leaves(f, full, indices, what)
+        vs = tuple(v) if many and isinstance(v, (tuple, list)) else (v,)
+        if len(vs) != len(indices):
+            raise ArgumentError(
+                f"{what}: v must hold one vector per argument in wrt "
+                f"({len(indices)}), a tuple",
+                hint="pass v = (v_0, v_1, ...) in the order of wrt",
+            )
+        tangents = [_zeros_like_tree(a) for a in full]
+        for index, item in zip(indices, vs):
+            _matches(full[index], item, f"{what}: v", "argument")
+            tangents[index] = item
+        active = _active_for(full, indices)
+        return _jvp(gradient, full, tuple(tangents), len(full), active)[1]
 
+    hessian_vector_product.__name__ = f"hvp_{base.__name__}"
+    hessian_vector_product.__adcompiler_made_by__ = "hvp"  # type: ignore
     return hessian_vector_product
 
 
+@checked_arguments
 def checkpoint(fn: Callable) -> Callable:
     """``fn``, recomputed instead of stored when differentiated code calls it.
 

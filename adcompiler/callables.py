@@ -18,6 +18,7 @@ import types
 import weakref
 from typing import Any, Callable, Protocol
 
+from .errors import ArgumentError
 from .primitives.registry import lookup
 
 
@@ -88,8 +89,10 @@ class Checkpoint:
 
     def __init__(self, fn: types.FunctionType):
         if not isinstance(fn, types.FunctionType):
-            raise TypeError(
-                f"checkpoint takes a Python function, not {type(fn).__name__}"
+            raise ArgumentError(
+                f"checkpoint takes a Python function, not {type(fn).__name__}",
+                hint="checkpoint a function defined with def (wrap a NumPy "
+                "function in one)",
             )
         functools.update_wrapper(self, fn)
 
@@ -138,8 +141,9 @@ class CallSites(Protocol):
 
     Each returns a cached product for ``fn`` and the structures of its
     arguments (and, for derivatives, the argument leaves differentiated):
-    the compiled code behind it is checked against ``fn``'s current code
-    and globals whenever it runs.
+    the compiled code behind it is checked against everything its
+    compilation read (``fn``'s code and defaults, the names and attribute
+    chains it read, its callees) whenever it runs.
     """
 
     def lowered(self, fn: types.FunctionType, structures: tuple) -> Lowered | None:

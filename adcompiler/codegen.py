@@ -414,11 +414,11 @@ def _run(
     graph: Graph,
     roots: dict[int, tuple[Any, str]],
     namespace: dict[str, Any],
-) -> str:
+) -> tuple[str, str]:
     """The generated source of ``lines`` (with ``del`` of dead arrays when
     optimising), executed in ``namespace`` with the graph's modules, helpers
     and globals bound, its lines known to ``linecache`` (tracebacks,
-    ``inspect``, ``pdb``)."""
+    ``inspect``, ``pdb``) under the file name returned with it."""
     source = "\n".join(lines) + "\n"
     if optimizing():
         source = release_dead_names(source, small_names(graph))
@@ -426,9 +426,26 @@ def _run(
         namespace[name] = obj
     for value in graph.free:
         namespace[value.name] = value.obj
+    filename = unique_filename(filename, source)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)
-    return source
+    return source, filename
+
+
+def unique_filename(filename: str, source: str) -> str:
+    """``filename``, or ``filename`` numbered (``<... [2]>``) when another
+    generated source is registered under it: the same function compiled
+    for other argument structures or ranks. Each generated function's
+    source must stay readable under its own name, since transforming it
+    again (``grad(grad(f))``, ``hessian``) reads that source."""
+    lines = source.splitlines(True)
+    candidate, number = filename, 1
+    while True:
+        known = linecache.cache.get(candidate)
+        if known is None or known[2] == lines:
+            return candidate
+        number += 1
+        candidate = f"{filename[:-1]} [{number}]>"
 
 
 def _ensure_statement(lines: list[str], start: int, indent: str) -> None:
@@ -513,7 +530,7 @@ def generate(
         lines.pop()
     result = _source(ast.Return(writer.operand(graph.outputs)))
     lines.append(_INDENT + result)
-    source = _run(lines, filename, graph, writer.roots, namespace)
+    source, filename = _run(lines, filename, graph, writer.roots, namespace)
     return Generated(namespace[fn_name], source, filename, namespace)
 
 
@@ -641,7 +658,7 @@ def generate_split(
     if lines[-1] == _INDENT + "pass":
         lines.pop()
     lines.append(_INDENT + _source(ast.Return(writer.operand(tuple(gradients)))))
-    source = _run(lines, filename, graph, writer.roots, namespace)
+    source, filename = _run(lines, filename, graph, writer.roots, namespace)
     return GeneratedSplit(
         namespace[forward_name], namespace[backward_name], source, filename
     )

@@ -7,7 +7,10 @@ gives ``file:line:col`` with the offending source line, and says what to do.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
@@ -82,3 +85,27 @@ class ArgumentError(ADError, TypeError):
     the wrong kind (a bare array where a tuple of primals is expected, a
     cotangent of another structure). A ``TypeError`` too, so code catching
     Python's own error for a bad call keeps working."""
+
+
+def checked_arguments(fn: Callable) -> Callable:
+    """``fn``, raising :class:`ArgumentError` where calling it with
+    arguments its signature does not take raises Python's ``TypeError``.
+
+    Free on a good call: the error is recognised after the fact, as a
+    ``TypeError`` raised by the call itself, before ``fn``'s body ran.
+    """
+
+    @functools.wraps(fn)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TypeError as exc:
+            if isinstance(exc, ADError) or exc.__traceback__.tb_next is not None:
+                raise
+            name = fn.__name__
+            raise ArgumentError(
+                f"{name}{inspect.signature(fn)} cannot be called so: {exc}",
+                hint=f"see help(adcompiler.{name})",
+            ) from None
+
+    return checked

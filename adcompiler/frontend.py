@@ -232,7 +232,7 @@ class Dependencies:
         self.derived = {k: v for k, v in resolved.items() if isinstance(k, Derived)}
         self.callees = tuple(callees)
         self.source, namespace = _guard_source(fn, self)
-        exec(compile(self.source, "<adcompiler: dependency check>", "exec"), namespace)
+        exec(_guard_code(self.source), namespace)
         self.holds = namespace["holds"]
 
 
@@ -306,6 +306,22 @@ def _atoms_only(obj: Any) -> bool:
     return isinstance(obj, _ATOMS)
 
 
+#: compiled checks by source (the objects are in each one's namespace): a
+#: function compiled again after a change mostly reads what it read before
+_GUARD_CODE: dict[str, types.CodeType] = {}
+
+
+def _guard_code(source: str) -> types.CodeType:
+    code = _GUARD_CODE.get(source)
+    if code is None:
+        if len(_GUARD_CODE) >= 1024:
+            _GUARD_CODE.clear()
+        code = _GUARD_CODE[source] = compile(
+            source, "<adcompiler: dependency check>", "exec"
+        )
+    return code
+
+
 def _guard_source(fn: types.FunctionType, deps: Dependencies) -> tuple[str, dict]:
     """The source of ``holds(fn)`` for ``deps``, and its namespace."""
     namespace: dict[str, Any] = {
@@ -327,7 +343,7 @@ def _guard_source(fn: types.FunctionType, deps: Dependencies) -> tuple[str, dict
     add = lines.append
     add(f"  if fn.__code__ is not {const(deps.code)}: return False")
     namespace["R"] = CHANGES
-    add(f"  if R.count != {deps.rules}: return False")
+    add(f"  if R.count != {const(deps.rules)}: return False")
     for what in ("__defaults__", "__kwdefaults__"):
         now = getattr(fn, what)
         add(f"  d = fn.{what}")

@@ -15,8 +15,10 @@ Guarantees: a product is made once per ``(function, request)``; the
 request holds everything the result depends on besides the function and
 the objects its source names (argument structures, scalar and rank
 knowledge, the differentiated leaves, the options), and the compiled code
-is checked against the function's current code and globals whenever it
-runs, so a rebound global or an edited ``__code__`` compiles again instead
+is checked against everything its compilation read from outside the
+function (:class:`~adcompiler.frontend.Dependencies`: code, defaults,
+names, attribute chains, callees) whenever it runs, so a rebound global, a
+changed module attribute or an edited ``__code__`` compiles again instead
 of running stale code. Compilation is serialised by one lock; a recursive
 call refers to the product being compiled, which is complete before it is
 first called. A backward call always runs the backward of the entry whose

@@ -26,6 +26,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import builtins
 import operator
 from typing import Any, Callable, Collection, Sequence
 
@@ -221,11 +222,48 @@ class _Reverser:
                     self.emitter.loc = op.loc
                     self.emitter.op(lookup(runtime.list_pop), (op.out,), {})
             elif isinstance(op, IfOp):
+                if not self._region_active(op):
+                    self.restore_lists(op, block)
                 self.backward_if(op, scope)
             elif isinstance(op, LoopOp):
+                if not self._region_active(op):
+                    self.restore_lists(op, block)
                 self.backward_loop(op, scope)
             elif isinstance(op, CallOp):
                 self.backward_call(op, scope)
+
+    def restore_lists(self, op: Any, block: Block) -> None:
+        """Lists a loop or an if grows or shrinks, when the gradient does not
+        go through it (so no backward of its appends and pops runs): copied
+        before it, put back here, so the backward of earlier statements
+        sees them as they were (the backward of an earlier append pops)."""
+        inside = set()
+        for region in op.regions:
+            inside |= defined_in(region)
+        carried = list(getattr(op, "carried", ()))
+        lists: list[Value] = []
+        for region in op.regions:
+            for inner in walk(region):
+                if not (
+                    isinstance(inner, Op)
+                    and inner.prim.fn in (runtime.list_append, runtime.list_pop)
+                ):
+                    continue
+                sequence = inner.args[0]
+                if sequence in carried:
+                    sequence = op.inits[carried.index(sequence)]
+                elif sequence in inside:
+                    continue  # made inside: not seen before it
+                if isinstance(sequence, Value) and sequence not in lists:
+                    lists.append(sequence)
+        for sequence in lists:
+            scratch = Block()
+            with Emitter(self.result, scratch, op.loc) as forward:
+                copy = forward.op(lookup(builtins.list), (sequence,), {}, "items")
+            block.ops.insert(block.ops.index(op), scratch.ops[0])
+            self.popped_saves.append(scratch.ops[0])
+            self.emitter.loc = op.loc
+            self.emitter.op(lookup(runtime.restore_list), (sequence, copy), {})
 
     def restore_popped(self, op: Op, block: Block) -> None:
         """Save the item ``sequence.pop()`` removes; append it back here."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ADError, OutputError, WrtError
+from .errors import ADError, NoRuleError, OutputError, WrtError
 
 #: one global lookup, not two, in the checks loop steps run on every call
 _ARRAY = np.ndarray
@@ -45,6 +45,21 @@ def seed_adjoint(out: Any) -> Any:
     return np.ones((), dtype=dtype)[()]
 
 
+_REAL = np.dtype(np.float64)
+
+
+def complex_derivative() -> NoRuleError:
+    """The error for a derivative that came out complex: a complex value
+    was in the differentiated path (a complex argument that is not
+    differentiated, a negative Python float to a fractional power, ...)."""
+    return NoRuleError(
+        "a derivative came out complex: a complex value is in the differentiated "
+        "path, and complex values are not supported in differentiated code",
+        hint="keep the real and imaginary parts as separate real arrays; for a "
+        "power of a negative Python float, use np.float64 or math functions",
+    )
+
+
 def fit_gradient(g: Any, x: Any) -> Any:
     """The adjoint ``g`` as a gradient of ``x``: x's type, shape and float dtype.
 
@@ -52,8 +67,17 @@ def fit_gradient(g: Any, x: Any) -> Any:
     an array a writable array of its shape and dtype. Integer, boolean and
     complex arguments raise :class:`WrtError`.
     """
+    # a complex adjoint: a complex value was in the path (checked here, at
+    # the end of every derivative, rather than at each op)
     if isinstance(x, float) and not isinstance(x, np.generic):
+        if type(g) is float:
+            return g
+        if isinstance(g, complex) or getattr(g, "dtype", _REAL).kind == "c":
+            raise complex_derivative()
         return float(g)
+    if not (type(g) is _ARRAY and g.dtype is getattr(x, "dtype", None)):
+        if isinstance(g, complex) or getattr(g, "dtype", _REAL).kind == "c":
+            raise complex_derivative()
     if isinstance(x, np.ndarray) or isinstance(x, np.generic):
         if not np.issubdtype(x.dtype, np.floating):
             raise WrtError(
@@ -585,7 +609,7 @@ def cofactor(a: Any) -> np.ndarray:
     Computed from the SVD ``a = u s vt``: ``det(u vt) u diag(p) vt``, where
     ``p[i]`` is the product of the singular values but ``s[i]``; no division,
     so a zero singular value is fine."""
-    a = np.asarray(a, dtype=np.result_type(a, np.float64))
+    a = np.asarray(a, dtype=np.result_type(a, np.float32))
     n = a.shape[-1]
     if n == 1:
         return np.ones_like(a)
@@ -609,7 +633,7 @@ def cofactor_tangent(a: Any, e: Any) -> np.ndarray:
     ``(i, j)`` is ``(-1)**(i + j)`` times the derivative of the minor
     without row i and column j, the sum of that minor's cofactors times
     ``e``'s minor."""
-    a = np.asarray(a, dtype=np.result_type(a, np.float64))
+    a = np.asarray(a, dtype=np.result_type(a, np.float32))
     e = np.broadcast_to(e, np.broadcast_shapes(np.shape(e), a.shape))
     a = np.broadcast_to(a, e.shape)
     n = a.shape[-1]
@@ -622,6 +646,55 @@ def cofactor_tangent(a: Any, e: Any) -> np.ndarray:
             minor_e = np.delete(np.delete(e, i, axis=-2), j, axis=-1)
             term = np.sum(cofactor(minor_a) * minor_e, axis=(-2, -1))
             out[..., i, j] = term if (i + j) % 2 == 0 else -term
+    return out
+
+
+def index_join(kind: str, *pieces: Any) -> np.ndarray:
+    """``np.r_[pieces]`` (``kind`` "r_") or ``np.c_[pieces]`` ("c_"), the
+    pieces arrays or numbers (the lowering turns slices into ``np.arange``)."""
+    return (np.r_ if kind == "r_" else np.c_)[tuple(pieces)]
+
+
+def _index_join_layout(kind: str, shapes: Any) -> tuple[int, list[tuple], list[int]]:
+    """The join axis of ``np.r_``/``np.c_``, each piece's shape as joined
+    (``r_``: at least 1-d; ``c_``: at least 2-d, a vector as a column), and
+    where each piece starts along the axis."""
+    shapes = [tuple(int(n) for n in shape) for shape in shapes]
+    if kind == "r_":
+        axis = 0
+        joined = [shape if shape else (1,) for shape in shapes]
+    else:
+        axis = -1
+        joined = [
+            shape if len(shape) >= 2 else (shape + (1,) if shape else (1, 1))
+            for shape in shapes
+        ]
+    starts = [0]
+    for shape in joined:
+        starts.append(starts[-1] + shape[axis])
+    return axis, joined, starts
+
+
+def index_join_piece(g: Any, kind: str, shapes: Any, k: int) -> np.ndarray:
+    """Piece ``k`` of ``g``, the adjoint of ``index_join(kind, *pieces)``
+    whose pieces had ``shapes``: its part of ``g``, in the piece's shape."""
+    axis, joined, starts = _index_join_layout(kind, shapes)
+    part = np.asarray(g)
+    index = [slice(None)] * part.ndim
+    index[axis] = slice(starts[k], starts[k + 1])
+    return np.reshape(part[tuple(index)], shapes[k])
+
+
+def index_join_unpiece(part: Any, kind: str, shapes: Any, k: int) -> np.ndarray:
+    """The adjoint of :func:`index_join_piece`: ``part`` in piece ``k``'s
+    place of the joined array, zeros elsewhere."""
+    axis, joined, starts = _index_join_layout(kind, shapes)
+    full = list(joined[k])
+    full[axis] = starts[-1]
+    out = np.zeros(full, dtype=np.result_type(part, 0.0))
+    index = [slice(None)] * len(full)
+    index[axis] = slice(starts[k], starts[k + 1])
+    out[tuple(index)] = np.reshape(part, joined[k])
     return out
 
 
@@ -893,6 +966,14 @@ def restore_items(array: np.ndarray, index: Any, old: Any) -> np.ndarray:
     return array
 
 
+def restore_list(sequence: list, items: list) -> list:
+    """``sequence[:] = items``: put back, in the backward sweep, the items a
+    list had before a loop or branch that the gradient does not go through
+    grew or shrank it (a copy taken before it ran)."""
+    sequence[:] = items
+    return sequence
+
+
 def zero_at(g: Any, index: Any) -> Any:
     """A copy of ``g`` with zeros at ``index``: the adjoint of the array that
     ``array[index] = value`` overwrote."""
@@ -969,18 +1050,43 @@ def from_columns(y: Any, b: Any) -> Any:
 
 
 def adjoint_with_last(g: Any) -> Any:
-    """The adjoint of a list before a ``pop``: no adjoint for the popped item."""
+    """The adjoint of a list before a ``pop``: no adjoint for the popped item.
+
+    Like :func:`adjoint_without_last`, it takes the adjoint of a list that a
+    NumPy function saw as an array (its rows are the items')."""
     if isinstance(g, (list, tuple)):
         return list(g) + [0.0]
-    return 0.0
+    if _is_zero(g):
+        return 0.0
+    if np.ndim(g) >= 1:
+        zeros = np.zeros((1,) + np.shape(g)[1:], dtype=np.result_type(g, 0.0))
+        return np.concatenate([g, zeros])
+    raise ADError(
+        f"internal error: the adjoint of a list is a number ({g!r}), not a "
+        "list or an array of its items"
+    )
 
 
-def not_changed_in_place(value: Any, name: str) -> None:
+def unindex_like(g: Any, adjoint: Any, index: Any) -> Any:
+    """The adjoint of ``adjoint_item(adjoint, index)``: ``g`` at ``index``
+    of an adjoint like ``adjoint``, a list (:func:`unindex_list`), or an
+    array when a NumPy function saw the list as one (:func:`unindex`); no
+    adjoint (0.0) where ``adjoint`` was none."""
+    if isinstance(adjoint, (list, tuple)):
+        return unindex_list(g, len(adjoint), index)
+    if _is_zero(adjoint):
+        return 0.0
+    return unindex(g, np.shape(adjoint), index)
+
+
+def not_changed_in_place(value: Any, name: str, where: str = "") -> None:
     """Raise if ``value`` is an array: ``name += ...`` in a called function
-    would then change the caller's array, which generated code does not do."""
+    would then change the caller's array, which generated code does not do
+    (``where``: the statement's file, line and text, for the message)."""
     if isinstance(value, np.ndarray):
         raise ADError(
-            f"`{name} op= ...` on an array argument of a function called from "
+            (f"{where}: " if where else "")
+            + f"`{name} op= ...` on an array argument of a function called from "
             "differentiated code: Python would change the caller's array",
             hint=f"write `{name} = {name} + ...` (a new array) and return it",
         )

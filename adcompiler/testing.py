@@ -10,7 +10,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .api import Wrt, _wrt_indices, grad, hvp, jvp, vjp
+from .api import Wrt, _bind, _transformable, _wrt_indices, grad, hvp, jvp, vjp
+from .errors import ArgumentError, WrtError, checked_arguments
+from .callables import user_function
+from .runtime import fit_gradient
 from .trees import leaves
 
 
@@ -24,13 +27,36 @@ def _as_float64(x: Any) -> Any:
     return x
 
 
+@checked_arguments
 def numerical_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6) -> Any:
     """Central-difference gradient of ``f`` at ``args`` (float64, 2n evaluations).
 
     The step for an element x is ``eps * max(1, |x|)``. Returns what
     :func:`grad` returns: one gradient, or a tuple when ``wrt`` is a tuple.
     """
-    indices, many = _wrt_indices(f, wrt)
+    if not callable(f):  # any callable: its source is never read
+        raise ArgumentError(
+            f"numerical_grad takes the function first, not {type(f).__name__}",
+            hint="call it as numerical_grad(f, *args)",
+        )
+    if not (isinstance(eps, (int, float)) and eps > 0):
+        raise ArgumentError(
+            f"numerical_grad needs a step eps > 0, not {eps!r}",
+            hint="the default, 1e-6, suits float64",
+        )
+    if hasattr(user_function(f), "__code__"):
+        indices, many = _wrt_indices(f, wrt)
+        _bind(f, args, {}, "numerical_grad")
+    elif isinstance(wrt, int) or (
+        isinstance(wrt, tuple) and all(isinstance(i, int) for i in wrt)
+    ):  # a builtin or ufunc: positions only
+        indices, many = (wrt,) if isinstance(wrt, int) else wrt, isinstance(wrt, tuple)
+    else:
+        raise ArgumentError(
+            f"numerical_grad of {f!r}: wrt names need a function defined by def",
+            hint="give wrt as argument positions",
+        )
+    _floats_at(f, args, indices, "numerical_grad")
     base = [_as_float64(a) for a in args]
     gradients = []
     for index in indices:
@@ -42,6 +68,26 @@ def numerical_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6) -> 
 
         gradients.append(_numerical(evaluate, base[index], eps))
     return tuple(gradients) if many else gradients[0]
+
+
+def _floats_at(f: Callable, args: tuple, indices: tuple, what: str) -> None:
+    """Raise :class:`WrtError` for a leaf of a differentiated argument that
+    is not a float (central differences would step an int or a string)."""
+    base = user_function(f)
+    code = getattr(base, "__code__", None)
+    names = code.co_varnames if code is not None else None
+    for index in indices:
+        for leaf in leaves(args[index]):
+            try:
+                fit_gradient(0.0, leaf)
+            except WrtError as exc:
+                raise WrtError(
+                    f"{what}: argument "
+                    f"`{names[index] if names else index}` of "
+                    f"{getattr(base, '__qualname__', base)!r}: "
+                    f"{exc.message}",
+                    hint=exc.hint,
+                ) from None
 
 
 def _numerical(evaluate: Callable[[Any], Any], x: Any, eps: float) -> Any:
@@ -96,6 +142,7 @@ def _labelled_leaves(tree: Any, label: str) -> list[tuple[str, Any]]:
     return [(label, tree)]
 
 
+@checked_arguments
 def check_grad(
     f: Callable,
     *args: Any,
@@ -115,7 +162,15 @@ def check_grad(
     ``rtol=1e-5, atol=1e-7`` for float64 arguments and ``rtol=2e-3,
     atol=1e-4`` when an argument is float32.
     """
+    _transformable(f, "check_grad")
+    if order not in (1, 2):
+        raise ArgumentError(
+            f"check_grad checks order=1 (gradients) or order=2 (Hessian-vector "
+            f"products), not order={order!r}",
+            hint="for higher orders, check_grad the function grad(f) computes",
+        )
     indices, many = _wrt_indices(f, wrt)
+    _bind(f, args, {}, "check_grad")
     analytic = grad(f, wrt=wrt)(*args)
     numeric = numerical_grad(f, *args, wrt=wrt, eps=eps)
     if not many:

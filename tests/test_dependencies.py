@@ -24,7 +24,11 @@ from adcompiler import grad, hessian, jvp, numerical_grad, value_and_grad, vjp
 from support.modules import load_module
 
 X = np.array([0.3, 1.1])
-T = np.array([0.7, -0.4])
+
+
+def direction(x):
+    """A tangent direction for ``x``."""
+    return np.linspace(0.7, -0.4, x.size)
 
 
 def numerical_hessian(f, x, eps=1e-4):
@@ -61,9 +65,9 @@ def assert_right(f, old=None, x=X, every=True):
     out, pullback = vjp(f, x)
     np.testing.assert_allclose(out, value, rtol=1e-12)
     np.testing.assert_allclose(pullback(1.0)[0], numeric, rtol=1e-6, atol=1e-8)
-    out, tangent = jvp(f, (x,), (T,))
+    out, tangent = jvp(f, (x,), (direction(x),))
     np.testing.assert_allclose(out, value, rtol=1e-12)
-    np.testing.assert_allclose(tangent, numeric @ T, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tangent, numeric @ direction(x), rtol=1e-6, atol=1e-8)
     expected = numerical_hessian(f, x)
     np.testing.assert_allclose(hessian(f)(x), expected, rtol=1e-4, atol=1e-5)
 
@@ -76,7 +80,7 @@ def compile_all(f, x=X, every=True):
     g(x), vg(x)
     if every:
         vjp(f, x)[1](1.0)
-        jvp(f, (x,), (T,))
+        jvp(f, (x,), (direction(x),))
         hessian(f)(x)
     return [g, lambda x: vg(x)[1]]
 
@@ -497,3 +501,103 @@ def test_rule_registered_after_compiling():
     expected = 3.0 * np.clip(2 * X, -1.0, 1.0)  # the rule's closed form
     np.testing.assert_allclose(g(X), expected, rtol=1e-12)
     np.testing.assert_allclose(grad(calls_clipped)(X), expected, rtol=1e-12)
+
+
+X3 = np.array([0.3, 1.1, -0.8, 0.5])
+
+
+def loops_over_module_count(x):
+    total = 0.0
+    for i in range(settings.COUNT):
+        total = total + np.sin(x[i]) * x[i]
+    return total
+
+
+def reshapes_by_module_shape(x):
+    return np.sum(np.sum(x.reshape(settings.SHAPE), axis=0) ** 2)
+
+
+def test_module_attributes_deciding_a_loop_count_and_a_shape(settings):
+    settings.COUNT, settings.SHAPE = 2, (2, 2)
+    old = compile_all(loops_over_module_count, X3)
+    old += compile_all(reshapes_by_module_shape, X3)
+    settings.COUNT, settings.SHAPE = 4, (1, 4)
+    assert_right(loops_over_module_count, old[:2], X3)
+    assert_right(reshapes_by_module_shape, old[2:], X3)
+
+
+TABLE = [1.0, 2.0]
+
+
+def uses_global_list(x):
+    total = 0.0
+    for weight in TABLE:
+        total = total + weight * np.sum(x**2)
+    return total
+
+
+def test_global_list_changed_in_place(monkeypatch):
+    # its items are read at each call; a new length compiles again
+    monkeypatch.setitem(globals(), "TABLE", [1.0, 2.0])
+    old = compile_all(uses_global_list)
+    TABLE[1] = -3.0
+    assert_right(uses_global_list, old)
+    TABLE.append(0.5)
+    assert_right(uses_global_list, old)
+
+
+def uses_module_array(x):
+    return np.sum(settings.ARRAY * np.cos(x))
+
+
+def test_module_array_changed_in_place_and_rebound(settings):
+    settings.ARRAY = np.array([1.0, 2.0])
+    old = compile_all(uses_module_array)
+    settings.ARRAY[0] = -4.0  # read at run time: the same array
+    assert_right(uses_module_array, old)
+    settings.ARRAY = np.array([0.5, 0.25])
+    assert_right(uses_module_array, old)
+
+
+def test_module_attribute_deleted_raises(settings):
+    from adcompiler.errors import ADError
+
+    g = grad(uses_module_attribute)
+    g(X)
+    del settings.SCALE
+    with pytest.raises(ADError, match="SCALE"):
+        g(X)
+
+
+def uses_builtin_abs(x):
+    return np.sum(abs(x) * x)
+
+
+def test_builtin_shadowed_by_a_global(monkeypatch):
+    old = compile_all(uses_builtin_abs)
+
+    def abs(z):  # noqa: A001  (shadows the builtin, as a user's module might)
+        return z * z
+
+    monkeypatch.setitem(globals(), "abs", abs)
+    assert_right(uses_builtin_abs, old)
+
+
+def nested_def_reads_module(x):
+    def scaled(z):
+        return settings.SCALE * np.sin(z)
+
+    return np.sum(scaled(x) * x)
+
+
+def local_alias_of_module(x):
+    s = settings
+    return np.sum(s.SCALE * x**3)
+
+
+def test_nested_def_and_local_alias_reading_a_module_attribute(settings):
+    old = compile_all(nested_def_reads_module)
+    old += compile_all(local_alias_of_module)
+    settings.SCALE = -2.5
+    assert_right(nested_def_reads_module, old[:2])
+    assert_right(local_alias_of_module, old[2:])

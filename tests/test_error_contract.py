@@ -260,12 +260,40 @@ def filtered_rows(x):
     return sum([sum(r) ** 2 for r in rows])
 
 
+def constant_adjoint_appends(x):
+    # the gradient's backward loop pops `acc`; its adjoints are constants,
+    # so the gradient does not go through that loop when it is
+    # differentiated again, and its pops were not undone (pop from empty list)
+    v = np.sin(x) * x
+    acc = []
+    for i in range(2):
+        acc.append(np.sum(v * (i + 1.0)))
+    return 2.0 * np.array(acc).sum()
+
+
+def stacked_list(x):
+    # np.array of a list: the list's adjoint is an array, whose items the
+    # gradient reads; differentiated again, their adjoints were lists added
+    # with + (concatenated), then multiplied: a TypeError, or a wrong value
+    v = np.array([x * 2.0, np.sin(x)])
+    return np.sum(v * v)
+
+
+def stacked_nested_list(x):
+    v = np.tanh(x)
+    w = x * np.array([np.arctanh(0.9 * np.tanh(v)), np.atleast_1d(v)])
+    return np.sum(w * w)
+
+
 SECOND_ORDER = [
+    stacked_list,
+    stacked_nested_list,
     cubic_loop,
     filtered_cubes,
     filtered_pairs,
     filtered_stack,
     filtered_rows,
+    constant_adjoint_appends,
 ]
 SECOND_ORDER_FORMS = {
     "hessian": lambda f, x: hessian(f)(x),
@@ -310,3 +338,471 @@ def test_pullback_called_again(f):
             (got,) = pullback(cotangent)
             assert_close(got, cotangent @ jac)
     assert_close(jacobian(f)(X), jac)
+
+
+# ---------------------------------------------------------------------------
+# item: defaults and keyword arguments in every transformation
+
+
+def with_default(x, scale=2.0):
+    return np.sum(x**3) * scale
+
+
+def with_keyword_only(x, *, scale=2.0, power=3):
+    return np.sum(x**power) * scale
+
+
+def cubic_with(scale: float, x: np.ndarray = X) -> Callable:
+    return lambda v: np.sum(v**3) * scale
+
+
+DEFAULTS = {
+    "grad": (lambda f, **kw: grad(f)(X, **kw), lambda s: fd_jacobian(cubic_with(s), X)),
+    "value_and_grad": (
+        lambda f, **kw: value_and_grad(f)(X, **kw)[1],
+        lambda s: fd_jacobian(cubic_with(s), X),
+    ),
+    "grad_of_grad_sum": (
+        lambda f, **kw: np.array(
+            [grad(grad(f))(v, **kw) for v in (0.5, -1.5)]
+        ),  # d2/dv2 of s * v**3 = 6 s v
+        lambda s: np.array(
+            [fd_hessian(lambda v: cubic_with(s)(np.array(v)), w) for w in (0.5, -1.5)]
+        ),
+    ),
+    "vjp": (
+        lambda f, **kw: vjp(f, X, **kw)[1](1.0)[0],
+        lambda s: fd_jacobian(cubic_with(s), X),
+    ),
+    "jvp": (
+        lambda f, **kw: jvp(lambda_free(f, kw), (X,), (np.ones(3),))[1],
+        lambda s: np.sum(fd_jacobian(cubic_with(s), X)),
+    ),
+    "jacobian": (
+        lambda f, **kw: jacobian(f)(X, **kw),
+        lambda s: fd_jacobian(cubic_with(s), X),
+    ),
+    "jacobian_fwd": (
+        lambda f, **kw: jacobian(f, mode="fwd")(X, **kw),
+        lambda s: fd_jacobian(cubic_with(s), X),
+    ),
+    "hessian": (
+        lambda f, **kw: hessian(f)(X, **kw),
+        lambda s: fd_hessian(cubic_with(s), X),
+    ),
+    "hvp": (
+        lambda f, **kw: hvp(f)(X, np.array([1.0, 2.0, -1.0]), **kw),
+        lambda s: fd_hessian(cubic_with(s), X) @ np.array([1.0, 2.0, -1.0]),
+    ),
+}
+
+
+def lambda_free(f: Callable, kwargs: dict) -> Callable:
+    """``f`` itself (jvp takes no keyword arguments): only the defaults."""
+    assert not kwargs
+    return f
+
+
+@pytest.mark.parametrize("form", DEFAULTS)
+@pytest.mark.parametrize(
+    "f", [with_default, with_keyword_only], ids=lambda f: f.__name__
+)
+def test_defaults_in_every_transformation(f, form):
+    run, expected = DEFAULTS[form]
+    assert_close(np.asarray(run(f)), expected(2.0))
+
+
+@pytest.mark.parametrize("form", [k for k in DEFAULTS if k != "jvp"])
+@pytest.mark.parametrize(
+    "f", [with_default, with_keyword_only], ids=lambda f: f.__name__
+)
+def test_keyword_arguments_at_call_time(f, form):
+    run, expected = DEFAULTS[form]
+    assert_close(np.asarray(run(f, scale=3.0)), expected(3.0))
+
+
+def test_vjp_differentiates_only_the_positional_arguments_given():
+    _, pullback = vjp(with_default, X)
+    (d_x,) = pullback(1.0)  # no cotangent for the default `scale`
+    assert_close(d_x, fd_jacobian(cubic_with(2.0), X))
+    _, pullback = vjp(with_default, X, 3.0)
+    d_x, d_scale = pullback(1.0)
+    assert np.isclose(d_scale, np.sum(X**3))
+
+
+# ---------------------------------------------------------------------------
+# item: several wrt, and tree arguments (block structure, as jax.jacobian)
+
+
+def two_vectors(x, y):
+    return x * y**2
+
+
+def scalar_of_two(x, y):
+    return np.sum(x**2 * y**3) + np.sum(np.sin(x) * y)
+
+
+def scalar_of_dict(p):
+    return np.sum(p["a"] ** 2 * p["b"] ** 3) + np.sum(p["a"]) * p["c"] ** 2
+
+
+def dict_result(x):
+    return {"u": x**2, "v": np.sum(x) * 1.0}
+
+
+Y = np.array([1.1, 0.4, -0.8])
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobian_with_several_wrt_is_a_tuple_of_blocks(mode):
+    got = jacobian(two_vectors, wrt=(0, 1), mode=mode)(X, Y)
+    expected = (
+        fd_jacobian(lambda v: two_vectors(v, Y), X),
+        fd_jacobian(lambda v: two_vectors(X, v), Y),
+    )
+    assert_close(got, expected)
+
+
+def test_hessian_with_several_wrt_is_a_tuple_of_tuples():
+    got = hessian(scalar_of_two, wrt=(0, 1))(X, Y)
+    joint = fd_hessian(lambda v: scalar_of_two(v[:3], v[3:]), np.concatenate([X, Y]))
+    expected = (
+        (joint[:3, :3], joint[:3, 3:]),
+        (joint[3:, :3], joint[3:, 3:]),
+    )
+    assert_close(got, expected)
+
+
+def test_hessian_of_a_dict_argument_is_a_dict_of_dicts():
+    p = {"a": X, "b": Y, "c": 0.7}
+
+    def flat(v):
+        return scalar_of_dict({"a": v[:3], "b": v[3:6], "c": v[6]})
+
+    joint = fd_hessian(flat, np.concatenate([X, Y, [0.7]]))
+    cuts = {"a": slice(0, 3), "b": slice(3, 6), "c": 6}
+    expected = {r: {c: joint[cuts[r], cuts[c]] for c in cuts} for r in cuts}
+    assert_close(hessian(scalar_of_dict)(p), expected)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobian_of_a_dict_result(mode):
+    got = jacobian(dict_result, mode=mode)(X)
+    expected = {
+        "u": fd_jacobian(lambda v: dict_result(v)["u"], X),
+        "v": fd_jacobian(lambda v: dict_result(v)["v"], X),
+    }
+    assert_close(got, expected)
+
+
+def test_jacobian_wrt_an_int_argument_is_refused():
+    with pytest.raises(adcompiler.WrtError, match="argument `y` of two_vectors"):
+        jacobian(two_vectors, wrt=1)(X, 2)
+
+
+# ---------------------------------------------------------------------------
+# item: jvp with bare primals; functions without Python source
+
+
+@pytest.mark.parametrize("primal", [X, 1.5, np.float64(1.5)], ids=type)
+def test_jvp_with_bare_primals_says_to_wrap_them(primal):
+    with pytest.raises(
+        adcompiler.ArgumentError, match=r"(?s)tuple.*\(x,\), \(t,\)"
+    ) as info:
+        jvp(with_default, primal, primal)
+    assert isinstance(info.value, TypeError)
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda f: vjp(f, X),
+        lambda f: jvp(f, (X,), (X,)),
+        lambda f: jacobian(f)(X),
+        lambda f: hessian(f)(X),
+        lambda f: hvp(f)(X, X),
+        lambda f: grad(f)(X),
+    ],
+    ids=["vjp", "jvp", "jacobian", "hessian", "hvp", "grad"],
+)
+@pytest.mark.parametrize("f", [np.sin, np.linalg.norm, len, print], ids=repr)
+def test_function_without_python_source(transform, f):
+    with pytest.raises(adcompiler.SourceUnavailableError) as info:
+        transform(f)
+    message = str(info.value)
+    assert (
+        "not a Python function" in message and "wrap it in a Python function" in message
+    )
+
+
+def first_item_squared(p):
+    return np.sum(p[0] ** 3)
+
+
+def test_the_same_function_compiled_for_two_structures_keeps_both_sources():
+    """Each compilation registers its source under its own file name, since
+    transforming the generated code again reads it (it read the source of
+    the last compilation, here the list one, and crashed)."""
+    grad(first_item_squared)._compiled()  # argument of unknown kind
+    grad(first_item_squared)([X, Y])  # a list argument: other code
+    v = np.array([1.0, -2.0, 0.5])
+    assert_close(hvp(first_item_squared)(X, v), fd_hessian(first_item_squared, X) @ v)
+
+
+# ---------------------------------------------------------------------------
+# the public API swept with wrong inputs: every error is an ADError with a
+# hint, naming what was wrong
+
+
+def square_sum(x):
+    return np.sum(x**2)
+
+
+def needs_keyword(x, *, s):
+    return np.sum(x) * s
+
+
+def looped_tanh(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.tanh(x * (i + 1))
+    return s
+
+
+def _register_then_defjvp_with_non_callable():
+    def fresh(x):
+        return x * 2.0
+
+    adcompiler.defvjp(fresh, lambda g, ans, x: 2.0 * g)
+    adcompiler.defjvp(fresh, 3)
+
+
+def _plain(x):
+    return x * 1.0
+
+
+A = adcompiler.ArgumentError
+W = adcompiler.WrtError
+S = adcompiler.SourceUnavailableError
+MISUSE = [
+    # (what, call, error class, words the message must contain)
+    ("grad positional wrt", lambda: grad(square_sum, 1), A, ["grad(f"]),
+    ("grad unknown option", lambda: grad(square_sum, foo=1), A, ["foo"]),
+    ("grad of a number", lambda: grad(3), A, ["function to differentiate", "int"]),
+    ("grad of a ufunc", lambda: grad(np.sin), S, ["ufunc 'sin'"]),
+    ("grad wrt out of range", lambda: grad(square_sum, wrt=5), W, ["wrt=5"]),
+    ("grad wrt a float", lambda: grad(square_sum, wrt=1.0), W, ["1.0"]),
+    ("grad wrt nothing", lambda: grad(square_sum, wrt=()), W, ["names no argument"]),
+    (
+        "has_aux not a bool",
+        lambda: value_and_grad(square_sum, has_aux="y"),
+        A,
+        ["has_aux"],
+    ),
+    (
+        "grad called without arguments",
+        lambda: grad(square_sum)(),
+        A,
+        ["square_sum(x)", "missing"],
+    ),
+    (
+        "grad called with too many",
+        lambda: grad(square_sum)(X, X),
+        A,
+        ["square_sum(x)", "(ndarray, ndarray)"],
+    ),
+    (
+        "grad called with a wrong keyword",
+        lambda: grad(square_sum)(y=X),
+        A,
+        ["y=ndarray"],
+    ),
+    ("grad missing keyword-only", lambda: grad(needs_keyword)(X), A, ["'s'"]),
+    ("grad of a string", lambda: grad(square_sum)("abc"), W, ["argument `x`", "str"]),
+    ("grad of None", lambda: grad(square_sum)(None), W, ["NoneType"]),
+    ("grad of ints", lambda: grad(square_sum)(np.arange(3)), W, ["int64"]),
+    ("vjp without arguments", lambda: vjp(square_sum), A, ["vjp", "missing"]),
+    ("vjp of a number", lambda: vjp(3, X), A, ["vjp", "int"]),
+    ("vjp of a ufunc", lambda: vjp(np.sin, X), S, ["ufunc 'sin'"]),
+    (
+        "cotangent of another structure",
+        lambda: vjp(_plain, X)[1]((1.0, 2.0)),
+        A,
+        ["2 leaves", "_plain has 1"],
+    ),
+    (
+        "cotangent of another shape",
+        lambda: vjp(_plain, X)[1](np.ones(5)),
+        A,
+        ["shape (5,)", "(3,)"],
+    ),
+    ("jvp without tangents", lambda: jvp(square_sum, (X,)), A, ["tangents"]),
+    (
+        "jvp with bare primals",
+        lambda: jvp(square_sum, X, X),
+        A,
+        ["tuple", "bare ndarray"],
+    ),
+    (
+        "jvp one tangent short",
+        lambda: jvp(square_sum, (X,), ()),
+        A,
+        ["1 primal(s) and 0 tangent(s)"],
+    ),
+    (
+        "tangent of another shape",
+        lambda: jvp(square_sum, (X,), (np.ones(4),)),
+        A,
+        ["shape (4,)", "(3,)"],
+    ),
+    (
+        "tangent of another structure",
+        lambda: jvp(square_sum, (X,), ([X],)),
+        A,
+        ["list[1]"],
+    ),
+    (
+        "jvp_source with bare primals",
+        lambda: adcompiler.jvp_source(square_sum, X),
+        A,
+        ["bare ndarray"],
+    ),
+    ("jacobian mode", lambda: jacobian(square_sum, mode="x"), A, ["'rev' or 'fwd'"]),
+    (
+        "jacobian called without arguments",
+        lambda: jacobian(square_sum)(),
+        A,
+        ["jacobian of square_sum", "missing"],
+    ),
+    (
+        "jacobian wrt ints",
+        lambda: jacobian(square_sum)(np.arange(3)),
+        W,
+        ["jacobian of square_sum", "int64"],
+    ),
+    ("hessian wrt unknown name", lambda: hessian(square_sum, wrt="z"), W, ["'z'"]),
+    (
+        "hessian of a vector function",
+        lambda: hessian(_plain)(X),
+        adcompiler.OutputError,
+        ["scalar output"],
+    ),
+    ("hvp without v", lambda: hvp(square_sum)(), A, ["then the vector v"]),
+    (
+        "hvp v of another shape",
+        lambda: hvp(square_sum)(X, np.ones(4)),
+        A,
+        ["v has shape (4,)"],
+    ),
+    (
+        "jacobian of a hessian",
+        lambda: jacobian(hessian(square_sum))(X),
+        A,
+        ["made by hessian", "grad(grad(grad(f)))"],
+    ),
+    ("grad of an hvp", lambda: grad(hvp(square_sum)), A, ["made by hvp"]),
+    (
+        "checkpoint of a ufunc",
+        lambda: adcompiler.checkpoint(np.sin),
+        A,
+        ["checkpoint", "ufunc"],
+    ),
+    (
+        "check_grad without arguments",
+        lambda: adcompiler.check_grad(square_sum),
+        A,
+        ["check_grad", "missing"],
+    ),
+    (
+        "check_grad of a ufunc",
+        lambda: adcompiler.check_grad(np.sin, X),
+        S,
+        ["ufunc 'sin'"],
+    ),
+    (
+        "check_grad order 3",
+        lambda: adcompiler.check_grad(square_sum, X, order=3),
+        A,
+        ["order=3"],
+    ),
+    (
+        "numerical_grad without arguments",
+        lambda: adcompiler.numerical_grad(square_sum),
+        A,
+        ["missing"],
+    ),
+    (
+        "numerical_grad of a string",
+        lambda: adcompiler.numerical_grad(square_sum, "a"),
+        W,
+        ["str"],
+    ),
+    (
+        "numerical_grad step 0",
+        lambda: adcompiler.numerical_grad(square_sum, X, eps=0),
+        A,
+        ["eps > 0"],
+    ),
+    ("defvjp of a number", lambda: adcompiler.defvjp(3, None), A, ["defvjp", "int"]),
+    (
+        "defvjp with a non-callable rule",
+        lambda: adcompiler.defvjp(_plain, 3),
+        A,
+        ["rule for argument 0", "int"],
+    ),
+    (
+        "defjvp before defvjp",
+        lambda: adcompiler.defjvp(looped_tanh, None),
+        A,
+        ["not a primitive"],
+    ),
+    (
+        "defjvp with a non-callable rule",
+        _register_then_defjvp_with_non_callable,
+        A,
+        ["rule for argument 0"],
+    ),
+    (
+        "nondifferentiable of a number",
+        lambda: adcompiler.nondifferentiable(3),
+        A,
+        ["nondifferentiable"],
+    ),
+    (
+        "show of a plain function",
+        lambda: adcompiler.show(square_sum),
+        A,
+        ["show takes a transformed function"],
+    ),
+    (
+        "fourth derivative through a loop",
+        lambda: grad(grad(grad(grad(looped_tanh))))(0.7),
+        adcompiler.UnsupportedSyntaxError,
+        ["fourth-order derivative of looped_tanh", f"{__file__}:"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "call, error, words", [m[1:] for m in MISUSE], ids=[m[0] for m in MISUSE]
+)
+def test_misuse_raises_an_aderror_with_a_hint(call, error, words):
+    with pytest.raises(adcompiler.ADError) as info:
+        call()
+    assert isinstance(info.value, error), type(info.value)
+    message = str(info.value)
+    for word in words:
+        assert word in message, (word, message)
+    assert "hint: " in message and info.value.hint
+    if error is A:
+        assert isinstance(info.value, TypeError)  # `except TypeError` still works
+
+
+def test_third_derivatives_that_work():
+    """Where higher orders are accepted they are right (closed form)."""
+    x = 0.7
+    # d3/dx3 of sum_k tanh(k x) = sum_k k**3 (-2 sech^2 (1 - 3 tanh^2))
+    t = np.tanh(np.arange(1, 4) * x)
+    expected = np.sum(np.arange(1, 4) ** 3 * -2 * (1 - t**2) * (1 - 3 * t**2))
+    assert np.isclose(grad(grad(grad(looped_tanh)))(x), expected)
+    assert np.isclose(hessian(grad(looped_tanh))(x), expected)

@@ -493,3 +493,197 @@ def test_det_at_singular_matrices(a):
 def test_det_of_a_stack_with_a_singular_matrix():
     a = np.stack([SINGULAR[0], np.array([[2.0, 1.0], [0.5, 3.0]])])
     check_grad(det_stack, a, order=2)
+
+
+# ---------------------------------------------------------------------------
+# 12. np.r_[...] and np.c_[...]
+
+
+def r_reproducer(x):
+    return np.sum(np.r_[x, np.array([4.0, 5.0, 6.0])] * np.arange(6.0))
+
+
+def r_with_scalars_and_slices(x):
+    joined = np.r_[0:3, x**2, 2.0, x[1], 0:1:3j]
+    return np.sum(joined * np.arange(11.0) ** 2)
+
+
+def r_of_matrices(x):
+    m = np.reshape(x, (1, 3))
+    return np.sum(
+        np.sin(np.r_[m, np.ones((2, 3)), m * 2.0]) * np.arange(12.0).reshape(4, 3)
+    )
+
+
+def c_columns(x):
+    joined = np.c_[x, x**2, np.ones((3, 2))]
+    return np.sum(joined * np.arange(12.0).reshape(3, 4))
+
+
+def c_scalars(x):
+    return np.sum(np.c_[1.0, x[0] ** 3, x[2]] * np.array([[2.0, 3.0, -1.0]]))
+
+
+def test_r_reproducer():
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(grad(r_reproducer)(x), [0.0, 1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "f", [r_reproducer, r_with_scalars_and_slices, r_of_matrices, c_columns, c_scalars]
+)
+def test_index_joins_in_every_mode(f):
+    x = np.array([0.7, -1.2, 2.0])
+    check_grad(f, x, order=2)
+    jvp_matches_fd(f, (x,), (np.array([0.3, 1.0, -0.5]),))
+
+
+def r_directive(x):
+    return np.sum(np.r_["0,2", x, x])
+
+
+def r_open_slice(x):
+    return np.sum(np.r_[x, 3:])
+
+
+def r_runtime_list(x):
+    return np.sum(np.r_[[x[0], 1.0], x])
+
+
+def mgrid_runtime(x):
+    return np.sum(np.mgrid[0 : x[0] : 5j])
+
+
+@pytest.mark.parametrize(
+    "f", [r_directive, r_open_slice, r_runtime_list, mgrid_runtime]
+)
+def test_index_join_forms_without_rules_are_refused(f):
+    with pytest.raises(ADError, match=r"np\.(r_|mgrid)"):
+        grad(f)(np.array([0.7, -1.2, 2.0]))
+
+
+def r_runtime_bound(x, n):
+    return np.sum(np.r_[x, 0:n] * np.arange(3.0 + n))
+
+
+def r_active_bound(x):
+    return np.sum(np.r_[0 : x[0] * 4.0])
+
+
+def test_index_join_slice_bounds():
+    # a run-time integer bound is a constant to the derivative
+    x = np.array([0.7, -1.2, 2.0])
+    np.testing.assert_array_equal(grad(r_runtime_bound)(x, 4), [0.0, 1.0, 2.0])
+    # a bound the gradient depends on has no derivative: an error, not a 0
+    with pytest.raises(ADError, match="arange"):
+        grad(r_active_bound)(x)
+
+
+# ---------------------------------------------------------------------------
+# 10. Complex values in the differentiated path are refused
+
+ZC = np.array([1.0 + 1.0j, 2.0 - 1.0j])
+
+
+def complex_literal(x):
+    return np.sum(np.abs(np.exp(1j * x) + 1))
+
+
+def complex_astype(x):
+    return np.sum(np.abs(x.astype(np.complex128)))
+
+
+def complex_dtype(x):
+    return np.sum(np.abs(np.array(x, dtype=complex)))
+
+
+def complex_zero_literal(x):
+    return np.sum(np.abs(np.sqrt(x - 1.0 + 0j)))
+
+
+def complex_global(x):
+    return np.sum(np.abs(ZC * x))
+
+
+def complex_argument(x, z):
+    return np.sum(np.abs(x * z))
+
+
+def negative_float_power(x, y):
+    return abs(x**y)
+
+
+def complex_only_in_a_constant(x):
+    scale = np.abs(ZC[0] * 2.0)  # complex, but no derivative flows through it
+    return np.sum(x**2) * scale
+
+
+X2 = np.array([0.3, 1.7])
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        complex_literal,
+        complex_astype,
+        complex_dtype,
+        complex_zero_literal,
+        complex_global,
+    ],
+)
+def test_visible_complex_values_are_refused_at_compile_time(f):
+    with pytest.raises(ADError, match="complex") as caught:
+        grad(f)(X2)
+    assert caught.value.loc is not None  # names the line
+    with pytest.raises(ADError, match="complex"):
+        jvp(f, (X2,), (np.ones(2),))
+    with pytest.raises(ADError, match="complex"):
+        hessian(f)(X2)
+
+
+def test_run_time_complex_values_are_refused():
+    with pytest.raises(ADError, match="complex"):
+        grad(complex_argument)(X2, ZC)
+    with pytest.raises(ADError, match="complex"):
+        adcompiler.vjp(complex_argument, X2, ZC)[1](1.0)
+    with pytest.raises(ADError, match="complex"):
+        jvp(complex_argument, (X2, ZC), (np.ones(2), np.zeros(2)))
+    # (-2.0) ** 0.5 is complex in Python
+    with pytest.raises(ADError, match="complex"):
+        grad(negative_float_power)(-2.0, 0.5)
+    with pytest.raises(ADError, match="complex"):
+        jvp(negative_float_power, (-2.0, 0.5), (1.0, 0.0))
+
+
+def test_complex_arguments_are_refused():
+    with pytest.raises(ADError, match="complex"):
+        grad(complex_argument)(ZC, ZC)
+    with pytest.raises(ADError, match="complex"):
+        grad(negative_float_power)(1.0 + 2.0j, 0.5)
+    with pytest.raises(ADError, match="complex"):
+        jvp(complex_argument, (ZC, X2), (np.ones(2), np.ones(2)))
+
+
+def test_complex_values_off_the_path_are_fine():
+    expected = 2 * X2 * np.abs(ZC[0] * 2.0)
+    np.testing.assert_allclose(grad(complex_only_in_a_constant)(X2), expected)
+    np.testing.assert_allclose(
+        numerical_grad(complex_only_in_a_constant, X2), expected, rtol=1e-6
+    )
+
+
+def complex_argument_off_the_path(x, z):
+    return np.sum(x**3) * np.abs(z[0])
+
+
+def test_complex_constant_argument_off_the_path():
+    # a complex argument the derivative does not flow through is a constant
+    scale = np.abs(ZC[0])
+    np.testing.assert_allclose(
+        grad(complex_argument_off_the_path)(X2, ZC), 3 * X2**2 * scale
+    )
+    np.testing.assert_allclose(
+        hessian(complex_argument_off_the_path)(X2, ZC), np.diag(6 * X2 * scale)
+    )
+    _, t = jvp(complex_argument_off_the_path, (X2, ZC), (np.ones(2), np.zeros(2)))
+    assert t == pytest.approx(np.sum(3 * X2**2) * scale)

@@ -22,7 +22,10 @@ def check(f, *args, wrt=0):
     expected = f(*copy.deepcopy(args))
     value, gradient = value_and_grad(f, wrt=wrt)(*args)
     np.testing.assert_allclose(value, expected, rtol=1e-10, atol=1e-12)
-    numerical = numerical_grad(f, *copy.deepcopy(args), wrt=wrt)
+    # on copies: some of the programs write into their arguments
+    numerical = numerical_grad(
+        lambda x, *rest: f(*copy.deepcopy((x, *rest))), *copy.deepcopy(args), wrt=wrt
+    )
     np.testing.assert_allclose(gradient, numerical, rtol=1e-5, atol=1e-7)
     for before, after in zip(originals, args):
         np.testing.assert_array_equal(before, after)
@@ -217,6 +220,14 @@ def list_iadd_alias(x):
     return b[1] * b[0] + len(b)
 
 
+def list_append_alias(x):
+    # was refused (reading `a` after `b.append`); now the append reaches `a`
+    a = [x * 1.0]
+    b = a
+    b.append(x * 2.0)
+    return np.sum(a[-1] * a[0])
+
+
 def list_iadd_tuple(x):
     a = [x[0]]
     a += (x[1], x[0] * x[1])
@@ -289,9 +300,21 @@ def array_iadd_list(x):
     return np.sum(y * y)
 
 
+def sequence_plus_array(x):
+    # Python: the array's arithmetic wins (`t += x` makes an array)
+    t = (1.0, 2.0)
+    t += x[:2]
+    a = [x[0], 3.0]
+    a += x[:2] * x[1]
+    z = (4.0,)
+    z -= x[1]
+    return np.sum(t * a) + z[0]
+
+
 SEQUENCE_UPDATES = [
     list_iadd,
     list_iadd_alias,
+    list_append_alias,
     list_iadd_tuple,
     list_iadd_nested_alias,
     list_imul_alias,
@@ -301,6 +324,7 @@ SEQUENCE_UPDATES = [
     list_iadd_in_branch_in_loop,
     list_iadd_in_while,
     array_iadd_list,
+    sequence_plus_array,
 ]
 
 
@@ -329,9 +353,18 @@ def list_repeated_in_loop(x):
     return a[0]
 
 
-def list_extended_by_runtime_value(x):
+def list_extended_by_runtime_list(x):
+    b = []
+    for i in range(2):
+        b.append(x[i])
     a = [x[0]]
-    a += x
+    a += b
+    return a[0]
+
+
+def list_repeated_by_runtime_value(x):
+    a = [x[0]]
+    a *= x.shape[0]
     return a[0]
 
 
@@ -340,7 +373,8 @@ def list_extended_by_runtime_value(x):
     [
         (alias_extended_in_loop, r"reading `b` after `a \+= \[x\[1\]\]`"),
         (list_repeated_in_loop, r"`a \*= 2` on the list `a`"),
-        (list_extended_by_runtime_value, "extending the list `a` by a value"),
+        (list_extended_by_runtime_list, "extending the list `a` by a value"),
+        (list_repeated_by_runtime_value, "repeating the list `a` a number of times"),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )
@@ -358,3 +392,351 @@ def test_forward_mode_agrees():
         _, tangent = jvp(f, (x.copy(),), (direction,))
         expected = numerical_grad(f, x.copy()) @ direction
         np.testing.assert_allclose(tangent, expected, rtol=1e-5, atol=1e-7)
+
+
+# --- item 6: helpers writing into the lists and dicts they are passed
+
+
+def normalize(p):
+    p["w"] = p["w"] / np.linalg.norm(p["w"])
+
+
+def normalize_and_return(p):
+    p["w"] = p["w"] / np.linalg.norm(p["w"])
+    return p
+
+
+def set_first(lst, v):
+    lst[0] = v * 2.0
+
+
+def add_item(lst, v):
+    lst.append(v * 3.0)
+
+
+def extend_by(lst, v):
+    lst += [v, v * v]
+    return len(lst)
+
+
+def scale_rows(m, k):
+    m[0] = m[0] * k
+
+
+def through_another_helper(p):
+    normalize(p)
+    return p["w"][0]
+
+
+def normalize_statement(x):
+    params = {"w": x * 2.0}
+    normalize(params)
+    return np.sum(params["w"] * np.arange(1.0, x.shape[0] + 1))
+
+
+def normalize_returning(x):
+    params = {"w": x * 2.0}
+    q = normalize_and_return(params)
+    return np.sum(params["w"] * np.arange(1.0, x.shape[0] + 1)) + q["w"][0]
+
+
+def list_item_and_append(x):
+    a = [x[0], x[1]]
+    b = a
+    set_first(a, x[1])
+    add_item(b, x[0])
+    return a[0] * b[1] + a[2]
+
+
+def extend_in_helper(x):
+    a = [x[0]]
+    n = extend_by(a, x[1])
+    return a[1] * a[2] + a[0] * n
+
+
+def nested_def_writes(x):
+    d = {"a": x[0], "b": x[1]}
+
+    def swap(e):
+        e["a"], e["b"] = e["b"], e["a"] * 2.0
+
+    swap(d)
+    swap(d)
+    return d["a"] * 3.0 + d["b"]
+
+
+def closure_append(x):
+    # was refused (an expression statement); the append reaches `acc`
+    acc = []
+
+    def add(v):
+        acc.append(v * v)
+
+    add(x[0])
+    add(x[1] * x[0])
+    return acc[0] + 3.0 * acc[1]
+
+
+def array_written_by_helper(x):
+    y = x * 1.0
+    scale_rows(y, x[1])
+    return np.sum(y * y)
+
+
+def helper_of_helper(x):
+    params = {"w": x * 2.0}
+    first = through_another_helper(params)
+    return first + params["w"][1] * 3.0
+
+
+def helper_in_for(x):
+    params = {"w": x * 2.0}
+    for i in range(3):
+        normalize(params)
+        params["w"] = params["w"] * (i + 1.5)
+    return np.sum(params["w"] * np.arange(1.0, x.shape[0] + 1))
+
+
+def helper_only_in_for(x):
+    params = {"w": x * 2.0}
+    alias = params
+    for i in range(2):
+        normalize(alias)
+    return np.sum(params["w"] * np.arange(1.0, x.shape[0] + 1))
+
+
+def appending_helper_in_for(x):
+    acc = [x[0]]
+    for i in range(2):
+        add_item(acc, x[1] * i)
+    return acc[0] * acc[2] + acc[1]
+
+
+def helper_in_while(x):
+    params = {"w": x * 2.0}
+    i = 0
+    while i < 2:
+        normalize(params)
+        i += 1
+    return params["w"][0] * 5.0 + params["w"][1]
+
+
+def helper_in_branch_in_loop(x):
+    params = {"w": x * 2.0}
+    for i in range(3):
+        if params["w"][0] > 0.3:
+            normalize(params)
+        params["w"] = params["w"] * 1.7
+    return np.sum(params["w"] * np.arange(1.0, x.shape[0] + 1))
+
+
+def array_helper_in_for(x):
+    y = x * 1.0
+    for i in range(2):
+        scale_rows(y, x[1])
+    return np.sum(y * y)
+
+
+HELPERS = [
+    normalize_statement,
+    normalize_returning,
+    list_item_and_append,
+    extend_in_helper,
+    nested_def_writes,
+    closure_append,
+    array_written_by_helper,
+    helper_of_helper,
+    helper_in_for,
+    helper_only_in_for,
+    appending_helper_in_for,
+    helper_in_while,
+    helper_in_branch_in_loop,
+    array_helper_in_for,
+]
+
+
+@pytest.mark.parametrize("f", HELPERS, ids=lambda f: f.__name__)
+def test_helpers_writing_into_arguments(f):
+    check(f, X2.copy())
+    check(f, np.array([0.2, -0.9, 1.4]))
+
+
+def normalize_keyword_only(p, *, scale):
+    p["w"] = p["w"] * scale
+    return 0.0
+
+
+def calls_a_helper_compiled_apart(x):
+    params = {"w": x * 2.0}
+    normalize_keyword_only(params, scale=3.0)
+    return np.sum(params["w"])
+
+
+def aliasing_helper(p):
+    q = p
+    q["w"] = q["w"] * 3.0
+    return 0.0
+
+
+def helper_writing_through_a_local_alias(x):
+    params = {"w": x * 2.0}
+    aliasing_helper(params)
+    return np.sum(params["w"] * x)
+
+
+SETTINGS = {"scale": 1.0}
+
+
+def writes_a_global_dict(x):
+    d = SETTINGS
+    d["scale"] = x[0]
+    return d["scale"] * x[1]
+
+
+def writes_a_view_the_caller_holds(x):
+    y = x * 1.0
+    v = y[:1]
+    scale_rows(y, x[1])
+    return np.sum(v)
+
+
+def test_helper_writing_through_an_alias():
+    check(helper_writing_through_a_local_alias, X2.copy())
+
+
+@pytest.mark.parametrize(
+    "f, message",
+    [
+        (calls_a_helper_compiled_apart, r"changes `p`, an argument"),
+        (writes_a_global_dict, r"changes `SETTINGS`, a global"),
+        (writes_a_view_the_caller_holds, r"caller's `v` may share memory with `m`"),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_writes_that_cannot_reach_their_owner_are_refused(f, message):
+    with pytest.raises(ADError, match=message):
+        grad(f)(X2.copy())
+    assert SETTINGS == {"scale": 1.0}
+
+
+# --- names sharing a list or dict, through loops and branches
+
+
+def alias_written_in_loop(x):
+    d = {"a": x[0]}
+    e = d
+    for i in range(3):
+        d["a"] = d["a"] * x[1]
+    e["b"] = 1.0
+    return e["a"] + d["a"] * d["b"]
+
+
+def alias_rebound_in_loop(x):
+    d = {"a": x[0]}
+    e = d
+    for i in range(2):
+        d = {"a": d["a"] * x[1]}
+    return e["a"] * 10.0 + d["a"]
+
+
+def nested_list_alias(x):
+    d = {"l": [x[0]]}
+    q = d["l"]
+    q[0] = 2 * x[1]
+    return d["l"][0] * x[0]
+
+
+def alias_written_in_branch(x):
+    d = {"a": x[0]}
+    e = d
+    if x[0] > 0:
+        d["a"] = x[1] * 3
+    e["a"] = e["a"] * x[0]
+    return d["a"]
+
+
+def writes_callers_array_argument(x):
+    scale_rows(x, 3.0)
+    return np.sum(x * x)
+
+
+SHARING = [
+    alias_written_in_loop,
+    alias_rebound_in_loop,
+    nested_list_alias,
+    alias_written_in_branch,
+    writes_callers_array_argument,
+]
+
+
+@pytest.mark.parametrize("f", SHARING, ids=lambda f: f.__name__)
+def test_names_sharing_a_container(f):
+    check(f, X2.copy())
+    check(f, -X2)
+
+
+def test_reading_an_alias_of_a_list_grown_in_a_loop_is_refused():
+    def grown(x):
+        a = []
+        b = a
+        for i in range(2):
+            b += [x[i] * 2.0]
+        return a[0] * a[1]
+
+    with pytest.raises(ADError, match="reading `a` after"):
+        grad(grown)(X2.copy())
+
+
+def halve(p):
+    p["w"] = p["w"] * 0.5
+    return p["w"][0]
+
+
+def helper_in_comprehension(x):
+    params = {"w": x * 2.0}
+    firsts = [halve(params) * i for i in range(3)]
+    return firsts[2] + params["w"][1]
+
+
+def closure_array_in_loop(x):
+    y = x * 1.0
+
+    def g():
+        y[0] = y[0] * y[1]
+        return 0.0
+
+    for i in range(2):
+        g()
+    return np.sum(y)
+
+
+def same_dict_twice(x):
+    params = {"w": x * 2.0}
+
+    def both(a, b):
+        a["w"] = a["w"] * 2.0
+        b["w"] = b["w"] + x[0]
+
+    both(params, params)
+    return np.sum(params["w"] * x)
+
+
+def writer_in_while_test(x):
+    params = {"w": x * 2.0}
+    while halve(params) > 0.2:
+        params["w"] = params["w"] * 1.0
+    return params["w"][1] * 3.0
+
+
+@pytest.mark.parametrize(
+    "f",
+    [helper_in_comprehension, closure_array_in_loop, same_dict_twice],
+    ids=lambda f: f.__name__,
+)
+def test_more_helpers(f):
+    check(f, X2.copy())
+
+
+def test_a_write_in_a_while_condition_is_refused():
+    with pytest.raises(ADError, match="a write into `params` in the condition"):
+        grad(writer_in_while_test)(X2.copy())

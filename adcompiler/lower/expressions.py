@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedSyntaxError
-from ..ir import Value, is_literal
+from ..ir import Value, is_literal, tree_values
 from ..primitives.record import attribute_functions, method_functions
 from .. import runtime
 from . import dependencies
@@ -44,6 +44,11 @@ _BINOPS = {
     ast.BitAnd: operator.and_,
     ast.BitOr: operator.or_,
     ast.BitXor: operator.xor,
+}
+#: NumPy's index tricks, by id: their kind and the object itself.
+_INDEX_TRICKS = {
+    id(getattr(np, kind)): (kind, getattr(np, kind))
+    for kind in ("r_", "c_", "mgrid", "ogrid", "s_", "index_exp")
 }
 _UNARYOPS = {
     ast.USub: operator.neg,
@@ -243,6 +248,10 @@ class Expressions:
         """``base[index]``: an item of a local container when the index is
         known, else an indexing op (of an array, or of a list made a runtime value)."""
         base = self.operand(node.value)
+        if isinstance(base, Value) and base.kind == "free":
+            trick = _INDEX_TRICKS.get(id(base.obj))
+            if trick is not None and trick[1] is base.obj:
+                return self.index_trick(trick[0], node, hint)
         index = self.index(node.slice)
         if isinstance(base, dict):
             if is_literal(index) and index in base:
@@ -260,6 +269,66 @@ class Expressions:
             # a runtime index, or one out of range (an IndexError if it runs)
             base = self.runtime_list(base, node)
         return self.item(base, index, hint)
+
+    def index_trick(self, kind: str, node: ast.Subscript, hint: str | None) -> Any:
+        """``np.r_[...]`` and ``np.c_[...]`` as :func:`runtime.index_join` of
+        their pieces (slices as ``np.arange``/``np.linspace``, as NumPy reads
+        them), which has rules; ``np.mgrid``, ``np.ogrid``, ``np.s_`` and
+        ``np.index_exp`` only with constant indices (no rule follows a value
+        through them)."""
+        spelled = f"np.{kind}[...]"
+        index = self.index(node.slice)
+        if kind not in ("r_", "c_"):
+            if any(True for _ in tree_values(index)):
+                raise self.state.parsed.unsupported(
+                    f"{spelled} of values computed at run time",
+                    node,
+                    "use np.meshgrid, np.arange or np.linspace, which have rules",
+                )
+            return getattr(np, kind)[index]
+        pieces = index if isinstance(index, tuple) else (index,)
+        if pieces and isinstance(pieces[0], str):
+            raise self.state.parsed.unsupported(
+                f"the directive string {pieces[0]!r} in {spelled}",
+                node,
+                "join with np.concatenate or np.stack and an axis",
+            )
+        items = []
+        for piece in pieces:
+            if isinstance(piece, slice):
+                items.append(self._index_trick_range(piece, spelled, node))
+            elif isinstance(piece, (tuple, list, dict)) and any(
+                True for _ in tree_values(piece)
+            ):
+                raise self.state.parsed.unsupported(
+                    f"a list or tuple of values computed at run time in {spelled}",
+                    node,
+                    "make it an array first (np.array([...]))",
+                )
+            elif isinstance(piece, str):
+                raise self.state.parsed.unsupported(
+                    f"a string in {spelled}",
+                    node,
+                    "join with np.concatenate or np.stack and an axis",
+                )
+            else:
+                items.append(piece)
+        return self.ops.call_prim(runtime.index_join, (kind, *items), {}, hint)
+
+    def _index_trick_range(self, piece: slice, spelled: str, node: ast.AST) -> Any:
+        """A slice in ``np.r_``/``np.c_``: ``np.arange(start, stop, step)``,
+        or ``np.linspace(start, stop, n)`` for an imaginary step ``nj``."""
+        start = 0 if piece.start is None else piece.start
+        step = 1 if piece.step is None else piece.step
+        if piece.stop is None:
+            raise self.state.parsed.unsupported(
+                f"a slice without an end in {spelled}", node, "give the slice an end"
+            )
+        if isinstance(step, complex):
+            return self.ops.call_prim(
+                np.linspace, (start, piece.stop, int(abs(step))), {}
+            )
+        return self.ops.call_prim(np.arange, (start, piece.stop, step), {})
 
     def item(self, sequence: Any, index: Any, hint: str | None = None) -> Any:
         """``sequence[index]``; a list's item, or an array's."""

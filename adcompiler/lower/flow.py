@@ -24,7 +24,7 @@ from .expressions import Expressions
 from .memory import plan_relinks, relink
 from .ops import Ops
 from .state import BROKE, CONTINUED, FLAGS, MISSING, RETURNED, RETVAL, State
-from .statements import Statements
+from .statements import Statements, replace_everywhere
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -140,33 +140,55 @@ class ControlFlow:
         self.state.stale = stales
         self.state.emitter.loc = loc
         names = list(dict.fromkeys(list(envs[0]) + list(envs[1])))
+        merged: dict[tuple[int, int], Any] = {}
         for name in names:
             left = envs[0].get(name, MISSING)
             right = envs[1].get(name, MISSING)
             if _same(left, right):
                 self.state.env[name] = left
                 continue
-            self.state.env[name] = self._merge(op, name, left, right, node)
+            self.state.env[name] = self._merge(op, name, left, right, node, merged)
         self.state.graph.coalesce_if(op)
         self.state.emitter.block.ops.append(op)
 
-    def _merge(self, op: IfOp, name: str, left: Any, right: Any, node: ast.AST) -> Any:
+    def _merge(
+        self,
+        op: IfOp,
+        name: str,
+        left: Any,
+        right: Any,
+        node: ast.AST,
+        merged: dict[tuple[int, int], Any],
+    ) -> Any:
+        """The value of ``name`` after the branches: ``left`` after one,
+        ``right`` after the other. A pair of lists or dicts merged once
+        (``merged``) gives one container, so names sharing a list or dict
+        on both paths share it after the ``if``."""
         if _same(left, right):
             return left
+        key = (id(left), id(right))
+        if isinstance(left, (tuple, list, dict)) and key in merged:
+            return merged[key]
         if (
             isinstance(left, (tuple, list))
             and isinstance(right, (tuple, list))
             and type(left) is type(right)
             and len(left) == len(right)
         ):
-            merged = [self._merge(op, name, a, b, node) for a, b in zip(left, right)]
-            return type(left)(merged)
+            items = [
+                self._merge(op, name, a, b, node, merged) for a, b in zip(left, right)
+            ]
+            merged[key] = type(left)(items)
+            return merged[key]
         if (
             isinstance(left, dict)
             and isinstance(right, dict)
             and list(left) == list(right)
         ):
-            return {k: self._merge(op, name, left[k], right[k], node) for k in left}
+            merged[key] = {
+                k: self._merge(op, name, left[k], right[k], node, merged) for k in left
+            }
+            return merged[key]
         if isinstance(left, (tuple, list, dict)) or isinstance(
             right, (tuple, list, dict)
         ):
@@ -249,8 +271,8 @@ class ControlFlow:
             value = self.state.env.get(name)
             if isinstance(value, list):
                 made = self.expressions.runtime_list(value, None, name)
-                self.statements.replace_everywhere(
-                    name, value, made, None, f"growing `{name}`"
+                replace_everywhere(
+                    self.state, name, value, made, None, f"growing `{name}`"
                 )
 
 

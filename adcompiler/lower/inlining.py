@@ -6,6 +6,10 @@ from the enclosing function at the call as Python's closures do; and, when
 optimising, a small user function (:func:`_small_body`: a few plain
 assignments and one ``return``), lowered with its own names and globals,
 its lines marked as its own, and recorded as a dependency of the caller.
+A user function that may write into what it is passed
+(:func:`writes_arguments`) is always inlined, whatever its body: its
+writes into the caller's lists, dicts and arrays then reach the caller's
+names (``State.enclosing_envs``), as they do in Python.
 """
 
 from __future__ import annotations
@@ -56,8 +60,7 @@ class Inliner:
         generated code, with optimisations on. Else None: a call of its own
         compiled code."""
         if (
-            not optimizing()
-            or not isinstance(fn, types.FunctionType)
+            not isinstance(fn, types.FunctionType)
             or any(fn is outer.fn for outer in self.state.inline_stack)
             or fn.__code__.co_flags
             & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS | inspect.CO_GENERATOR)
@@ -69,7 +72,15 @@ class Inliner:
             parsed = parse_function(fn)
         except ADError:
             return None  # the call reports it
-        body = None if parsed.generated else _small_body(parsed.node)
+        if parsed.generated:
+            return None
+        if writes_arguments(fn, parsed.node):
+            # its writes into the caller's lists and dicts reach the
+            # caller only when its body is lowered here
+            body = parsed.node.body
+            parsed.within = fn.__qualname__
+            return (parsed, body[1:] if is_docstring(body[0]) else body, None)
+        body = _small_body(parsed.node) if optimizing() else None
         if body is None:
             return None
         parsed.within = fn.__qualname__
@@ -79,16 +90,19 @@ class Inliner:
         self,
         parsed: ParsedFunction,
         statements: list,
-        returned: ast.Return,
+        returned: ast.Return | None,
         args: tuple,
         kwargs: dict,
         node: ast.AST,
         hint: str | None,
     ) -> Any:
-        """A call of a small user function (:meth:`inlinable`): its body,
-        lowered here with its own names and globals, its lines marked as
-        its own. The compiled code depends on the function's code and
-        globals as it does on its own (``State.callees``)."""
+        """A call of a user function (:meth:`inlinable`): its body, lowered
+        here with its own names and globals, its lines marked as its own,
+        then its final ``return`` (or, when ``returned`` is None, whatever
+        its body returned: None if it did not). Its writes into the lists
+        and dicts it was passed reach the caller's (``State.enclosing_envs``).
+        The compiled code depends on the function's code and globals as it
+        does on its own (``State.callees``)."""
         fn = parsed.fn
         try:
             bound = inspect.signature(fn).bind(*args, **kwargs)
@@ -104,18 +118,25 @@ class Inliner:
         self.state.env = {**values, RETURNED: False, RETVAL: None}
         self.state.stale = {}
         self.state.inline_stack.append(parsed)
+        self.state.enclosing_envs.append(saved[FUNCTION_STATE.index("env")])
         block = self.state.emitter.block
         start = len(block.ops)
         try:
             self.flow.block(statements)
-            self.state.emitter.loc = parsed.loc(returned)
-            result = self.expressions.expr(returned.value, hint)
+            if returned is not None:
+                self.state.emitter.loc = parsed.loc(returned)
+                result = self.expressions.expr(returned.value, hint)
+            elif self.state.env[RETURNED] is False:
+                result = None
+            else:
+                result = self.state.env[RETVAL]
             dependencies.record_inlined(self.state, fn)
             if not hint:  # `a, b = f(x)` names the results a and b
                 made = {out for op in block.ops[start:] for out in op.outs}
                 self.state.unnamed.update(v for v in tree_values(result) if v in made)
         finally:
             self.state.inline_stack.pop()
+            self.state.enclosing_envs.pop()
             for name, value in zip(FUNCTION_STATE, saved):
                 setattr(self.state, name, value)
             self.state.emitter.loc = saved_loc
@@ -173,6 +194,7 @@ class Inliner:
         }
         self.state.stale = dict(outer_stale)
         self.state.inlining.append(inline)
+        self.state.enclosing_envs.append(outer_env)
         try:
             if isinstance(definition, ast.Lambda):
                 result = self.expressions.operand(definition.body)
@@ -184,15 +206,24 @@ class Inliner:
                     result = self.state.env[RETVAL]
         finally:
             self.state.inlining.pop()
+            self.state.enclosing_envs.pop()
             self.state.env, self.state.stale = outer_env, outer_stale
         return result
 
     def spell(self, value: Any, node: ast.AST) -> Any:
-        """An argument of a user call: values, literals, trees of them."""
+        """An argument of a user call: values, literals, trees of them (a
+        list or dict of values is passed as itself, so that the callee's
+        writes into it are the caller's)."""
         if isinstance(value, (tuple, list)):
-            return type(value)(self.spell(item, node) for item in value)
+            items = [self.spell(item, node) for item in value]
+            if all(new is old for new, old in zip(items, value)):
+                return value
+            return type(value)(items)
         if isinstance(value, dict):
-            return {key: self.spell(item, node) for key, item in value.items()}
+            spelled = {key: self.spell(item, node) for key, item in value.items()}
+            if all(spelled[key] is item for key, item in value.items()):
+                return value
+            return spelled
         if isinstance(value, Value) or is_literal(value):
             return value
         if isinstance(value, Static):
@@ -276,3 +307,72 @@ def _plain_target(target: ast.expr) -> bool:
     if isinstance(target, (ast.Tuple, ast.List)):
         return all(isinstance(elt, ast.Name) for elt in target.elts)
     return False
+
+
+#: Methods that change the list or dict they are called on.
+_CHANGING_CONTAINER = frozenset(
+    "append pop extend insert remove clear sort reverse update setdefault "
+    "popitem".split()
+)
+
+
+def writes_arguments(
+    fn: types.FunctionType, node: ast.FunctionDef, seen: frozenset = frozenset()
+) -> bool:
+    """Whether ``fn`` (defined by ``node``) may write into what its
+    parameters hold: an item or attribute of a parameter (or of a name
+    bound to one, or to an item of one) assigned or deleted, ``+=`` or
+    ``*=`` on a parameter, a method changing a list or dict called on one,
+    or one passed to a module-level function that writes into its own."""
+    derived = {arg.arg for arg in node.args.args + node.args.posonlyargs}
+    for _ in range(3):  # names bound to parameters or to their items
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Assign) and _base_name(sub.value) in derived:
+                derived |= {t.id for t in sub.targets if isinstance(t, ast.Name)}
+            elif isinstance(sub, ast.For) and _base_name(sub.iter) in derived:
+                derived |= {
+                    t.id for t in ast.walk(sub.target) if isinstance(t, ast.Name)
+                }
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.Subscript, ast.Attribute)) and isinstance(
+            sub.ctx, (ast.Store, ast.Del)
+        ):
+            if _base_name(sub) in derived:
+                return True
+        elif isinstance(sub, ast.AugAssign) and isinstance(sub.target, ast.Name):
+            if sub.target.id in derived and isinstance(sub.op, (ast.Add, ast.Mult)):
+                return True
+        elif isinstance(sub, ast.Call):
+            func = sub.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in _CHANGING_CONTAINER
+                and _base_name(func.value) in derived
+            ):
+                return True
+            passed = [
+                arg
+                for arg in [*sub.args, *(k.value for k in sub.keywords)]
+                if _base_name(arg) in derived
+            ]
+            if passed and isinstance(func, ast.Name):
+                callee = fn.__globals__.get(func.id)
+                if (
+                    isinstance(callee, types.FunctionType)
+                    and callee not in seen
+                    and callee is not fn
+                ):
+                    try:
+                        inner = parse_function(callee)
+                    except ADError:
+                        continue
+                    if writes_arguments(callee, inner.node, seen | {fn}):
+                        return True
+    return False
+
+
+def _base_name(node: ast.expr) -> str | None:
+    """The name under a chain of items and attributes (``p["w"][0]``: ``p``)."""
+    while isinstance(node, (ast.Subscript, ast.Attribute, ast.Starred)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None

@@ -20,21 +20,23 @@ import builtins
 import operator
 from typing import Any, Callable, Iterator
 
-from ..ir import Block, LoopOp, Value, tree_values
+from ..errors import ADError
+from ..frontend import parse_function
+from ..ir import Block, LoopOp, Value
 from .expressions import Expressions
 from .flow import ControlFlow, variable_hint, mutated_names, walk_local
+from .inlining import writes_arguments
 from .memory import (
     appended_then_written,
-    names_written_through,
+    changed_through_others,
     plan_relinks,
     relink,
     unchanged_in_body,
-    view_roots,
 )
 from .names import Names
 from .ops import Ops
-from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, State
-from .statements import Statements
+from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, Inline, State
+from .statements import Statements, user_function_called
 
 
 class Loops:
@@ -216,20 +218,21 @@ class Loops:
         loc = self.state.parsed.loc(node)
         self.state.emitter.loc = loc
         body_nodes = node.body
-        self.flow.materialize(mutated_names(body_nodes))
-        assigned = _assigned_names(body_nodes)
+        passed = self.passed_to_user_functions(body_nodes)
+        self.flow.materialize(mutated_names(body_nodes) | passed)
+        assigned = _assigned_names(body_nodes) | passed
         if kind == "for":
             assigned.update(_target_names(node.target))
         # names a write through another name may change (lower.memory)
-        assigned |= {
-            name
-            for name in names_written_through(
-                body_nodes,
-                node.target if kind == "for" else None,
-                node.iter if kind == "for" else None,
-            )
-            if any(True for _ in tree_values(self.state.env.get(name)))
-        } | view_roots(self.state, body_nodes)
+        assigned |= changed_through_others(self.state, node, body_nodes)
+        # names holding a list or dict the body writes into are carried, and
+        # share their carried container (a write through one reaches all)
+        held = {
+            id(container)
+            for name in _written_into(body_nodes) | passed
+            for container in _containers(self.state.env.get(name))
+        }
+        assigned |= self.sharing(held, assigned)
         flags = []
         if _contains(body_nodes, ast.Break, into_loops=False):
             flags.append(BROKE)
@@ -246,13 +249,15 @@ class Loops:
         carried: list[Value] = []
         trees: dict[str, Any] = {}
         env = dict(outer)
+        # a list or dict written into -> its carried tree (None: not yet)
+        shared: dict[int, Any] = dict.fromkeys(held)
         for name in carried_names:
             initial = outer.get(name, MISSING)
             if name == BROKE:
                 initial = False
             if name in (RETURNED, RETVAL) and initial is MISSING:
                 initial = False if name == RETURNED else None
-            tree = self._carry(initial, name, node, inits, carried)
+            tree = self._carry(initial, name, node, inits, carried, shared)
             trees[name] = tree
             env[name] = tree
         # an iteration only starts if no jump ended the loop: the flags are
@@ -280,20 +285,34 @@ class Loops:
         writes, appends = len(self.state.writes), len(self.state.appends)
         if kind == "while":
             op.cond = Block()
+            before_test = dict(env)
             with self.state.into(op.cond):
                 self.state.emitter.loc = self.state.parsed.loc(test)
                 op.cond.yields = [self.expressions.operand(test)]
+            for name, bound in before_test.items():
+                if self.state.env.get(name, MISSING) is not bound:
+                    # its last run (the one that ends the loop) would be lost
+                    raise self.state.parsed.unsupported(
+                        f"a write into `{name}` in the condition of a while loop",
+                        test,
+                        "make the write a statement of the loop's body "
+                        "(`while True:` ... `if not ...: break`)",
+                    )
         with self.state.into(op.body):
             relink(self.state, relinks)
             if bind is not None:
                 self.state.emitter.loc = loc
                 bind(target)
             self.flow.block(body_nodes)
+            self.check_uncarried(outer, carried_names, node)
             unchanged_in_body(self.state, start, carried_names, node)
             yields = []
+            seen: dict[int, tuple] = {}
             for name in carried_names:
                 value = self.state.env.get(name, MISSING)
-                yields.extend(self._carried_leaves(trees[name], value, name, node))
+                yields.extend(
+                    self._carried_leaves(trees[name], value, name, node, seen)
+                )
             op.body.yields = yields
             appended_then_written(self.state, writes, appends, carried, yields)
             self.state.emitter.loc = loc
@@ -321,8 +340,9 @@ class Loops:
             self.state.origins[out] = [value]
             op.outs.append(out)
         outs = iter(op.outs)
+        rebuilt: dict[int, Any] = {}
         for name in carried_names:
-            self.state.env[name] = _rebuild(trees[name], outs)
+            self.state.env[name] = _rebuild(trees[name], outs, rebuilt)
         self.state.emitter.block.ops.append(op)
         relink(self.state, relinks)
         broke = self.state.env.get(BROKE, False)
@@ -339,19 +359,111 @@ class Loops:
                 node.orelse[0],
             )
 
-    def _carry(
-        self, initial: Any, name: str, node: ast.AST, inits: list, carried: list
-    ) -> Any:
-        """Carried block arguments for a variable's value (one per leaf)."""
-        if isinstance(initial, (tuple, list)):
-            return type(initial)(
-                self._carry(item, name, node, inits, carried) for item in initial
+    def passed_to_user_functions(self, nodes: list[ast.stmt]) -> set[str]:
+        """Local names a user function called in these statements may write
+        into: those passed to one that writes into its arguments
+        (:func:`writes_arguments`), lists and dicts passed to a nested
+        function, what a nested function writes into. They are carried (a
+        function not seen here that writes into a name the loop does not
+        carry is an error, see :meth:`check_uncarried`)."""
+        names = set()
+        for sub in walk_local(nodes, into_loops=True):
+            if not isinstance(sub, ast.Call):
+                continue
+            args = [
+                arg.value if isinstance(arg, ast.Starred) else arg
+                for arg in [*sub.args, *(k.value for k in sub.keywords)]
+            ]
+            args = [arg for arg in args if isinstance(arg, ast.Name)]
+            callee = user_function_called(self.state, self.names, sub.func)
+            if callee is None:
+                continue
+            if isinstance(callee, Inline) and isinstance(callee.node, ast.FunctionDef):
+                # a nested function writing into its enclosing function's names
+                own = {arg.arg for arg in callee.node.args.args}
+                names.update(_written_into(callee.node.body) - own)
+            if self._writes(callee):
+                names.update(arg.id for arg in args)
+            elif isinstance(callee, Inline):  # inlined whatever it does
+                names.update(
+                    arg.id
+                    for arg in args
+                    if _holds_container(self.state.env.get(arg.id))
+                )
+        return names
+
+    def _writes(self, callee: Any) -> bool:
+        """Whether a user function (or nested one) may write into its arguments."""
+        if isinstance(callee, Inline):
+            return not isinstance(callee.node, ast.Lambda) and writes_arguments(
+                self.state.fn, callee.node
             )
-        if isinstance(initial, dict):
-            return {
-                key: self._carry(item, name, node, inits, carried)
+        try:
+            return writes_arguments(callee, parse_function(callee).node)
+        except ADError:
+            return True
+
+    def sharing(self, held: set[int], names: set[str]) -> set[str]:
+        """The local names not in ``names`` holding a list or dict in ``held``
+        (the ids of those the body writes into: they are carried)."""
+        return {
+            other
+            for other, bound in self.state.env.items()
+            if other not in names
+            and any(id(container) in held for container in _containers(bound))
+        }
+
+    def check_uncarried(
+        self, outer: dict[str, Any], carried_names: list[str], node: ast.AST
+    ) -> None:
+        """No name the loop does not carry was changed by its body (through
+        a list or dict it shares, written where the loop could not see)."""
+        for name, bound in outer.items():
+            if name in carried_names or name.startswith("<"):
+                continue
+            if self.state.env.get(name, MISSING) is not bound:
+                raise self.state.parsed.unsupported(
+                    f"changing `{name}` inside the loop where the loop does not "
+                    "see it (written by a function it is not passed to, or in "
+                    "the loop's condition)",
+                    node,
+                    f"pass `{name}` by name to the function that writes into it, "
+                    "in the loop's body",
+                )
+
+    def _carry(
+        self,
+        initial: Any,
+        name: str,
+        node: ast.AST,
+        inits: list,
+        carried: list,
+        shared: dict[int, Any],
+    ) -> Any:
+        """Carried block arguments for a variable's value (one per leaf; a
+        list or dict the body writes into, a key of ``shared``, is carried
+        once for all the names holding it)."""
+        if (
+            isinstance(initial, (tuple, list, dict))
+            and shared.get(id(initial)) is not None
+        ):
+            return shared[id(initial)]
+        if isinstance(initial, (tuple, list)):
+            tree: Any = type(initial)(
+                self._carry(item, name, node, inits, carried, shared)
+                for item in initial
+            )
+        elif isinstance(initial, dict):
+            tree = {
+                key: self._carry(item, name, node, inits, carried, shared)
                 for key, item in initial.items()
             }
+        else:
+            tree = None
+        if tree is not None:
+            if id(initial) in shared:
+                shared[id(initial)] = tree
+            return tree
         arg = self.state.graph.new_value(variable_hint(name), user_variable=True)
         inits.append(None if initial is MISSING else initial)
         if isinstance(initial, Value):
@@ -360,7 +472,24 @@ class Loops:
         carried.append(arg)
         return arg
 
-    def _carried_leaves(self, tree: Any, value: Any, name: str, node: ast.AST) -> list:
+    def _carried_leaves(
+        self, tree: Any, value: Any, name: str, node: ast.AST, seen: dict
+    ) -> list:
+        """The values a carried tree is yielded (a list or dict carried for
+        several names once: they must still share it, ``seen``)."""
+        if isinstance(tree, (tuple, list, dict)):
+            if id(tree) in seen:
+                other, before = seen[id(tree)]
+                if value is not before:
+                    raise self.state.parsed.unsupported(
+                        f"`{name}` and `{other}` holding the same list or dict "
+                        "before the loop and different ones after an iteration",
+                        node,
+                        f"copy it before the loop (`{name} = {name}[:]` or "
+                        f"`{{**{name}}}`)",
+                    )
+                return []
+            seen[id(tree)] = (name, value)
         if isinstance(tree, dict):
             if not isinstance(value, dict) or list(value) != list(tree):
                 raise self.state.parsed.unsupported(
@@ -370,7 +499,9 @@ class Loops:
                 )
             leaves = []
             for key in tree:
-                leaves.extend(self._carried_leaves(tree[key], value[key], name, node))
+                leaves.extend(
+                    self._carried_leaves(tree[key], value[key], name, node, seen)
+                )
             return leaves
         if isinstance(tree, (tuple, list)):
             if (
@@ -386,7 +517,9 @@ class Loops:
                 )
             leaves = []
             for sub_tree, sub_value in zip(tree, value):
-                leaves.extend(self._carried_leaves(sub_tree, sub_value, name, node))
+                leaves.extend(
+                    self._carried_leaves(sub_tree, sub_value, name, node, seen)
+                )
             return leaves
         if isinstance(value, (tuple, list, dict)):
             raise self.state.parsed.unsupported(
@@ -404,13 +537,36 @@ class Loops:
         return False
 
 
-def _rebuild(tree: Any, leaves: Iterator[Value]) -> Any:
-    """A tree like ``tree`` whose leaves are the next of ``leaves``."""
+def _rebuild(tree: Any, leaves: Iterator[Value], rebuilt: dict[int, Any]) -> Any:
+    """A tree like ``tree`` whose leaves are the next of ``leaves`` (a list
+    or dict met again is the one ``rebuilt`` already)."""
+    if isinstance(tree, (tuple, list, dict)) and id(tree) in rebuilt:
+        return rebuilt[id(tree)]
     if isinstance(tree, dict):
-        return {key: _rebuild(item, leaves) for key, item in tree.items()}
+        new: Any = {key: _rebuild(item, leaves, rebuilt) for key, item in tree.items()}
+    elif isinstance(tree, (tuple, list)):
+        new = type(tree)(_rebuild(item, leaves, rebuilt) for item in tree)
+    else:
+        return next(leaves)
+    rebuilt[id(tree)] = new
+    return new
+
+
+def _containers(tree: Any) -> Iterator[Any]:
+    """The lists and dicts of an operand tree, at every depth."""
+    if isinstance(tree, (list, dict)):
+        yield tree
     if isinstance(tree, (tuple, list)):
-        return type(tree)(_rebuild(item, leaves) for item in tree)
-    return next(leaves)
+        for item in tree:
+            yield from _containers(item)
+    elif isinstance(tree, dict):
+        for item in tree.values():
+            yield from _containers(item)
+
+
+def _holds_container(tree: Any) -> bool:
+    """Whether an operand tree holds a list or a dict."""
+    return any(True for _ in _containers(tree))
 
 
 def _inside(node: ast.AST, container: ast.AST) -> bool:
@@ -443,6 +599,18 @@ def _target_names(target: ast.expr) -> set[str]:
             if isinstance(base, ast.Name):
                 names.add(base.id)
     return names
+
+
+def _written_into(nodes: list[ast.stmt]) -> set[str]:
+    """Names whose list, dict or array a block may write into: under an item
+    or attribute target, ``+=``/``*=`` targets, lists changed by a method."""
+    names: set[str] = set()
+    for node in walk_local(nodes, into_loops=True):
+        if isinstance(node, (ast.Subscript, ast.Attribute)):
+            names.update(_target_names(node))
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names | mutated_names(nodes)
 
 
 def _assigned_names(nodes: list[ast.stmt]) -> set[str]:

@@ -84,7 +84,7 @@ from ..callables import Lowered
 from ..ir import Op, Value, tree_values
 from ..primitives.record import ITSELF, VIEW, lookup, shares_first_argument
 from .. import runtime
-from .errortext import file_line
+from .errortext import file_line, statement_text
 from .state import State
 
 
@@ -688,6 +688,19 @@ def _rebound_names(body: list[ast.stmt]) -> set[str]:
     return plain
 
 
+def changed_through_others(state: State, loop: Any, body: list[ast.stmt]) -> set[str]:
+    """The local names the ``loop``'s ``body`` may change through other
+    names (:func:`names_written_through`, :func:`view_roots`), for the loop
+    to carry."""
+    target = loop.target if isinstance(loop, ast.For) else None
+    iterable = loop.iter if isinstance(loop, ast.For) else None
+    return {
+        name
+        for name in names_written_through(body, target, iterable)
+        if any(True for _ in tree_values(state.env.get(name)))
+    } | view_roots(state, body)
+
+
 def view_roots(state: State, body: list[ast.stmt]) -> set[str]:
     """The names bound to the array a view the loop's ``body`` writes into
     is a view of (``v = x[0:1]`` before ``for ...: v *= 2.0``), that is
@@ -760,3 +773,78 @@ def relink(state: State, plans: list[tuple]) -> None:
         for link in links:
             current = model._emit(link.prim.fn, (current, *link.args[1:]), link.kwargs)
         state.env[view] = model._emit(runtime.after_write, (current, own, shared))
+
+
+# -- writes in inlined functions, seen by their callers -----------------------
+
+
+def reach_callers(
+    state: State,
+    memory: MemoryModel,
+    name: str,
+    old: Value,
+    new: Value,
+    node: ast.AST,
+    items_unchanged: bool = False,
+) -> None:
+    """An in-place write made ``new`` of the array or runtime list ``old``
+    (``name``) in an inlined function: in its callers, every name bound to
+    ``old`` (at any depth) is now bound to ``new``, as in Python; a caller's
+    name that may share its memory otherwise (a view) is refused
+    (``items_unchanged``: a list grown, whose items stay as they were)."""
+    if not state.enclosing_envs:
+        return
+    changed, _ = memory.memory_sources(old)
+    rebuilt: dict[int, Any] = {id(old): new}
+    for env in state.enclosing_envs:
+        for other, bound in list(env.items()):
+            for leaf in tree_values(bound):
+                if (
+                    leaf is not old
+                    and not (items_unchanged and leaf.container is not True)
+                    and not changed.isdisjoint(memory.memory_sources(leaf)[0])
+                ):
+                    raise state.parsed.unsupported(
+                        f"`{statement_text(state.parsed.loc(node))}` in a function "
+                        f"inlined where it is called, while its caller's "
+                        f"`{other}` may share memory with `{name}`",
+                        node,
+                        "pass the array itself, or a copy (`.copy()`)",
+                    )
+            env[other] = replaced_trees(bound, rebuilt)
+
+
+def callers_see(state: State, memory: MemoryModel, value: Value) -> bool:
+    """Whether the functions an inlined call was made from may see the
+    memory of ``value``."""
+    if not state.enclosing_envs:
+        return False
+    sources, _ = memory.memory_sources(value)
+    return any(
+        not sources.isdisjoint(memory.memory_sources(leaf)[0])
+        for env in state.enclosing_envs
+        for bound in env.values()
+        for leaf in tree_values(bound)
+    )
+
+
+def replaced_trees(tree: Any, rebuilt: dict[int, Any]) -> Any:
+    """``tree`` with the containers in ``rebuilt`` (by id) replaced, and the
+    containers holding them rebuilt, each once (recorded in ``rebuilt``);
+    ``tree`` itself when it holds none of them."""
+    if id(tree) in rebuilt:
+        return rebuilt[id(tree)]
+    if isinstance(tree, (tuple, list)):
+        items = [replaced_trees(item, rebuilt) for item in tree]
+        if all(new is item for new, item in zip(items, tree)):
+            return tree
+        new: Any = type(tree)(items)
+    elif isinstance(tree, dict):
+        values = {key: replaced_trees(item, rebuilt) for key, item in tree.items()}
+        if all(values[key] is item for key, item in tree.items()):
+            return tree
+        new = values
+    else:
+        return tree
+    rebuilt[id(tree)] = new
+    return new

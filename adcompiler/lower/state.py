@@ -115,6 +115,9 @@ class State:
     inline_stack: list[ParsedFunction] = field(default_factory=list)
     #: local names -> operand trees (or :class:`Static`, :data:`MISSING`)
     env: dict[str, Any] = field(default_factory=dict)
+    #: the environments of the functions an inlined call was made from,
+    #: innermost last (a write into a list or dict they hold reaches them)
+    enclosing_envs: list[dict[str, Any]] = field(default_factory=list)
     #: global, closure and builtin names read -> the objects they denoted;
     #: attribute chains read from them (``("settings", "SCALE")``) -> what
     #: they gave (see :mod:`.dependencies`)

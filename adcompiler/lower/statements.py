@@ -14,14 +14,16 @@ from __future__ import annotations
 import ast
 import itertools
 import operator
+import types
 from typing import Any
 
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value, is_literal
+from ..primitives import registry
 from .. import runtime
 from .errortext import describe, hint_for, statement_text
 from .expressions import Expressions, holds_dict
-from .memory import MemoryModel
+from .memory import MemoryModel, reach_callers, replaced_trees
 from .names import Names
 from .ops import Ops
 from .state import Inline, State, Static
@@ -113,7 +115,7 @@ class Statements:
             starred = [i for i, elt in enumerate(elts) if isinstance(elt, ast.Starred)]
             if starred:
                 # a, *rest, b = ...: rest is a list of the middle items
-                items = self.unpack_starred(value, len(elts), starred[0], target)
+                items = unpack_starred(self.state, value, len(elts), starred[0], target)
                 elts = [
                     elt.value if isinstance(elt, ast.Starred) else elt for elt in elts
                 ]
@@ -174,8 +176,14 @@ class Statements:
                 raise self.state.parsed.unsupported(
                     "a dict key computed at run time", target, "use a constant key"
                 )
-            self.memory.changed_static(name, container, target)
-            self.state.env[name] = {**container, index: value}
+            replace_everywhere(
+                self.state,
+                name,
+                container,
+                {**container, index: value},
+                target,
+                f"`{name}[...] = ...`",
+            )
             return
         if isinstance(container, list):
             if not isinstance(index, int):
@@ -184,10 +192,11 @@ class Statements:
                     target,
                     "build a new list, or use an array",
                 )
-            self.memory.changed_static(name, container, target)
             changed = list(container)
             changed[index] = value
-            self.state.env[name] = changed
+            replace_everywhere(
+                self.state, name, container, changed, target, f"`{name}[...] = ...`"
+            )
             return
         self.writes.set_item(name, container, index, value, target)
 
@@ -207,32 +216,8 @@ class Statements:
             f"unpacking {type(value).__name__}", node, "unpack a tuple or an array"
         )
 
-    def unpack_starred(
-        self, value: Any, count: int, star: int, node: ast.AST
-    ) -> list[Any]:
-        """The items for ``count`` targets, the one at ``star`` starred: it
-        takes the middle items, as a list (a tuple or list known when
-        compiling; a runtime value is refused, its length being unknown)."""
-        if not isinstance(value, (tuple, list)):
-            raise self.state.parsed.unsupported(
-                "starred assignment from a value known only at run time",
-                node,
-                "unpack each element by index",
-            )
-        after = count - star - 1
-        if len(value) < count - 1:
-            raise self.state.parsed.error(
-                UnsupportedSyntaxError,
-                f"not enough values to unpack (expected at least {count - 1}, "
-                f"got {len(value)})",
-                node,
-            )
-        items = list(value)
-        middle = items[star : len(items) - after]
-        return items[:star] + [middle] + items[len(items) - after :]
-
     def sequence_augassign(
-        self, node: ast.AugAssign, name: str, current: Any, op: Any
+        self, node: ast.AugAssign, name: str, current: Any, op: Any, right: Any
     ) -> None:
         """``name += items`` and ``name *= n`` on a list or a tuple, as Python
         does them: a list is extended or repeated in place (every name and
@@ -244,7 +229,6 @@ class Statements:
         refused."""
         statement = f"`{statement_text(self.state.parsed.loc(node))}`"
         if isinstance(current, tuple):
-            right = self.expressions.operand(node.value)
             self.state.env[name] = self.expressions.sequence_arithmetic(
                 op, current, right, node
             )
@@ -257,7 +241,6 @@ class Statements:
                     node,
                     f"build a new list and return it (`{name} = {name} + [...]`)",
                 )
-            right = self.expressions.operand(node.value)
             if op is operator.add:
                 if not isinstance(right, (list, tuple)):
                     raise self.state.parsed.unsupported(
@@ -276,7 +259,7 @@ class Statements:
                         "repeat it a constant number of times",
                     )
                 changed = list(current) * right
-            self.replace_everywhere(name, current, changed, node, statement)
+            replace_everywhere(self.state, name, current, changed, node, statement)
             return
         if current.container is None:
             raise self.state.parsed.unsupported(
@@ -286,7 +269,6 @@ class Statements:
                 f"make `{name}` an array (np.asarray) or a list (list(...)) first",
             )
         # a list built at run time
-        right = self.expressions.operand(node.value)
         if op is not operator.add or not isinstance(right, (list, tuple)):
             raise self.state.parsed.unsupported(
                 f"{statement} on the list `{name}`, built at run time, "
@@ -305,27 +287,6 @@ class Statements:
             )
         for item in right:
             self.append_value(name, self.state.env[name], item, node, statement)
-
-    def replace_everywhere(
-        self, name: str, old: Any, new: Any, node: ast.AST | None, statement: str
-    ) -> None:
-        """A local list or dict changed in place: every name bound to it,
-        and every local container holding it, now holds ``new`` instead
-        (containers holding it are rebuilt once each, so that names sharing
-        them still share them). A global's, changed by the statement
-        ``node``, is refused: the global would change."""
-        for global_name, tree in self.state.free_trees.items():
-            if node is not None and _holds(tree, old):
-                raise self.state.parsed.unsupported(
-                    f"{statement} changes `{global_name}`, a global or closure "
-                    "variable (adcompiler does not change the caller's objects)",
-                    node,
-                    f"copy it first: `{name} = list({name})`",
-                )
-        rebuilt: dict[int, Any] = {id(old): new}
-        for other, bound in list(self.state.env.items()):
-            self.state.env[other] = _replaced(bound, rebuilt)
-        self.state.env[name] = new
 
     def stmt_Delete(self, node: ast.Delete) -> None:
         """``del a, b`` at the function's top level (or anywhere in generated
@@ -382,6 +343,12 @@ class Statements:
             self.pop(call.func.value.id, node)
             return
         if is_docstring(node):
+            return
+        if isinstance(call, ast.Call) and user_function_called(
+            self.state, self.names, call.func
+        ):
+            # a helper called for what it does to its arguments
+            self.expressions.expr(call)
             return
         raise self.state.parsed.unsupported(
             "an expression statement",
@@ -442,8 +409,9 @@ class Statements:
                     node,
                     f"build a new list and return it (`{name} = {name} + [...]`)",
                 )
-            self.memory.changed_static(name, sequence, node, change)
-            self.state.env[name] = sequence + [item]
+            replace_everywhere(
+                self.state, name, sequence, sequence + [item], node, change
+            )
             return
         if not isinstance(sequence, Value):
             raise self.state.parsed.unsupported(
@@ -470,6 +438,9 @@ class Statements:
         self.state.env[name] = self.ops.call_prim(
             runtime.list_append, (sequence, item), {}, None, False
         )
+        reach_callers(
+            self.state, self.memory, name, sequence, self.state.env[name], node, True
+        )
 
     def stmt_FunctionDef(self, node: ast.FunctionDef) -> None:
         """A nested ``def``: its name denotes it, to be inlined at its calls."""
@@ -478,6 +449,93 @@ class Statements:
                 "a decorated nested function", node, "define it without decorators"
             )
         self.state.env[node.name] = Static(Inline(node, node.name))
+
+
+def user_function_called(state: State, names: Names, func: ast.expr) -> Any:
+    """The nested (:class:`Inline`) or module-level function of the user's
+    that ``func`` (a name, or a module's attribute) denotes; None for
+    anything else (a primitive, a value)."""
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        if func.value.id in state.env:
+            return None
+        module = names.resolve(func.value.id)
+        if not isinstance(module, types.ModuleType):
+            return None
+        target = getattr(module, func.attr, None)
+    elif isinstance(func, ast.Name):
+        bound = state.env.get(func.id)
+        if bound is not None:
+            inline = isinstance(bound, Static) and isinstance(bound.obj, Inline)
+            return bound.obj if inline else None
+        target = names.resolve(func.id)
+    else:
+        return None
+    if isinstance(target, types.FunctionType) and registry.lookup(target) is None:
+        return target
+    return None
+
+
+def replace_everywhere(
+    state: State, name: str, old: Any, new: Any, node: ast.AST | None, statement: str
+) -> None:
+    """A local list or dict changed in place: every name bound to it,
+    and every local container holding it, now holds ``new`` instead
+    (containers holding it are rebuilt once each, so that names sharing
+    them still share them). A global's, changed by the statement
+    ``node``, is refused: the global would change."""
+    for global_name, tree in state.free_trees.items():
+        if node is not None and _holds(tree, old):
+            raise state.parsed.unsupported(
+                f"{statement} changes `{global_name}`, a global or closure "
+                "variable (adcompiler does not change the caller's objects)",
+                node,
+                "copy it first: "
+                + (
+                    f"`{name} = {{**{name}}}`"
+                    if isinstance(old, dict)
+                    else f"`{name} = {name}[:]`"
+                ),
+            )
+    if state.callee and node is not None:
+        for param, tree in state.param_trees.items():
+            if _holds(tree, old):
+                raise state.parsed.unsupported(
+                    f"{statement} changes `{param.name}`, an argument, in a "
+                    "function called from differentiated code (the caller "
+                    "would see the change)",
+                    node,
+                    "build a new list or dict and return it",
+                )
+    rebuilt: dict[int, Any] = {id(old): new}
+    for env in [*state.enclosing_envs, state.env]:
+        for other, bound in list(env.items()):
+            env[other] = replaced_trees(bound, rebuilt)
+    state.env[name] = new
+
+
+def unpack_starred(
+    state: State, value: Any, count: int, star: int, node: ast.AST
+) -> list[Any]:
+    """The items for ``count`` targets, the one at ``star`` starred: it
+    takes the middle items, as a list (a tuple or list known when
+    compiling; a runtime value is refused, its length being unknown)."""
+    if not isinstance(value, (tuple, list)):
+        raise state.parsed.unsupported(
+            "starred assignment from a value known only at run time",
+            node,
+            "unpack each element by index",
+        )
+    after = count - star - 1
+    if len(value) < count - 1:
+        raise state.parsed.error(
+            UnsupportedSyntaxError,
+            f"not enough values to unpack (expected at least {count - 1}, "
+            f"got {len(value)})",
+            node,
+        )
+    items = list(value)
+    middle = items[star : len(items) - after]
+    return items[:star] + [middle] + items[len(items) - after :]
 
 
 def target_hint(target: ast.expr) -> str | None:
@@ -503,25 +561,3 @@ def _holds(tree: Any, obj: Any) -> bool:
     if isinstance(tree, dict):
         return any(_holds(item, obj) for item in tree.values())
     return False
-
-
-def _replaced(tree: Any, rebuilt: dict[int, Any]) -> Any:
-    """``tree`` with the containers in ``rebuilt`` (by id) replaced, and the
-    containers holding them rebuilt, each once (recorded in ``rebuilt``);
-    ``tree`` itself when it holds none of them."""
-    if id(tree) in rebuilt:
-        return rebuilt[id(tree)]
-    if isinstance(tree, (tuple, list)):
-        items = [_replaced(item, rebuilt) for item in tree]
-        if all(new is item for new, item in zip(items, tree)):
-            return tree
-        new: Any = type(tree)(items)
-    elif isinstance(tree, dict):
-        values = {key: _replaced(item, rebuilt) for key, item in tree.items()}
-        if all(values[key] is item for key, item in tree.items()):
-            return tree
-        new = values
-    else:
-        return tree
-    rebuilt[id(tree)] = new
-    return new

@@ -19,10 +19,10 @@ from ..ir import Value
 from .. import runtime
 from .errortext import describe, file_line, op_symbol, statement_text
 from .expressions import _BINOPS, Expressions
-from .memory import MemoryModel
+from .memory import MemoryModel, callers_see, reach_callers
 from .names import Names
 from .ops import Ops
-from .state import State
+from .state import MISSING, State
 
 
 class Writes:
@@ -102,6 +102,10 @@ class Writes:
             f"`{name}[...] = ...`",
             maybe_number=False,
         )
+        # in an inlined function: its callers' names for the array see it
+        reach_callers(
+            self.state, self.memory, name, target_value, self.state.env[name], node
+        )
 
     def augassign(self, node: ast.AugAssign) -> None:
         """``x op= v``: a new value of ``x`` (in place in Python: other names
@@ -143,22 +147,32 @@ class Writes:
             self.statements.assign(target, None)  # raises the right error
         current = self.names.name(target.id, target)
         op_text = op_symbol(node)
-        if isinstance(current, (list, tuple)) or (
-            isinstance(current, Value)
-            and current.container is not False
-            and op in (operator.add, operator.mul)
+        right: Any = MISSING
+        if op in (operator.add, operator.mul) and (
+            isinstance(current, (list, tuple))
+            or (isinstance(current, Value) and current.container is not False)
         ):
-            self.statements.sequence_augassign(node, target.id, current, op)
-            return
-        if (
-            self.state.callee
-            and isinstance(current, Value)
-            and self.memory.may_be_argument(current)
+            # Python evaluates the right side first: an array or a number
+            # there makes NumPy arithmetic of it (`t += x` gives an array)
+            right = self.expressions.operand(node.value)
+            if op is operator.mul or not (
+                isinstance(right, Value) and right.container is False
+            ):
+                self.statements.sequence_augassign(node, target.id, current, op, right)
+                return
+        if isinstance(current, Value) and (
+            (self.state.callee and self.memory.may_be_argument(current))
+            or callers_see(self.state, self.memory, current)
         ):
             # += on a number rebinds it, on an array changes the caller's
             # array: only known at run time
+            loc = self.state.parsed.loc(node)
             self.ops.call_prim(
-                runtime.not_changed_in_place, (current, target.id), {}, None, False
+                runtime.not_changed_in_place,
+                (current, target.id, f"{file_line(loc)}: `{statement_text(loc)}`"),
+                {},
+                None,
+                False,
             )
         in_place = isinstance(current, Value) and current.container is not True
         if not in_place:
@@ -169,7 +183,8 @@ class Writes:
                 f"`{target.id} {op_text}=`",
                 f"write `{target.id} = {target.id} {op_text} ...` to make a new array",
             )
-        right = self.expressions.expr(node.value)
+        if right is MISSING:
+            right = self.expressions.expr(node.value)
         changed = self.ops.call_prim(op, (current, right), {}, target.id, True)
         if in_place:
             # in place for an array: every name viewing it sees the change

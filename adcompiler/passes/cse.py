@@ -47,6 +47,7 @@ _WRITES = {
     runtime.restore_items,
     runtime.list_append,
     runtime.list_pop,
+    runtime.restore_list,
     runtime.add_into,
     runtime.subtract_into,
     runtime.add_at,

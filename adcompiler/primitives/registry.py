@@ -30,6 +30,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..errors import ArgumentError, checked_arguments
+
 from .record import (  # noqa: F401  (lookup, registered: the registry's API)
     CHANGES,
     INTEGER_PARAMETERS,
@@ -159,6 +161,27 @@ def _named_integers(prim: Primitive) -> frozenset[str]:
     )
 
 
+def _check_rules(what: str, fn: Any, rules: Sequence[Any]) -> None:
+    """Raise :class:`ArgumentError` unless ``fn`` is callable and each rule
+    is a callable or None."""
+    if not callable(fn):
+        raise ArgumentError(
+            f"{what} takes the function to give rules to, not "
+            f"{type(fn).__name__} {fn!r:.40}",
+            hint=f"{what}(fn, rule_for_arg0, rule_for_arg1, ...)",
+        )
+    for k, rule in enumerate(rules):
+        if rule is not None and not callable(rule):
+            raise ArgumentError(
+                f"{what}: the rule for argument {k} of "
+                f"{getattr(fn, '__qualname__', fn)!r} is "
+                f"{type(rule).__name__} {rule!r:.40}, not a function or None",
+                hint="a rule is a function of (g, ans, *args); None for an "
+                "argument without a derivative",
+            )
+
+
+@checked_arguments
 def defvjp(
     fn: Any,
     *rules: Callable | None,
@@ -181,11 +204,13 @@ def defvjp(
     by default, those named like shapes and axes (``shape``, ``axis``,
     ``reps``, ... see INTEGER_PARAMETERS).
     """
+    _check_rules("defvjp", fn, rules)
     prim = _register(fn, rules, static, name, render, hint, signature_of)
     prim.integers = _named_integers(prim) if integers is None else frozenset(integers)
     return prim
 
 
+@checked_arguments
 def nondifferentiable(
     fn: Any,
     name: str | None = None,
@@ -199,6 +224,7 @@ def nondifferentiable(
 ) -> Primitive:
     """Make ``fn`` a primitive whose result carries no derivative (shapes,
     masks, ...), with the spellings and categories of its record."""
+    _check_rules("nondifferentiable", fn, ())
     prim = _register(fn, None, (), name, render, hint)
     prim.methods = tuple(methods)
     prim.attributes = tuple(attributes)
@@ -279,6 +305,7 @@ def define(
     return prim
 
 
+@checked_arguments
 def defjvp(fn: Any, *rules: Callable | None) -> Primitive:
     """Give primitive ``fn`` one tangent rule per positional parameter.
 
@@ -288,9 +315,13 @@ def defjvp(fn: Any, *rules: Callable | None) -> Primitive:
     arguments that have tangents. ``None``: no tangent rule for that
     argument (an error if a tangent flows into it).
     """
+    _check_rules("defjvp", fn, rules)
     prim = lookup(fn)
     if prim is None:
-        raise TypeError(f"{fn!r} is not a primitive: register its reverse rules first")
+        raise ArgumentError(
+            f"{fn!r} is not a primitive: register its reverse rules first",
+            hint="adcompiler.defvjp(fn, ...) before adcompiler.defjvp(fn, ...)",
+        )
     prim.jvps = tuple(rules)
     CHANGES.count += 1  # compiled code using the record compiles again
     return prim

@@ -146,6 +146,56 @@ define(
     tangent=(None, lambda t, ans, a, e: call(runtime.cofactor_tangent, a, t)),
 )
 
+
+def _index_join_pieces(g, ans, kind, *pieces):
+    shapes = [np.shape(piece) for piece in pieces]
+    return [
+        (
+            call(runtime.index_join_piece, g, kind, shapes, k)
+            if isinstance(p, Sym)
+            else None
+        )
+        for k, p in enumerate(pieces)
+    ]
+
+
+# np.r_[...] and np.c_[...] join their pieces along one axis (the lowering
+# spells them index_join): linear in each piece
+index_join = define(
+    runtime.index_join,
+    _only_shape,  # the kind, "r_" or "c_"
+    _index_join_pieces,
+    tangent=(
+        None,
+        lambda t, ans, kind, *pieces: call(
+            runtime.index_join, kind, *filled(t, pieces)
+        ),
+    ),
+    hint="joined",
+)
+index_join_piece = define(
+    runtime.index_join_piece,
+    lambda G, ans, g, kind, shapes, k: call(
+        runtime.index_join_unpiece, G, kind, shapes, k
+    ),
+    _only_shape,
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    hint="piece",
+)
+index_join_unpiece = define(
+    runtime.index_join_unpiece,
+    lambda G, ans, part, kind, shapes, k: call(
+        runtime.index_join_piece, G, kind, shapes, k
+    ),
+    _only_shape,
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    hint="unpiece",
+)
+
 # unbroadcast sums over broadcast axes; its adjoint broadcasts back.
 unbroadcast = define(
     runtime.unbroadcast,
@@ -328,9 +378,18 @@ def filled(tangents, values):
 
 adjoint_item = define(
     runtime.adjoint_item,
-    lambda G, ans, g, index: unindex_list(G, len_(g), index),
+    lambda G, ans, g, index: unindex_like(G, g, index),
     _only_shape,
     tangent=linear(0),
+    container=None,
+)
+unindex_like = define(
+    runtime.unindex_like,
+    lambda G, ans, g, adjoint, index: adjoint_item(G, index),
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    hint="unindex",
     container=None,
 )
 unindex_list = define(
@@ -508,6 +567,8 @@ saved_items = define(
 )
 restore_items = nondifferentiable(runtime.restore_items, render=("setitem",))
 restore_items.effect = True
+restore_list = nondifferentiable(runtime.restore_list, hint="restored")
+restore_list.effect = True
 
 # solve's tangent rule reads its right-hand side as columns (see linalg)
 as_columns = define(

@@ -47,7 +47,14 @@ The modules:
   :func:`same_failure`;
 - :mod:`.corpus`: the ``# fuzz:`` header of corpus files;
 - :mod:`.campaign`: :func:`run`, :func:`run_parallel`, :class:`Summary`;
-- :mod:`.cli`: :func:`main`, the command line (``__main__`` runs it).
+- :mod:`.cli`: :func:`main`, the command line (``__main__`` runs it);
+- :mod:`.soundness`: the soundness profile (``--profile soundness``):
+  families of programs where a compiler is silently wrong (aliases and
+  views written, container items, list ``+=``, module attributes changed
+  between calls, reshape orders, ``%``, powers at 0, complex values), with
+  :func:`~.soundness.generate_sound` and :func:`~.soundness.check_sound`
+  (plain Python and central differences); docs/fuzzing.md, "Soundness
+  profile".
 
 Adding a construct family (say, lambdas):
 

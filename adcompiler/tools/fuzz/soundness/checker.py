@@ -3,11 +3,12 @@
 ``adcompiler.value_and_grad`` and classifies the result.
 
 The reference is Python itself: the value from ``f`` run on copies of the
-arguments, the gradient from central differences in float64, each
-evaluation on fresh copies of every argument (these programs may write
-into them). adcompiler gets writable copies too, and must leave them as
-they were: compiled code writes into copies of the arguments it changes
-(docs/subset.md, section 7), so an argument it changes is a mismatch.
+arguments (and the arguments as ``f`` leaves them, since these programs may
+write into them), the gradient from central differences in float64, each
+evaluation on fresh copies of every argument. adcompiler gets writable
+copies too, and must leave each argument as it was (the convention of
+docs/subset.md section 7) or as Python leaves it: anything else is a
+mismatch.
 
 Outcomes (:class:`~..program.Outcome` kinds): ``ok`` (a match),
 ``mismatch`` (a wrong value, gradient or argument state; or a value where a
@@ -107,6 +108,73 @@ def _args_text(args: Sequence[Any]) -> str:
     )
 
 
+class _Globals:
+    """The arrays among the program module's globals: saved when loaded,
+    put back (in place, so every reference sees it) before each evaluation,
+    since a program may write into a global, which Python keeps from one
+    call to the next."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+        self.save()
+
+    def save(self) -> None:
+        self.saved = {
+            name: value.copy()
+            for name, value in vars(self.module).items()
+            if isinstance(value, np.ndarray) and not name.startswith("__")
+        }
+
+    def reset(self) -> None:
+        for name, value in self.saved.items():
+            current = getattr(self.module, name, None)
+            if (
+                isinstance(current, np.ndarray)
+                and current.shape == value.shape
+                and current.flags.writeable
+            ):
+                current[...] = value
+
+    def state(self) -> dict[str, Any]:
+        return {
+            name: np.array(getattr(self.module, name, None), copy=True)
+            for name in self.saved
+        }
+
+    def resetting(self, fn: Callable) -> Callable:
+        """``fn`` called after :meth:`reset`."""
+
+        def call(*args: Any) -> Any:
+            self.reset()
+            return fn(*args)
+
+        return call
+
+
+#: How near (in units of the quotient) a jump of ``%`` may be: the largest
+#: difference step, 1e-5 * max(1, |x|), moves the generated quotients by
+#: well under this.
+KINK_DISTANCE = 1e-3
+
+
+def near_kink(kinks: Callable | None, args: Sequence[Any]) -> bool:
+    """Whether a program's ``_kinks(*args)`` (the quotients of its ``%``,
+    integers at the jumps) puts a jump within :data:`KINK_DISTANCE` of the
+    point (no ``_kinks``: no known jump)."""
+    if kinks is None:
+        return False
+    try:
+        with np.errstate(all="ignore"):
+            quotients = kinks(*_copies(args))
+    except Exception:
+        return False
+    for q in quotients:
+        q = np.asarray(q, dtype=float)
+        if q.size and float(np.min(np.abs(q - np.round(q)))) < KINK_DISTANCE:
+            return True
+    return False
+
+
 class _Point:
     """A verdict at one point: an outcome, or ``None`` to draw another."""
 
@@ -116,9 +184,17 @@ class _Point:
 
 
 def _at_point(
-    program: SoundProgram, f: Callable, g: Compiled, args: list[Any], label: str
+    program: SoundProgram,
+    f: Callable,
+    g: Compiled,
+    args: list[Any],
+    label: str,
+    globals_: _Globals,
+    kinks: Callable | None = None,
 ) -> _Point:
     where = f"{label}at {_args_text(args)}"
+    if near_kink(kinks, args):
+        return _Point(None, "a jump of % within the difference step")
     ref = _copies(args)
     try:
         with np.errstate(all="raise", under="ignore"):
@@ -126,6 +202,7 @@ def _at_point(
         if np.iscomplexobj(result):
             return _Point(Outcome("invalid", "the program returns a complex value"))
         expected = float(result)
+        python_globals = globals_.state()
     except Exception as exc:
         return _Point(
             Outcome("invalid", f"the program fails: {type(exc).__name__}: {exc}")
@@ -136,6 +213,7 @@ def _at_point(
     try:
         with np.errstate(all="ignore"):
             value, grads = g(*mine)
+        compiled_globals = globals_.state()
     except ADError as exc:
         return _Point(Outcome("unsupported", f"{type(exc).__name__}: {exc}"))
     except Exception as exc:
@@ -144,6 +222,14 @@ def _at_point(
                 "crash",
                 f"{type(exc).__name__}: {exc} ({where})\n"
                 f"{traceback.format_exc(limit=-4)}",
+            )
+        )
+    if np.iscomplexobj(value) or np.shape(value) != ():
+        return _Point(
+            Outcome(
+                "mismatch",
+                f"value: adcompiler returns {type(value).__name__} of shape "
+                f"{np.shape(value)}, Python the real scalar {expected!r} {where}",
             )
         )
     if program.expect == "refusal":
@@ -172,13 +258,32 @@ def _at_point(
                 f"value: adcompiler {float(value)!r}, Python {expected!r} {where}",
             )
         )
-    for k, (a, b) in enumerate(zip(mine, args)):
-        if not np.array_equal(np.asarray(a), np.asarray(b)):
+    for k, (a, b, before) in enumerate(zip(mine, ref, args)):
+        # docs/subset.md section 7: the gradient function leaves an argument
+        # as it was, or changes it as Python does; nothing else
+        if not (
+            _close(np.asarray(a), np.asarray(b), 1e-9, 1e-12)
+            or _close(np.asarray(a), np.asarray(before), 0.0, 0.0)
+        ):
             return _Point(
                 Outcome(
                     "mismatch",
-                    f"argument {k} after the call: adcompiler changed it to "
-                    f"{_args_text([a])} (it must write into a copy) {where}",
+                    f"argument {k} after the call: adcompiler leaves "
+                    f"{_args_text([a])}, Python {_args_text([b])} (and it was "
+                    f"{_args_text([before])}) {where}",
+                )
+            )
+    for name, before in globals_.saved.items():
+        a, b = compiled_globals[name], python_globals[name]
+        if not (
+            _close(a, b, 1e-9, 1e-12)
+            or (a.shape == before.shape and _close(a, before, 0.0, 0.0))
+        ):
+            return _Point(
+                Outcome(
+                    "mismatch",
+                    f"global {name} after the call: adcompiler leaves "
+                    f"{_args_text([a])}, Python {_args_text([b])} {where}",
                 )
             )
     for k, (gk, a) in enumerate(zip(grads, args)):
@@ -229,10 +334,19 @@ def _phase(
     rng: np.random.Generator,
     points: int,
     label: str,
+    globals_: _Globals,
 ) -> Outcome:
     why = "no point tried"
     for _ in range(points):
-        verdict = _at_point(program, f, g, _draw(program.args, rng), label)
+        verdict = _at_point(
+            program,
+            globals_.resetting(f),
+            globals_.resetting(g),
+            _draw(program.args, rng),
+            label,
+            globals_,
+            getattr(globals_.module, "_kinks", None),
+        )
         if verdict.outcome is not None:
             return verdict.outcome
         why = verdict.why
@@ -253,6 +367,23 @@ class _Settings:
         self.module = importlib.util.module_from_spec(spec)
         sys.modules[self.name] = self.module
         spec.loader.exec_module(self.module)
+
+    def rewrite(self, source: str) -> None:
+        """Edit the file and ``importlib.reload`` the module (the notebook
+        workflow): the same module object gets the new contents."""
+        with open(self.path, "w") as handle:
+            handle.write(source)
+        shutil.rmtree(
+            os.path.join(os.path.dirname(self.path), "__pycache__"), ignore_errors=True
+        )
+        importlib.invalidate_caches()
+        linecache.cache.pop(self.path, None)
+        directory = os.path.dirname(self.path)
+        sys.path.insert(0, directory)  # where reload's finders look
+        try:
+            importlib.reload(self.module)
+        finally:
+            sys.path.remove(directory)
 
     def close(self) -> None:
         sys.modules.pop(self.name, None)
@@ -317,6 +448,12 @@ def check_sound(
             return _check(program, points, directory, make)
     except _Timeout:
         return Outcome("invalid", f"took more than {time_limit} s")
+    except Exception as exc:  # a bug of the checker or the family: counted apart
+        return Outcome(
+            "invalid",
+            f"the checker failed: {type(exc).__name__}: {exc}\n"
+            f"{traceback.format_exc(limit=-4)}",
+        )
 
 
 def _check(
@@ -342,10 +479,16 @@ def _check(
         wrt = tuple(range(len(program.args)))
         rng = np.random.default_rng(program.seed)
         g = make(f, wrt)
-        first = _phase(program, f, g, rng, points, "")
+        globals_ = _Globals(loaded.module)
+        first = _phase(program, f, g, rng, points, "", globals_)
         if first.kind != "ok" or not program.changes:
             return first
+        globals_.reset()  # as loaded, then the changes
         for change in program.changes:
+            if change.where == "reload":
+                assert settings is not None
+                settings.rewrite(change.value)
+                continue
             if change.where == "settings":
                 assert settings is not None
                 target: Any = settings.module
@@ -354,12 +497,28 @@ def _check(
             else:
                 target = getattr(loaded.module, change.where)
             setattr(target, change.attr, eval(change.value, vars(loaded.module)))
-        said = "; ".join(f"{c.where}.{c.attr} = {c.value}" for c in program.changes)
-        again = _phase(program, f, g, rng, points, f"after {said}, same function, ")
+        globals_.save()
+        said = "; ".join(
+            (
+                f"reloading the edited settings module ({c.attr} changed)"
+                if c.where == "reload"
+                else f"{c.where}.{c.attr} = {c.value}"
+            )
+            for c in program.changes
+        )
+        again = _phase(
+            program, f, g, rng, points, f"after {said}, same function, ", globals_
+        )
         if again.kind != "ok":
             return again
         return _phase(
-            program, f, make(f, wrt), rng, points, f"after {said}, a new function, "
+            program,
+            f,
+            make(f, wrt),
+            rng,
+            points,
+            f"after {said}, a new function, ",
+            globals_,
         )
     finally:
         if loaded is not None:

@@ -44,6 +44,7 @@ class Rand:
         return repr(-value if self.chance(0.3) else value)
 
     def pos(self, low: float = 0.3, high: float = 1.9) -> str:
+        """A positive float literal in ``[low, high]``."""
         return repr(round(float(self.rng.uniform(low, high)), 2))
 
 
@@ -70,6 +71,7 @@ def _atom(e: str) -> str:
 
 
 def smooth(r: Rand, e: str, depth: int = 1) -> str:
+    """``e`` under 0 to ``depth`` functions of :data:`SMOOTH`."""
     for _ in range(r.int(0, depth)):
         e = r.pick(SMOOTH).format(_atom(e))
     return e
@@ -90,6 +92,7 @@ def combine(r: Rand, atoms: Sequence[str], depth: int = 1) -> str:
 
 
 def weights(n: int) -> str:
+    """Weights ``1 .. n`` that tell the elements of a result apart."""
     return f"np.arange(1.0, {n + 1}.0)"
 
 
@@ -103,12 +106,10 @@ def indent(block: list[str], n: int = 1) -> list[str]:
 
 
 def maybe_if(r: Rand, block: list[str], cond: str, p: float = 0.3) -> list[str]:
-    """``block``, or ``block`` under ``if cond:`` (sometimes with an
-    ``else`` doing something else small)."""
+    """``block``, or (with probability ``p``) ``block`` under ``if cond:``."""
     if not r.chance(p):
         return block
-    out = [f"if {cond}:"] + indent(block)
-    return out
+    return [f"if {cond}:"] + indent(block)
 
 
 # ---------------------------------------------------------------- families
@@ -216,8 +217,22 @@ def tuple_targets(r: Rand) -> SoundProgram:
             ", ".join(targets) + " = pair",
         ]
     stmts = maybe_if(r, stmts, f"x[i] > {r.const(0.0, 0.8)}", 0.3)
-    loop = r.pick([f"range({k})", f"range({k - 1}, -1, -1)", f"range(0, {k}, 2)"])
-    body += indent(init + [f"for i in {loop}:"] + indent(stmts) + [f"return {result}"])
+    loop = r.pick(
+        [
+            f"for i in range({k}):",
+            f"for i in range({k - 1}, -1, -1):",
+            f"for i in range(0, {k}, 2):",
+            f"for i, xi in enumerate(x[:{k}]):",
+            "while",
+        ]
+    )
+    if loop == "while":  # a counter: the loop's carried names include i
+        block = ["i = 0", f"while i < {k}:"] + indent(stmts + ["i += 1"])
+    else:
+        if "xi" in loop:  # the item as an operand too
+            stmts = [line.replace("x[i]", "xi", 1) for line in stmts]
+        block = [loop] + indent(stmts)
+    body += indent(init + block + [f"return {result}"])
     return SoundProgram(lines_to_source(body), "tuple_targets", args)
 
 
@@ -268,6 +283,13 @@ def arg_view_write(r: Rand) -> SoundProgram:
         view = r.pick(VIEWS_1D).format(k=r.int(1, n))
     with_y = r.chance(0.5)
     prelude: list[str] = []
+    # a module-level array instead of the argument (the checker puts it back
+    # before every evaluation)
+    base = "G" if r.chance(0.25) else "x"
+    if base == "G":
+        view = re.sub(r"\bx\b", "G", view)
+        size = int(np.prod(shape))
+        prelude += ["", f"G = np.linspace(0.1, 0.9, {size}).reshape({shape})"]
     if "helper" in view:
         prelude += [
             "",
@@ -277,15 +299,15 @@ def arg_view_write(r: Rand) -> SoundProgram:
         ]
     pre = []
     if "p[" in view:
-        pre.append("p = {'w': x, 'b': 1.0}")
+        pre.append(f"p = {{'w': {base}, 'b': 1.0}}")
     pre.append(f"v = {view}")
-    atoms = ["x", "v"] + (["y"] if with_y else []) + [r.const()]
+    r.const()  # (a draw kept: the programs of existing seeds stay as they are)
     writes = []
     for _ in range(r.int(1, 2)):
         form = r.pick(["item", "slice", "iadd", "imul", "all", "loop"])
         if form == "item":
             writes.append(
-                f"v[0] = {combine(r, ['x[0]', 'v[-1]'] + (['y'] if with_y else []) + [r.const()])}"
+                f"v[0] = {combine(r, ['np.sum(x[0])', 'np.sum(v[-1])'] + (['y'] if with_y else []) + [r.const()])}"
             )
         elif form == "slice":
             writes.append(
@@ -317,6 +339,14 @@ def arg_view_write(r: Rand) -> SoundProgram:
             "np.sum(v * v) + np.sum(x)",
         ]
     )
+    if base == "G":
+        result = r.pick(
+            [
+                "np.sum(G * x)",
+                f"np.sum(G * {wx}) + np.sum(x * x)",
+                "np.sum(v) * np.sum(x) + np.sum(G)",
+            ]
+        )
     if with_y:
         result += " + y"
     args = [Arg(shape)] + ([Arg(())] if with_y else [])
@@ -333,14 +363,18 @@ def container_iadd(r: Rand) -> SoundProgram:
     args = [Arg((n,))]
     y_init = r.pick(["x * 2.0", "np.sin(x)", "x + 1.0", "np.tanh(x) * 1.5"])
     z_init = r.pick(["np.cos(x)", "x * x", "np.ones(" + str(n) + ")", "x * 0.5"])
-    box = r.pick(["dict", "list", "nested", "loop", "dictloop"])
+    box = r.pick(
+        ["dict", "dict", "list", "list", "nested", "loop", "loop", "dictloop", "buffer"]
+    )
+    if box == "buffer":
+        return _buffer_appended(r, n, args)
     op = r.pick(["+=", "-=", "*="])
     rhs = r.pick(
         [r.const(), "x", f"np.tanh(x) * {r.const()}", "1.0", f"x[0] * {r.const()}"]
     )
     if op == "*=":
         rhs = r.pick([r.const(0.5, 1.5), "np.tanh(x)", "(1.0 + 0.5 * np.sin(x))"])
-    sub = r.pick(["", "[0]", "[1:]", "[-1]", "[:]"])
+    sub = r.pick(["", "", "", "", "[0]", "[1:]", "[-1]", "[:]"])
     if sub in ("[0]", "[-1]"):
         rhs = r.pick([r.const(0.5, 1.5), "x[0]", f"np.tanh(x[1]) * {r.const()}"])
     elif sub == "[1:]" and "x" in rhs:
@@ -393,6 +427,36 @@ def container_iadd(r: Rand) -> SoundProgram:
         + alias
         + build
         + stmts
+        + [f"return {result}"]
+    )
+    return SoundProgram(lines_to_source(body), "container_iadd", args)
+
+
+def _buffer_appended(r: Rand, n: int, args: list[Arg]) -> SoundProgram:
+    """The same array appended several times and written between the
+    appends (``buf[:] = x * (i + 1); out.append(buf)``): every item is the
+    last contents (root cause 13)."""
+    steps = r.int(2, 4)
+    init = r.pick([f"np.zeros({n})", f"np.ones({n})", "x * 0.5"])
+    write = r.pick(
+        [
+            f"buf[:] = {smooth(r, 'x')} * (i + 1.0)",
+            f"buf[i % {n}] = {smooth(r, 'x[i % ' + str(n) + ']')}",
+            f"buf *= {r.const(0.5, 1.5)}",
+            f"buf += {smooth(r, 'x')}",
+        ]
+    )
+    append = r.pick(["out.append(buf)", "out = out + [buf]", "out += [buf]"])
+    result = r.pick(
+        [
+            f"np.sum(np.stack(out) * np.arange(1.0, {steps * n + 1}.0).reshape({steps}, {n}))",
+            "np.sum(out[0] * x) + np.sum(out[-1])",
+            "np.sum(sum(out) * x)",
+        ]
+    )
+    body = ["def f(x):"] + indent(
+        [f"buf = {init}", "out = []", f"for i in range({steps}):"]
+        + indent([write, append])
         + [f"return {result}"]
     )
     return SoundProgram(lines_to_source(body), "container_iadd", args)
@@ -527,22 +591,30 @@ def helper_container_write(r: Rand) -> SoundProgram:
 
 def module_attribute(r: Rand) -> SoundProgram:
     """Reads of attributes that change between calls: a settings module's
-    float, integer (a loop count), flag, array or function; the program's
-    own global; a class attribute; a ``SimpleNamespace`` field (root cause
-    7). The checker changes them after the first call and checks again,
-    through the same compiled function and a new one."""
+    float, integer (a loop count), flag, array or function, changed by
+    ``setattr`` or by editing the file and ``importlib.reload``; the
+    program's own global or function; a class attribute; a
+    ``SimpleNamespace`` field; a default argument changed through
+    ``f.__defaults__`` (root cause 7). The checker changes them after the
+    first call and checks again, through the same compiled function and a
+    new one."""
     n = r.int(2, 5)
     args = [Arg((n,))]
-    where = r.pick(["settings", "settings", "module", "class", "namespace"])
+    where = r.pick(
+        ["settings", "settings", "module", "class", "namespace", "defaults", "reload"]
+    )
     kind = r.pick(["scale", "count", "flag", "array", "function"])
-    if where != "settings" and kind == "function":
+    if where in ("class", "namespace") and kind == "function":
+        kind = "scale"
+    if where == "defaults" and kind in ("array", "function"):
         kind = "scale"
     prelude: list[str] = []
     settings = ""
-    if where == "settings":
+    params = "x"
+    if where in ("settings", "reload"):
         prelude = [f"import {SETTINGS} as settings"]
         ref, obj = "settings.", "settings"
-    elif where == "module":
+    elif where in ("module", "defaults"):
         ref, obj = "", "module"
     elif where == "class":
         prelude = ["", "", "class Config:"]
@@ -556,7 +628,8 @@ def module_attribute(r: Rand) -> SoundProgram:
         name, old, new = "SCALE", r.pos(), r.pos()
         use = [f"return np.sum({smooth(r, f'{ref}SCALE * x')}) + {ref}SCALE"]
     elif kind == "count":
-        name, old, new = "STEPS", str(r.int(1, 3)), str(r.int(0, 4))
+        steps = r.int(1, 3)
+        name, old, new = "STEPS", str(steps), str((steps + r.int(1, 4)) % 5)
         use = [
             "h = x * 1.0",
             f"for i in range({ref}STEPS):",
@@ -583,18 +656,38 @@ def module_attribute(r: Rand) -> SoundProgram:
         )
         old = old_fn
         new = new_fn
-        use = [f"return np.sum(settings.act(x) * {weights(n)})"]
-    if where == "settings":
+        use = [f"return np.sum({ref}act(x) * {weights(n)})"]
+    changes = [Change(obj, name, new)]
+    if where in ("settings", "reload"):
         settings = f"import numpy as np\n\n{name} = {old}\n"
+        if where == "reload":  # the file edited, then importlib.reload
+            changes = [
+                Change("reload", name, f"import numpy as np\n\n{name} = {new}\n")
+            ]
+    elif where == "defaults":  # a default argument, then f.__defaults__ changed
+        params = f"x, {name.lower()}={old}"
+        use = [line.replace(name, name.lower()) for line in use]
+        changes = [Change("f", "__defaults__", f"({new},)")]
+    elif where == "module" and kind == "function":  # a module function replaced
+        prelude += [
+            "",
+            "",
+            "def act(v):",
+            f"    return {old}(v)",
+            "",
+            "",
+            "def other(v):",
+            f"    return {new}(v) * 0.5",
+        ]
+        changes = [Change("module", "act", "other")]
     elif where == "module":
         prelude += ["", f"{name} = {old}"]
     elif where == "class":
         prelude += [f"    {name} = {old}"]
     else:
         prelude += [f"cfg = types.SimpleNamespace({name}={old})"]
-    body = ["", "", "def f(x):"] + indent(use)
+    body = ["", "", f"def f({params}):"] + indent(use)
     source = "\n".join(["import numpy as np", *prelude] + body) + "\n"
-    changes = [Change(obj, name, new)]
     return SoundProgram(
         source, "module_attribute", args, settings_source=settings, changes=changes
     )
@@ -659,20 +752,30 @@ def modulo(r: Rand) -> SoundProgram:
     )
     e = fn.format(f"({a})", b)
     stmts = [f"r = {e}"]
+    # where the jumps are: the quotients of every `%` (integers there); the
+    # checker draws another point when one is near an integer
+    quotients = [f"({a}) / {b}"]
     if with_y and r.chance(0.5):
-        stmts.append(
-            f"s = {r.pick(['y % 0.7', '(2.0 * y) % 1.3', '(y * 3.0) % (0.5 + y)'])}"
+        dividend, divisor = r.pick(
+            [("y", "0.7"), ("(2.0 * y)", "1.3"), ("(y * 3.0)", "(0.5 + y)")]
         )
+        stmts.append(f"s = {dividend} % {divisor}")
+        quotients.append(f"{dividend} / {divisor}")
     else:
         stmts.append("s = 0.0")
     if r.chance(0.3):
+        c = r.pos(0.5, 2.0)
         stmts += [
             f"for i in range({n}):",
-            f"    r[i] = (r[i] + x[i]) % {r.pos(0.5, 2.0)}",
+            f"    r[i] = (r[i] + x[i]) % {c}",
         ]
+        quotients.append(f"({e} + x) / {c}")
     result = f"np.sum({smooth(r, 'r')} * {weights(n)}) + s"
     params = "x, y" if with_y else "x"
     body = [f"def f({params}):"] + indent(stmts + [f"return {result}"])
+    body += ["", "", f"def _kinks({params}):"] + indent(
+        ["return [" + ", ".join(quotients) + "]"]
+    )
     return SoundProgram(lines_to_source(body), "modulo", args)
 
 

@@ -31,7 +31,9 @@ class Change:
     """An assignment the checker carries out between two calls:
     ``setattr(<where>, attr, eval(value))``, ``where`` being ``"settings"``
     (the settings module), ``"module"`` (the program's own module) or the
-    name of an object of the program's module (a class, a namespace)."""
+    name of an object of the program's module (a class, a namespace,
+    ``f`` itself for ``__defaults__``); or, with ``where == "reload"``, the
+    settings module's file rewritten to ``value`` and reloaded."""
 
     where: str
     attr: str
@@ -70,5 +72,9 @@ class SoundProgram:
             lines.append(f"# settings module ({SETTINGS}):")
             lines += [f"#   {line}" for line in self.settings_source.splitlines()]
         for change in self.changes:
-            lines.append(f"# then: {change.where}.{change.attr} = {change.value}")
+            if change.where == "reload":
+                lines.append("# then the file becomes, and importlib.reload:")
+                lines += [f"#   {line}" for line in change.value.splitlines()]
+            else:
+                lines.append(f"# then: {change.where}.{change.attr} = {change.value}")
         return "\n".join(lines) + "\n"
