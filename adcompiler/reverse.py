@@ -56,6 +56,7 @@ from .ir import (
 from .options import optimizing
 from .passes.activity import active_values
 from .passes.fused import Composites
+from .passes.restore import keep_returned_values
 from .passes.schedule import Facts, run_passes
 from .primitives.registry import lookup
 from .primitives.symbolic import Emitter, Sym, apply_rule
@@ -690,6 +691,7 @@ def reverse(
         accumulations=reverser.accumulations,
     )
     run_passes(result, "split" if split else "grad", facts, optimizing())
+    keep_returned_values(result)
     if not split:
         _keep_outputs(result)
     return result

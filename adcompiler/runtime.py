@@ -1101,3 +1101,82 @@ def not_changed_in_place(value: Any, name: str, where: str = "") -> None:
             "differentiated code: Python would change the caller's array",
             hint=f"write `{name} = {name} + ...` (a new array) and return it",
         )
+
+
+# ---------------------------------------------------------------------------
+# Writes through views and aliases (see adcompiler.lower.memory)
+
+
+def element_positions(a: Any) -> np.ndarray:
+    """The flat position of each element of ``a``, in ``a``'s shape: applying
+    a view function to it tells which elements of ``a`` the view shows."""
+    return np.arange(np.size(a)).reshape(np.shape(a))
+
+
+def is_view_of(child: Any, parent: Any) -> bool:
+    """Whether ``child`` is an array in ``parent``'s memory, so that writing
+    into ``child`` changes ``parent``."""
+    return (
+        isinstance(child, _ARRAY)
+        and isinstance(parent, _ARRAY)
+        and np.may_share_memory(child, parent)
+    )
+
+
+def write_through(parent: Any, shared: bool, positions: Any, value: Any) -> Any:
+    """A copy of ``parent`` whose elements at ``positions`` (flat positions,
+    in the shape of a view of ``parent``) hold ``value``, when ``shared``
+    (the view was in ``parent``'s memory); else a copy of ``parent``.
+
+    What ``parent`` holds after ``view[...] = ...`` or ``view += ...``
+    changed the view ``positions`` describes. Raises when a view repeats an
+    element (``np.broadcast_to``): NumPy refuses to write into one.
+    """
+    out = np.array(parent, copy=True) if isinstance(parent, _ARRAY) else parent
+    if not shared:
+        return out
+    places = np.asarray(positions).astype(np.intp).reshape(-1)
+    if np.unique(places).size != places.size:
+        raise ADError(
+            "writing into a view that shows an element of its array several "
+            "times (np.broadcast_to)",
+            hint="copy the view first: `v = v.copy()`",
+        )
+    # flat positions count in C order, whatever the layout of `out`
+    out.flat[places] = np.broadcast_to(value, np.shape(positions)).reshape(-1)
+    return out
+
+
+def written_part(g: Any, shared: bool, positions: Any) -> Any:
+    """The elements of ``g`` at ``positions`` (in their shape) when
+    ``shared``, else zeros: the adjoint of the value :func:`write_through`
+    wrote."""
+    if not shared:
+        return np.zeros(np.shape(positions), dtype=np.result_type(g, 0.0))
+    places = np.asarray(positions).astype(np.intp)
+    return np.reshape(g, -1)[places]
+
+
+def after_write(seen: Any, kept: Any, shared: bool) -> Any:
+    """What a value holds after a write that may have reached it: ``seen``
+    (the new contents of the memory it shares) when ``shared``, else
+    ``kept`` (its own value: it was a copy, or a number, which ``+=``
+    rebinds rather than changes)."""
+    return seen if shared else kept
+
+
+def part_if(g: Any, flag: bool) -> Any:
+    """``g`` when ``flag``, else zeros like ``g`` (adjoint of :func:`after_write`'s ``seen``)."""
+    return g if flag else zero_adjoint(g)
+
+
+def part_unless(g: Any, flag: bool) -> Any:
+    """``g`` unless ``flag``, else zeros like ``g`` (adjoint of :func:`after_write`'s ``kept``)."""
+    return zero_adjoint(g) if flag else g
+
+
+def not_an_array(value: Any, what: str) -> None:
+    """Raise if ``value`` is an array: ``what`` (a message naming the
+    statements) then has a meaning generated code does not follow."""
+    if isinstance(value, np.ndarray):
+        raise ADError(what, hint="append a copy (`.copy()`), or a new array")

@@ -14,7 +14,8 @@ ones before it: :mod:`.state` (the shared state, one object per function),
 :mod:`.memory` (which values may share storage, what a write changes),
 :mod:`.ops` (primitive calls), :mod:`.names` (name resolution),
 :mod:`.expressions` (with the operator, attribute and method tables),
-:mod:`.statements`, :mod:`.flow` (blocks, branches, jumps), :mod:`.loops`,
+:mod:`.writes` (writes into arrays), :mod:`.statements`, :mod:`.flow`
+(blocks, branches, jumps), :mod:`.loops`,
 :mod:`.inlining` and :mod:`.calls` (call sites). :class:`Lowering` builds
 the parts over one :class:`State` and connects the lower ones to the
 higher ones they hand nodes to.

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterator
 
 from ..ir import Block, IfOp, Value
 from .expressions import Expressions
+from .memory import plan_relinks, relink
 from .ops import Ops
 from .state import BROKE, CONTINUED, FLAGS, MISSING, RETURNED, RETVAL, State
 from .statements import Statements, replace_everywhere
@@ -101,9 +102,15 @@ class ControlFlow:
         """An ``if``: its branch when the condition is known, else an :class:`IfOp`."""
         self.materialize(mutated_names(node.body + node.orelse))
         cond = self.expressions.operand(node.test)
+        # views of arrays stay their views after the merge (lower.memory)
+        names = [k for k, v in self.state.env.items() if isinstance(v, Value)]
+        relinks = plan_relinks(
+            self.state, self.state.env, names, node.body + node.orelse
+        )
         self.branch(
             cond, lambda: self.block(node.body), lambda: self.block(node.orelse), node
         )
+        relink(self.state, relinks)
 
     def branch(
         self,

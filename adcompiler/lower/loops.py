@@ -26,6 +26,13 @@ from ..ir import Block, LoopOp, Value
 from .expressions import Expressions
 from .flow import ControlFlow, variable_hint, mutated_names, walk_local
 from .inlining import writes_arguments
+from .memory import (
+    appended_then_written,
+    changed_through_others,
+    plan_relinks,
+    relink,
+    unchanged_in_body,
+)
 from .names import Names
 from .ops import Ops
 from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, Inline, State
@@ -216,6 +223,8 @@ class Loops:
         assigned = _assigned_names(body_nodes) | passed
         if kind == "for":
             assigned.update(_target_names(node.target))
+        # names a write through another name may change (lower.memory)
+        assigned |= changed_through_others(self.state, node, body_nodes)
         # names holding a list or dict the body writes into are carried, and
         # share their carried container (a write through one reaches all)
         held = {
@@ -269,7 +278,11 @@ class Loops:
             [],
             loc,
         )
+        # views of carried arrays stay their views (lower.memory)
+        relinks = plan_relinks(self.state, outer, carried_names, body_nodes)
         self.state.env = env
+        start = dict(env)
+        writes, appends = len(self.state.writes), len(self.state.appends)
         if kind == "while":
             op.cond = Block()
             before_test = dict(env)
@@ -286,11 +299,13 @@ class Loops:
                         "(`while True:` ... `if not ...: break`)",
                     )
         with self.state.into(op.body):
+            relink(self.state, relinks)
             if bind is not None:
                 self.state.emitter.loc = loc
                 bind(target)
             self.flow.block(body_nodes)
             self.check_uncarried(outer, carried_names, node)
+            unchanged_in_body(self.state, start, carried_names, node)
             yields = []
             seen: dict[int, tuple] = {}
             for name in carried_names:
@@ -299,6 +314,7 @@ class Loops:
                     self._carried_leaves(trees[name], value, name, node, seen)
                 )
             op.body.yields = yields
+            appended_then_written(self.state, writes, appends, carried, yields)
             self.state.emitter.loc = loc
             exits = [self.state.env.get(flag, False) for flag in (BROKE, RETURNED)]
             exits = [flag for flag in exits if flag is not False]
@@ -328,6 +344,7 @@ class Loops:
         for name in carried_names:
             self.state.env[name] = _rebuild(trees[name], outs, rebuilt)
         self.state.emitter.block.ops.append(op)
+        relink(self.state, relinks)
         broke = self.state.env.get(BROKE, False)
         for flag in (BROKE, CONTINUED):
             self.state.env.pop(flag, None)

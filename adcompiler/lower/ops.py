@@ -82,6 +82,9 @@ class Ops:
                         else self.call_prim(operator.add, (total, scattered), {})
                     )
                 return total
+        elif fn is np.array and kwargs.get("copy", True) is not True and args:
+            # np.array(a, copy=False) may be a itself: np.asarray says so
+            fn = np.asarray
         node = self.state.current_node
         prim = registry.lookup(fn)
         if prim is None:

@@ -138,6 +138,14 @@ class State:
     #: results of calls of user functions -> the argument values whose
     #: memory they may share (see :func:`memory.call_result_views`)
     call_views: dict[Value, list[Value]] = field(default_factory=dict)
+    #: results of ``a op= v`` on a value that may be an array -> that value
+    #: (Python changed its memory; generated code made a new array)
+    versions: dict[Value, Value] = field(default_factory=dict)
+    #: the writes lowered so far: ``(memory written, what, where)``, and
+    #: the appends: ``(memory of the item, list name, where)`` (a loop
+    #: checks the ones of its body, :func:`memory.appended_then_written`)
+    writes: list[tuple] = field(default_factory=list)
+    appends: list[tuple] = field(default_factory=list)
 
     @classmethod
     def start(

@@ -12,22 +12,25 @@ binds its name to be inlined where it is called.
 from __future__ import annotations
 
 import ast
+import itertools
 import operator
 import types
 from typing import Any
 
-import numpy as np
-
 from ..errors import UnsupportedSyntaxError
-from ..ir import Value, is_literal, tree_values
+from ..ir import Value, is_literal
 from ..primitives import registry
 from .. import runtime
-from .errortext import describe, file_line, hint_for, op_symbol, statement_text
-from .expressions import _BINOPS, Expressions, holds_dict
-from .memory import MemoryModel
+from .errortext import describe, hint_for, statement_text
+from .expressions import Expressions, holds_dict
+from .memory import MemoryModel, reach_callers, replaced_trees
 from .names import Names
 from .ops import Ops
-from .state import MISSING, Inline, State, Static
+from .state import Inline, State, Static
+from .writes import Writes
+
+#: numbers the values a tuple assignment keeps waiting (see assign_in_turn)
+_WAITING = itertools.count()
 
 
 class Statements:
@@ -51,6 +54,8 @@ class Statements:
         self.names = names
         self.memory = memory
         self.ops = ops
+        #: writes into arrays (``y[i] = v``, ``x op= v``)
+        self.writes = Writes(state, expressions, names, memory, ops, self)
         #: the parts that lower ``if``, jumps and loops (see :meth:`connect`)
         self.flow: Any = None
         self.loops: Any = None
@@ -94,7 +99,7 @@ class Statements:
             value = self.expressions.expr(node.value, target_hint(node.target))
             self.assign(node.target, value)
         elif isinstance(node, ast.AugAssign):
-            self.augassign(node)
+            self.writes.augassign(node)
         elif isinstance(node, ast.Pass):
             pass
         else:
@@ -116,6 +121,9 @@ class Statements:
                 ]
             else:
                 items = self.unpack(value, len(elts), target)
+            if any(isinstance(elt, ast.Subscript) for elt in elts):
+                self.assign_in_turn(elts, items)
+                return
             for elt, item in zip(elts, items):
                 if (
                     isinstance(elt, ast.Name)
@@ -132,6 +140,25 @@ class Statements:
             raise self.state.parsed.unsupported(
                 f"assignment to {describe(target)}", target, "assign to a local name"
             )
+
+    def assign_in_turn(self, targets: list[ast.expr], items: list[Any]) -> None:
+        """``a[i], a[j] = u, v``: the targets in turn, each item as the writes
+        before it left it (``u`` and ``v`` may be views of ``a``: Python's
+        ``y[0], y[1] = y[1], y[0]`` gives two equal rows). The items wait
+        under hidden names, so that the memory model rebinds them."""
+        # (nested targets wait beside the outer ones: names of their own)
+        first = next(_WAITING)
+        hidden = [f"<item {first}.{k}>" for k in range(len(items))]
+        self.state.env.update(zip(hidden, items))
+        try:
+            for name, elt in zip(hidden, targets):
+                item = self.names.name(name, elt)
+                del self.state.env[name]
+                self.assign(elt, item)
+        finally:
+            for name in hidden:
+                self.state.env.pop(name, None)
+                self.state.stale.pop(name, None)
 
     def assign_item(self, target: ast.Subscript, value: Any) -> None:
         """``name[index] = value``: a new version of ``name``."""
@@ -171,63 +198,7 @@ class Statements:
                 self.state, name, container, changed, target, f"`{name}[...] = ...`"
             )
             return
-        self.set_item(name, container, index, value, target)
-
-    def set_item(
-        self, name: str, array: Any, index: Any, value: Any, node: ast.AST
-    ) -> None:
-        """``name[index] = value`` on an array: changed in place when it is
-        provably a fresh local array, otherwise on a copy (the caller's
-        arrays are never written)."""
-        if not isinstance(array, Value):
-            raise self.state.parsed.unsupported(
-                f"assignment into {type(array).__name__} `{name}`",
-                node,
-                "assign into an array made in the function (np.zeros, .copy())",
-            )
-        if array.container is not False:
-            raise self.state.parsed.unsupported(
-                f"assignment into the list `{name}` at a runtime index",
-                node,
-                "build a new list, or use an array",
-            )
-        if isinstance(value, (list, tuple)):
-            # y[1:] = [a, b]: NumPy makes an array of the items
-            value = self.ops.call_prim(np.array, (value,), {}, None, False)
-        written_array = array
-        if not self.memory.is_fresh(array):
-            self.memory.refuse_changing_arguments(name, array, node)
-            array = self.ops.call_prim(np.copy, (array,), {}, name, True)
-        self.memory.check_no_alias(
-            name,
-            array,
-            node,
-            f"`{name}[...] = ...`",
-            f"copy the array first: `{name} = {name}.copy()`",
-        )
-        if isinstance(value, Value) and value.container is not True:
-            written, _ = self.memory.memory_sources(array)
-            read, unknown_read = self.memory.memory_sources(value)
-            overlap = unknown_read or bool(written & read)
-        else:
-            overlap = False
-        if overlap:
-            # the right side may be a view of the array: NumPy may read what
-            # it has already written (known at run time)
-            loc = self.state.parsed.loc(node)
-            self.ops.call_prim(
-                runtime.not_reading_what_it_writes,
-                (array, index, value, f"{file_line(loc)}: `{statement_text(loc)}`"),
-                {},
-                None,
-                False,
-            )
-        self.state.env[name] = self.ops.call_prim(
-            runtime.set_item, (array, index, value), {}, None, False
-        )
-        reach_callers(
-            self.state, self.memory, name, written_array, self.state.env[name], node
-        )
+        self.writes.set_item(name, container, index, value, target)
 
     def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
         """``count`` items of a tuple, list or runtime value (an error otherwise)."""
@@ -243,65 +214,6 @@ class Statements:
             return [self.expressions.item(value, i) for i in range(count)]
         raise self.state.parsed.unsupported(
             f"unpacking {type(value).__name__}", node, "unpack a tuple or an array"
-        )
-
-    def augassign(self, node: ast.AugAssign) -> None:
-        """``x op= v``: a new value of ``x`` (in place in Python: other names
-        sharing its memory become stale); ``x[i] op= v`` is ``x[i] = x[i] op v``."""
-        target = node.target
-        op = _BINOPS.get(type(node.op))
-        if op is None:
-            raise self.state.parsed.unsupported(describe(node.op), node, "")
-        if isinstance(target, ast.Subscript):
-            # y[i] += v  is  y[i] = y[i] + v
-            load = ast.Subscript(target.value, target.slice, ast.Load())
-            ast.copy_location(load, target)
-            current = self.expressions.operand(load)
-            right = self.expressions.operand(node.value)
-            self.assign_item(target, self.ops.call_prim(op, (current, right), {}))
-            return
-        if not isinstance(target, ast.Name):
-            self.assign(target, None)  # raises the right error
-        current = self.names.name(target.id, target)
-        op_text = op_symbol(node)
-        right: Any = MISSING
-        if op in (operator.add, operator.mul) and (
-            isinstance(current, (list, tuple))
-            or (isinstance(current, Value) and current.container is not False)
-        ):
-            # Python evaluates the right side first: an array or a number
-            # there makes NumPy arithmetic of it (`t += x` gives an array)
-            right = self.expressions.operand(node.value)
-            if op is operator.mul or not (
-                isinstance(right, Value) and right.container is False
-            ):
-                self.sequence_augassign(node, target.id, current, op, right)
-                return
-        if isinstance(current, Value) and (
-            (self.state.callee and self.memory.may_be_argument(current))
-            or _callers_see(self.state, self.memory, current)
-        ):
-            # += on a number rebinds it, on an array changes the caller's
-            # array: only known at run time
-            loc = self.state.parsed.loc(node)
-            self.ops.call_prim(
-                runtime.not_changed_in_place,
-                (current, target.id, f"{file_line(loc)}: `{statement_text(loc)}`"),
-                {},
-                None,
-                False,
-            )
-        self.memory.check_no_alias(
-            target.id,
-            current,
-            node,
-            f"`{target.id} {op_text}=`",
-            f"write `{target.id} = {target.id} {op_text} ...` to make a new array",
-        )
-        if right is MISSING:
-            right = self.expressions.expr(node.value)
-        self.state.env[target.id] = self.ops.call_prim(
-            op, (current, right), {}, target.id, True
         )
 
     def sequence_augassign(
@@ -470,13 +382,25 @@ class Statements:
         """``name.append(item)``: a new version of the list ``name``."""
         sequence = self.names.name(name, node)
         item = self.expressions.operand(item_node)
-        self.append_value(name, sequence, item, node, f"`{name}.append(...)`")
+        self.append_value(
+            name, sequence, item, node, f"`{name}.append(...)`", ast.unparse(item_node)
+        )
 
     def append_value(
-        self, name: str, sequence: Any, item: Any, node: ast.AST, change: str
+        self,
+        name: str,
+        sequence: Any,
+        item: Any,
+        node: ast.AST,
+        change: str,
+        item_text: str | None = None,
     ) -> None:
         """``item`` appended to the list ``sequence`` bound to ``name`` (by
-        ``change``, the statement named in errors)."""
+        ``change``, the statement named in errors; ``item_text``: how the
+        item is written there)."""
+        if isinstance(item, Value) and item.container is not True:
+            # a loop checks that it does not change it in place afterwards
+            self.state.appends.append((item, name, item_text, node, self.state.parsed))
         if isinstance(sequence, list):
             if self.state.callee and id(sequence) in self.state.argument_lists:
                 raise self.state.parsed.unsupported(
@@ -585,58 +509,8 @@ def replace_everywhere(
     rebuilt: dict[int, Any] = {id(old): new}
     for env in [*state.enclosing_envs, state.env]:
         for other, bound in list(env.items()):
-            env[other] = _replaced(bound, rebuilt)
+            env[other] = replaced_trees(bound, rebuilt)
     state.env[name] = new
-
-
-def reach_callers(
-    state: State,
-    memory: MemoryModel,
-    name: str,
-    old: Value,
-    new: Value,
-    node: ast.AST,
-    items_unchanged: bool = False,
-) -> None:
-    """An in-place write made ``new`` of the array or runtime list ``old``
-    (``name``) in an inlined function: in its callers, every name bound to
-    ``old`` (at any depth) is now bound to ``new``, as in Python; a caller's
-    name that may share its memory otherwise (a view) is refused
-    (``items_unchanged``: a list grown, whose items stay as they were)."""
-    if not state.enclosing_envs:
-        return
-    changed, _ = memory.memory_sources(old)
-    rebuilt: dict[int, Any] = {id(old): new}
-    for env in state.enclosing_envs:
-        for other, bound in list(env.items()):
-            for leaf in tree_values(bound):
-                if (
-                    leaf is not old
-                    and not (items_unchanged and leaf.container is not True)
-                    and not changed.isdisjoint(memory.memory_sources(leaf)[0])
-                ):
-                    raise state.parsed.unsupported(
-                        f"`{statement_text(state.parsed.loc(node))}` in a function "
-                        f"inlined where it is called, while its caller's "
-                        f"`{other}` may share memory with `{name}`",
-                        node,
-                        "pass the array itself, or a copy (`.copy()`)",
-                    )
-            env[other] = _replaced(bound, rebuilt)
-
-
-def _callers_see(state: State, memory: MemoryModel, value: Value) -> bool:
-    """Whether the functions an inlined call was made from may see the
-    memory of ``value``."""
-    if not state.enclosing_envs:
-        return False
-    sources, _ = memory.memory_sources(value)
-    return any(
-        not sources.isdisjoint(memory.memory_sources(leaf)[0])
-        for env in state.enclosing_envs
-        for bound in env.values()
-        for leaf in tree_values(bound)
-    )
 
 
 def unpack_starred(
@@ -687,25 +561,3 @@ def _holds(tree: Any, obj: Any) -> bool:
     if isinstance(tree, dict):
         return any(_holds(item, obj) for item in tree.values())
     return False
-
-
-def _replaced(tree: Any, rebuilt: dict[int, Any]) -> Any:
-    """``tree`` with the containers in ``rebuilt`` (by id) replaced, and the
-    containers holding them rebuilt, each once (recorded in ``rebuilt``);
-    ``tree`` itself when it holds none of them."""
-    if id(tree) in rebuilt:
-        return rebuilt[id(tree)]
-    if isinstance(tree, (tuple, list)):
-        items = [_replaced(item, rebuilt) for item in tree]
-        if all(new is item for new, item in zip(items, tree)):
-            return tree
-        new: Any = type(tree)(items)
-    elif isinstance(tree, dict):
-        values = {key: _replaced(item, rebuilt) for key, item in tree.items()}
-        if all(values[key] is item for key, item in tree.items()):
-            return tree
-        new = values
-    else:
-        return tree
-    rebuilt[id(tree)] = new
-    return new

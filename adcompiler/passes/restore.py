@@ -19,9 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from ..primitives.record import category, shares_first_argument
+from ..primitives.record import category, lookup, shares_first_argument
 from ..ir import (
     Block,
     Graph,
@@ -32,6 +34,7 @@ from ..ir import (
     Value,
     blocks,
     defined_in,
+    tree_map,
     tree_values,
     walk,
 )
@@ -200,3 +203,39 @@ def prune_restores(
 def _remove(top: Block, dropped: set[int]) -> None:
     for block in blocks(top):
         block.ops = [op for op in block.ops if id(op) not in dropped]
+
+
+def keep_returned_values(graph: Graph) -> None:
+    """Return a copy, made at the end of the forward sweep, of each array of
+    the function's value (its output, its ``has_aux`` values) whose memory
+    the backward sweep restores in place: the backward would otherwise
+    change an array the caller holds, after ``grad`` returned it or while
+    ``vjp``'s pullback runs. Needs the cut (``graph.forward_count``)."""
+    classes = _memory_classes(graph)
+    restored = {
+        classes.find(op.args[0])
+        for op in graph.walk()
+        if isinstance(op, Op)
+        and op.prim.fn is runtime.restore_items
+        and isinstance(op.args[0], Value)
+    }
+    if not restored:
+        return
+    value, gradients = graph.outputs
+    copy = lookup(np.copy)
+
+    def keep(leaf: Any) -> Any:
+        if not (
+            isinstance(leaf, Value)
+            and leaf.container is False
+            and classes.find(leaf) in restored
+        ):
+            return leaf
+        kept = graph.new_value("value")
+        op = Op(copy, (leaf,), {}, kept, None)
+        kept.op = op
+        graph.body.ops.insert(graph.forward_count, op)
+        graph.forward_count += 1
+        return kept
+
+    graph.outputs = (tree_map(keep, value), gradients)

@@ -34,7 +34,9 @@ What stays outside the schedule (:data:`OUTSIDE`), and why:
 * ``_keep_outputs`` in :mod:`adcompiler.reverse` is not a pass of this
   package: it is the last step of building a gradient graph's outputs (the
   value bound under its own name when a backward loop rebinds it), run by
-  the reverse pass after the schedule because it reads the tapes.
+  the reverse pass after the schedule because it reads the tapes; so is
+  :func:`.restore.keep_returned_values` (a copy of each returned array the
+  backward restores in place), which needs the cut and the kept restores.
 """
 
 from __future__ import annotations
@@ -250,6 +252,7 @@ OUTSIDE: dict[str, str] = {
     "fused.Composites": "asked by the reverse pass for each op it differentiates",
     "release.release_dead_names": "rewrites generated source, inside code generation",
     "release.small_names": "what release_dead_names leaves alone, for codegen",
+    "restore.keep_returned_values": "the last step of a gradient graph's outputs",
 }
 
 

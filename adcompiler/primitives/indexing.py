@@ -34,14 +34,43 @@ define(
     hint="item",
 )
 define(np.copy, lambda g, ans, a, order="K": g, tangent=linear(0))
+# conversions that return their argument itself when it is already an
+# array of the dtype and layout asked for: a write into the result may
+# change the argument (lower.memory tests which at run time)
+for fn in (np.asarray, np.asanyarray):
+    define(
+        fn,
+        lambda g, ans, a, dtype=None, order=None, copy=None: g,
+        tangent=linear(0),
+        memory=ITSELF,
+        static=("dtype", "order", "copy"),
+    )
+for fn in (np.ascontiguousarray, np.asfortranarray):
+    define(
+        fn,
+        lambda g, ans, a, dtype=None: g,
+        tangent=linear(0),
+        memory=ITSELF,
+        static=("dtype",),
+    )
+# `a.view()`: a new array object on a's memory (a view with another dtype
+# reinterprets bits, which has no derivative: refused by the signature)
 define(
-    np.asarray,
-    lambda g, ans, a, dtype=None: g,
+    np.ndarray.view,
+    lambda g, ans, a: g,
     tangent=linear(0),
-    memory=ITSELF,  # an array already: itself, not a copy
-    static=("dtype",),
+    memory=VIEW,
+    render=("method", "view"),
+    methods=("view",),
 )
-define(np.array, lambda g, ans, a, dtype=None: g, tangent=linear(0), static=("dtype",))
+# np.array copies unless told not to: `np.array(a, copy=False)` (or
+# copy=None) is lowered as np.asarray(a, copy=...), which may share memory
+define(
+    np.array,
+    lambda g, ans, a, dtype=None, copy=True: g,
+    tangent=linear(0),
+    static=("dtype", "copy"),
+)
 
 
 def _astype(g, ans, a, dtype, copy=True):
@@ -60,7 +89,10 @@ define(
     np.ndarray.astype,
     _astype,
     tangent=(_astype_tangent,),
-    static=("dtype",),
+    # `astype(dtype, copy=False)` returns the array itself when it already
+    # has that dtype
+    memory=ITSELF,
+    static=("dtype", "copy"),
     render=("method", "astype"),
     methods=("astype",),
 )

@@ -53,6 +53,8 @@ writes_floats = nondifferentiable(
 )
 not_changed_in_place = nondifferentiable(runtime.not_changed_in_place, hint="checked")
 not_changed_in_place.effect = True
+not_an_array = nondifferentiable(runtime.not_an_array, hint="checked")
+not_an_array.effect = True
 not_reading_what_it_writes = nondifferentiable(
     runtime.not_reading_what_it_writes, hint="checked"
 )
@@ -592,4 +594,83 @@ from_columns = define(
     _only_shape,
     tangent=REVERSE_ONLY + ": only tangent code calls it",
     hint="vectors",
+)
+
+
+# ---------------------------------------------------------------------------
+# Writes through views and aliases (see adcompiler.lower.memory): what an
+# array holds after a view of it, or another name of it, was changed
+
+nondifferentiable(runtime.element_positions, hint="positions")
+nondifferentiable(runtime.is_view_of, hint="shared", categories=("metadata",))
+
+
+def write_through_(parent, shared, positions, value):
+    return call(runtime.write_through, parent, shared, positions, value)
+
+
+def written_part(g, shared, positions):
+    return call(runtime.written_part, g, shared, positions)
+
+
+define(
+    runtime.write_through,
+    lambda g, ans, parent, shared, positions, value: write_through_(
+        g, shared, positions, 0.0
+    ),
+    _only_shape,
+    _only_shape,
+    lambda g, ans, parent, shared, positions, value: unbroadcast(
+        written_part(g, shared, positions), np.shape(value)
+    ),
+    tangent=(
+        lambda t, ans, parent, shared, positions, value: write_through_(
+            t, shared, positions, 0.0
+        ),
+        None,
+        None,
+        lambda t, ans, parent, shared, positions, value: write_through_(
+            zero_adjoint(parent), shared, positions, t
+        ),
+    ),
+    hint="written",
+)
+define(
+    runtime.written_part,
+    lambda G, ans, g, shared, positions: write_through_(
+        zero_adjoint(g), shared, positions, G
+    ),
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    hint="part",
+)
+part_if = define(
+    runtime.part_if,
+    lambda G, ans, g, flag: call(runtime.part_if, G, flag),
+    _only_shape,
+    tangent=linear(0),
+    hint="part",
+)
+part_unless = define(
+    runtime.part_unless,
+    lambda G, ans, g, flag: call(runtime.part_unless, G, flag),
+    _only_shape,
+    tangent=linear(0),
+    hint="part",
+)
+define(
+    runtime.after_write,
+    lambda g, ans, seen, kept, shared: call(runtime.part_if, g, shared),
+    lambda g, ans, seen, kept, shared: call(runtime.part_unless, g, shared),
+    _only_shape,
+    tangent=(
+        lambda t, ans, seen, kept, shared: call(runtime.part_if, t, shared),
+        lambda t, ans, seen, kept, shared: call(runtime.part_unless, t, shared),
+        None,
+    ),
+    # ``seen`` (memory shared with what was written) when the write reached
+    # it; else ``kept``, a copy or a number nothing else writes into
+    memory=ITSELF,
+    hint="seen",
 )
