@@ -309,7 +309,17 @@ def where_through_a_call(x):
     return np.sum(where_in_a_helper(x, b=np.mean(x) * 2.0))
 
 
+def writes_items_in_a_loop(x):
+    # the gradient's backward of y[i] = v is zero_at(d_y, i), i read from the
+    # tape; differentiated again, i was taken for a value with a derivative
+    y = np.zeros(3)
+    for i in range(3):
+        y[i] = x[i] ** 2 * x[(i + 1) % 3]
+    return np.sum(y**2)
+
+
 SECOND_ORDER = [
+    writes_items_in_a_loop,
     where_through_a_call,
     stacked_pieces,
     stacked_list,
