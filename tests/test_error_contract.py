@@ -295,7 +295,32 @@ def stacked_pieces(x):
     return np.sum(np.sin(sum(acc)))
 
 
+def where_in_a_helper(a, b):
+    v = np.tanh(b * a)
+    for i in range(2):
+        v = np.tanh(0.8 * v + a)
+    return np.sinh(np.where(np.sin(a) ** 2 > 0.1, a * v, v * v))
+
+
+def where_through_a_call(x):
+    # the gradient's np.where reads its condition from the helper's saved
+    # values, which share the tape with differentiated ones: the second
+    # order raised "np.where has no derivative with respect to condition"
+    return np.sum(where_in_a_helper(x, b=np.mean(x) * 2.0))
+
+
+def writes_items_in_a_loop(x):
+    # the gradient's backward of y[i] = v is zero_at(d_y, i), i read from the
+    # tape; differentiated again, i was taken for a value with a derivative
+    y = np.zeros(3)
+    for i in range(3):
+        y[i] = x[i] ** 2 * x[(i + 1) % 3]
+    return np.sum(y**2)
+
+
 SECOND_ORDER = [
+    writes_items_in_a_loop,
+    where_through_a_call,
     stacked_pieces,
     stacked_list,
     stacked_nested_list,

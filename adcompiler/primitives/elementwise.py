@@ -327,6 +327,10 @@ define(
             np.where(condition, 0.0, t), ans
         ),
     ),
+    # piecewise constant in the condition (its derivative is zero): a
+    # condition computed from differentiated values, or read from a tape
+    # shared with them, contributes nothing instead of raising
+    integers=("condition",),
 )
 
 

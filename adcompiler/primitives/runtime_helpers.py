@@ -553,7 +553,7 @@ def _set_value(t, ans, array, index, value):
 zero_at = define(
     runtime.zero_at,
     lambda G, ans, g, index: zero_at(G, index),
-    None,
+    _only_shape,  # an index: no derivative (it may share a tape with floats)
     tangent=linear(0),
 )
 set_item = define(
