@@ -804,3 +804,38 @@ def test_a_view_of_a_name_the_loop_rebinds_is_refused():
     _refused(
         rebound_in_the_loop, X2.copy(), match=r"reading `y` after `v\[...\] = ...`"
     )
+
+
+def scale_item(p):
+    p["w"] += 1.46  # in place: the caller's array changes
+    return 0.0
+
+
+def helper_iadds_into_a_dict_item(x):
+    w = x + 0.5
+    p = {"w": w}
+    _ = scale_item(p)
+    return np.sum(w * np.arange(1.0, 3.0)) + np.sum(p["w"] * x)
+
+
+def scale_view(a):
+    v = a[0:1]
+    v *= 3.0
+    return 0.0
+
+
+def helper_writes_through_a_view_of_its_argument(x):
+    y = x * 1.0
+    z = y
+    _ = scale_view(y)
+    return np.sum(z * z)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [helper_iadds_into_a_dict_item, helper_writes_through_a_view_of_its_argument],
+    ids=lambda f: f.__name__,
+)
+def test_an_inlined_helpers_write_reaches_its_callers_names(f):
+    # (found by the soundness fuzzer: the caller's names kept the old value)
+    _exact(f, X2.copy())

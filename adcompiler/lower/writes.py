@@ -19,7 +19,7 @@ from ..ir import Value
 from .. import runtime
 from .errortext import describe, file_line, op_symbol, statement_text
 from .expressions import _BINOPS, Expressions
-from .memory import MemoryModel, callers_see, reach_callers
+from .memory import MemoryModel
 from .names import Names
 from .ops import Ops
 from .state import MISSING, State
@@ -102,10 +102,6 @@ class Writes:
             f"`{name}[...] = ...`",
             maybe_number=False,
         )
-        # in an inlined function: its callers' names for the array see it
-        reach_callers(
-            self.state, self.memory, name, target_value, self.state.env[name], node
-        )
 
     def augassign(self, node: ast.AugAssign) -> None:
         """``x op= v``: a new value of ``x`` (in place in Python: other names
@@ -160,9 +156,10 @@ class Writes:
             ):
                 self.statements.sequence_augassign(node, target.id, current, op, right)
                 return
-        if isinstance(current, Value) and (
-            (self.state.callee and self.memory.may_be_argument(current))
-            or callers_see(self.state, self.memory, current)
+        if (
+            isinstance(current, Value)
+            and self.state.callee
+            and self.memory.may_be_argument(current)
         ):
             # += on a number rebinds it, on an array changes the caller's
             # array: only known at run time
