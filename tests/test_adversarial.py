@@ -1106,7 +1106,6 @@ def out_keyword(x):
     "f, args",
     [
         (loop_row_iadd, (X,)),
-        (subscript_of_subscript, (X,)),
         (generator_expression, (V,)),
         (try_except, (V,)),
         (chained_comparison, (V,)),
@@ -1133,6 +1132,7 @@ def test_unsupported_code_raises_an_aderror_with_place_and_hint(f, args):
         (view_read_after_base_set, (V,)),
         (list_of_arrays_alias, (V,)),
         (expression_statement_call, (V,)),
+        (subscript_of_subscript, (X,)),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )

@@ -839,3 +839,35 @@ def helper_writes_through_a_view_of_its_argument(x):
 def test_an_inlined_helpers_write_reaches_its_callers_names(f):
     # (found by the soundness fuzzer: the caller's names kept the old value)
     _exact(f, X2.copy())
+
+
+def nested_container_item_iadd(x):
+    y = x * 2.0
+    z = x * 0.5
+    d = {"p": [y, z], "q": {"w": z}, "a": y}
+    d["p"][0] *= 1.3
+    d["q"]["w"][0] += x[1]
+    d["a"][1:] += 1.5
+    return np.sum(y * x) + np.sum(z * z) + np.sum(d["p"][1])
+
+
+def item_of_a_view(x):
+    m = x.reshape(2, 2) * 1.0
+    m[0][1] = m[1][0] * 3.0  # m[0] is a view: m changes
+    return np.sum(m * m)
+
+
+def list_in_a_dict_replaced_item(x):
+    d = {"p": [x * 1.0, x * 2.0]}
+    e = d["p"]
+    d["p"][0] = x * 5.0  # the list d["p"], which e is, changes
+    return np.sum(e[0] * x)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [nested_container_item_iadd, item_of_a_view, list_in_a_dict_replaced_item],
+    ids=lambda f: f.__name__,
+)
+def test_writes_through_subscripts_of_subscripts(f):
+    _exact(f, X4.copy())

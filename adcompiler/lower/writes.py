@@ -50,7 +50,13 @@ class Writes:
         self.statements = statements
 
     def set_item(
-        self, name: str, array: Any, index: Any, value: Any, node: ast.AST
+        self,
+        name: str,
+        array: Any,
+        index: Any,
+        value: Any,
+        node: ast.AST,
+        bind: bool = True,
     ) -> None:
         """``name[index] = value`` on an array: changed in place when it is
         provably a fresh local array, otherwise on a copy (the caller's
@@ -94,7 +100,7 @@ class Writes:
         changed = self.ops.call_prim(
             runtime.set_item, (array, index, value), {}, None, False
         )
-        self.state.env[name] = self.memory.write(
+        written = self.memory.write(
             name,
             target_value,
             changed,
@@ -102,6 +108,8 @@ class Writes:
             f"`{name}[...] = ...`",
             maybe_number=False,
         )
+        if bind:  # (else `name` is an item or a view: the write rebound it)
+            self.state.env[name] = written
 
     def augassign(self, node: ast.AugAssign) -> None:
         """``x op= v``: a new value of ``x`` (in place in Python: other names
@@ -120,7 +128,7 @@ class Writes:
             container = (
                 self.state.env.get(target.value.id)
                 if isinstance(target.value, ast.Name)
-                else None
+                else self.expressions.operand(target.value)
             )
             if (
                 isinstance(container, (dict, list))
@@ -130,11 +138,11 @@ class Writes:
                 # `d[k] op= v` changes the array d[k] in place (every name
                 # viewing it sees the change), then stores it back
                 changed = self.memory.write(
-                    target.value.id,
+                    ast.unparse(target.value),
                     current,
                     changed,
                     node,
-                    f"`{target.value.id}[...] {op_symbol(node)}=`",
+                    f"`{ast.unparse(target.value)}[...] {op_symbol(node)}=`",
                     maybe_number=True,
                 )
             self.statements.assign_item(target, changed)
