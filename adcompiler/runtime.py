@@ -1067,6 +1067,17 @@ def adjoint_with_last(g: Any) -> Any:
     )
 
 
+def unindex_item(g: Any, sequence: Any, index: Any, length: Any = None) -> Any:
+    """The adjoint of ``list_item(sequence, index, length)``: a list adjoint
+    of ``length`` items (the list's length when it was read) with ``g`` at
+    ``index``; for a sequence that is an array at run time (code generated
+    for a list's adjoint, which a NumPy function made an array), an array of
+    its shape (:func:`unindex`)."""
+    if isinstance(sequence, (list, tuple)):
+        return unindex_list(g, len(sequence) if length is None else length, index)
+    return unindex(g, np.shape(sequence), index)
+
+
 def unindex_like(g: Any, adjoint: Any, index: Any) -> Any:
     """The adjoint of ``adjoint_item(adjoint, index)``: ``g`` at ``index``
     of an adjoint like ``adjoint``, a list (:func:`unindex_list`), or an

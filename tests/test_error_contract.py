@@ -285,7 +285,18 @@ def stacked_nested_list(x):
     return np.sum(w * w)
 
 
+def stacked_pieces(x):
+    # the gradient reads the pieces of np.hstack's adjoint from a value the
+    # lowering could not tell from a list (it is an array): differentiated
+    # again, their adjoints were lists indexed by a tuple of slices
+    acc = []
+    for i in range(2):
+        acc.append(np.hstack([x[i : i + 1], np.sin(x) * x[i]]))
+    return np.sum(np.sin(sum(acc)))
+
+
 SECOND_ORDER = [
+    stacked_pieces,
     stacked_list,
     stacked_nested_list,
     cubic_loop,

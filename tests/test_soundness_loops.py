@@ -744,3 +744,65 @@ def test_more_helpers(f):
 def test_a_write_in_a_while_condition_is_refused():
     with pytest.raises(ADError, match="a write into `params` in the condition"):
         grad(writer_in_while_test)(X2.copy())
+
+
+# --- a helper's `d[k] op= v` changes the array in place: the caller's other
+# names for it see the change (found by the soundness fuzzer)
+
+
+def _add_to_item(p, key):
+    p[key] += 0.57
+    return 1.0
+
+
+def _scale_item(p, key):
+    p[key] *= 1.5
+
+
+def helper_iadd_dict_item_alias(x):
+    w = np.sin(x)
+    p = {"w": w}
+    s = _add_to_item(p, "w")
+    return np.sum(w * np.arange(1.0, 3.0)) + np.sum(p["w"] * x) + s
+
+
+def helper_imul_dict_item_alias(x):
+    w = x + 0.5
+    p = {"w": w}
+    _scale_item(p, "w")
+    return np.sum(w * x) + np.sum(p["w"])
+
+
+def helper_iadd_list_item_alias(x):
+    w = np.cos(x)
+    lst = [x * 2.0, w]
+    _add_to_item(lst, 1)
+    return np.sum(w * x) * lst[0][1]
+
+
+def helper_iadd_item_in_loop(x):
+    w = x * 1.0
+    p = {"w": w}
+    for i in range(3):
+        _scale_item(p, "w")
+    return np.sum(w * x)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        helper_iadd_dict_item_alias,
+        helper_imul_dict_item_alias,
+        helper_iadd_list_item_alias,
+    ],
+    ids=lambda f: f.__name__,
+)
+def test_a_helpers_augmented_item_write_reaches_the_callers_names(f):
+    check(f, X2.copy())
+
+
+def test_a_helpers_augmented_item_write_in_a_loop_with_an_alias_is_refused():
+    # in a loop the caller's `w` and `p["w"]` are carried apart: refused, as
+    # the same write is outside a helper
+    with pytest.raises(ADError, match=r"`p\[key\] \*= 1.5`.*`w` may share memory"):
+        grad(helper_iadd_item_in_loop)(X2.copy())

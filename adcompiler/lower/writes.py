@@ -145,6 +145,10 @@ class Writes:
                     f"`{ast.unparse(target.value)}[...] {op_symbol(node)}=`",
                     maybe_number=True,
                 )
+                # in an inlined function: its callers' names for it too
+                reach_callers(
+                    self.state, self.memory, target.value.id, current, changed, node
+                )
             self.statements.assign_item(target, changed)
             return
         if not isinstance(target, ast.Name):

@@ -383,6 +383,16 @@ adjoint_item = define(
     tangent=linear(0),
     container=None,
 )
+unindex_item = define(
+    runtime.unindex_item,
+    lambda G, ans, g, sequence, index, length=None: adjoint_item(G, index),
+    _only_shape,
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    hint="unindex",
+    container=None,
+)
 unindex_like = define(
     runtime.unindex_like,
     lambda G, ans, g, adjoint, index: adjoint_item(G, index),
@@ -469,8 +479,8 @@ make_tuple = define(
 )
 list_item = define(
     runtime.list_item,
-    lambda g, ans, sequence, index, length=None: unindex_list(
-        g, len_(sequence) if length is None else length, index
+    lambda g, ans, sequence, index, length=None: call(
+        runtime.unindex_item, g, sequence, index, length
     ),
     _only_shape,
     _only_shape,
