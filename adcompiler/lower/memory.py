@@ -317,9 +317,9 @@ class MemoryModel:
                         continue
                     elif env is not state.env:
                         raise state.parsed.unsupported(
-                            f"{change} in a function inlined where it is "
-                            f"called, while its caller's `{other}` may share "
-                            f"memory with `{name}`",
+                            f"`{statement_text(state.parsed.loc(node))}` in a "
+                            "function inlined where it is called, while its "
+                            f"caller's `{other}` may share memory with `{name}`",
                             node,
                             "pass the array itself, or a copy (`.copy()`)",
                         )

@@ -145,10 +145,7 @@ class Writes:
                     f"`{ast.unparse(target.value)}[...] {op_symbol(node)}=`",
                     maybe_number=True,
                 )
-                # in an inlined function: its callers' names for it too
-                reach_callers(
-                    self.state, self.memory, target.value.id, current, changed, node
-                )
+                # (in an inlined function, the callers' names too)
             self.statements.assign_item(target, changed)
             return
         if not isinstance(target, ast.Name):
