@@ -804,3 +804,70 @@ def test_a_view_of_a_name_the_loop_rebinds_is_refused():
     _refused(
         rebound_in_the_loop, X2.copy(), match=r"reading `y` after `v\[...\] = ...`"
     )
+
+
+def scale_item(p):
+    p["w"] += 1.46  # in place: the caller's array changes
+    return 0.0
+
+
+def helper_iadds_into_a_dict_item(x):
+    w = x + 0.5
+    p = {"w": w}
+    _ = scale_item(p)
+    return np.sum(w * np.arange(1.0, 3.0)) + np.sum(p["w"] * x)
+
+
+def scale_view(a):
+    v = a[0:1]
+    v *= 3.0
+    return 0.0
+
+
+def helper_writes_through_a_view_of_its_argument(x):
+    y = x * 1.0
+    z = y
+    _ = scale_view(y)
+    return np.sum(z * z)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [helper_iadds_into_a_dict_item, helper_writes_through_a_view_of_its_argument],
+    ids=lambda f: f.__name__,
+)
+def test_an_inlined_helpers_write_reaches_its_callers_names(f):
+    # (found by the soundness fuzzer: the caller's names kept the old value)
+    _exact(f, X2.copy())
+
+
+def nested_container_item_iadd(x):
+    y = x * 2.0
+    z = x * 0.5
+    d = {"p": [y, z], "q": {"w": z}, "a": y}
+    d["p"][0] *= 1.3
+    d["q"]["w"][0] += x[1]
+    d["a"][1:] += 1.5
+    return np.sum(y * x) + np.sum(z * z) + np.sum(d["p"][1])
+
+
+def item_of_a_view(x):
+    m = x.reshape(2, 2) * 1.0
+    m[0][1] = m[1][0] * 3.0  # m[0] is a view: m changes
+    return np.sum(m * m)
+
+
+def list_in_a_dict_replaced_item(x):
+    d = {"p": [x * 1.0, x * 2.0]}
+    e = d["p"]
+    d["p"][0] = x * 5.0  # the list d["p"], which e is, changes
+    return np.sum(e[0] * x)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [nested_container_item_iadd, item_of_a_view, list_in_a_dict_replaced_item],
+    ids=lambda f: f.__name__,
+)
+def test_writes_through_subscripts_of_subscripts(f):
+    _exact(f, X4.copy())

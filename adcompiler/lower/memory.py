@@ -306,19 +306,32 @@ class MemoryModel:
                     items_written |= self.memory_sources(item)[0]
         viewers: set[Value] = set()
         bound_to_old = 0
-        for other, bound in state.env.items():
-            for leaf in tree_values(bound):
-                if viewing_root(leaf):
-                    viewers.add(leaf)
-                    bound_to_old += leaf is old
-                elif self._may_hold(leaf, items_written, written):
-                    state.stale[other] = (
-                        name,
-                        change,
-                        state.parsed.loc(node),
-                        "copy the array before writing into it (`v = v.copy()`), "
-                        "or write into the array by its own name",
-                    )
+        # the callers' names too, in an inlined function (as in Python)
+        for env in [*state.enclosing_envs, state.env]:
+            for other, bound in env.items():
+                for leaf in tree_values(bound):
+                    if viewing_root(leaf):
+                        viewers.add(leaf)
+                        bound_to_old += leaf is old
+                    elif not self._may_hold(leaf, items_written, written):
+                        continue
+                    elif env is not state.env:
+                        raise state.parsed.unsupported(
+                            f"`{statement_text(state.parsed.loc(node))}` in a "
+                            "function inlined where it is called, while its "
+                            f"caller's `{other}` may share memory with `{name}`",
+                            node,
+                            "pass the array itself, or a copy (`.copy()`)",
+                        )
+                    else:
+                        state.stale[other] = (
+                            name,
+                            change,
+                            state.parsed.loc(node),
+                            "copy the array before writing into it "
+                            "(`v = v.copy()`), or write into the array by its "
+                            "own name",
+                        )
         if viewers <= {old} and (not maybe_number or links or bound_to_old <= 1):
             # only the written name (and names for the same value) see it
             if viewers:
@@ -363,15 +376,17 @@ class MemoryModel:
         return again(old) if links else new
 
     def _rebind(self, fn: Any) -> None:
-        """Replace each value leaf of the environment by ``fn(leaf)``."""
+        """Replace each value leaf of the environment, and of the callers'
+        environments in an inlined function, by ``fn(leaf)``."""
         state = self.state
         trees: dict[int, Any] = {}
-        for other, bound in list(state.env.items()):
-            new_bound = _map_leaves(bound, fn, trees)
-            if new_bound is not bound:
-                state.env[other] = new_bound
-                if id(bound) in state.argument_lists:
-                    state.argument_lists.add(id(new_bound))
+        for env in [*state.enclosing_envs, state.env]:
+            for other, bound in list(env.items()):
+                new_bound = _map_leaves(bound, fn, trees)
+                if new_bound is not bound:
+                    env[other] = new_bound
+                    if id(bound) in state.argument_lists:
+                        state.argument_lists.add(id(new_bound))
 
     def _may_hold(self, leaf: Value, items_written: set, written: set) -> bool:
         """Whether ``leaf`` may be (or, a list built at run time, hold) the
@@ -812,20 +827,6 @@ def reach_callers(
                         "pass the array itself, or a copy (`.copy()`)",
                     )
             env[other] = replaced_trees(bound, rebuilt)
-
-
-def callers_see(state: State, memory: MemoryModel, value: Value) -> bool:
-    """Whether the functions an inlined call was made from may see the
-    memory of ``value``."""
-    if not state.enclosing_envs:
-        return False
-    sources, _ = memory.memory_sources(value)
-    return any(
-        not sources.isdisjoint(memory.memory_sources(leaf)[0])
-        for env in state.enclosing_envs
-        for bound in env.values()
-        for leaf in tree_values(bound)
-    )
 
 
 def replaced_trees(tree: Any, rebuilt: dict[int, Any]) -> Any:

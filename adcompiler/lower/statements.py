@@ -161,16 +161,47 @@ class Statements:
                 self.state.stale.pop(name, None)
 
     def assign_item(self, target: ast.Subscript, value: Any) -> None:
-        """``name[index] = value``: a new version of ``name``."""
-        if not isinstance(target.value, ast.Name):
+        """``name[index] = value``: a new version of ``name``; ``a[i][j] =
+        value`` writes into the container item or the view ``a[i]``."""
+        nested = isinstance(target.value, ast.Subscript) and _local_base(target.value)
+        if not isinstance(target.value, ast.Name) and not nested:
             raise self.state.parsed.unsupported(
                 "assignment to a subscript of an expression",
                 target,
                 "assign to a subscript of a local name",
             )
-        name = target.value.id
-        container = self.names.name(name, target.value)
+        if nested:
+            name = ast.unparse(target.value)
+            container = self.expressions.operand(target.value)
+        else:
+            name = target.value.id
+            container = self.names.name(name, target.value)
         index = self.expressions.index(target.slice)
+        if nested and not isinstance(container, (dict, list)):
+            # an array: a write into it, which every name for it sees
+            self.writes.set_item(name, container, index, value, target, bind=False)
+            return
+        if nested:
+            # a list or dict held by a container: changed wherever it is held
+            changed: Any = dict(container) if isinstance(container, dict) else None
+            if changed is None:
+                if not isinstance(index, int):
+                    raise self.state.parsed.unsupported(
+                        "assigning to a local list at a runtime index",
+                        target,
+                        "build a new list, or use an array",
+                    )
+                changed = list(container)
+            elif not is_literal(index) or isinstance(index, (list, tuple)):
+                raise self.state.parsed.unsupported(
+                    "a dict key computed at run time", target, "use a constant key"
+                )
+            changed[index] = value
+            replace_everywhere(
+                self.state, name, container, changed, target, f"`{name}[...] = ...`"
+            )
+            self.state.env.pop(name, None)
+            return
         if isinstance(container, dict):
             if not is_literal(index) or isinstance(index, (list, tuple)):
                 raise self.state.parsed.unsupported(
@@ -536,6 +567,13 @@ def unpack_starred(
     items = list(value)
     middle = items[star : len(items) - after]
     return items[:star] + [middle] + items[len(items) - after :]
+
+
+def _local_base(node: ast.expr) -> bool:
+    """Whether ``node`` is ``name[k]...[k]``, subscripts of a local name."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Name)
 
 
 def target_hint(target: ast.expr) -> str | None:

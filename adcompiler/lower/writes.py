@@ -19,7 +19,7 @@ from ..ir import Value
 from .. import runtime
 from .errortext import describe, file_line, op_symbol, statement_text
 from .expressions import _BINOPS, Expressions
-from .memory import MemoryModel, callers_see, reach_callers
+from .memory import MemoryModel
 from .names import Names
 from .ops import Ops
 from .state import MISSING, State
@@ -50,7 +50,13 @@ class Writes:
         self.statements = statements
 
     def set_item(
-        self, name: str, array: Any, index: Any, value: Any, node: ast.AST
+        self,
+        name: str,
+        array: Any,
+        index: Any,
+        value: Any,
+        node: ast.AST,
+        bind: bool = True,
     ) -> None:
         """``name[index] = value`` on an array: changed in place when it is
         provably a fresh local array, otherwise on a copy (the caller's
@@ -94,7 +100,7 @@ class Writes:
         changed = self.ops.call_prim(
             runtime.set_item, (array, index, value), {}, None, False
         )
-        self.state.env[name] = self.memory.write(
+        written = self.memory.write(
             name,
             target_value,
             changed,
@@ -102,10 +108,8 @@ class Writes:
             f"`{name}[...] = ...`",
             maybe_number=False,
         )
-        # in an inlined function: its callers' names for the array see it
-        reach_callers(
-            self.state, self.memory, name, target_value, self.state.env[name], node
-        )
+        if bind:  # (else `name` is an item or a view: the write rebound it)
+            self.state.env[name] = written
 
     def augassign(self, node: ast.AugAssign) -> None:
         """``x op= v``: a new value of ``x`` (in place in Python: other names
@@ -124,7 +128,7 @@ class Writes:
             container = (
                 self.state.env.get(target.value.id)
                 if isinstance(target.value, ast.Name)
-                else None
+                else self.expressions.operand(target.value)
             )
             if (
                 isinstance(container, (dict, list))
@@ -134,17 +138,14 @@ class Writes:
                 # `d[k] op= v` changes the array d[k] in place (every name
                 # viewing it sees the change), then stores it back
                 changed = self.memory.write(
-                    target.value.id,
+                    ast.unparse(target.value),
                     current,
                     changed,
                     node,
-                    f"`{target.value.id}[...] {op_symbol(node)}=`",
+                    f"`{ast.unparse(target.value)}[...] {op_symbol(node)}=`",
                     maybe_number=True,
                 )
-                # in an inlined function: its callers' names for it too
-                reach_callers(
-                    self.state, self.memory, target.value.id, current, changed, node
-                )
+                # (in an inlined function, the callers' names too)
             self.statements.assign_item(target, changed)
             return
         if not isinstance(target, ast.Name):
@@ -164,9 +165,10 @@ class Writes:
             ):
                 self.statements.sequence_augassign(node, target.id, current, op, right)
                 return
-        if isinstance(current, Value) and (
-            (self.state.callee and self.memory.may_be_argument(current))
-            or callers_see(self.state, self.memory, current)
+        if (
+            isinstance(current, Value)
+            and self.state.callee
+            and self.memory.may_be_argument(current)
         ):
             # += on a number rebinds it, on an array changes the caller's
             # array: only known at run time
