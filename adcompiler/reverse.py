@@ -257,6 +257,8 @@ class _Reverser:
                 if isinstance(sequence, Value) and sequence not in lists:
                     lists.append(sequence)
         for sequence in lists:
+            if _fresh_and_unread_before(sequence, op, block):
+                continue  # no earlier statement sees it: nothing to put back
             scratch = Block()
             with Emitter(self.result, scratch, op.loc) as forward:
                 copy = forward.op(lookup(builtins.list), (sequence,), {}, "items")
@@ -729,3 +731,24 @@ def _seed_param(graph: Graph, leaf: Any) -> Any:
 
 def _symbolic(tree: Any) -> Any:
     return tree_map(lambda leaf: Sym(leaf) if isinstance(leaf, Value) else leaf, tree)
+
+
+def _fresh_and_unread_before(sequence: Value, op: Any, block: Block) -> bool:
+    """Whether ``sequence`` is a list made in ``block`` (``[...]``) that no
+    op between its making and ``op`` reads: the backward of earlier
+    statements then never sees it, so what ``op`` appended to it or popped
+    from it need not be undone (and the code differentiated again reads no
+    list after a loop grew it through another name)."""
+    position = block.ops.index(op)
+    for start, earlier in enumerate(block.ops[:position]):
+        if sequence in earlier.defs():
+            break
+    else:
+        return False
+    if not (isinstance(earlier, Op) and earlier.prim.fn is runtime.make_list):
+        return False
+    return not any(
+        sequence in inner.inputs()
+        for between in block.ops[start + 1 : position]
+        for inner in walk(Block([between]))
+    )

@@ -11,7 +11,7 @@ import copy
 import numpy as np
 import pytest
 
-from adcompiler import ADError, grad, value_and_grad
+from adcompiler import ADError, grad, hvp, value_and_grad
 from adcompiler.testing import numerical_grad
 
 
@@ -806,3 +806,34 @@ def test_a_helpers_augmented_item_write_in_a_loop_with_an_alias_is_refused():
     # the same write is outside a helper
     with pytest.raises(ADError, match=r"`p\[key\] \*= 1.5`.*`w` may share memory"):
         grad(helper_iadd_item_in_loop)(X2.copy())
+
+
+# --- second order through a list grown by a loop the gradient does not go
+# through: the first-order code put the list back after the loop, and read it
+# there under the name it had before the loop (refused when differentiated
+# again); a list made just before the loop needs no putting back
+
+
+def grown_in_an_inactive_loop(x, y):
+    acc = []
+    for i in range(3):
+        acc.append(y[i] * 2.0)
+    v = np.array(acc)
+    return np.sum(np.tanh(x * v) ** 2)
+
+
+def test_second_order_through_a_list_grown_in_an_inactive_loop():
+    x, y = np.array([0.3, -0.7, 0.5]), np.array([0.9, 0.4, -1.2])
+    direction = np.array([1.0, -2.0, 0.5])
+    first = grad(grown_in_an_inactive_loop)
+    eps = 1e-6
+    expected = (first(x + eps * direction, y) - first(x - eps * direction, y)) / (
+        2 * eps
+    )
+    np.testing.assert_allclose(
+        hvp(grown_in_an_inactive_loop)(x, y, direction), expected, rtol=1e-6
+    )
+    gradient = grad(grown_in_an_inactive_loop)(x, y)
+    np.testing.assert_allclose(
+        gradient, numerical_grad(grown_in_an_inactive_loop, x, y), rtol=1e-6
+    )
