@@ -836,15 +836,19 @@ def _wrt_leaves(f: Any, full: tuple, indices: tuple, what: str) -> None:
     """Raise :class:`WrtError` for a leaf of a ``wrt`` argument that cannot
     be differentiated (an int, a bool, a complex number, a string)."""
     base = user_function(f)
-    names = list(inspect.signature(base).parameters)
+    try:
+        names: Sequence[str] = list(inspect.signature(base).parameters)
+    except (TypeError, ValueError):  # a builtin or a ufunc without one
+        names = ()
     for index in indices:
         for leaf in leaves(full[index]):
             try:
                 fit_gradient(0.0, leaf)
             except WrtError as exc:
+                name = names[index] if index < len(names) else index
                 raise WrtError(
-                    f"{what}: argument `{names[index]}` of {base.__qualname__}: "
-                    f"{exc.message}",
+                    f"{what}: argument `{name}` of "
+                    f"{getattr(base, '__qualname__', repr(base))}: {exc.message}",
                     hint=exc.hint,
                 ) from None
 

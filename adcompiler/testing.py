@@ -10,10 +10,19 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .api import Wrt, _bind, _transformable, _wrt_indices, grad, hvp, jvp, vjp
-from .errors import ArgumentError, WrtError, checked_arguments
+from .api import (
+    Wrt,
+    _bind,
+    _transformable,
+    _wrt_indices,
+    _wrt_leaves,
+    grad,
+    hvp,
+    jvp,
+    vjp,
+)
+from .errors import ArgumentError, checked_arguments
 from .callables import user_function
-from .runtime import fit_gradient
 from .trees import leaves
 
 
@@ -56,7 +65,7 @@ def numerical_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6) -> 
             f"numerical_grad of {f!r}: wrt names need a function defined by def",
             hint="give wrt as argument positions",
         )
-    _floats_at(f, args, indices, "numerical_grad")
+    _wrt_leaves(f, args, indices, "numerical_grad")
     base = [_as_float64(a) for a in args]
     gradients = []
     for index in indices:
@@ -68,26 +77,6 @@ def numerical_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6) -> 
 
         gradients.append(_numerical(evaluate, base[index], eps))
     return tuple(gradients) if many else gradients[0]
-
-
-def _floats_at(f: Callable, args: tuple, indices: tuple, what: str) -> None:
-    """Raise :class:`WrtError` for a leaf of a differentiated argument that
-    is not a float (central differences would step an int or a string)."""
-    base = user_function(f)
-    code = getattr(base, "__code__", None)
-    names = code.co_varnames if code is not None else None
-    for index in indices:
-        for leaf in leaves(args[index]):
-            try:
-                fit_gradient(0.0, leaf)
-            except WrtError as exc:
-                raise WrtError(
-                    f"{what}: argument "
-                    f"`{names[index] if names else index}` of "
-                    f"{getattr(base, '__qualname__', base)!r}: "
-                    f"{exc.message}",
-                    hint=exc.hint,
-                ) from None
 
 
 def _numerical(evaluate: Callable[[Any], Any], x: Any, eps: float) -> Any:

@@ -177,59 +177,44 @@ class Statements:
             name = target.value.id
             container = self.names.name(name, target.value)
         index = self.expressions.index(target.slice)
-        if nested and not isinstance(container, (dict, list)):
-            # an array: a write into it, which every name for it sees
-            self.writes.set_item(name, container, index, value, target, bind=False)
-            return
-        if nested:
-            # a list or dict held by a container: changed wherever it is held
-            changed: Any = dict(container) if isinstance(container, dict) else None
-            if changed is None:
-                if not isinstance(index, int):
-                    raise self.state.parsed.unsupported(
-                        "assigning to a local list at a runtime index",
-                        target,
-                        "build a new list, or use an array",
-                    )
-                changed = list(container)
-            elif not is_literal(index) or isinstance(index, (list, tuple)):
-                raise self.state.parsed.unsupported(
-                    "a dict key computed at run time", target, "use a constant key"
-                )
-            changed[index] = value
+        if isinstance(container, (dict, list)):
+            # a list or dict (held by a container, when nested): changed
+            # wherever it is held
             replace_everywhere(
-                self.state, name, container, changed, target, f"`{name}[...] = ...`"
+                self.state,
+                name,
+                container,
+                self._with_item(container, index, value, target),
+                target,
+                f"`{name}[...] = ...`",
             )
-            self.state.env.pop(name, None)
+            if nested:
+                self.state.env.pop(name, None)
             return
+        # an array: a write into it, which every name for it sees
+        self.writes.set_item(name, container, index, value, target, bind=not nested)
+
+    def _with_item(
+        self, container: dict | list, index: Any, value: Any, target: ast.AST
+    ) -> dict | list:
+        """A copy of ``container`` with ``value`` at ``index``: a constant key
+        of a dict, an int index of a list (one known only at run time is
+        refused)."""
         if isinstance(container, dict):
             if not is_literal(index) or isinstance(index, (list, tuple)):
                 raise self.state.parsed.unsupported(
                     "a dict key computed at run time", target, "use a constant key"
                 )
-            replace_everywhere(
-                self.state,
-                name,
-                container,
-                {**container, index: value},
+            return {**container, index: value}
+        if not isinstance(index, int):
+            raise self.state.parsed.unsupported(
+                "assigning to a local list at a runtime index",
                 target,
-                f"`{name}[...] = ...`",
+                "build a new list, or use an array",
             )
-            return
-        if isinstance(container, list):
-            if not isinstance(index, int):
-                raise self.state.parsed.unsupported(
-                    "assigning to a local list at a runtime index",
-                    target,
-                    "build a new list, or use an array",
-                )
-            changed = list(container)
-            changed[index] = value
-            replace_everywhere(
-                self.state, name, container, changed, target, f"`{name}[...] = ...`"
-            )
-            return
-        self.writes.set_item(name, container, index, value, target)
+        changed = list(container)
+        changed[index] = value
+        return changed
 
     def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
         """``count`` items of a tuple, list or runtime value (an error otherwise)."""
