@@ -349,28 +349,8 @@ class GradFunction(Transformed):
         argument in ``wrt`` that cannot be differentiated comes first, then
         the output error placed at the user's return statement.
         """
-        base = user_function(self)
-        signature = inspect.signature(base)
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as bind_error:
-            raise ArgumentError(
-                f"{self.__name__}: {base.__qualname__}{signature} cannot be "
-                f"called with {_described(args, kwargs)}: {bind_error}",
-                hint=f"pass the arguments {base.__qualname__} takes",
-            ) from None
-        names = list(inspect.signature(base).parameters)
-        for index in self._indices:
-            if names[index] in bound.arguments:
-                try:
-                    for leaf in leaves(bound.arguments[names[index]]):
-                        fit_gradient(0.0, leaf)
-                except WrtError as wrt_error:
-                    raise WrtError(
-                        f"argument `{names[index]}` of "
-                        f"{base.__qualname__}: {wrt_error.message}",
-                        hint=wrt_error.hint,
-                    ) from exc
+        full = _bind(self, args, kwargs, self.__name__)
+        _wrt_leaves(self, full, self._indices, "")
         if isinstance(exc, OutputError) and exc.loc is None:
             raise OutputError(exc.message, entry.return_loc, exc.hint) from None
 
@@ -847,7 +827,7 @@ def _wrt_leaves(f: Any, full: tuple, indices: tuple, what: str) -> None:
             except WrtError as exc:
                 name = names[index] if index < len(names) else index
                 raise WrtError(
-                    f"{what}: argument `{name}` of "
+                    f"{what + ': ' if what else ''}argument `{name}` of "
                     f"{getattr(base, '__qualname__', repr(base))}: {exc.message}",
                     hint=exc.hint,
                 ) from None
