@@ -16,6 +16,7 @@ import pytest
 from adcompiler import ADError, grad, value_and_grad, vjp
 
 X2 = np.array([0.3, 1.7])
+X3 = np.array([0.3, 1.7, 0.5])
 X4 = np.array([0.3, 1.7, -0.4, 0.9])
 M23 = np.array([[0.3, 1.7, -0.4], [0.9, -1.2, 0.5]])
 G2 = np.array([0.5, 1.5])
@@ -328,13 +329,53 @@ def loop_over_list_iadd(x):
     return np.sum(lst[0] * x) + np.sum(lst[1] * x)
 
 
-def test_iadd_on_the_items_of_a_list_by_a_loop_is_refused():
-    # `a` is each item in turn, changed in place: the loop cannot say which
-    # (an item of a list built at run time may also be a list: refused first)
+def loop_over_tuple_display(x):
+    y = x * 2
+    z = np.cos(x)
+    for a in (y, z):
+        a -= x[0]
+        if a[0] > 0:
+            a[1] = a[1] * 3.0
+    return np.sum(y * z)
+
+
+def loop_over_list_write_item(x):
+    y = np.sin(x)
+    d = {"p": y}
+    lst = [y, x * 1.5]
+    for a in lst:
+        a *= 1.5
+        a[0] = a[1] * 2.0
+    return np.sum(d["p"] * x) + np.sum(lst[1] ** 2) + np.sum(y)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [loop_over_list_iadd, loop_over_tuple_display, loop_over_list_write_item],
+    ids=lambda f: f.__name__,
+)
+def test_in_place_writes_through_a_loop_variable_reach_the_items(f):
+    # `a` is each item in turn: the loop over a list known when compiling is
+    # unrolled, so each write changes that item's array, seen by every name
+    _exact(f, X2.copy())
+
+
+def loop_over_list_breaking(x):
+    y = x * 2
+    lst = [y, x * 3]
+    for a in lst:
+        a += 1.0
+        if a[0] > 100.0:
+            break
+    return np.sum(y * x)
+
+
+def test_a_loop_variable_written_in_a_loop_that_breaks_is_refused():
+    # not unrolled (it may break): `a` may be either item
     _refused(
-        loop_over_list_iadd,
+        loop_over_list_breaking,
         X2.copy(),
-        match=r"reading `lst` after `a \+=`|`a \+= 1.0` on `a`, which may be a list",
+        match=r"reading `y` after `a \+=`|`a \+= 1.0` on `a`, which may be a list",
     )
 
 
@@ -871,3 +912,44 @@ def list_in_a_dict_replaced_item(x):
 )
 def test_writes_through_subscripts_of_subscripts(f):
     _exact(f, X4.copy())
+
+
+# -- a write in a branch of an inlined helper that reaches its caller's names:
+# the caller's names are merged after the branch like the helper's own (the
+# caller's array was bound to a value of one branch only: UnboundLocalError in
+# the generated code, found by the default fuzzer at seed 7)
+
+
+def _doubled_if_positive(c, a):
+    if a[0] > 0:
+        c *= 2.0
+    return c
+
+
+def branch_in_helper_writes_callers_view(x):
+    z = np.ones((3, 3)) * x[0]
+    r = _doubled_if_positive(z[:, 0][-1], x)
+    return np.sum(z * x[2]) + r * x[1]
+
+
+def _write_first_if(v, a):
+    if a[1] > a[0]:
+        v[0] = v[1] * 3.0
+    else:
+        v[1] = a[2]
+
+
+def branch_in_helper_writes_callers_slice(x):
+    y = np.sin(x)
+    _write_first_if(y[1:], x)
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [branch_in_helper_writes_callers_view, branch_in_helper_writes_callers_slice],
+    ids=lambda f: f.__name__,
+)
+@pytest.mark.parametrize("x", [X3, -X3[::-1]], ids=["first", "second"])
+def test_a_write_in_a_helpers_branch_reaches_the_caller_after_it(f, x):
+    _exact(f, x.copy())

@@ -129,27 +129,55 @@ class ControlFlow:
         op = IfOp(cond, Block(), Block(), [], loc)
         envs = []
         stales = {}
+        # in an inlined function, a write may rebind its callers' names too
+        # (:func:`.memory.reach_callers`): they are branched and merged alike
+        outer = self.state.enclosing_envs
+        outer_before = [dict(env) for env in outer]
+        outer_after = []
         for block, fn in ((op.then, then), (op.orelse, orelse)):
             self.state.env = dict(before)
             self.state.stale = dict(stale_before)
+            for env, snapshot in zip(outer, outer_before):
+                env.clear()
+                env.update(snapshot)
             with self.state.into(block):
                 fn()
             envs.append(self.state.env)
+            outer_after.append([dict(env) for env in outer])
             stales.update(self.state.stale)
         self.state.env = dict(before)
         self.state.stale = stales
         self.state.emitter.loc = loc
-        names = list(dict.fromkeys(list(envs[0]) + list(envs[1])))
         merged: dict[tuple[int, int], Any] = {}
-        for name in names:
-            left = envs[0].get(name, MISSING)
-            right = envs[1].get(name, MISSING)
-            if _same(left, right):
-                self.state.env[name] = left
-                continue
-            self.state.env[name] = self._merge(op, name, left, right, node, merged)
+        self._merge_envs(op, self.state.env, envs[0], envs[1], node, merged)
+        for k, env in enumerate(outer):
+            env.clear()
+            env.update(outer_before[k])
+            self._merge_envs(
+                op, env, outer_after[0][k], outer_after[1][k], node, merged
+            )
         self.state.graph.coalesce_if(op)
         self.state.emitter.block.ops.append(op)
+
+    def _merge_envs(
+        self,
+        op: IfOp,
+        env: dict[str, Any],
+        left_env: dict[str, Any],
+        right_env: dict[str, Any],
+        node: ast.AST,
+        merged: dict[tuple[int, int], Any],
+    ) -> None:
+        """Bind in ``env`` each name of the branches' environments to its
+        value after the ``if`` (see :meth:`_merge`)."""
+        for name in dict.fromkeys(list(left_env) + list(right_env)):
+            left = left_env.get(name, MISSING)
+            right = right_env.get(name, MISSING)
+            env[name] = (
+                left
+                if _same(left, right)
+                else self._merge(op, name, left, right, node, merged)
+            )
 
     def _merge(
         self,

@@ -37,6 +37,7 @@ from .names import Names
 from .ops import Ops
 from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, Inline, State
 from .statements import Statements, user_function_called
+from .unroll import Unrolling
 
 
 class Loops:
@@ -58,12 +59,16 @@ class Loops:
         self.state = state
         self.flow = flow
         self.expressions = expressions
+        self.unrolling = Unrolling(state, flow, expressions, statements)
         self.statements = statements
         self.names = names
         self.ops = ops
 
     def stmt_For(self, node: ast.For) -> None:
-        """A ``for`` loop (see :meth:`iteration` and :meth:`loop`)."""
+        """A ``for`` loop (see :meth:`iteration`, :meth:`loop`), or unrolled
+        (:class:`.unroll.Unrolling`)."""
+        if self.unrolling.unrolled(node):
+            return
         iterable, bind = self.iteration(node.iter, node.target)
         self.loop(node, "for", iterable, bind, None)
 
