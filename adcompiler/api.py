@@ -51,7 +51,12 @@ from .pipeline import (
     defaults,
 )
 from .primitives.registry import lookup
-from .runtime import complex_derivative, fit_gradient, stop_gradient as _stop_gradient
+from .runtime import (
+    complex_derivative,
+    fit_gradient,
+    is_complex,
+    stop_gradient as _stop_gradient,
+)
 from .trees import LEAF, describe, leaves, structure
 
 #: ``stop_gradient(x)`` is ``x``, through which no derivative flows. It is
@@ -760,7 +765,7 @@ def _jvp(
     with _through_generated_code(f):
         call = compiled(fn, _top_request("tangent", structures, active, args)).call
     for leaf, t in zip(leaves(list(args[:count])), flat_tangents):
-        if _is_complex(leaf) and np.any(np.asarray(t) != 0):
+        if is_complex(leaf) and np.any(np.asarray(t) != 0):
             # its tangent would be dropped: complex values carry none
             raise WrtError(
                 "jvp of a function at a complex primal with a tangent: complex "
@@ -770,7 +775,7 @@ def _jvp(
     inputs = [t for t, flag in zip(flat_tangents, active) if flag]
     value, tangent = call(*args, *inputs)
     for leaf in leaves(tangent):
-        if _is_complex(leaf):
+        if is_complex(leaf):
             raise complex_derivative()
     return value, tangent
 
@@ -791,14 +796,6 @@ def jvp(
     primals, tangents = _as_primals(primals, tangents, "jvp")
     full = _bind(f, primals, {}, "jvp")
     return _jvp(f, full, tangents, len(primals))
-
-
-_FLOAT = np.dtype(np.float64)
-
-
-def _is_complex(x: Any) -> bool:
-    """Whether ``x`` is a complex number or an array of complex numbers."""
-    return isinstance(x, complex) or getattr(x, "dtype", _FLOAT).kind == "c"
 
 
 @checked_arguments

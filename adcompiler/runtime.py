@@ -60,6 +60,11 @@ def complex_derivative() -> NoRuleError:
     )
 
 
+def is_complex(x: Any) -> bool:
+    """Whether ``x`` is a complex number or an array of complex numbers."""
+    return isinstance(x, complex) or getattr(x, "dtype", _REAL).kind == "c"
+
+
 def fit_gradient(g: Any, x: Any) -> Any:
     """The adjoint ``g`` as a gradient of ``x``: x's type, shape and float dtype.
 
@@ -72,11 +77,11 @@ def fit_gradient(g: Any, x: Any) -> Any:
     if isinstance(x, float) and not isinstance(x, np.generic):
         if type(g) is float:
             return g
-        if isinstance(g, complex) or getattr(g, "dtype", _REAL).kind == "c":
+        if is_complex(g):
             raise complex_derivative()
         return float(g)
     if not (type(g) is _ARRAY and g.dtype is getattr(x, "dtype", None)):
-        if isinstance(g, complex) or getattr(g, "dtype", _REAL).kind == "c":
+        if is_complex(g):
             raise complex_derivative()
     if isinstance(x, np.ndarray) or isinstance(x, np.generic):
         if not np.issubdtype(x.dtype, np.floating):

@@ -250,13 +250,7 @@ class Statements:
             )
             return
         if isinstance(current, list):
-            if self.state.callee and id(current) in self.state.argument_lists:
-                raise self.state.parsed.unsupported(
-                    f"{statement} on `{name}`, an argument, in a function called "
-                    "from differentiated code (the caller would see the change)",
-                    node,
-                    f"build a new list and return it (`{name} = {name} + [...]`)",
-                )
+            self._not_an_argument_list(name, current, f"{statement} on", node)
             if op is operator.add:
                 if not isinstance(right, (list, tuple)):
                     raise self.state.parsed.unsupported(
@@ -418,13 +412,7 @@ class Statements:
             # a loop checks that it does not change it in place afterwards
             self.state.appends.append((item, name, item_text, node, self.state.parsed))
         if isinstance(sequence, list):
-            if self.state.callee and id(sequence) in self.state.argument_lists:
-                raise self.state.parsed.unsupported(
-                    f"appending to `{name}`, an argument, in a function called "
-                    "from differentiated code (the caller would see the change)",
-                    node,
-                    f"build a new list and return it (`{name} = {name} + [...]`)",
-                )
+            self._not_an_argument_list(name, sequence, "appending to", node)
             replace_everywhere(
                 self.state, name, sequence, sequence + [item], node, change
             )
@@ -457,6 +445,19 @@ class Statements:
         reach_callers(
             self.state, self.memory, name, sequence, self.state.env[name], node, True
         )
+
+    def _not_an_argument_list(
+        self, name: str, sequence: list, change: str, node: ast.AST
+    ) -> None:
+        """Refuse ``change`` of the list ``name`` when it is an argument of a
+        function called from differentiated code: its caller would see it."""
+        if self.state.callee and id(sequence) in self.state.argument_lists:
+            raise self.state.parsed.unsupported(
+                f"{change} `{name}`, an argument, in a function called "
+                "from differentiated code (the caller would see the change)",
+                node,
+                f"build a new list and return it (`{name} = {name} + [...]`)",
+            )
 
     def stmt_FunctionDef(self, node: ast.FunctionDef) -> None:
         """A nested ``def``: its name denotes it, to be inlined at its calls."""
