@@ -28,7 +28,7 @@ import numpy as np
 from .errors import SourceLoc, SourceUnavailableError, UnsupportedSyntaxError
 from .lambdas import find_lambda, lambda_definition
 from .primitives.record import CHANGES
-from .trees import LEAF, structure
+from .trees import LEAF, argument_structure, structure
 
 _MISSING = object()
 
@@ -329,7 +329,7 @@ def _guard_source(fn: types.FunctionType, deps: Dependencies) -> tuple[str, dict
         "M": _MISSING,
         "same": same,
         "same_tree": same_tree,
-        "structure": structure,
+        "structure": argument_structure,
     }
     constants: dict[int, str] = {}
 
@@ -379,8 +379,9 @@ def _guard_source(fn: types.FunctionType, deps: Dependencies) -> tuple[str, dict
             add(f"  {var} = b.get({name!r}, M)")
         kept = const(obj)
         add(f"  if {var} is not {kept} and not same({var}, {kept}): return False")
-        if structure(obj) is not LEAF:
-            add(f"  if structure({var}) != {const(structure(obj))}: return False")
+        if structure(obj) is not LEAF:  # (its functions by identity)
+            kept_structure = const(argument_structure(obj))
+            add(f"  if structure({var}) != {kept_structure}: return False")
     for path, obj in sorted(deps.attributes.items(), key=lambda item: len(item[0])):
         var = variables[path] = f"v{len(variables)}"
         parent = variables[path[:-1]]  # recorded before it (see record_attribute)

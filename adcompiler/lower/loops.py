@@ -35,7 +35,7 @@ from .memory import (
 )
 from .names import Names
 from .ops import Ops
-from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, Inline, State
+from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, Inline, State, Static
 from .statements import Statements, user_function_called
 from .unroll import Unrolling
 
@@ -194,6 +194,9 @@ class Loops:
         func = call.func
         if isinstance(func, ast.Name) and func.id not in self.state.env:
             return self.names.resolve(func.id)
+        if isinstance(func, ast.Name):  # a function bound to a local name
+            bound = self.state.env[func.id]
+            return bound.obj if isinstance(bound, Static) else None
         return None
 
     def sequence(self, node: ast.expr) -> Any:
