@@ -30,7 +30,13 @@ import numpy as np
 
 from . import primitives  # noqa: F401  (registers the rule tables)
 from .codegen import unique_filename
-from .callables import Checkpoint, Transformed, source_function, user_function
+from .callables import (
+    Checkpoint,
+    Transformed,
+    compile_time,
+    source_function,
+    user_function,
+)
 from .errors import (
     ADError,
     ArgumentError,
@@ -472,6 +478,7 @@ def _transform(f: Callable | None, wrt: Wrt, with_value: bool, has_aux: bool) ->
     return GradFunction(f, wrt, with_value, has_aux)
 
 
+@compile_time
 @checked_arguments
 def grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
     """The gradient of ``f``'s scalar output with respect to argument(s) ``wrt``.
@@ -486,6 +493,7 @@ def grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
     return _transform(f, wrt, False, False)
 
 
+@compile_time
 @checked_arguments
 def value_and_grad(
     f: Callable | None = None, *, wrt: Wrt = 0, has_aux: bool = False
@@ -1049,6 +1057,7 @@ def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
     return hessian_vector_product
 
 
+@compile_time
 @checked_arguments
 def checkpoint(fn: Callable) -> Callable:
     """``fn``, recomputed instead of stored when differentiated code calls it.

@@ -22,6 +22,7 @@ from ..callables import (
     Checkpoint,
     Transformed,
     generated_definition,
+    is_compile_time,
     source_function,
     user_function,
 )
@@ -90,6 +91,10 @@ class UserCalls:
         if bound is not None:  # a partial: its arguments first
             fn, first, named = bound
             return self.call(fn, first + args, {**named, **kwargs}, node, hint)
+        if is_compile_time(callee.obj):  # grad(f): the gradient function
+            return callvalues.made_at_compile_time(
+                self.state, callee, args, kwargs, node
+            )
         if callee.obj is functools.partial:
             return callvalues.partial_of(self.state, args, kwargs, node)
         if callee.obj is builtins.map and not kwargs:

@@ -24,6 +24,7 @@ import functools
 import itertools
 from typing import Any
 
+from ..ir import Value
 from ..trees import Fixed, is_function
 from .state import Inline, State, Static
 
@@ -237,3 +238,33 @@ def close_over(
         }
         return Static(Closed(tree.obj, names, parsed, fn))
     return tree
+
+
+def made_at_compile_time(
+    state: State, callee: Static, args: tuple, kwargs: dict, node: ast.AST
+) -> Static:
+    """``grad(f, wrt=...)`` (any :func:`callables.compile_time` function)
+    called in differentiated code, with ``f`` a function the code names:
+    the function it makes, made now, a compile-time constant."""
+    values = []
+    for arg in (*args, *kwargs.values()):
+        if made_here(arg) or isinstance(arg, Value) or holds_value(arg):
+            raise state.parsed.unsupported(
+                f"{describe(callee)} of a nested function, lambda, partial or "
+                "runtime value inside differentiated code",
+                node,
+                "define the function at module level (or outside the "
+                "transformed function) and pass it by name",
+            )
+        values.append(arg.obj if isinstance(arg, Static) else arg)
+    made = callee.obj(*values[: len(args)], **dict(zip(kwargs, values[len(args) :])))
+    return Static(made)
+
+
+def holds_value(tree: Any) -> bool:
+    """Whether an operand tree holds a runtime value."""
+    if isinstance(tree, (tuple, list)):
+        return any(holds_value(item) for item in tree)
+    if isinstance(tree, dict):
+        return any(holds_value(item) for item in tree.values())
+    return isinstance(tree, Value)

@@ -37,6 +37,7 @@ from .names import Names
 from .ops import Ops
 from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, Inline, State, Static
 from .statements import Statements, user_function_called
+from .callvalues import holds_callable, is_callable, refuse_changed_in_loop
 from .unroll import Unrolling
 
 
@@ -451,6 +452,8 @@ class Loops:
         """Carried block arguments for a variable's value (one per leaf; a
         list or dict the body writes into, a key of ``shared``, is carried
         once for all the names holding it)."""
+        if is_callable(initial):
+            raise refuse_changed_in_loop(self.state, name, node)
         if (
             isinstance(initial, (tuple, list, dict))
             and shared.get(id(initial)) is not None
@@ -485,6 +488,8 @@ class Loops:
     ) -> list:
         """The values a carried tree is yielded (a list or dict carried for
         several names once: they must still share it, ``seen``)."""
+        if holds_callable(value):
+            raise refuse_changed_in_loop(self.state, name, node)
         if isinstance(tree, (tuple, list, dict)):
             if id(tree) in seen:
                 other, before = seen[id(tree)]

@@ -1,5 +1,6 @@
 """Unrolling a ``for`` over a local list or tuple whose items it changes
-in place through its variable (``for a in lst: a += 1.0``).
+in place through its variable (``for a in lst: a += 1.0``), or that holds
+functions (``for f in (np.sin, np.cos):``: each pass calls its own).
 
 Python binds the variable to each item itself, so such a write changes the
 item's array, which every name and container holding it sees. Lowered as a
@@ -11,6 +12,7 @@ item, and the write is followed exactly (:mod:`.memory`).
 from __future__ import annotations
 
 import ast
+from .callvalues import holds_callable
 from .expressions import Expressions
 from .flow import ControlFlow
 from .state import State
@@ -53,9 +55,22 @@ class Unrolling:
             )
         ):
             return False
-        if not _writes_through(node.body, target.id) or _jumps(node.body):
+        if _jumps(node.body):
             return False
-        display = None if named else self.expressions.operand(node.iter)
+        display = None
+        if not _writes_through(node.body, target.id):
+            # a tuple of functions: each pass calls its own (see .callvalues)
+            plain = named or all(
+                isinstance(e, (ast.Name, ast.Attribute, ast.Lambda))
+                for e in node.iter.elts
+            )
+            if not plain:
+                return False
+            display = None if named else self.expressions.operand(node.iter)
+            if not holds_callable(self.state.env[node.iter.id] if named else display):
+                return False
+        elif not named:
+            display = self.expressions.operand(node.iter)
         count = len(self.state.env[node.iter.id] if named else display)
         for position in range(count + 1):
             # a named list as the last pass left it (a write rebuilds it;
