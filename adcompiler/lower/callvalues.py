@@ -186,9 +186,7 @@ def map_comprehension(state: State, args: tuple, node: ast.Call) -> ast.ListComp
     call = ast.Call(
         ast.Name(fn, ast.Load()), [ast.Name(i, ast.Load()) for i in items], []
     )
-    comprehension = ast.ListComp(
-        call, [ast.comprehension(target, iterable, [], 0)]
-    )
+    comprehension = ast.ListComp(call, [ast.comprehension(target, iterable, [], 0)])
     for sub in ast.walk(comprehension):
         ast.copy_location(sub, node)
     return comprehension

@@ -114,6 +114,10 @@ class Inliner:
             ) from None
         bound.apply_defaults()
         values = {name: self.spell(v, node) for name, v in bound.arguments.items()}
+        # a nested function passed reads the caller's names (paused meanwhile)
+        values = close_over(
+            values, self.state.env, None, self.state.parsed, self.state.fn
+        )
         saved = [getattr(self.state, name) for name in FUNCTION_STATE]
         saved_loc = self.state.emitter.loc
         self.state.parsed, self.state.fn, self.state.resolved = parsed, fn, {}
@@ -189,6 +193,8 @@ class Inliner:
                 node,
             )
         outer_env, outer_stale = self.state.env, self.state.stale
+        # a nested function passed reads the caller's names, not the callee's
+        values = close_over(values, outer_env, None)
         saved = [getattr(self.state, name) for name in FUNCTION_STATE]
         visible = {k: v for k, v in outer_env.items() if not k.startswith("<")}
         if isinstance(inline, Closed):  # returned by the function defining it
@@ -209,7 +215,11 @@ class Inliner:
                     result = None
                 else:
                     result = self.state.env[RETVAL]
-            own = local_names(definition) if isinstance(definition, ast.FunctionDef) else set(names)
+            own = (
+                local_names(definition)
+                if isinstance(definition, ast.FunctionDef)
+                else set(names)
+            )
             result = close_over(result, self.state.env, own)
             if isinstance(inline, Closed) and inline.parsed is not None:
                 dependencies.record_inlined(self.state, inline.fn)
