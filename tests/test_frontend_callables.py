@@ -315,3 +315,11 @@ def test_a_lambda_passed_to_a_nested_function_reads_its_own_names():
         return np.sum(app(lambda u: scale * u * w, w))
 
     close(grad(g)(W0), g, W0)
+
+
+def test_a_tuple_of_functions_indexed_at_run_time_is_refused():
+    def g(w, i=1):
+        fs = (np.sin, np.cos)
+        return np.sum(fs[i](w))
+
+    refused(g, "tuple of functions indexed or looped over at run time")

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..ir import Value
 from ..trees import Fixed, is_function
-from .state import Inline, State, Static
+from .state import MISSING, Inline, State, Static
 
 
 class Bound:
@@ -266,3 +266,28 @@ def holds_value(tree: Any) -> bool:
     if isinstance(tree, dict):
         return any(holds_value(item) for item in tree.values())
     return isinstance(tree, Value)
+
+
+def carried_value(
+    state: State, value: Any, name: str, node: ast.AST, missing=MISSING
+) -> Any:
+    """``value``, a loop-carried variable's before or after a step (``missing``
+    for :data:`MISSING`): refused when it is or holds a function."""
+    if holds_callable(value):
+        raise refuse_changed_in_loop(state, name, node)
+    return missing if value is MISSING else value
+
+
+def local_function(state: State, ident: str, resolve: Any) -> Any:
+    """The object a called name denotes when it is a function: a local
+    name bound to one, else what ``resolve`` finds; None for a local value."""
+    if ident not in state.env:
+        return resolve(ident)
+    bound = state.env[ident]
+    return bound.obj if isinstance(bound, Static) else None
+
+
+def yielded_value(state: State, name: str, node: ast.AST) -> Any:
+    """What a loop's step leaves a carried variable bound to (:data:`MISSING`
+    if unbound), refused when it is or holds a function."""
+    return carried_value(state, state.env.get(name, MISSING), name, node)

@@ -361,6 +361,13 @@ class Expressions:
         Items that are dicts are refused: at run time their entries would be
         indexed by key, which the derivative rules of runtime lists do not
         follow."""
+        if any(is_callable(item) for item in items):
+            raise self.state.parsed.unsupported(
+                "a list or tuple of functions indexed or looped over at run time",
+                node,
+                "index it with constant indices, or loop over it with a for "
+                "that does not break, continue or return (it is unrolled)",
+            )
         if any(holds_dict(item) for item in items):
             raise self.state.parsed.unsupported(
                 "a list of dicts indexed or looped over at run time",

@@ -35,9 +35,9 @@ from .memory import (
 )
 from .names import Names
 from .ops import Ops
-from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, Inline, State, Static
+from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, Inline, State
 from .statements import Statements, user_function_called
-from .callvalues import holds_callable, is_callable, refuse_changed_in_loop
+from .callvalues import carried_value, local_function, yielded_value
 from .unroll import Unrolling
 
 
@@ -193,11 +193,8 @@ class Loops:
         if call is None:
             return None
         func = call.func
-        if isinstance(func, ast.Name) and func.id not in self.state.env:
-            return self.names.resolve(func.id)
-        if isinstance(func, ast.Name):  # a function bound to a local name
-            bound = self.state.env[func.id]
-            return bound.obj if isinstance(bound, Static) else None
+        if isinstance(func, ast.Name):  # (a function may be bound to a local name)
+            return local_function(self.state, func.id, self.names.resolve)
         return None
 
     def sequence(self, node: ast.expr) -> Any:
@@ -318,7 +315,7 @@ class Loops:
             yields = []
             seen: dict[int, tuple] = {}
             for name in carried_names:
-                value = self.state.env.get(name, MISSING)
+                value = yielded_value(self.state, name, node)
                 yields.extend(
                     self._carried_leaves(trees[name], value, name, node, seen)
                 )
@@ -452,8 +449,6 @@ class Loops:
         """Carried block arguments for a variable's value (one per leaf; a
         list or dict the body writes into, a key of ``shared``, is carried
         once for all the names holding it)."""
-        if is_callable(initial):
-            raise refuse_changed_in_loop(self.state, name, node)
         if (
             isinstance(initial, (tuple, list, dict))
             and shared.get(id(initial)) is not None
@@ -476,7 +471,7 @@ class Loops:
                 shared[id(initial)] = tree
             return tree
         arg = self.state.graph.new_value(variable_hint(name), user_variable=True)
-        inits.append(None if initial is MISSING else initial)
+        inits.append(carried_value(self.state, initial, name, node, None))
         if isinstance(initial, Value):
             arg.container = initial.container
         self.state.origins[arg] = [initial]
@@ -488,8 +483,6 @@ class Loops:
     ) -> list:
         """The values a carried tree is yielded (a list or dict carried for
         several names once: they must still share it, ``seen``)."""
-        if holds_callable(value):
-            raise refuse_changed_in_loop(self.state, name, node)
         if isinstance(tree, (tuple, list, dict)):
             if id(tree) in seen:
                 other, before = seen[id(tree)]
