@@ -30,7 +30,13 @@ import numpy as np
 
 from . import primitives  # noqa: F401  (registers the rule tables)
 from .codegen import unique_filename
-from .callables import Checkpoint, Transformed, source_function, user_function
+from .callables import (
+    Checkpoint,
+    Transformed,
+    compile_time,
+    source_function,
+    user_function,
+)
 from .errors import (
     ADError,
     ArgumentError,
@@ -57,7 +63,15 @@ from .runtime import (
     is_complex,
     stop_gradient as _stop_gradient,
 )
-from .trees import LEAF, describe, leaves, structure
+from .trees import (
+    LEAF,
+    Fixed,
+    argument_structure,
+    describe,
+    keys_of,
+    leaves,
+    structure,
+)
 
 #: ``stop_gradient(x)`` is ``x``, through which no derivative flows. It is
 #: the primitive itself, so rules may call it on symbolic values too.
@@ -152,7 +166,7 @@ def _arg_key(obj: Any) -> Hashable:
         return SCALAR
     if kind is np.ndarray:
         return _ARRAY_OF_RANK[obj.ndim]
-    return structure(obj)
+    return argument_structure(obj)
 
 
 def _is_array_key(key: Any) -> bool:
@@ -251,7 +265,9 @@ class GradFunction(Transformed):
         self._last: _Binding | None = None
         code = base.__code__
         self._names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-        self._default_structures = {k: structure(v) for k, v in defaults(base).items()}
+        self._default_structures = {
+            k: argument_structure(v) for k, v in defaults(base).items()
+        }
         functools.update_wrapper(self, base)
         prefix = "value_and_grad_" if with_value else "grad_"
         self.__name__ = prefix + getattr(fn, "__name__", base.__name__)
@@ -265,7 +281,7 @@ class GradFunction(Transformed):
         by_name = dict(keywords)
         # the defaults now (``__defaults__`` may have been replaced since)
         self._default_structures = {
-            k: structure(v) for k, v in defaults(user_function(self)).items()
+            k: argument_structure(v) for k, v in defaults(user_function(self)).items()
         }
         structures = []
         for index, name in enumerate(self._names):
@@ -293,6 +309,8 @@ class GradFunction(Transformed):
             self._last = binding
             return binding
         structures, scalars, ranks = self._structures(key)
+        for index in self._indices:
+            _not_a_function(self, structures[index], index)
         fn = source_function(target, structures)
         what = "derivative" if isinstance(target, Transformed) else "gradient"
         request = Request(
@@ -460,6 +478,7 @@ def _transform(f: Callable | None, wrt: Wrt, with_value: bool, has_aux: bool) ->
     return GradFunction(f, wrt, with_value, has_aux)
 
 
+@compile_time
 @checked_arguments
 def grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
     """The gradient of ``f``'s scalar output with respect to argument(s) ``wrt``.
@@ -474,6 +493,7 @@ def grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
     return _transform(f, wrt, False, False)
 
 
+@compile_time
 @checked_arguments
 def value_and_grad(
     f: Callable | None = None, *, wrt: Wrt = 0, has_aux: bool = False
@@ -516,7 +536,7 @@ def _signature_of(args: Sequence[Any], count: int | None = None) -> tuple:
     differentiated: the floats among the leaves of the first ``count``
     arguments (all of them when ``count`` is None; the others are defaults
     or keyword arguments, passed as constants)."""
-    structures = tuple(structure(a) for a in args)
+    structures = tuple(argument_structure(a) for a in args)
     flat, active = [], []
     for position, arg in enumerate(args):
         differentiated = count is None or position < count
@@ -604,7 +624,7 @@ def _rebuild(structures: tuple, flat: list) -> tuple:
     items = iter(flat)
 
     def build(shape: Any) -> Any:
-        if shape is LEAF:
+        if shape is LEAF or isinstance(shape, Fixed):
             return next(items)
         kind, children = shape
         if kind is dict:
@@ -830,6 +850,27 @@ def _wrt_leaves(f: Any, full: tuple, indices: tuple, what: str) -> None:
                 ) from None
 
 
+def _not_a_function(f: Any, shape: Any, index: int) -> None:
+    """Raise :class:`ArgumentError` when ``wrt`` names an argument that is
+    (or holds) a function: functions are compile-time constants, never
+    differentiated."""
+    if _holds_function(shape):
+        names = list(inspect.signature(user_function(f)).parameters)
+        name = names[index] if index < len(names) else index
+        raise ArgumentError(
+            f"wrt names argument `{name}` of {user_function(f).__qualname__}, "
+            "which is a function: functions are not differentiated",
+            hint="differentiate with respect to the arrays and numbers the "
+            "function is applied to",
+        )
+
+
+def _holds_function(shape: Any) -> bool:
+    if isinstance(shape, Fixed):
+        return True
+    return shape is not LEAF and any(_holds_function(c) for _, c in keys_of(shape))
+
+
 def _active_for(full: tuple, indices: tuple) -> tuple:
     """One flag per leaf of ``full``: the leaves of the arguments ``indices``."""
     return tuple(
@@ -1016,6 +1057,7 @@ def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
     return hessian_vector_product
 
 
+@compile_time
 @checked_arguments
 def checkpoint(fn: Callable) -> Callable:
     """``fn``, recomputed instead of stored when differentiated code calls it.

@@ -103,6 +103,20 @@ class Checkpoint:
         return f"checkpoint({self.__wrapped__.__qualname__})"  # type: ignore
 
 
+def compile_time(fn: Callable) -> Callable:
+    """Mark ``fn`` (``grad``, ``value_and_grad``, ``checkpoint``) as run when
+    differentiated code is compiled: ``grad(f)`` there, with ``f`` a
+    function the code names, is the gradient function it makes, a
+    compile-time constant (see :func:`is_compile_time`)."""
+    fn.__adcompiler_compile_time__ = True  # type: ignore[attr-defined]
+    return fn
+
+
+def is_compile_time(fn: Any) -> bool:
+    """Whether ``fn`` was marked by :func:`compile_time`."""
+    return getattr(fn, "__adcompiler_compile_time__", False) is True
+
+
 def label_half(call: Callable, name: str, product: Any, half: str) -> Callable:
     """``call``, named ``name``, marked as a half of generated code: when code
     calling it is transformed again, the generated Python definition (with

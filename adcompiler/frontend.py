@@ -1,7 +1,8 @@
 """Source → Python AST, and the names in it → the objects they refer to.
 
 Guarantees: :func:`parse_function` returns the ``FunctionDef`` of exactly the
-function object given (decorators removed, indentation handled) together with
+function object given (decorators removed, indentation handled; a lambda as
+the ``def`` returning its body, see :mod:`.lambdas`) together with
 what is needed to report errors at the right ``file:line:col``; a function
 whose source cannot be read raises :class:`SourceUnavailableError`.
 :func:`resolve_global` finds the object a non-local name denotes (closure
@@ -25,8 +26,9 @@ from typing import Any
 import numpy as np
 
 from .errors import SourceLoc, SourceUnavailableError, UnsupportedSyntaxError
+from .lambdas import find_lambda, lambda_definition
 from .primitives.record import CHANGES
-from .trees import LEAF, structure
+from .trees import LEAF, argument_structure, structure
 
 _MISSING = object()
 
@@ -87,10 +89,9 @@ def parse_function(fn: Any) -> ParsedFunction:
         )
     name = fn.__code__.co_name
     if name == "<lambda>":
-        raise SourceUnavailableError(
-            f"cannot differentiate the lambda at "
-            f"{fn.__code__.co_filename}:{fn.__code__.co_firstlineno}",
-            hint="define it with def",
+        found, lines = find_lambda(fn)
+        return ParsedFunction(
+            fn, lambda_definition(found), fn.__code__.co_filename, 1, 0, lines
         )
     file = fn.__code__.co_filename
     linecache.checkcache(file)
@@ -328,7 +329,7 @@ def _guard_source(fn: types.FunctionType, deps: Dependencies) -> tuple[str, dict
         "M": _MISSING,
         "same": same,
         "same_tree": same_tree,
-        "structure": structure,
+        "structure": argument_structure,
     }
     constants: dict[int, str] = {}
 
@@ -378,8 +379,9 @@ def _guard_source(fn: types.FunctionType, deps: Dependencies) -> tuple[str, dict
             add(f"  {var} = b.get({name!r}, M)")
         kept = const(obj)
         add(f"  if {var} is not {kept} and not same({var}, {kept}): return False")
-        if structure(obj) is not LEAF:
-            add(f"  if structure({var}) != {const(structure(obj))}: return False")
+        if structure(obj) is not LEAF:  # (its functions by identity)
+            kept_structure = const(argument_structure(obj))
+            add(f"  if structure({var}) != {kept_structure}: return False")
     for path, obj in sorted(deps.attributes.items(), key=lambda item: len(item[0])):
         var = variables[path] = f"v{len(variables)}"
         parent = variables[path[:-1]]  # recorded before it (see record_attribute)

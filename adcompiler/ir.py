@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 import builtins
+import keyword
 
 import numpy as np
 
@@ -552,6 +553,19 @@ def _free(block: Block, ad: "AdjointState | None") -> list[Value]:
     return _unique(v for v in reads if v not in defined)
 
 
+def _identifier(hint: str) -> str:
+    """``hint`` as a Python identifier: a lambda's ``<lambda>_forward`` is
+    ``lambda_forward``, ``<lambda>`` itself ``lambda_``."""
+    if hint.isidentifier() and not keyword.iskeyword(hint):
+        return hint
+    cleaned = "".join(c for c in hint if c.isalnum() or c == "_") or "t"
+    if cleaned[0].isdigit():
+        cleaned = "_" + cleaned
+    if keyword.iskeyword(cleaned):
+        cleaned += "_"
+    return cleaned
+
+
 class Namer:
     """Chooses unique names that never collide with the user's identifiers.
 
@@ -576,7 +590,7 @@ class Namer:
     def claim(
         self, hint: str, user_variable: bool = False, builtin: bool = False
     ) -> str:
-        hint = hint or "t"
+        hint = _identifier(hint or "t")
         if user_variable and hint not in self.taken:
             self.taken.add(hint)
             return hint

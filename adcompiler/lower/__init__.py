@@ -33,6 +33,7 @@ from ..ir import Graph, Value
 from ..trees import LEAF
 from . import dependencies
 from .calls import UserCalls
+from .callvalues import holds_callable
 
 # the spelling tables and the inlining test, as tools and tests import them
 from .expressions import (  # noqa: F401
@@ -139,6 +140,13 @@ class Lowering:
                 "return the scalar to differentiate",
             )
         state.graph.outputs = state.env[RETVAL]
+        if not state.callee and holds_callable(state.graph.outputs):
+            raise UnsupportedSyntaxError(
+                "returning a function from the function transformed is not "
+                "supported in differentiated code",
+                state.return_loc or state.parsed.loc(node),
+                "return arrays and numbers; call the function before returning",
+            )
         state.graph.body.ops[:0] = state.prologue.ops
         return state.graph
 

@@ -12,6 +12,8 @@ primitive call.
 from __future__ import annotations
 
 import ast
+import builtins
+import functools
 import inspect
 import types
 from typing import Any
@@ -20,6 +22,7 @@ from ..callables import (
     Checkpoint,
     Transformed,
     generated_definition,
+    is_compile_time,
     source_function,
     user_function,
 )
@@ -27,7 +30,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ir import CallOp, Value, tree_map, tree_values
 from ..primitives import registry
 from ..trees import LEAF
-from . import dependencies
+from . import callvalues, dependencies
 from .expressions import Expressions
 from .inlining import Inliner
 from .memory import call_result_views
@@ -75,8 +78,31 @@ class UserCalls:
             raise self.state.parsed.unsupported(
                 "calling a runtime value", node, "call a function by its name"
             )
-        args = tuple(self.expressions.operand(arg) for arg in node.args)
-        kwargs = {kw.arg: self.expressions.operand(kw.value) for kw in node.keywords}
+        args = tuple(self.expressions.value(arg) for arg in node.args)
+        kwargs = {kw.arg: self.expressions.value(kw.value) for kw in node.keywords}
+        return self.call(callee, args, kwargs, node, hint)
+
+    def call(
+        self, callee: Static, args: tuple, kwargs: dict, node: ast.Call, hint: Any
+    ) -> Any:
+        """A call of the function ``callee`` denotes, with operand trees
+        (functions among them: see :mod:`.callvalues`)."""
+        bound = callvalues.unbound(callee)
+        if bound is not None:  # a partial: its arguments first
+            fn, first, named = bound
+            return self.call(fn, first + args, {**named, **kwargs}, node, hint)
+        if is_compile_time(callee.obj):  # grad(f): the gradient function
+            return callvalues.made_at_compile_time(
+                self.state, callee, args, kwargs, node
+            )
+        if callee.obj is functools.partial:
+            return callvalues.partial_of(self.state, args, kwargs, node)
+        if callee.obj is builtins.map and not kwargs:
+            comprehension = callvalues.map_comprehension(self.state, args, node)
+            try:
+                return self.expressions.expr(comprehension, hint)
+            finally:
+                callvalues.drop_hidden(self.state)
         if callee.obj is slice and not kwargs:
             return slice(*args)  # part of an index: a structure, not an op
         if isinstance(callee.obj, Inline):
@@ -95,10 +121,25 @@ class UserCalls:
         if (
             isinstance(target, types.FunctionType) and registry.lookup(target) is None
         ) or isinstance(target, Transformed):
-            inlined = self.inliner.inlinable(target)
+            # a nested function or partial made here exists only here: the
+            # callee taking one is lowered here, as a whole
+            whole = any(map(callvalues.made_here, (*args, *kwargs.values())))
+            inlined = self.inliner.inlinable(target, whole)
             if inlined is not None:
                 return self.inliner.inline_function(*inlined, args, kwargs, node, hint)
+            if whole:
+                raise self.state.parsed.unsupported(
+                    f"passing a nested function, lambda or partial to "
+                    f"{getattr(target, '__qualname__', target)}, which cannot be "
+                    "inlined (it recurses, or takes *args, keyword-only or "
+                    "positional-only parameters)",
+                    node,
+                    "pass a module-level function instead",
+                )
             return self.user_call(target, args, kwargs, node, hint)
+        for arg in (*args, *kwargs.values()):
+            if callvalues.holds_callable(arg):  # refused, with its name
+                self.inliner.spell(arg, node)
         return self.ops.call_prim(callee.obj, args, kwargs, hint)
 
     def user_call(
@@ -129,6 +170,7 @@ class UserCalls:
             self.inliner.spell(value, node) for value in bound.arguments.values()
         )
         structures = tuple(_operand_structure(operand) for operand in operands)
+        operands = callvalues.runtime_operand(operands)
         if isinstance(fn, Transformed):  # a gradient function: its generated code
             transformed, fn = fn, source_function(fn, structures)
             # compiled again if that function's own dependencies change
@@ -136,6 +178,18 @@ class UserCalls:
                 self.state, source_function, (transformed, structures), fn
             )
         callee = self.state.sites.lowered(fn, structures)
+        if callee is not None and callvalues.holds_callable(callee.graph.outputs):
+            # it returns a function: one known only where its body is lowered
+            inlined = self.inliner.inlinable(fn, True)
+            if inlined is None:
+                raise self.state.parsed.unsupported(
+                    f"a call of {fn.__qualname__}, which returns a function and "
+                    "cannot be inlined",
+                    node,
+                    "return the function from a helper without *args, "
+                    "keyword-only parameters or recursion",
+                )
+            return self.inliner.inline_function(*inlined, args, kwargs, node, hint)
         if callee is not None:  # its result's structure and views are used here
             dependencies.record_called(self.state, fn, callee)
         if callee is None:  # a recursive call: its result is one value
@@ -181,6 +235,8 @@ def _operand_structure(operand: Any) -> Any:
     may be a list at run time is a :data:`RUNTIME_SEQUENCE`."""
     if isinstance(operand, Value):
         return LEAF if operand.container is False else RUNTIME_SEQUENCE
+    if callvalues.is_callable(operand):
+        return callvalues.structure_of(operand)
     if isinstance(operand, (list, tuple)):
         return (type(operand), tuple(_operand_structure(item) for item in operand))
     if isinstance(operand, dict):

@@ -27,6 +27,7 @@ from ..ir import Value, is_literal, tree_values
 from ..primitives.record import attribute_functions, method_functions
 from .. import runtime
 from . import dependencies
+from .callvalues import is_callable
 from .errortext import OP_SYMBOLS, describe, hint_for, static_name
 from .names import Names, is_data
 from .ops import Ops
@@ -115,17 +116,20 @@ class Expressions:
         result = method(node, hint)
         return result
 
-    def operand_named(self, node: ast.expr, hint: str | None) -> Any:
-        """An operand whose new value, if it is one, is named ``hint``."""
-        result = self.expr(node, hint)
-        if isinstance(result, Static):
-            return self.names.static_operand(result.obj, node)
-        return result
-
     def operand(self, node: ast.expr) -> Any:
         """Lower an expression that must be a runtime value or constant."""
         result = self.expr(node)
         if isinstance(result, Static):
+            return self.names.static_operand(result.obj, node)
+        return result
+
+    def value(self, node: ast.expr, hint: str | None = None) -> Any:
+        """Lower an expression that may be a function held as a value (an
+        argument, an item of a display, a returned value): a function stays
+        a :class:`Static` (see :mod:`.callvalues`), anything else is an
+        operand."""
+        result = self.expr(node, hint)
+        if isinstance(result, Static) and not is_callable(result):
             return self.names.static_operand(result.obj, node)
         return result
 
@@ -242,7 +246,7 @@ class Expressions:
                 raise self.state.parsed.unsupported(
                     "starred elements", elt, "list the elements one by one"
                 )
-        return [self.operand(elt) for elt in elts]
+        return [self.value(elt) for elt in elts]
 
     def expr_Subscript(self, node: ast.Subscript, hint: str | None) -> Any:
         """``base[index]``: an item of a local container when the index is
@@ -357,6 +361,13 @@ class Expressions:
         Items that are dicts are refused: at run time their entries would be
         indexed by key, which the derivative rules of runtime lists do not
         follow."""
+        if any(is_callable(item) for item in items):
+            raise self.state.parsed.unsupported(
+                "a list or tuple of functions indexed or looped over at run time",
+                node,
+                "index it with constant indices, or loop over it with a for "
+                "that does not break, continue or return (it is unrolled)",
+            )
         if any(holds_dict(item) for item in items):
             raise self.state.parsed.unsupported(
                 "a list of dicts indexed or looped over at run time",
@@ -387,7 +398,7 @@ class Expressions:
                     key,
                     "use constant keys (strings, numbers)",
                 )
-            result[constant] = self.operand(value)
+            result[constant] = self.value(value)
         return result
 
     def expr_ListComp(self, node: ast.ListComp, hint: str | None) -> Any:

@@ -23,6 +23,7 @@ from ..ir import Block, IfOp, Value
 from .expressions import Expressions
 from .memory import plan_relinks, relink
 from .ops import Ops
+from .callvalues import is_callable, refuse_chosen_at_run_time, same_function
 from .state import BROKE, CONTINUED, FLAGS, MISSING, RETURNED, RETVAL, State
 from .statements import Statements, replace_everywhere
 
@@ -192,8 +193,10 @@ class ControlFlow:
         ``right`` after the other. A pair of lists or dicts merged once
         (``merged``) gives one container, so names sharing a list or dict
         on both paths share it after the ``if``."""
-        if _same(left, right):
+        if _same(left, right) or same_function(left, right):
             return left
+        if is_callable(left) or is_callable(right):
+            raise refuse_chosen_at_run_time(self.state, name, left, right, node)
         key = (id(left), id(right))
         if isinstance(left, (tuple, list, dict)) and key in merged:
             return merged[key]

@@ -20,10 +20,11 @@ import types
 from typing import Any
 
 from ..errors import ADError, UnsupportedSyntaxError
-from ..frontend import ParsedFunction, parse_function
+from ..frontend import ParsedFunction, local_names, parse_function
 from ..ir import Value, is_literal, tree_values
 from ..options import optimizing
 from . import dependencies
+from .callvalues import Closed, close_over, is_callable
 from .expressions import Expressions
 from .flow import ControlFlow
 from .names import Names
@@ -53,12 +54,13 @@ class Inliner:
         self.flow = flow
         self.names = names
 
-    def inlinable(self, fn: Any) -> tuple | None:
+    def inlinable(self, fn: Any, whole: bool = False) -> tuple | None:
         """``(parsed, assignments, return)`` of ``fn`` when its body is
         compiled in at its call: a small function of plain assignments and
         one final ``return`` (see :func:`_small_body`), not recursive, not
-        generated code, with optimisations on. Else None: a call of its own
-        compiled code."""
+        generated code, with optimisations on; any function that is not
+        recursive when ``whole`` (it takes or returns a function known only
+        here). Else None: a call of its own compiled code."""
         if (
             not isinstance(fn, types.FunctionType)
             or any(fn is outer.fn for outer in self.state.inline_stack)
@@ -74,7 +76,7 @@ class Inliner:
             return None  # the call reports it
         if parsed.generated:
             return None
-        if writes_arguments(fn, parsed.node):
+        if whole or writes_arguments(fn, parsed.node):
             # its writes into the caller's lists and dicts reach the
             # caller only when its body is lowered here
             body = parsed.node.body
@@ -112,6 +114,10 @@ class Inliner:
             ) from None
         bound.apply_defaults()
         values = {name: self.spell(v, node) for name, v in bound.arguments.items()}
+        # a nested function passed reads the caller's names (paused meanwhile)
+        values = close_over(
+            values, self.state.env, None, self.state.parsed, self.state.fn
+        )
         saved = [getattr(self.state, name) for name in FUNCTION_STATE]
         saved_loc = self.state.emitter.loc
         self.state.parsed, self.state.fn, self.state.resolved = parsed, fn, {}
@@ -130,6 +136,7 @@ class Inliner:
                 result = None
             else:
                 result = self.state.env[RETVAL]
+            result = close_over(result, self.state.env, None, parsed, fn)
             dependencies.record_inlined(self.state, fn)
             if not hint:  # `a, b = f(x)` names the results a and b
                 made = {out for op in block.ops[start:] for out in op.outs}
@@ -186,27 +193,41 @@ class Inliner:
                 node,
             )
         outer_env, outer_stale = self.state.env, self.state.stale
-        self.state.env = {
-            **{k: v for k, v in outer_env.items() if not k.startswith("<")},
-            **values,
-            RETURNED: False,
-            RETVAL: None,
-        }
+        # a nested function passed reads the caller's names, not the callee's
+        values = close_over(values, outer_env, None)
+        saved = [getattr(self.state, name) for name in FUNCTION_STATE]
+        visible = {k: v for k, v in outer_env.items() if not k.startswith("<")}
+        if isinstance(inline, Closed):  # returned by the function defining it
+            visible = {**({} if inline.parsed else visible), **inline.names}
+            if inline.parsed is not None:
+                self.state.parsed, self.state.fn = inline.parsed, inline.fn
+                self.state.resolved = {}
+        self.state.env = {**visible, **values, RETURNED: False, RETVAL: None}
         self.state.stale = dict(outer_stale)
         self.state.inlining.append(inline)
         self.state.enclosing_envs.append(outer_env)
         try:
             if isinstance(definition, ast.Lambda):
-                result = self.expressions.operand(definition.body)
+                result = self.expressions.value(definition.body)
             else:
                 self.flow.block(definition.body)
                 if self.state.env[RETURNED] is False:
                     result = None
                 else:
                     result = self.state.env[RETVAL]
+            own = (
+                local_names(definition)
+                if isinstance(definition, ast.FunctionDef)
+                else set(names)
+            )
+            result = close_over(result, self.state.env, own)
+            if isinstance(inline, Closed) and inline.parsed is not None:
+                dependencies.record_inlined(self.state, inline.fn)
         finally:
             self.state.inlining.pop()
             self.state.enclosing_envs.pop()
+            for name, value in zip(FUNCTION_STATE, saved):
+                setattr(self.state, name, value)
             self.state.env, self.state.stale = outer_env, outer_stale
         return result
 
@@ -224,7 +245,7 @@ class Inliner:
             if all(spelled[key] is item for key, item in value.items()):
                 return value
             return spelled
-        if isinstance(value, Value) or is_literal(value):
+        if isinstance(value, Value) or is_literal(value) or is_callable(value):
             return value
         if isinstance(value, Static):
             return self.names.static_operand(value.obj, node)

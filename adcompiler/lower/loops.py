@@ -37,6 +37,7 @@ from .names import Names
 from .ops import Ops
 from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, Inline, State
 from .statements import Statements, user_function_called
+from .callvalues import carried_value, local_function, yielded_value
 from .unroll import Unrolling
 
 
@@ -192,8 +193,8 @@ class Loops:
         if call is None:
             return None
         func = call.func
-        if isinstance(func, ast.Name) and func.id not in self.state.env:
-            return self.names.resolve(func.id)
+        if isinstance(func, ast.Name):  # (a function may be bound to a local name)
+            return local_function(self.state, func.id, self.names.resolve)
         return None
 
     def sequence(self, node: ast.expr) -> Any:
@@ -314,7 +315,7 @@ class Loops:
             yields = []
             seen: dict[int, tuple] = {}
             for name in carried_names:
-                value = self.state.env.get(name, MISSING)
+                value = yielded_value(self.state, name, node)
                 yields.extend(
                     self._carried_leaves(trees[name], value, name, node, seen)
                 )
@@ -470,7 +471,7 @@ class Loops:
                 shared[id(initial)] = tree
             return tree
         arg = self.state.graph.new_value(variable_hint(name), user_variable=True)
-        inits.append(None if initial is MISSING else initial)
+        inits.append(carried_value(self.state, initial, name, node, None))
         if isinstance(initial, Value):
             arg.container = initial.container
         self.state.origins[arg] = [initial]

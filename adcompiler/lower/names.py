@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import UnsupportedSyntaxError
 from ..frontend import is_missing
 from ..ir import Value, is_literal
-from ..trees import LEAF, keys_of, structure
+from ..trees import LEAF, Fixed, argument_structure, keys_of, structure
 from .. import runtime
 from . import dependencies
 from .ops import Ops
@@ -45,6 +45,8 @@ class Names:
         """A container argument as a compile-time structure of its leaves."""
         if shape is LEAF:
             return value
+        if isinstance(shape, Fixed):  # a function: a constant here
+            return Static(shape.obj)
         if shape == RUNTIME_SEQUENCE:  # a list only known at run time
             value.container = None
             return value
@@ -109,7 +111,7 @@ class Names:
                 with self.state.into(
                     self.state.prologue
                 ):  # read once, at the function's start
-                    tree = self.unpack_tree(free, structure(obj), ident)
+                    tree = self.unpack_tree(free, argument_structure(obj), ident)
                 self.state.free_trees[ident] = tree
             return self.state.free_trees[ident]
         return Static(obj, (ident,))

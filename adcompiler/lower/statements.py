@@ -88,7 +88,7 @@ class Statements:
             ):
                 # a, b = x, y: each new value named after its target
                 value: Any = tuple(
-                    self.expressions.operand_named(elt, target_hint(name))
+                    self.expressions.value(elt, target_hint(name))
                     for elt, name in zip(node.value.elts, target.elts)
                 )
             else:

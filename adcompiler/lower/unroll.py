@@ -1,6 +1,7 @@
-"""Unrolling a ``for`` whose passes share memory that a loop cannot follow.
+"""Unrolling a ``for`` whose passes share memory that a loop cannot follow,
+or that calls a different function on each pass.
 
-Two kinds of loop are unrolled, when the passes are known when compiling:
+Three kinds of loop are unrolled, when the passes are known when compiling:
 
 - a ``for`` over a local list or tuple that changes its items in place
   through its variable (``for a in lst: a += 1.0``). Python binds the
@@ -15,6 +16,9 @@ Two kinds of loop are unrolled, when the passes are known when compiling:
   loop, each item would be the value of its own pass (such loops are
   refused, :func:`.memory.appended_then_written`).
 
+- a ``for`` over a local list or tuple that holds functions
+  (``for f in (np.sin, np.cos):``): each pass calls its own.
+
 Unrolled, each pass binds the variable to its item or number, and every
 write is followed exactly (:mod:`.memory`), as in straight-line code.
 """
@@ -22,15 +26,15 @@ write is followed exactly (:mod:`.memory`), as in straight-line code.
 from __future__ import annotations
 
 import ast
+from .callvalues import holds_callable
 from .expressions import Expressions
-from .state import Static
 from .flow import ControlFlow
-from .state import State
+from .state import State, Static
+from .statements import Statements
 
 #: The most passes an appending loop is unrolled into (more are refused as
 #: such loops are, by :func:`.memory.appended_then_written`).
 MAX_APPENDING_PASSES = 64
-from .statements import Statements
 
 
 class Unrolling:
@@ -73,11 +77,24 @@ class Unrolling:
             )
         ):
             return False
-        if _jumps(node.body) or not (
+        if _jumps(node.body):
+            return False
+        display = None
+        if not (
             _writes_through(node.body, target.id) or _appends_written(node.body)
         ):
-            return False
-        display = None if named else self.expressions.operand(node.iter)
+            # a tuple of functions: each pass calls its own (see .callvalues)
+            plain = named or all(
+                isinstance(e, (ast.Name, ast.Attribute, ast.Lambda))
+                for e in node.iter.elts
+            )
+            if not plain:
+                return False
+            display = None if named else self.expressions.operand(node.iter)
+            if not holds_callable(self.state.env[node.iter.id] if named else display):
+                return False
+        elif not named:
+            display = self.expressions.operand(node.iter)
         count = len(self.state.env[node.iter.id] if named else display)
         for position in range(count + 1):
             # a named list as the last pass left it (a write rebuilds it;
