@@ -30,6 +30,7 @@ import numpy as np
 
 from . import primitives  # noqa: F401  (registers the rule tables)
 from .codegen import unique_filename
+from .boundary import internal_args, method_function, rebuilt_value
 from .callables import Checkpoint, Transformed, source_function, user_function
 from .errors import (
     ADError,
@@ -57,7 +58,17 @@ from .runtime import (
     is_complex,
     stop_gradient as _stop_gradient,
 )
-from .trees import LEAF, describe, leaves, structure
+from .boundary import Boundary
+from .trees import (
+    LEAF,
+    Node,
+    build as build_object,
+    describe,
+    has_objects,
+    leaves,
+    structure,
+    unflatten_leaves,
+)
 
 #: ``stop_gradient(x)`` is ``x``, through which no derivative flows. It is
 #: the primitive itself, so rules may call it on symbolic values too.
@@ -70,13 +81,21 @@ class _Binding:
     """A gradient function's compiled entry for one call key, and the
     source function it was compiled from."""
 
-    __slots__ = ("fn", "entry", "structures", "optimize")
+    __slots__ = ("fn", "entry", "structures", "optimize", "boundary")
 
-    def __init__(self, fn: types.FunctionType, entry: Entry, structures: tuple):
+    def __init__(
+        self,
+        fn: types.FunctionType,
+        entry: Entry,
+        structures: tuple,
+        indices: tuple = (),
+    ):
         self.fn = fn
         self.entry = entry
         self.structures = structures
         self.optimize = optimizing()
+        # objects (dataclasses, ...) in the arguments or result: converted
+        self.boundary = Boundary.of(fn, structures, indices, entry.graph.outputs)
 
     def valid_for(self, target: Any) -> bool:
         return (
@@ -239,6 +258,7 @@ class GradFunction(Transformed):
     """
 
     def __init__(self, fn: Any, wrt: Wrt, with_value: bool, has_aux: bool = False):
+        fn = method_function(fn)  # grad(model.loss): self a compile-time object
         _not_made_by_a_loop(fn, "value_and_grad" if with_value else "grad")
         check_signature(fn)
         base = user_function(fn)
@@ -308,7 +328,7 @@ class GradFunction(Transformed):
         )
         with _through_generated_code(target):
             entry = compiled(fn, request).ensure()
-        binding = _Binding(fn, entry, structures)
+        binding = _Binding(fn, entry, structures, self._indices)
         self._entries[key] = binding
         self._last = binding
         return binding
@@ -322,8 +342,14 @@ class GradFunction(Transformed):
         if binding is None or not binding.valid_for(self.__wrapped__):
             binding = self._bound(key)
         entry = binding.entry
+        boundary = binding.boundary
         try:
-            value, grads = entry.generated.fn(*args, **kwargs)
+            if boundary is None:
+                value, grads = entry.generated.fn(*args, **kwargs)
+            else:
+                inner, inner_kwargs = boundary.inputs(args, kwargs)
+                value, grads = entry.generated.fn(*inner, **inner_kwargs)
+                value, grads = boundary.value(value), boundary.gradients(grads)
         except Exception as exc:
             self._explain_failure(exc, entry, args, kwargs)
             raise
@@ -609,6 +635,8 @@ def _rebuild(structures: tuple, flat: list) -> tuple:
         kind, children = shape
         if kind is dict:
             return {key: build(child) for key, child in children}
+        if isinstance(kind, Node):  # a dataclass, NamedTuple, registered class
+            return build_object(kind, [build(child) for child in children])
         return kind(build(child) for child in children)
 
     return tuple(build(shape) for shape in structures)
@@ -675,7 +703,7 @@ class Pullback:
                     )
         saved = self._saved
         if saved is None:
-            _, saved = self._split.forward(*self._args)
+            _, saved = self._split.forward(*internal_args(self._args, self._structures))
         elif backward_changes_saved(self._entry):
             self._saved = None
         adjoints = iter(self._split.backward(saved, *seeds))
@@ -699,7 +727,8 @@ def _vjp(f: Any, args: tuple, count: int, active: tuple | None = None) -> tuple:
     fn = source_function(f, structures)
     with _through_generated_code(f):
         split = compiled(fn, _top_request("split", structures, active, args))
-    value, saved = split.forward(*args)
+    value, saved = split.forward(*internal_args(args, structures))
+    value = rebuilt_value(saved[0], value)
     name = user_function(f).__qualname__
     pullback = Pullback(split, saved, args, name, count, active)
     pullback._out_shapes = [np.shape(leaf) for leaf in leaves(value)]
@@ -711,6 +740,7 @@ def vjp(f: Callable, *args: Any, **kwargs: Any) -> tuple[Any, Pullback]:
     """``(f(*args, **kwargs), pullback)``; ``pullback(g)`` gives the
     cotangents of the positional ``args`` (None for arguments that are not
     floats). Keyword arguments and defaults are passed as constants."""
+    f = method_function(f)
     _transformable(f, "vjp")
     full = _bind(f, args, kwargs, "vjp")
     return _vjp(f, full, len(args))
@@ -763,7 +793,7 @@ def _jvp(
     flat_tangents = [leaf for t in tangents[:count] for leaf in leaves(t)]
     fn = source_function(f, structures)
     with _through_generated_code(f):
-        call = compiled(fn, _top_request("tangent", structures, active, args)).call
+        product = compiled(fn, _top_request("tangent", structures, active, args))
     for leaf, t in zip(leaves(list(args[:count])), flat_tangents):
         if is_complex(leaf) and np.any(np.asarray(t) != 0):
             # its tangent would be dropped: complex values carry none
@@ -773,7 +803,8 @@ def _jvp(
                 hint="pass the real and imaginary parts as separate real arrays",
             )
     inputs = [t for t, flag in zip(flat_tangents, active) if flag]
-    value, tangent = call(*args, *inputs)
+    value, tangent = product.call(*internal_args(args, structures), *inputs)
+    value, tangent = rebuilt_value(product, value), rebuilt_value(product, tangent)
     for leaf in leaves(tangent):
         if is_complex(leaf):
             raise complex_derivative()
@@ -792,6 +823,7 @@ def jvp(
     that are not floats are ignored; parameters left out take their
     defaults, as constants. The generated code is ``jvp_source(f, primals)``.
     """
+    f = method_function(f)
     _transformable(f, "jvp")
     primals, tangents = _as_primals(primals, tangents, "jvp")
     full = _bind(f, primals, {}, "jvp")
@@ -801,6 +833,7 @@ def jvp(
 @checked_arguments
 def jvp_source(f: Callable, primals: Sequence[Any]) -> str:
     """The generated forward-mode code :func:`jvp` runs for these arguments."""
+    f = method_function(f)
     _transformable(f, "jvp_source")
     primals, _ = _as_primals(primals, primals, "jvp_source")
     full = _bind(f, primals, {}, "jvp_source")
@@ -933,6 +966,7 @@ def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
             f"jacobian mode must be 'rev' or 'fwd', not {mode!r}",
             hint="mode='rev' for few outputs, mode='fwd' for few inputs",
         )
+    f = method_function(f)
     base = _transformable(f, "jacobian")
     indices, many = _wrt_indices(f, wrt)
     what = f"jacobian of {base.__qualname__}"
@@ -950,6 +984,10 @@ def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
 
 
 def _zeros_like_tree(x: Any) -> Any:
+    if has_objects(structure(x)):
+        return unflatten_leaves(
+            structure(x), [_zeros_like_tree(leaf) for leaf in leaves(x)]
+        )
     if isinstance(x, (list, tuple)):
         return type(x)(_zeros_like_tree(item) for item in x)
     if isinstance(x, dict):
@@ -968,6 +1006,7 @@ def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
     tree argument (dict, list, tuple) a tree of trees, ``H[a][b]`` of shape
     ``a.shape + b.shape``; for a tuple ``wrt``, a tuple of tuples of blocks
     (as ``jax.hessian``)."""
+    f = method_function(f)
     _transformable(f, "hessian")
     hessian_of = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="fwd")
     hessian_of.__name__ = hessian_of.__qualname__ = (
@@ -983,6 +1022,7 @@ def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
     respect to argument ``wrt`` times ``v`` (of the argument's structure;
     a tuple of them for a tuple ``wrt``), without forming the Hessian
     (forward mode over the generated gradient)."""
+    f = method_function(f)
     base = _transformable(f, "hvp")
     indices, many = _wrt_indices(f, wrt)
     gradient = grad(f, wrt=wrt)

@@ -26,11 +26,12 @@ from ..callables import (
 from ..errors import UnsupportedSyntaxError
 from ..ir import CallOp, Value, tree_map, tree_values
 from ..primitives import registry
-from ..trees import LEAF
+from ..trees import LEAF, ObjectTree, operand_shape
 from . import dependencies
 from .expressions import Expressions
 from .inlining import Inliner
 from .memory import call_result_views
+from .objects import Objects
 from .ops import Ops
 from .state import RUNTIME_SEQUENCE, Inline, State, Static
 
@@ -51,6 +52,7 @@ class UserCalls:
         self.expressions = expressions
         self.inliner = inliner
         self.ops = ops
+        self.objects = Objects(state, expressions, inliner)
 
     def expr_Call(self, node: ast.Call, hint: str | None) -> Any:
         """A call: of an array's method, ``slice``, a nested or small user
@@ -68,6 +70,8 @@ class UserCalls:
         func = node.func
         if isinstance(func, ast.Attribute):
             base = self.expressions.expr(func.value)
+            if isinstance(base, ObjectTree):  # a method of a dataclass, ...
+                return self.objects.call_method(base, func.attr, node, hint)
             if not isinstance(base, Static):
                 return self.expressions.method_call(base, func.attr, node, hint)
         callee = self.expressions.expr(func)
@@ -75,6 +79,9 @@ class UserCalls:
             raise self.state.parsed.unsupported(
                 "calling a runtime value", node, "call a function by its name"
             )
+        made = self.objects.call(callee, node, hint)  # methods, P(...), m(x)
+        if made is not NotImplemented:
+            return made
         args = tuple(self.expressions.operand(arg) for arg in node.args)
         kwargs = {kw.arg: self.expressions.operand(kw.value) for kw in node.keywords}
         if callee.obj is slice and not kwargs:
@@ -181,6 +188,8 @@ def _operand_structure(operand: Any) -> Any:
     may be a list at run time is a :data:`RUNTIME_SEQUENCE`."""
     if isinstance(operand, Value):
         return LEAF if operand.container is False else RUNTIME_SEQUENCE
+    if isinstance(operand, ObjectTree):
+        return operand_shape(operand, _operand_structure)
     if isinstance(operand, (list, tuple)):
         return (type(operand), tuple(_operand_structure(item) for item in operand))
     if isinstance(operand, dict):

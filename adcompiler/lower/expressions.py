@@ -24,9 +24,10 @@ import numpy as np
 
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value, is_literal, tree_values
+from ..trees import ObjectTree
 from ..primitives.record import attribute_functions, method_functions
 from .. import runtime
-from . import dependencies
+from . import dependencies, objects
 from .errortext import OP_SYMBOLS, describe, hint_for, static_name
 from .names import Names, is_data
 from .ops import Ops
@@ -141,6 +142,8 @@ class Expressions:
         """``module.name`` (a compile-time object or a free value), or an
         array attribute (``.shape``, ``.T``, ...) as the function computing it."""
         base = self.expr(node.value)
+        if isinstance(base, ObjectTree):  # a dataclass, NamedTuple, ...
+            return self.user_calls.objects.field(base, node, hint)
         if isinstance(base, Static):
             try:
                 obj = getattr(base.obj, node.attr)
@@ -153,6 +156,8 @@ class Expressions:
             path = base.path + (node.attr,) if base.path else None
             if path is not None:  # checked before each reuse of the code
                 dependencies.record_attribute(self.state, path, obj)
+            else:  # self, or an object read from one (see lower/objects.py)
+                objects.record_read(self.state, base.obj, node.attr, obj)
             if is_data(obj) and not isinstance(obj, numbers.Number):
                 return self.state.graph.add_free(node.attr, obj)
             return obj if is_literal(obj) else Static(obj, path)

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import UnsupportedSyntaxError
 from ..frontend import is_missing
 from ..ir import Value, is_literal
-from ..trees import LEAF, keys_of, structure
+from ..trees import LEAF, Node, keys_of, object_tree, structure
 from .. import runtime
 from . import dependencies
 from .ops import Ops
@@ -60,6 +60,8 @@ class Names:
         kind = shape[0]
         if kind is dict:
             return items
+        if isinstance(kind, Node):  # an object: the tuple of its children
+            return object_tree(kind, (items[k] for k in range(len(items))))
         return kind(items[k] for k in range(len(items)))
 
     def resolve(self, ident: str) -> Any:
@@ -101,15 +103,16 @@ class Names:
             return obj
         if is_data(obj):
             return self.state.graph.add_free(ident, obj)
-        if structure(obj) is not LEAF:
+        if structure(obj, objects=False) is not LEAF:
             # a global or captured list/tuple/dict: read its items at each
-            # call, like a parameter's (they may have been replaced since)
+            # call, like a parameter's (they may have been replaced since);
+            # an object is a Static, its attributes read while compiling
             if ident not in self.state.free_trees:
                 free = self.state.graph.add_free(ident, obj)
                 with self.state.into(
                     self.state.prologue
                 ):  # read once, at the function's start
-                    tree = self.unpack_tree(free, structure(obj), ident)
+                    tree = self.unpack_tree(free, structure(obj, objects=False), ident)
                 self.state.free_trees[ident] = tree
             return self.state.free_trees[ident]
         return Static(obj, (ident,))

@@ -1,0 +1,367 @@
+"""Objects in differentiated code: attributes, methods, parameter classes.
+
+Two kinds of object reach the lowering:
+
+- a *compile-time object* (a :class:`Static`): an instance of a user class
+  named by the function (a global, a closure cell, ``self`` of a method,
+  an attribute of one of these). Its attributes are read while compiling:
+  numbers and strings are spelled as constants, arrays are free values of
+  the graph (constants, not differentiated), objects stay compile-time
+  objects. Each read is recorded (:func:`record_read`), so the compiled
+  code is reused only while the attribute gives the same object: setting
+  ``model.scale`` between calls compiles again.
+- an *object node* (an :class:`ObjectTree`): a dataclass instance, a
+  NamedTuple or a registered class (:func:`trees.register_tree`) passed as
+  an argument or built in the code: a compile-time structure of its
+  children, read by attribute (``p.W``), whose static fields are constants.
+
+A method called on either (``layer.forward(x)``, ``self.helper(x)``,
+``p.norm()``, ``model(x)`` through ``__call__``, a classmethod) has its
+body lowered at the call with ``self`` bound to the object
+(:meth:`Objects.call_method`). Writing an attribute is refused
+(:func:`refuse_attribute_write`): the object is not part of the graph, and
+a write would not be seen by the derivative.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+import types
+from typing import Any
+
+from ..errors import ADError, UnsupportedSyntaxError
+from ..frontend import parse_function
+from ..ir import Value, is_literal
+from ..trees import Node, ObjectTree, _hashable, object_tree
+from . import dependencies
+from .state import State, Static
+
+
+class ObjectStatic(Static):
+    """A compile-time object bound to a name of an inlined method (``self``,
+    an object passed on): passed through to the body as itself."""
+
+    __slots__ = ()
+
+
+class _Reader:
+    """``reader(name)``: what attribute ``name`` of one object gives now, a
+    bound method as its function (each read makes a new bound method);
+    compared by identity in the dependency check (see :func:`record_read`)."""
+
+    __slots__ = ("obj", "__weakref__")
+
+    def __init__(self, obj: Any):
+        self.obj = obj
+
+    def __call__(self, name: str) -> Any:
+        return _identity(getattr(self.obj, name), self.obj)
+
+    def __repr__(self) -> str:
+        return f"<attribute of {type(self.obj).__name__}>"
+
+
+def _identity(value: Any, obj: Any) -> Any:
+    if isinstance(value, types.MethodType) and value.__self__ is obj:
+        return value.__func__
+    return value
+
+
+def record_read(state: State, obj: Any, name: str, value: Any) -> None:
+    """Attribute ``name`` of ``obj`` (an object with no name in the
+    function's namespace: ``self``, an attribute of it) gave ``value``:
+    the code is reused only while it gives the same object."""
+    dependencies.record_derived(state, _Reader(obj), (name,), _identity(value, obj))
+
+
+def user_method(obj: Any) -> tuple[types.FunctionType, Any] | None:
+    """``(function, self)`` of a bound method of a user class (a
+    classmethod's self is its class), or None."""
+    if isinstance(obj, types.MethodType) and isinstance(
+        obj.__func__, types.FunctionType
+    ):
+        return obj.__func__, obj.__self__
+    return None
+
+
+def call_target(obj: Any) -> tuple[types.FunctionType, Any] | None:
+    """``(function, self)`` when calling ``obj`` runs a method of a user
+    class: a bound method, or an instance whose class defines ``__call__``."""
+    found = user_method(obj)
+    if found is not None:
+        return found
+    if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+        return None
+    call = getattr(type(obj), "__call__", None)
+    if isinstance(call, types.FunctionType):
+        return call, obj
+    return None
+
+
+def is_record_class(obj: Any) -> bool:
+    """Whether ``obj`` is a dataclass or NamedTuple class (built in code as
+    an object node)."""
+    return isinstance(obj, type) and (
+        dataclasses.is_dataclass(obj)
+        or (issubclass(obj, tuple) and hasattr(obj, "_fields"))
+    )
+
+
+def refuse_attribute_write(state: State, target: ast.Attribute) -> Exception:
+    """The error for ``obj.attr = ...`` (or ``+=``, ``del``) in differentiated code."""
+    text = ast.unparse(target)
+    return state.parsed.unsupported(
+        f"setting the attribute `{text}`",
+        target,
+        "objects are read, not changed, in differentiated code: compute the "
+        "new value and return it (or build a new object, e.g. "
+        "dataclasses.replace(p, a=...) outside, P(a=..., b=...) inside)",
+    )
+
+
+class Objects:
+    """Attributes and method calls of objects (see the module's docstring).
+
+    Guarantees: every attribute read of an object that is not an argument
+    is recorded as a dependency; a method body is lowered as an inlined
+    function's (its own names and globals, its lines its own) with ``self``
+    the object; anything else about objects raises an ADError naming the
+    line.
+    """
+
+    def __init__(self, state: State, expressions: Any, inliner: Any):
+        self.state = state
+        self.expressions = expressions
+        self.inliner = inliner
+
+    # -- attributes --------------------------------------------------------
+
+    def field(self, tree: ObjectTree, node: ast.Attribute, hint: str | None) -> Any:
+        """``p.name`` for an object node: a child, a static field (a
+        constant), a property or a method of its class."""
+        meta: Node = type(tree).node
+        name = node.attr
+        try:
+            return tree.field(name)
+        except KeyError:
+            pass
+        if name in meta.static_names():
+            value = meta.static(name)
+            return value if is_literal(value) else ObjectStatic(value)
+        attribute = inspect.getattr_static(meta.cls, name, None)
+        if isinstance(attribute, property) and isinstance(
+            attribute.fget, types.FunctionType
+        ):
+            return self._inline(attribute.fget, tree, (), {}, node, hint)
+        if meta.names is None:
+            fix = (
+                f"give {meta.cls.__name__}'s flatten a dict of children "
+                "({name: child}) to read them by name"
+            )
+        else:
+            fix = f"its fields: {', '.join(meta.names + meta.static_names())}"
+        raise self.state.parsed.error(
+            UnsupportedSyntaxError,
+            f"{meta.cls.__name__} has no field `{name}` that differentiated code "
+            "can read",
+            node,
+            fix,
+        )
+
+    # -- calls -------------------------------------------------------------
+
+    def call_method(
+        self, tree: ObjectTree, name: str, node: ast.Call, hint: str | None
+    ) -> Any:
+        """``p.method(...)`` for an object node ``p``: the method of its
+        class, with ``self`` the node."""
+        meta: Node = type(tree).node
+        attribute = inspect.getattr_static(meta.cls, name, None)
+        if isinstance(attribute, staticmethod):
+            attribute = attribute.__func__
+            args, kwargs = self._arguments(node)
+            return self._inline_plain(attribute, args, kwargs, node, hint)
+        if isinstance(attribute, classmethod):
+            args, kwargs = self._arguments(node)
+            return self._inline(
+                attribute.__func__, ObjectStatic(meta.cls), args, kwargs, node, hint
+            )
+        if not isinstance(attribute, types.FunctionType):
+            if name in (meta.names or ()):
+                raise self.state.parsed.unsupported(
+                    f"calling the field `{name}` of a {meta.cls.__name__}",
+                    node,
+                    "a field that holds a function is static: make it a "
+                    "non-data field, or call the function by name",
+                )
+            raise self.state.parsed.error(
+                UnsupportedSyntaxError,
+                f"{meta.cls.__name__} has no method `{name}` that "
+                "differentiated code can call",
+                node,
+                "call a method defined with def in the class",
+            )
+        args, kwargs = self._arguments(node)
+        return self._inline(attribute, tree, args, kwargs, node, hint)
+
+    def call(self, callee: Static, node: ast.Call, hint: str | None) -> Any:
+        """A call of a compile-time object, if it is one of an object's
+        (a bound method, an instance with ``__call__``, a dataclass or
+        NamedTuple class); else :data:`NotImplemented`."""
+        obj = callee.obj
+        if is_record_class(obj):
+            args, kwargs = self._arguments(node)
+            return self.construct(obj, args, kwargs, node)
+        target = call_target(obj)
+        if target is None:
+            return NotImplemented
+        function, owner = target
+        args, kwargs = self._arguments(node)
+        return self._inline(function, ObjectStatic(owner), args, kwargs, node, hint)
+
+    def construct(self, cls: type, args: tuple, kwargs: dict, node: ast.AST) -> Any:
+        """``P(a=..., b=...)`` of a dataclass or NamedTuple: an object node
+        (the fields that are values or trees its children, literals and
+        compile-time objects its static fields)."""
+        init = getattr(cls, "__init__", None)
+        if dataclasses.is_dataclass(cls) and (
+            getattr(cls, "__post_init__", None) is not None
+            or getattr(getattr(init, "__code__", None), "co_filename", "") != "<string>"
+            or any(not f.init for f in dataclasses.fields(cls))
+        ):
+            raise self.state.parsed.unsupported(
+                f"building a {cls.__name__} (its __init__ or __post_init__ is "
+                "its own, or a field has init=False)",
+                node,
+                "build it outside the differentiated function and pass it in",
+            )
+        try:
+            bound = inspect.signature(cls).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise self.state.parsed.error(
+                UnsupportedSyntaxError, f"this call of {cls.__name__}: {exc}", node
+            ) from None
+        bound.apply_defaults()
+        values = bound.arguments
+        if dataclasses.is_dataclass(cls):
+            order = [f.name for f in dataclasses.fields(cls)]
+        else:
+            order = list(cls._fields)
+        names, children, statics = [], [], []
+        for name in order:
+            value = values[name]
+            if isinstance(value, Static):
+                value = value.obj
+                statics.append((name, _hashable(cls, name, value)))
+            elif isinstance(value, (Value, tuple, list, dict, float, complex)) and (
+                not isinstance(value, bool)
+            ):
+                names.append(name)
+                children.append(value)
+            else:
+                statics.append((name, _hashable(cls, name, value)))
+        kind = "dataclass" if dataclasses.is_dataclass(cls) else "namedtuple"
+        meta = Node(cls, tuple(names), tuple(statics), kind)
+        return object_tree(meta, children)
+
+    # -- inlining ----------------------------------------------------------
+
+    def _arguments(self, node: ast.Call) -> tuple[tuple, dict]:
+        """The arguments of a call, objects passed on as themselves."""
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.state.parsed.unsupported(
+                    "*args in a call", arg, "pass the arguments one by one"
+                )
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise self.state.parsed.unsupported(
+                    "**kwargs in a call", kw.value, "pass keyword arguments by name"
+                )
+        args = tuple(self._argument(arg) for arg in node.args)
+        kwargs = {kw.arg: self._argument(kw.value) for kw in node.keywords}
+        return args, kwargs
+
+    def _argument(self, expr: ast.expr) -> Any:
+        value = self.expressions.expr(expr)
+        if isinstance(value, Static) and _is_object(value.obj):
+            return ObjectStatic(value.obj)  # an object handed to a method
+        if isinstance(value, Static):
+            return self.expressions.names.static_operand(value.obj, expr)
+        return value
+
+    def _inline(
+        self,
+        function: types.FunctionType,
+        owner: Any,
+        args: tuple,
+        kwargs: dict,
+        node: ast.AST,
+        hint: str | None,
+    ) -> Any:
+        """``function(owner, *args, **kwargs)``, its body lowered here."""
+        return self._inline_plain(function, (owner, *args), kwargs, node, hint)
+
+    def _inline_plain(
+        self,
+        function: types.FunctionType,
+        args: tuple,
+        kwargs: dict,
+        node: ast.AST,
+        hint: str | None,
+    ) -> Any:
+        name = function.__qualname__
+        if any(function is outer.fn for outer in self.state.inline_stack) or (
+            function is self.state.fn
+        ):
+            raise self.state.parsed.unsupported(
+                f"the recursive method call of {name}",
+                node,
+                "write the recursion as a loop, or as a module-level function",
+            )
+        if function.__code__.co_flags & (
+            inspect.CO_VARARGS | inspect.CO_VARKEYWORDS | inspect.CO_GENERATOR
+        ):
+            raise self.state.parsed.unsupported(
+                f"calling {name}, which takes *args or **kwargs (or is a generator)",
+                node,
+                "give it named parameters",
+            )
+        try:
+            parsed = parse_function(function)
+        except ADError as exc:
+            raise self.state.parsed.error(
+                type(exc), f"calling {name}: {exc.message}", node, exc.hint
+            ) from None
+        parsed.within = name
+        body = parsed.node.body
+        if body and _is_docstring(body[0]):
+            body = body[1:]
+        return self.inliner.inline_function(
+            parsed, body, None, args, kwargs, node, hint
+        )
+
+
+def _is_object(obj: Any) -> bool:
+    """Whether a compile-time object is an instance of a user class (not a
+    module, function, class or builtin)."""
+    return not isinstance(
+        obj,
+        (
+            type,
+            types.ModuleType,
+            types.FunctionType,
+            types.BuiltinFunctionType,
+            types.MethodType,
+        ),
+    ) and type(obj).__module__ not in ("builtins", "numpy")
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
