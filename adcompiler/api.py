@@ -30,7 +30,7 @@ import numpy as np
 
 from . import primitives  # noqa: F401  (registers the rule tables)
 from .codegen import unique_filename
-from .boundary import internal_args, method_function, rebuilt_value
+from .boundary import internal_args, method_function, result_shape
 from .callables import Checkpoint, Transformed, source_function, user_function
 from .errors import (
     ADError,
@@ -66,6 +66,7 @@ from .trees import (
     describe,
     has_objects,
     leaves,
+    rebuild,
     structure,
     unflatten_leaves,
 )
@@ -89,13 +90,14 @@ class _Binding:
         entry: Entry,
         structures: tuple,
         indices: tuple = (),
+        output: Any = LEAF,
     ):
         self.fn = fn
         self.entry = entry
         self.structures = structures
         self.optimize = optimizing()
         # objects (dataclasses, ...) in the arguments or result: converted
-        self.boundary = Boundary.of(fn, structures, indices, entry.graph.outputs)
+        self.boundary = Boundary.of(fn, structures, indices, output)
 
     def valid_for(self, target: Any) -> bool:
         return (
@@ -328,7 +330,8 @@ class GradFunction(Transformed):
         )
         with _through_generated_code(target):
             entry = compiled(fn, request).ensure()
-        binding = _Binding(fn, entry, structures, self._indices)
+        output = _output_shape(target, structures, entry)
+        binding = _Binding(fn, entry, structures, self._indices, output)
         self._entries[key] = binding
         self._last = binding
         return binding
@@ -355,6 +358,16 @@ class GradFunction(Transformed):
             raise
         gradient = grads if self._many else grads[0]
         return (value, gradient) if self._with_value else gradient
+
+    def _result_shape(self, structures: tuple) -> Any:
+        """The structure of what a call returns for arguments of
+        ``structures`` (objects as their nodes; see :mod:`.boundary`)."""
+        boundary = self._bound((structures, ())).boundary
+        if boundary is None:
+            return LEAF
+        grads = tuple(structures[index] for index in self._indices)
+        shape = (tuple, grads) if self._many else grads[0]
+        return (tuple, (boundary.output, shape)) if self._with_value else shape
 
     def as_function(self, structures: tuple) -> types.FunctionType:
         """A Python function, with source, computing what a call returns:
@@ -408,6 +421,16 @@ class GradFunction(Transformed):
         if instance is None:
             return self
         return types.MethodType(self, instance)
+
+
+def _output_shape(target: Any, structures: tuple, entry: Entry) -> Any:
+    """The structure of what the generated code of ``target`` (for these
+    argument structures) returns, objects as their nodes: a gradient
+    function's as its call returns it (its generated code, lowered again,
+    spells its objects as tuples)."""
+    if isinstance(target, GradFunction):
+        return target._result_shape(structures)
+    return result_shape(entry)
 
 
 def _adapter(entry: Entry, many: bool, with_value: bool) -> types.FunctionType:
@@ -728,7 +751,7 @@ def _vjp(f: Any, args: tuple, count: int, active: tuple | None = None) -> tuple:
     with _through_generated_code(f):
         split = compiled(fn, _top_request("split", structures, active, args))
     value, saved = split.forward(*internal_args(args, structures))
-    value = rebuilt_value(saved[0], value)
+    value = rebuild(_output_shape(f, structures, saved[0]), value)
     name = user_function(f).__qualname__
     pullback = Pullback(split, saved, args, name, count, active)
     pullback._out_shapes = [np.shape(leaf) for leaf in leaves(value)]
@@ -804,7 +827,8 @@ def _jvp(
             )
     inputs = [t for t, flag in zip(flat_tangents, active) if flag]
     value, tangent = product.call(*internal_args(args, structures), *inputs)
-    value, tangent = rebuilt_value(product, value), rebuilt_value(product, tangent)
+    shape = _output_shape(f, structures, product.entry)
+    value, tangent = rebuild(shape, value), rebuild(shape, tangent)
     for leaf in leaves(tangent):
         if is_complex(leaf):
             raise complex_derivative()

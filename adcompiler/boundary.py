@@ -90,12 +90,11 @@ class Boundary:
 
     @staticmethod
     def of(
-        fn: Any, structures: tuple, indices: tuple, outputs: Any
+        fn: Any, structures: tuple, indices: tuple, output: Hashable
     ) -> "Boundary | None":
         """The boundary of a call of ``fn``'s generated code for arguments
-        of ``structures`` returning operand tree ``outputs``; None when no
-        object node crosses it."""
-        output = operand_shape(outputs)
+        of ``structures`` whose result has structure ``output``; None when
+        no object node crosses it."""
         if not has_objects(output) and not any(map(has_objects, structures)):
             return None
         return Boundary(fn, structures, indices, output)
@@ -131,11 +130,7 @@ def internal_args(args: tuple, structures: tuple) -> tuple:
     return tuple(internal(a, s) for a, s in zip(args, structures))
 
 
-def rebuilt_value(source: Any, value: Any) -> Any:
-    """``value``, the result of generated code (of a pipeline product or
-    entry), with the objects the function built (its graph's outputs)
-    built again."""
-    entry = getattr(source, "entry", source)
-    if entry is None:
-        return value
-    return rebuild(operand_shape(entry.graph.outputs), value)
+def result_shape(entry: Any) -> Hashable:
+    """The structure of what ``entry``'s generated code returns (its
+    graph's outputs, objects as their nodes)."""
+    return operand_shape(entry.graph.outputs)

@@ -113,7 +113,7 @@ def refuse_attribute_write(state: State, target: ast.Attribute) -> Exception:
     """The error for ``obj.attr = ...`` (or ``+=``, ``del``) in differentiated code."""
     text = ast.unparse(target)
     return state.parsed.unsupported(
-        f"setting the attribute `{text}`",
+        f"changing `{text}` (an attribute of an object)",
         target,
         "objects are read, not changed, in differentiated code: compute the "
         "new value and return it (or build a new object, e.g. "
@@ -215,6 +215,12 @@ class Objects:
             args, kwargs = self._arguments(node)
             return self.construct(obj, args, kwargs, node)
         target = call_target(obj)
+        if target is None and _is_object(obj) and not callable(obj):
+            raise self.state.parsed.unsupported(
+                f"calling a {type(obj).__name__} object (its class has no " "__call__)",
+                node,
+                "call one of its methods, e.g. obj.forward(x)",
+            )
         if target is None:
             return NotImplemented
         function, owner = target
