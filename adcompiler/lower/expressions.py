@@ -253,6 +253,7 @@ class Expressions:
         """``base[index]``: an item of a local container when the index is
         known, else an indexing op (of an array, or of a list made a runtime value)."""
         base = self.operand(node.value)
+        objects.check_sequence(self.state, base, node, "indexing")
         if isinstance(base, Value) and base.kind == "free":
             trick = _INDEX_TRICKS.get(id(base.obj))
             if trick is not None and trick[1] is base.obj:

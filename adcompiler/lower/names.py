@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import UnsupportedSyntaxError
 from ..frontend import is_missing
 from ..ir import Value, is_literal
-from ..trees import LEAF, Node, keys_of, object_tree, structure
+from ..trees import LEAF, Node, keys_of, leaves, object_tree, structure
 from .. import runtime
 from . import dependencies
 from .ops import Ops
@@ -122,6 +122,16 @@ class Names:
         (modules and functions are refused)."""
         if is_literal(obj):
             return obj
+        if isinstance(obj, (list, tuple, dict)) and not all(
+            is_data(leaf) or is_literal(leaf) for leaf in leaves(obj)
+        ):
+            raise self.state.parsed.unsupported(
+                f"using a {type(obj).__name__} of objects (not arrays or numbers)"
+                " as a value (a loop over it, an item of it at run time)",
+                node,
+                "call each object by name (self.layer1(x), self.layer2(x)), or "
+                "keep the objects' arrays in a list or dict of parameters",
+            )
         if isinstance(obj, (types.ModuleType, types.FunctionType)) or callable(obj):
             raise self.state.parsed.unsupported(
                 f"using {getattr(obj, '__name__', repr(obj))} as a value",

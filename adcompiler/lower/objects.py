@@ -34,6 +34,7 @@ from typing import Any
 from ..errors import ADError, UnsupportedSyntaxError
 from ..frontend import parse_function
 from ..ir import Value, is_literal
+from ..primitives import registry
 from ..trees import Node, ObjectTree, _hashable, object_tree
 from . import dependencies
 from .state import State, Static
@@ -92,7 +93,7 @@ def call_target(obj: Any) -> tuple[types.FunctionType, Any] | None:
     found = user_method(obj)
     if found is not None:
         return found
-    if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+    if not _is_object(obj) or registry.lookup(obj) is not None:
         return None
     call = getattr(type(obj), "__call__", None)
     if isinstance(call, types.FunctionType):
@@ -119,6 +120,19 @@ def refuse_attribute_write(state: State, target: ast.Attribute) -> Exception:
         "new value and return it (or build a new object, e.g. "
         "dataclasses.replace(p, a=...) outside, P(a=..., b=...) inside)",
     )
+
+
+def check_sequence(state: State, value: Any, node: ast.AST, what: str) -> None:
+    """Refuse indexing or unpacking an object node that Python does not
+    index (a dataclass, a registered class: only a NamedTuple is a tuple)."""
+    if isinstance(value, ObjectTree) and type(value).node.kind != "namedtuple":
+        name = type(value).node.cls.__name__
+        raise state.parsed.unsupported(
+            f"{what} a {name} (Python raises TypeError: it is not a sequence)",
+            node,
+            f"read its fields by name ({name.lower()}.field), or make it a "
+            "NamedTuple",
+        )
 
 
 class Objects:
@@ -362,7 +376,12 @@ def _is_object(obj: Any) -> bool:
             types.BuiltinFunctionType,
             types.MethodType,
         ),
-    ) and type(obj).__module__ not in ("builtins", "numpy")
+    ) and not type(obj).__module__.startswith(_LIBRARIES)
+
+
+#: modules whose objects are not the user's (their calls are primitives,
+#: transformed functions, ...)
+_LIBRARIES = ("builtins", "numpy", "scipy", "adcompiler", "functools")
 
 
 def _is_docstring(statement: ast.stmt) -> bool:

@@ -26,7 +26,7 @@ from .expressions import Expressions, holds_dict
 from .memory import MemoryModel, reach_callers, replaced_trees
 from .names import Names
 from .ops import Ops
-from .objects import refuse_attribute_write
+from .objects import check_sequence, refuse_attribute_write
 from .state import Inline, State, Static
 from .writes import Writes
 
@@ -223,6 +223,7 @@ class Statements:
 
     def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
         """``count`` items of a tuple, list or runtime value (an error otherwise)."""
+        check_sequence(self.state, value, node, "unpacking")
         if isinstance(value, (tuple, list)):
             if len(value) != count:
                 raise self.state.parsed.error(
