@@ -125,6 +125,8 @@ def refuse_attribute_write(state: State, target: ast.Attribute) -> Exception:
 def check_sequence(state: State, value: Any, node: ast.AST, what: str) -> None:
     """Refuse indexing or unpacking an object node that Python does not
     index (a dataclass, a registered class: only a NamedTuple is a tuple)."""
+    if state.parsed.generated:  # generated code holds objects as tuples
+        return
     if isinstance(value, ObjectTree) and type(value).node.kind != "namedtuple":
         name = type(value).node.cls.__name__
         raise state.parsed.unsupported(
