@@ -63,9 +63,11 @@ from .trees import (
     LEAF,
     Node,
     build as build_object,
+    derivative,
     describe,
     has_objects,
     leaves,
+    matching,
     rebuild,
     structure,
     unflatten_leaves,
@@ -365,7 +367,7 @@ class GradFunction(Transformed):
         boundary = self._bound((structures, ())).boundary
         if boundary is None:
             return LEAF
-        grads = tuple(structures[index] for index in self._indices)
+        grads = tuple(derivative(structures[index]) for index in self._indices)
         shape = (tuple, grads) if self._many else grads[0]
         return (tuple, (boundary.output, shape)) if self._with_value else shape
 
@@ -658,8 +660,8 @@ def _rebuild(structures: tuple, flat: list) -> tuple:
         kind, children = shape
         if kind is dict:
             return {key: build(child) for key, child in children}
-        if isinstance(kind, Node):  # a dataclass, NamedTuple, registered class
-            return build_object(kind, [build(child) for child in children])
+        if isinstance(kind, Node):  # a dataclass, ...: a derivative's statics None
+            return build_object(kind, [build(child) for child in children], False)
         return kind(build(child) for child in children)
 
     return tuple(build(shape) for shape in structures)
@@ -792,7 +794,7 @@ def _as_primals(primals: Any, tangents: Any, what: str) -> tuple[tuple, tuple]:
 def _matches(primal: Any, tangent: Any, label: str, of: str) -> None:
     """Raise :class:`ArgumentError` unless ``tangent`` has the structure of
     ``primal`` and, leaf by leaf, its shape (or is a number, broadcast)."""
-    if structure(primal) != structure(tangent):
+    if matching(structure(primal)) != matching(structure(tangent)):
         raise ArgumentError(
             f"{label} is a {describe(structure(tangent))}, its {of} a "
             f"{describe(structure(primal))}",
@@ -828,7 +830,7 @@ def _jvp(
     inputs = [t for t, flag in zip(flat_tangents, active) if flag]
     value, tangent = product.call(*internal_args(args, structures), *inputs)
     shape = _output_shape(f, structures, product.entry)
-    value, tangent = rebuild(shape, value), rebuild(shape, tangent)
+    value, tangent = rebuild(shape, value), rebuild(shape, tangent, statics=False)
     for leaf in leaves(tangent):
         if is_complex(leaf):
             raise complex_derivative()

@@ -117,9 +117,11 @@ class Boundary:
         return rebuild(self.output, value)
 
     def gradients(self, grads: tuple) -> tuple:
-        """Each gradient with its argument's structure (objects built)."""
+        """Each gradient with its argument's structure (objects built, their
+        static fields None)."""
         return tuple(
-            rebuild(self.structures[index], g) for index, g in zip(self.indices, grads)
+            rebuild(self.structures[index], g, statics=False)
+            for index, g in zip(self.indices, grads)
         )
 
 

@@ -243,9 +243,11 @@ def internal(obj: Any, shape: Hashable) -> Any:
     return kind(internal(item, child) for item, child in zip(obj, children))
 
 
-def build(node: Node, children: list) -> Any:
-    """The object of ``node`` holding ``children`` (its static data as the
-    node has it)."""
+def build(node: Node, children: list, statics: bool = True) -> Any:
+    """The object of ``node`` holding ``children``: its static fields as the
+    node has them, or, with ``statics`` False (a derivative: a gradient, a
+    tangent, a Jacobian block), None (a registered class's ``aux`` is
+    always kept: its ``unflatten`` needs it)."""
     if node.kind == "registered":
         unflatten = _REGISTERED[node.cls][1]
         aux = node.static("aux")
@@ -253,7 +255,7 @@ def build(node: Node, children: list) -> Any:
             return unflatten(aux, dict(zip(node.names, children)))
         return unflatten(aux, list(children))
     values = dict(zip(node.names, children))
-    values.update((key, value) for key, (_, value) in node.statics)
+    values.update((key, value if statics else None) for key, (_, value) in node.statics)
     if node.kind == "namedtuple":
         return node.cls(**{name: values[name] for name in node.cls._fields})
     made = object.__new__(node.cls)
@@ -262,21 +264,23 @@ def build(node: Node, children: list) -> Any:
     return made
 
 
-def rebuild(shape: Hashable, value: Any) -> Any:
+def rebuild(shape: Hashable, value: Any, statics: bool = True) -> Any:
     """The inverse of :func:`internal`: ``value`` (what generated code gave,
     of structure ``shape`` with each object node as the tuple of its
     children) with each object node built again (:func:`build`). A leaf
-    where a container is (0.0 for "no adjoint") is spread over its leaves."""
+    where a container is (0.0 for "no adjoint") is spread over its leaves.
+    ``statics`` as for :func:`build`."""
     if not has_objects(shape):
         return value
     kind, children = shape
     if not isinstance(value, (tuple, list, dict)):
         value = _spread(value, shape)
     if isinstance(kind, Node):
-        return build(kind, [rebuild(c, v) for c, v in zip(children, value)])
+        items = [rebuild(c, v, statics) for c, v in zip(children, value)]
+        return build(kind, items, statics)
     if kind is dict:
-        return {key: rebuild(child, value[key]) for key, child in children}
-    return kind(rebuild(child, item) for child, item in zip(children, value))
+        return {key: rebuild(child, value[key], statics) for key, child in children}
+    return kind(rebuild(child, item, statics) for child, item in zip(children, value))
 
 
 def _spread(value: Any, shape: Hashable) -> Any:
@@ -286,9 +290,9 @@ def _spread(value: Any, shape: Hashable) -> Any:
     return [value] * len(children)
 
 
-def unflatten_leaves(shape: Hashable, flat: list) -> Any:
+def unflatten_leaves(shape: Hashable, flat: list, statics: bool = True) -> Any:
     """The tree of structure ``shape`` whose leaves are ``flat``, in order
-    (object nodes built as their classes)."""
+    (object nodes built as their classes; ``statics`` as for :func:`build`)."""
     items = iter(flat)
 
     def make(part: Any) -> Any:
@@ -298,7 +302,7 @@ def unflatten_leaves(shape: Hashable, flat: list) -> Any:
         if kind is dict:
             return {key: make(child) for key, child in children}
         if isinstance(kind, Node):
-            return build(kind, [make(child) for child in children])
+            return build(kind, [make(child) for child in children], statics)
         return kind(make(child) for child in children)
 
     return make(shape)
@@ -345,3 +349,34 @@ def operand_shape(
     if isinstance(tree, dict):
         return (dict, tuple((k, operand_shape(v, leaf)) for k, v in tree.items()))
     return leaf(tree)
+
+
+def matching(shape: Hashable) -> Hashable:
+    """``shape`` with each object node's static values left out: what a
+    tangent or cotangent must share with its primal (a derivative's static
+    fields are None, see :func:`build`)."""
+    if shape is LEAF:
+        return shape
+    kind, children = shape
+    if kind is dict:
+        return (dict, tuple((key, matching(child)) for key, child in children))
+    if isinstance(kind, Node):
+        if kind.kind != "registered":
+            kind = (kind.cls, kind.names, kind.static_names())
+        return (kind, tuple(matching(child) for child in children))
+    return (kind, tuple(matching(child) for child in children))
+
+
+def derivative(shape: Hashable) -> Hashable:
+    """The structure of a derivative of a value of structure ``shape``: each
+    object node's static values None (see :func:`build`)."""
+    if shape is LEAF:
+        return shape
+    kind, children = shape
+    if kind is dict:
+        return (dict, tuple((key, derivative(child)) for key, child in children))
+    if isinstance(kind, Node) and kind.kind != "registered":
+        none = (type(None), None)
+        statics = tuple((key, none) for key, _ in kind.statics)
+        kind = Node(kind.cls, kind.names, statics, kind.kind)
+    return (kind, tuple(derivative(child) for child in children))
