@@ -58,7 +58,7 @@ def fd(f, args, index=0, eps=1e-6):
                 return lambda v: evaluate(rebuild(items[:k] + [v] + items[k + 1 :]))
 
             return rebuild([numerical(at(k), item) for k, item in enumerate(items)])
-        if isinstance(x, (bool, int, str)) or x is None:
+        if isinstance(x, (bool, int, str)) or x is None or callable(x):
             return x
         if isinstance(x, float):
             h = eps * max(1.0, abs(x))
@@ -688,3 +688,121 @@ def test_int_array_field_is_not_differentiated():
 
     with pytest.raises(ADError, match="dtype int"):
         ad.grad(f)(WithIndex(W, np.array([0, 2])))
+
+
+# -- more of what real code does ---------------------------------------------
+
+
+class Net:
+    """Control flow in methods, on attributes read while compiling."""
+
+    def __init__(self):
+        self.depth = 3
+        self.W = np.eye(2) * 0.9
+        self.mode = "tanh"
+
+    def step(self, h):
+        if self.mode == "tanh":
+            return np.tanh(h @ self.W)
+        return np.sin(h @ self.W)
+
+    def forward(self, x):
+        h = x
+        for _ in range(self.depth):
+            h = self.step(h) + 0.1 * h
+        total = 0.0
+        for k in range(2):
+            if k > 0:
+                total = total + np.sum(h**2)
+            else:
+                total = total - np.sum(h)
+        return total
+
+
+def test_methods_with_loops_and_branches_recompile_on_attribute_changes():
+    net = Net()
+    x = np.array([0.3, -0.7])
+    g = ad.grad(net.forward)
+    np.testing.assert_allclose(g(x), fd(net.forward, (x,)), rtol=1e-6)
+    net.mode = "sin"
+    np.testing.assert_allclose(g(x), fd(net.forward, (x,)), rtol=1e-6)
+    net.depth = 1
+    np.testing.assert_allclose(g(x), fd(net.forward, (x,)), rtol=1e-6)
+
+    def in_a_loop(x, n):
+        s = 0.0
+        for i in range(n):
+            s = s + net.forward(x * i)
+        return s
+
+    np.testing.assert_allclose(
+        ad.grad(in_a_loop)(x, 3), fd(in_a_loop, (x, 3)), rtol=1e-6
+    )
+
+
+@dataclass
+class Activated:
+    w: np.ndarray
+    act: object = np.tanh
+
+    def loss(self, x):
+        return np.sum(self.act(self.w * x))
+
+
+def calls_a_static_field(q, x):
+    return np.sum(q.act(q.w * x))
+
+
+def test_static_field_holding_a_function_and_bound_dataclass_method():
+    q = Activated(RNG.normal(size=3))
+    g = ad.grad(calls_a_static_field)(q, 2.0)
+    assert isinstance(g, Activated) and g.act is None
+    np.testing.assert_allclose(g.w, fd(calls_a_static_field, (q, 2.0)).w, rtol=1e-6)
+    # grad of a bound method of a dataclass: self is a compile-time object
+    assert ad.grad(q.loss)(2.0) == pytest.approx(fd(q.loss, (2.0,)), rel=1e-6)
+
+
+@dataclass
+class Decorated:
+    w: np.ndarray
+
+    @ad.grad
+    def grad_wrt_self(self, x):
+        return np.sum(self.w**2 * x)
+
+
+def test_grad_decorating_a_dataclass_method_differentiates_self():
+    d = Decorated(RNG.normal(size=3))
+    g = d.grad_wrt_self(3.0)
+    assert isinstance(g, Decorated)
+    np.testing.assert_allclose(g.w, 6.0 * d.w)
+
+
+class NotATree:
+    def __init__(self):
+        self.w = np.ones(2)
+
+
+def reads_a_plain_argument(obj, x):
+    return np.sum(obj.w * x)
+
+
+def builds_a_plain_object(x):
+    return np.sum(Affine(2.0, 0.0)(x))
+
+
+def test_plain_objects_as_arguments_or_built_inside_are_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="register_tree") as info:
+        ad.grad(reads_a_plain_argument, wrt=1)(NotATree(), 2.0)
+    assert "test_frontend_objects.py:" in str(info.value)
+    with pytest.raises(UnsupportedSyntaxError, match="building a Affine object"):
+        ad.grad(builds_a_plain_object)(W)
+
+
+def test_tangent_of_an_object_with_static_fields():
+    m = Mixed(w=np.array([0.5, 1.5]), power=2)
+    x = np.array([1.0, -2.0])
+    t = Mixed(w=np.array([1.0, 1.0]), power=None, name=None)  # like a gradient
+    value, tangent = ad.jvp(powered, (m, x), (t, np.zeros(2)))
+    assert value == pytest.approx(powered(m, x))
+    assert tangent == pytest.approx(np.sum(2 * m.w * x**2))

@@ -70,11 +70,14 @@ class UserCalls:
         func = node.func
         if isinstance(func, ast.Attribute):
             base = self.expressions.expr(func.value)
-            if isinstance(base, ObjectTree):  # a method of a dataclass, ...
-                return self.objects.call_method(base, func.attr, node, hint)
-            if not isinstance(base, Static):
+            if isinstance(base, ObjectTree):  # a dataclass's method or field
+                callee = self.objects.call_method(base, func.attr, node, hint)
+                if not isinstance(callee, Static):
+                    return callee
+            elif not isinstance(base, Static):
                 return self.expressions.method_call(base, func.attr, node, hint)
-        callee = self.expressions.expr(func)
+        if not isinstance(func, ast.Attribute) or not isinstance(base, ObjectTree):
+            callee = self.expressions.expr(func)
         if not isinstance(callee, Static):
             raise self.state.parsed.unsupported(
                 "calling a runtime value", node, "call a function by its name"

@@ -166,7 +166,11 @@ class Expressions:
             raise self.state.parsed.unsupported(
                 f"the attribute `.{node.attr}`",
                 node,
-                "supported array attributes: " + ", ".join(sorted(_ATTRIBUTES)),
+                "supported array attributes: "
+                + ", ".join(sorted(_ATTRIBUTES))
+                + "; to read the fields of an argument, make its class a "
+                "dataclass or NamedTuple, or register it with "
+                "adcompiler.register_tree",
             )
         return self.ops.call_prim(fn, (base,), {}, hint)
 

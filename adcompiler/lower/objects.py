@@ -192,8 +192,12 @@ class Objects:
         self, tree: ObjectTree, name: str, node: ast.Call, hint: str | None
     ) -> Any:
         """``p.method(...)`` for an object node ``p``: the method of its
-        class, with ``self`` the node."""
+        class, with ``self`` the node; for a static field holding a
+        function (``p.act(x)``), that function as a compile-time object
+        (the caller calls it)."""
         meta: Node = type(tree).node
+        if name in meta.static_names():
+            return ObjectStatic(meta.static(name))
         attribute = inspect.getattr_static(meta.cls, name, None)
         if isinstance(attribute, staticmethod):
             attribute = attribute.__func__
@@ -230,6 +234,18 @@ class Objects:
         if is_record_class(obj):
             args, kwargs = self._arguments(node)
             return self.construct(obj, args, kwargs, node)
+        if (
+            isinstance(obj, type)
+            and not obj.__module__.startswith(_LIBRARIES)
+            and registry.lookup(obj) is None
+        ):
+            raise self.state.parsed.unsupported(
+                f"building a {obj.__name__} object (a class that is not a "
+                "dataclass or NamedTuple)",
+                node,
+                "build it outside the differentiated function (a global, an "
+                "attribute of self) and call its methods here",
+            )
         target = call_target(obj)
         if target is None and _is_object(obj) and not callable(obj):
             raise self.state.parsed.unsupported(
