@@ -107,6 +107,17 @@ def _is_data(value: Any) -> bool:
     return isinstance(value, (numbers.Number, np.ndarray, np.generic))
 
 
+def static_tuple(value: Any) -> bool:
+    """Whether ``value`` is a tuple (of tuples) of ints, bools, strings and
+    None: static data, like an int (``sizes=(3, 8, 1)``), not a subtree."""
+    if type(value) is not tuple:
+        return False
+    return all(
+        static_tuple(item) or (type(item) in (int, bool, str, type(None)))
+        for item in value
+    )
+
+
 def _hashable(cls: type, name: str, value: Any) -> Any:
     try:
         hash(value)
@@ -152,7 +163,9 @@ def object_node(obj: Any) -> tuple[Node, list] | None:
         return None
     names, children, statics = [], [], []
     for name, value in fields:
-        if _is_data(value) or structure(value) is not LEAF:
+        if _is_data(value) or (
+            structure(value) is not LEAF and not static_tuple(value)
+        ):
             names.append(name)
             children.append(value)
         else:

@@ -806,3 +806,40 @@ def test_tangent_of_an_object_with_static_fields():
     value, tangent = ad.jvp(powered, (m, x), (t, np.zeros(2)))
     assert value == pytest.approx(powered(m, x))
     assert tangent == pytest.approx(np.sum(2 * m.w * x**2))
+
+
+class Coefficients:
+    def __init__(self):
+        self.coefs = [1.0, 2.0]
+        self.nested = ([1.0], 2.0)
+
+    def f(self, x):
+        return x * self.coefs[0] + x * self.nested[0][0]
+
+
+def test_a_list_attribute_changed_in_place_recompiles():
+    c = Coefficients()
+    g = ad.grad(c.f)
+    assert g(1.0) == pytest.approx(2.0)
+    c.coefs[0] = 5.0  # its items were constants of the code
+    assert g(1.0) == pytest.approx(6.0)
+    c.nested[0][0] = 10.0
+    assert g(1.0) == pytest.approx(15.0)
+
+
+@dataclass
+class Sized:
+    w: np.ndarray
+    sizes: tuple = (2, 3)
+
+
+def uses_static_sizes(s):
+    n, m = s.sizes
+    return np.sum(np.reshape(s.w, (n, m)) ** 2) * len(s.sizes)
+
+
+def test_a_tuple_of_ints_is_a_static_field():
+    s = Sized(RNG.normal(size=6))
+    g = ad.grad(uses_static_sizes)(s)
+    assert g.sizes is None
+    np.testing.assert_allclose(g.w, 4 * s.w)

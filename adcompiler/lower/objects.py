@@ -32,10 +32,10 @@ import types
 from typing import Any
 
 from ..errors import ADError, UnsupportedSyntaxError
-from ..frontend import parse_function
+from ..frontend import _atoms_only, parse_function, same_tree, snapshot
 from ..ir import Value, is_literal
 from ..primitives import registry
-from ..trees import Node, ObjectTree, _hashable, object_tree
+from ..trees import Node, ObjectTree, _hashable, object_tree, static_tuple
 from . import dependencies
 from .state import State, Static
 
@@ -70,10 +70,33 @@ def _identity(value: Any, obj: Any) -> Any:
     return value
 
 
+class _TreeReader:
+    """``reader(name)``: True while attribute ``name`` of one object is a
+    list, tuple or dict with the items it had (the code may have spelled
+    them as constants), the same one when it holds more than numbers and
+    strings (the rule :class:`frontend.Dependencies` applies to attribute
+    chains); else a new object."""
+
+    __slots__ = ("obj", "kept", "copy", "__weakref__")
+
+    def __init__(self, obj: Any, kept: Any):
+        self.obj, self.kept, self.copy = obj, kept, snapshot(kept)
+
+    def __call__(self, name: str) -> Any:
+        now = getattr(self.obj, name)
+        if not _atoms_only(self.kept) and now is not self.kept:
+            return object()
+        return True if same_tree(now, self.copy) else object()
+
+
 def record_read(state: State, obj: Any, name: str, value: Any) -> None:
     """Attribute ``name`` of ``obj`` (an object with no name in the
     function's namespace: ``self``, an attribute of it) gave ``value``:
-    the code is reused only while it gives the same object."""
+    the code is reused only while it gives the same object (a list, tuple
+    or dict: one with the same items, see :class:`_TreeReader`)."""
+    if type(value) in (list, tuple, dict):
+        dependencies.record_derived(state, _TreeReader(obj, value), (name,), True)
+        return
     dependencies.record_derived(state, _Reader(obj), (name,), _identity(value, obj))
 
 
@@ -294,7 +317,7 @@ class Objects:
                 value = value.obj
                 statics.append((name, _hashable(cls, name, value)))
             elif isinstance(value, (Value, tuple, list, dict, float, complex)) and (
-                not isinstance(value, bool)
+                not isinstance(value, bool) and not static_tuple(value)
             ):
                 names.append(name)
                 children.append(value)
