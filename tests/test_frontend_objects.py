@@ -843,3 +843,49 @@ def test_a_tuple_of_ints_is_a_static_field():
     g = ad.grad(uses_static_sizes)(s)
     assert g.sizes is None
     np.testing.assert_allclose(g.w, 4 * s.w)
+
+
+class Base:
+    def __init__(self):
+        self.k = 2.0
+
+    def f(self, x):
+        return np.sin(x) * self.k
+
+
+class Derived(Base):
+    def f(self, x):
+        return super().f(x) + x**2
+
+
+def apply(model, x):
+    return model.f(x) * 3.0
+
+
+class Wrapper:
+    def __init__(self):
+        self.inner = Derived()
+
+    def loss(self, x):
+        return apply(self.inner, x)
+
+
+DERIVED = Derived()
+
+
+def passes_a_global_object(x):
+    return apply(DERIVED, x)
+
+
+def test_super_and_objects_passed_to_functions():
+    d = Derived()
+    assert ad.grad(d.f)(0.3) == pytest.approx(fd(d.f, (0.3,)), rel=1e-6)
+    w = Wrapper()
+    assert ad.grad(w.loss)(0.3) == pytest.approx(fd(w.loss, (0.3,)), rel=1e-6)
+    g = ad.grad(passes_a_global_object)
+    assert g(0.3) == pytest.approx(fd(passes_a_global_object, (0.3,)), rel=1e-6)
+    DERIVED.k = -1.0  # read through the function it was passed to
+    try:
+        assert g(0.3) == pytest.approx(fd(passes_a_global_object, (0.3,)), rel=1e-6)
+    finally:
+        DERIVED.k = 2.0

@@ -32,7 +32,14 @@ import types
 from typing import Any
 
 from ..errors import ADError, UnsupportedSyntaxError
-from ..frontend import _atoms_only, parse_function, same_tree, snapshot
+from ..frontend import (
+    _atoms_only,
+    is_missing,
+    parse_function,
+    resolve_global,
+    same_tree,
+    snapshot,
+)
 from ..ir import Value, is_literal
 from ..primitives import registry
 from ..trees import Node, ObjectTree, _hashable, object_tree, static_tuple
@@ -65,7 +72,10 @@ class _Reader:
 
 
 def _identity(value: Any, obj: Any) -> Any:
-    if isinstance(value, types.MethodType) and value.__self__ is obj:
+    if isinstance(value, types.MethodType) and (
+        value.__self__ is obj
+        or (isinstance(obj, super) and value.__self__ is obj.__self__)
+    ):
         return value.__func__
     return value
 
@@ -257,6 +267,15 @@ class Objects:
         if is_record_class(obj):
             args, kwargs = self._arguments(node)
             return self.construct(obj, args, kwargs, node)
+        if obj is super:
+            return self._super(node)
+        if (
+            isinstance(obj, types.FunctionType)
+            and registry.lookup(obj) is None
+            and any(self._passes_object(arg) for arg in _argument_nodes(node))
+        ):  # apply(model, x): the body lowered here, model a compile-time object
+            args, kwargs = self._arguments(node)
+            return self._inline_plain(obj, args, kwargs, node, hint)
         if (
             isinstance(obj, type)
             and not obj.__module__.startswith(_LIBRARIES)
@@ -326,6 +345,56 @@ class Objects:
         kind = "dataclass" if dataclasses.is_dataclass(cls) else "namedtuple"
         meta = Node(cls, tuple(names), tuple(statics), kind)
         return object_tree(meta, children)
+
+    def _super(self, node: ast.Call) -> Any:
+        """``super()`` in a method lowered at its call: ``super(C, self)``
+        with ``C`` the class the method was defined in."""
+        fn = self.state.fn
+        code = fn.__code__
+        cell = None
+        if fn.__closure__ and "__class__" in code.co_freevars:
+            cell = fn.__closure__[code.co_freevars.index("__class__")]
+        owner = self.state.env.get(code.co_varnames[0]) if code.co_argcount else None
+        if (
+            node.args
+            or node.keywords
+            or cell is None
+            or not isinstance(owner, ObjectStatic)
+        ):
+            raise self.state.parsed.unsupported(
+                "this call of super()",
+                node,
+                "call super().method(...) with no arguments, in a method of an "
+                "object read by the function (not of a dataclass argument)",
+            )
+        return ObjectStatic(super(cell.cell_contents, owner.obj))
+
+    def _passes_object(self, expr: ast.expr) -> bool:
+        """Whether an argument is a name or attribute chain that denotes an
+        instance of a user class (read without recording: the call reads
+        it again)."""
+        chain = []
+        while isinstance(expr, ast.Attribute):
+            chain.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            return False
+        if expr.id in self.state.env:
+            value = self.state.env[expr.id]
+            if not isinstance(value, Static):
+                return False
+            obj = value.obj
+        else:
+            obj = resolve_global(self.state.fn, expr.id)
+            if is_missing(obj) or not _is_object(obj):
+                if not isinstance(obj, (type, types.ModuleType)):
+                    return False
+        try:
+            for name in reversed(chain):
+                obj = inspect.getattr_static(obj, name)
+        except AttributeError:
+            return False
+        return _is_object(obj) and not callable(obj) or call_target(obj) is not None
 
     # -- inlining ----------------------------------------------------------
 
@@ -403,6 +472,10 @@ class Objects:
         return self.inliner.inline_function(
             parsed, body, None, args, kwargs, node, hint
         )
+
+
+def _argument_nodes(node: ast.Call) -> list:
+    return [*node.args, *(kw.value for kw in node.keywords)]
 
 
 def _is_object(obj: Any) -> bool:
