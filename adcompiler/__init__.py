@@ -31,6 +31,7 @@ from .errors import (
     WrtError,
 )
 from .testing import check_grad, numerical_grad
+from .trees import register_tree
 from .tools.display import gradient_html
 from .tools.explain import explain
 
@@ -51,6 +52,7 @@ __all__ = [
     "defvjp",
     "defjvp",
     "nondifferentiable",
+    "register_tree",
     "show",
     "explain",
     "numerical_grad",

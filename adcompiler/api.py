@@ -30,6 +30,7 @@ import numpy as np
 
 from . import primitives  # noqa: F401  (registers the rule tables)
 from .codegen import unique_filename
+from .boundary import internal_args, method_function, result_shape
 from .callables import (
     Checkpoint,
     Transformed,
@@ -63,14 +64,22 @@ from .runtime import (
     is_complex,
     stop_gradient as _stop_gradient,
 )
+from .boundary import Boundary
 from .trees import (
     LEAF,
     Fixed,
+    Node,
     argument_structure,
+    build as build_object,
+    derivative,
     describe,
+    has_objects,
     keys_of,
     leaves,
+    matching,
+    rebuild,
     structure,
+    unflatten_leaves,
 )
 
 #: ``stop_gradient(x)`` is ``x``, through which no derivative flows. It is
@@ -84,13 +93,22 @@ class _Binding:
     """A gradient function's compiled entry for one call key, and the
     source function it was compiled from."""
 
-    __slots__ = ("fn", "entry", "structures", "optimize")
+    __slots__ = ("fn", "entry", "structures", "optimize", "boundary")
 
-    def __init__(self, fn: types.FunctionType, entry: Entry, structures: tuple):
+    def __init__(
+        self,
+        fn: types.FunctionType,
+        entry: Entry,
+        structures: tuple,
+        indices: tuple = (),
+        output: Any = LEAF,
+    ):
         self.fn = fn
         self.entry = entry
         self.structures = structures
         self.optimize = optimizing()
+        # objects (dataclasses, ...) in the arguments or result: converted
+        self.boundary = Boundary.of(fn, structures, indices, output)
 
     def valid_for(self, target: Any) -> bool:
         return (
@@ -253,6 +271,7 @@ class GradFunction(Transformed):
     """
 
     def __init__(self, fn: Any, wrt: Wrt, with_value: bool, has_aux: bool = False):
+        fn = method_function(fn)  # grad(model.loss): self a compile-time object
         _not_made_by_a_loop(fn, "value_and_grad" if with_value else "grad")
         check_signature(fn)
         base = user_function(fn)
@@ -326,7 +345,8 @@ class GradFunction(Transformed):
         )
         with _through_generated_code(target):
             entry = compiled(fn, request).ensure()
-        binding = _Binding(fn, entry, structures)
+        output = _output_shape(target, structures, entry)
+        binding = _Binding(fn, entry, structures, self._indices, output)
         self._entries[key] = binding
         self._last = binding
         return binding
@@ -340,13 +360,29 @@ class GradFunction(Transformed):
         if binding is None or not binding.valid_for(self.__wrapped__):
             binding = self._bound(key)
         entry = binding.entry
+        boundary = binding.boundary
         try:
-            value, grads = entry.generated.fn(*args, **kwargs)
+            if boundary is None:
+                value, grads = entry.generated.fn(*args, **kwargs)
+            else:
+                inner, inner_kwargs = boundary.inputs(args, kwargs)
+                value, grads = entry.generated.fn(*inner, **inner_kwargs)
+                value, grads = boundary.value(value), boundary.gradients(grads)
         except Exception as exc:
             self._explain_failure(exc, entry, args, kwargs)
             raise
         gradient = grads if self._many else grads[0]
         return (value, gradient) if self._with_value else gradient
+
+    def _result_shape(self, structures: tuple) -> Any:
+        """The structure of what a call returns for arguments of
+        ``structures`` (objects as their nodes; see :mod:`.boundary`)."""
+        boundary = self._bound((structures, ())).boundary
+        if boundary is None:
+            return LEAF
+        grads = tuple(derivative(structures[index]) for index in self._indices)
+        shape = (tuple, grads) if self._many else grads[0]
+        return (tuple, (boundary.output, shape)) if self._with_value else shape
 
     def as_function(self, structures: tuple) -> types.FunctionType:
         """A Python function, with source, computing what a call returns:
@@ -400,6 +436,16 @@ class GradFunction(Transformed):
         if instance is None:
             return self
         return types.MethodType(self, instance)
+
+
+def _output_shape(target: Any, structures: tuple, entry: Entry) -> Any:
+    """The structure of what the generated code of ``target`` (for these
+    argument structures) returns, objects as their nodes: a gradient
+    function's as its call returns it (its generated code, lowered again,
+    spells its objects as tuples)."""
+    if isinstance(target, GradFunction):
+        return target._result_shape(structures)
+    return result_shape(entry)
 
 
 def _adapter(entry: Entry, many: bool, with_value: bool) -> types.FunctionType:
@@ -629,6 +675,8 @@ def _rebuild(structures: tuple, flat: list) -> tuple:
         kind, children = shape
         if kind is dict:
             return {key: build(child) for key, child in children}
+        if isinstance(kind, Node):  # a dataclass, ...: a derivative's statics None
+            return build_object(kind, [build(child) for child in children], False)
         return kind(build(child) for child in children)
 
     return tuple(build(shape) for shape in structures)
@@ -695,7 +743,7 @@ class Pullback:
                     )
         saved = self._saved
         if saved is None:
-            _, saved = self._split.forward(*self._args)
+            _, saved = self._split.forward(*internal_args(self._args, self._structures))
         elif backward_changes_saved(self._entry):
             self._saved = None
         adjoints = iter(self._split.backward(saved, *seeds))
@@ -719,7 +767,8 @@ def _vjp(f: Any, args: tuple, count: int, active: tuple | None = None) -> tuple:
     fn = source_function(f, structures)
     with _through_generated_code(f):
         split = compiled(fn, _top_request("split", structures, active, args))
-    value, saved = split.forward(*args)
+    value, saved = split.forward(*internal_args(args, structures))
+    value = rebuild(_output_shape(f, structures, saved[0]), value)
     name = user_function(f).__qualname__
     pullback = Pullback(split, saved, args, name, count, active)
     pullback._out_shapes = [np.shape(leaf) for leaf in leaves(value)]
@@ -731,6 +780,7 @@ def vjp(f: Callable, *args: Any, **kwargs: Any) -> tuple[Any, Pullback]:
     """``(f(*args, **kwargs), pullback)``; ``pullback(g)`` gives the
     cotangents of the positional ``args`` (None for arguments that are not
     floats). Keyword arguments and defaults are passed as constants."""
+    f = method_function(f)
     _transformable(f, "vjp")
     full = _bind(f, args, kwargs, "vjp")
     return _vjp(f, full, len(args))
@@ -759,7 +809,7 @@ def _as_primals(primals: Any, tangents: Any, what: str) -> tuple[tuple, tuple]:
 def _matches(primal: Any, tangent: Any, label: str, of: str) -> None:
     """Raise :class:`ArgumentError` unless ``tangent`` has the structure of
     ``primal`` and, leaf by leaf, its shape (or is a number, broadcast)."""
-    if structure(primal) != structure(tangent):
+    if matching(structure(primal)) != matching(structure(tangent)):
         raise ArgumentError(
             f"{label} is a {describe(structure(tangent))}, its {of} a "
             f"{describe(structure(primal))}",
@@ -783,7 +833,7 @@ def _jvp(
     flat_tangents = [leaf for t in tangents[:count] for leaf in leaves(t)]
     fn = source_function(f, structures)
     with _through_generated_code(f):
-        call = compiled(fn, _top_request("tangent", structures, active, args)).call
+        product = compiled(fn, _top_request("tangent", structures, active, args))
     for leaf, t in zip(leaves(list(args[:count])), flat_tangents):
         if is_complex(leaf) and np.any(np.asarray(t) != 0):
             # its tangent would be dropped: complex values carry none
@@ -793,7 +843,9 @@ def _jvp(
                 hint="pass the real and imaginary parts as separate real arrays",
             )
     inputs = [t for t, flag in zip(flat_tangents, active) if flag]
-    value, tangent = call(*args, *inputs)
+    value, tangent = product.call(*internal_args(args, structures), *inputs)
+    shape = _output_shape(f, structures, product.entry)
+    value, tangent = rebuild(shape, value), rebuild(shape, tangent, statics=False)
     for leaf in leaves(tangent):
         if is_complex(leaf):
             raise complex_derivative()
@@ -812,6 +864,7 @@ def jvp(
     that are not floats are ignored; parameters left out take their
     defaults, as constants. The generated code is ``jvp_source(f, primals)``.
     """
+    f = method_function(f)
     _transformable(f, "jvp")
     primals, tangents = _as_primals(primals, tangents, "jvp")
     full = _bind(f, primals, {}, "jvp")
@@ -821,6 +874,7 @@ def jvp(
 @checked_arguments
 def jvp_source(f: Callable, primals: Sequence[Any]) -> str:
     """The generated forward-mode code :func:`jvp` runs for these arguments."""
+    f = method_function(f)
     _transformable(f, "jvp_source")
     primals, _ = _as_primals(primals, primals, "jvp_source")
     full = _bind(f, primals, {}, "jvp_source")
@@ -974,6 +1028,7 @@ def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
             f"jacobian mode must be 'rev' or 'fwd', not {mode!r}",
             hint="mode='rev' for few outputs, mode='fwd' for few inputs",
         )
+    f = method_function(f)
     base = _transformable(f, "jacobian")
     indices, many = _wrt_indices(f, wrt)
     what = f"jacobian of {base.__qualname__}"
@@ -991,6 +1046,10 @@ def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
 
 
 def _zeros_like_tree(x: Any) -> Any:
+    if has_objects(structure(x)):
+        return unflatten_leaves(
+            structure(x), [_zeros_like_tree(leaf) for leaf in leaves(x)]
+        )
     if isinstance(x, (list, tuple)):
         return type(x)(_zeros_like_tree(item) for item in x)
     if isinstance(x, dict):
@@ -1009,6 +1068,7 @@ def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
     tree argument (dict, list, tuple) a tree of trees, ``H[a][b]`` of shape
     ``a.shape + b.shape``; for a tuple ``wrt``, a tuple of tuples of blocks
     (as ``jax.hessian``)."""
+    f = method_function(f)
     _transformable(f, "hessian")
     hessian_of = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="fwd")
     hessian_of.__name__ = hessian_of.__qualname__ = (
@@ -1024,6 +1084,7 @@ def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
     respect to argument ``wrt`` times ``v`` (of the argument's structure;
     a tuple of them for a tuple ``wrt``), without forming the Hessian
     (forward mode over the generated gradient)."""
+    f = method_function(f)
     base = _transformable(f, "hvp")
     indices, many = _wrt_indices(f, wrt)
     gradient = grad(f, wrt=wrt)

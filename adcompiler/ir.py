@@ -109,7 +109,9 @@ def tree_values(tree: Any) -> Iterator[Value]:
 def tree_map(fn: Callable[[Any], Any], tree: Any) -> Any:
     """Apply ``fn`` to every leaf of an operand tree, keeping its structure."""
     if isinstance(tree, tuple):
-        return tuple(tree_map(fn, item) for item in tree)
+        items = tuple(tree_map(fn, item) for item in tree)
+        # a tuple subclass (an object's children, trees.ObjectTree) stays one
+        return items if type(tree) is tuple else type(tree)(items)
     if isinstance(tree, list):
         return [tree_map(fn, item) for item in tree]
     if isinstance(tree, slice):

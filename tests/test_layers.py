@@ -32,7 +32,7 @@ LAYERS = [
     ("ad", ["reverse", "forward"]),
     ("codegen", ["codegen"]),
     ("pipeline", ["pipeline"]),
-    ("api", ["api", "testing"]),
+    ("api", ["api", "boundary", "testing"]),
     ("tools", ["tools", "tools.*"]),
     ("package", ["__init__", "__main__"]),
 ]

@@ -29,11 +29,12 @@ from ..callables import (
 from ..errors import UnsupportedSyntaxError
 from ..ir import CallOp, Value, tree_map, tree_values
 from ..primitives import registry
-from ..trees import LEAF
+from ..trees import LEAF, ObjectTree, operand_shape
 from . import callvalues, dependencies
 from .expressions import Expressions
 from .inlining import Inliner
 from .memory import call_result_views
+from .objects import Objects
 from .ops import Ops
 from .state import RUNTIME_SEQUENCE, Inline, State, Static
 
@@ -54,6 +55,7 @@ class UserCalls:
         self.expressions = expressions
         self.inliner = inliner
         self.ops = ops
+        self.objects = Objects(state, expressions, inliner)
 
     def expr_Call(self, node: ast.Call, hint: str | None) -> Any:
         """A call: of an array's method, ``slice``, a nested or small user
@@ -71,13 +73,21 @@ class UserCalls:
         func = node.func
         if isinstance(func, ast.Attribute):
             base = self.expressions.expr(func.value)
-            if not isinstance(base, Static):
+            if isinstance(base, ObjectTree):  # a dataclass's method or field
+                callee = self.objects.call_method(base, func.attr, node, hint)
+                if not isinstance(callee, Static):
+                    return callee
+            elif not isinstance(base, Static):
                 return self.expressions.method_call(base, func.attr, node, hint)
-        callee = self.expressions.expr(func)
+        if not isinstance(func, ast.Attribute) or not isinstance(base, ObjectTree):
+            callee = self.expressions.expr(func)
         if not isinstance(callee, Static):
             raise self.state.parsed.unsupported(
                 "calling a runtime value", node, "call a function by its name"
             )
+        made = self.objects.call(callee, node, hint)  # methods, P(...), m(x)
+        if made is not NotImplemented:
+            return made
         args = tuple(self.expressions.value(arg) for arg in node.args)
         kwargs = {kw.arg: self.expressions.value(kw.value) for kw in node.keywords}
         return self.call(callee, args, kwargs, node, hint)
@@ -237,6 +247,8 @@ def _operand_structure(operand: Any) -> Any:
         return LEAF if operand.container is False else RUNTIME_SEQUENCE
     if callvalues.is_callable(operand):
         return callvalues.structure_of(operand)
+    if isinstance(operand, ObjectTree):
+        return operand_shape(operand, _operand_structure)
     if isinstance(operand, (list, tuple)):
         return (type(operand), tuple(_operand_structure(item) for item in operand))
     if isinstance(operand, dict):

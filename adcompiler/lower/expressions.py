@@ -24,9 +24,10 @@ import numpy as np
 
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value, is_literal, tree_values
+from ..trees import ObjectTree
 from ..primitives.record import attribute_functions, method_functions
 from .. import runtime
-from . import dependencies
+from . import dependencies, objects
 from .callvalues import is_callable
 from .errortext import OP_SYMBOLS, describe, hint_for, static_name
 from .names import Names, is_data
@@ -145,6 +146,8 @@ class Expressions:
         """``module.name`` (a compile-time object or a free value), or an
         array attribute (``.shape``, ``.T``, ...) as the function computing it."""
         base = self.expr(node.value)
+        if isinstance(base, ObjectTree):  # a dataclass, NamedTuple, ...
+            return self.user_calls.objects.field(base, node, hint)
         if isinstance(base, Static):
             try:
                 obj = getattr(base.obj, node.attr)
@@ -157,6 +160,8 @@ class Expressions:
             path = base.path + (node.attr,) if base.path else None
             if path is not None:  # checked before each reuse of the code
                 dependencies.record_attribute(self.state, path, obj)
+            else:  # self, or an object read from one (see lower/objects.py)
+                objects.record_read(self.state, base.obj, node.attr, obj)
             if is_data(obj) and not isinstance(obj, numbers.Number):
                 return self.state.graph.add_free(node.attr, obj)
             return obj if is_literal(obj) else Static(obj, path)
@@ -165,7 +170,11 @@ class Expressions:
             raise self.state.parsed.unsupported(
                 f"the attribute `.{node.attr}`",
                 node,
-                "supported array attributes: " + ", ".join(sorted(_ATTRIBUTES)),
+                "supported array attributes: "
+                + ", ".join(sorted(_ATTRIBUTES))
+                + "; to read the fields of an argument, make its class a "
+                "dataclass or NamedTuple, or register it with "
+                "adcompiler.register_tree",
             )
         return self.ops.call_prim(fn, (base,), {}, hint)
 
@@ -252,6 +261,7 @@ class Expressions:
         """``base[index]``: an item of a local container when the index is
         known, else an indexing op (of an array, or of a list made a runtime value)."""
         base = self.operand(node.value)
+        objects.check_sequence(self.state, base, node, "indexing")
         if isinstance(base, Value) and base.kind == "free":
             trick = _INDEX_TRICKS.get(id(base.obj))
             if trick is not None and trick[1] is base.obj:

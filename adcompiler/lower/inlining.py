@@ -28,6 +28,7 @@ from .callvalues import Closed, close_over, is_callable
 from .expressions import Expressions
 from .flow import ControlFlow
 from .names import Names
+from .objects import ObjectStatic
 from .state import FUNCTION_STATE, RETURNED, RETVAL, Inline, State, Static
 from .statements import is_docstring
 
@@ -246,6 +247,8 @@ class Inliner:
                 return value
             return spelled
         if isinstance(value, Value) or is_literal(value) or is_callable(value):
+            return value
+        if isinstance(value, ObjectStatic):  # self of a method
             return value
         if isinstance(value, Static):
             return self.names.static_operand(value.obj, node)

@@ -22,7 +22,16 @@ import numpy as np
 from ..errors import UnsupportedSyntaxError
 from ..frontend import is_missing
 from ..ir import Value, is_literal
-from ..trees import LEAF, Fixed, argument_structure, keys_of, structure
+from ..trees import (
+    LEAF,
+    Fixed,
+    Node,
+    argument_structure,
+    keys_of,
+    leaves,
+    object_tree,
+    structure,
+)
 from .. import runtime
 from . import dependencies
 from .ops import Ops
@@ -62,6 +71,8 @@ class Names:
         kind = shape[0]
         if kind is dict:
             return items
+        if isinstance(kind, Node):  # an object: the tuple of its children
+            return object_tree(kind, (items[k] for k in range(len(items))))
         return kind(items[k] for k in range(len(items)))
 
     def resolve(self, ident: str) -> Any:
@@ -103,15 +114,18 @@ class Names:
             return obj
         if is_data(obj):
             return self.state.graph.add_free(ident, obj)
-        if structure(obj) is not LEAF:
+        if structure(obj, objects=False) is not LEAF:
             # a global or captured list/tuple/dict: read its items at each
-            # call, like a parameter's (they may have been replaced since)
+            # call, like a parameter's (they may have been replaced since);
+            # an object is a Static, its attributes read while compiling
             if ident not in self.state.free_trees:
                 free = self.state.graph.add_free(ident, obj)
                 with self.state.into(
                     self.state.prologue
                 ):  # read once, at the function's start
-                    tree = self.unpack_tree(free, argument_structure(obj), ident)
+                    tree = self.unpack_tree(
+                        free, argument_structure(obj, objects=False), ident
+                    )
                 self.state.free_trees[ident] = tree
             return self.state.free_trees[ident]
         return Static(obj, (ident,))
@@ -121,6 +135,16 @@ class Names:
         (modules and functions are refused)."""
         if is_literal(obj):
             return obj
+        if isinstance(obj, (list, tuple, dict)) and not all(
+            is_data(leaf) or is_literal(leaf) for leaf in leaves(obj)
+        ):
+            raise self.state.parsed.unsupported(
+                f"using a {type(obj).__name__} of objects (not arrays or numbers)"
+                " as a value (a loop over it, an item of it at run time)",
+                node,
+                "call each object by name (self.layer1(x), self.layer2(x)), or "
+                "keep the objects' arrays in a list or dict of parameters",
+            )
         if isinstance(obj, (types.ModuleType, types.FunctionType)) or callable(obj):
             raise self.state.parsed.unsupported(
                 f"using {getattr(obj, '__name__', repr(obj))} as a value",

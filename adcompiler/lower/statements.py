@@ -26,6 +26,7 @@ from .expressions import Expressions, holds_dict
 from .memory import MemoryModel, reach_callers, replaced_trees
 from .names import Names
 from .ops import Ops
+from .objects import check_sequence, refuse_attribute_write
 from .state import Inline, State, Static
 from .writes import Writes
 
@@ -136,6 +137,8 @@ class Statements:
                 self.assign(elt, item)
         elif isinstance(target, ast.Subscript):
             self.assign_item(target, value)
+        elif isinstance(target, ast.Attribute):  # obj.attr = ...
+            raise refuse_attribute_write(self.state, target)
         else:
             raise self.state.parsed.unsupported(
                 f"assignment to {describe(target)}", target, "assign to a local name"
@@ -164,6 +167,8 @@ class Statements:
         """``name[index] = value``: a new version of ``name``; ``a[i][j] =
         value`` writes into the container item or the view ``a[i]``."""
         nested = isinstance(target.value, ast.Subscript) and _local_base(target.value)
+        if isinstance(target.value, ast.Attribute):  # obj.attr[i] = ...
+            raise refuse_attribute_write(self.state, target)
         if not isinstance(target.value, ast.Name) and not nested:
             raise self.state.parsed.unsupported(
                 "assignment to a subscript of an expression",
@@ -218,6 +223,7 @@ class Statements:
 
     def unpack(self, value: Any, count: int, node: ast.AST) -> list[Any]:
         """``count`` items of a tuple, list or runtime value (an error otherwise)."""
+        check_sequence(self.state, value, node, "unpacking")
         if isinstance(value, (tuple, list)):
             if len(value) != count:
                 raise self.state.parsed.error(

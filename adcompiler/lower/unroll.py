@@ -80,9 +80,7 @@ class Unrolling:
         if _jumps(node.body):
             return False
         display = None
-        if not (
-            _writes_through(node.body, target.id) or _appends_written(node.body)
-        ):
+        if not (_writes_through(node.body, target.id) or _appends_written(node.body)):
             # a tuple of functions: each pass calls its own (see .callvalues)
             plain = named or all(
                 isinstance(e, (ast.Name, ast.Attribute, ast.Lambda))
