@@ -26,7 +26,7 @@ LAYERS = [
     ("base", ["errors", "trees", "options", "runtime"]),
     ("ir", ["ir"]),
     ("primitives", ["primitives", "primitives.*"]),
-    ("frontend", ["frontend", "callables"]),
+    ("frontend", ["lambdas", "frontend", "callables"]),
     ("lower", ["lower", "lower.*"]),
     ("passes", ["passes", "passes.*"]),
     ("ad", ["reverse", "forward"]),

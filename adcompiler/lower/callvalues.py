@@ -222,8 +222,8 @@ def close_over(
     holds that is not yet closed made a :class:`Closed` over ``env``'s
     names (only those in ``own`` when given: the others belong to a
     function still running, read at the call as Python does)."""
-    if isinstance(tree, tuple):
-        return tuple(close_over(item, env, own, parsed, fn) for item in tree)
+    if isinstance(tree, tuple):  # an object's tree keeps its class
+        return type(tree)(close_over(item, env, own, parsed, fn) for item in tree)
     if isinstance(tree, list):
         return [close_over(item, env, own, parsed, fn) for item in tree]
     if isinstance(tree, dict):
