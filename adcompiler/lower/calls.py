@@ -28,6 +28,7 @@ from ..ir import CallOp, Value, tree_map, tree_values
 from ..primitives import registry
 from ..trees import LEAF
 from . import dependencies
+from .effects import CASTS, NOT_MINE
 from .expressions import Expressions
 from .inlining import Inliner
 from .memory import call_result_views
@@ -55,22 +56,24 @@ class UserCalls:
     def expr_Call(self, node: ast.Call, hint: str | None) -> Any:
         """A call: of an array's method, ``slice``, a nested or small user
         function (inlined), a user function (a :class:`CallOp`) or a primitive."""
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise self.state.parsed.unsupported(
-                    "*args in a call", arg, "pass the arguments one by one"
-                )
-        for kw in node.keywords:
-            if kw.arg is None:
-                raise self.state.parsed.unsupported(
-                    "**kwargs in a call", kw.value, "pass keyword arguments by name"
-                )
+        effects = self.expressions.effects
         func = node.func
         if isinstance(func, ast.Attribute):
             base = self.expressions.expr(func.value)
             if not isinstance(base, Static):
+                done = effects.method(base, func.attr, node, hint)
+                if done is not NOT_MINE:  # a draw, or str.format
+                    return done
+                self._plain_arguments(node)
                 return self.expressions.method_call(base, func.attr, node, hint)
         callee = self.expressions.expr(func)
+        if isinstance(callee, type) and callee in CASTS:  # np.float64(...)
+            callee = Static(callee)
+        if isinstance(callee, Static):
+            done = effects.call(callee.obj, node, hint)
+            if done is not NOT_MINE:  # a draw, a cast, a type test, f(*t)
+                return done
+        self._plain_arguments(node)
         if not isinstance(callee, Static):
             raise self.state.parsed.unsupported(
                 "calling a runtime value", node, "call a function by its name"
@@ -100,6 +103,20 @@ class UserCalls:
                 return self.inliner.inline_function(*inlined, args, kwargs, node, hint)
             return self.user_call(target, args, kwargs, node, hint)
         return self.ops.call_prim(callee.obj, args, kwargs, hint)
+
+    def _plain_arguments(self, node: ast.Call) -> None:
+        """Refuse ``*args`` and ``**kwargs`` in a call (those of a local
+        tuple, in a call of a primitive, are :class:`.effects.Effects`')."""
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.state.parsed.unsupported(
+                    "*args in a call", arg, "pass the arguments one by one"
+                )
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise self.state.parsed.unsupported(
+                    "**kwargs in a call", kw.value, "pass keyword arguments by name"
+                )
 
     def user_call(
         self,

@@ -27,6 +27,7 @@ from ..ir import Value, is_literal, tree_values
 from ..primitives.record import attribute_functions, method_functions
 from .. import runtime
 from . import dependencies
+from .effects import NOT_MINE
 from .errortext import OP_SYMBOLS, describe, hint_for, static_name
 from .names import Names, is_data
 from .ops import Ops
@@ -92,6 +93,8 @@ class Expressions:
         self.statements: Any = None
         self.flow: Any = None
         self.user_calls: Any = None
+        #: draws, output, type tests (:class:`.effects.Effects`)
+        self.effects: Any = None
 
     def connect(self, statements: Any, flow: Any, user_calls: Any) -> None:
         """The parts above this one that lower what an expression contains:
@@ -106,7 +109,7 @@ class Expressions:
         self.state.current_node = node
         method = None
         name = "expr_" + type(node).__name__
-        for part in (self, self.flow, self.user_calls):
+        for part in (self, self.flow, self.user_calls, self.effects):
             method = getattr(part, name, None)
             if method is not None:
                 break
@@ -173,6 +176,9 @@ class Expressions:
             raise self.state.parsed.unsupported(describe(node.op), node, "")
         left = self.operand(node.left)
         right = self.operand(node.right)
+        text = self.effects.text_operation(fn, left, right, hint)
+        if text is not NOT_MINE:  # "template" % values
+            return text
         sequences = [isinstance(v, (list, tuple)) for v in (left, right)]
         if any(sequences) or any(_is_runtime_sequence(v) for v in (left, right)):
             return self.sequence_arithmetic(fn, left, right, node)
@@ -212,7 +218,11 @@ class Expressions:
         return self.ops.call_prim(fn, (self.operand(node.operand),), {}, hint)
 
     def expr_Compare(self, node: ast.Compare, hint: str | None) -> Any:
-        """A comparison of two values as its primitive (chains are refused)."""
+        """A comparison of two values as its primitive (chains are refused);
+        ``is`` and comparisons of classes are :class:`.effects.Effects`'."""
+        tested = self.effects.compare(node, hint)
+        if tested is not NOT_MINE:
+            return tested
         if len(node.ops) != 1:
             raise self.state.parsed.unsupported(
                 "a chained comparison", node, "compare two values at a time"
