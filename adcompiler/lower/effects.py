@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Value, is_literal
+from ..ir import CallOp, Op, Value, is_literal
 from ..primitives import effects as records
 from ..primitives import registry
 from .state import Inline, State, Static
@@ -159,6 +159,33 @@ class Effects:
             )
         return NOT_MINE
 
+    def refuse_in_checkpoint(self, call: CallOp, node: ast.AST) -> None:
+        """Refuse a checkpointed call whose callee (or a function it calls)
+        draws or writes output: its backward runs the callee's forward again,
+        which would draw other numbers (or print twice)."""
+        seen: set = set()
+        pending = [(call.callee, call.structures)]
+        while pending:
+            fn, structures = pending.pop()
+            if (fn, structures) in seen:
+                continue
+            seen.add((fn, structures))
+            lowering = self.state.sites.lowered(fn, structures)
+            if lowering is None:  # being lowered: a recursive call
+                continue
+            for op in lowering.graph.walk():
+                if isinstance(op, Op) and op.prim.impure:
+                    raise self.state.parsed.unsupported(
+                        f"checkpointing {fn.__qualname__}, which calls "
+                        f"{op.prim.name} (its backward runs it again: another "
+                        "draw, or the output twice)",
+                        node,
+                        "make the draw outside the checkpointed function and "
+                        "pass the noise to it as an argument",
+                    )
+                if isinstance(op, CallOp) and op.callee is not None:
+                    pending.append((op.callee, op.structures))
+
     # -- statements -------------------------------------------------------
     def statement(self, node: ast.Expr) -> bool:
         """An output call made as a statement (``print(...)``,
@@ -168,6 +195,15 @@ class Effects:
         if not isinstance(call, ast.Call):
             return False
         func = call.func
+        if isinstance(func, ast.Attribute) and (
+            func.attr in records.DRAW_METHODS or func.attr in records.REFUSED_METHODS
+        ):
+            base = self.expressions.expr(func.value)
+            if isinstance(base, Value) or (
+                isinstance(base, Static) and records.is_generator(base.obj)
+            ):
+                self.expressions.expr(call)  # a draw made for its effect
+                return True
         if not _dotted(func) or _dotted(func)[0] in self.state.env:
             return False  # not a global's (or module's) function or method
         callee = self.expressions.expr(func)
@@ -248,8 +284,7 @@ class Effects:
                 "test the structure with isinstance(x, (list, tuple)), or the "
                 "value with np.ndim(x) == 0",
             )
-        classes = self.expressions.expr(node.args[1])
-        classes = _classes(classes)
+        classes = _classes(self.class_operand(node.args[1]))
         if classes is None:
             raise self.state.parsed.unsupported(
                 "isinstance with a second argument that is not a class or a "
@@ -267,6 +302,13 @@ class Effects:
             hint,
         )
 
+    def class_operand(self, node: ast.expr) -> Any:
+        """isinstance's second argument: a class or a tuple display of them,
+        as compile-time objects."""
+        if isinstance(node, ast.Tuple):
+            return tuple(self.class_operand(elt) for elt in node.elts)
+        return self.expressions.expr(node)
+
     def instance_of(self, subject: Any, classes: tuple, node: ast.AST) -> Any:
         """``isinstance(subject, classes)`` when known while compiling, else
         None (an array or number tested against other classes: asked at run
@@ -275,7 +317,15 @@ class Effects:
             return isinstance(subject.obj, classes)
         if not isinstance(subject, Value):
             return isinstance(subject, classes)
-        if subject.container is not False:
+        if subject.container is None:
+            raise self.state.parsed.unsupported(
+                "isinstance of an item of a list built at run time (a list or "
+                "a leaf: not known when compiling)",
+                node,
+                "loop over a local list or tuple (for u in [a, (b, c)]), which "
+                "is unrolled, or index it with constants",
+            )
+        if subject.container is True:
             # a list made at run time: Python's may have been a tuple
             if list in classes and tuple in classes:
                 return True

@@ -356,9 +356,12 @@ class Expressions:
         if isinstance(sequence, Value) and sequence.container is not False:
             # the length now, for the derivative (the list may grow or shrink)
             length = self.ops.call_prim(builtins.len, (sequence,), {}, "length", False)
-            return self.ops.call_prim(
+            found = self.ops.call_prim(
                 runtime.list_item, (sequence, index, length), {}, hint
             )
+            if _made_of_leaves(sequence):  # an array or number, never a list
+                found.container = False
+            return found
         return self.ops.call_prim(operator.getitem, (sequence, index), {}, hint)
 
     def runtime_list(self, items: Any, node: ast.AST, name: str | None = None) -> Value:
@@ -485,6 +488,23 @@ class Expressions:
 def _is_runtime_sequence(value: Any) -> bool:
     """Whether ``value`` is a list known only at run time."""
     return isinstance(value, Value) and value.container is True
+
+
+def _made_of_leaves(sequence: Value) -> bool:
+    """Whether ``sequence`` is a local list made a runtime value
+    (:meth:`Expressions.runtime_list`) whose items are all arrays or numbers."""
+    op = sequence.op
+    return (
+        op is not None
+        and getattr(op, "prim", None) is not None
+        and op.prim.fn is runtime.make_list
+        and not op.kwargs
+        and all(
+            (isinstance(a, Value) and a.container is False)
+            or (isinstance(a, numbers.Number) and not isinstance(a, bool))
+            for a in op.args
+        )
+    )
 
 
 def _describe_op(fn: Any) -> str:

@@ -1,5 +1,6 @@
 """Unrolling a ``for`` over a local list or tuple whose items it changes
-in place through its variable (``for a in lst: a += 1.0``).
+in place through its variable (``for a in lst: a += 1.0``), or whose items
+are themselves lists, tuples or dicts (``for u in [w, (a, b)]``).
 
 Python binds the variable to each item itself, so such a write changes the
 item's array, which every name and container holding it sees. Lowered as a
@@ -53,9 +54,13 @@ class Unrolling:
             )
         ):
             return False
-        if not _writes_through(node.body, target.id) or _jumps(node.body):
+        if _jumps(node.body):
             return False
         display = None if named else self.expressions.operand(node.iter)
+        if not _writes_through(node.body, target.id) and not _holds_structures(
+            self.state.env[node.iter.id] if named else display
+        ):
+            return False
         count = len(self.state.env[node.iter.id] if named else display)
         for position in range(count + 1):
             # a named list as the last pass left it (a write rebuilds it;
@@ -95,6 +100,14 @@ def _writes_through(body: list[ast.stmt], name: str) -> bool:
             if isinstance(inner, ast.Assign) and any(map(through, inner.targets)):
                 return True
     return False
+
+
+def _holds_structures(items: list | tuple) -> bool:
+    """Whether some item is itself a local list, tuple or dict: as a loop,
+    the variable would be one value for items of different structures
+    (``for u in [w, (a, b)]``, a tree-flattening helper), which Python
+    binds to each item as it is."""
+    return any(isinstance(item, (list, tuple, dict)) for item in items)
 
 
 def _jumps(body: list[ast.stmt]) -> bool:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .record import Primitive
-from .registry import nondifferentiable, _register
+from .registry import _register, lookup, nondifferentiable
 
 #: Methods of ``np.random.Generator`` and ``np.random.RandomState`` that draw
 #: (none of them is an array method).
@@ -173,9 +173,7 @@ for _fn, _path in (
     (np.random.RandomState, ("random", "RandomState")),
     (np.random.seed, ("random", "seed")),
 ):
-    _impure(
-        nondifferentiable(_fn, f"np.{'.'.join(_path)}", ("call", np, _path), "rng")
-    )
+    _impure(nondifferentiable(_fn, f"np.{'.'.join(_path)}", ("call", np, _path), "rng"))
 del _fn, _path
 
 
@@ -268,3 +266,10 @@ nondifferentiable(builtins.isinstance, hint="is_instance")
 nondifferentiable(builtins.callable, hint="is_callable")
 nondifferentiable(operator.is_, "is", ("compare", ast.Is()), "is_same")
 nondifferentiable(operator.is_not, "is not", ("compare", ast.IsNot()), "is_other")
+
+
+# -- what assertions test ----------------------------------------------------
+for _fn in (np.all, np.any):
+    if lookup(_fn) is None:
+        nondifferentiable(_fn, categories=("reduction",))
+del _fn
