@@ -393,6 +393,22 @@ def test_a_tree_flattening_helper():
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
 
 
+def layers_by_loop(layers, x):
+    for layer in layers:
+        x = x * layer["w"]
+    return np.sum(x)
+
+
+def test_a_loop_over_a_local_list_of_dicts_is_unrolled():
+    layers = [{"w": np.ones(2)}, {"w": np.full(2, 2.0)}]
+    x = np.array([2.0, 3.0])
+    got = grad(layers_by_loop, wrt=(0, 1))(layers, x)
+    expect = fd(layers_by_loop, layers, x, wrt=(0, 1))
+    for layer, want in zip(got[0], expect[0]):
+        np.testing.assert_allclose(layer["w"], want["w"], rtol=1e-6)
+    np.testing.assert_allclose(got[1], expect[1], rtol=1e-6)
+
+
 def with_optional_bias(w, b=None):
     if b is None:
         return np.sum(w**2)

@@ -475,8 +475,14 @@ def _generator_hint(node: ast.Call, default: str = "rng") -> str:
 # -- casts ---------------------------------------------------------------
 # np.float64(x), np.float32(x): the identity for derivatives; integer and
 # bool casts have none
+# (of an array of that dtype, NumPy returns the array itself)
 for _cast in (np.float64, np.float32):
-    registry.define(_cast, lambda g, ans, x: g, tangent=registry.linear(0))
+    registry.define(
+        _cast,
+        lambda g, ans, x: g,
+        tangent=registry.linear(0),
+        memory=registry.ITSELF,
+    )
 for _cast in (np.int64, np.int32, np.intp, np.bool_):
-    registry.nondifferentiable(_cast)
+    registry.nondifferentiable(_cast, memory=registry.ITSELF)
 del _cast
