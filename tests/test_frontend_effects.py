@@ -530,3 +530,40 @@ def casts(w):
 
 def test_float_casts_are_differentiable_and_integer_casts_constant():
     np.testing.assert_allclose(grad(casts)(MU), fd(casts, MU), rtol=1e-5, atol=1e-6)
+
+
+# -- effects in a callee compiled apart, in branches and loops --------------
+
+
+def noisy_inner(w, rng):
+    t = 0.0
+    for k in range(2):  # a loop: compiled apart, called through its halves
+        e = rng.standard_normal(3)
+        print("inner", k)
+        t = t + np.sum(np.sin(w) * e)
+    return t
+
+
+def noisy_outer(w, rng):
+    if np.sum(w) > 0:
+        print("positive")
+        t = noisy_inner(w, rng) + np.sum(rng.uniform(size=3) * w)
+    else:
+        t = np.sum(w)
+    return t
+
+
+def test_draws_and_prints_in_a_callee_compiled_apart_run_once(capsys):
+    w = np.array([0.1, 0.2, 0.3])
+    expect = fd(lambda x: noisy_outer(x, np.random.default_rng(1)), w)
+    plain = np.random.default_rng(1)
+    value_expected = noisy_outer(w, plain)
+    capsys.readouterr()
+    g = value_and_grad(noisy_outer)
+    rng = np.random.default_rng(1)
+    value, d_w = g(w, rng)
+    assert capsys.readouterr().out == "positive\ninner 0\ninner 1\n"
+    assert "_forward(" in g.source  # the callee's forward half
+    assert value == value_expected
+    assert rng.bit_generator.state == plain.bit_generator.state
+    np.testing.assert_allclose(d_w, expect, rtol=1e-6, atol=1e-8)
