@@ -567,3 +567,19 @@ def test_draws_and_prints_in_a_callee_compiled_apart_run_once(capsys):
     assert value == value_expected
     assert rng.bit_generator.state == plain.bit_generator.state
     np.testing.assert_allclose(d_w, expect, rtol=1e-6, atol=1e-8)
+
+
+def checked_and_printed(w):
+    assert np.all(w > 0.0), "positive"
+    print(f"{np.sum(w):.3f}")
+    return np.sum(np.log(w) * w)
+
+
+def test_generated_code_with_effects_is_differentiated_again(capsys):
+    w = np.array([0.5, 1.5, 2.0])
+    h = hessian(checked_and_printed)(w)
+    np.testing.assert_allclose(h, np.diag(1.0 / w), rtol=1e-10)
+    # one jvp of the gradient per column: each an evaluation, which prints
+    assert capsys.readouterr().out == f"{np.sum(w):.3f}\n" * 3
+    with pytest.raises(AssertionError, match="positive"):
+        hessian(checked_and_printed)(-w)
