@@ -583,3 +583,99 @@ def test_generated_code_with_effects_is_differentiated_again(capsys):
     assert capsys.readouterr().out == f"{np.sum(w):.3f}\n" * 3
     with pytest.raises(AssertionError, match="positive"):
         hessian(checked_and_printed)(-w)
+
+
+def test_forward_mode_refuses_a_draw_of_a_differentiated_value_with_the_rewrite():
+    with pytest.raises(NonDifferentiableError) as info:
+        jvp(normal_of_differentiated, (MU,), (np.ones(3),))
+    assert "mu + sigma * rng.standard_normal(size)" in str(info.value)
+
+
+def normal_by_keyword(mu):
+    rng = np.random.default_rng(0)
+    return np.sum(rng.normal(loc=mu, size=3))
+
+
+def test_a_differentiated_keyword_of_a_draw_is_refused():
+    with pytest.raises(NonDifferentiableError, match="standard_normal"):
+        grad(normal_by_keyword)(MU)
+
+
+def random_walk(w, rng):
+    x = w * 1.0
+    n = 0
+    while np.sum(x) < 3.0:
+        step = np.abs(rng.standard_normal(3))
+        if step[0] > 0.5:
+            print("big", n)
+            x = x + step * w
+        else:
+            x = x * 1.5 + step
+        n = n + 1
+    return np.sum(np.sin(x)) * n
+
+
+def test_draws_and_prints_in_a_while_loop_and_a_branch(capsys):
+    w = np.array([0.3, 0.2, 0.4])
+    expect = fd(lambda x: random_walk(x, np.random.default_rng(5)), w)
+    plain = np.random.default_rng(5)
+    value_expected = random_walk(w, plain)
+    printed = capsys.readouterr().out.splitlines()[-1]
+    rng = np.random.default_rng(5)
+    value, d_w = value_and_grad(random_walk)(w, rng)
+    assert capsys.readouterr().out == printed + "\n"
+    assert value == value_expected
+    assert rng.bit_generator.state == plain.bit_generator.state
+    np.testing.assert_allclose(d_w, expect, rtol=1e-6, atol=1e-8)
+
+
+def item_of_a_runtime_list(w):
+    items = []
+    for k in range(3):
+        items.append(w[k])
+    if isinstance(items[0], float):
+        return items[0]
+    return w[1]
+
+
+def classes_not_named(w):
+    if isinstance(w, 3):
+        return np.sum(w)
+    return np.sum(w)
+
+
+def isinstance_by_keyword(w):
+    if isinstance(w, classinfo=list):
+        return 0.0
+    return np.sum(w)
+
+
+def constants_compared(w):
+    pair = [w, w]
+    if pair is pair:
+        return np.sum(w)
+    return np.sum(w)
+
+
+def value_is_a_function(w):
+    if w is np.sin:
+        return 0.0
+    return np.sum(w)
+
+
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (item_of_a_runtime_list, "isinstance of an item of a list built at run time"),
+        (classes_not_named, "isinstance with a second argument that is not a class"),
+        (isinstance_by_keyword, "this call of isinstance"),
+        (constants_compared, "`is` between two local containers or constants"),
+        (value_is_a_function, "`is` or `==` of a value known only at run time and sin"),
+    ],
+    ids=lambda case: getattr(case, "__name__", ""),
+)
+def test_type_tests_not_answerable_are_refused(fn, message):
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        grad(fn)(MU)
+    assert message in str(info.value)
+    assert info.value.hint
