@@ -7,6 +7,7 @@ and generator states are compared with plain Python's.
 """
 
 import logging
+import sys
 import warnings
 
 import numpy as np
@@ -679,3 +680,16 @@ def test_type_tests_not_answerable_are_refused(fn, message):
         grad(fn)(MU)
     assert message in str(info.value)
     assert info.value.hint
+
+
+def warns_and_prints_to_stderr(w):
+    print(f"{np.sum(w):.2f}", file=sys.stderr)
+    warnings.warn("careful", RuntimeWarning)
+    return np.sum(w * w)
+
+
+def test_a_warning_category_and_a_file_object_as_arguments(capsys):
+    with pytest.warns(RuntimeWarning, match="careful"):
+        d_w = grad(warns_and_prints_to_stderr)(MU)
+    np.testing.assert_allclose(d_w, 2 * MU)
+    assert capsys.readouterr().err == f"{np.sum(MU):.2f}\n"

@@ -71,7 +71,7 @@ class Effects:
         spread = None
         for arg in node.args:
             if not isinstance(arg, ast.Starred):
-                args.append(self.expressions.operand(arg))
+                args.append(self.argument(arg))
                 continue
             value = self.expressions.operand(arg.value)
             if _spread_operand(value):
@@ -90,8 +90,23 @@ class Effects:
                 raise self.state.parsed.unsupported(
                     "**kwargs in a call", kw.value, "pass keyword arguments by name"
                 )
-            kwargs[kw.arg] = self.expressions.operand(kw.value)
+            kwargs[kw.arg] = self.argument(kw.value)
         return tuple(args), kwargs, spread
+
+    def argument(self, node: ast.expr) -> Any:
+        """An argument's operand; a class (``warnings.warn(msg,
+        RuntimeWarning)``, ``print(..., file=sys.stderr)``'s object) is a
+        free value."""
+        found = self.expressions.expr(node)
+        if isinstance(found, Static) and isinstance(found.obj, type):
+            return self.state.graph.add_free(found.obj.__name__, found.obj)
+        if isinstance(found, Static) and not callable(found.obj):
+            dotted = _dotted(node)  # sys.stderr: "stderr"
+            hint = dotted[-1] if dotted and dotted[-1].isidentifier() else "const"
+            return self.state.graph.add_free(hint, found.obj)
+        if isinstance(found, Static):
+            return self.expressions.names.static_operand(found.obj, node)
+        return found
 
     # -- calls of compile-time objects ------------------------------------
     def call(self, callee: Any, node: ast.Call, hint: str | None) -> Any:
@@ -252,6 +267,8 @@ class Effects:
                     records.format_value, (value, spec, conversion), {}, "text"
                 )
             )
+        if len(pieces) == 1 and not isinstance(pieces[0], str):
+            return pieces[0]  # f"{x:.2f}": the field is the string
         return self.ops.call_prim(records.join_text, tuple(pieces), {}, hint)
 
     def text_operation(self, fn: Any, left: Any, right: Any, hint: Any) -> Any:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .record import Primitive
-from .registry import _register, lookup, nondifferentiable
+from .registry import defvjp, lookup, nondifferentiable
 
 #: Methods of ``np.random.Generator`` and ``np.random.RandomState`` that draw
 #: (none of them is an array method).
@@ -142,14 +142,16 @@ def _draw_record(name: str, spread: bool) -> Primitive:
     draw.__module__ = __name__
     # one None rule for each of (generator, args, kwargs): a differentiated
     # value reaching a draw is refused (DRAW_HINT), never a silent zero
-    prim = _register(
+    prim = defvjp(
         draw,
-        (None, None, None),
-        (),
-        f"random generator method .{name}()",
-        render,
-        "draw",
-        _signature,
+        None,
+        None,
+        None,
+        name=f"random generator method .{name}()",
+        render=render,
+        hint="draw",
+        signature_of=_signature,
+        integers=(),
     )
     prim.jvps = (None, None, None)
     prim.no_rule_hint = DRAW_HINT
