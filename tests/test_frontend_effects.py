@@ -8,6 +8,7 @@ and generator states are compared with plain Python's.
 
 import logging
 import sys
+import types
 import warnings
 
 import numpy as np
@@ -693,3 +694,50 @@ def test_a_warning_category_and_a_file_object_as_arguments(capsys):
         d_w = grad(warns_and_prints_to_stderr)(MU)
     np.testing.assert_allclose(d_w, 2 * MU)
     assert capsys.readouterr().err == f"{np.sum(MU):.2f}\n"
+
+
+def type_equals_a_value(w):
+    pair = (w, w)
+    if type(pair) == w:
+        return 0.0
+    return np.sum(w)
+
+
+def number_against_numpy_types(w):
+    n = 2.0
+    if isinstance(n, np.floating):
+        return np.sum(w)
+    return np.sum(w * n)
+
+
+def number_against_python_types(w):
+    n = 2
+    if isinstance(n, (int, float)) and not isinstance(n, (list, dict)):
+        return np.sum(w * n)
+    return np.sum(w)
+
+
+def lambda_is_a_function(w):
+    f = lambda v: v * 2.0  # noqa: E731
+    if isinstance(f, types.FunctionType) and callable(f):
+        return np.sum(f(w))
+    return np.sum(w)
+
+
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (type_equals_a_value, "`==` of type(...) and a value known only at run time"),
+        (number_against_numpy_types, "isinstance of a number computed while compiling"),
+    ],
+    ids=lambda case: getattr(case, "__name__", ""),
+)
+def test_more_type_tests_refused(fn, message):
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        grad(fn)(MU)
+    assert message in str(info.value)
+
+
+def test_numbers_and_lambdas_tested_while_compiling():
+    np.testing.assert_allclose(grad(number_against_python_types)(MU), np.full(3, 2.0))
+    np.testing.assert_allclose(grad(lambda_is_a_function)(MU), np.full(3, 2.0))

@@ -296,8 +296,8 @@ class Effects:
             if known is not None:
                 return Static(known)
             raise self.state.parsed.unsupported(
-                "type(...) of an array or number (NumPy or Python type known only "
-                "at run time)",
+                "type(...) of an array or number (a NumPy or Python type, not "
+                "known when compiling)",
                 node,
                 "test the structure with isinstance(x, (list, tuple)), or the "
                 "value with np.ndim(x) == 0",
@@ -332,7 +332,19 @@ class Effects:
         None (an array or number tested against other classes: asked at run
         time)."""
         if isinstance(subject, Static):
-            return isinstance(subject.obj, classes)
+            obj = subject.obj
+            return isinstance(_A_FUNCTION if isinstance(obj, Inline) else obj, classes)
+        if _is_number(subject) and any(
+            issubclass(c, (np.generic, np.ndarray)) for c in classes
+        ):
+            # a number known while compiling may have been a NumPy scalar
+            # in Python (a call folded while compiling gives its .item())
+            raise self.state.parsed.unsupported(
+                "isinstance of a number computed while compiling against NumPy "
+                "scalar types (it may be a Python or a NumPy number)",
+                node,
+                "test against float or int, or numbers.Number",
+            )
         if not isinstance(subject, Value):
             return isinstance(subject, classes)
         if subject.container is None:
@@ -374,6 +386,14 @@ class Effects:
         left = self.expressions.expr(node.left)
         right = self.expressions.expr(node.comparators[0])
         negate = kind in (ast.IsNot, ast.NotEq)
+        if kind in (ast.Eq, ast.NotEq) and any(
+            isinstance(side, Value) for side in (left, right)
+        ):
+            raise self.state.parsed.unsupported(
+                "`==` of type(...) and a value known only at run time",
+                node,
+                "compare two types: type(x) == list, type(x) is tuple",
+            )
         same = self.identical(left, right, node)
         if isinstance(same, bool):
             return same != negate
@@ -451,12 +471,26 @@ def _classes(found: Any) -> tuple | None:
 
 
 def _known_type(subject: Any) -> type | None:
-    """The type of ``subject`` when known while compiling."""
+    """The type of ``subject`` when known while compiling (not a number's:
+    it may have been a NumPy scalar in Python)."""
     if isinstance(subject, Static):
-        return None if isinstance(subject.obj, Inline) else type(subject.obj)
-    if isinstance(subject, Value):
+        return (
+            type(_A_FUNCTION) if isinstance(subject.obj, Inline) else type(subject.obj)
+        )
+    if isinstance(subject, Value) or _is_number(subject):
         return None
     return type(subject)
+
+
+def _a_function() -> None:
+    """What a lambda or nested ``def`` is, for type tests."""
+
+
+_A_FUNCTION = _a_function
+
+
+def _is_number(obj: Any) -> bool:
+    return isinstance(obj, (int, float, complex)) and not isinstance(obj, bool)
 
 
 def _mentions_type(node: ast.Compare) -> bool:
