@@ -35,9 +35,9 @@ from .state import Inline, State, Static
 #: What a hook returns when the construct is not one of its own.
 NOT_MINE = object()
 
-#: Casts callable inside differentiated code, by type: float casts are the
-#: identity for derivatives, integer casts have none.
-CASTS = (np.float64, np.float32, np.int64, np.int32, np.intp, np.bool_)
+#: Casts callable inside differentiated code (NumPy's types are constants
+#: of the source, not callees, until a call of one is seen).
+CASTS = records.CASTS
 
 #: The container types a compile-time structure may be tested against.
 _CONTAINERS = (list, tuple, dict)
@@ -522,19 +522,3 @@ def _generator_hint(node: ast.Call, default: str = "rng") -> str:
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute):
         return "random_state" if func.value.attr == "random" else default
     return default
-
-
-# -- casts ---------------------------------------------------------------
-# np.float64(x), np.float32(x): the identity for derivatives; integer and
-# bool casts have none
-# (of an array of that dtype, NumPy returns the array itself)
-for _cast in (np.float64, np.float32):
-    registry.define(
-        _cast,
-        lambda g, ans, x: g,
-        tangent=registry.linear(0),
-        memory=registry.ITSELF,
-    )
-for _cast in (np.int64, np.int32, np.intp, np.bool_):
-    registry.nondifferentiable(_cast, memory=registry.ITSELF)
-del _cast

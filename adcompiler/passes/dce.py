@@ -4,7 +4,8 @@ Removes every primitive op, at any depth, whose result nothing reads: not
 the graph's outputs, not another op, not a region's yields, a loop's exit
 flag or the values a loop saves for the backward sweep. Primitives are
 pure, so this never changes a result; those with an effect (a write in
-place, a random draw, a print) are kept whatever reads them. Structured ops (``if``, loops) stay.
+place, a random draw, a print) are kept whatever reads them. Structured
+ops (``if``, loops) stay.
 
 Example: ``t = np.exp(x); u = np.sin(x); return t`` keeps only ``t``.
 """

@@ -1,6 +1,7 @@
 """Records of the calls that act outside their arguments: random draws,
 output (``print``, ``logging``, ``warnings.warn``), assertions, and the text
-formatting that output reads.
+formatting that output reads; with them, the type tests asked at run time
+(``isinstance``, ``callable``, ``is``) and NumPy's casts (``np.float64(x)``).
 
 Every record here is *impure* (:attr:`Primitive.impure`): the op runs
 exactly once per forward sweep, where the function's source has it, and
@@ -34,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .record import Primitive
-from .registry import defvjp, lookup, nondifferentiable
+from .registry import ITSELF, define, defvjp, linear, lookup, nondifferentiable
 
 #: Methods of ``np.random.Generator`` and ``np.random.RandomState`` that draw
 #: (none of them is an array method).
@@ -275,3 +276,15 @@ for _fn in (np.all, np.any):
     if lookup(_fn) is None:
         nondifferentiable(_fn, categories=("reduction",))
 del _fn
+
+
+# -- casts ---------------------------------------------------------------
+#: NumPy's casts: np.float64(x) and np.float32(x) are the identity for
+#: derivatives; integer and bool casts have none. Of an array of that
+#: dtype, NumPy returns the array itself.
+CASTS = (np.float64, np.float32, np.int64, np.int32, np.intp, np.bool_)
+for _cast in CASTS[:2]:
+    define(_cast, lambda g, ans, x: g, tangent=linear(0), memory=ITSELF)
+for _cast in CASTS[2:]:
+    nondifferentiable(_cast, memory=ITSELF)
+del _cast

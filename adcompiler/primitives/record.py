@@ -32,7 +32,7 @@ import numpy as np
 #:   ("unaryop", ast.USub())  -a
 #:   ("compare", ast.Lt())  a < b
 #:   ("subscript",)  a[index]
-#:   ("method", name)  a.name(args)
+#:   ("method", name)  a.name(args); ("method_spread", name)  a.name(*b)
 #:   ("matmul_transposed",)  a @ b.T; ("transposed_matmul",)  a.T @ b
 Render = tuple
 
