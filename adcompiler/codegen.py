@@ -168,6 +168,9 @@ class _Writer:
             )
         if kind == "name":
             return args[0]
+        if kind == "method_spread":  # a.name(*b)
+            spread = ast.Starred(args[1], ast.Load())
+            return ast.Call(ast.Attribute(args[0], render[1], ast.Load()), [spread], [])
         if kind == "matmul_transposed":
             right = ast.Attribute(args[1], "T", ast.Load())
             return ast.BinOp(args[0], ast.MatMult(), right)
@@ -181,7 +184,7 @@ class _Writer:
         raise ADError(f"internal error: cannot render {op.prim.name}")
 
     def statement(self, op: Op) -> str:
-        if op.prim.render[0] == "inplace_method":
+        if op.prim.render[0] == "inplace_method" or op.prim.statement:
             return _source(ast.Expr(self.expression(op)))
         if op.prim.render[0] == "setitem":
             array, index, value = op.args

@@ -128,7 +128,8 @@ class _Forward:
                     f"{prim.name} has no tangent (forward-mode) rule for its argument "
                     f"`{name}`, and the derivative depends on it",
                     op.loc,
-                    "use reverse mode (grad, vjp), or register one with adcompiler.defjvp",
+                    prim.no_rule_hint
+                    or "use reverse mode (grad, vjp), or register one with adcompiler.defjvp",
                 )
             if isinstance(operand, Value):
                 t = Sym(self.tangent[operand])

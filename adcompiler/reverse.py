@@ -567,7 +567,8 @@ class _OpBackward:
                     f"{prim.name} has no derivative with respect to its argument "
                     f"`{name}`, and the gradient depends on it",
                     op.loc,
-                    "pass a constant there, or wrap the value in a function with "
+                    prim.no_rule_hint
+                    or "pass a constant there, or wrap the value in a function with "
                     "its own rule (adcompiler.defvjp)",
                 )
             start = len(block.ops)

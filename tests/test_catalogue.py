@@ -147,11 +147,6 @@ def with_walrus(x):
     return s * 2.0
 
 
-def with_fstring(x):
-    label = f"{x}"  # <-
-    return np.sum(x)
-
-
 def with_raise(x):
     if x.ndim > 3:
         raise ValueError("no")  # <-
@@ -162,11 +157,6 @@ def with_import(x):
     import math  # <-
 
     return np.sum(x) * math.pi
-
-
-def with_assert(x):
-    assert x.ndim == 1  # <-
-    return np.sum(x)
 
 
 def with_del_of_an_item(x):
@@ -183,7 +173,7 @@ def with_del_in_a_loop(x):
 
 
 def with_print(x):
-    print(x)  # <-
+    sorted(x)  # <-  (print, logging and warnings.warn are accepted)
     return np.sum(x)
 
 
@@ -220,7 +210,7 @@ def with_dict_iteration(x):
 
 
 def with_is(x):
-    if x is None:  # <-
+    if x is x:  # <-  (x is None is accepted)
         return 0.0
     return np.sum(x)
 
@@ -281,10 +271,8 @@ UNSUPPORTED = [
     with_dict_comprehension,
     with_set_display,
     with_walrus,
-    with_fstring,
     with_raise,
     with_import,
-    with_assert,
     with_del_of_an_item,
     with_del_in_a_loop,
     with_print,

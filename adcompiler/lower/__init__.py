@@ -59,6 +59,7 @@ from .state import (
     State,
     Static,
 )
+from .effects import Effects
 from .statements import Statements, is_docstring
 
 __all__ = [
@@ -107,6 +108,7 @@ class Lowering:
         self.inliner = Inliner(state, self.expressions, self.flow, self.names)
         self.user_calls = UserCalls(state, self.expressions, self.inliner, self.ops)
         self.expressions.connect(self.statements, self.flow, self.user_calls)
+        self.expressions.effects = Effects(state, self.expressions, self.ops)
         self.statements.connect(self.flow, self.loops)
 
     @property

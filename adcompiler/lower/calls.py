@@ -31,6 +31,7 @@ from ..ir import CallOp, Value, tree_map, tree_values
 from ..primitives import registry
 from ..trees import LEAF, ObjectTree, operand_shape
 from . import callvalues, dependencies
+from .effects import CASTS, NOT_MINE
 from .expressions import Expressions
 from .inlining import Inliner
 from .memory import call_result_views
@@ -60,16 +61,7 @@ class UserCalls:
     def expr_Call(self, node: ast.Call, hint: str | None) -> Any:
         """A call: of an array's method, ``slice``, a nested or small user
         function (inlined), a user function (a :class:`CallOp`) or a primitive."""
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise self.state.parsed.unsupported(
-                    "*args in a call", arg, "pass the arguments one by one"
-                )
-        for kw in node.keywords:
-            if kw.arg is None:
-                raise self.state.parsed.unsupported(
-                    "**kwargs in a call", kw.value, "pass keyword arguments by name"
-                )
+        effects = self.expressions.effects
         func = node.func
         if isinstance(func, ast.Attribute):
             base = self.expressions.expr(func.value)
@@ -78,9 +70,20 @@ class UserCalls:
                 if not isinstance(callee, Static):
                     return callee
             elif not isinstance(base, Static):
+                done = effects.method(base, func.attr, node, hint)
+                if done is not NOT_MINE:  # a draw, or str.format
+                    return done
+                self._plain_arguments(node)
                 return self.expressions.method_call(base, func.attr, node, hint)
         if not isinstance(func, ast.Attribute) or not isinstance(base, ObjectTree):
             callee = self.expressions.expr(func)
+        if isinstance(callee, type) and callee in CASTS:  # np.float64(...)
+            callee = Static(callee)
+        if isinstance(callee, Static):
+            done = effects.call(callee.obj, node, hint)
+            if done is not NOT_MINE:  # a draw, a cast, a type test, f(*t)
+                return done
+        self._plain_arguments(node)
         if not isinstance(callee, Static):
             raise self.state.parsed.unsupported(
                 "calling a runtime value", node, "call a function by its name"
@@ -126,6 +129,7 @@ class UserCalls:
             target = definition
         if isinstance(target, Checkpoint):
             out = self.user_call(target.__wrapped__, args, kwargs, node, hint)
+            effects.refuse_in_checkpoint(self.state.calls[-1], node)
             self.state.calls[-1].checkpoint = True
             return out
         if (
@@ -151,6 +155,20 @@ class UserCalls:
             if callvalues.holds_callable(arg):  # refused, with its name
                 self.inliner.spell(arg, node)
         return self.ops.call_prim(callee.obj, args, kwargs, hint)
+
+    def _plain_arguments(self, node: ast.Call) -> None:
+        """Refuse ``*args`` and ``**kwargs`` in a call (those of a local
+        tuple, in a call of a primitive, are :class:`.effects.Effects`')."""
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.state.parsed.unsupported(
+                    "*args in a call", arg, "pass the arguments one by one"
+                )
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise self.state.parsed.unsupported(
+                    "**kwargs in a call", kw.value, "pass keyword arguments by name"
+                )
 
     def user_call(
         self,

@@ -29,6 +29,7 @@ from ..primitives.record import attribute_functions, method_functions
 from .. import runtime
 from . import dependencies, objects
 from .callvalues import is_callable
+from .effects import NOT_MINE
 from .errortext import OP_SYMBOLS, describe, hint_for, static_name
 from .names import Names, is_data
 from .ops import Ops
@@ -94,6 +95,8 @@ class Expressions:
         self.statements: Any = None
         self.flow: Any = None
         self.user_calls: Any = None
+        #: draws, output, type tests (:class:`.effects.Effects`)
+        self.effects: Any = None
 
     def connect(self, statements: Any, flow: Any, user_calls: Any) -> None:
         """The parts above this one that lower what an expression contains:
@@ -108,7 +111,7 @@ class Expressions:
         self.state.current_node = node
         method = None
         name = "expr_" + type(node).__name__
-        for part in (self, self.flow, self.user_calls):
+        for part in (self, self.flow, self.user_calls, self.effects):
             method = getattr(part, name, None)
             if method is not None:
                 break
@@ -186,6 +189,9 @@ class Expressions:
             raise self.state.parsed.unsupported(describe(node.op), node, "")
         left = self.operand(node.left)
         right = self.operand(node.right)
+        text = self.effects.text_operation(fn, left, right, hint)
+        if text is not NOT_MINE:  # "template" % values
+            return text
         sequences = [isinstance(v, (list, tuple)) for v in (left, right)]
         if any(sequences) or any(_is_runtime_sequence(v) for v in (left, right)):
             return self.sequence_arithmetic(fn, left, right, node)
@@ -225,7 +231,11 @@ class Expressions:
         return self.ops.call_prim(fn, (self.operand(node.operand),), {}, hint)
 
     def expr_Compare(self, node: ast.Compare, hint: str | None) -> Any:
-        """A comparison of two values as its primitive (chains are refused)."""
+        """A comparison of two values as its primitive (chains are refused);
+        ``is`` and comparisons of classes are :class:`.effects.Effects`'."""
+        tested = self.effects.compare(node, hint)
+        if tested is not NOT_MINE:
+            return tested
         if len(node.ops) != 1:
             raise self.state.parsed.unsupported(
                 "a chained comparison", node, "compare two values at a time"
@@ -360,9 +370,12 @@ class Expressions:
         if isinstance(sequence, Value) and sequence.container is not False:
             # the length now, for the derivative (the list may grow or shrink)
             length = self.ops.call_prim(builtins.len, (sequence,), {}, "length", False)
-            return self.ops.call_prim(
+            found = self.ops.call_prim(
                 runtime.list_item, (sequence, index, length), {}, hint
             )
+            if _made_of_leaves(sequence):  # an array or number, never a list
+                found.container = False
+            return found
         return self.ops.call_prim(operator.getitem, (sequence, index), {}, hint)
 
     def runtime_list(self, items: Any, node: ast.AST, name: str | None = None) -> Value:
@@ -496,6 +509,23 @@ class Expressions:
 def _is_runtime_sequence(value: Any) -> bool:
     """Whether ``value`` is a list known only at run time."""
     return isinstance(value, Value) and value.container is True
+
+
+def _made_of_leaves(sequence: Value) -> bool:
+    """Whether ``sequence`` is a local list made a runtime value
+    (:meth:`Expressions.runtime_list`) whose items are all arrays or numbers."""
+    op = sequence.op
+    return (
+        op is not None
+        and getattr(op, "prim", None) is not None
+        and op.prim.fn is runtime.make_list
+        and not op.kwargs
+        and all(
+            (isinstance(a, Value) and a.container is False)
+            or (isinstance(a, numbers.Number) and not isinstance(a, bool))
+            for a in op.args
+        )
+    )
 
 
 def _describe_op(fn: Any) -> str:

@@ -90,7 +90,7 @@ class Ops:
         if prim is None:
             raise self._no_rule(fn, node)
         self._check_arguments(prim, args, kwargs, node)
-        if not any(True for _ in tree_values((args, kwargs))):
+        if not prim.impure and not any(True for _ in tree_values((args, kwargs))):
             result = prim.fn(*args, **kwargs)
             if (is_literal(result) and not isinstance(result, list)) or isinstance(
                 result, np.generic

@@ -76,6 +76,7 @@ class Statements:
             getattr(self, name, None)
             or getattr(self.flow, name, None)
             or getattr(self.loops, name, None)
+            or getattr(self.expressions.effects, name, None)  # assert
         )
         if method is not None:
             method(node)
@@ -365,6 +366,8 @@ class Statements:
         ):
             # a helper called for what it does to its arguments
             self.expressions.expr(call)
+            return
+        if self.expressions.effects.statement(node):  # print(...), logging, ...
             return
         raise self.state.parsed.unsupported(
             "an expression statement",

@@ -1,7 +1,7 @@
 """Unrolling a ``for`` whose passes share memory that a loop cannot follow,
 or that calls a different function on each pass.
 
-Three kinds of loop are unrolled, when the passes are known when compiling:
+These loops are unrolled, when the passes are known when compiling:
 
 - a ``for`` over a local list or tuple that changes its items in place
   through its variable (``for a in lst: a += 1.0``). Python binds the
@@ -17,7 +17,10 @@ Three kinds of loop are unrolled, when the passes are known when compiling:
   refused, :func:`.memory.appended_then_written`).
 
 - a ``for`` over a local list or tuple that holds functions
-  (``for f in (np.sin, np.cos):``): each pass calls its own.
+  (``for f in (np.sin, np.cos):``): each pass calls its own; or whose
+  items are themselves lists, tuples or dicts (``for u in [w, (a, b)]``, a
+  tree-flattening helper): as a loop, the variable would be one value for
+  items of different structures.
 
 Unrolled, each pass binds the variable to its item or number, and every
 write is followed exactly (:mod:`.memory`), as in straight-line code.
@@ -81,15 +84,14 @@ class Unrolling:
             return False
         display = None
         if not (_writes_through(node.body, target.id) or _appends_written(node.body)):
-            # a tuple of functions: each pass calls its own (see .callvalues)
-            plain = named or all(
-                isinstance(e, (ast.Name, ast.Attribute, ast.Lambda))
-                for e in node.iter.elts
-            )
-            if not plain:
+            # functions, or items of different structures: each pass binds
+            # its own (evaluated here only when naming no more than values,
+            # so that a loop lowered as a loop evaluates it once)
+            if not (named or all(map(_plain, node.iter.elts))):
                 return False
             display = None if named else self.expressions.operand(node.iter)
-            if not holds_callable(self.state.env[node.iter.id] if named else display):
+            items = self.state.env[node.iter.id] if named else display
+            if not (holds_callable(items) or _holds_structures(items)):
                 return False
         elif not named:
             display = self.expressions.operand(node.iter)
@@ -222,6 +224,22 @@ def _writes_through(body: list[ast.stmt], name: str) -> bool:
             if isinstance(inner, ast.Assign) and any(map(through, inner.targets)):
                 return True
     return False
+
+
+def _plain(node: ast.expr) -> bool:
+    """Whether evaluating ``node`` only names values: a name, an attribute,
+    a constant, a lambda, or a tuple or list display of those."""
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(map(_plain, node.elts))
+    return isinstance(node, (ast.Name, ast.Attribute, ast.Constant, ast.Lambda))
+
+
+def _holds_structures(items: list | tuple) -> bool:
+    """Whether some item is itself a local list, tuple or dict: as a loop,
+    the variable would be one value for items of different structures
+    (``for u in [w, (a, b)]``, a tree-flattening helper), which Python
+    binds to each item as it is."""
+    return any(isinstance(item, (list, tuple, dict)) for item in items)
 
 
 def _jumps(body: list[ast.stmt]) -> bool:

@@ -3,7 +3,9 @@
 Removes every primitive op, at any depth, whose result nothing reads: not
 the graph's outputs, not another op, not a region's yields, a loop's exit
 flag or the values a loop saves for the backward sweep. Primitives are
-pure, so this never changes a result. Structured ops (``if``, loops) stay.
+pure, so this never changes a result; those with an effect (a write in
+place, a random draw, a print) are kept whatever reads them. Structured
+ops (``if``, loops) stay.
 
 Example: ``t = np.exp(x); u = np.sin(x); return t`` keeps only ``t``.
 """
@@ -34,7 +36,12 @@ def _sweep(top: Block, used: set[Value]) -> bool:
         kept = [
             op
             for op in block.ops
-            if not (isinstance(op, Op) and op.out not in used and not op.prim.effect)
+            if not (
+                isinstance(op, Op)
+                and op.out not in used
+                and not op.prim.effect
+                and not op.prim.impure
+            )
         ]
         removed |= len(kept) < len(block.ops)
         block.ops = kept

@@ -32,7 +32,7 @@ import numpy as np
 #:   ("unaryop", ast.USub())  -a
 #:   ("compare", ast.Lt())  a < b
 #:   ("subscript",)  a[index]
-#:   ("method", name)  a.name(args)
+#:   ("method", name)  a.name(args); ("method_spread", name)  a.name(*b)
 #:   ("matmul_transposed",)  a @ b.T; ("transposed_matmul",)  a.T @ b
 Render = tuple
 
@@ -114,6 +114,16 @@ class Primitive:
         self.container: bool | None = False
         #: changes its first argument in place: kept even if its result is unused
         self.effect = False
+        #: acts outside its arguments (draws from a random generator, prints,
+        #: checks an assertion): runs exactly once per forward sweep, in
+        #: program order; never folded at compile time, dropped, merged,
+        #: moved or run again (see :mod:`adcompiler.primitives.effects`)
+        self.impure = False
+        #: written as a statement of its own (its result, None, is never read)
+        self.statement = False
+        #: what to write instead when a differentiated value reaches an
+        #: argument without a rule (None: the general hint)
+        self.no_rule_hint: str | None = None
         #: forward-mode rules, one per positional parameter (None: none yet)
         self.jvps: tuple | None = None
         #: why there are no tangent rules, when there are none on purpose

@@ -123,8 +123,8 @@ def _section(prim: Primitive) -> str | None:
         return "adcompiler" if prim.name == "stop_gradient" else "runtime"
     if prim.render[0] in ("binop", "unaryop", "compare", "subscript"):
         return "operators"
-    if prim.render[0] == "method":
-        return "methods"
+    if prim.render[0] == "method" and module != "adcompiler.primitives.effects":
+        return "methods"  # (a generator's or a logger's: docs/subset.md)
     if prim.name.startswith("np."):
         return "numpy"
     if prim.name.startswith("math."):
