@@ -129,7 +129,7 @@ class UserCalls:
             target = definition
         if isinstance(target, Checkpoint):
             out = self.user_call(target.__wrapped__, args, kwargs, node, hint)
-            effects.refuse_in_checkpoint(self.state.calls[-1], node)
+            self.expressions.effects.refuse_in_checkpoint(self.state.calls[-1], node)
             self.state.calls[-1].checkpoint = True
             return out
         if (
