@@ -28,11 +28,13 @@ from ..ir import CallOp, Value, tree_map, tree_values
 from ..primitives import registry
 from ..trees import LEAF
 from . import dependencies
+from .dicts import NOT_STATIC, static_builtin
 from .expressions import Expressions
 from .inlining import Inliner
 from .memory import call_result_views
 from .ops import Ops
 from .state import RUNTIME_SEQUENCE, Inline, State, Static
+from .variadics import has_spread, spread_call
 
 
 class UserCalls:
@@ -55,16 +57,9 @@ class UserCalls:
     def expr_Call(self, node: ast.Call, hint: str | None) -> Any:
         """A call: of an array's method, ``slice``, a nested or small user
         function (inlined), a user function (a :class:`CallOp`) or a primitive."""
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise self.state.parsed.unsupported(
-                    "*args in a call", arg, "pass the arguments one by one"
-                )
-        for kw in node.keywords:
-            if kw.arg is None:
-                raise self.state.parsed.unsupported(
-                    "**kwargs in a call", kw.value, "pass keyword arguments by name"
-                )
+        if has_spread(node):  # f(*args, **kw) of local tuples and dicts
+            with spread_call(self.state, self.expressions, node) as spread:
+                return self.expr_Call(spread, hint)
         func = node.func
         if isinstance(func, ast.Attribute):
             base = self.expressions.expr(func.value)
@@ -99,6 +94,9 @@ class UserCalls:
             if inlined is not None:
                 return self.inliner.inline_function(*inlined, args, kwargs, node, hint)
             return self.user_call(target, args, kwargs, node, hint)
+        folded = static_builtin(self.state, callee.obj, args, kwargs, node)
+        if folded is not NOT_STATIC:  # len(d), sorted(d), dict(...), zip(...)
+            return folded
         return self.ops.call_prim(callee.obj, args, kwargs, hint)
 
     def user_call(
@@ -120,7 +118,8 @@ class UserCalls:
             inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
         ):
             raise self.state.parsed.unsupported(
-                f"calling {fn.__qualname__}, which takes *args or **kwargs",
+                f"calling {fn.__qualname__}, which takes *args or **kwargs, "
+                "where it is not inlined (a recursive or checkpointed call)",
                 node,
                 "give it named parameters",
             )

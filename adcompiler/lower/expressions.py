@@ -26,7 +26,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ir import Value, is_literal, tree_values
 from ..primitives.record import attribute_functions, method_functions
 from .. import runtime
-from . import dependencies
+from . import dependencies, dicts
 from .errortext import OP_SYMBOLS, describe, hint_for, static_name
 from .names import Names, is_data
 from .ops import Ops
@@ -217,6 +217,8 @@ class Expressions:
             raise self.state.parsed.unsupported(
                 "a chained comparison", node, "compare two values at a time"
             )
+        if type(node.ops[0]) in dicts.MEMBERSHIP:
+            return self.membership(node)
         fn = _COMPARE.get(type(node.ops[0]))
         if fn is None:
             raise self.state.parsed.unsupported(
@@ -227,6 +229,14 @@ class Expressions:
         left = self.operand(node.left)
         right = self.operand(node.comparators[0])
         return self.ops.call_prim(fn, (left, right), {}, hint)
+
+    def membership(self, node: ast.Compare) -> bool:
+        """``k in d`` of a constant and a local dict, tuple or list: a constant."""
+        left = self.operand(node.left)
+        right = self.operand(node.comparators[0])
+        return dicts.membership(
+            self.state, left, right, dicts.MEMBERSHIP[type(node.ops[0])], node
+        )
 
     def expr_Tuple(self, node: ast.Tuple, hint: str | None) -> Any:
         """A tuple display: a compile-time tuple of operands."""
@@ -429,6 +439,15 @@ class Expressions:
                 self.state.env[name] = value
         return result
 
+    def expr_GeneratorExp(self, node: ast.GeneratorExp, hint: str | None) -> Any:
+        """A generator expression, consumed where it is made (by ``sum``,
+        ``list``, ``zip``, ...): the list of its items, as a comprehension."""
+        return self.expr_ListComp(node, hint)  # type: ignore[arg-type]
+
+    def expr_DictComp(self, node: ast.DictComp, hint: str | None) -> Any:
+        """A dict comprehension: see :func:`.dicts.dict_comprehension`."""
+        return dicts.dict_comprehension(self, node)
+
     def index(self, node: ast.expr) -> Any:
         """An index or subscript as an operand tree (slices as ``slice`` objects)."""
         if isinstance(node, ast.Slice):
@@ -445,6 +464,8 @@ class Expressions:
         (see the tables above), or refused with the list of supported methods."""
         args = tuple(self.operand(arg) for arg in node.args)
         kwargs = {kw.arg: self.operand(kw.value) for kw in node.keywords}
+        if isinstance(base, dict):  # a local dict: keys, values, items, get
+            return dicts.dict_method(self.state, base, name, args, kwargs, node, hint)
         if name in _METHOD_FUNCTIONS:
             return self.ops.call_prim(
                 _METHOD_FUNCTIONS[name], (base,) + args, kwargs, hint
