@@ -30,6 +30,12 @@ from ..trees import LEAF
 from . import dependencies
 from .dicts import NOT_STATIC, static_builtin
 from .expressions import Expressions
+from .generators import (
+    inline_generator,
+    is_generator,
+    is_generator_definition,
+    refuse_kept,
+)
 from .inlining import Inliner
 from .memory import call_result_views
 from .ops import Ops
@@ -75,6 +81,10 @@ class UserCalls:
         if callee.obj is slice and not kwargs:
             return slice(*args)  # part of an index: a structure, not an op
         if isinstance(callee.obj, Inline):
+            if is_generator_definition(callee.obj.node):
+                refuse_kept(
+                    self.state, f"the generator {callee.obj.name}(...)", node, hint
+                )
             return self.inliner.inline_call(callee.obj, args, kwargs, node)
         target = callee.obj
         definition = generated_definition(target)
@@ -87,6 +97,10 @@ class UserCalls:
             out = self.user_call(target.__wrapped__, args, kwargs, node, hint)
             self.state.calls[-1].checkpoint = True
             return out
+        if is_generator(target) and registry.lookup(target) is None:
+            return inline_generator(
+                self.state, self.inliner, target, args, kwargs, node, hint
+            )
         if (
             isinstance(target, types.FunctionType) and registry.lookup(target) is None
         ) or isinstance(target, Transformed):

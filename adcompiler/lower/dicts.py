@@ -25,7 +25,7 @@ import builtins
 from typing import Any
 
 from ..errors import UnsupportedSyntaxError
-from ..ir import is_literal
+from ..ir import Value, is_literal
 from .state import State
 
 #: What :func:`static_builtin` returns for a call it does not compute.
@@ -45,6 +45,11 @@ def _key(value: Any) -> bool:
 def _items(value: Any) -> list:
     """The items Python iterates in a local container (a dict's keys)."""
     return list(value)
+
+
+def _runtime_sequence(value: Any) -> bool:
+    """Whether ``value`` is a list known only at run time."""
+    return isinstance(value, Value) and value.container is not False
 
 
 def _holds_structure(items: Any) -> bool:
@@ -75,6 +80,13 @@ def static_builtin(
         if set(kwargs) - {"start"} or not isinstance(start, int):
             return NOT_STATIC
         return list(enumerate(_items(args[0]), start))
+    if fn is builtins.tuple and len(args) == 1 and _runtime_sequence(args[0]):
+        raise state.parsed.unsupported(
+            "tuple(...) of a list built at run time (a comprehension or "
+            "generator expression over an array, a list grown in a loop)",
+            node,
+            "use list(...), or index the list",
+        )
     if len(args) != 1 or not _local(args[0]):
         return NOT_STATIC
     (arg,) = args
@@ -151,8 +163,15 @@ def _dict_call(state: State, args: tuple, kwargs: dict, node: ast.AST) -> dict:
     return result
 
 
-def dict_method(state: State, base: dict, name: str, args: tuple, kwargs: dict,
-                node: ast.Call, hint: str | None) -> Any:
+def dict_method(
+    state: State,
+    base: dict,
+    name: str,
+    args: tuple,
+    kwargs: dict,
+    node: ast.Call,
+    hint: str | None,
+) -> Any:
     """``d.keys()``, ``d.values()``, ``d.items()`` (lists of what they would
     show now), ``d.get(k, default)`` and ``d.copy()`` on a local dict."""
     if name in ("keys", "values", "items") and not args and not kwargs:
@@ -188,8 +207,9 @@ def dict_method(state: State, base: dict, name: str, args: tuple, kwargs: dict,
     )
 
 
-def membership(state: State, left: Any, right: Any, negate: bool,
-               node: ast.AST) -> bool:
+def membership(
+    state: State, left: Any, right: Any, negate: bool, node: ast.AST
+) -> bool:
     """``left in right`` (``not in``: ``negate``) for a constant ``left``
     and a local dict (its keys), tuple or list of constants: a constant."""
     if _key(left) and isinstance(right, dict):

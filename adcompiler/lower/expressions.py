@@ -28,6 +28,7 @@ from ..primitives.record import attribute_functions, method_functions
 from .. import runtime
 from . import dependencies, dicts
 from .errortext import OP_SYMBOLS, describe, hint_for, static_name
+from .generators import refuse_kept
 from .names import Names, is_data
 from .ops import Ops
 from .state import Inline, State, Static
@@ -442,6 +443,7 @@ class Expressions:
     def expr_GeneratorExp(self, node: ast.GeneratorExp, hint: str | None) -> Any:
         """A generator expression, consumed where it is made (by ``sum``,
         ``list``, ``zip``, ...): the list of its items, as a comprehension."""
+        refuse_kept(self.state, "a generator expression", node, hint)
         return self.expr_ListComp(node, hint)  # type: ignore[arg-type]
 
     def expr_DictComp(self, node: ast.DictComp, hint: str | None) -> Any:

@@ -28,6 +28,7 @@ from .expressions import Expressions
 from .flow import ControlFlow
 from .names import Names
 from .state import FUNCTION_STATE, RETURNED, RETVAL, Inline, State, Static
+from .generators import as_list_builder, is_generator_definition
 from .statements import is_docstring
 from .variadics import bind_nested, keyword_defaults, plain_parameters
 
@@ -161,6 +162,8 @@ class Inliner:
                 "define it at module level: module-level functions may recurse",
             )
         definition = inline.node
+        if is_generator_definition(definition):  # the list of what it yields
+            definition = as_list_builder(self.state.parsed, definition)
         params = definition.args
         names = [arg.arg for arg in params.args]
         defaults = [self.expressions.operand(d) for d in params.defaults]

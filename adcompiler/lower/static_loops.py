@@ -227,9 +227,11 @@ class StaticLoops:
                 return NOT_STATIC
             if node.id in self.state.env:
                 value = self.state.env[node.id]
-                return NOT_STATIC if value is MISSING or isinstance(
-                    value, Static
-                ) else value
+                return (
+                    NOT_STATIC
+                    if value is MISSING or isinstance(value, Static)
+                    else value
+                )
             obj = self.names.resolve(node.id)
             if structure(obj) is LEAF:
                 return NOT_STATIC
@@ -276,9 +278,7 @@ class StaticLoops:
             return NOT_STATIC
         args = [self.pure(arg) for arg in node.args]
         kwargs = {kw.arg: self.pure(kw.value) for kw in node.keywords}
-        if None in kwargs or any(
-            v is NOT_STATIC for v in [*args, *kwargs.values()]
-        ):
+        if None in kwargs or any(v is NOT_STATIC for v in [*args, *kwargs.values()]):
             return NOT_STATIC
         return static_builtin(self.state, callee, tuple(args), kwargs, node)
 
