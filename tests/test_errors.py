@@ -33,10 +33,6 @@ def with_global(x):
     return x
 
 
-def with_star_args(*xs):
-    return xs[0]
-
-
 def with_fstring(x):
     label = f"{x}"
     return x
@@ -50,7 +46,6 @@ def with_chained_compare(x):
 CATALOGUE = [
     (with_try, "try/except", "try:"),
     (with_global, "a global statement", "global X"),
-    (with_star_args, "*args and **kwargs parameters", "def with_star_args(*xs):"),
     (with_fstring, "an f-string", 'label = f"{x}"'),
     (with_chained_compare, "a chained comparison", "m = 0.0 < x < 1.0"),
 ]
