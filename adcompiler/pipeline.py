@@ -34,7 +34,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .callables import Transformed, label_half, user_function
+from .callables import Transformed, label_half
 from .codegen import generate, generate_function, generate_split
 from .errors import OutputError
 from .forward import tangent_graph
