@@ -163,11 +163,16 @@ def bind_nested(
         )
     if params.kwarg:
         parameters.append(kinds(params.kwarg.arg, kinds.VAR_KEYWORD))
+    signature = inspect.Signature(parameters)
     try:
-        bound = inspect.Signature(parameters).bind(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs)
     except TypeError as exc:
+        spelled = ", ".join(str(p).split("=")[0] for p in parameters)
         raise state.parsed.error(
-            UnsupportedSyntaxError, f"this call of {name}: {exc}", node
+            UnsupportedSyntaxError,
+            f"this call of {name}: {exc}",
+            node,
+            f"pass the arguments {name}({spelled}) takes",
         ) from None
     bound.apply_defaults()
     return dict(bound.arguments)
