@@ -37,7 +37,6 @@ from .names import Names
 from .ops import Ops
 from .state import BROKE, CONTINUED, MISSING, RETURNED, RETVAL, Inline, State
 from .statements import Statements, user_function_called
-from .static_loops import StaticLoops
 from .unroll import Unrolling
 
 
@@ -61,7 +60,6 @@ class Loops:
         self.flow = flow
         self.expressions = expressions
         self.unrolling = Unrolling(state, flow, expressions, statements)
-        self.static_loops = StaticLoops(state, flow, expressions, statements, names)
         self.statements = statements
         self.names = names
         self.ops = ops
@@ -69,7 +67,7 @@ class Loops:
     def stmt_For(self, node: ast.For) -> None:
         """A ``for`` loop (see :meth:`iteration`, :meth:`loop`), or unrolled
         (:class:`.unroll.Unrolling`)."""
-        if self.unrolling.unrolled(node) or self.static_loops.unrolled(node):
+        if self.unrolling.unrolled(node) or self.unrolling.static.unrolled(node):
             return
         iterable, bind = self.iteration(node.iter, node.target)
         self.loop(node, "for", iterable, bind, None)

@@ -153,13 +153,12 @@ class StaticLoops:
         flow: ControlFlow,
         expressions: Expressions,
         statements: Statements,
-        names: Names,
     ):
         self.state = state
         self.flow = flow
         self.expressions = expressions
         self.statements = statements
-        self.names = names
+        self.names: Names = expressions.names
 
     def unrolled(self, node: ast.For) -> bool:
         """Unroll ``node`` when it iterates over a local dict, or over local

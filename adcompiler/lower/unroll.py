@@ -14,6 +14,7 @@ import ast
 from .expressions import Expressions
 from .flow import ControlFlow
 from .state import State
+from .static_loops import StaticLoops
 from .statements import Statements
 
 
@@ -31,6 +32,8 @@ class Unrolling:
         self.flow = flow
         self.expressions = expressions
         self.statements = statements
+        #: loops over dicts and over lists of keys (:mod:`.static_loops`)
+        self.static = StaticLoops(state, flow, expressions, statements)
 
     def unrolled(self, node: ast.For) -> bool:
         """``for a in items: a += v`` (or ``a[...] = v``) over a local list or
