@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adcompiler import check_grad, grad, value_and_grad
+from adcompiler import check_grad, checkpoint, grad, value_and_grad
 from adcompiler.errors import NoRuleError, UnsupportedSyntaxError
 from adcompiler.testing import numerical_grad
 
@@ -309,10 +309,36 @@ def comprehension_with_runtime_keys(x):
     return d[0]
 
 
+def keeps_a_zip(x):
+    pairs = zip([x, x], [1.0, 2.0])
+    return sum(np.sum(u) * w for u, w in pairs)
+
+
+def make_params(x):
+    return {"w": x, "b": x * 2.0}
+
+
+def iterates_a_call_returning_a_dict(x):
+    s = 0.0
+    for k in make_params(x):
+        s = s + 1.0
+    return s * np.sum(x)
+
+
+def appends_to_the_list_it_iterates(x):
+    layers = [{"w": x}]
+    for layer in layers:
+        layers.append({"w": layer["w"] * 2.0})
+    return np.sum(layers[-1]["w"])
+
+
 @pytest.mark.parametrize(
     "fn, args, match",
     [
         (adds_keys_while_looping, (params(),), "adding or removing keys of a dict"),
+        (appends_to_the_list_it_iterates, (A,), "changing the length of a list"),
+        (keeps_a_zip, (A,), "keeping zip\\(...\\) in a variable"),
+        (iterates_a_call_returning_a_dict, (A,), "iterating over dict"),
         (keeps_a_view, (params(),), "keeping the view `.items\\(\\)`"),
         (in_of_a_runtime_value, (params(),), "`in` of a value computed at run time"),
         (dict_of_a_runtime_value, (A,), "dict\\(...\\) of something other than"),
@@ -393,6 +419,17 @@ def zip_star_and_enumerate(x, y):
     return s
 
 
+def star_of_a_dict_passes_its_keys(p):
+    def first(*keys):
+        return keys[0]
+
+    return np.sum(p[first(*p)] ** 2) + np.sum(np.add(*p.values()))
+
+
+def test_star_of_a_dict():
+    check_grad(star_of_a_dict_passes_its_keys, params())
+
+
 @pytest.mark.parametrize("fn", [starred_calls, zip_star_and_enumerate])
 def test_starred_calls_zip_and_enumerate(fn):
     check_grad(fn, A, B, wrt=(0, 1))
@@ -435,6 +472,21 @@ def calls_recursive_variadic(x):
 )
 def test_refused_variadic_calls(fn, match):
     refused(fn, A, match=match)
+
+
+checkpointed_helper = checkpoint(module_helper)
+
+
+def calls_a_checkpointed_variadic(x):
+    return checkpointed_helper(x, x * 2.0)
+
+
+def test_a_checkpointed_variadic_helper_is_refused():
+    refused(
+        calls_a_checkpointed_variadic,
+        A,
+        match="calling module_helper, which takes \\*args or \\*\\*kwargs, where it",
+    )
 
 
 def differentiated_star_args(*xs):

@@ -108,7 +108,7 @@ class UserCalls:
             if inlined is not None:
                 return self.inliner.inline_function(*inlined, args, kwargs, node, hint)
             return self.user_call(target, args, kwargs, node, hint)
-        folded = static_builtin(self.state, callee.obj, args, kwargs, node)
+        folded = static_builtin(self.state, callee.obj, args, kwargs, node, hint)
         if folded is not NOT_STATIC:  # len(d), sorted(d), dict(...), zip(...)
             return folded
         return self.ops.call_prim(callee.obj, args, kwargs, hint)

@@ -37,6 +37,10 @@ def _local(value: Any) -> bool:
     return isinstance(value, (tuple, list, dict))
 
 
+#: The builtins returning an iterator.
+_ITERATORS = (builtins.zip, builtins.enumerate, builtins.reversed)
+
+
 def _key(value: Any) -> bool:
     """Whether ``value`` may be a key of a compile-time dict."""
     return is_literal(value) and not isinstance(value, (list, tuple, dict, slice))
@@ -59,14 +63,29 @@ def _holds_structure(items: Any) -> bool:
 
 
 def static_builtin(
-    state: State, fn: Any, args: tuple, kwargs: dict, node: ast.AST
+    state: State,
+    fn: Any,
+    args: tuple,
+    kwargs: dict,
+    node: ast.AST,
+    hint: str | None = None,
 ) -> Any:
     """A builtin of compile-time containers computed when compiling, or
     :data:`NOT_STATIC` (the call is then a primitive call, as before).
 
     Guarantees: the result is a new container (never one of the
     arguments), made of the arguments' items, keys and constants, and is
-    what Python would compute from them."""
+    what Python would compute from them. ``zip``, ``enumerate`` and
+    ``reversed`` are iterators, consumed once: bound to a name (``hint``)
+    they are refused."""
+    if fn in _ITERATORS and hint is not None and args and _local(args[0]):
+        name = fn.__name__
+        raise state.parsed.unsupported(
+            f"keeping {name}(...) in a variable (an iterator: Python consumes it once)",
+            node,
+            f"consume it where it is made (for ... in {name}(...)), or keep "
+            f"list({name}(...))",
+        )
     if fn is builtins.dict:
         return _dict_call(state, args, kwargs, node)
     if kwargs and fn is not builtins.enumerate and fn is not builtins.sorted:

@@ -201,11 +201,13 @@ class Loops:
         value = self.expressions.operand(node)
         if isinstance(value, (tuple, list)):
             return self.expressions.runtime_list(value, node)
+        dict_ = isinstance(value, dict)  # not a name: not unrolled
         if not isinstance(value, Value):
             raise self.state.parsed.unsupported(
                 f"iterating over {type(value).__name__}",
                 node,
-                "iterate over a sequence",
+                "iterate over a sequence"
+                + ("; bind a dict to a name first: d = ...; for k in d:" * dict_),
             )
         return value
 
