@@ -147,7 +147,7 @@ def _rewritten(body: list[ast.stmt]) -> list[ast.stmt]:
             value = stmt.value.value or ast.Constant(None)
             out.append(_place(_append(value), stmt))
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.YieldFrom):
-            item = f"<comprehension yielded {id(stmt)}>"
+            item = f"<comprehension yielded {stmt.lineno}:{stmt.col_offset}>"
             loop = ast.For(
                 ast.Name(item, ast.Store()),
                 stmt.value.value,

@@ -38,9 +38,6 @@ from .names import Names
 from .state import BROKE, CONTINUED, FLAGS, MISSING, State, Static
 from .statements import Statements
 
-#: Numbers for the hidden names of the containers iterated.
-_ITERATED = itertools.count()
-
 #: Builtins of one container :meth:`StaticLoops.pure` computes.
 _CONTAINER_BUILTINS = (
     builtins.sorted,
@@ -64,7 +61,7 @@ class _Source:
         self.state = state
         self.kind = kind  # "keys", "values", "items" of a dict; "items" of a list
         self.node = node
-        self.name = f"<comprehension iterated {next(_ITERATED)}>"
+        self.name = _hidden(state.env, "<comprehension iterated")
         self.is_dict = isinstance(container, dict)
         self.keys = list(container) if self.is_dict else None
         self.count = len(container)
@@ -339,6 +336,16 @@ class StaticLoops:
             self._passes(node, source, position + 1)
 
         self.flow.branch(jumped, lambda: None, rest, node)
+
+
+def _hidden(env: dict, prefix: str) -> str:
+    """A hidden name ``prefix N>`` not bound in ``env`` (the lowest ``N``:
+    the same program gets the same names)."""
+    for number in itertools.count():
+        name = f"{prefix} {number}>"
+        if name not in env:
+            return name
+    raise AssertionError("unreachable")
 
 
 def _hashable(key: Any) -> bool:

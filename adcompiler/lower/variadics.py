@@ -26,9 +26,6 @@ from typing import Any, Iterator
 from ..errors import UnsupportedSyntaxError
 from .state import State
 
-#: Numbers for the hidden names of spread arguments.
-_SPREAD = itertools.count()
-
 
 def has_spread(node: ast.Call) -> bool:
     """Whether a call has ``*args`` or ``**kwargs`` arguments."""
@@ -51,7 +48,11 @@ def spread_call(state: State, expressions: Any, node: ast.Call) -> Iterator[ast.
     keywords: list[ast.keyword] = []
 
     def held(value_node: ast.expr) -> str:
-        name = f"<comprehension spread {next(_SPREAD)}>"
+        name = next(
+            f"<comprehension spread {n}>"
+            for n in itertools.count()
+            if f"<comprehension spread {n}>" not in state.env
+        )
         state.env[name] = expressions.operand(value_node)
         hidden.append(name)
         return name
