@@ -36,6 +36,7 @@ from .errors import (
     ArgumentError,
     OutputError,
     SourceLoc,
+    UnsupportedSyntaxError,
     WrtError,
     checked_arguments,
 )
@@ -362,6 +363,14 @@ class GradFunction(Transformed):
     def as_function(self, structures: tuple) -> types.FunctionType:
         """A Python function, with source, computing what a call returns:
         what ``grad(self)`` or ``jvp(self, ...)`` differentiates."""
+        if any(p.kind in _PACKED for p in inspect.signature(self).parameters.values()):
+            # its generated code would be called with *args spread out
+            raise UnsupportedSyntaxError(
+                f"a derivative of the gradient of {self.__wrapped__.__qualname__}, "
+                "which takes *args or **kwargs",
+                hint="give the function named parameters (a tuple or dict can "
+                "be passed as one argument)",
+            )
         entry = self._compiled((structures, ()))
         select = (self._many, self._with_value)
         adapter = entry.adapters.get(select)

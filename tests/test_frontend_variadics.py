@@ -9,8 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adcompiler import check_grad, checkpoint, grad, value_and_grad
-from adcompiler.errors import NoRuleError, UnsupportedSyntaxError
+from adcompiler import (
+    check_grad,
+    checkpoint,
+    grad,
+    hessian,
+    jacobian,
+    value_and_grad,
+)
+from adcompiler.errors import ArgumentError, NoRuleError, UnsupportedSyntaxError
 from adcompiler.testing import numerical_grad
 
 RNG = np.random.default_rng(16)
@@ -519,6 +526,32 @@ def test_differentiated_function_with_args_and_kwargs():
     assert_tree_close(got[2], {"b": want[2]})
     value, _ = value_and_grad(differentiated_mixed, wrt=2)(A, B, C[1], scale=3.0, b=B)
     np.testing.assert_allclose(value, differentiated_mixed(A, B, C[1], scale=3.0, b=B))
+
+
+def star_args_vector(*xs):
+    return xs[0] * np.sin(xs[1])
+
+
+def named_vector(x, y):
+    return star_args_vector(x, y)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobian_of_a_function_with_star_args(mode):
+    got = jacobian(star_args_vector, mode=mode)(A, B)
+    want = jacobian(named_vector, wrt=(0, 1), mode=mode)(A, B)
+    assert_tree_close(got, want)
+    np.testing.assert_allclose(want[0], np.diag(np.sin(B)))  # closed form
+    np.testing.assert_allclose(want[1], np.diag(A * np.cos(B)))
+
+
+def test_what_takes_star_args_is_refused_where_positions_would_be_counted():
+    with pytest.raises(ArgumentError, match="check_grad of differentiated_star_args"):
+        check_grad(differentiated_star_args, A, B)
+    with pytest.raises(ArgumentError, match="numerical_grad of differentiated"):
+        numerical_grad(differentiated_star_args, A, B)
+    with pytest.raises(UnsupportedSyntaxError, match="a derivative of the gradient"):
+        hessian(differentiated_star_args)(A, B)
 
 
 # -- generator expressions ----------------------------------------------------
