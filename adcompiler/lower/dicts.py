@@ -249,38 +249,27 @@ def membership(
     return found is not negate
 
 
-def update_statement(statements: Any, call: ast.Call, node: ast.stmt) -> bool:
-    """``d.update(other, k=v)`` as a statement, for a local dict ``d``: ``d``
-    becomes the dict with the other's items, wherever it is held (as
-    ``d[k] = v`` does). Returns False when the statement is not one."""
-    from .statements import replace_everywhere
-
+def updated(statements: Any, call: ast.Call) -> tuple[str, dict, dict] | None:
+    """For ``d.update(other, k=v)`` as a statement, on a local dict ``d``:
+    ``(name, d, the dict with the other's items)``, which the statements
+    bind wherever ``d`` is held (as ``d[k] = v`` does). None when the
+    statement is not one."""
     func = call.func
     if not (
         isinstance(func, ast.Attribute)
         and func.attr == "update"
         and isinstance(func.value, ast.Name)
+        and all(kw.arg is not None for kw in call.keywords)
     ):
-        return False
-    state = statements.state
+        return None
     current = statements.names.name(func.value.id, func.value)
     if not isinstance(current, dict):
-        return False
+        return None
     expressions = statements.expressions
     args = tuple(expressions.operand(arg) for arg in call.args)
     kwargs = {kw.arg: expressions.operand(kw.value) for kw in call.keywords}
-    if any(kw.arg is None for kw in call.keywords):
-        return False
-    added = _dict_call(state, args, kwargs, call)
-    replace_everywhere(
-        state,
-        func.value.id,
-        current,
-        {**current, **added},
-        node,
-        f"`{func.value.id}.update(...)`",
-    )
-    return True
+    added = _dict_call(statements.state, args, kwargs, call)
+    return func.value.id, current, {**current, **added}
 
 
 def dict_comprehension(expressions: Any, node: ast.DictComp) -> dict:

@@ -355,7 +355,9 @@ class Statements:
             return
         if is_docstring(node):
             return
-        if isinstance(call, ast.Call) and dicts.update_statement(self, call, node):
+        update = dicts.updated(self, call) if isinstance(call, ast.Call) else None
+        if update is not None:  # d.update(...): a write, seen wherever d is
+            replace_everywhere(self.state, *update, node, f"`{update[0]}.update()`")
             return
         if isinstance(call, ast.Call) and user_function_called(
             self.state, self.names, call.func
