@@ -127,11 +127,6 @@ def with_set_comprehension(x):
     return np.sum(x) * len(s)
 
 
-def with_dict_comprehension(x):
-    d = {i: x[i] for i in range(2)}  # <-
-    return d[0] + d[1]
-
-
 def with_set_display(x):
     s = {1, 2}  # <-
     return np.sum(x) * len(s)
@@ -251,7 +246,6 @@ UNSUPPORTED = [
     with_starred_assignment,
     with_starred_call,
     with_set_comprehension,
-    with_dict_comprehension,
     with_set_display,
     with_walrus,
     with_fstring,

@@ -153,8 +153,16 @@ def dict_comprehensions(p):
     return np.sum(doubled["w"] * doubled["b"]) + squares["w"] + len(squares)
 
 
+def comprehensions_over_constants(x, xs):
+    d = {i: x[i] * 2.0 for i in range(2)}
+    e = {i: v for i, v in enumerate(xs, 1)}
+    g = {k: d[k] ** 2 for k in d if k > 0}
+    return d[0] + d[1] * np.sum(e[2]) + g[1]
+
+
 def test_dict_comprehension():
     check_grad(dict_comprehensions, params())
+    check_grad(comprehensions_over_constants, A, [B, C[0]], wrt=(0, 1))
 
 
 def writes_inside_the_loop(p):
@@ -312,7 +320,7 @@ def dict_of_a_runtime_value(x):
 
 
 def comprehension_with_runtime_keys(x):
-    d = {i: x[i] for i in range(3)}
+    d = {i: x[i] for i in range(x.shape[0])}
     return d[0]
 
 

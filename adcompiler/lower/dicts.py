@@ -274,8 +274,8 @@ def updated(statements: Any, call: ast.Call) -> tuple[str, dict, dict] | None:
 
 def dict_comprehension(expressions: Any, node: ast.DictComp) -> dict:
     """``{k: v for ... in ... if ...}`` as a loop assigning ``v`` at ``k``
-    into a new dict (the keys must be known when compiling: the loop is
-    unrolled over a dict or a list of constants)."""
+    into a new dict (the keys must be known when compiling: the loops are
+    unrolled over dicts, local lists and tuples, and ranges of constants)."""
     state = expressions.state
     key = f"<comprehension {id(node)}>"
     names = set()
@@ -293,6 +293,7 @@ def dict_comprehension(expressions: Any, node: ast.DictComp) -> dict:
         for condition in reversed(generator.ifs):
             body = ast.If(condition, [body], [])
         body = ast.For(generator.target, generator.iter, [body], [])
+        body.gives_keys = True  # unrolled over constants: see .static_loops
     for sub in ast.walk(body):
         if not hasattr(sub, "lineno"):
             ast.copy_location(sub, node)

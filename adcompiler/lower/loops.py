@@ -201,13 +201,11 @@ class Loops:
         value = self.expressions.operand(node)
         if isinstance(value, (tuple, list)):
             return self.expressions.runtime_list(value, node)
-        dict_ = isinstance(value, dict)  # not a name: not unrolled
         if not isinstance(value, Value):
             raise self.state.parsed.unsupported(
                 f"iterating over {type(value).__name__}",
                 node,
-                "iterate over a sequence"
-                + ("; bind a dict to a name first: d = ...; for k in d:" * dict_),
+                _ITERATE_HINTS.get(type(value), "iterate over a sequence"),
             )
         return value
 
@@ -542,6 +540,13 @@ class Loops:
             if not _inside(load, loop):
                 return True
         return False
+
+
+#: What to do instead of iterating over a value of a type.
+_ITERATE_HINTS = {
+    # a dict bound to a name is unrolled (lower.static_loops)
+    dict: "iterate over a sequence; bind a dict to a name first: d = ...; for k in d:"
+}
 
 
 def _rebuild(tree: Any, leaves: Iterator[Value], rebuilt: dict[int, Any]) -> Any:

@@ -165,7 +165,9 @@ class StaticLoops:
         made: list[_Source] = []
         try:
             source = self.source(node.iter, made)
-            if source is None or not source.structured:
+            # a dict comprehension's loops give keys: unrolled over constants too
+            keys = getattr(node, "gives_keys", False)
+            if source is None or not (source.structured or keys):
                 return False
             self.unroll(node, source)
             return True
@@ -268,6 +270,11 @@ class StaticLoops:
                 return NOT_STATIC
             return list(getattr(base, func.attr)())
         callee = self._builtin(func)
+        if callee is builtins.range and not node.keywords:
+            bounds = [self.pure(arg) for arg in node.args]
+            if all(type(bound) is int for bound in bounds) and len(bounds) in (1, 2, 3):
+                return list(range(*bounds))  # constants: a dict comprehension's keys
+            return NOT_STATIC
         if callee not in _CONTAINER_BUILTINS or any(
             isinstance(arg, ast.Starred) for arg in node.args
         ):
@@ -283,7 +290,7 @@ class StaticLoops:
         if not isinstance(func, ast.Name) or func.id in self.state.env:
             return None
         obj = self.names.resolve(func.id)
-        return obj if obj in _CONTAINER_BUILTINS else None
+        return obj if obj in _CONTAINER_BUILTINS or obj is builtins.range else None
 
     def unroll(self, node: ast.For, source: Any) -> None:
         """The passes of ``node`` over ``source`` (see the module's
