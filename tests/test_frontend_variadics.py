@@ -140,6 +140,26 @@ def update_reaches_every_name(x):
     return np.sum(alias["b"] * alias["c"]) + len(copied) * np.sum(d["a"])
 
 
+def reversed_outside_a_loop(x, y):
+    backwards = list(reversed([x, y * 2.0]))
+    keys = list(reversed({"a": x, "b": y}))
+    return np.sum(backwards[0] * 3.0) + len(keys) * np.sum(backwards[1])
+
+
+def test_reversed_of_a_local_list_outside_a_loop():
+    # it was a non-differentiable primitive: a zero gradient
+    check_grad(reversed_outside_a_loop, A, B, wrt=(0, 1))
+    np.testing.assert_allclose(grad(reversed_outside_a_loop, wrt=1)(A, B), 6.0)
+
+
+def reversed_of_an_array(x):
+    return np.sum(list(reversed(x))[0] * 3.0)
+
+
+def test_reversed_of_an_array_outside_a_loop_is_refused():
+    refused(reversed_of_an_array, A, match="reversed\\(...\\) of an array")
+
+
 def test_update_is_a_write_seen_by_every_name_holding_the_dict():
     check_grad(update_reaches_every_name, A)
     assert np.isclose(

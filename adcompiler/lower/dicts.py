@@ -86,6 +86,8 @@ def static_builtin(
             f"consume it where it is made (for ... in {name}(...)), or keep "
             f"list({name}(...))",
         )
+    if fn is builtins.reversed and len(args) == 1 and not kwargs:
+        return _reversed(state, args[0], node)
     if fn is builtins.dict:
         return _dict_call(state, args, kwargs, node)
     if kwargs and fn is not builtins.enumerate and fn is not builtins.sorted:
@@ -115,12 +117,30 @@ def static_builtin(
         isinstance(arg, dict) or fn is builtins.tuple or _holds_structure(arg)
     ):
         return fn(_items(arg))
-    if fn is builtins.reversed and isinstance(arg, dict):
-        return list(reversed(_items(arg)))
     if fn in (builtins.any, builtins.all) and all(
         is_literal(item) and not _local(item) for item in arg
     ):
         return fn(_items(arg))
+    return NOT_STATIC
+
+
+def _reversed(state: State, arg: Any, node: ast.AST) -> Any:
+    """``reversed`` outside a ``for``: of a local container, the list of its
+    items backwards; of a ``range``, the (non-differentiable) primitive;
+    of an array or a list known at run time, refused: the primitive has
+    no rule, its items would get no gradient."""
+    if _local(arg):
+        return list(reversed(_items(arg)))
+    op = getattr(arg, "op", None)
+    if isinstance(arg, Value) and not (
+        op is not None and getattr(op.prim, "fn", None) in (builtins.range,)
+    ):
+        raise state.parsed.unsupported(
+            "reversed(...) of an array or a list known at run time outside a "
+            "for loop (no rule follows the items through it)",
+            node,
+            "index backwards (x[::-1]), or iterate: for v in reversed(xs)",
+        )
     return NOT_STATIC
 
 
