@@ -43,6 +43,7 @@ from .errors import (
     ArgumentError,
     OutputError,
     SourceLoc,
+    UnsupportedSyntaxError,
     WrtError,
     checked_arguments,
 )
@@ -121,8 +122,7 @@ class _Binding:
 def _wrt_indices(fn: Any, wrt: Wrt) -> tuple[tuple[int, ...], bool]:
     """Parameter indices named by ``wrt``, and whether ``wrt`` was a tuple."""
     fn = user_function(fn)
-    code = fn.__code__
-    names = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    names = list(inspect.signature(fn).parameters)  # *args and **kwargs too
     many = isinstance(wrt, (tuple, list))
     items = list(wrt) if many else [wrt]
     if many and not items:
@@ -185,6 +185,35 @@ def _arg_key(obj: Any) -> Hashable:
     if kind is np.ndarray:
         return _ARRAY_OF_RANK[obj.ndim]
     return argument_structure(obj)
+
+
+#: The kinds of parameter a call packs: ``*args`` into a tuple, ``**kwargs``
+#: into a dict.
+_PACKED = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+
+
+def _packed_keys(fn: Any, positional: tuple, keywords: tuple) -> tuple[tuple, tuple]:
+    """A call's argument keys (:func:`_arg_key`) as keywords by parameter
+    name, the ``*args`` parameter's being the structure of the tuple it is
+    bound to, the ``**kwargs`` one's that of the dict (a call Python would
+    refuse is left as it is: calling the compiled code raises its error)."""
+    signature = inspect.signature(fn)
+    try:
+        bound = signature.bind_partial(*positional, **dict(keywords))
+    except TypeError:
+        return positional, keywords
+
+    def leaf(key: Any) -> Any:
+        return LEAF if key is SCALAR or _is_array_key(key) else key
+
+    named = dict(bound.arguments)
+    for name, parameter in signature.parameters.items():
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            named[name] = (tuple, tuple(leaf(k) for k in named.get(name, ())))
+        elif parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            items = named.get(name, {}).items()
+            named[name] = (dict, tuple((k, leaf(v)) for k, v in items))
+    return (), tuple(named.items())
 
 
 def _is_array_key(key: Any) -> bool:
@@ -282,8 +311,7 @@ class GradFunction(Transformed):
         # argument structures (see trees.structure) -> compiled entry
         self._entries: dict[Any, _Binding] = {}
         self._last: _Binding | None = None
-        code = base.__code__
-        self._names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+        self._names = tuple(inspect.signature(base).parameters)
         self._default_structures = {
             k: argument_structure(v) for k, v in defaults(base).items()
         }
@@ -297,6 +325,8 @@ class GradFunction(Transformed):
         whether it is a Python or NumPy scalar, and its rank when it is an
         array (see :func:`_arg_key`)."""
         positional, keywords = key
+        if any(p.kind in _PACKED for p in inspect.signature(self).parameters.values()):
+            positional, keywords = _packed_keys(self, positional, keywords)
         by_name = dict(keywords)
         # the defaults now (``__defaults__`` may have been replaced since)
         self._default_structures = {
@@ -387,6 +417,14 @@ class GradFunction(Transformed):
     def as_function(self, structures: tuple) -> types.FunctionType:
         """A Python function, with source, computing what a call returns:
         what ``grad(self)`` or ``jvp(self, ...)`` differentiates."""
+        if any(p.kind in _PACKED for p in inspect.signature(self).parameters.values()):
+            # its generated code would be called with *args spread out
+            raise UnsupportedSyntaxError(
+                f"a derivative of the gradient of {self.__wrapped__.__qualname__}, "
+                "which takes *args or **kwargs",
+                hint="give the function named parameters (a tuple or dict can "
+                "be passed as one argument)",
+            )
         entry = self._compiled((structures, ()))
         select = (self._many, self._with_value)
         adapter = entry.adapters.get(select)

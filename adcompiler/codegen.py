@@ -569,13 +569,13 @@ def _signature(
     return ast.arguments(
         posonlyargs=[plain(a) for a in signature.posonlyargs],
         args=[plain(a) for a in signature.args],
-        vararg=None,
+        vararg=plain(signature.vararg) if signature.vararg else None,
         kwonlyargs=[plain(a) for a in signature.kwonlyargs],
         kw_defaults=[
             default(a) if d is not None else None
             for a, d in zip(signature.kwonlyargs, signature.kw_defaults)
         ],
-        kwarg=None,
+        kwarg=plain(signature.kwarg) if signature.kwarg else None,
         defaults=[default(a) for a in with_default],
     )
 

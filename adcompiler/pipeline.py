@@ -27,7 +27,6 @@ forward produced the saved values it is given.
 
 from __future__ import annotations
 
-import inspect
 import os
 import threading
 import types
@@ -35,7 +34,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .callables import Transformed, label_half, user_function
+from .callables import Transformed, label_half
 from .codegen import generate, generate_function, generate_split
 from .errors import OutputError
 from .forward import tangent_graph
@@ -509,9 +508,6 @@ CALL_SITES = _CallSites()
 
 def check_signature(fn: Any) -> None:
     """Raise the error lowering gives for ``fn`` if it cannot be compiled at
-    all (no source, ``*args``), before any call."""
+    all (no source), before any call."""
     if not isinstance(fn, (types.FunctionType, Transformed)):
         parse_function(fn)  # raises the right error
-    base = user_function(fn)
-    if base.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
-        lower(parse_function(base), (), False, CALL_SITES)  # raises the right error

@@ -6,6 +6,7 @@ arguments' dtype; :func:`check_grad` compares it with adcompiler's gradient.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable
 
 import numpy as np
@@ -54,6 +55,7 @@ def numerical_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6) -> 
             hint="the default, 1e-6, suits float64",
         )
     if hasattr(user_function(f), "__code__"):
+        _named_parameters_only(f, "numerical_grad")
         indices, many = _wrt_indices(f, wrt)
         _bind(f, args, {}, "numerical_grad")
     elif isinstance(wrt, int) or (
@@ -77,6 +79,19 @@ def numerical_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6) -> 
 
         gradients.append(_numerical(evaluate, base[index], eps))
     return tuple(gradients) if many else gradients[0]
+
+
+def _named_parameters_only(f: Callable, what: str) -> None:
+    """Refuse a function taking ``*args`` or ``**kwargs``: ``wrt`` counts
+    its parameters (``*xs`` is one, a tuple), the differences here would
+    count the call's positions."""
+    code = user_function(f).__code__
+    if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        raise ArgumentError(
+            f"{what} of {code.co_name}, which takes *args or **kwargs",
+            hint="check a def with named parameters that calls it "
+            "(def g(x, y): return f(x, y))",
+        )
 
 
 def _numerical(evaluate: Callable[[Any], Any], x: Any, eps: float) -> Any:
@@ -152,6 +167,7 @@ def check_grad(
     atol=1e-4`` when an argument is float32.
     """
     _transformable(f, "check_grad")
+    _named_parameters_only(f, "check_grad")
     if order not in (1, 2):
         raise ArgumentError(
             f"check_grad checks order=1 (gradients) or order=2 (Hessian-vector "

@@ -1049,10 +1049,6 @@ def subscript_of_subscript(X):
     return np.sum(ys[0])
 
 
-def generator_expression(x):
-    return sum(v * v for v in x)
-
-
 def try_except(x):
     try:
         y = x * 2.0
@@ -1074,14 +1070,6 @@ def list_store_at_runtime_index(x):
     for i in range(3):
         L[i] = x[i] * 2.0
     return sum(L)
-
-
-def string_keys_in_loop(x):
-    d = {"a": x, "b": x * 2.0}
-    s = 0.0
-    for k in ["a", "b"]:
-        s = s + np.sum(d[k])
-    return s * 1.0
 
 
 def nonlocal_counter(x):
@@ -1106,11 +1094,9 @@ def out_keyword(x):
     "f, args",
     [
         (loop_row_iadd, (X,)),
-        (generator_expression, (V,)),
         (try_except, (V,)),
         (chained_comparison, (V,)),
         (list_store_at_runtime_index, (V,)),
-        (string_keys_in_loop, (V,)),
         (nonlocal_counter, (V,)),
         (out_keyword, (V,)),
     ],

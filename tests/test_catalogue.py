@@ -76,10 +76,6 @@ def with_yield_from(x):
     yield from [np.sum(x)]  # <-
 
 
-def with_generator_expression(x):
-    return sum(v * v for v in x)  # <-
-
-
 def with_global(x):
     global COUNTER  # <-
     COUNTER = 1
@@ -129,11 +125,6 @@ def with_starred_call(x):
 def with_set_comprehension(x):
     s = {v for v in range(3)}  # <-
     return np.sum(x) * len(s)
-
-
-def with_dict_comprehension(x):
-    d = {i: x[i] for i in range(2)}  # <-
-    return d[0] + d[1]
 
 
 def with_set_display(x):
@@ -187,38 +178,16 @@ def with_attribute_assignment(x):
     return np.sum(x)
 
 
-def with_star_args(*xs):  # <-
-    return np.sum(xs[0])
-
-
-def with_kwargs(x, **kw):  # <-
-    return np.sum(x)
-
-
 def with_list_pop(x):
     v = [x, x]
     w = v.pop()  # <-
     return np.sum(w)
 
 
-def with_dict_iteration(x):
-    d = {"a": x}
-    s = 0.0
-    for k in d:  # <-
-        s = s + np.sum(d[k])
-    return s
-
-
 def with_is(x):
     if x is x:  # <-  (x is None is accepted)
         return 0.0
     return np.sum(x)
-
-
-def with_in(x):
-    if 2 in [1, 2]:  # <-
-        return np.sum(x)
-    return 0.0
 
 
 def with_string_method(x):
@@ -260,7 +229,6 @@ UNSUPPORTED = [
     with_with,
     with_yield,
     with_yield_from,
-    with_generator_expression,
     with_global,
     with_async,
     with_async_inner,
@@ -268,7 +236,6 @@ UNSUPPORTED = [
     with_starred_assignment,
     with_starred_call,
     with_set_comprehension,
-    with_dict_comprehension,
     with_set_display,
     with_walrus,
     with_raise,
@@ -278,12 +245,8 @@ UNSUPPORTED = [
     with_print,
     with_chained_comparison,
     with_attribute_assignment,
-    with_star_args,
-    with_kwargs,
     with_list_pop,
-    with_dict_iteration,
     with_is,
-    with_in,
     with_string_method,
     with_exec,
     with_getattr_on_numpy,

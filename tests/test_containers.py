@@ -116,16 +116,11 @@ def test_list_adjoints_are_added_item_by_item():
     assert "add_adjoints(" in source or "pieces_adjoint(" in source
 
 
-# lists of dicts at run time: refused (their entries would get no adjoint)
+# lists of dicts at run time: refused (their entries would get no adjoint);
+# a for over a list of dicts is unrolled (tests/test_frontend_variadics.py)
 def _layers_by_index(layers, x):
     for i in range(2):
         x = x * layers[i]["w"]
-    return np.sum(x)
-
-
-def _layers_by_loop(layers, x):
-    for layer in layers:
-        x = x * layer["w"]
     return np.sum(x)
 
 

@@ -33,10 +33,6 @@ def with_global(x):
     return x
 
 
-def with_star_args(*xs):
-    return xs[0]
-
-
 def with_chained_compare(x):
     m = 0.0 < x < 1.0
     return x
@@ -45,7 +41,6 @@ def with_chained_compare(x):
 CATALOGUE = [
     (with_try, "try/except", "try:"),
     (with_global, "a global statement", "global X"),
-    (with_star_args, "*args and **kwargs parameters", "def with_star_args(*xs):"),
     (with_chained_compare, "a chained comparison", "m = 0.0 < x < 1.0"),
 ]
 

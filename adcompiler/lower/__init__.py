@@ -154,14 +154,15 @@ class Lowering:
 
     def _parameters(self, args: ast.arguments) -> None:
         state = self.state
-        if args.vararg or args.kwarg:
-            star = args.vararg or args.kwarg
-            raise state.parsed.unsupported(
-                "*args and **kwargs parameters",
-                star,
-                "name each parameter (a tuple or dict can be passed as one argument)",
-            )
-        params = args.posonlyargs + args.args + args.kwonlyargs
+        # in the order of the signature (the call binds *args to a tuple,
+        # **kwargs to a dict: each one parameter, of that structure)
+        params = [
+            *args.posonlyargs,
+            *args.args,
+            *([args.vararg] if args.vararg else []),
+            *args.kwonlyargs,
+            *([args.kwarg] if args.kwarg else []),
+        ]
         for index, arg in enumerate(params):
             value = state.graph.add_param(arg.arg)
             shape = state.structures[index] if index < len(state.structures) else LEAF

@@ -31,13 +31,21 @@ from ..ir import CallOp, Value, tree_map, tree_values
 from ..primitives import registry
 from ..trees import LEAF, ObjectTree, operand_shape
 from . import callvalues, dependencies
+from .dicts import NOT_STATIC, static_builtin
 from .effects import CASTS, NOT_MINE
 from .expressions import Expressions
+from .generators import (
+    inline_generator,
+    is_generator,
+    is_generator_definition,
+    refuse_kept,
+)
 from .inlining import Inliner
 from .memory import call_result_views
 from .objects import Objects
 from .ops import Ops
 from .state import RUNTIME_SEQUENCE, Inline, State, Static
+from .variadics import has_spread, spread_call
 
 
 class UserCalls:
@@ -61,6 +69,10 @@ class UserCalls:
     def expr_Call(self, node: ast.Call, hint: str | None) -> Any:
         """A call: of an array's method, ``slice``, a nested or small user
         function (inlined), a user function (a :class:`CallOp`) or a primitive."""
+        if has_spread(node) and not _names_only(node.func):
+            # f(*args, **kw) of local tuples and dicts, the callee evaluated
+            # once (else after the draws', which spread run-time shapes)
+            return self._spread(node, hint)
         effects = self.expressions.effects
         func = node.func
         if isinstance(func, ast.Attribute):
@@ -73,7 +85,8 @@ class UserCalls:
                 done = effects.method(base, func.attr, node, hint)
                 if done is not NOT_MINE:  # a draw, or str.format
                     return done
-                self._plain_arguments(node)
+                if has_spread(node):
+                    return self._spread(node, hint)
                 return self.expressions.method_call(base, func.attr, node, hint)
         if not isinstance(func, ast.Attribute) or not isinstance(base, ObjectTree):
             callee = self.expressions.expr(func)
@@ -83,7 +96,8 @@ class UserCalls:
             done = effects.call(callee.obj, node, hint)
             if done is not NOT_MINE:  # a draw, a cast, a type test, f(*t)
                 return done
-        self._plain_arguments(node)
+        if has_spread(node):
+            return self._spread(node, hint)
         if not isinstance(callee, Static):
             raise self.state.parsed.unsupported(
                 "calling a runtime value", node, "call a function by its name"
@@ -119,6 +133,10 @@ class UserCalls:
         if callee.obj is slice and not kwargs:
             return slice(*args)  # part of an index: a structure, not an op
         if isinstance(callee.obj, Inline):
+            if is_generator_definition(callee.obj.node):
+                refuse_kept(
+                    self.state, f"the generator {callee.obj.name}(...)", node, hint
+                )
             return self.inliner.inline_call(callee.obj, args, kwargs, node)
         target = callee.obj
         definition = generated_definition(target)
@@ -132,6 +150,10 @@ class UserCalls:
             self.expressions.effects.refuse_in_checkpoint(self.state.calls[-1], node)
             self.state.calls[-1].checkpoint = True
             return out
+        if is_generator(target) and registry.lookup(target) is None:
+            return inline_generator(
+                self.state, self.inliner, target, args, kwargs, node, hint
+            )
         if (
             isinstance(target, types.FunctionType) and registry.lookup(target) is None
         ) or isinstance(target, Transformed):
@@ -151,24 +173,19 @@ class UserCalls:
                     "pass a module-level function instead",
                 )
             return self.user_call(target, args, kwargs, node, hint)
+        folded = static_builtin(self.state, callee.obj, args, kwargs, node, hint)
+        if folded is not NOT_STATIC:  # len(d), sorted(d), dict(...), zip(...)
+            return folded
         for arg in (*args, *kwargs.values()):
             if callvalues.holds_callable(arg):  # refused, with its name
                 self.inliner.spell(arg, node)
         return self.ops.call_prim(callee.obj, args, kwargs, hint)
 
-    def _plain_arguments(self, node: ast.Call) -> None:
-        """Refuse ``*args`` and ``**kwargs`` in a call (those of a local
-        tuple, in a call of a primitive, are :class:`.effects.Effects`')."""
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise self.state.parsed.unsupported(
-                    "*args in a call", arg, "pass the arguments one by one"
-                )
-        for kw in node.keywords:
-            if kw.arg is None:
-                raise self.state.parsed.unsupported(
-                    "**kwargs in a call", kw.value, "pass keyword arguments by name"
-                )
+    def _spread(self, node: ast.Call, hint: str | None) -> Any:
+        """``node`` with its ``*`` and ``**`` arguments spread out (see
+        :mod:`.variadics`)."""
+        with spread_call(self.state, self.expressions, node) as spread:
+            return self.expr_Call(spread, hint)
 
     def user_call(
         self,
@@ -189,7 +206,8 @@ class UserCalls:
             inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
         ):
             raise self.state.parsed.unsupported(
-                f"calling {fn.__qualname__}, which takes *args or **kwargs",
+                f"calling {fn.__qualname__}, which takes *args or **kwargs, "
+                "where it is not inlined (a recursive or checkpointed call)",
                 node,
                 "give it named parameters",
             )
@@ -272,3 +290,12 @@ def _operand_structure(operand: Any) -> Any:
     if isinstance(operand, dict):
         return (dict, tuple((k, _operand_structure(v)) for k, v in operand.items()))
     return LEAF
+
+
+def _names_only(func: ast.expr) -> bool:
+    """Whether evaluating the callee ``func`` only reads names
+    (``f``, ``rng.normal``, ``np.random.randn``): evaluating it twice is
+    evaluating it once."""
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return isinstance(func, ast.Name)

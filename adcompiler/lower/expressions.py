@@ -27,10 +27,11 @@ from ..ir import Value, is_literal, tree_values
 from ..trees import ObjectTree
 from ..primitives.record import attribute_functions, method_functions
 from .. import runtime
-from . import dependencies, objects
+from . import dependencies, dicts, objects
 from .callvalues import is_callable
 from .effects import NOT_MINE
 from .errortext import OP_SYMBOLS, describe, hint_for, static_name
+from .generators import refuse_kept
 from .names import Names, is_data
 from .ops import Ops
 from .state import Inline, State, Static
@@ -240,6 +241,8 @@ class Expressions:
             raise self.state.parsed.unsupported(
                 "a chained comparison", node, "compare two values at a time"
             )
+        if type(node.ops[0]) in dicts.MEMBERSHIP:
+            return self.membership(node)
         fn = _COMPARE.get(type(node.ops[0]))
         if fn is None:
             raise self.state.parsed.unsupported(
@@ -250,6 +253,14 @@ class Expressions:
         left = self.operand(node.left)
         right = self.operand(node.comparators[0])
         return self.ops.call_prim(fn, (left, right), {}, hint)
+
+    def membership(self, node: ast.Compare) -> bool:
+        """``k in d`` of a constant and a local dict, tuple or list: a constant."""
+        left = self.operand(node.left)
+        right = self.operand(node.comparators[0])
+        return dicts.membership(
+            self.state, left, right, dicts.MEMBERSHIP[type(node.ops[0])], node
+        )
 
     def expr_Tuple(self, node: ast.Tuple, hint: str | None) -> Any:
         """A tuple display: a compile-time tuple of operands."""
@@ -463,6 +474,16 @@ class Expressions:
                 self.state.env[name] = value
         return result
 
+    def expr_GeneratorExp(self, node: ast.GeneratorExp, hint: str | None) -> Any:
+        """A generator expression, consumed where it is made (by ``sum``,
+        ``list``, ``zip``, ...): the list of its items, as a comprehension."""
+        refuse_kept(self.state, "a generator expression", node, hint)
+        return self.expr_ListComp(node, hint)  # type: ignore[arg-type]
+
+    def expr_DictComp(self, node: ast.DictComp, hint: str | None) -> Any:
+        """A dict comprehension: see :func:`.dicts.dict_comprehension`."""
+        return dicts.dict_comprehension(self, node)
+
     def index(self, node: ast.expr) -> Any:
         """An index or subscript as an operand tree (slices as ``slice`` objects)."""
         if isinstance(node, ast.Slice):
@@ -479,6 +500,8 @@ class Expressions:
         (see the tables above), or refused with the list of supported methods."""
         args = tuple(self.operand(arg) for arg in node.args)
         kwargs = {kw.arg: self.operand(kw.value) for kw in node.keywords}
+        if isinstance(base, dict):  # a local dict: keys, values, items, get
+            return dicts.dict_method(self.state, base, name, args, kwargs, node, hint)
         if name in _METHOD_FUNCTIONS:
             return self.ops.call_prim(
                 _METHOD_FUNCTIONS[name], (base,) + args, kwargs, hint

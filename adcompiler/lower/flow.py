@@ -301,7 +301,7 @@ class ControlFlow:
         for name in sorted(names):
             value = self.state.env.get(name)
             if isinstance(value, list):
-                made = self.expressions.runtime_list(value, None, name)
+                made = self.expressions.runtime_list(value, None, variable_hint(name))
                 replace_everywhere(
                     self.state, name, value, made, None, f"growing `{name}`"
                 )

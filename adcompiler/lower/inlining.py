@@ -30,7 +30,9 @@ from .flow import ControlFlow
 from .names import Names
 from .objects import ObjectStatic
 from .state import FUNCTION_STATE, RETURNED, RETVAL, Inline, State, Static
+from .generators import as_list_builder, is_generator_definition
 from .statements import is_docstring
+from .variadics import bind_nested, keyword_defaults, plain_parameters
 
 
 class Inliner:
@@ -61,14 +63,17 @@ class Inliner:
         one final ``return`` (see :func:`_small_body`), not recursive, not
         generated code, with optimisations on; any function that is not
         recursive when ``whole`` (it takes or returns a function known only
-        here). Else None: a call of its own compiled code."""
+        here) or when it takes ``*args`` or ``**kwargs``. Else None: a call
+        of its own compiled code."""
+        variadic = isinstance(fn, types.FunctionType) and bool(
+            fn.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+        )
         if (
             not isinstance(fn, types.FunctionType)
             or any(fn is outer.fn for outer in self.state.inline_stack)
-            or fn.__code__.co_flags
-            & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS | inspect.CO_GENERATOR)
-            or fn.__code__.co_kwonlyargcount
-            or fn.__code__.co_posonlyargcount
+            or fn.__code__.co_flags & inspect.CO_GENERATOR
+            or not variadic
+            and (fn.__code__.co_kwonlyargcount or fn.__code__.co_posonlyargcount)
         ):
             return None
         try:
@@ -77,9 +82,10 @@ class Inliner:
             return None  # the call reports it
         if parsed.generated:
             return None
-        if whole or writes_arguments(fn, parsed.node):
+        if whole or variadic or writes_arguments(fn, parsed.node):
             # its writes into the caller's lists and dicts reach the
-            # caller only when its body is lowered here
+            # caller only when its body is lowered here (and *args and
+            # **kwargs are bound only here: a tuple and a dict of the call's)
             body = parsed.node.body
             parsed.within = fn.__qualname__
             return (parsed, body[1:] if is_docstring(body[0]) else body, None)
@@ -165,19 +171,26 @@ class Inliner:
                 "define it at module level: module-level functions may recurse",
             )
         definition = inline.node
+        if is_generator_definition(definition):  # the list of what it yields
+            definition = as_list_builder(self.state.parsed, definition)
         params = definition.args
-        if params.vararg or params.kwarg or params.kwonlyargs or params.posonlyargs:
-            raise self.state.parsed.unsupported(
-                f"the parameters of {inline.name}",
-                node,
-                "use plain positional parameters",
-            )
         names = [arg.arg for arg in params.args]
         defaults = [self.expressions.operand(d) for d in params.defaults]
-        values: dict[str, Any] = dict(
-            zip(names[len(names) - len(defaults) :], defaults)
-        )
-        values.update(zip(names, args))
+        if not plain_parameters(params):  # *args, **kwargs, keyword-only, ...
+            values = bind_nested(
+                self.state,
+                inline.name,
+                params,
+                defaults,
+                keyword_defaults(self.expressions, params),
+                args,
+                kwargs,
+                node,
+            )
+            names, kwargs = list(values), {}
+        else:
+            values = dict(zip(names[len(names) - len(defaults) :], defaults))
+            values.update(zip(names, args))
         for key, value in kwargs.items():
             if key not in names:
                 raise self.state.parsed.error(

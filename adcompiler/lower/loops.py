@@ -68,7 +68,7 @@ class Loops:
     def stmt_For(self, node: ast.For) -> None:
         """A ``for`` loop (see :meth:`iteration`, :meth:`loop`), or unrolled
         (:class:`.unroll.Unrolling`)."""
-        if self.unrolling.unrolled(node):
+        if self.unrolling.unrolled(node) or self.unrolling.static.unrolled(node):
             return
         iterable, bind = self.iteration(node.iter, node.target)
         self.loop(node, "for", iterable, bind, None)
@@ -206,7 +206,7 @@ class Loops:
             raise self.state.parsed.unsupported(
                 f"iterating over {type(value).__name__}",
                 node,
-                "iterate over a sequence",
+                _ITERATE_HINTS.get(type(value), "iterate over a sequence"),
             )
         return value
 
@@ -541,6 +541,13 @@ class Loops:
             if not _inside(load, loop):
                 return True
         return False
+
+
+#: What to do instead of iterating over a value of a type.
+_ITERATE_HINTS = {
+    # a dict bound to a name is unrolled (lower.static_loops)
+    dict: "iterate over a sequence; bind a dict to a name first: d = ...; for k in d:"
+}
 
 
 def _rebuild(tree: Any, leaves: Iterator[Value], rebuilt: dict[int, Any]) -> Any:

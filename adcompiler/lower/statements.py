@@ -21,6 +21,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ir import Value, is_literal
 from ..primitives import registry
 from .. import runtime
+from . import dicts
 from .errortext import describe, hint_for, statement_text
 from .expressions import Expressions, holds_dict
 from .memory import MemoryModel, reach_callers, replaced_trees
@@ -360,6 +361,10 @@ class Statements:
             self.pop(call.func.value.id, node)
             return
         if is_docstring(node):
+            return
+        update = dicts.updated(self, call) if isinstance(call, ast.Call) else None
+        if update is not None:  # d.update(...): a write, seen wherever d is
+            replace_everywhere(self.state, *update, node, f"`{update[0]}.update()`")
             return
         if isinstance(call, ast.Call) and user_function_called(
             self.state, self.names, call.func

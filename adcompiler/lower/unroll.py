@@ -33,6 +33,7 @@ from .callvalues import holds_callable
 from .expressions import Expressions
 from .flow import ControlFlow
 from .state import State, Static
+from .static_loops import StaticLoops
 from .statements import Statements
 
 #: The most passes an appending loop is unrolled into (more are refused as
@@ -54,6 +55,8 @@ class Unrolling:
         self.flow = flow
         self.expressions = expressions
         self.statements = statements
+        #: loops over dicts and over lists of keys (:mod:`.static_loops`)
+        self.static = StaticLoops(state, flow, expressions, statements)
 
     def unrolled(self, node: ast.For) -> bool:
         """``for a in items: a += v`` (or ``a[...] = v``) over a local list or

@@ -177,6 +177,8 @@ define(
 
 nondifferentiable(builtins.len, categories=("metadata",))
 for fn in (
+    builtins.any,  # of a generator expression's items, say
+    builtins.all,
     builtins.int,
     builtins.bool,
     builtins.round,
