@@ -371,7 +371,11 @@ def appends_to_the_list_it_iterates(x):
     "fn, args, match",
     [
         (adds_keys_while_looping, (params(),), "adding or removing keys of a dict"),
-        (appends_to_the_list_it_iterates, (A,), "changing the length of a list"),
+        (
+            appends_to_the_list_it_iterates,
+            (A,),
+            "changing (the length of a list|its length in a for loop)",
+        ),
         (keeps_a_zip, (A,), "keeping zip\\(...\\) in a variable"),
         (iterates_a_call_returning_a_dict, (A,), "iterating over dict"),
         (keeps_a_view, (params(),), "keeping the view `.items\\(\\)`"),

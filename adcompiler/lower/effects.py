@@ -127,15 +127,7 @@ class Effects:
         if isinstance(callee, type) and callee in CASTS:
             args, kwargs, _ = self.arguments(node)
             return self.ops.call_prim(callee, args, kwargs, hint)
-        if any(isinstance(arg, ast.Starred) for arg in node.args):
-            try:
-                known = registry.lookup(callee) is not None
-            except TypeError:
-                known = False
-            if known:
-                args, kwargs, _ = self.arguments(node)
-                return self.ops.call_prim(callee, args, kwargs, hint)
-        return NOT_MINE
+        return NOT_MINE  # f(*t) of other functions: see .variadics
 
     def draw(self, generator: Any, name: str, node: ast.Call, hint: str | None) -> Any:
         """``generator.name(...)``: one draw (refused for other methods)."""
