@@ -23,11 +23,17 @@ def seed_adjoint(out: Any) -> Any:
     """1 in the type of ``out``: the adjoint the backward sweep starts from.
 
     Raises :class:`OutputError` unless ``out`` is a real scalar (a Python
-    number, a NumPy scalar or a 0-d array).
+    number, a NumPy scalar or a 0-d array) or, as autograd accepts, a real
+    array of one element (``np.sum(x, keepdims=True)``): its seed is an
+    array of ones of its shape, and the gradient is that of its element.
     """
     if isinstance(out, (float, int)) and not isinstance(out, bool):
         return 1.0
     dtype = getattr(out, "dtype", None)
+    if dtype is not None and type(out) is _ARRAY and out.size == 1 and out.ndim:
+        if not np.issubdtype(dtype, np.floating):
+            dtype = np.dtype(np.float64)
+        return np.ones(out.shape, dtype=dtype)
     if dtype is None or np.ndim(out) != 0:
         shape = np.shape(out) if dtype is not None else None
         what = f"an array of shape {shape}" if shape else type(out).__name__
