@@ -66,6 +66,20 @@ stop_gradient = lookup(_stop_gradient)
 Wrt = int | str | Sequence[int | str]
 
 
+def _chosen_wrt(wrt: Wrt | None, argnums: Wrt | None, what: str) -> Wrt:
+    """The arguments to differentiate: ``wrt`` or its JAX spelling
+    ``argnums`` (the same meaning; 0 when neither is given). Both given is
+    an :class:`ArgumentError`."""
+    if argnums is None:
+        return 0 if wrt is None else wrt
+    if wrt is not None:
+        raise ArgumentError(
+            f"{what} was given both wrt={wrt!r} and argnums={argnums!r}",
+            hint="give one of them: argnums is JAX's name for wrt",
+        )
+    return argnums
+
+
 class _Binding:
     """A gradient function's compiled entry for one call key, and the
     source function it was compiled from."""
@@ -328,16 +342,18 @@ class GradFunction(Transformed):
             self._explain_failure(exc, entry, args, kwargs)
             raise
         gradient = grads if self._many else grads[0]
-        return (value, gradient) if self._with_value else gradient
+        if self._with_value:
+            return value, gradient
+        return (gradient, value[1]) if self._has_aux else gradient
 
     def as_function(self, structures: tuple) -> types.FunctionType:
         """A Python function, with source, computing what a call returns:
         what ``grad(self)`` or ``jvp(self, ...)`` differentiates."""
         entry = self._compiled((structures, ()))
-        select = (self._many, self._with_value)
+        select = (self._many, self._with_value, self._has_aux)
         adapter = entry.adapters.get(select)
         if adapter is None:
-            adapter = _adapter(entry, self._many, self._with_value)
+            adapter = _adapter(entry, *select)
             entry.adapters[select] = adapter
         return adapter
 
@@ -384,7 +400,9 @@ class GradFunction(Transformed):
         return types.MethodType(self, instance)
 
 
-def _adapter(entry: Entry, many: bool, with_value: bool) -> types.FunctionType:
+def _adapter(
+    entry: Entry, many: bool, with_value: bool, has_aux: bool = False
+) -> types.FunctionType:
     """``def f(args): value, grads = generated(args); return <what a call returns>``,
     compiled in the generated code's namespace under its own file name, with
     the generated function's parameters and defaults (the user's)."""
@@ -394,6 +412,8 @@ def _adapter(entry: Entry, many: bool, with_value: bool) -> types.FunctionType:
     result = "grads" if many else "grads[0]"
     if with_value:
         result = f"value, {result}"
+    elif has_aux:
+        result = f"{result}, value[1]"
     name = f"{generated.__name__}_result"
     source = (
         f"def {name}({params}):\n"
@@ -461,27 +481,42 @@ def _transform(f: Callable | None, wrt: Wrt, with_value: bool, has_aux: bool) ->
 
 
 @checked_arguments
-def grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
+def grad(
+    f: Callable | None = None,
+    *,
+    wrt: Wrt | None = None,
+    argnums: Wrt | None = None,
+    has_aux: bool = False,
+) -> Any:
     """The gradient of ``f``'s scalar output with respect to argument(s) ``wrt``.
 
     ``wrt`` is a parameter index, a parameter name, or a tuple of them (the
-    result is then a tuple of gradients in that order). Each gradient has
-    its argument's type, shape and floating dtype, and a list, tuple or dict
-    argument gets a gradient of the same structure. Use as ``@grad``,
-    ``@grad(wrt=1)`` or ``grad(f, wrt="W")``; ``f`` may itself be a gradient
-    function (``grad(grad(f))``).
+    result is then a tuple of gradients in that order); ``argnums`` is its
+    JAX name (give one of the two; both is an :class:`ArgumentError`). Each
+    gradient has its argument's type, shape and floating dtype, and a list,
+    tuple or dict argument gets a gradient of the same structure. Use as
+    ``@grad``, ``@grad(wrt=1)`` or ``grad(f, wrt="W")``; ``f`` may itself be
+    a gradient function (``grad(grad(f))``). The output may be a real
+    scalar or an array of one element (as autograd accepts). With
+    ``has_aux``, ``f`` returns ``(value, aux)``, only ``value`` is
+    differentiated, and a call returns ``(gradient, aux)``, as in JAX.
     """
-    return _transform(f, wrt, False, False)
+    return _transform(f, _chosen_wrt(wrt, argnums, "grad"), False, has_aux)
 
 
 @checked_arguments
 def value_and_grad(
-    f: Callable | None = None, *, wrt: Wrt = 0, has_aux: bool = False
+    f: Callable | None = None,
+    *,
+    wrt: Wrt | None = None,
+    argnums: Wrt | None = None,
+    has_aux: bool = False,
 ) -> Any:
     """Like :func:`grad`, returning ``(value, gradient)`` from one forward and
     one backward sweep. With ``has_aux``, ``f`` returns ``(value, aux)``,
     only ``value`` is differentiated, and the result is
-    ``((value, aux), gradient)``."""
+    ``((value, aux), gradient)``. ``argnums`` is JAX's name for ``wrt``."""
+    wrt = _chosen_wrt(wrt, argnums, "value_and_grad")
     return _transform(f, wrt, True, has_aux)
 
 
@@ -916,7 +951,13 @@ def _jacobian_fwd(f: Any, full: tuple, indices: tuple, many: bool) -> Any:
 
 
 @checked_arguments
-def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
+def jacobian(
+    f: Callable,
+    wrt: Wrt | None = None,
+    mode: str = "rev",
+    *,
+    argnums: Wrt | None = None,
+) -> Callable:
     """A function giving the Jacobian of ``f`` with respect to argument(s)
     ``wrt``, called with ``f``'s arguments (keywords and defaults too).
 
@@ -926,8 +967,10 @@ def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
     (a tuple of them when ``wrt`` is a tuple) of arrays of shape
     ``out_leaf.shape + arg_leaf.shape``. ``mode="rev"`` runs one forward
     half and one pullback per element of the result; ``mode="fwd"`` one
-    :func:`jvp` per element of the arguments.
+    :func:`jvp` per element of the arguments. ``argnums`` is JAX's name for
+    ``wrt``; :func:`jacrev` and :func:`jacfwd` are the two modes by JAX's names.
     """
+    wrt = _chosen_wrt(wrt, argnums, "jacobian")
     if mode not in ("rev", "fwd"):
         raise ArgumentError(
             f"jacobian mode must be 'rev' or 'fwd', not {mode!r}",
@@ -949,6 +992,28 @@ def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
     return jacobian_of
 
 
+@checked_arguments
+def jacrev(
+    f: Callable, wrt: Wrt | None = None, *, argnums: Wrt | None = None
+) -> Callable:
+    """JAX's name for ``jacobian(f, wrt, mode="rev")``: one pullback per
+    element of the result."""
+    jac = jacobian(f, _chosen_wrt(wrt, argnums, "jacrev"), mode="rev")
+    jac.__adcompiler_made_by__ = "jacrev"  # type: ignore[attr-defined]
+    return jac
+
+
+@checked_arguments
+def jacfwd(
+    f: Callable, wrt: Wrt | None = None, *, argnums: Wrt | None = None
+) -> Callable:
+    """JAX's name for ``jacobian(f, wrt, mode="fwd")``: one :func:`jvp` per
+    element of the differentiated arguments."""
+    jac = jacobian(f, _chosen_wrt(wrt, argnums, "jacfwd"), mode="fwd")
+    jac.__adcompiler_made_by__ = "jacfwd"  # type: ignore[attr-defined]
+    return jac
+
+
 def _zeros_like_tree(x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         return type(x)(_zeros_like_tree(item) for item in x)
@@ -960,14 +1025,17 @@ def _zeros_like_tree(x: Any) -> Any:
 
 
 @checked_arguments
-def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
+def hessian(
+    f: Callable, wrt: Wrt | None = None, *, argnums: Wrt | None = None
+) -> Callable:
     """The Hessian of scalar ``f`` with respect to argument(s) ``wrt``:
     forward mode over the generated gradient (one jvp per input element).
 
     For an array argument it is an array of shape ``arg.shape * 2``; for a
     tree argument (dict, list, tuple) a tree of trees, ``H[a][b]`` of shape
     ``a.shape + b.shape``; for a tuple ``wrt``, a tuple of tuples of blocks
-    (as ``jax.hessian``)."""
+    (as ``jax.hessian``). ``argnums`` is JAX's name for ``wrt``."""
+    wrt = _chosen_wrt(wrt, argnums, "hessian")
     _transformable(f, "hessian")
     hessian_of = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="fwd")
     hessian_of.__name__ = hessian_of.__qualname__ = (
@@ -978,11 +1046,13 @@ def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
 
 
 @checked_arguments
-def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
+def hvp(f: Callable, wrt: Wrt | None = None, *, argnums: Wrt | None = None) -> Callable:
     """``hvp(f, wrt)(*args, v, **kwargs)``: the Hessian of scalar ``f`` with
     respect to argument ``wrt`` times ``v`` (of the argument's structure;
     a tuple of them for a tuple ``wrt``), without forming the Hessian
-    (forward mode over the generated gradient)."""
+    (forward mode over the generated gradient). It is what JAX spells
+    ``jvp(grad(f), (x,), (v,))[1]``; ``argnums`` is JAX's name for ``wrt``."""
+    wrt = _chosen_wrt(wrt, argnums, "hvp")
     base = _transformable(f, "hvp")
     indices, many = _wrt_indices(f, wrt)
     gradient = grad(f, wrt=wrt)
