@@ -58,6 +58,7 @@ from .runtime import (
     stop_gradient as _stop_gradient,
 )
 from .trees import LEAF, describe, leaves, structure
+from .tracebacks import BOUNDARY
 
 #: ``stop_gradient(x)`` is ``x``, through which no derivative flows. It is
 #: the primitive itself, so rules may call it on symbolic values too.
@@ -328,6 +329,10 @@ class GradFunction(Transformed):
         return binding
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with BOUNDARY:  # the traceback of an error points at the user's lines
+            return self._call(args, kwargs)
+
+    def _call(self, args: tuple, kwargs: dict) -> Any:
         key = (
             tuple(map(_arg_key, args)),
             tuple((k, _arg_key(v)) for k, v in kwargs.items()) if kwargs else (),
@@ -378,17 +383,20 @@ class GradFunction(Transformed):
     @property
     def source(self) -> str:
         """The generated Python source, black-formatted."""
-        return self._current().generated.source
+        with BOUNDARY:
+            return self._current().generated.source
 
     @property
     def graph(self) -> Graph:
         """The SSA graph of the original function."""
-        return self._current().graph
+        with BOUNDARY:
+            return self._current().graph
 
     @property
     def adjoint_graph(self) -> Graph:
         """The SSA graph of the generated forward and backward sweeps."""
-        return self._current().result
+        with BOUNDARY:
+            return self._current().result
 
     def __repr__(self) -> str:
         kind = "value_and_grad" if self._with_value else "grad"
@@ -686,6 +694,10 @@ class Pullback:
         self._out_shapes: list | None = None
 
     def __call__(self, g: Any) -> tuple:
+        with BOUNDARY:  # the traceback of an error points at the user's lines
+            return self._pull(g)
+
+    def _pull(self, g: Any) -> tuple:
         entry = self._entry
         mask = entry.seed_mask
         flat_g = leaves(g)
@@ -981,11 +993,12 @@ def jacobian(
     what = f"jacobian of {base.__qualname__}"
 
     def jacobian_of(*args: Any, **kwargs: Any) -> Any:
-        full = _bind(f, args, kwargs, what)
-        _wrt_leaves(f, full, indices, what)
-        if mode == "rev":
-            return _jacobian_rev(f, full, indices, many)
-        return _jacobian_fwd(f, full, indices, many)
+        with BOUNDARY:
+            full = _bind(f, args, kwargs, what)
+            _wrt_leaves(f, full, indices, what)
+            if mode == "rev":
+                return _jacobian_rev(f, full, indices, many)
+            return _jacobian_fwd(f, full, indices, many)
 
     jacobian_of.__name__ = jacobian_of.__qualname__ = f"jacobian_{base.__name__}"
     jacobian_of.__adcompiler_made_by__ = "jacobian"  # type: ignore[attr-defined]
@@ -1059,6 +1072,10 @@ def hvp(f: Callable, wrt: Wrt | None = None, *, argnums: Wrt | None = None) -> C
     what = f"hvp of {base.__qualname__}"
 
     def hessian_vector_product(*args_and_v: Any, **kwargs: Any) -> Any:
+        with BOUNDARY:
+            return _hvp_at(args_and_v, kwargs)
+
+    def _hvp_at(args_and_v: tuple, kwargs: dict) -> Any:
         if not args_and_v:
             raise ArgumentError(
                 f"{what} takes {base.__qualname__}'s arguments, then the vector v",

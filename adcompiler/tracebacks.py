@@ -1,0 +1,202 @@
+"""Tracebacks that point at the user's code, not at adcompiler's.
+
+An exception leaving a public entry point (a transformation, a call of a
+function it made, a pullback) passes through :class:`Boundary`, which
+guarantees:
+
+* its type and identity are kept: a NumPy shape error stays the
+  ``ValueError`` it was (``except ValueError`` still catches it), an
+  :class:`~adcompiler.errors.ADError` its own subclass;
+* after each frame of generated code (file ``<adcompiler: ...>``) the
+  traceback holds a frame at the user's line that code was generated from
+  (found from the generated source's ``# line N:`` comments), in the user's
+  file, so ``traceback``, pytest, IPython and Python's own handler print
+  ``File "model.py", line 4`` and that line;
+* the frames of adcompiler's own modules are left out (as JAX filters its
+  own): the user sees their call, the generated code and their line;
+* an exception raised in generated code gets a note (``add_note``) naming
+  the user's ``file:line`` and the derivative it was raised in;
+* an :class:`~adcompiler.errors.ADError` with no location is given one:
+  the user's line of the generated code it was raised in, else the user's
+  call of the entry point.
+
+``ADCOMPILER_TRACEBACK_FILTERING=off`` in the environment keeps every frame
+(for debugging adcompiler itself); notes and locations are added still.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+import os
+import re
+import types
+from typing import Any
+
+#: adcompiler's own directory: frames of files in it are left out
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+#: a global of the frames made here, so that they are made once
+_MARK = "__adcompiler_user_frame__"
+
+_GENERATED = "<adcompiler:"
+
+
+def filtering() -> bool:
+    """Whether adcompiler's own frames are left out of tracebacks."""
+    return os.environ.get("ADCOMPILER_TRACEBACK_FILTERING", "on").lower() not in (
+        "off",
+        "0",
+        "no",
+        "false",
+    )
+
+
+def _internal(code: types.CodeType) -> bool:
+    return code.co_filename.startswith(_PACKAGE)
+
+
+class _Raised(Exception):
+    """Raised by a frame made at the user's line, to capture that frame."""
+
+
+def _user_frame(file: str, line: int, name: str) -> types.FrameType | None:
+    """A frame whose code is at ``file:line``, in a function named ``name``:
+    a one-statement ``raise`` compiled at that line (with the columns of the
+    line's text, so no caret marks a part of it), run once."""
+    text = linecache.getline(file, line).rstrip()
+    start = len(text) - len(text.lstrip())
+    end = max(len(text), start + 1)
+    name_node = ast.Name(id="_adcompiler_raised", ctx=ast.Load())
+    statement = ast.Raise(exc=name_node)
+    for node in (name_node, statement):
+        node.lineno = node.end_lineno = line
+        node.col_offset, node.end_col_offset = start, end
+    module = ast.Module(body=[statement], type_ignores=[])
+    try:
+        code = compile(module, file, "exec")
+    except (SyntaxError, ValueError):
+        return None
+    code = code.replace(co_name=name)
+    namespace = {"_adcompiler_raised": _Raised(), _MARK: True}
+    try:
+        exec(code, namespace)
+    except _Raised as raised:
+        tb = raised.__traceback__
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        return tb.tb_frame
+    return None  # pragma: no cover
+
+
+def _function_of(filename: str, fallback: str) -> str:
+    """``f`` in ``<adcompiler: grad of f wrt x from FILE:12>``."""
+    found = re.match(r"<adcompiler: (?:\w+ of )?([\w.<>]+)", filename)
+    name = found.group(1) if found else fallback
+    return name.rpartition(".")[2] or fallback
+
+
+def _derivative_of(filename: str) -> str:
+    """``grad of f wrt x`` of a generated file name."""
+    inner = filename[len(_GENERATED) :].strip(" >")
+    return inner.split(" from ")[0]
+
+
+class Boundary:
+    """A public entry point: see the module's guarantees. Stateless; one
+    instance serves every call (``with BOUNDARY: ...``)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None or not isinstance(exc, Exception):
+            return False
+        try:
+            _rewrite(exc, tb)
+        except Exception:  # pragma: no cover - never hide the user's error
+            pass
+        return False
+
+
+BOUNDARY = Boundary()
+
+
+def _rewrite(exc: Exception, tb: types.TracebackType | None) -> None:
+    from .api import _user_place
+    from .errors import ADError, SourceLoc
+
+    entries = []
+    while tb is not None:
+        entries.append(tb)
+        tb = tb.tb_next
+    filter_frames = filtering()
+    kept: list[tuple[types.FrameType, int, int]] = []
+    first_place = None
+    for k, entry in enumerate(entries):
+        frame, code = entry.tb_frame, entry.tb_frame.f_code
+        if frame.f_globals.get(_MARK):
+            kept.append((frame, entry.tb_lasti, entry.tb_lineno))
+            continue
+        if filter_frames and _internal(code):
+            continue
+        kept.append((frame, entry.tb_lasti, entry.tb_lineno))
+        if not code.co_filename.startswith(_GENERATED):
+            continue
+        place = _user_place(SourceLoc(code.co_filename, entry.tb_lineno, 0))
+        if place is None:
+            continue
+        if first_place is None or not isinstance(exc, ADError):
+            first_place = (place, code.co_filename)
+        following = entries[k + 1] if k + 1 < len(entries) else None
+        if following is not None and following.tb_frame.f_globals.get(_MARK):
+            continue  # made by an inner boundary already
+        if not filter_frames:
+            continue
+        user = _user_frame(
+            place.file, place.line, _function_of(code.co_filename, code.co_name)
+        )
+        if user is not None:
+            kept.append((user, user.f_lasti, place.line))
+    if isinstance(exc, ADError):
+        if exc.loc is None:
+            loc = first_place[0] if first_place is not None else _call_site()
+            if loc is not None:
+                exc.loc = loc
+                exc.args = (exc._format(),)
+    elif first_place is not None:
+        place, filename = first_place
+        note = (
+            f"adcompiler: raised in the code generated for {place.file}:"
+            f"{place.line} ({_derivative_of(filename)}): {place.text.strip()}"
+        )
+        if note not in getattr(exc, "__notes__", ()):
+            exc.add_note(note)
+    if filter_frames:
+        rebuilt = None
+        for frame, lasti, lineno in reversed(kept):
+            rebuilt = types.TracebackType(rebuilt, frame, lasti, lineno)
+        exc.__traceback__ = rebuilt
+
+
+def _call_site() -> Any:
+    """The user's line that called into adcompiler: the innermost frame on
+    the stack outside adcompiler and its generated code."""
+    import sys
+
+    from .errors import SourceLoc
+
+    frame = sys._getframe(2)
+    while frame is not None:
+        code = frame.f_code
+        if not _internal(code) and not code.co_filename.startswith(_GENERATED):
+            if frame.f_globals.get(_MARK):
+                frame = frame.f_back
+                continue
+            line = frame.f_lineno
+            text = linecache.getline(code.co_filename, line)
+            return SourceLoc(code.co_filename, line, 0, text)
+        frame = frame.f_back
+    return None
