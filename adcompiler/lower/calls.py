@@ -28,6 +28,7 @@ from ..ir import CallOp, Value, tree_map, tree_values
 from ..primitives import registry
 from ..trees import LEAF
 from . import dependencies
+from .errortext import library_function
 from .expressions import Expressions
 from .inlining import Inliner
 from .memory import call_result_views
@@ -93,7 +94,9 @@ class UserCalls:
             self.state.calls[-1].checkpoint = True
             return out
         if (
-            isinstance(target, types.FunctionType) and registry.lookup(target) is None
+            isinstance(target, types.FunctionType)
+            and registry.lookup(target) is None
+            and not library_function(target)  # NoRuleError at this call
         ) or isinstance(target, Transformed):
             inlined = self.inliner.inlinable(target)
             if inlined is not None:

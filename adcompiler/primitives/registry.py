@@ -26,6 +26,7 @@ import builtins
 import inspect
 import math
 import operator
+import sys
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -66,11 +67,36 @@ _HINTS = {
 }
 
 
+#: the modules where a function of SciPy is found by its public name
+_PUBLIC_MODULES = ("scipy.special", "scipy.linalg", "scipy.stats", "scipy")
+
+
+def public_name(obj: Any) -> str | None:
+    """``scipy.special.gammaln`` for a function or ufunc of a SciPy module
+    (whose ``__module__`` is a private module, or None for a ufunc), found
+    in the modules imported; None for another object."""
+    name = getattr(obj, "__name__", None)
+    if not name:
+        return None
+    for module_name in _PUBLIC_MODULES:
+        module = sys.modules.get(module_name)
+        if module is not None and getattr(module, name, None) is obj:
+            return f"{module_name}.{name}"
+    return None
+
+
 def _locate(fn: Any) -> tuple[Render, str]:
-    """Where generated code finds ``fn``: a namespace root and an attribute path."""
+    """Where generated code finds ``fn``: a namespace root and an attribute
+    path (``np.sin``; a ufunc of SciPy is called as the object itself, and
+    named by its public name, ``scipy.special.gammaln``)."""
     name = getattr(fn, "__name__", None)
-    if isinstance(fn, np.ufunc) or getattr(np, name or "", None) is fn:
+    if getattr(np, name or "", None) is fn:
         return ("call", np, (name,)), f"np.{name}"
+    if isinstance(fn, np.ufunc) and public_name(fn) is None:
+        return ("call", np, (name,)), f"np.{name}"
+    public = public_name(fn)
+    if public is not None:
+        return ("call", fn, ()), public
     for sub in ("linalg",):
         module = getattr(np, sub)
         if getattr(module, name or "", None) is fn:

@@ -151,7 +151,9 @@ def emit_if_symbolic(prim: Primitive, args: tuple, kwargs: dict) -> Any:
 def _primitive(fn: Any) -> Primitive:
     prim = lookup(fn)
     if prim is None:
-        name = getattr(fn, "__name__", repr(fn))
+        from .registry import public_name  # registry imports this module
+
+        name = public_name(fn) or getattr(fn, "__name__", repr(fn))
         raise ADError(
             f"a derivative rule calls {name}, which has no rule of its own",
             hint="use functions adcompiler knows (docs/numpy-coverage.md), or "
