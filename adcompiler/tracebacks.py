@@ -41,6 +41,9 @@ _MARK = "__adcompiler_user_frame__"
 
 _GENERATED = "<adcompiler:"
 
+#: the command line and other tools: a call from them is no user's line
+_TOOLS = os.path.join(_PACKAGE, "tools") + os.sep
+
 
 def filtering() -> bool:
     """Whether adcompiler's own frames are left out of tracebacks."""
@@ -191,6 +194,8 @@ def _call_site() -> Any:
     frame = sys._getframe(2)
     while frame is not None:
         code = frame.f_code
+        if code.co_filename.startswith(_TOOLS):
+            return None  # the command line: no line of the user's called it
         if not _internal(code) and not code.co_filename.startswith(_GENERATED):
             if frame.f_globals.get(_MARK):
                 frame = frame.f_back
