@@ -92,6 +92,24 @@ def _user_frame(file: str, line: int, name: str) -> types.FrameType | None:
     return None  # pragma: no cover
 
 
+def _with_path(place: Any, generated: str) -> Any:
+    """``place`` with the full path of its file, when it is known by its
+    base name only (a line of a function inlined, ``# line 5 in helper
+    (model.py):``): the file the generated code comes from, or a file of
+    that name Python has read."""
+    if os.path.dirname(place.file):
+        return place
+    from .api import _origin
+
+    candidates = [_origin(generated) or ""] + [
+        name for name in list(linecache.cache) if not name.startswith("<")
+    ]
+    for candidate in candidates:
+        if candidate and os.path.basename(candidate) == place.file:
+            return type(place)(candidate, place.line, place.col, place.text)
+    return place
+
+
 def _function_of(filename: str, fallback: str) -> str:
     """``f`` in ``<adcompiler: grad of f wrt x from FILE:12>``."""
     found = re.match(r"<adcompiler: (?:\w+ of )?([\w.<>]+)", filename)
@@ -151,6 +169,7 @@ def _rewrite(exc: Exception, tb: types.TracebackType | None) -> None:
         place = _user_place(SourceLoc(code.co_filename, entry.tb_lineno, 0))
         if place is None:
             continue
+        place = _with_path(place, code.co_filename)
         if first_place is None or not isinstance(exc, ADError):
             first_place = (place, code.co_filename)
         following = entries[k + 1] if k + 1 < len(entries) else None

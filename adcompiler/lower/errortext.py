@@ -50,6 +50,7 @@ def statement_text(loc: Any) -> str:
 #: functions: adcompiler does not read their source (see library_function)
 LIBRARIES = ("numpy", "scipy")
 
+
 def library_function(obj: Any) -> bool:
     """Whether ``obj`` is a Python function of NumPy or SciPy: a call of it
     without a derivative rule is a :class:`NoRuleError` at the user's call,
