@@ -176,7 +176,7 @@ def _is_array_key(key: Any) -> bool:
 
 #: ``# line 12: text`` (``# line 5 in layer (model.py): text`` for a line of
 #: a function inlined from another file): what generated code comes from.
-_LINE_COMMENT = re.compile(r"# line (\d+)(?: in [^:(]+?)?(?: \(([^)]*)\))?: ?(.*)$")
+_LINE_COMMENT = re.compile(r"# line (\d+)(?: in ([^:(]+?))?(?: \(([^)]*)\))?: ?(.*)$")
 
 
 def _origin(filename: str) -> str | None:
@@ -191,7 +191,8 @@ def _origin(filename: str) -> str | None:
 
 def _user_place(loc: SourceLoc) -> SourceLoc | None:
     """The user's line a place in generated code comes from, following the
-    ``# line N:`` comments through code generated from generated code."""
+    ``# line N:`` comments through code generated from generated code
+    (``within`` names the function inlined it is a line of)."""
     file, line, text = loc.file, loc.line, loc.text
     for _ in range(32):
         if not file.startswith("<adcompiler:"):
@@ -205,9 +206,9 @@ def _user_place(loc: SourceLoc) -> SourceLoc | None:
         origin = _origin(file)
         if found is None or origin is None:
             return None
-        line, text = int(found.group(1)), found.group(3)
-        if found.group(2):  # inlined from another file, known by its base name
-            return SourceLoc(found.group(2), line, 0, text)
+        line, text = int(found.group(1)), found.group(4)
+        if found.group(3):  # inlined from another file, known by its base name
+            return SourceLoc(found.group(3), line, 0, text, found.group(2) or "")
         file = origin
     return None
 

@@ -106,7 +106,9 @@ def _with_path(place: Any, generated: str) -> Any:
     ]
     for candidate in candidates:
         if candidate and os.path.basename(candidate) == place.file:
-            return type(place)(candidate, place.line, place.col, place.text)
+            return type(place)(
+                candidate, place.line, place.col, place.text, place.within
+            )
     return place
 
 
@@ -177,9 +179,8 @@ def _rewrite(exc: Exception, tb: types.TracebackType | None) -> None:
             continue  # made by an inner boundary already
         if not filter_frames:
             continue
-        user = _user_frame(
-            place.file, place.line, _function_of(code.co_filename, code.co_name)
-        )
+        name = place.within or _function_of(code.co_filename, code.co_name)
+        user = _user_frame(place.file, place.line, name.rpartition(".")[2])
         if user is not None:
             kept.append((user, user.f_lasti, place.line))
     if isinstance(exc, ADError):
