@@ -31,9 +31,10 @@ def seed_adjoint(out: Any) -> Any:
         return 1.0
     dtype = getattr(out, "dtype", None)
     if dtype is not None and type(out) is _ARRAY and out.size == 1 and out.ndim:
-        if not np.issubdtype(dtype, np.floating):
-            dtype = np.dtype(np.float64)
-        return np.ones(out.shape, dtype=dtype)
+        if np.issubdtype(dtype, np.floating):
+            return np.ones(out.shape, dtype=dtype)
+        if np.issubdtype(dtype, np.integer):
+            return np.ones(out.shape)
     if dtype is None or np.ndim(out) != 0:
         shape = np.shape(out) if dtype is not None else None
         what = f"an array of shape {shape}" if shape else type(out).__name__

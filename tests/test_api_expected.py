@@ -297,9 +297,16 @@ def test_a_one_element_array_is_a_scalar_loss(fn, args):
     close(g2, expected)
 
 
+def complex_one(w, z):
+    return np.sum(w**2, keepdims=True) + z
+
+
 def test_two_elements_are_still_no_scalar_loss():
     with pytest.raises(adcompiler.OutputError, match=r"array of shape \(2,\)"):
         grad(two_elements)(W)
+    # nor is a complex array of one element
+    with pytest.raises(adcompiler.ADError, match=r"array of shape \(1,\)|complex"):
+        grad(complex_one)(W, np.array([1j]))
 
 
 # ---------------------------------------------------------------------------
