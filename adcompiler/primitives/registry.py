@@ -27,6 +27,7 @@ import inspect
 import math
 import operator
 import sys
+import types
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -78,10 +79,18 @@ def public_name(obj: Any) -> str | None:
     name = getattr(obj, "__name__", None)
     if not name:
         return None
+    owner = getattr(obj, "__self__", None)
     for module_name in _PUBLIC_MODULES:
         module = sys.modules.get(module_name)
-        if module is not None and getattr(module, name, None) is obj:
+        if module is None:
+            continue
+        if getattr(module, name, None) is obj:
             return f"{module_name}.{name}"
+        if owner is not None and not isinstance(owner, types.ModuleType):
+            # a method of an object of the module: scipy.stats.norm.logpdf
+            for key, value in list(vars(module).items()):
+                if value is owner and not key.startswith("_"):
+                    return f"{module_name}.{key}.{name}"
     return None
 
 
