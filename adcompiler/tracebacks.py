@@ -73,14 +73,16 @@ def _user_frame(file: str, line: int, name: str) -> types.FrameType | None:
     name_node = ast.Name(id="_adcompiler_raised", ctx=ast.Load())
     statement = ast.Raise(exc=name_node)
     for node in (name_node, statement):
-        node.lineno = node.end_lineno = line
+        node.lineno = node.end_lineno = 1
         node.col_offset, node.end_col_offset = start, end
     module = ast.Module(body=[statement], type_ignores=[])
     try:
         code = compile(module, file, "exec")
     except (SyntaxError, ValueError):
         return None
-    code = code.replace(co_name=name)
+    # compiled at line 1, then moved: the code starts at the user's line, so
+    # a tool showing the frame's code from its first line (pytest) shows it
+    code = code.replace(co_name=name, co_firstlineno=line)
     namespace = {"_adcompiler_raised": _Raised(), _MARK: True}
     try:
         exec(code, namespace)
@@ -157,7 +159,7 @@ def _rewrite(exc: Exception, tb: types.TracebackType | None) -> None:
         tb = tb.tb_next
     filter_frames = filtering()
     kept: list[tuple[types.FrameType, int, int]] = []
-    first_place = None
+    innermost = None  # the user's place of the innermost generated frame
     for k, entry in enumerate(entries):
         frame, code = entry.tb_frame, entry.tb_frame.f_code
         if frame.f_globals.get(_MARK):
@@ -172,8 +174,7 @@ def _rewrite(exc: Exception, tb: types.TracebackType | None) -> None:
         if place is None:
             continue
         place = _with_path(place, code.co_filename)
-        if first_place is None or not isinstance(exc, ADError):
-            first_place = (place, code.co_filename)
+        innermost = (place, code.co_filename)
         following = entries[k + 1] if k + 1 < len(entries) else None
         if following is not None and following.tb_frame.f_globals.get(_MARK):
             continue  # made by an inner boundary already
@@ -185,12 +186,12 @@ def _rewrite(exc: Exception, tb: types.TracebackType | None) -> None:
             kept.append((user, user.f_lasti, place.line))
     if isinstance(exc, ADError):
         if exc.loc is None:
-            loc = first_place[0] if first_place is not None else _call_site()
+            loc = innermost[0] if innermost is not None else _call_site()
             if loc is not None:
                 exc.loc = loc
                 exc.args = (exc._format(),)
-    elif first_place is not None:
-        place, filename = first_place
+    elif innermost is not None:
+        place, filename = innermost
         note = (
             f"adcompiler: raised in the code generated for {place.file}:"
             f"{place.line} ({_derivative_of(filename)}): {place.text.strip()}"
