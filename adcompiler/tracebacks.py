@@ -115,9 +115,11 @@ def _with_path(place: Any, generated: str) -> Any:
 
 
 def _function_of(filename: str, fallback: str) -> str:
-    """``f`` in ``<adcompiler: grad of f wrt x from FILE:12>``."""
-    found = re.match(r"<adcompiler: (?:\w+ of )?([\w.<>]+)", filename)
-    name = found.group(1) if found else fallback
+    """``f`` in ``<adcompiler: grad of f wrt x from FILE:12>``: the user's
+    function, the innermost named in code generated from generated code
+    (``<adcompiler: jvp of grad_f from <adcompiler: grad of f ...>>``)."""
+    found = re.findall(r"\bof ([\w.<>]+)", filename)
+    name = found[-1] if found else fallback
     return name.rpartition(".")[2] or fallback
 
 

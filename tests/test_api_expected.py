@@ -442,6 +442,19 @@ def test_an_inlined_helper_is_named_at_its_own_line(model):
     assert "model.py:" in info.value.__notes__[0]
 
 
+def test_an_error_in_code_generated_from_generated_code_names_the_user_line(model):
+    """jvp of grad: the error is raised in the tangent code of the
+    generated gradient; the frame made is at the user's line, in predict."""
+    X = np.ones((2, 4))
+    with pytest.raises(ValueError) as info:
+        jvp(grad(model.predict), (W, X), (W, 0.0 * X))
+    line = line_of("r = X @ w")
+    printed = "".join(traceback.format_exception(info.value))
+    assert f'File "{model.__file__}", line {line}, in predict' in printed
+    assert frames(info.value)[-1] == (model.__file__, line)
+    assert f"model.py:{line}" in info.value.__notes__[0]
+
+
 def test_the_uncaught_traceback_shows_the_user_line(model, tmp_path):
     script = tmp_path / "run.py"
     script.write_text(
