@@ -22,7 +22,6 @@ import functools
 import inspect
 import contextlib
 import linecache
-import re
 import types
 from typing import Any, Callable, Hashable, Sequence
 
@@ -35,9 +34,7 @@ from .errors import (
     ADError,
     ArgumentError,
     OutputError,
-    SourceLoc,
     WrtError,
-    checked_arguments,
 )
 from .ir import Graph
 from .options import optimizing
@@ -58,7 +55,7 @@ from .runtime import (
     stop_gradient as _stop_gradient,
 )
 from .trees import LEAF, describe, leaves, structure
-from .tracebacks import BOUNDARY
+from .tracebacks import BOUNDARY, checked_arguments, user_place as _user_place
 
 #: ``stop_gradient(x)`` is ``x``, through which no derivative flows. It is
 #: the primitive itself, so rules may call it on symbolic values too.
@@ -172,45 +169,6 @@ def _arg_key(obj: Any) -> Hashable:
 
 def _is_array_key(key: Any) -> bool:
     return type(key) is tuple and len(key) == 2 and key[0] == "ndarray"
-
-
-#: ``# line 12: text`` (``# line 5 in layer (model.py): text`` for a line of
-#: a function inlined from another file): what generated code comes from.
-_LINE_COMMENT = re.compile(r"# line (\d+)(?: in ([^:(]+?))?(?: \(([^)]*)\))?: ?(.*)$")
-
-
-def _origin(filename: str) -> str | None:
-    """The file a generated file was generated from: ``FILE`` in
-    ``<adcompiler: grad of f wrt x from FILE:12>``."""
-    inner = re.sub(r"( \[\d+\])?( \(result\))?>$", "", filename)
-    at = inner.find(" from ")
-    if not inner.startswith("<adcompiler: ") or at < 0:
-        return None
-    return inner[at + len(" from ") :].rpartition(":")[0] or None
-
-
-def _user_place(loc: SourceLoc) -> SourceLoc | None:
-    """The user's line a place in generated code comes from, following the
-    ``# line N:`` comments through code generated from generated code
-    (``within`` names the function inlined it is a line of)."""
-    file, line, text = loc.file, loc.line, loc.text
-    for _ in range(32):
-        if not file.startswith("<adcompiler:"):
-            return SourceLoc(file, line, 0, text)
-        lines = linecache.getlines(file)
-        found = None
-        for k in range(min(line, len(lines)) - 1, -1, -1):
-            found = _LINE_COMMENT.search(lines[k])
-            if found is not None:
-                break
-        origin = _origin(file)
-        if found is None or origin is None:
-            return None
-        line, text = int(found.group(1)), found.group(4)
-        if found.group(3):  # inlined from another file, known by its base name
-            return SourceLoc(found.group(3), line, 0, text, found.group(2) or "")
-        file = origin
-    return None
 
 
 _ORDINALS = {2: "second", 3: "third", 4: "fourth"}

@@ -92,24 +92,20 @@ def checked_arguments(fn: Callable) -> Callable:
     arguments its signature does not take raises Python's ``TypeError``.
 
     Free on a good call: the error is recognised after the fact, as a
-    ``TypeError`` raised by the call itself, before ``fn``'s body ran. Every
-    error leaving ``fn`` passes :data:`adcompiler.tracebacks.BOUNDARY`: its
-    traceback holds the user's frames, and it names the user's line.
+    ``TypeError`` raised by the call itself, before ``fn``'s body ran.
     """
-    from .tracebacks import BOUNDARY
 
     @functools.wraps(fn)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        with BOUNDARY:
-            try:
-                return fn(*args, **kwargs)
-            except TypeError as exc:
-                if isinstance(exc, ADError) or exc.__traceback__.tb_next is not None:
-                    raise
-                name = fn.__name__
-                raise ArgumentError(
-                    f"{name}{inspect.signature(fn)} cannot be called so: {exc}",
-                    hint=f"see help(adcompiler.{name})",
-                ) from None
+        try:
+            return fn(*args, **kwargs)
+        except TypeError as exc:
+            if isinstance(exc, ADError) or exc.__traceback__.tb_next is not None:
+                raise
+            name = fn.__name__
+            raise ArgumentError(
+                f"{name}{inspect.signature(fn)} cannot be called so: {exc}",
+                hint=f"see help(adcompiler.{name})",
+            ) from None
 
     return checked

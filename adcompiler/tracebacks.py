@@ -22,16 +22,24 @@ guarantees:
 
 ``ADCOMPILER_TRACEBACK_FILTERING=off`` in the environment keeps every frame
 (for debugging adcompiler itself); notes and locations are added still.
+
+:func:`checked_arguments` makes a public function an entry point;
+:func:`user_place` maps a line of generated code to the user's line.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import linecache
 import os
 import re
+import sys
 import types
-from typing import Any
+from typing import Any, Callable
+
+from .errors import ADError, SourceLoc
+from .errors import checked_arguments as _checked_arguments
 
 #: adcompiler's own directory: frames of files in it are left out
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -43,6 +51,45 @@ _GENERATED = "<adcompiler:"
 
 #: the command line and other tools: a call from them is no user's line
 _TOOLS = os.path.join(_PACKAGE, "tools") + os.sep
+
+
+#: ``# line 12: text`` (``# line 5 in layer (model.py): text`` for a line of
+#: a function inlined from another file): what generated code comes from.
+_LINE_COMMENT = re.compile(r"# line (\d+)(?: in ([^:(]+?))?(?: \(([^)]*)\))?: ?(.*)$")
+
+
+def origin_of(filename: str) -> str | None:
+    """The file a generated file was generated from: ``FILE`` in
+    ``<adcompiler: grad of f wrt x from FILE:12>``."""
+    inner = re.sub(r"( \[\d+\])?( \(result\))?>$", "", filename)
+    at = inner.find(" from ")
+    if not inner.startswith("<adcompiler: ") or at < 0:
+        return None
+    return inner[at + len(" from ") :].rpartition(":")[0] or None
+
+
+def user_place(loc: SourceLoc) -> SourceLoc | None:
+    """The user's line a place in generated code comes from, following the
+    ``# line N:`` comments through code generated from generated code
+    (``within`` names the function inlined it is a line of)."""
+    file, line, text = loc.file, loc.line, loc.text
+    for _ in range(32):
+        if not file.startswith("<adcompiler:"):
+            return SourceLoc(file, line, 0, text)
+        lines = linecache.getlines(file)
+        found = None
+        for k in range(min(line, len(lines)) - 1, -1, -1):
+            found = _LINE_COMMENT.search(lines[k])
+            if found is not None:
+                break
+        origin = origin_of(file)
+        if found is None or origin is None:
+            return None
+        line, text = int(found.group(1)), found.group(4)
+        if found.group(3):  # inlined from another file, known by its base name
+            return SourceLoc(found.group(3), line, 0, text, found.group(2) or "")
+        file = origin
+    return None
 
 
 def filtering() -> bool:
@@ -101,9 +148,7 @@ def _with_path(place: Any, generated: str) -> Any:
     that name Python has read."""
     if os.path.dirname(place.file):
         return place
-    from .api import _origin
-
-    candidates = [_origin(generated) or ""] + [
+    candidates = [origin_of(generated) or ""] + [
         name for name in list(linecache.cache) if not name.startswith("<")
     ]
     for candidate in candidates:
@@ -151,10 +196,22 @@ class Boundary:
 BOUNDARY = Boundary()
 
 
-def _rewrite(exc: Exception, tb: types.TracebackType | None) -> None:
-    from .api import _user_place
-    from .errors import ADError, SourceLoc
+def checked_arguments(fn: Callable) -> Callable:
+    """:func:`adcompiler.errors.checked_arguments` of ``fn`` (an
+    :class:`ArgumentError` where Python would raise ``TypeError`` for the
+    call), run inside :data:`BOUNDARY`: a public entry point."""
+    checked = _checked_arguments(fn)
 
+    @functools.wraps(fn)
+    def entry_point(*args: Any, **kwargs: Any) -> Any:
+        with BOUNDARY:
+            return checked(*args, **kwargs)
+
+    return entry_point
+
+
+def _rewrite(exc: Exception, tb: types.TracebackType | None) -> None:
+    """Rewrite ``exc`` and its traceback ``tb`` as the module says."""
     entries = []
     while tb is not None:
         entries.append(tb)
@@ -172,7 +229,7 @@ def _rewrite(exc: Exception, tb: types.TracebackType | None) -> None:
         kept.append((frame, entry.tb_lasti, entry.tb_lineno))
         if not code.co_filename.startswith(_GENERATED):
             continue
-        place = _user_place(SourceLoc(code.co_filename, entry.tb_lineno, 0))
+        place = user_place(SourceLoc(code.co_filename, entry.tb_lineno, 0))
         if place is None:
             continue
         place = _with_path(place, code.co_filename)
@@ -210,10 +267,6 @@ def _rewrite(exc: Exception, tb: types.TracebackType | None) -> None:
 def _call_site() -> Any:
     """The user's line that called into adcompiler: the innermost frame on
     the stack outside adcompiler and its generated code."""
-    import sys
-
-    from .errors import SourceLoc
-
     frame = sys._getframe(2)
     while frame is not None:
         code = frame.f_code

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..primitives.registry import public_name as _public_name
+from ..primitives.record import public_name as _public_name
 
 OP_SYMBOLS = {
     ast.Add: "+",

@@ -26,13 +26,12 @@ import builtins
 import inspect
 import math
 import operator
-import sys
-import types
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..errors import ArgumentError, checked_arguments
+from ..errors import ArgumentError
+from ..tracebacks import checked_arguments
 
 from .record import (  # noqa: F401  (lookup, registered: the registry's API)
     CHANGES,
@@ -45,6 +44,7 @@ from .record import (  # noqa: F401  (lookup, registered: the registry's API)
     Render,
     add,
     lookup,
+    public_name,
     registered,
 )
 
@@ -66,32 +66,6 @@ _HINTS = {
     "bool": "as_bool",
     "reversed": "backwards",
 }
-
-
-#: the modules where a function of SciPy is found by its public name
-_PUBLIC_MODULES = ("scipy.special", "scipy.linalg", "scipy.stats", "scipy")
-
-
-def public_name(obj: Any) -> str | None:
-    """``scipy.special.gammaln`` for a function or ufunc of a SciPy module
-    (whose ``__module__`` is a private module, or None for a ufunc), found
-    in the modules imported; None for another object."""
-    name = getattr(obj, "__name__", None)
-    if not name:
-        return None
-    owner = getattr(obj, "__self__", None)
-    for module_name in _PUBLIC_MODULES:
-        module = sys.modules.get(module_name)
-        if module is None:
-            continue
-        if getattr(module, name, None) is obj:
-            return f"{module_name}.{name}"
-        if owner is not None and not isinstance(owner, types.ModuleType):
-            # a method of an object of the module: scipy.stats.norm.logpdf
-            for key, value in list(vars(module).items()):
-                if value is owner and not key.startswith("_"):
-                    return f"{module_name}.{key}.{name}"
-    return None
 
 
 def _locate(fn: Any) -> tuple[Render, str]:
