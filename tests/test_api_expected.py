@@ -227,6 +227,40 @@ def test_jacobian_of_a_parameter_tree_has_its_structure():
         assert blocks["W"].shape == (2,) + p["W"].shape  # out.shape + leaf.shape
 
 
+def list_layer(params, x):
+    a, b = params
+    return np.sin(a * x) * b
+
+
+def test_jacobian_and_hessian_of_a_list_argument_are_lists():
+    params = [rng.normal(size=3), rng.normal(size=3)]
+    x = rng.normal(size=3)
+    expected = [
+        fd_jacobian(lambda v: list_layer([v, params[1]], x), params[0]),
+        fd_jacobian(lambda v: list_layer([params[0], v], x), params[1]),
+    ]
+    for make in (jacrev, jacfwd):
+        blocks = make(list_layer)(params, x)
+        assert isinstance(blocks, list) and len(blocks) == 2
+        for block, want in zip(blocks, expected):
+            close(block, want)
+
+    def scalar(params, x):
+        return np.sum(list_layer(params, x) ** 2)
+
+    H = hessian(scalar)(params, x)
+    assert isinstance(H, list) and all(isinstance(row, list) for row in H)
+    for i in range(2):
+        for j in range(2):
+
+            def grad_i(v, j=j, i=i):
+                p = list(params)
+                p[j] = v
+                return numerical_grad(scalar, p, x)[i]
+
+            close(H[i][j], fd_jacobian(grad_i, params[j], 1e-4), rtol=1e-4, atol=1e-6)
+
+
 def test_hessian_of_several_wrt_is_jax_layout():
     """hessian wrt (0, 1) is ((H00, H01), (H10, H11)): block (i, j) is the
     derivative of the gradient wrt argument i with respect to argument j."""
