@@ -22,7 +22,6 @@ import functools
 import inspect
 import contextlib
 import linecache
-import re
 import types
 from typing import Any, Callable, Hashable, Sequence
 
@@ -45,7 +44,6 @@ from .errors import (
     SourceLoc,
     UnsupportedSyntaxError,
     WrtError,
-    checked_arguments,
 )
 from .ir import Graph
 from .options import optimizing
@@ -82,12 +80,27 @@ from .trees import (
     structure,
     unflatten_leaves,
 )
+from .tracebacks import BOUNDARY, checked_arguments, user_place as _user_place
 
 #: ``stop_gradient(x)`` is ``x``, through which no derivative flows. It is
 #: the primitive itself, so rules may call it on symbolic values too.
 stop_gradient = lookup(_stop_gradient)
 
 Wrt = int | str | Sequence[int | str]
+
+
+def _chosen_wrt(wrt: Wrt | None, argnums: Wrt | None, what: str) -> Wrt:
+    """The arguments to differentiate: ``wrt`` or its JAX spelling
+    ``argnums`` (the same meaning; 0 when neither is given). Both given is
+    an :class:`ArgumentError`."""
+    if argnums is None:
+        return 0 if wrt is None else wrt
+    if wrt is not None:
+        raise ArgumentError(
+            f"{what} was given both wrt={wrt!r} and argnums={argnums!r}",
+            hint="give one of them: argnums is JAX's name for wrt",
+        )
+    return argnums
 
 
 class _Binding:
@@ -220,44 +233,6 @@ def _is_array_key(key: Any) -> bool:
     return type(key) is tuple and len(key) == 2 and key[0] == "ndarray"
 
 
-#: ``# line 12: text`` (``# line 5 in layer (model.py): text`` for a line of
-#: a function inlined from another file): what generated code comes from.
-_LINE_COMMENT = re.compile(r"# line (\d+)(?: in [^:(]+?)?(?: \(([^)]*)\))?: ?(.*)$")
-
-
-def _origin(filename: str) -> str | None:
-    """The file a generated file was generated from: ``FILE`` in
-    ``<adcompiler: grad of f wrt x from FILE:12>``."""
-    inner = re.sub(r"( \[\d+\])?( \(result\))?>$", "", filename)
-    at = inner.find(" from ")
-    if not inner.startswith("<adcompiler: ") or at < 0:
-        return None
-    return inner[at + len(" from ") :].rpartition(":")[0] or None
-
-
-def _user_place(loc: SourceLoc) -> SourceLoc | None:
-    """The user's line a place in generated code comes from, following the
-    ``# line N:`` comments through code generated from generated code."""
-    file, line, text = loc.file, loc.line, loc.text
-    for _ in range(32):
-        if not file.startswith("<adcompiler:"):
-            return SourceLoc(file, line, 0, text)
-        lines = linecache.getlines(file)
-        found = None
-        for k in range(min(line, len(lines)) - 1, -1, -1):
-            found = _LINE_COMMENT.search(lines[k])
-            if found is not None:
-                break
-        origin = _origin(file)
-        if found is None or origin is None:
-            return None
-        line, text = int(found.group(1)), found.group(3)
-        if found.group(2):  # inlined from another file, known by its base name
-            return SourceLoc(found.group(2), line, 0, text)
-        file = origin
-    return None
-
-
 _ORDINALS = {2: "second", 3: "third", 4: "fourth"}
 
 
@@ -382,6 +357,10 @@ class GradFunction(Transformed):
         return binding
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with BOUNDARY:  # the traceback of an error points at the user's lines
+            return self._call(args, kwargs)
+
+    def _call(self, args: tuple, kwargs: dict) -> Any:
         key = (
             tuple(map(_arg_key, args)),
             tuple((k, _arg_key(v)) for k, v in kwargs.items()) if kwargs else (),
@@ -402,7 +381,9 @@ class GradFunction(Transformed):
             self._explain_failure(exc, entry, args, kwargs)
             raise
         gradient = grads if self._many else grads[0]
-        return (value, gradient) if self._with_value else gradient
+        if self._with_value:
+            return value, gradient
+        return (gradient, value[1]) if self._has_aux else gradient
 
     def _result_shape(self, structures: tuple) -> Any:
         """The structure of what a call returns for arguments of
@@ -426,10 +407,10 @@ class GradFunction(Transformed):
                 "be passed as one argument)",
             )
         entry = self._compiled((structures, ()))
-        select = (self._many, self._with_value)
+        select = (self._many, self._with_value, self._has_aux)
         adapter = entry.adapters.get(select)
         if adapter is None:
-            adapter = _adapter(entry, self._many, self._with_value)
+            adapter = _adapter(entry, *select)
             entry.adapters[select] = adapter
         return adapter
 
@@ -454,17 +435,20 @@ class GradFunction(Transformed):
     @property
     def source(self) -> str:
         """The generated Python source, black-formatted."""
-        return self._current().generated.source
+        with BOUNDARY:
+            return self._current().generated.source
 
     @property
     def graph(self) -> Graph:
         """The SSA graph of the original function."""
-        return self._current().graph
+        with BOUNDARY:
+            return self._current().graph
 
     @property
     def adjoint_graph(self) -> Graph:
         """The SSA graph of the generated forward and backward sweeps."""
-        return self._current().result
+        with BOUNDARY:
+            return self._current().result
 
     def __repr__(self) -> str:
         kind = "value_and_grad" if self._with_value else "grad"
@@ -486,7 +470,9 @@ def _output_shape(target: Any, structures: tuple, entry: Entry) -> Any:
     return result_shape(entry)
 
 
-def _adapter(entry: Entry, many: bool, with_value: bool) -> types.FunctionType:
+def _adapter(
+    entry: Entry, many: bool, with_value: bool, has_aux: bool = False
+) -> types.FunctionType:
     """``def f(args): value, grads = generated(args); return <what a call returns>``,
     compiled in the generated code's namespace under its own file name, with
     the generated function's parameters and defaults (the user's)."""
@@ -496,6 +482,8 @@ def _adapter(entry: Entry, many: bool, with_value: bool) -> types.FunctionType:
     result = "grads" if many else "grads[0]"
     if with_value:
         result = f"value, {result}"
+    elif has_aux:
+        result = f"{result}, value[1]"
     name = f"{generated.__name__}_result"
     source = (
         f"def {name}({params}):\n"
@@ -564,28 +552,43 @@ def _transform(f: Callable | None, wrt: Wrt, with_value: bool, has_aux: bool) ->
 
 @compile_time
 @checked_arguments
-def grad(f: Callable | None = None, *, wrt: Wrt = 0) -> Any:
+def grad(
+    f: Callable | None = None,
+    *,
+    wrt: Wrt | None = None,
+    argnums: Wrt | None = None,
+    has_aux: bool = False,
+) -> Any:
     """The gradient of ``f``'s scalar output with respect to argument(s) ``wrt``.
 
     ``wrt`` is a parameter index, a parameter name, or a tuple of them (the
-    result is then a tuple of gradients in that order). Each gradient has
-    its argument's type, shape and floating dtype, and a list, tuple or dict
-    argument gets a gradient of the same structure. Use as ``@grad``,
-    ``@grad(wrt=1)`` or ``grad(f, wrt="W")``; ``f`` may itself be a gradient
-    function (``grad(grad(f))``).
+    result is then a tuple of gradients in that order); ``argnums`` is its
+    JAX name (give one of the two; both is an :class:`ArgumentError`). Each
+    gradient has its argument's type, shape and floating dtype, and a list,
+    tuple or dict argument gets a gradient of the same structure. Use as
+    ``@grad``, ``@grad(wrt=1)`` or ``grad(f, wrt="W")``; ``f`` may itself be
+    a gradient function (``grad(grad(f))``). The output may be a real
+    scalar or an array of one element (as autograd accepts). With
+    ``has_aux``, ``f`` returns ``(value, aux)``, only ``value`` is
+    differentiated, and a call returns ``(gradient, aux)``, as in JAX.
     """
-    return _transform(f, wrt, False, False)
+    return _transform(f, _chosen_wrt(wrt, argnums, "grad"), False, has_aux)
 
 
 @compile_time
 @checked_arguments
 def value_and_grad(
-    f: Callable | None = None, *, wrt: Wrt = 0, has_aux: bool = False
+    f: Callable | None = None,
+    *,
+    wrt: Wrt | None = None,
+    argnums: Wrt | None = None,
+    has_aux: bool = False,
 ) -> Any:
     """Like :func:`grad`, returning ``(value, gradient)`` from one forward and
     one backward sweep. With ``has_aux``, ``f`` returns ``(value, aux)``,
     only ``value`` is differentiated, and the result is
-    ``((value, aux), gradient)``."""
+    ``((value, aux), gradient)``. ``argnums`` is JAX's name for ``wrt``."""
+    wrt = _chosen_wrt(wrt, argnums, "value_and_grad")
     return _transform(f, wrt, True, has_aux)
 
 
@@ -757,6 +760,10 @@ class Pullback:
         self._out_shapes: list | None = None
 
     def __call__(self, g: Any) -> tuple:
+        with BOUNDARY:  # the traceback of an error points at the user's lines
+            return self._pull(g)
+
+    def _pull(self, g: Any) -> tuple:
         entry = self._entry
         mask = entry.seed_mask
         flat_g = leaves(g)
@@ -1049,7 +1056,13 @@ def _jacobian_fwd(f: Any, full: tuple, indices: tuple, many: bool) -> Any:
 
 
 @checked_arguments
-def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
+def jacobian(
+    f: Callable,
+    wrt: Wrt | None = None,
+    mode: str = "rev",
+    *,
+    argnums: Wrt | None = None,
+) -> Callable:
     """A function giving the Jacobian of ``f`` with respect to argument(s)
     ``wrt``, called with ``f``'s arguments (keywords and defaults too).
 
@@ -1059,8 +1072,10 @@ def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
     (a tuple of them when ``wrt`` is a tuple) of arrays of shape
     ``out_leaf.shape + arg_leaf.shape``. ``mode="rev"`` runs one forward
     half and one pullback per element of the result; ``mode="fwd"`` one
-    :func:`jvp` per element of the arguments.
+    :func:`jvp` per element of the arguments. ``argnums`` is JAX's name for
+    ``wrt``; :func:`jacrev` and :func:`jacfwd` are the two modes by JAX's names.
     """
+    wrt = _chosen_wrt(wrt, argnums, "jacobian")
     if mode not in ("rev", "fwd"):
         raise ArgumentError(
             f"jacobian mode must be 'rev' or 'fwd', not {mode!r}",
@@ -1072,15 +1087,38 @@ def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "rev") -> Callable:
     what = f"jacobian of {base.__qualname__}"
 
     def jacobian_of(*args: Any, **kwargs: Any) -> Any:
-        full = _bind(f, args, kwargs, what)
-        _wrt_leaves(f, full, indices, what)
-        if mode == "rev":
-            return _jacobian_rev(f, full, indices, many)
-        return _jacobian_fwd(f, full, indices, many)
+        with BOUNDARY:
+            full = _bind(f, args, kwargs, what)
+            _wrt_leaves(f, full, indices, what)
+            if mode == "rev":
+                return _jacobian_rev(f, full, indices, many)
+            return _jacobian_fwd(f, full, indices, many)
 
     jacobian_of.__name__ = jacobian_of.__qualname__ = f"jacobian_{base.__name__}"
     jacobian_of.__adcompiler_made_by__ = "jacobian"  # type: ignore[attr-defined]
     return jacobian_of
+
+
+@checked_arguments
+def jacrev(
+    f: Callable, wrt: Wrt | None = None, *, argnums: Wrt | None = None
+) -> Callable:
+    """JAX's name for ``jacobian(f, wrt, mode="rev")``: one pullback per
+    element of the result."""
+    jac = jacobian(f, _chosen_wrt(wrt, argnums, "jacrev"), mode="rev")
+    jac.__adcompiler_made_by__ = "jacrev"  # type: ignore[attr-defined]
+    return jac
+
+
+@checked_arguments
+def jacfwd(
+    f: Callable, wrt: Wrt | None = None, *, argnums: Wrt | None = None
+) -> Callable:
+    """JAX's name for ``jacobian(f, wrt, mode="fwd")``: one :func:`jvp` per
+    element of the differentiated arguments."""
+    jac = jacobian(f, _chosen_wrt(wrt, argnums, "jacfwd"), mode="fwd")
+    jac.__adcompiler_made_by__ = "jacfwd"  # type: ignore[attr-defined]
+    return jac
 
 
 def _zeros_like_tree(x: Any) -> Any:
@@ -1098,15 +1136,18 @@ def _zeros_like_tree(x: Any) -> Any:
 
 
 @checked_arguments
-def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
+def hessian(
+    f: Callable, wrt: Wrt | None = None, *, argnums: Wrt | None = None
+) -> Callable:
     """The Hessian of scalar ``f`` with respect to argument(s) ``wrt``:
     forward mode over the generated gradient (one jvp per input element).
 
     For an array argument it is an array of shape ``arg.shape * 2``; for a
     tree argument (dict, list, tuple) a tree of trees, ``H[a][b]`` of shape
     ``a.shape + b.shape``; for a tuple ``wrt``, a tuple of tuples of blocks
-    (as ``jax.hessian``)."""
+    (as ``jax.hessian``). ``argnums`` is JAX's name for ``wrt``."""
     f = method_function(f)
+    wrt = _chosen_wrt(wrt, argnums, "hessian")
     _transformable(f, "hessian")
     hessian_of = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="fwd")
     hessian_of.__name__ = hessian_of.__qualname__ = (
@@ -1117,18 +1158,24 @@ def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
 
 
 @checked_arguments
-def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
+def hvp(f: Callable, wrt: Wrt | None = None, *, argnums: Wrt | None = None) -> Callable:
     """``hvp(f, wrt)(*args, v, **kwargs)``: the Hessian of scalar ``f`` with
     respect to argument ``wrt`` times ``v`` (of the argument's structure;
     a tuple of them for a tuple ``wrt``), without forming the Hessian
-    (forward mode over the generated gradient)."""
+    (forward mode over the generated gradient). It is what JAX spells
+    ``jvp(grad(f), (x,), (v,))[1]``; ``argnums`` is JAX's name for ``wrt``."""
     f = method_function(f)
+    wrt = _chosen_wrt(wrt, argnums, "hvp")
     base = _transformable(f, "hvp")
     indices, many = _wrt_indices(f, wrt)
     gradient = grad(f, wrt=wrt)
     what = f"hvp of {base.__qualname__}"
 
     def hessian_vector_product(*args_and_v: Any, **kwargs: Any) -> Any:
+        with BOUNDARY:
+            return _hvp_at(args_and_v, kwargs)
+
+    def _hvp_at(args_and_v: tuple, kwargs: dict) -> Any:
         if not args_and_v:
             raise ArgumentError(
                 f"{what} takes {base.__qualname__}'s arguments, then the vector v",

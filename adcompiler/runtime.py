@@ -18,17 +18,22 @@ from .errors import ADError, NoRuleError, OutputError, WrtError
 #: one global lookup, not two, in the checks loop steps run on every call
 _ARRAY = np.ndarray
 
+_REAL = np.dtype(np.float64)
+
 
 def seed_adjoint(out: Any) -> Any:
     """1 in the type of ``out``: the adjoint the backward sweep starts from.
 
     Raises :class:`OutputError` unless ``out`` is a real scalar (a Python
-    number, a NumPy scalar or a 0-d array).
+    number, a NumPy scalar or a 0-d array) or, as autograd accepts, a real
+    array of one element (``np.sum(x, keepdims=True)``): its seed is an
+    array of ones of its shape, and the gradient is that of its element.
     """
     if isinstance(out, (float, int)) and not isinstance(out, bool):
         return 1.0
     dtype = getattr(out, "dtype", None)
-    if dtype is None or np.ndim(out) != 0:
+    one_element = dtype is not None and type(out) is _ARRAY and out.size == 1
+    if dtype is None or (np.ndim(out) != 0 and not one_element):
         shape = np.shape(out) if dtype is not None else None
         what = f"an array of shape {shape}" if shape else type(out).__name__
         raise OutputError(
@@ -40,12 +45,12 @@ def seed_adjoint(out: Any) -> Any:
             f"grad needs a real scalar output; it returned dtype {dtype}",
             hint="return a float (for complex values, return abs(z) ** 2 or z.real)",
         )
+    if np.ndim(out) != 0:  # one element: ones of its shape
+        real = dtype if np.issubdtype(dtype, np.floating) else _REAL
+        return np.ones(out.shape, dtype=real)
     if np.issubdtype(dtype, np.integer):
         return 1.0
     return np.ones((), dtype=dtype)[()]
-
-
-_REAL = np.dtype(np.float64)
 
 
 def complex_derivative() -> NoRuleError:

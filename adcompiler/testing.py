@@ -22,7 +22,8 @@ from .api import (
     jvp,
     vjp,
 )
-from .errors import ArgumentError, checked_arguments
+from .errors import ArgumentError
+from .tracebacks import checked_arguments
 from .callables import user_function
 from .trees import leaves
 

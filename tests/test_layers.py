@@ -23,7 +23,7 @@ PACKAGE = Path(adcompiler.__file__).parent
 #: The layers, lowest first. A module is named by its dotted path inside the
 #: package; a name ending in ".*" covers a subpackage.
 LAYERS = [
-    ("base", ["errors", "trees", "options", "runtime"]),
+    ("base", ["errors", "tracebacks", "trees", "options", "runtime"]),
     ("ir", ["ir"]),
     ("primitives", ["primitives", "primitives.*"]),
     ("frontend", ["lambdas", "frontend", "callables"]),

@@ -33,6 +33,7 @@ from ..trees import LEAF, ObjectTree, operand_shape
 from . import callvalues, dependencies
 from .dicts import NOT_STATIC, static_builtin
 from .effects import CASTS, NOT_MINE
+from .errortext import library_function
 from .expressions import Expressions
 from .generators import (
     inline_generator,
@@ -155,7 +156,9 @@ class UserCalls:
                 self.state, self.inliner, target, args, kwargs, node, hint
             )
         if (
-            isinstance(target, types.FunctionType) and registry.lookup(target) is None
+            isinstance(target, types.FunctionType)
+            and registry.lookup(target) is None
+            and not library_function(target)  # NoRuleError at this call
         ) or isinstance(target, Transformed):
             # a nested function or partial made here exists only here: the
             # callee taking one is lowered here, as a whole

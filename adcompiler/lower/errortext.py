@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ..primitives.record import public_name as _public_name
+
 OP_SYMBOLS = {
     ast.Add: "+",
     ast.Sub: "-",
@@ -44,11 +46,33 @@ def statement_text(loc: Any) -> str:
     return text[: comment.start[1]].rstrip() if comment else text
 
 
+#: the libraries whose Python functions are named, and refused, as library
+#: functions: adcompiler does not read their source (see library_function)
+LIBRARIES = ("numpy", "scipy")
+
+
+def library_function(obj: Any) -> bool:
+    """Whether ``obj`` is a Python function of NumPy or SciPy: a call of it
+    without a derivative rule is a :class:`NoRuleError` at the user's call,
+    never a lowering of the library's own source (whose errors would point
+    inside the library)."""
+    module = getattr(obj, "__module__", None) or ""
+    return module.partition(".")[0] in LIBRARIES
+
+
 def static_name(obj: Any) -> str:
     """How an error names a function or object: ``np.sum``,
-    ``np.linalg.norm``, ``math.exp``, ``len``, ``module.name``."""
+    ``np.linalg.norm``, ``math.exp``, ``len``, ``scipy.special.gammaln``
+    (a function is named by the module it is found in, by its public name),
+    ``module.name``."""
     module = getattr(obj, "__module__", None) or ""
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", repr(obj))
+    if isinstance(obj, np.ufunc) and getattr(np, obj.__name__, None) is not obj:
+        public = _public_name(obj)  # a ufunc of SciPy, not of NumPy
+        if public is not None:
+            return public
+    if module.startswith("scipy"):
+        return _public_name(obj) or f"{module}.{name}"
     if module.startswith("numpy"):
         return (
             "np." + name

@@ -22,7 +22,7 @@ from ..ir import is_literal, tree_values
 from ..primitives import registry
 from ..primitives.registry import Primitive
 from .. import runtime
-from .errortext import static_name
+from .errortext import library_function, static_name
 from .state import State
 
 
@@ -135,7 +135,7 @@ class Ops:
 
     def _no_rule(self, fn: Any, node: ast.AST) -> Exception:
         name = static_name(fn)
-        if isinstance(fn, types.FunctionType):
+        if isinstance(fn, types.FunctionType) and not library_function(fn):
             return self.state.parsed.error(
                 NoRuleError,
                 f"call to the Python function {name}, which has no derivative rule",
@@ -146,5 +146,6 @@ class Ops:
             NoRuleError,
             f"{name} has no derivative rule",
             node,
-            "use a supported function (docs/numpy-coverage.md lists them)",
+            "use a supported function (docs/numpy-coverage.md lists them), or "
+            "give it a rule with adcompiler.defvjp",
         )

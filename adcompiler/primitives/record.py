@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextvars
 import inspect
+import sys
+import types
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -366,3 +368,29 @@ def memory_problems(prim: Primitive, *args: Any) -> list[str]:
                 f"which its record does not declare (memory={prim.memory!r})"
             )
     return found
+
+
+#: the modules where a function of SciPy is found by its public name
+_PUBLIC_MODULES = ("scipy.special", "scipy.linalg", "scipy.stats", "scipy")
+
+
+def public_name(obj: Any) -> str | None:
+    """``scipy.special.gammaln`` for a function or ufunc of a SciPy module
+    (whose ``__module__`` is a private module, or None for a ufunc), found
+    in the modules imported; None for another object."""
+    name = getattr(obj, "__name__", None)
+    if not name:
+        return None
+    owner = getattr(obj, "__self__", None)
+    for module_name in _PUBLIC_MODULES:
+        module = sys.modules.get(module_name)
+        if module is None:
+            continue
+        if getattr(module, name, None) is obj:
+            return f"{module_name}.{name}"
+        if owner is not None and not isinstance(owner, types.ModuleType):
+            # a method of an object of the module: scipy.stats.norm.logpdf
+            for key, value in list(vars(module).items()):
+                if value is owner and not key.startswith("_"):
+                    return f"{module_name}.{key}.{name}"
+    return None

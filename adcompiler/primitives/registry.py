@@ -30,7 +30,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..errors import ArgumentError, checked_arguments
+from ..errors import ArgumentError
+from ..tracebacks import checked_arguments
 
 from .record import (  # noqa: F401  (lookup, registered: the registry's API)
     CHANGES,
@@ -43,6 +44,7 @@ from .record import (  # noqa: F401  (lookup, registered: the registry's API)
     Render,
     add,
     lookup,
+    public_name,
     registered,
 )
 
@@ -67,10 +69,17 @@ _HINTS = {
 
 
 def _locate(fn: Any) -> tuple[Render, str]:
-    """Where generated code finds ``fn``: a namespace root and an attribute path."""
+    """Where generated code finds ``fn``: a namespace root and an attribute
+    path (``np.sin``; a ufunc of SciPy is called as the object itself, and
+    named by its public name, ``scipy.special.gammaln``)."""
     name = getattr(fn, "__name__", None)
-    if isinstance(fn, np.ufunc) or getattr(np, name or "", None) is fn:
+    if getattr(np, name or "", None) is fn:
         return ("call", np, (name,)), f"np.{name}"
+    if isinstance(fn, np.ufunc) and public_name(fn) is None:
+        return ("call", np, (name,)), f"np.{name}"
+    public = public_name(fn)
+    if public is not None:
+        return ("call", fn, ()), public
     for sub in ("linalg",):
         module = getattr(np, sub)
         if getattr(module, name or "", None) is fn:

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import ADError, NoRuleError, SourceLoc
 from ..ir import Block, Graph, Op, Value, is_literal, tree_leaves, tree_map
-from .record import RECORDER, Primitive, lookup
+from .record import RECORDER, Primitive, lookup, public_name
 
 
 class Emitter:
@@ -151,7 +151,7 @@ def emit_if_symbolic(prim: Primitive, args: tuple, kwargs: dict) -> Any:
 def _primitive(fn: Any) -> Primitive:
     prim = lookup(fn)
     if prim is None:
-        name = getattr(fn, "__name__", repr(fn))
+        name = public_name(fn) or getattr(fn, "__name__", repr(fn))
         raise ADError(
             f"a derivative rule calls {name}, which has no rule of its own",
             hint="use functions adcompiler knows (docs/numpy-coverage.md), or "

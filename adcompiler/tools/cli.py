@@ -2,9 +2,10 @@
 
 Guarantees: prints the generated adjoint (``--mode rev``, the default) or
 tangent (``--mode fwd``) code, the SSA graph (``--graph``), Graphviz DOT
-(``--dot``) or the explained view (``--explain``); an error is one line on
-stderr, ``adcompiler: error: ...``, with exit code 1 (2 for a misused
-command line, as argparse does).
+(``--dot``) or the explained view (``--explain``); an error is written to
+stderr as ``adcompiler: error: file:line:col: message``, then, as the API's
+message has them, the source line and the ``hint:`` line, with exit code 1
+(2 for a misused command line, as argparse does).
 """
 
 from __future__ import annotations
@@ -154,8 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         text = _show(args)
     except (ADError, SyntaxError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        sys.stderr.write(f"adcompiler: error: {message}\n")
+        lines = str(exc).splitlines() if str(exc) else [type(exc).__name__]
+        if not isinstance(exc, ADError):
+            lines = lines[:1]  # a SyntaxError's own text: one line
+        sys.stderr.write(f"adcompiler: error: {lines[0]}\n")
+        for line in lines[1:]:  # the source line and the hint
+            sys.stderr.write(f"{line}\n")
         return 1
     sys.stdout.write(text)
     return 0
