@@ -64,7 +64,8 @@ def complex_step_grad(fn: Callable, *, wrt: int = 0) -> Callable:
 
 def flatten(tree: Any) -> list[Any]:
     """The leaves of a tree of arrays and floats: dicts in their order,
-    lists, tuples and NamedTuples in theirs, dataclasses by their fields."""
+    lists, tuples and NamedTuples in theirs, dataclasses by their fields,
+    other objects (registered classes) by their attributes."""
     if isinstance(tree, dict):
         return [leaf for value in tree.values() for leaf in flatten(value)]
     if isinstance(tree, (list, tuple)):
@@ -75,6 +76,9 @@ def flatten(tree: Any) -> list[Any]:
             for field in dataclasses.fields(tree)
             for leaf in flatten(getattr(tree, field.name))
         ]
+    if hasattr(tree, "__dict__") and not isinstance(tree, (np.ndarray, type)):
+        # a registered class: its attributes in the order they were set
+        return [leaf for value in vars(tree).values() for leaf in flatten(value)]
     return [tree]
 
 

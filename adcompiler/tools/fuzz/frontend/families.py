@@ -215,74 +215,128 @@ def callables(r: Rand) -> FrontProgram:
 
 
 def objects(r: Rand) -> FrontProgram:
-    """Bound methods as the target, methods of user classes called inside,
-    ``__call__``, ``self`` attributes, and dataclasses and NamedTuples of
-    arrays as the differentiated parameter tree."""
+    """Bound methods as the target, methods of user classes called inside
+    (one calling another), ``__call__``, ``self`` attributes (a float and
+    an array)."""
     b = Builder(r, "objects")
     params = ", ".join(b.names)
-    kind = r.pick(["method", "call", "inside", "dataclass", "namedtuple"])
+    kind = r.pick(["method", "call", "inside"])
     n = b.n
     w = ", ".join(r.const() for _ in range(n))
-    if kind in ("method", "call", "inside"):
-        fn = r.pick(UNARY)
-        cls = [
-            "class Model:",
-            f"    def __init__(self, scale={r.pos()}):",
-            "        self.scale = scale",
-            f"        self.w = np.array([{w}])",
-            "",
-            "    def feature(self, v):",
-            f"        return {fn}(self.scale * v) * self.w",
-            "",
+    fn = r.pick(UNARY)
+    cls = [
+        "class Model:",
+        f"    def __init__(self, scale={r.pos()}):",
+        "        self.scale = scale",
+        f"        self.w = np.array([{w}])",
+        "",
+        "    def feature(self, v):",
+        f"        return {fn}(self.scale * v) * self.w",
+        "",
+    ]
+    term = b.term()
+    method = [f"    def loss(self, {params}):", "        acc = 0.0"] + indent(
+        [f"acc = acc + np.sum(self.feature({b.vector()}))"]
+        + [f"acc = acc + self.scale * {b.scalar(term)}"],
+        2,
+    )
+    method.append("        return acc")
+    if kind == "call":
+        method += ["", f"    def __call__(self, {params}):"]
+        method.append(f"        return self.loss({params})")
+    b.define(cls + method)
+    b.define([f"model = Model({r.pick(['', r.pos()])})"])
+    if kind == "inside":
+        b.body.append(f"m = Model({r.pos()})")
+        b.add(f"m.feature({b.vector()})")
+        b.body.append(f"acc = acc + m.loss({params})")
+        mix(b)
+        return finish(b)
+    target = "model.loss" if kind == "method" else "model"
+    _forward(b, f"{target}({params})")
+    return finish(b, target=target)
+
+
+def _tree_class(r: Rand, b: Builder, kind: str, fields: list[str]) -> str:
+    """Define the class of a parameter tree of ``fields``; its name."""
+    annotations = [f"    {name}: np.ndarray" for name in fields]
+    method = []
+    if r.chance(0.4):  # a method the loss calls
+        method = ["", "    def energy(self):"] + [
+            "        return "
+            + " + ".join(f"np.sum(np.tanh(self.{name}))" for name in fields)
         ]
-        term = b.term()
-        method = [f"    def loss(self, {params}):", "        acc = 0.0"] + indent(
-            [f"acc = acc + np.sum(self.feature({b.vector()}))"]
-            + [f"acc = acc + self.scale * {b.scalar(term)}"],
-            2,
-        )
-        method.append("        return acc")
-        if kind == "call":
-            method += ["", f"    def __call__(self, {params}):"]
-            method.append(f"        return self.loss({params})")
-        b.define(cls + method)
-        b.define([f"model = Model({r.pick(['', r.pos()])})"])
-        if kind == "inside":
-            b.body.append(f"m = Model({r.pos()})")
-            b.add(f"m.feature({b.vector()})")
-            b.body.append(f"acc = acc + m.loss({params})")
-            mix(b)
-            return finish(b)
-        target = "model.loss" if kind == "method" else "model"
-        _forward(b, f"{target}({params})")
-        return finish(b, target=target)
-    # a parameter tree: the arguments become the fields
-    fields = [f"w{k}" for k in range(len(b.names))]
     if kind == "dataclass":
         b.need("from dataclasses import dataclass")
-        head = ["@dataclass", "class Params:"]
-        annotations = [f"    {name}: np.ndarray" for name in fields]
-    else:
+        b.define(["@dataclass", "class Params:"] + annotations + method)
+        return "Params"
+    if kind == "namedtuple":
         b.need("from typing import NamedTuple")
-        head = ["class Params(NamedTuple):"]
-        annotations = [f"    {name}: np.ndarray" for name in fields]
-    b.define(head + annotations)
-    keyword = r.chance(0.5)
-    tree = (
-        "Params(" + ", ".join(f"{name}={{{k}}}" for k, name in enumerate(fields)) + ")"
-        if keyword
-        else "Params(" + ", ".join(f"{{{k}}}" for k in range(len(fields))) + ")"
+        b.define(["class Params(NamedTuple):"] + annotations + method)
+        return "Params"
+    init = [f"    def __init__(self, {', '.join(fields)}):"] + [
+        f"        self.{name} = {name}" for name in fields
+    ]
+    b.define(["class Layer:"] + init + method)
+    if r.chance(0.5):  # children as a tuple
+        children = "(" + ", ".join(f"o.{name}" for name in fields) + ",)"
+        rebuild = "Layer(*children)"
+    else:  # as a dict: attribute reads by name
+        children = "{" + ", ".join(f'"{name}": o.{name}' for name in fields) + "}"
+        rebuild = "Layer(**children)"
+    b.define(
+        [
+            "try:",
+            "    from adcompiler.trees import register_tree",
+            "except ImportError:  # adcompiler without the hook: plain Python",
+            "",
+            "    def register_tree(cls, flatten, unflatten):",
+            "        return cls",
+            "",
+            "",
+            f"register_tree(Layer, lambda o: ({children}, None), "
+            f"lambda aux, children: {rebuild})",
+        ]
     )
-    reads = [f"p.{name}" for name in fields]
-    if kind == "namedtuple" and r.chance(0.5):
-        unpack = ", ".join(b.names) + ("," if len(b.names) == 1 else "") + " = p"
+    return "Layer"
+
+
+def param_trees(r: Rand) -> FrontProgram:
+    """The differentiated argument is a tree of the arrays: a dataclass, a
+    NamedTuple, a class registered with ``register_tree``, a dict, or a
+    dict holding such an object and a list; its fields read by attribute,
+    by key, by unpacking, or by a method of the class."""
+    b = Builder(r, "param_trees")
+    kind = r.pick(["dataclass", "namedtuple", "registered", "dict", "nested"])
+    fields = [f"w{k}" for k in range(len(b.names))]
+    slots = [f"{{{k}}}" for k in range(len(fields))]
+    if kind == "dict":
+        tree = "{{" + ", ".join(f'"{n}": {s}' for n, s in zip(fields, slots)) + "}}"
+        reads = [f'p["{name}"]' for name in fields]
     else:
-        unpack = "\n".join(f"{a} = {p}" for a, p in zip(b.names, reads))
-    body = unpack.split("\n") + ["acc = 0.0"]
+        own = fields[:1] if kind == "nested" else fields  # the object's fields
+        cls = _tree_class(r, b, "dataclass" if kind == "nested" else kind, own)
+        if r.chance(0.5):
+            tree = f"{cls}(" + ", ".join(slots) + ")"
+        else:
+            pairs = (f"{n}={s}" for n, s in zip(fields, slots))
+            tree = f"{cls}(" + ", ".join(pairs) + ")"
+        reads = [f"p.{name}" for name in fields]
+        if kind == "nested":
+            rest = fields[1:]
+            inner = f"{cls}({slots[0]})"
+            tree = '{{"layer": ' + inner + ', "extra": [' + ", ".join(slots[1:]) + "]}}"
+            reads = ['p["layer"].w0'] + [f'p["extra"][{k}]' for k in range(len(rest))]
+    if kind == "namedtuple" and r.chance(0.5):
+        lines = [", ".join(b.names) + ("," if len(b.names) == 1 else "") + " = p"]
+    else:
+        lines = [f"{a} = {read}" for a, read in zip(b.names, reads)]
     b.body = []
     b.add(b.term(2))
+    if any(line.strip() == "def energy(self):" for line in b.defs) and kind != "nested":
+        b.body.append(f"acc = acc + {r.const()} * p.energy()")
     mix(b, 0.4)
-    b.define(_function("loss", "p", body + b.body))
+    b.define(_function("loss", "p", lines + ["acc = 0.0"] + b.body))
     _forward(b, "loss(" + tree.format(*b.names) + ")")
     return finish(b, target="loss", tree=tree)
 
@@ -617,6 +671,7 @@ FAMILIES: dict[str, Callable[[Rand], FrontProgram]] = {
     "lambdas": lambdas,
     "callables": callables,
     "objects": objects,
+    "param_trees": param_trees,
     "random_draws": random_draws,
     "side_effects": side_effects,
     "type_tests": type_tests,
