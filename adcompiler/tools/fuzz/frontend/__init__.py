@@ -15,12 +15,13 @@ its report says which constructs are still refused and how often.
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..minimizer import minimize, same_failure
 from ..program import Outcome, Program
+from ..soundness.checker import Compiled
 from ..soundness.families import Rand
 from .checker import check_front, complex_step_grad, flatten, refusal_key
 from .families import FAMILIES
@@ -48,17 +49,21 @@ def generate_front(
 
 
 def minimize_front(
-    program: FrontProgram, outcome: Outcome, budget: int = 300
+    program: FrontProgram,
+    outcome: Outcome,
+    budget: int = 300,
+    compile: Callable[[Callable, Any], Compiled] | None = None,
 ) -> FrontProgram:
     """``program`` reduced by the default profile's minimizer while
-    :func:`check_front` gives the same failure as ``outcome`` (its target,
-    tree and arguments stay as they are)."""
+    :func:`check_front` (with ``compile``, as there) gives the same failure
+    as ``outcome``; its target, tree and arguments stay as they are."""
 
     def front(candidate: Program) -> FrontProgram:
         return dataclasses.replace(program, source=candidate.source)
 
     def keep(candidate: Program) -> bool:
-        return same_failure(outcome, check_front(front(candidate), time_limit=10.0))
+        checked = check_front(front(candidate), time_limit=10.0, compile=compile)
+        return same_failure(outcome, checked)
 
     start = Program(program.source, (1,), (), program.seed)
     return front(minimize(start, keep, budget))
