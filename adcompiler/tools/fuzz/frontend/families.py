@@ -154,7 +154,7 @@ def callables(r: Rand) -> FrontProgram:
             b.add(f"layer(layer({v}, {r.pick(UNARY)}), {act})")
     elif kind == "partial":
         b.need("import functools")
-        b.define([f"def scaled(v, k, shift=0.0):", f"    return k * {fn}(v) + shift"])
+        b.define(["def scaled(v, k, shift=0.0):", f"    return k * {fn}(v) + shift"])
         p = r.pick(
             [
                 f"functools.partial(scaled, k={r.pos()})",

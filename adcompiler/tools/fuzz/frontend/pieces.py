@@ -119,7 +119,7 @@ def side_effect_lines(r: Rand, b: Builder) -> list[str]:
     v = b.vector()
     kind = r.pick(["print", "fprint", "log", "warn", "assert", "assert_msg"])
     if kind == "print":
-        return [r.pick([f'print("acc", acc)', f"print(acc, np.sum({v}))"])]
+        return [r.pick(['print("acc", acc)', f"print(acc, np.sum({v}))"])]
     if kind == "fprint":
         spec = r.pick(["", ":.3f", ":8.4e", "!r"])
         return [f'print(f"acc={{acc{spec}}} n={{len({v})}}")']
