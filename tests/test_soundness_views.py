@@ -555,16 +555,111 @@ def one_buffer_changed_by_iadd_in_a_loop(x):
     return np.sum(out[0] * out[2])
 
 
-def test_one_buffer_appended_in_a_loop_is_refused():
-    # Python: every item is buf, holding its last value
-    _refused(
+def one_buffer_read_inside_the_loop(x):
+    buf = np.zeros(2)
+    out = []
+    total = 0.0
+    for i in range(1, 4):
+        buf[0] = x[0] * i
+        buf[1] = x[1] + total
+        out.append(buf)
+        total = total + np.sum(out[0] * x)  # out[0] is buf, as written so far
+    return total + out[-1][1]
+
+
+def one_buffer_written_after_the_loop(x):
+    buf = np.zeros(2)
+    out = [x * 1.0]
+    for i in range(2, -1, -1):
+        buf[:] = x**2 * i
+        out.append(buf)
+    buf[1] = x[0] * 7.0  # every item appended in the loop sees it
+    return np.sum(out[0] * out[1]) + np.sum(out[2] * out[3])
+
+
+def one_buffer_over_a_local_list(x):
+    buf = np.zeros(2)
+    out = []
+    for scale in [0.5, 2.0]:
+        buf *= 0.0
+        buf += x * scale
+        out.append(buf)
+    return np.sum(out[0] * x) + out[1][0]
+
+
+def one_buffer_appended_in_a_nested_loop(x):
+    rows = []
+    for j in range(2):
+        buf = np.zeros(2)
+        out = []
+        for i in range(2):
+            buf[:] = x * (i + j + 1)
+            out.append(buf)
+        rows.append(np.sum(out[0] * out[1]))
+    return rows[0] + rows[1]
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
         one_buffer_appended_in_a_loop,
+        one_buffer_changed_by_iadd_in_a_loop,
+        one_buffer_read_inside_the_loop,
+        one_buffer_written_after_the_loop,
+        one_buffer_over_a_local_list,
+        one_buffer_appended_in_a_nested_loop,
+    ],
+    ids=lambda v: v.__name__,
+)
+def test_one_buffer_appended_in_a_loop_is_every_item(f):
+    # Python: every item is buf, holding its last value; the loop is
+    # unrolled (its passes are known when compiling), so each item is
+    # followed as in straight-line code
+    _exact(f, X2.copy())
+
+
+def one_buffer_for_a_run_time_count(x, n):
+    buf = np.zeros(2)
+    out = []
+    for i in range(n):
+        buf[:] = x * (i + 1)
+        out.append(buf)
+    return np.sum(out[0] * out[-1])
+
+
+def one_buffer_changed_by_iadd_for_a_run_time_count(x, n):
+    buf = x * 1.0
+    out = []
+    for i in range(n):
+        buf += x
+        out.append(buf)
+    return np.sum(out[0] * out[-1])
+
+
+def test_one_buffer_appended_in_a_loop_of_run_time_length_is_refused():
+    # a loop whose passes are known only at run time is not unrolled
+    _refused(
+        one_buffer_for_a_run_time_count,
         X2.copy(),
+        3,
         match=r"appending `buf` to `out` in a loop that changes it in place",
     )
     # `+=` changes an array in place, a number not: refused at run time
     with pytest.raises(ADError, match="appending `buf` to `out`"):
-        grad(one_buffer_changed_by_iadd_in_a_loop)(X2.copy())
+        grad(one_buffer_changed_by_iadd_for_a_run_time_count)(X2.copy(), 3)
+
+
+def test_a_long_appending_loop_is_not_unrolled():
+    def long_loop(x):
+        buf = np.zeros(2)
+        out = []
+        for i in range(65):
+            buf[:] = x * i
+            out.append(buf)
+        return np.sum(out[0] * out[-1])
+
+    with pytest.raises(ADError, match="appending `buf` to `out`"):
+        grad(long_loop)(X2.copy())
 
 
 # -- item 14: arrays returned to the user keep Python's values -------------------

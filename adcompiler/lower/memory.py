@@ -66,7 +66,9 @@ What each write changes
     raises if a write changed a name it does not carry
     (:func:`unchanged_in_body`) or wrote in place into an array the body
     appends to a list, the same memory going on to the next iteration
-    (:func:`appended_then_written`: every item would be that array).
+    (:func:`appended_then_written`: every item would be that array; a
+    loop whose passes are known when compiling is unrolled instead,
+    :mod:`.unroll`, and each item followed as in straight-line code).
     Reverse mode undoes in-place writes in the backward sweep
     (:mod:`adcompiler.passes.restore`), and returns a copy of any returned
     array those undo.

@@ -436,7 +436,10 @@ def _buffer_appended(r: Rand, n: int, args: list[Arg]) -> SoundProgram:
     """The same array appended several times and written between the
     appends (``buf[:] = x * (i + 1); out.append(buf)``): every item is the
     last contents (root cause 13)."""
-    steps = r.int(2, 4)
+    # a constant count (unrolled: exact), a local list of numbers (unrolled),
+    # or a count known at run time, len(x) (refused)
+    loop = r.pick(["range", "range", "list", "run time"])
+    steps = n if loop == "run time" else r.int(2, 4)
     init = r.pick([f"np.zeros({n})", f"np.ones({n})", "x * 0.5"])
     write = r.pick(
         [
@@ -454,9 +457,18 @@ def _buffer_appended(r: Rand, n: int, args: list[Arg]) -> SoundProgram:
             "np.sum(sum(out) * x)",
         ]
     )
+    header = f"for i in range({steps}):"
+    if loop == "list":
+        header = f"for i in {list(range(steps))}:"
+    elif loop == "run time":
+        header = "for i in range(len(x)):"
+    after = []
+    if r.chance(0.3):  # a write after the loop, seen by every item
+        after = [f"buf[0] = {smooth(r, 'x[0]')}"]
     body = ["def f(x):"] + indent(
-        [f"buf = {init}", "out = []", f"for i in range({steps}):"]
+        [f"buf = {init}", "out = []", header]
         + indent([write, append])
+        + after
         + [f"return {result}"]
     )
     return SoundProgram(lines_to_source(body), "container_iadd", args)
