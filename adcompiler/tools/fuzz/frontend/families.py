@@ -608,9 +608,11 @@ def generators(r: Rand) -> FrontProgram:
 
 def nested_grad(r: Rand) -> FrontProgram:
     """``grad`` called inside the differentiated function (of a helper, a
-    lambda, or a function of two arguments with ``wrt``), its result used
-    in a loop, a branch or an expression; the inner function is analytic
-    so that the reference's complex step is exact."""
+    lambda, a lambda reading the outer arguments, or a function of two
+    arguments with ``wrt`` whose other argument may depend on them), its
+    result used in a loop, a branch or an expression, or unrolled gradient
+    steps ``u = u - rate * grad(energy)(u)``; the inner function is
+    analytic so that the reference's complex step is exact."""
     b = Builder(r, "nested_grad")
     b.need("from adcompiler import grad")
     v = b.vector()
@@ -623,16 +625,31 @@ def nested_grad(r: Rand) -> FrontProgram:
             f"np.sum(u * {fn1}(u)) + {c} * np.sum(u ** 3)",
         ]
     )
-    kind = r.pick(["helper", "lambda", "wrt"])
+    kind = r.pick(["helper", "lambda", "wrt", "closure", "descent"])
+    name = b.fresh("g")
+    if kind == "descent":  # unrolled gradient steps: u depends on x through grad
+        b.define(["def energy(u):", f"    return {inner}"])
+        steps, rate = r.int(1, 3), r.pick(["0.1", "0.05", "0.2"])
+        b.body += [
+            f"{name} = {smooth(r, v)}",
+            f"for i in range({steps}):",
+            f"    {name} = {name} - {rate} * grad(energy)({name})",
+        ]
+        b.add(f"np.tanh({name})")
+        mix(b, 0.3)
+        return finish(b, nested="grad")
     if kind == "helper":
         b.define(["def energy(u):", f"    return {inner}"])
         call = f"grad(energy)({smooth(r, v)})"
     elif kind == "lambda":
         call = f"grad(lambda u: {inner})({v})"
+    elif kind == "closure":  # the inner function reads the outer arguments
+        outer = b.term()
+        call = f"grad(lambda u: np.sum({r.pick(UNARY)}(u * {outer})))({v})"
     else:
         b.define(["def energy(a, u):", f"    return a * ({inner})"])
-        call = f"grad(energy, wrt=1)({r.pos()}, {v})"
-    name = b.fresh("g")
+        a = r.pick([r.pos(), f"np.sum(np.tanh({b.vector()}))"])
+        call = f"grad(energy, wrt=1)({a}, {v})"
     use = [f"{name} = {call}", f"acc = acc + {b.scalar(f'{name} * {smooth(r, v)}')}"]
     b.body += wrap(r, use, b)
     mix(b, 0.3)

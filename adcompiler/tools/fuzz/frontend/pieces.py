@@ -279,8 +279,31 @@ def generator_lines(r: Rand, b: Builder) -> list[str]:
     return [f"acc = acc + sum({v}[k] * {r.const()} for k in range({b.n}))"]
 
 
+def lambda_lines(r: Rand, b: Builder) -> list[str]:
+    """A lambda called where it is written, or kept in a local."""
+    v = b.vector()
+    body = smooth(r, "t", 2)
+    if r.chance(0.5):
+        return [f"acc = acc + {b.scalar(f'(lambda t: {body})({v})')}"]
+    name = b.fresh("lam")
+    return [f"{name} = lambda t: {body}", f"acc = acc + {b.scalar(f'{name}({v})')}"]
+
+
+def callable_lines(r: Rand, b: Builder) -> list[str]:
+    """A NumPy function kept in a local (chosen by a constant test) and
+    called."""
+    name = b.fresh("act")
+    first, second = r.pick(UNARY), r.pick(UNARY)
+    return [
+        f"{name} = {first} if {r.int(0, 1)} else {second}",
+        f"acc = acc + {b.scalar(f'{name}({b.vector()})')}",
+    ]
+
+
 #: The extras, by the family they belong to.
 EXTRAS: dict[str, Callable[[Rand, Builder], list[str]]] = {
+    "lambdas": lambda_lines,
+    "callables": callable_lines,
     "side_effects": side_effect_lines,
     "random_draws": random_lines,
     "type_tests": type_test_lines,
