@@ -55,6 +55,14 @@ The modules:
   :func:`~.soundness.generate_sound` and :func:`~.soundness.check_sound`
   (plain Python and central differences); docs/fuzzing.md, "Soundness
   profile".
+- :mod:`.frontend`: the front-end profile (``--profile frontend``, issue
+  #16): families of Python as people write it (lambdas, callables as
+  values, objects and parameter trees, seeded random draws, prints and
+  asserts, type tests, dicts, variadics, generators, ``grad`` inside,
+  size-1 outputs), checked by :func:`~.frontend.check_front` through the
+  soundness checker, the refusals grouped by message
+  (:meth:`.campaign.Summary.refusals`); docs/fuzzing.md, "The front-end
+  profile".
 
 Adding a construct family (say, lambdas):
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .checker import check
+from .frontend import check_front, generate_front, refusal_key
 from .generator import generate
 from .program import Outcome, Program
 from .soundness import check_sound, generate_sound
@@ -19,17 +20,20 @@ from .soundness import check_sound, generate_sound
 #: The generators' profiles: ``default`` (the construct families of
 #: :mod:`.generator`, checked by :func:`.checker.check`) and ``soundness``
 #: (the families of :mod:`.soundness`, checked by
-#: :func:`.soundness.check_sound`).
-PROFILES = ("default", "soundness")
+#: :func:`.soundness.check_sound`) and ``frontend`` (the families of
+#: :mod:`.frontend`, checked by :func:`.frontend.check_front`).
+PROFILES = ("default", "soundness", "frontend")
 
 
 def generate_for(
     profile: str, seed: int, index: int, families: Sequence[str] | None = None
 ) -> Any:
     """Program ``index`` of campaign ``seed`` of ``profile`` (``families``
-    restricts the soundness profile's families)."""
+    restricts the soundness or front-end profile's families)."""
     if profile == "soundness":
         return generate_sound(seed, index, families)
+    if profile == "frontend":
+        return generate_front(seed, index, families)
     if profile != "default":
         raise ValueError(f"unknown profile {profile!r}: one of {', '.join(PROFILES)}")
     return generate(seed, index)
@@ -41,6 +45,8 @@ def check_for(
     """Check ``program`` with its profile's checker."""
     if profile == "soundness":
         return check_sound(program, directory=directory)
+    if profile == "frontend":
+        return check_front(program, directory=directory)
     return check(program, oracles=oracles, directory=directory)
 
 
@@ -110,6 +116,25 @@ class Summary:
             f"invalid (generator bugs): {c.get('invalid', 0)}; checked against {oracles}; "
             f"{self.seconds:.1f} s"
         )
+
+    def refusals(self) -> list[tuple[str, int]]:
+        """The refusals grouped by :func:`.frontend.refusal_key` (the
+        message without its place), most frequent first."""
+        counts: dict[str, int] = {}
+        for _, message in self.unsupported:
+            key = refusal_key(message)
+            counts[key] = counts.get(key, 0) + 1
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+    def refusal_table(self) -> str:
+        """A Markdown table of :meth:`refusals` (empty without any)."""
+        rows = self.refusals()
+        if not rows:
+            return ""
+        lines = ["| refusals | message (first line) |", "|---|---|"]
+        bar = "\\|"  # a | in a message would end its cell
+        lines += [f"| {n} | {key.replace('|', bar)} |" for key, n in rows]
+        return "\n".join(lines)
 
     def family_table(self) -> str:
         """A Markdown table of the outcomes by family (empty when the

@@ -10,6 +10,7 @@ from typing import Sequence
 from .campaign import PROFILES, generate_for, run, run_parallel
 from .checker import check
 from .corpus import corpus_header
+from .frontend import FrontProgram, check_front, minimize_front
 from .minimizer import minimize_failure
 from .oracles import available_oracles
 from .program import Outcome, Program
@@ -25,11 +26,13 @@ def _save(
     minimize_it: bool,
 ) -> str:
     os.makedirs(directory, exist_ok=True)
-    if not isinstance(program, Program):  # the soundness profile
+    if not isinstance(program, Program):  # the soundness or front-end profile
+        front = isinstance(program, FrontProgram)
         if minimize_it and outcome.failed:
-            program = minimize_sound(program, outcome)
-            outcome = check_sound(program)
-        path = os.path.join(directory, f"sound_{seed}_{index}_{outcome.kind}.py")
+            program = (minimize_front if front else minimize_sound)(program, outcome)
+            outcome = (check_front if front else check_sound)(program)
+        stem = "front" if front else "sound"
+        path = os.path.join(directory, f"{stem}_{seed}_{index}_{outcome.kind}.py")
         with open(path, "w") as handle:
             detail = "\n".join(f"# {line}" for line in outcome.detail.splitlines())
             handle.write(program.header() + detail + "\n" + program.source)
@@ -84,18 +87,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="default: the construct families, against finite differences and "
         "the oracles; soundness: the families of docs/fuzzing.md's 'Soundness "
         "profile' (memory, dependencies, rules that lie), against plain Python "
-        "and finite differences (--oracles does not apply)",
+        "and finite differences (--oracles does not apply); frontend: the "
+        "families of docs/fuzzing.md's 'The front-end profile' (Python as people "
+        "write it), checked the same way, the refusals grouped by message",
     )
     parser.add_argument(
         "--family",
         action="append",
         metavar="NAME",
-        help="soundness profile: only this family (repeatable)",
+        help="soundness or frontend profile: only this family (repeatable)",
     )
     args = parser.parse_args(argv)
     families = args.family
-    if families and args.profile != "soundness":
-        parser.error("--family applies to --profile soundness only")
+    if families and args.profile == "default":
+        parser.error("--family applies to --profile soundness or frontend only")
 
     if args.show is not None:
         program = generate_for(args.profile, args.seed, args.show, families)
@@ -137,8 +142,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.save_failures, args.seed, index, program, outcome, args.minimize
             )
             print(f"  saved {path}")
-    for index, message in summary.unsupported:
-        print(f"program {index}: unsupported: {message}")
+    if args.profile == "frontend":  # many refusals: grouped by message
+        if args.verbose:
+            for index, message in summary.unsupported:
+                print(f"program {index}: unsupported: {message}")
+        if summary.unsupported:
+            print(summary.refusal_table())
+    else:
+        for index, message in summary.unsupported:
+            print(f"program {index}: unsupported: {message}")
     if summary.by_family:
         print(summary.family_table())
     print(summary.line())

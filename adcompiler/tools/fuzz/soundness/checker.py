@@ -74,7 +74,7 @@ def _fd(f: Callable, args: Sequence[Any], eps: float) -> list[Any]:
     def at(index: int, value: Any) -> float:
         call = _copies(args)
         call[index] = value
-        return float(f(*call))
+        return real(f(*call))
 
     grads: list[Any] = []
     with np.errstate(all="ignore"):
@@ -92,6 +92,13 @@ def _fd(f: Callable, args: Sequence[Any], eps: float) -> list[Any]:
                 g[i] = (at(index, up) - at(index, down)) / (2.0 * h)
             grads.append(g)
     return grads
+
+
+def real(result: Any) -> float:
+    """A program's result as a Python float: a scalar, or the one element
+    of a size-1 array (the front-end profile's size-1 outputs)."""
+    a = np.asarray(result)
+    return float(a.reshape(()) if a.size == 1 else a)
 
 
 def _scale(value: float, grads: Sequence[Any]) -> float:
@@ -201,7 +208,7 @@ def _at_point(
             result = f(*ref)
         if np.iscomplexobj(result):
             return _Point(Outcome("invalid", "the program returns a complex value"))
-        expected = float(result)
+        expected = real(result)
         python_globals = globals_.state()
     except Exception as exc:
         return _Point(
@@ -224,14 +231,17 @@ def _at_point(
                 f"{traceback.format_exc(limit=-4)}",
             )
         )
-    if np.iscomplexobj(value) or np.shape(value) != ():
+    if np.iscomplexobj(value) or np.shape(value) not in ((), np.shape(result)):
         return _Point(
             Outcome(
                 "mismatch",
                 f"value: adcompiler returns {type(value).__name__} of shape "
-                f"{np.shape(value)}, Python the real scalar {expected!r} {where}",
+                f"{np.shape(value)}, Python the real scalar {expected!r}"
+                + (f" of shape {np.shape(result)}" if np.shape(result) else "")
+                + f" {where}",
             )
         )
+    value = real(value)  # a size-1 result of the shape of Python's
     if program.expect == "refusal":
         try:
             numeric = _fd(f, args, 1e-6)
@@ -433,6 +443,7 @@ def check_sound(
     directory: str | None = None,
     time_limit: float | None = 60.0,
     compile: Callable[[Callable, tuple[int, ...]], Compiled] | None = None,
+    reference: Callable[[Any], Callable] | None = None,
 ) -> Outcome:
     """Check ``program`` at up to ``points`` random points (the first smooth
     one) against plain Python and central differences, and return the
@@ -441,11 +452,14 @@ def check_sound(
     program is checked again through the same compiled function and
     through a new one. ``compile(f, wrt)`` replaces
     ``adcompiler.value_and_grad(f, wrt=wrt)`` (the tests give it a wrong
-    one, to see the checker catch it)."""
+    one, to see the checker catch it). ``reference(module)`` gives the plain
+    Python function the reference runs (``module.f`` by default; the
+    front-end profile's nested ``grad`` puts an independent inner gradient
+    in)."""
     make = compile or (lambda fn, wrt: value_and_grad(fn, wrt=wrt))
     try:
         with _deadline(time_limit):
-            return _check(program, points, directory, make)
+            return _check(program, points, directory, make, reference)
     except _Timeout:
         return Outcome("invalid", f"took more than {time_limit} s")
     except Exception as exc:  # a bug of the checker or the family: counted apart
@@ -461,6 +475,7 @@ def _check(
     points: int,
     directory: str | None,
     make: Callable[[Callable, tuple[int, ...]], Compiled],
+    reference: Callable[[Any], Callable] | None = None,
 ) -> Outcome:
     own = directory is None
     directory = directory or tempfile.mkdtemp(prefix="adfuzz_")
@@ -475,7 +490,7 @@ def _check(
             loaded = _Loaded(source, directory)
         except Exception as exc:
             return Outcome("invalid", f"import: {type(exc).__name__}: {exc}")
-        f = loaded.module.f
+        f = reference(loaded.module) if reference else loaded.module.f
         wrt = tuple(range(len(program.args)))
         rng = np.random.default_rng(program.seed)
         g = make(f, wrt)
