@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ..primitives.scipy_hook import scipy_name
+
 OP_SYMBOLS = {
     ast.Add: "+",
     ast.Sub: "-",
@@ -46,7 +48,8 @@ def statement_text(loc: Any) -> str:
 
 def static_name(obj: Any) -> str:
     """How an error names a function or object: ``np.sum``,
-    ``np.linalg.norm``, ``math.exp``, ``len``, ``module.name``."""
+    ``np.linalg.norm``, ``math.exp``, ``scipy.special.gammaln``, ``len``,
+    ``module.name``."""
     module = getattr(obj, "__module__", None) or ""
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", repr(obj))
     if module.startswith("numpy"):
@@ -55,6 +58,9 @@ def static_name(obj: Any) -> str:
             if module == "numpy" or isinstance(obj, np.ufunc)
             else (module.replace("numpy", "np") + "." + name)
         )
+    scipy = scipy_name(obj)  # scipy.special.gammaln, scipy.stats.norm.pdf
+    if scipy is not None:
+        return scipy
     if isinstance(obj, np.ufunc):
         return "np." + obj.__name__
     if module == "math":
