@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterator
 
 import builtins
 import keyword
+import types
 
 import numpy as np
 
@@ -642,10 +643,13 @@ _BUILTIN_NAMES = frozenset(dir(builtins))
 def root_name(roots: dict[int, tuple[Any, str]], namer: Namer, obj: Any) -> str:
     """The name of the module, builtin or helper ``obj`` in ``roots`` (id ->
     ``(obj, name)``), chosen by ``namer`` and added there on first use:
-    ``np`` for NumPy, else the object's ``__name__``."""
+    ``np`` for NumPy, a module's last name (``special`` for ``scipy.special``),
+    else the object's ``__name__``."""
     entry = roots.get(id(obj))
     if entry is None:
         preferred = "np" if obj is np else getattr(obj, "__name__", "fn")
+        if isinstance(obj, types.ModuleType):  # scipy.special: special
+            preferred = preferred.rpartition(".")[2]
         is_builtin = getattr(builtins, preferred, None) is obj
         entry = (obj, namer.claim(preferred, builtin=is_builtin))
         roots[id(obj)] = entry

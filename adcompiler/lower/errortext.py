@@ -62,8 +62,9 @@ def library_function(obj: Any) -> bool:
 
 def static_name(obj: Any) -> str:
     """How an error names a function or object: ``np.sum``,
-    ``np.linalg.norm``, ``math.exp``, ``len``, ``scipy.special.gammaln``
-    (a function is named by the module it is found in, by its public name),
+    ``np.linalg.norm``, ``math.exp``, ``len``, ``scipy.special.gammaln``,
+    ``scipy.stats.norm.logpdf`` (a function is named by the module it is
+    found in, by its public name),
     ``module.name``."""
     module = getattr(obj, "__module__", None) or ""
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", repr(obj))

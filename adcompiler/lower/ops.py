@@ -90,6 +90,9 @@ class Ops:
         if prim is None:
             raise self._no_rule(fn, node)
         self._check_arguments(prim, args, kwargs, node)
+        parts = prim.split(*args, **kwargs) if prim.split is not None else None
+        if parts is not None:  # a tuple of results, one primitive call each
+            return tuple(self.call_prim(f, a, k, hint) for f, a, k in parts)
         if not prim.impure and not any(True for _ in tree_values((args, kwargs))):
             result = prim.fn(*args, **kwargs)
             if (is_literal(result) and not isinstance(result, list)) or isinstance(

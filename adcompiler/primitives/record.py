@@ -137,6 +137,10 @@ class Primitive:
         self.method_varargs = False
         self.attributes: tuple[str, ...] = ()
         self.categories: frozenset[str] = frozenset()
+        #: ``split(*args, **kwargs)``: None, or the calls ``[(fn, args,
+        #: kwargs), ...]`` whose results, as a tuple, are this call's (a
+        #: call returning a tuple is lowered as one primitive per item)
+        self.split: Callable[..., list | None] | None = None
 
     @property
     def differentiable(self) -> bool:
@@ -187,12 +191,23 @@ def _key(fn: Any) -> Any:
         return id(fn)
 
 
+#: Called, in order, when :func:`lookup` finds no record: each registers
+#: the records of a family loaded on demand (SciPy's, when SciPy has been
+#: imported: :mod:`.scipy_hook`) and returns True if it registered any, and
+#: the lookup is then tried again.
+ON_MISS: list[Callable[[], bool]] = []
+
+
 def lookup(fn: Any) -> Primitive | None:
     """The primitive registered for ``fn`` (or ``fn`` itself, a primitive), or None."""
     if isinstance(fn, Primitive):
         return fn
     try:
-        return _REGISTRY.get(_key(fn))
+        key = _key(fn)
+        prim = _REGISTRY.get(key)
+        if prim is None and ON_MISS and any([hook() for hook in ON_MISS]):
+            prim = _REGISTRY.get(key)
+        return prim
     except TypeError:
         return None
 

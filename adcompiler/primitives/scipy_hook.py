@@ -1,0 +1,83 @@
+"""SciPy, an optional dependency: its records are registered on demand.
+
+Importing adcompiler never imports SciPy (``import scipy.stats`` alone
+takes longer than importing adcompiler). Instead :func:`load` is one of
+the registry's :data:`~.record.ON_MISS` hooks: the first time a lookup
+finds no record and ``scipy.special`` (or ``scipy.stats``) is already
+imported, by the user's code or a library it uses, the records of
+:mod:`.scipy_special` (or :mod:`.scipy_stats`) are registered, and the
+lookup is tried again. Code that differentiates a SciPy function has
+imported SciPy to call it, so its records are always there when needed;
+code that never imports SciPy pays two dictionary look-ups per miss.
+
+:func:`scipy_name` names SciPy objects as user code writes them
+(``scipy.special.gammaln``, ``scipy.stats.norm.logpdf``) for error
+messages; it imports nothing either.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from . import record
+
+#: the families already registered (each at most once)
+_LOADED: set[str] = set()
+
+#: SciPy's modules, and the module of adcompiler holding their records
+_FAMILIES = (
+    ("scipy.special", "scipy_special"),
+    ("scipy.stats", "scipy_stats"),
+)
+
+
+def load(force: bool = False) -> bool:
+    """Register the records of each SciPy family whose module is imported
+    (with ``force``, import it first; ImportError when SciPy is absent).
+    True if any family was registered by this call."""
+    done = False
+    for module, family in _FAMILIES:
+        if family in _LOADED or (module not in sys.modules and not force):
+            continue
+        _LOADED.add(family)  # before importing: its records look names up
+        try:
+            __import__(module)
+            __import__(f"{__package__}.{family}")
+        except BaseException:
+            _LOADED.discard(family)
+            raise
+        done = True
+    return done
+
+
+def _hook() -> bool:
+    return len(_LOADED) < len(_FAMILIES) and load()
+
+
+record.ON_MISS.append(_hook)
+
+
+def scipy_name(obj: Any) -> str | None:
+    """``scipy.special.gammaln``, ``scipy.stats.norm.logpdf``: how user code
+    names ``obj``, a SciPy function or a method of a SciPy distribution; None
+    for anything else."""
+    owner = getattr(obj, "__self__", None)
+    method = getattr(obj, "__name__", None)
+    for module_name in ("scipy.special", "scipy.stats"):
+        module = sys.modules.get(module_name)
+        if module is None or method is None:
+            continue
+        if owner is not None and type(owner).__module__.startswith("scipy.stats"):
+            for name in dir(module):
+                if getattr(module, name, None) is owner:
+                    return f"{module_name}.{name}.{method}"
+        elif getattr(module, method, None) is obj:
+            return f"{module_name}.{method}"
+        elif type(obj).__name__ == "ufunc" or (
+            getattr(obj, "__module__", None) or ""
+        ).startswith(module_name):
+            for name in dir(module):  # an alias: scipy.special.jn is jv
+                if getattr(module, name, None) is obj:
+                    return f"{module_name}.{name}"
+    return None
