@@ -32,6 +32,7 @@ EXPECTED = {
     "saliency": ("saliency_ink_fraction", 0.0, 1.0),
     "feature_visualization": ("mean_target_probability", 0.5, 1.0),
     "lstm": ("test_mse", 0.0, 0.1),
+    "as_written": ("loss_decrease", 0.1, float("inf")),
 }
 LAST_LINE = re.compile(r"^(\w+): (-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)$")
 
