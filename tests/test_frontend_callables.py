@@ -243,6 +243,44 @@ def test_fourth_order_of_a_closure_over_an_array():
         assert g(0.3) == pytest.approx(expected, rel=1e-12)
 
 
+def loop_over(c):
+    def f(x):
+        y = 0.0
+        for ci in c:
+            y = y + np.sin(ci * x)
+        return y
+
+    return f
+
+
+def test_fifth_order_of_a_closure_looping_over_its_array():
+    # the fourth order transforms a backward half that puts back on its tape
+    # what its forward half took off (it was refused as a change of an argument)
+    c = np.array([1.0, 3.0, 4.0])
+    g = loop_over(c)
+    for order in range(1, 6):
+        g = grad(g)
+        expected = np.sum(c**order * np.sin(c * 0.3 + order * np.pi / 2))
+        assert g(0.3) == pytest.approx(expected, rel=1e-12)
+        assert g(0.3) == pytest.approx(expected, rel=1e-12)  # the tapes intact
+
+
+def test_fourth_order_of_a_closure_with_a_loop_carried_value():
+    a = np.array([0.9, 1.1, 0.8])
+
+    def f(x):
+        y = x
+        for i in range(3):
+            y = np.sin(a[i] * y)
+        return y
+
+    g = f
+    for _ in range(4):
+        lower = g
+        g = grad(g)
+        assert g(0.3) == pytest.approx(numerical_grad(lower, 0.3, eps=1e-5), rel=1e-6)
+
+
 def test_fourth_order_of_a_lambda():
     g = lambda x: np.sin(x)  # noqa: E731
     for order in range(1, 5):

@@ -443,7 +443,8 @@ class Statements:
                 node,
                 "append a tuple instead: acts.append((h, z))",
             )
-        if not self.memory.is_fresh(sequence):
+        if not self.memory.is_fresh(sequence) and not self.state.parsed.generated:
+            # (generated code restores a tape its forward half popped)
             self.memory.refuse_changing_arguments(name, sequence, node)
         self.memory.check_no_alias(
             name,
