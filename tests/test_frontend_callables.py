@@ -103,6 +103,50 @@ def test_a_function_argument_specialises_the_compiled_code():
         close(g(W0, X, nonlin), lambda w: predict(w, X, nonlin), W0)
 
 
+def test_a_new_default_function_compiles_again():
+    def scored(w, nonlin=np.tanh):
+        return np.sum(nonlin(w))
+
+    g = grad(scored)
+    np.testing.assert_allclose(g(W0), 1 - np.tanh(W0) ** 2)
+    scored.__defaults__ = (np.sin,)
+    np.testing.assert_allclose(g(W0), np.cos(W0))
+
+
+ACTS = [np.tanh, np.sin]
+
+
+def test_a_global_list_of_functions_is_checked_before_reuse():
+    def g(w):
+        return np.sum(ACTS[0](w) * ACTS[1](w))
+
+    grad_g = grad(g)
+    close(grad_g(W0), g, W0)
+    ACTS[0] = np.cos
+    try:
+        close(grad_g(W0), g, W0)
+    finally:
+        ACTS[0] = np.tanh
+
+
+def test_a_helper_compiled_apart_for_each_function_passed():
+    def g(w):
+        return twice(np.cos, w) + twice(np.sin, w)
+
+    grad_g = grad(g)
+    close(grad_g(W0), g, W0)
+    assert "twice_forward(None, w)" in grad_g.source  # two specialisations
+
+
+def test_vjp_of_a_function_taking_a_function():
+    def p(w, f):
+        return np.sum(f(w))
+
+    d_w, d_f = vjp(p, W0, np.sin)[1](1.0)
+    np.testing.assert_allclose(d_w, np.cos(W0))
+    assert d_f is None
+
+
 def test_wrt_naming_a_function_is_an_argument_error():
     with pytest.raises(ArgumentError, match="which is a function"):
         grad(predict, wrt="nonlin")(W0, X, np.sin)
