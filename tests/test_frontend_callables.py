@@ -405,3 +405,21 @@ def test_a_tuple_of_functions_indexed_at_run_time_is_refused():
         return np.sum(fs[i](w))
 
     refused(g, "tuple of functions indexed or looped over at run time")
+
+
+def call_first(fs, x):
+    return fs[0](x)
+
+
+def test_a_list_holding_a_lambda_passed_to_a_helper_is_refused():
+    def g(w):
+        return np.sum(call_first([lambda t: t * w], w))
+
+    refused(g, "list or dict holding a nested function")
+
+
+def test_a_tuple_holding_a_lambda_passed_to_a_helper():
+    def g(w):
+        return np.sum(call_first((lambda t: t * w, np.sin), w))
+
+    close(grad(g)(W0), g, W0)

@@ -215,27 +215,49 @@ class Closed(Inline):
         self.fn = fn
 
 
-def close_over(
-    tree: Any, env: dict, own: set[str] | None, parsed: Any = None, fn: Any = None
-) -> Any:
-    """``tree`` (what a function returned) with each nested function it
-    holds that is not yet closed made a :class:`Closed` over ``env``'s
-    names (only those in ``own`` when given: the others belong to a
-    function still running, read at the call as Python does)."""
-    if isinstance(tree, tuple):  # an object's tree keeps its class
-        return type(tree)(close_over(item, env, own, parsed, fn) for item in tree)
-    if isinstance(tree, list):
-        return [close_over(item, env, own, parsed, fn) for item in tree]
+def holds_open(tree: Any) -> bool:
+    """Whether a tree holds a nested function not yet :class:`Closed`."""
+    if isinstance(tree, (tuple, list)):
+        return any(holds_open(item) for item in tree)
     if isinstance(tree, dict):
-        return {k: close_over(v, env, own, parsed, fn) for k, v in tree.items()}
-    if isinstance(tree, Static) and type(tree.obj) is Inline:
-        names = {
-            name: value
-            for name, value in env.items()
-            if not name.startswith("<") and (own is None or name in own)
-        }
-        return Static(Closed(tree.obj, names, parsed, fn))
-    return tree
+        return any(holds_open(item) for item in tree.values())
+    return isinstance(tree, Static) and type(tree.obj) is Inline
+
+
+def close_over(
+    state: State,
+    node: ast.AST,
+    tree: Any,
+    env: dict,
+    own: set[str] | None,
+    parsed: Any = None,
+    fn: Any = None,
+) -> Any:
+    """``tree`` (what a function was passed, or returned) with each nested
+    function it holds that is not yet closed made a :class:`Closed` over
+    ``env``'s names (only those in ``own`` when given: the others belong to
+    a function still running, read at the call as Python does). A list or
+    dict holding one is refused: made anew, it would no longer be the list
+    or dict the code may change in place."""
+    if not holds_open(tree):
+        return tree  # itself: a list or dict passed keeps its identity
+    if isinstance(tree, (list, dict)):
+        raise state.parsed.unsupported(
+            "a list or dict holding a nested function or lambda, passed to "
+            "or returned from a function",
+            node,
+            "pass or return the function itself, or a tuple of functions",
+        )
+    if isinstance(tree, tuple):  # an object's tree keeps its class
+        return type(tree)(
+            close_over(state, node, item, env, own, parsed, fn) for item in tree
+        )
+    names = {
+        name: value
+        for name, value in env.items()
+        if not name.startswith("<") and (own is None or name in own)
+    }
+    return Static(Closed(tree.obj, names, parsed, fn))
 
 
 def made_at_compile_time(

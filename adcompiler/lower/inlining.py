@@ -122,9 +122,18 @@ class Inliner:
         bound.apply_defaults()
         values = {name: self.spell(v, node) for name, v in bound.arguments.items()}
         # a nested function passed reads the caller's names (paused meanwhile)
-        values = close_over(
-            values, self.state.env, None, self.state.parsed, self.state.fn
-        )
+        values = {
+            key: close_over(
+                self.state,
+                node,
+                v,
+                self.state.env,
+                None,
+                self.state.parsed,
+                self.state.fn,
+            )
+            for key, v in values.items()
+        }
         saved = [getattr(self.state, name) for name in FUNCTION_STATE]
         saved_loc = self.state.emitter.loc
         self.state.parsed, self.state.fn, self.state.resolved = parsed, fn, {}
@@ -143,7 +152,15 @@ class Inliner:
                 result = None
             else:
                 result = self.state.env[RETVAL]
-            result = close_over(result, self.state.env, None, parsed, fn)
+            result = close_over(
+                self.state,
+                returned or parsed.node,
+                result,
+                self.state.env,
+                None,
+                parsed,
+                fn,
+            )
             dependencies.record_inlined(self.state, fn)
             if not hint:  # `a, b = f(x)` names the results a and b
                 made = {out for op in block.ops[start:] for out in op.outs}
@@ -208,7 +225,10 @@ class Inliner:
             )
         outer_env, outer_stale = self.state.env, self.state.stale
         # a nested function passed reads the caller's names, not the callee's
-        values = close_over(values, outer_env, None)
+        values = {
+            key: close_over(self.state, node, v, outer_env, None)
+            for key, v in values.items()
+        }
         saved = [getattr(self.state, name) for name in FUNCTION_STATE]
         visible = {k: v for k, v in outer_env.items() if not k.startswith("<")}
         if isinstance(inline, Closed):  # returned by the function defining it
@@ -234,7 +254,7 @@ class Inliner:
                 if isinstance(definition, ast.FunctionDef)
                 else set(names)
             )
-            result = close_over(result, self.state.env, own)
+            result = close_over(self.state, node, result, self.state.env, own)
             if isinstance(inline, Closed) and inline.parsed is not None:
                 dependencies.record_inlined(self.state, inline.fn)
         finally:
