@@ -9,6 +9,11 @@ inlined). ``functools.partial(f, a)`` made in the code is a
 :class:`Bound`: calling it calls ``f`` with ``a`` first. ``map(f, xs,
 ...)`` is the list ``[f(x, ...) for x, ... in zip(xs, ...)]``.
 
+A nested function passed to a helper, or returned by the function that
+defined it, is :class:`Closed` over the names it reads there. ``grad(f)``
+(any :func:`callables.compile_time` function) of a function the code
+names is made while compiling: the gradient function is a constant.
+
 Guarantees: a function reaches no primitive as an operand (refused with
 the function's name, ``file:line`` and a hint), and no graph output of a
 function transformed itself; a name bound to different functions on two
@@ -48,24 +53,28 @@ def is_callable(value: Any) -> bool:
     )
 
 
+def _any_leaf(tree: Any, test: Any) -> bool:
+    """Whether ``test`` holds for a leaf of an operand tree."""
+    if isinstance(tree, (tuple, list)):
+        return any(_any_leaf(item, test) for item in tree)
+    if isinstance(tree, dict):
+        return any(_any_leaf(item, test) for item in tree.values())
+    return test(tree)
+
+
 def holds_callable(tree: Any) -> bool:
     """Whether an operand tree is or holds a function."""
-    if isinstance(tree, (tuple, list)):
-        return any(holds_callable(item) for item in tree)
-    if isinstance(tree, dict):
-        return any(holds_callable(item) for item in tree.values())
-    return is_callable(tree)
+    return _any_leaf(tree, is_callable)
 
 
 def made_here(tree: Any) -> bool:
     """Whether a tree holds a function that exists only in this compilation
     (a nested ``def``, a ``lambda``, a partial made in the code): a callee
     taking one must be inlined, it cannot be compiled apart for it."""
-    if isinstance(tree, (tuple, list)):
-        return any(made_here(item) for item in tree)
-    if isinstance(tree, dict):
-        return any(made_here(item) for item in tree.values())
-    return isinstance(tree, Static) and isinstance(tree.obj, (Inline, Bound))
+    return _any_leaf(
+        tree,
+        lambda leaf: isinstance(leaf, Static) and isinstance(leaf.obj, (Inline, Bound)),
+    )
 
 
 def structure_of(value: Static) -> Fixed:
@@ -217,11 +226,9 @@ class Closed(Inline):
 
 def holds_open(tree: Any) -> bool:
     """Whether a tree holds a nested function not yet :class:`Closed`."""
-    if isinstance(tree, (tuple, list)):
-        return any(holds_open(item) for item in tree)
-    if isinstance(tree, dict):
-        return any(holds_open(item) for item in tree.values())
-    return isinstance(tree, Static) and type(tree.obj) is Inline
+    return _any_leaf(
+        tree, lambda leaf: isinstance(leaf, Static) and type(leaf.obj) is Inline
+    )
 
 
 def close_over(
@@ -268,7 +275,7 @@ def made_at_compile_time(
     the function it makes, made now, a compile-time constant."""
     values = []
     for arg in (*args, *kwargs.values()):
-        if made_here(arg) or isinstance(arg, Value) or holds_value(arg):
+        if made_here(arg) or _any_leaf(arg, lambda leaf: isinstance(leaf, Value)):
             raise state.parsed.unsupported(
                 f"{describe(callee)} of a nested function, lambda, partial or "
                 "runtime value inside differentiated code",
@@ -279,15 +286,6 @@ def made_at_compile_time(
         values.append(arg.obj if isinstance(arg, Static) else arg)
     made = callee.obj(*values[: len(args)], **dict(zip(kwargs, values[len(args) :])))
     return Static(made)
-
-
-def holds_value(tree: Any) -> bool:
-    """Whether an operand tree holds a runtime value."""
-    if isinstance(tree, (tuple, list)):
-        return any(holds_value(item) for item in tree)
-    if isinstance(tree, dict):
-        return any(holds_value(item) for item in tree.values())
-    return isinstance(tree, Value)
 
 
 def carried_value(
