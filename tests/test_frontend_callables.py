@@ -364,6 +364,22 @@ def test_a_function_chosen_by_a_runtime_condition_is_refused():
     refused(g, "chosen by a runtime condition")
 
 
+def test_a_function_chosen_by_a_conditional_expression_is_refused():
+    def g(w):
+        f = np.sin if np.sum(w) > 0 else np.cos
+        return np.sum(f(w))
+
+    refused(g, "conditional expression giving sin on one path and cos")
+
+
+def test_a_conditional_expression_giving_one_function_either_way():
+    def g(w):
+        f = np.sin if np.sum(w) > 0 else np.sin
+        return np.sum(f(w))
+
+    close(grad(g)(W0), g, W0)
+
+
 def test_returning_a_function_is_refused():
     def g(w):
         return np.sin

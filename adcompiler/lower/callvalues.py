@@ -119,8 +119,9 @@ def refuse_chosen_at_run_time(
     """The error for ``name`` bound to a function on one path of an ``if``
     and to something else on the other."""
     which = [describe(v) if is_callable(v) else "a value" for v in (left, right)]
+    what = "a conditional expression" if name.startswith("<") else f"`{name}`"
     return state.parsed.unsupported(
-        f"`{name}` bound to {which[0]} on one path and to {which[1]} on the "
+        f"{what} giving {which[0]} on one path and {which[1]} on the "
         "other (a function chosen by a runtime condition)",
         node,
         "call each function in its own branch (`y = f(x) if c else g(x)`), "

@@ -250,9 +250,9 @@ class ControlFlow:
         return self.state.env.pop(key)
 
     def _bind(self, key: str, node: ast.expr) -> None:
-        value = self.expressions.operand(
-            node
-        )  # first: lowering it may replace self.state.env
+        # first: lowering it may replace self.state.env (a function stays
+        # one: both branches giving the same function is that function)
+        value = self.expressions.value(node)
         self.state.env[key] = value
 
     def expr_BoolOp(self, node: ast.BoolOp, hint: str | None) -> Any:
