@@ -28,6 +28,8 @@ class Transformed:
     :meth:`as_function`, not its ``__wrapped__`` original."""
 
     __wrapped__: Any
+    #: a function when passed as a value (see :func:`trees.is_function`)
+    __adcompiler_function__ = True
 
     def as_function(self, structures: tuple) -> types.FunctionType:
         """A Python function with source computing what a call returns, for
@@ -86,6 +88,9 @@ class Checkpoint:
     code that calls it stores only its arguments, and recomputes what its
     backward needs in the backward sweep (less memory, one more forward
     evaluation of ``fn``)."""
+
+    #: a function when passed as a value (see :func:`trees.is_function`)
+    __adcompiler_function__ = True
 
     def __init__(self, fn: types.FunctionType):
         if not isinstance(fn, types.FunctionType):

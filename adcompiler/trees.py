@@ -230,10 +230,7 @@ def is_function(obj: Any) -> bool:
     method, or anything adcompiler made of a function (gradients,
     checkpoints). Classes and other callable objects are not."""
     return isinstance(obj, _FUNCTIONS) or (
-        callable(obj)
-        and not isinstance(obj, type)
-        and hasattr(obj, "__wrapped__")
-        and type(obj).__module__.startswith("adcompiler")
+        getattr(type(obj), "__adcompiler_function__", False) is True
     )
 
 

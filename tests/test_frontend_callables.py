@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import scipy.optimize
 
-from adcompiler import grad, hessian, jacobian, jvp, value_and_grad, vjp
+from adcompiler import checkpoint, grad, hessian, jacobian, jvp, value_and_grad, vjp
 from adcompiler.errors import ArgumentError, SourceUnavailableError
 from adcompiler.errors import UnsupportedSyntaxError
 from adcompiler.testing import numerical_grad
@@ -295,6 +295,24 @@ def loop_over(c):
         return y
 
     return f
+
+
+def test_a_gradient_function_passed_as_an_argument():
+    def g(w, f):
+        return np.sum(apply(f, w) * V)
+
+    np.testing.assert_allclose(grad(g)(W0, grad(sine_sum)), -np.sin(W0) * V)
+
+
+def doubled_tanh(x):
+    return np.tanh(x) * 2.0
+
+
+def test_a_checkpointed_function_passed_to_a_helper():
+    def g(w):
+        return np.sum(apply(checkpoint(doubled_tanh), w))
+
+    close(grad(g)(W0), g, W0)
 
 
 def test_fifth_order_of_a_closure_looping_over_its_array():
