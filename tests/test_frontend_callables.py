@@ -457,3 +457,20 @@ def test_a_tuple_holding_a_lambda_passed_to_a_helper():
         return np.sum(call_first((lambda t: t * w, np.sin), w))
 
     close(grad(g)(W0), g, W0)
+
+
+def test_defaults_of_a_nested_function_are_read_where_it_is_defined():
+    # Python evaluates a default once, at the def or lambda (they were read
+    # at each call: k = 5.0 below gave 5 * w)
+    def g(w):
+        k = 1.0
+        f = lambda t, k=k: t * k  # noqa: E731
+
+        def h(t, k=k * 2.0):
+            return t * k
+
+        k = 5.0
+        return np.sum(f(w) + h(w)) * k
+
+    close(grad(g)(W0), g, W0)
+    np.testing.assert_allclose(grad(g)(W0), 15.0 * np.ones(3))

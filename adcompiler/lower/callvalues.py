@@ -219,7 +219,7 @@ class Closed(Inline):
     __slots__ = ("names", "parsed", "fn")
 
     def __init__(self, inline: Inline, names: dict, parsed: Any, fn: Any):
-        super().__init__(inline.node, inline.name)
+        super().__init__(inline.node, inline.name, inline.defaults)
         self.names = names
         self.parsed = parsed
         self.fn = fn

@@ -525,8 +525,10 @@ class Expressions:
         )
 
     def expr_Lambda(self, node: ast.Lambda, hint: str | None) -> Any:
-        """A lambda is inlined where it is called."""
-        return Static(Inline(node, hint or "lambda"))
+        """A lambda is inlined where it is called (its defaults are
+        evaluated here, where Python evaluates them)."""
+        defaults = tuple(self.value(d) for d in node.args.defaults)
+        return Static(Inline(node, hint or "lambda", defaults))
 
 
 def _is_runtime_sequence(value: Any) -> bool:

@@ -192,7 +192,7 @@ class Inliner:
             definition = as_list_builder(self.state.parsed, definition)
         params = definition.args
         names = [arg.arg for arg in params.args]
-        defaults = [self.expressions.operand(d) for d in params.defaults]
+        defaults = list(inline.defaults)  # evaluated where it was defined
         if not plain_parameters(params):  # *args, **kwargs, keyword-only, ...
             values = bind_nested(
                 self.state,

@@ -50,13 +50,16 @@ MISSING = _Missing()
 
 
 class Inline:
-    """A nested ``def`` or ``lambda``: inlined where it is called."""
+    """A nested ``def`` or ``lambda``: inlined where it is called;
+    ``defaults``, its default values, evaluated where it was defined (as
+    Python does)."""
 
-    __slots__ = ("node", "name")
+    __slots__ = ("node", "name", "defaults")
 
-    def __init__(self, node: ast.AST, name: str):
+    def __init__(self, node: ast.AST, name: str, defaults: tuple = ()):
         self.node = node
         self.name = name
+        self.defaults = defaults
 
 
 class Static:

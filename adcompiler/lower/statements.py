@@ -480,7 +480,8 @@ class Statements:
             raise self.state.parsed.unsupported(
                 "a decorated nested function", node, "define it without decorators"
             )
-        self.state.env[node.name] = Static(Inline(node, node.name))
+        defaults = tuple(self.expressions.value(d) for d in node.args.defaults)
+        self.state.env[node.name] = Static(Inline(node, node.name, defaults))
 
 
 def user_function_called(state: State, names: Names, func: ast.expr) -> Any:
