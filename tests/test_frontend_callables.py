@@ -147,6 +147,11 @@ def test_vjp_of_a_function_taking_a_function():
     assert d_f is None
 
 
+def test_a_function_passed_by_keyword():
+    g = grad(predict)
+    close(g(W0, X, nonlin=np.sin), lambda w: predict(w, X, np.sin), W0)
+
+
 def test_wrt_naming_a_function_is_an_argument_error():
     with pytest.raises(ArgumentError, match="which is a function"):
         grad(predict, wrt="nonlin")(W0, X, np.sin)
@@ -272,6 +277,18 @@ def sine_sum(x):
 def test_a_gradient_called_inside_differentiated_code():
     got = grad(lambda x: np.sum(grad(sine_sum)(x) * V))(W0)
     np.testing.assert_allclose(got, -np.sin(W0) * V)
+
+
+def products(a, b):
+    return np.sum(a * b**2)
+
+
+def test_value_and_grad_and_wrt_inside_differentiated_code():
+    def g(w):
+        value, gradient = value_and_grad(sine_sum)(w)
+        return value + np.sum(gradient * w) + np.sum(grad(products, wrt=1)(w, w))
+
+    close(grad(g)(W0), g, W0)
 
 
 def test_fourth_order_of_a_closure_over_an_array():
