@@ -18,6 +18,7 @@ another, or whose file cannot be read, raises
 from __future__ import annotations
 
 import ast
+import inspect
 import linecache
 import types
 
@@ -60,6 +61,7 @@ def _span(code: types.CodeType) -> tuple[tuple, tuple] | None:
 
 
 def _holds(node: ast.Lambda, span: tuple[tuple, tuple]) -> bool:
+    """Whether ``node``'s source span holds ``span``."""
     start, end = span
     return (node.lineno, node.col_offset) <= start and end <= (
         node.end_lineno,
@@ -68,19 +70,21 @@ def _holds(node: ast.Lambda, span: tuple[tuple, tuple]) -> bool:
 
 
 def _params(node: ast.Lambda) -> list[str]:
+    """The parameter names of a lambda, in its code's ``co_varnames`` order."""
     args = node.args
-    names = [a.arg for a in args.posonlyargs + args.args]
+    names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
     if args.vararg:
         names.append(args.vararg.arg)
-    names += [a.arg for a in args.kwonlyargs]
     if args.kwarg:
         names.append(args.kwarg.arg)
     return names
 
 
 def _code_params(code: types.CodeType) -> list[str]:
+    """The parameter names of a code object."""
     count = code.co_argcount + code.co_kwonlyargcount
-    count += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)
+    count += bool(code.co_flags & inspect.CO_VARARGS)
+    count += bool(code.co_flags & inspect.CO_VARKEYWORDS)
     return list(code.co_varnames[:count])
 
 

@@ -491,3 +491,12 @@ def test_defaults_of_a_nested_function_are_read_where_it_is_defined():
 
     close(grad(g)(W0), g, W0)
     np.testing.assert_allclose(grad(g)(W0), 15.0 * np.ones(3))
+
+
+def test_a_lambda_with_lambdas_inside_and_keyword_only_parameters():
+    f = lambda x, *, k=2.0: np.sin(x) * k  # noqa: E731
+    g = lambda x: (lambda y: np.sin(y) * x)(x) + (lambda z: z)(x)  # noqa: E731
+    assert grad(f)(0.3) == pytest.approx(2.0 * np.cos(0.3), rel=1e-12)
+    assert grad(g)(0.3) == pytest.approx(
+        np.cos(0.3) * 0.3 + np.sin(0.3) + 1.0, rel=1e-12
+    )
