@@ -500,3 +500,14 @@ def test_a_lambda_with_lambdas_inside_and_keyword_only_parameters():
     assert grad(g)(0.3) == pytest.approx(
         np.cos(0.3) * 0.3 + np.sin(0.3) + 1.0, rel=1e-12
     )
+
+
+def apply_all(f, *xs):
+    return sum(np.sum(f(x)) for x in xs)
+
+
+def test_a_lambda_passed_to_a_helper_that_cannot_be_inlined_is_refused():
+    def g(w):
+        return apply_all(lambda t: t * w, w)
+
+    refused(g, "passing a nested function, lambda or partial to apply_all")
