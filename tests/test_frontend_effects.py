@@ -741,3 +741,24 @@ def test_more_type_tests_refused(fn, message):
 def test_numbers_and_lambdas_tested_while_compiling():
     np.testing.assert_allclose(grad(number_against_python_types)(MU), np.full(3, 2.0))
     np.testing.assert_allclose(grad(lambda_is_a_function)(MU), np.full(3, 2.0))
+
+
+def reseeds(w):
+    np.random.seed(3)
+    GEN.standard_normal(2)  # a draw made for its effect: the state advances
+    return np.sum(w * np.random.rand(3))
+
+
+def test_seeding_and_draws_made_as_statements():
+    global GEN
+    GEN = np.random.default_rng(6)
+    np.random.seed(0)
+    d_w = grad(reseeds)(MU)
+    after = np.random.get_state()[1].copy()
+    np.random.seed(3)
+    expect = np.random.rand(3)
+    np.testing.assert_array_equal(d_w, expect)
+    np.testing.assert_array_equal(after, np.random.get_state()[1])
+    plain = np.random.default_rng(6)
+    plain.standard_normal(2)
+    assert GEN.bit_generator.state == plain.bit_generator.state

@@ -267,8 +267,8 @@ del _fn
 # -- type and identity tests asked at run time ------------------------------
 nondifferentiable(builtins.isinstance, hint="is_instance")
 nondifferentiable(builtins.callable, hint="is_callable")
-nondifferentiable(operator.is_, "is", ("compare", ast.Is()), "is_same")
-nondifferentiable(operator.is_not, "is not", ("compare", ast.IsNot()), "is_other")
+nondifferentiable(operator.is_, "is", ("compare", ast.Is()), "is_none")
+nondifferentiable(operator.is_not, "is not", ("compare", ast.IsNot()), "is_not_none")
 
 
 # -- what assertions test ----------------------------------------------------
