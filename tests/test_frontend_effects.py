@@ -762,3 +762,35 @@ def test_seeding_and_draws_made_as_statements():
     plain = np.random.default_rng(6)
     plain.standard_normal(2)
     assert GEN.bit_generator.state == plain.bit_generator.state
+
+
+def optional_generator(w, rng=None):
+    if rng is None:
+        rng = np.random.default_rng(0)
+    eps = rng.standard_normal(w.shape)
+    return np.sum((w + eps) ** 2)
+
+
+def test_an_optional_generator_argument():
+    value, d_w = value_and_grad(optional_generator)(MU)
+    assert value == optional_generator(MU)
+    np.testing.assert_allclose(d_w, fd(optional_generator, MU), rtol=1e-6)
+    rng, plain = np.random.default_rng(4), np.random.default_rng(4)
+    value, d_w = value_and_grad(optional_generator)(MU, rng)
+    assert value == optional_generator(MU, plain)
+    assert rng.bit_generator.state == plain.bit_generator.state
+
+
+def shapes_checked(w, X):
+    assert X.shape[1] == w.shape[0], f"shapes {X.shape} and {w.shape} do not match"
+    assert isinstance(w, np.ndarray)
+    return np.sum((X @ w) ** 2)
+
+
+def test_assertions_on_shapes_and_types():
+    X = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(
+        grad(shapes_checked)(MU, X), fd(shapes_checked, MU, X), rtol=1e-6
+    )
+    with pytest.raises(AssertionError, match=r"shapes \(2, 4\) and \(3,\) do not"):
+        grad(shapes_checked)(MU, np.ones((2, 4)))
