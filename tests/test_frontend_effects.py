@@ -794,3 +794,18 @@ def test_assertions_on_shapes_and_types():
     )
     with pytest.raises(AssertionError, match=r"shapes \(2, 4\) and \(3,\) do not"):
         grad(shapes_checked)(MU, np.ones((2, 4)))
+
+
+def noisy_map(w):
+    return np.sin(w) * GEN.standard_normal(3)
+
+
+def test_reverse_mode_jacobian_draws_once():
+    global GEN
+    GEN = np.random.default_rng(13)
+    jac = adcompiler.jacobian(noisy_map)(MU)
+    e = np.random.default_rng(13).standard_normal(3)
+    np.testing.assert_allclose(jac, np.diag(np.cos(MU) * e), rtol=1e-12)
+    plain = np.random.default_rng(13)
+    plain.standard_normal(3)
+    assert GEN.bit_generator.state == plain.bit_generator.state
