@@ -889,3 +889,15 @@ def test_super_and_objects_passed_to_functions():
         assert g(0.3) == pytest.approx(fd(passes_a_global_object, (0.3,)), rel=1e-6)
     finally:
         DERIVED.k = 2.0
+
+
+def test_hvp_and_forward_jacobian_of_a_dataclass():
+    p = Mixed(w=np.array([0.5, -1.0]), power=3)
+    x = np.array([1.0, 2.0])
+    v = Mixed(w=np.array([1.0, 2.0]), power=None, name=None)
+    hv = ad.hvp(powered)(p, x, v)
+    assert isinstance(hv, Mixed) and hv.power is None
+    # powered = sum((w x)^3): H = diag(6 w x^3)
+    np.testing.assert_allclose(hv.w, 6 * p.w * x**3 * v.w)
+    jac = ad.jacobian(powered, mode="fwd")(p, x)
+    np.testing.assert_allclose(jac.w, fd(powered, (p, x)).w, rtol=1e-6)
