@@ -901,3 +901,23 @@ def test_hvp_and_forward_jacobian_of_a_dataclass():
     np.testing.assert_allclose(hv.w, 6 * p.w * x**3 * v.w)
     jac = ad.jacobian(powered, mode="fwd")(p, x)
     np.testing.assert_allclose(jac.w, fd(powered, (p, x)).w, rtol=1e-6)
+
+
+def test_check_grad_and_numerical_grad_take_objects_and_bound_methods():
+    model = MLP((3, 4, 1))
+    params = model.init(np.random.default_rng(2))
+    x, y = RNG.normal(size=(5, 3)), RNG.normal(size=(5, 1))
+    ad.check_grad(model.loss, params, x, y, order=2)
+    numeric = ad.numerical_grad(model.loss, params, x, y)
+    assert isinstance(numeric, Params)
+    assert_same_tree(numeric, fd(model.loss, (params, x, y)), rtol=1e-6)
+    # wrt by name counts the parameters after self
+    m = Scaled(2.0, 0.5)
+    np.testing.assert_allclose(
+        ad.numerical_grad(m.loss, W, X, wrt="x"), fd(m.loss, (W, X), 1), rtol=1e-6
+    )
+    ad.check_grad(powered, Mixed(np.array([0.5, 1.0]), 3), X[:2], wrt=(0, 1))
+    with pytest.raises(AssertionError, match=r"with respect to m\.w\[0\]"):
+        ad.check_grad(
+            powered, Mixed(np.array([0.5, 1.0]), 3), X[:2], rtol=1e-30, atol=1e-30
+        )
