@@ -921,3 +921,12 @@ def test_check_grad_and_numerical_grad_take_objects_and_bound_methods():
         ad.check_grad(
             powered, Mixed(np.array([0.5, 1.0]), 3), X[:2], rtol=1e-30, atol=1e-30
         )
+
+
+def test_a_method_without_source_is_refused_when_transformed():
+    namespace = {"np": np}
+    exec("class K:\n    def f(self, x):\n        return x * 2.0\n", namespace)
+    with pytest.raises(
+        ad.SourceUnavailableError, match="cannot read the source of K.f"
+    ):
+        ad.grad(namespace["K"]().f)

@@ -50,8 +50,11 @@ class Names:
             return value
         value.container = True
         items = {}
+        names = shape[0].names if isinstance(shape[0], Node) else None
         for key, child in keys_of(shape):
             hint = f"{name}_{key}" if isinstance(key, int) else str(key)
+            if names:  # an object's field: p_W for p.W
+                hint = f"{name}_{names[key]}"
             if not hint.isidentifier():
                 hint = f"{name}_item"
             leaf = self.ops.call_prim(runtime.list_item, (value, key), {}, hint, True)
