@@ -9,6 +9,7 @@ Every gradient is compared with central finite differences in float64
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -79,7 +80,7 @@ def fd(f, args, index=0, eps=1e-6):
     def evaluate(value):
         call = list(args)
         call[index] = value
-        return float(f(*call))
+        return float(f(*copy.deepcopy(call)))  # f may change its arrays
 
     return numerical(evaluate, args[index])
 
@@ -930,3 +931,38 @@ def test_a_method_without_source_is_refused_when_transformed():
         ad.SourceUnavailableError, match="cannot read the source of K.f"
     ):
         ad.grad(namespace["K"]().f)
+
+
+def built_then_written(x):
+    y = x * 1.0
+    p = P(a=y, b=2.0)
+    y[0] = 5.0  # p.a is y: Python sees the write through p.a
+    return np.sum(p.a * x) * p.b
+
+
+def field_changed_in_place(p):
+    a = p.a
+    a += 1.0  # changes p.a too
+    return np.sum(p.a**2) * p.b
+
+
+def namedtuple_item_changed_in_place(t):
+    left, right = t
+    left *= 2.0
+    return np.sum(t.left) * right
+
+
+def test_writes_through_names_that_share_an_objects_array():
+    x = RNG.normal(size=3)
+    np.testing.assert_allclose(
+        ad.grad(built_then_written)(x), fd(built_then_written, (x,)), rtol=1e-6
+    )
+    p = P(RNG.normal(size=3), 1.5)
+    assert_same_tree(
+        ad.grad(field_changed_in_place)(p), fd(field_changed_in_place, (p,))
+    )
+    t = Pair(RNG.normal(size=3), 2.0)
+    assert_same_tree(
+        ad.grad(namedtuple_item_changed_in_place)(t),
+        fd(namedtuple_item_changed_in_place, (t,)),
+    )
