@@ -966,3 +966,40 @@ def test_writes_through_names_that_share_an_objects_array():
         ad.grad(namedtuple_item_changed_in_place)(t),
         fd(namedtuple_item_changed_in_place, (t,)),
     )
+
+
+@dataclass
+class CallableParams:
+    w: np.ndarray
+    SCALE = 3.0  # a class attribute, not a field
+
+    def __call__(self, x):
+        return np.tanh(self.w * x)
+
+
+def calls_a_dataclass_argument(p, x):
+    return np.sum(p(x) ** 2)
+
+
+def reads_a_class_attribute_through_the_instance(p):
+    return np.sum(p.w) * p.SCALE
+
+
+def reads_aux_by_name(layer):
+    return np.sum(layer.W) * layer.aux
+
+
+def test_calling_a_dataclass_argument_and_attributes_that_are_not_fields():
+    p = CallableParams(RNG.normal(size=3))
+    x = RNG.normal(size=3)
+    assert_same_tree(
+        ad.grad(calls_a_dataclass_argument)(p, x),
+        fd(calls_a_dataclass_argument, (p, x)),
+    )
+    with pytest.raises(UnsupportedSyntaxError, match="no field `SCALE`") as info:
+        ad.grad(reads_a_class_attribute_through_the_instance)(p)
+    assert "CallableParams.SCALE" in str(info.value)
+    # a registered class's aux is not an attribute
+    layer = Linear(np.ones((2, 2)), np.zeros(2), "aux-text")
+    with pytest.raises(UnsupportedSyntaxError, match="no field `aux`"):
+        ad.grad(reads_aux_by_name)(layer)

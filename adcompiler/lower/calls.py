@@ -78,6 +78,8 @@ class UserCalls:
                 return self.expressions.method_call(base, func.attr, node, hint)
         if not isinstance(func, ast.Attribute) or not isinstance(base, ObjectTree):
             callee = self.expressions.expr(func)
+        if isinstance(callee, ObjectTree):  # p(x): its class's __call__
+            return self.objects.call_method(callee, "__call__", node, hint)
         if not isinstance(callee, Static):
             raise self.state.parsed.unsupported(
                 "calling a runtime value", node, "call a function by its name"

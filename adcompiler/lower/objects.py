@@ -196,7 +196,7 @@ class Objects:
             return tree.field(name)
         except KeyError:
             pass
-        if name in meta.static_names():
+        if meta.kind != "registered" and name in meta.static_names():
             value = meta.static(name)
             return value if is_literal(value) else ObjectStatic(value)
         attribute = inspect.getattr_static(meta.cls, name, None)
@@ -204,7 +204,12 @@ class Objects:
             attribute.fget, types.FunctionType
         ):
             return self._inline(attribute.fget, tree, (), {}, node, hint)
-        if meta.names is None:
+        if hasattr(meta.cls, name):  # (the instance may hold its own)
+            fix = (
+                f"read it from the class ({meta.cls.__name__}.{name}), or make "
+                "it a field"
+            )
+        elif meta.names is None:
             fix = (
                 f"give {meta.cls.__name__}'s flatten a dict of children "
                 "({name: child}) to read them by name"
@@ -229,7 +234,7 @@ class Objects:
         function (``p.act(x)``), that function as a compile-time object
         (the caller calls it)."""
         meta: Node = type(tree).node
-        if name in meta.static_names():
+        if meta.kind != "registered" and name in meta.static_names():
             return ObjectStatic(meta.static(name))
         attribute = inspect.getattr_static(meta.cls, name, None)
         if isinstance(attribute, staticmethod):
