@@ -643,6 +643,16 @@ class Stack:
             w = layer(w)
         return np.sum(w)
 
+    def pick(self, w, i):
+        return np.sum(self.layers[i](w))  # an item chosen at run time
+
+    def early(self, w):
+        for layer in self.layers:
+            w = layer(w)
+            if np.sum(w) > 100.0:
+                break
+        return np.sum(w)
+
 
 class Recursive:
     def depth(self, w, n):
@@ -654,12 +664,19 @@ class Recursive:
         return np.sum(self.depth(w, 2))
 
 
+def test_a_loop_over_objects_runs_each():
+    np.testing.assert_allclose(ad.grad(Stack().loss)(W), np.full(4, 6.0))
+
+
 def test_other_refusals_name_the_line():
     with pytest.raises(UnsupportedSyntaxError, match="calling a Counter object"):
         ad.grad(calls_an_object_without_call)(W)
     with pytest.raises(UnsupportedSyntaxError, match="list of objects") as info:
-        ad.grad(Stack().loss)(W)
+        ad.grad(Stack().pick)(W, 1)
     assert "test_frontend_objects.py:" in str(info.value)
+    with pytest.raises(UnsupportedSyntaxError, match="break, continue") as info:
+        ad.grad(Stack().early)(W)
+    assert "unrolled" in str(info.value)
     with pytest.raises(UnsupportedSyntaxError, match="recursive method call"):
         ad.grad(Recursive().loss)(W)
 
@@ -1039,3 +1056,46 @@ def test_static_objects_are_compared_by_identity():
     w = np.ones(3)
     np.testing.assert_allclose(g(WithKnob(w, Knob(2.0))).w, 2.0)
     np.testing.assert_allclose(g(WithKnob(w, Knob(5.0))).w, 5.0)
+
+
+class Dense:
+    def __init__(self, W):
+        self.W = W
+
+    def __call__(self, x):
+        return np.tanh(x @ self.W)
+
+
+class Sequential:
+    def __init__(self, rng, depth=3):
+        self.layers = [Dense(rng.normal(size=(3, 3)) * 0.5) for _ in range(depth)]
+
+    def loss(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return np.sum(x**2)
+
+    def weighted(self, x, scales):
+        total = 0.0
+        for i, layer in enumerate(self.layers):
+            x = layer(x) * scales[i]
+            total = total + np.sum(x)
+        return total
+
+
+def test_a_loop_over_a_list_of_layers_is_unrolled():
+    model = Sequential(np.random.default_rng(4))
+    x = RNG.normal(size=3)
+    g = ad.grad(model.loss)
+    np.testing.assert_allclose(g(x), fd(model.loss, (x,)), rtol=1e-6)
+    scales = np.array([1.0, 2.0, 3.0])
+    both = ad.grad(model.weighted, wrt=(0, 1))(x, scales)
+    np.testing.assert_allclose(both[0], fd(model.weighted, (x, scales)), rtol=1e-6)
+    np.testing.assert_allclose(both[1], fd(model.weighted, (x, scales), 1), rtol=1e-6)
+    # the list and its layers are read while compiling: changes recompile
+    model.layers.append(Dense(np.eye(3) * 0.5))
+    np.testing.assert_allclose(g(x), fd(model.loss, (x,)), rtol=1e-6)
+    model.layers[0].W = np.eye(3)
+    np.testing.assert_allclose(g(x), fd(model.loss, (x,)), rtol=1e-6)
+    model.layers[1] = Dense(-np.eye(3))
+    np.testing.assert_allclose(g(x), fd(model.loss, (x,)), rtol=1e-6)

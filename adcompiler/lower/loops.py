@@ -69,6 +69,9 @@ class Loops:
         (:class:`.unroll.Unrolling`)."""
         if self.unrolling.unrolled(node):
             return
+        objects = self.expressions.user_calls.objects  # for layer in self.layers
+        if objects.unrolled_loop(node, self.flow, self.statements):
+            return
         iterable, bind = self.iteration(node.iter, node.target)
         self.loop(node, "for", iterable, bind, None)
 

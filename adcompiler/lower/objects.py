@@ -401,6 +401,79 @@ class Objects:
             return False
         return _is_object(obj) and not callable(obj) or call_target(obj) is not None
 
+    # -- loops over objects ---------------------------------------------------
+
+    def unrolled_loop(self, node: ast.For, flow: Any, statements: Any) -> bool:
+        """``for layer in self.layers:`` (or ``enumerate(self.layers)``)
+        over a list or tuple of objects read while compiling: the body
+        lowered once per object, ``layer`` bound to it. Returns whether
+        the loop was one (a loop that breaks, continues or returns, or has
+        an ``else``, is refused)."""
+        iterable, counted = node.iter, False
+        if (
+            isinstance(iterable, ast.Call)
+            and isinstance(iterable.func, ast.Name)
+            and iterable.func.id == "enumerate"
+            and len(iterable.args) == 1
+            and not iterable.keywords
+            and resolve_global(self.state.fn, "enumerate") is enumerate
+            and "enumerate" not in self.state.env
+        ):
+            iterable, counted = iterable.args[0], True
+        items = self._static_value(iterable)
+        if not (
+            isinstance(items, (list, tuple))
+            and items
+            and all(_is_object(item) for item in items)
+        ):
+            return False
+        jumps = any(
+            isinstance(inner, (ast.Break, ast.Continue, ast.Return))
+            for stmt in node.body
+            for inner in ast.walk(stmt)
+        )
+        if jumps or node.orelse:
+            raise self.state.parsed.unsupported(
+                "break, continue, return or else in a loop over objects",
+                node,
+                "the loop is unrolled (one pass per object): compute a flag "
+                "and use it after the loop",
+            )
+        value = self.expressions.expr(iterable)  # read again, and recorded
+        objects = value.obj if isinstance(value, Static) else items
+        for position, item in enumerate(objects):
+            bound: Any = ObjectStatic(item)
+            if counted:
+                bound = (position, bound)
+            statements.assign(node.target, bound)
+            flow.block(node.body)
+        return True
+
+    def _static_value(self, expr: ast.expr) -> Any:
+        """What a name or attribute chain denotes when it is a compile-time
+        object (read without recording), else None."""
+        chain = []
+        while isinstance(expr, ast.Attribute):
+            chain.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            return None
+        if expr.id in self.state.env:
+            value = self.state.env[expr.id]
+            if not isinstance(value, Static):
+                return None
+            obj = value.obj
+        else:
+            obj = resolve_global(self.state.fn, expr.id)
+            if is_missing(obj):
+                return None
+        try:
+            for name in reversed(chain):
+                obj = inspect.getattr_static(obj, name)
+        except AttributeError:
+            return None
+        return obj
+
     # -- inlining ----------------------------------------------------------
 
     def _arguments(self, node: ast.Call) -> tuple[tuple, dict]:
