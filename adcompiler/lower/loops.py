@@ -67,10 +67,7 @@ class Loops:
     def stmt_For(self, node: ast.For) -> None:
         """A ``for`` loop (see :meth:`iteration`, :meth:`loop`), or unrolled
         (:class:`.unroll.Unrolling`)."""
-        if self.unrolling.unrolled(node):
-            return
-        objects = self.expressions.user_calls.objects  # for layer in self.layers
-        if objects.unrolled_loop(node, self.flow, self.statements):
+        if self.unrolling.unrolled(node) or self.unrolling.over_objects(node):
             return
         iterable, bind = self.iteration(node.iter, node.target)
         self.loop(node, "for", iterable, bind, None)

@@ -25,6 +25,7 @@ from ..ir import Value, is_literal
 from ..trees import LEAF, Node, keys_of, leaves, object_tree, structure
 from .. import runtime
 from . import dependencies
+from .objects import is_user_object
 from .ops import Ops
 from .state import MISSING, RUNTIME_SEQUENCE, State, Static
 
@@ -125,8 +126,8 @@ class Names:
         (modules and functions are refused)."""
         if is_literal(obj):
             return obj
-        if isinstance(obj, (list, tuple, dict)) and not all(
-            is_data(leaf) or is_literal(leaf) for leaf in leaves(obj)
+        if isinstance(obj, (list, tuple, dict)) and any(
+            is_user_object(leaf) for leaf in leaves(obj)
         ):
             raise self.state.parsed.unsupported(
                 f"using a {type(obj).__name__} of objects (not arrays or numbers)"

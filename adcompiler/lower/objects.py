@@ -126,7 +126,7 @@ def call_target(obj: Any) -> tuple[types.FunctionType, Any] | None:
     found = user_method(obj)
     if found is not None:
         return found
-    if not _is_object(obj) or registry.lookup(obj) is not None:
+    if not is_user_object(obj) or registry.lookup(obj) is not None:
         return None
     call = getattr(type(obj), "__call__", None)
     if isinstance(call, types.FunctionType):
@@ -294,7 +294,7 @@ class Objects:
                 "attribute of self) and call its methods here",
             )
         target = call_target(obj)
-        if target is None and _is_object(obj) and not callable(obj):
+        if target is None and is_user_object(obj) and not callable(obj):
             raise self.state.parsed.unsupported(
                 f"calling a {type(obj).__name__} object (its class has no " "__call__)",
                 node,
@@ -391,7 +391,7 @@ class Objects:
             obj = value.obj
         else:
             obj = resolve_global(self.state.fn, expr.id)
-            if is_missing(obj) or not _is_object(obj):
+            if is_missing(obj) or not is_user_object(obj):
                 if not isinstance(obj, (type, types.ModuleType)):
                     return False
         try:
@@ -399,7 +399,7 @@ class Objects:
                 obj = inspect.getattr_static(obj, name)
         except AttributeError:
             return False
-        return _is_object(obj) and not callable(obj) or call_target(obj) is not None
+        return is_user_object(obj) and not callable(obj) or call_target(obj) is not None
 
     # -- loops over objects ---------------------------------------------------
 
@@ -424,7 +424,7 @@ class Objects:
         if not (
             isinstance(items, (list, tuple))
             and items
-            and all(_is_object(item) for item in items)
+            and all(is_user_object(item) for item in items)
         ):
             return False
         jumps = any(
@@ -494,7 +494,7 @@ class Objects:
 
     def _argument(self, expr: ast.expr) -> Any:
         value = self.expressions.expr(expr)
-        if isinstance(value, Static) and _is_object(value.obj):
+        if isinstance(value, Static) and is_user_object(value.obj):
             return ObjectStatic(value.obj)  # an object handed to a method
         if isinstance(value, Static):
             return self.expressions.names.static_operand(value.obj, expr)
@@ -556,9 +556,9 @@ def _argument_nodes(node: ast.Call) -> list:
     return [*node.args, *(kw.value for kw in node.keywords)]
 
 
-def _is_object(obj: Any) -> bool:
+def is_user_object(obj: Any) -> bool:
     """Whether a compile-time object is an instance of a user class (not a
-    module, function, class or builtin)."""
+    module, function, class, builtin, NumPy or adcompiler object)."""
     return not isinstance(
         obj,
         (
