@@ -18,6 +18,7 @@ import linecache
 import types
 from typing import Any, Hashable
 
+from .frontend import parse_function
 from .trees import has_objects, internal, operand_shape, rebuild
 
 #: (function, id of self) -> (bound method, wrapper): the wrapper keeps its
@@ -37,6 +38,7 @@ def method_function(f: Any) -> Any:
     found = _WRAPPERS.get(key)
     if found is not None and found[0] == f:
         return found[1]
+    parse_function(f.__func__)  # no source: its error now, not the wrapper's
     signature = inspect.signature(f)
     namespace: dict[str, Any] = {"__method__": f}
     params, arguments = [], []

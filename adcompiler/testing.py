@@ -24,11 +24,25 @@ from .api import (
 )
 from .errors import ArgumentError
 from .tracebacks import checked_arguments
+from .boundary import method_function
 from .callables import user_function
-from .trees import leaves
+from .trees import build, leaves, object_node, structure, unflatten_leaves
+
+
+def _over_object(fn: Callable, x: Any, *others: Any) -> Any:
+    """For an object node ``x`` (a dataclass, NamedTuple, registered
+    class), ``fn`` applied leaf by leaf (with the leaves of ``others``) in
+    an object of its class; else None."""
+    if type(x).__module__ == "builtins" or object_node(x) is None:
+        return None
+    flat = [fn(*items) for items in zip(leaves(x), *map(leaves, others))]
+    return unflatten_leaves(structure(x), flat)
 
 
 def _as_float64(x: Any) -> Any:
+    found = _over_object(_as_float64, x)
+    if found is not None:
+        return found
     if isinstance(x, (list, tuple)):
         return type(x)(_as_float64(item) for item in x)
     if isinstance(x, dict):
@@ -45,6 +59,7 @@ def numerical_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6) -> 
     The step for an element x is ``eps * max(1, |x|)``. Returns what
     :func:`grad` returns: one gradient, or a tuple when ``wrt`` is a tuple.
     """
+    f = method_function(f)  # a bound method: wrt counts after self
     if not callable(f):  # any callable: its source is never read
         raise ArgumentError(
             f"numerical_grad takes the function first, not {type(f).__name__}",
@@ -102,7 +117,19 @@ def _named_parameters_only(f: Callable, what: str, wrt: Wrt = None) -> None:
 
 def _numerical(evaluate: Callable[[Any], Any], x: Any, eps: float) -> Any:
     """Central differences of ``evaluate`` at ``x``: a float, an array, or a
-    list, tuple or dict of them (perturbed one leaf at a time)."""
+    list, tuple or dict of them, or an object node (perturbed one leaf at
+    a time; its static fields None in the result, as in a gradient)."""
+    found = object_node(x) if type(x).__module__ != "builtins" else None
+    if found is not None:
+        node, children = found
+
+        def at_child(k: int) -> Callable[[Any], Any]:
+            return lambda v: evaluate(
+                build(node, children[:k] + [v] + children[k + 1 :])
+            )
+
+        parts = [_numerical(at_child(k), c, eps) for k, c in enumerate(children)]
+        return build(node, parts, statics=False)
     if isinstance(x, (list, tuple)):
         items = list(x)
 
@@ -137,6 +164,17 @@ def _numerical(evaluate: Callable[[Any], Any], x: Any, eps: float) -> Any:
 
 def _labelled_leaves(tree: Any, label: str) -> list[tuple[str, Any]]:
     """(``name[key]...``, leaf) pairs of a gradient tree, in order."""
+    found = object_node(tree) if type(tree).__module__ != "builtins" else None
+    if found is not None:
+        node, children = found
+        keys = node.names or [f"[{k}]" for k in range(len(children))]
+        return [
+            pair
+            for key, item in zip(keys, children)
+            for pair in _labelled_leaves(
+                item, f"{label}{key if key.startswith('[') else '.' + key}"
+            )
+        ]
     if isinstance(tree, (list, tuple)):
         return [
             pair
@@ -172,6 +210,7 @@ def check_grad(
     ``rtol=1e-5, atol=1e-7`` for float64 arguments and ``rtol=2e-3,
     atol=1e-4`` when an argument is float32.
     """
+    f = method_function(f)  # a bound method: wrt counts after self
     _transformable(f, "check_grad")
     _named_parameters_only(f, "check_grad")
     if order not in (1, 2):
@@ -230,6 +269,9 @@ def _compare(f, names, indices, analytic, numeric, rtol, atol, what) -> None:
 
 
 def _random_like(x: Any, rng: np.random.Generator) -> Any:
+    found = _over_object(lambda leaf: _random_like(leaf, rng), x)
+    if found is not None:
+        return found
     if isinstance(x, (list, tuple)):
         return type(x)(_random_like(item, rng) for item in x)
     if isinstance(x, dict):
@@ -244,6 +286,8 @@ def _random_like(x: Any, rng: np.random.Generator) -> Any:
 
 
 def _inner(a: Any, b: Any) -> float:
+    if type(a).__module__ != "builtins" and object_node(a) is not None:
+        return sum(_inner(x, y) for x, y in zip(leaves(a), leaves(b)))
     if isinstance(a, (list, tuple)):
         return sum(_inner(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
@@ -305,6 +349,9 @@ def _check_second_order(f, args, indices, rtol, atol, eps) -> None:
 
 
 def _shifted(x: Any, v: Any, h: float) -> Any:
+    found = _over_object(lambda a, b: _shifted(a, b, h), x, v)
+    if found is not None:
+        return found
     if isinstance(x, (list, tuple)):
         return type(x)(_shifted(a, b, h) for a, b in zip(x, v))
     if isinstance(x, dict):
@@ -315,6 +362,9 @@ def _shifted(x: Any, v: Any, h: float) -> Any:
 
 
 def _scaled_difference(a: Any, b: Any, scale: float) -> Any:
+    found = _over_object(lambda x, y: _scaled_difference(x, y, scale), a, b)
+    if found is not None:
+        return found
     if isinstance(a, (list, tuple)):
         return type(a)(_scaled_difference(x, y, scale) for x, y in zip(a, b))
     if isinstance(a, dict):

@@ -55,7 +55,7 @@ class Node:
         """The static field ``name`` (KeyError if it is not one)."""
         for key, (_, value) in self.statics:
             if key == name:
-                return value
+                return value.obj if isinstance(value, _Same) else value
         raise KeyError(name)
 
     def static_names(self) -> tuple:
@@ -120,7 +120,31 @@ def static_tuple(value: Any) -> bool:
     )
 
 
-def _hashable(cls: type, name: str, value: Any) -> Any:
+class _Same:
+    """A static value that is not a number, string or tuple of them (a
+    function, an object): equal only to itself, whatever its ``__eq__``
+    says (the code read its attributes while compiling)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any):
+        self.obj = obj
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+
+def _hashable(cls: type, name: str, value: Any, by_identity: bool = True) -> Any:
+    """``(type, value)``, the call-key form of a static value: ints, bools,
+    strings, None and tuples of them by equality, anything else (when
+    ``by_identity``) by identity."""
+    if by_identity and not (
+        type(value) in (int, bool, str, type(None)) or static_tuple(value)
+    ):
+        return (type(value), _Same(value))
     try:
         hash(value)
     except TypeError:
@@ -157,7 +181,12 @@ def object_node(obj: Any) -> tuple[Node, list] | None:
         else:
             children = list(children)
         return (
-            Node(kind, names, (("aux", _hashable(kind, "aux", aux)),), "registered"),
+            Node(
+                kind,
+                names,
+                (("aux", _hashable(kind, "aux", aux, False)),),
+                "registered",
+            ),
             children,
         )
     fields = _fields(obj)
@@ -335,7 +364,9 @@ def build(node: Node, children: list, statics: bool = True) -> Any:
             return unflatten(aux, dict(zip(node.names, children)))
         return unflatten(aux, list(children))
     values = dict(zip(node.names, children))
-    values.update((key, value if statics else None) for key, (_, value) in node.statics)
+    values.update(
+        (key, node.static(key) if statics else None) for key in node.static_names()
+    )
     if node.kind == "namedtuple":
         return node.cls(**{name: values[name] for name in node.cls._fields})
     made = object.__new__(node.cls)

@@ -9,6 +9,7 @@ Every gradient is compared with central finite differences in float64
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -79,7 +80,7 @@ def fd(f, args, index=0, eps=1e-6):
     def evaluate(value):
         call = list(args)
         call[index] = value
-        return float(f(*call))
+        return float(f(*copy.deepcopy(call)))  # f may change its arrays
 
     return numerical(evaluate, args[index])
 
@@ -642,6 +643,16 @@ class Stack:
             w = layer(w)
         return np.sum(w)
 
+    def pick(self, w, i):
+        return np.sum(self.layers[i](w))  # an item chosen at run time
+
+    def early(self, w):
+        for layer in self.layers:
+            w = layer(w)
+            if np.sum(w) > 100.0:
+                break
+        return np.sum(w)
+
 
 class Recursive:
     def depth(self, w, n):
@@ -653,28 +664,41 @@ class Recursive:
         return np.sum(self.depth(w, 2))
 
 
+def test_a_loop_over_objects_runs_each():
+    np.testing.assert_allclose(ad.grad(Stack().loss)(W), np.full(4, 6.0))
+
+
 def test_other_refusals_name_the_line():
     with pytest.raises(UnsupportedSyntaxError, match="calling a Counter object"):
         ad.grad(calls_an_object_without_call)(W)
     with pytest.raises(UnsupportedSyntaxError, match="list of objects") as info:
-        ad.grad(Stack().loss)(W)
+        ad.grad(Stack().pick)(W, 1)
     assert "test_frontend_objects.py:" in str(info.value)
+    with pytest.raises(UnsupportedSyntaxError, match="break, continue") as info:
+        ad.grad(Stack().early)(W)
+    assert "unrolled" in str(info.value)
     with pytest.raises(UnsupportedSyntaxError, match="recursive method call"):
         ad.grad(Recursive().loss)(W)
 
 
-@dataclass
-class Unhashable:
-    w: np.ndarray
-    extra: object
+class Tagged:
+    def __init__(self, w, tags):
+        self.w, self.tags = w, tags
 
 
-def test_unhashable_static_field_is_an_argument_error():
-    def f(u):
-        return np.sum(u.w)
+ad.register_tree(
+    Tagged, lambda t: ((t.w,), t.tags), lambda tags, children: Tagged(children[0], tags)
+)
 
-    with pytest.raises(ArgumentError, match="field `extra`"):
-        ad.grad(f)(Unhashable(W, {1, 2}))
+
+def test_unhashable_aux_is_an_argument_error():
+    def f(t):
+        return 0.0
+
+    with pytest.raises(ArgumentError, match="neither data"):
+        ad.grad(f)(Tagged(W, ["a", "b"]))  # a list: unhashable
+    # an object in a dataclass field is static, compared by identity
+    assert ad.grad(reads_a_static_object)(WithKnob(W, Knob(1.0))).knob is None
 
 
 def test_int_array_field_is_not_differentiated():
@@ -889,3 +913,189 @@ def test_super_and_objects_passed_to_functions():
         assert g(0.3) == pytest.approx(fd(passes_a_global_object, (0.3,)), rel=1e-6)
     finally:
         DERIVED.k = 2.0
+
+
+def test_hvp_and_forward_jacobian_of_a_dataclass():
+    p = Mixed(w=np.array([0.5, -1.0]), power=3)
+    x = np.array([1.0, 2.0])
+    v = Mixed(w=np.array([1.0, 2.0]), power=None, name=None)
+    hv = ad.hvp(powered)(p, x, v)
+    assert isinstance(hv, Mixed) and hv.power is None
+    # powered = sum((w x)^3): H = diag(6 w x^3)
+    np.testing.assert_allclose(hv.w, 6 * p.w * x**3 * v.w)
+    jac = ad.jacobian(powered, mode="fwd")(p, x)
+    np.testing.assert_allclose(jac.w, fd(powered, (p, x)).w, rtol=1e-6)
+
+
+def test_check_grad_and_numerical_grad_take_objects_and_bound_methods():
+    model = MLP((3, 4, 1))
+    params = model.init(np.random.default_rng(2))
+    x, y = RNG.normal(size=(5, 3)), RNG.normal(size=(5, 1))
+    ad.check_grad(model.loss, params, x, y, order=2)
+    numeric = ad.numerical_grad(model.loss, params, x, y)
+    assert isinstance(numeric, Params)
+    assert_same_tree(numeric, fd(model.loss, (params, x, y)), rtol=1e-6)
+    # wrt by name counts the parameters after self
+    m = Scaled(2.0, 0.5)
+    np.testing.assert_allclose(
+        ad.numerical_grad(m.loss, W, X, wrt="x"), fd(m.loss, (W, X), 1), rtol=1e-6
+    )
+    ad.check_grad(powered, Mixed(np.array([0.5, 1.0]), 3), X[:2], wrt=(0, 1))
+    with pytest.raises(AssertionError, match=r"with respect to m\.w\[0\]"):
+        ad.check_grad(
+            powered, Mixed(np.array([0.5, 1.0]), 3), X[:2], rtol=1e-30, atol=1e-30
+        )
+
+
+def test_a_method_without_source_is_refused_when_transformed():
+    namespace = {"np": np}
+    exec("class K:\n    def f(self, x):\n        return x * 2.0\n", namespace)
+    with pytest.raises(
+        ad.SourceUnavailableError, match="cannot read the source of K.f"
+    ):
+        ad.grad(namespace["K"]().f)
+
+
+def built_then_written(x):
+    y = x * 1.0
+    p = P(a=y, b=2.0)
+    y[0] = 5.0  # p.a is y: Python sees the write through p.a
+    return np.sum(p.a * x) * p.b
+
+
+def field_changed_in_place(p):
+    a = p.a
+    a += 1.0  # changes p.a too
+    return np.sum(p.a**2) * p.b
+
+
+def namedtuple_item_changed_in_place(t):
+    left, right = t
+    left *= 2.0
+    return np.sum(t.left) * right
+
+
+def test_writes_through_names_that_share_an_objects_array():
+    x = RNG.normal(size=3)
+    np.testing.assert_allclose(
+        ad.grad(built_then_written)(x), fd(built_then_written, (x,)), rtol=1e-6
+    )
+    p = P(RNG.normal(size=3), 1.5)
+    assert_same_tree(
+        ad.grad(field_changed_in_place)(p), fd(field_changed_in_place, (p,))
+    )
+    t = Pair(RNG.normal(size=3), 2.0)
+    assert_same_tree(
+        ad.grad(namedtuple_item_changed_in_place)(t),
+        fd(namedtuple_item_changed_in_place, (t,)),
+    )
+
+
+@dataclass
+class CallableParams:
+    w: np.ndarray
+    SCALE = 3.0  # a class attribute, not a field
+
+    def __call__(self, x):
+        return np.tanh(self.w * x)
+
+
+def calls_a_dataclass_argument(p, x):
+    return np.sum(p(x) ** 2)
+
+
+def reads_a_class_attribute_through_the_instance(p):
+    return np.sum(p.w) * p.SCALE
+
+
+def reads_aux_by_name(layer):
+    return np.sum(layer.W) * layer.aux
+
+
+def test_calling_a_dataclass_argument_and_attributes_that_are_not_fields():
+    p = CallableParams(RNG.normal(size=3))
+    x = RNG.normal(size=3)
+    assert_same_tree(
+        ad.grad(calls_a_dataclass_argument)(p, x),
+        fd(calls_a_dataclass_argument, (p, x)),
+    )
+    with pytest.raises(UnsupportedSyntaxError, match="no field `SCALE`") as info:
+        ad.grad(reads_a_class_attribute_through_the_instance)(p)
+    assert "CallableParams.SCALE" in str(info.value)
+    # a registered class's aux is not an attribute
+    layer = Linear(np.ones((2, 2)), np.zeros(2), "aux-text")
+    with pytest.raises(UnsupportedSyntaxError, match="no field `aux`"):
+        ad.grad(reads_aux_by_name)(layer)
+
+
+class Knob:
+    """Equal to every other Knob: a static field is compared by identity."""
+
+    def __init__(self, k):
+        self.k = k
+
+    def __eq__(self, other):
+        return isinstance(other, Knob)
+
+    def __hash__(self):
+        return 0
+
+
+@dataclass
+class WithKnob:
+    w: np.ndarray
+    knob: object
+
+
+def reads_a_static_object(p):
+    return np.sum(p.w) * p.knob.k
+
+
+def test_static_objects_are_compared_by_identity():
+    g = ad.grad(reads_a_static_object)
+    w = np.ones(3)
+    np.testing.assert_allclose(g(WithKnob(w, Knob(2.0))).w, 2.0)
+    np.testing.assert_allclose(g(WithKnob(w, Knob(5.0))).w, 5.0)
+
+
+class Dense:
+    def __init__(self, W):
+        self.W = W
+
+    def __call__(self, x):
+        return np.tanh(x @ self.W)
+
+
+class Sequential:
+    def __init__(self, rng, depth=3):
+        self.layers = [Dense(rng.normal(size=(3, 3)) * 0.5) for _ in range(depth)]
+
+    def loss(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return np.sum(x**2)
+
+    def weighted(self, x, scales):
+        total = 0.0
+        for i, layer in enumerate(self.layers):
+            x = layer(x) * scales[i]
+            total = total + np.sum(x)
+        return total
+
+
+def test_a_loop_over_a_list_of_layers_is_unrolled():
+    model = Sequential(np.random.default_rng(4))
+    x = RNG.normal(size=3)
+    g = ad.grad(model.loss)
+    np.testing.assert_allclose(g(x), fd(model.loss, (x,)), rtol=1e-6)
+    scales = np.array([1.0, 2.0, 3.0])
+    both = ad.grad(model.weighted, wrt=(0, 1))(x, scales)
+    np.testing.assert_allclose(both[0], fd(model.weighted, (x, scales)), rtol=1e-6)
+    np.testing.assert_allclose(both[1], fd(model.weighted, (x, scales), 1), rtol=1e-6)
+    # the list and its layers are read while compiling: changes recompile
+    model.layers.append(Dense(np.eye(3) * 0.5))
+    np.testing.assert_allclose(g(x), fd(model.loss, (x,)), rtol=1e-6)
+    model.layers[0].W = np.eye(3)
+    np.testing.assert_allclose(g(x), fd(model.loss, (x,)), rtol=1e-6)
+    model.layers[1] = Dense(-np.eye(3))
+    np.testing.assert_allclose(g(x), fd(model.loss, (x,)), rtol=1e-6)

@@ -91,6 +91,8 @@ class UserCalls:
                 return self.expressions.method_call(base, func.attr, node, hint)
         if not isinstance(func, ast.Attribute) or not isinstance(base, ObjectTree):
             callee = self.expressions.expr(func)
+        if isinstance(callee, ObjectTree):  # p(x): its class's __call__
+            return self.objects.call_method(callee, "__call__", node, hint)
         if isinstance(callee, type) and callee in CASTS:  # np.float64(...)
             callee = Static(callee)
         if isinstance(callee, Static):

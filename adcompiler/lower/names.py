@@ -34,6 +34,7 @@ from ..trees import (
 )
 from .. import runtime
 from . import dependencies
+from .objects import is_user_object
 from .ops import Ops
 from .state import MISSING, RUNTIME_SEQUENCE, State, Static
 
@@ -61,8 +62,11 @@ class Names:
             return value
         value.container = True
         items = {}
+        names = shape[0].names if isinstance(shape[0], Node) else None
         for key, child in keys_of(shape):
             hint = f"{name}_{key}" if isinstance(key, int) else str(key)
+            if names:  # an object's field: p_W for p.W
+                hint = f"{name}_{names[key]}"
             if not hint.isidentifier():
                 hint = f"{name}_item"
             leaf = self.ops.call_prim(runtime.list_item, (value, key), {}, hint, True)
@@ -135,8 +139,8 @@ class Names:
         (modules and functions are refused)."""
         if is_literal(obj):
             return obj
-        if isinstance(obj, (list, tuple, dict)) and not all(
-            is_data(leaf) or is_literal(leaf) for leaf in leaves(obj)
+        if isinstance(obj, (list, tuple, dict)) and any(
+            is_user_object(leaf) for leaf in leaves(obj)
         ):
             raise self.state.parsed.unsupported(
                 f"using a {type(obj).__name__} of objects (not arrays or numbers)"

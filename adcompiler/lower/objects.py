@@ -127,7 +127,7 @@ def call_target(obj: Any) -> tuple[types.FunctionType, Any] | None:
     found = user_method(obj)
     if found is not None:
         return found
-    if not _is_object(obj) or registry.lookup(obj) is not None:
+    if not is_user_object(obj) or registry.lookup(obj) is not None:
         return None
     call = getattr(type(obj), "__call__", None)
     if isinstance(call, types.FunctionType):
@@ -197,7 +197,7 @@ class Objects:
             return tree.field(name)
         except KeyError:
             pass
-        if name in meta.static_names():
+        if meta.kind != "registered" and name in meta.static_names():
             value = meta.static(name)
             return value if is_literal(value) else ObjectStatic(value)
         attribute = inspect.getattr_static(meta.cls, name, None)
@@ -205,7 +205,12 @@ class Objects:
             attribute.fget, types.FunctionType
         ):
             return self._inline(attribute.fget, tree, (), {}, node, hint)
-        if meta.names is None:
+        if hasattr(meta.cls, name):  # (the instance may hold its own)
+            fix = (
+                f"read it from the class ({meta.cls.__name__}.{name}), or make "
+                "it a field"
+            )
+        elif meta.names is None:
             fix = (
                 f"give {meta.cls.__name__}'s flatten a dict of children "
                 "({name: child}) to read them by name"
@@ -230,7 +235,7 @@ class Objects:
         function (``p.act(x)``), that function as a compile-time object
         (the caller calls it)."""
         meta: Node = type(tree).node
-        if name in meta.static_names():
+        if meta.kind != "registered" and name in meta.static_names():
             return ObjectStatic(meta.static(name))
         attribute = inspect.getattr_static(meta.cls, name, None)
         if isinstance(attribute, staticmethod):
@@ -290,7 +295,7 @@ class Objects:
                 "attribute of self) and call its methods here",
             )
         target = call_target(obj)
-        if target is None and _is_object(obj) and not callable(obj):
+        if target is None and is_user_object(obj) and not callable(obj):
             raise self.state.parsed.unsupported(
                 f"calling a {type(obj).__name__} object (its class has no " "__call__)",
                 node,
@@ -387,7 +392,7 @@ class Objects:
             obj = value.obj
         else:
             obj = resolve_global(self.state.fn, expr.id)
-            if is_missing(obj) or not _is_object(obj):
+            if is_missing(obj) or not is_user_object(obj):
                 if not isinstance(obj, (type, types.ModuleType)):
                     return False
         try:
@@ -395,7 +400,80 @@ class Objects:
                 obj = inspect.getattr_static(obj, name)
         except AttributeError:
             return False
-        return _is_object(obj) and not callable(obj) or call_target(obj) is not None
+        return is_user_object(obj) and not callable(obj) or call_target(obj) is not None
+
+    # -- loops over objects ---------------------------------------------------
+
+    def unrolled_loop(self, node: ast.For, flow: Any, statements: Any) -> bool:
+        """``for layer in self.layers:`` (or ``enumerate(self.layers)``)
+        over a list or tuple of objects read while compiling: the body
+        lowered once per object, ``layer`` bound to it. Returns whether
+        the loop was one (a loop that breaks, continues or returns, or has
+        an ``else``, is refused)."""
+        iterable, counted = node.iter, False
+        if (
+            isinstance(iterable, ast.Call)
+            and isinstance(iterable.func, ast.Name)
+            and iterable.func.id == "enumerate"
+            and len(iterable.args) == 1
+            and not iterable.keywords
+            and resolve_global(self.state.fn, "enumerate") is enumerate
+            and "enumerate" not in self.state.env
+        ):
+            iterable, counted = iterable.args[0], True
+        items = self._static_value(iterable)
+        if not (
+            isinstance(items, (list, tuple))
+            and items
+            and all(is_user_object(item) for item in items)
+        ):
+            return False
+        jumps = any(
+            isinstance(inner, (ast.Break, ast.Continue, ast.Return))
+            for stmt in node.body
+            for inner in ast.walk(stmt)
+        )
+        if jumps or node.orelse:
+            raise self.state.parsed.unsupported(
+                "break, continue, return or else in a loop over objects",
+                node,
+                "the loop is unrolled (one pass per object): compute a flag "
+                "and use it after the loop",
+            )
+        value = self.expressions.expr(iterable)  # read again, and recorded
+        objects = value.obj if isinstance(value, Static) else items
+        for position, item in enumerate(objects):
+            bound: Any = ObjectStatic(item)
+            if counted:
+                bound = (position, bound)
+            statements.assign(node.target, bound)
+            flow.block(node.body)
+        return True
+
+    def _static_value(self, expr: ast.expr) -> Any:
+        """What a name or attribute chain denotes when it is a compile-time
+        object (read without recording), else None."""
+        chain = []
+        while isinstance(expr, ast.Attribute):
+            chain.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            return None
+        if expr.id in self.state.env:
+            value = self.state.env[expr.id]
+            if not isinstance(value, Static):
+                return None
+            obj = value.obj
+        else:
+            obj = resolve_global(self.state.fn, expr.id)
+            if is_missing(obj):
+                return None
+        try:
+            for name in reversed(chain):
+                obj = inspect.getattr_static(obj, name)
+        except AttributeError:
+            return None
+        return obj
 
     # -- inlining ----------------------------------------------------------
 
@@ -417,7 +495,7 @@ class Objects:
 
     def _argument(self, expr: ast.expr) -> Any:
         value = self.expressions.expr(expr)
-        if isinstance(value, Static) and _is_object(value.obj):
+        if isinstance(value, Static) and is_user_object(value.obj):
             return ObjectStatic(value.obj)  # an object handed to a method
         if isinstance(value, Static) and not is_callable(value):
             return self.expressions.names.static_operand(value.obj, expr)
@@ -479,9 +557,9 @@ def _argument_nodes(node: ast.Call) -> list:
     return [*node.args, *(kw.value for kw in node.keywords)]
 
 
-def _is_object(obj: Any) -> bool:
+def is_user_object(obj: Any) -> bool:
     """Whether a compile-time object is an instance of a user class (not a
-    module, function, class or builtin)."""
+    module, function, class, builtin, NumPy or adcompiler object)."""
     return not isinstance(
         obj,
         (

@@ -58,6 +58,12 @@ class Unrolling:
         #: loops over dicts and over lists of keys (:mod:`.static_loops`)
         self.static = StaticLoops(state, flow, expressions, statements)
 
+    def over_objects(self, node: ast.For) -> bool:
+        """``for layer in self.layers``: unrolled over the objects (see
+        :meth:`.objects.Objects.unrolled_loop`). Returns whether it was."""
+        objects = self.expressions.user_calls.objects
+        return objects.unrolled_loop(node, self.flow, self.statements)
+
     def unrolled(self, node: ast.For) -> bool:
         """``for a in items: a += v`` (or ``a[...] = v``) over a local list or
         tuple known when compiling: ``a`` is each item itself, so the write
