@@ -71,8 +71,8 @@ def numerical_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6) -> 
             hint="the default, 1e-6, suits float64",
         )
     if hasattr(user_function(f), "__code__"):
-        _named_parameters_only(f, "numerical_grad", wrt)
         indices, many = _wrt_indices(f, wrt)
+        _named_parameters_only(f, "numerical_grad", indices)
         _bind(f, args, {}, "numerical_grad")
     elif isinstance(wrt, int) or (
         isinstance(wrt, tuple) and all(isinstance(i, int) for i in wrt)
@@ -97,16 +97,17 @@ def numerical_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6) -> 
     return tuple(gradients) if many else gradients[0]
 
 
-def _named_parameters_only(f: Callable, what: str, wrt: Wrt = None) -> None:
-    """Refuse a function taking ``*args`` or ``**kwargs``: ``wrt`` counts
-    its parameters (``*xs`` is one, a tuple), the differences here would
-    count the call's positions; unless ``wrt`` only names positions of the
-    parameters before ``*args`` (``lambda x, *rest``), where both counts
-    agree."""
+def _named_parameters_only(
+    f: Callable, what: str, indices: tuple[int, ...] | None = None
+) -> None:
+    """Refuse a function taking ``*args`` or ``**kwargs`` (for ``indices``,
+    only when one of them is that parameter or one after it): ``wrt``
+    counts its parameters (``*xs`` is one, a tuple), the differences here
+    count the call's positions."""
     code = user_function(f).__code__
-    positions = wrt if isinstance(wrt, tuple) else (wrt,)
-    if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) and not all(
-        type(i) is int and 0 <= i < code.co_argcount for i in positions
+    first = code.co_argcount  # the index of *args (or **kwargs) among them
+    if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) and (
+        indices is None or max(indices) >= first
     ):
         raise ArgumentError(
             f"{what} of {code.co_name}, which takes *args or **kwargs",

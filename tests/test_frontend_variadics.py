@@ -344,6 +344,11 @@ def comprehension_with_runtime_keys(x):
     return d[0]
 
 
+def pops_from_a_dict(p):
+    w = p.pop("w")
+    return np.sum(w)
+
+
 def keeps_a_zip(x):
     pairs = zip([x, x], [1.0, 2.0])
     return sum(np.sum(u) * w for u, w in pairs)
@@ -377,6 +382,7 @@ def appends_to_the_list_it_iterates(x):
             "changing (the length of a list|its length in a for loop)",
         ),
         (keeps_a_zip, (A,), "keeping zip\\(...\\) in a variable"),
+        (pops_from_a_dict, (params(),), "the dict method `.pop\\(\\)` here"),
         (iterates_a_call_returning_a_dict, (A,), "iterating over dict"),
         (keeps_a_view, (params(),), "keeping the view `.items\\(\\)`"),
         (in_of_a_runtime_value, (params(),), "`in` of a value computed at run time"),

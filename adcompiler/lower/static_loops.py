@@ -30,6 +30,7 @@ import builtins
 import itertools
 from typing import Any
 
+from ..ir import Value
 from ..trees import LEAF, structure
 from .dicts import NOT_STATIC, static_builtin
 from .expressions import Expressions
@@ -281,7 +282,10 @@ class StaticLoops:
             return NOT_STATIC
         args = [self.pure(arg) for arg in node.args]
         kwargs = {kw.arg: self.pure(kw.value) for kw in node.keywords}
-        if None in kwargs or any(v is NOT_STATIC for v in [*args, *kwargs.values()]):
+        if None in kwargs or any(
+            v is NOT_STATIC or isinstance(v, Value)  # known at run time
+            for v in [*args, *kwargs.values()]
+        ):
             return NOT_STATIC
         return static_builtin(self.state, callee, tuple(args), kwargs, node)
 
