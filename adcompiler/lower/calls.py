@@ -26,6 +26,7 @@ from ..callables import (
 from ..errors import UnsupportedSyntaxError
 from ..ir import CallOp, Value, tree_map, tree_values
 from ..primitives import registry
+from ..primitives.scipy_hook import scipy_name
 from ..trees import LEAF
 from . import dependencies
 from .expressions import Expressions
@@ -93,7 +94,9 @@ class UserCalls:
             self.state.calls[-1].checkpoint = True
             return out
         if (
-            isinstance(target, types.FunctionType) and registry.lookup(target) is None
+            isinstance(target, types.FunctionType)
+            and registry.lookup(target) is None
+            and scipy_name(target) is None  # SciPy's source is not read: no rule
         ) or isinstance(target, Transformed):
             inlined = self.inliner.inlinable(target)
             if inlined is not None:

@@ -21,6 +21,7 @@ from ..errors import NoRuleError
 from ..ir import is_literal, tree_values
 from ..primitives import registry
 from ..primitives.registry import Primitive
+from ..primitives.scipy_hook import scipy_name
 from .. import runtime
 from .errortext import static_name
 from .state import State
@@ -138,7 +139,7 @@ class Ops:
 
     def _no_rule(self, fn: Any, node: ast.AST) -> Exception:
         name = static_name(fn)
-        if isinstance(fn, types.FunctionType):
+        if isinstance(fn, types.FunctionType) and scipy_name(fn) is None:
             return self.state.parsed.error(
                 NoRuleError,
                 f"call to the Python function {name}, which has no derivative rule",

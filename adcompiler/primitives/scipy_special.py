@@ -93,6 +93,7 @@ def elementwise(
     render: tuple,
     hint: str,
     categories: Sequence[str] = ("elementwise",),
+    integers: Sequence[str] = (),
 ) -> Primitive:
     """The record of a function elementwise in broadcast arguments, from
     its partial derivatives (one per parameter of ``spec``, None: no
@@ -111,6 +112,7 @@ def elementwise(
         *reverse,
         tangent=tangent,
         categories=categories,
+        integers=integers,
         name=name,
         render=render,
         hint=hint,
@@ -175,9 +177,7 @@ def _multigammaln_a(ans: Any, a: Any, d: Any) -> Any:
     return total
 
 
-multigammaln = special(
-    "multigammaln", "a, d", _multigammaln_a, None, categories=()
-)
+multigammaln = special("multigammaln", "a, d", _multigammaln_a, None, categories=())
 
 # ---------------------------------------------------------------------------
 # Error functions and the normal distribution
@@ -190,9 +190,7 @@ def _gauss(x: Any) -> Any:
 erf = special("erf", "x", lambda ans, x: TWO_OVER_SQRT_PI * _gauss(x))
 erfc = special("erfc", "x", lambda ans, x: -TWO_OVER_SQRT_PI * _gauss(x))
 erfinv = special("erfinv", "x", lambda ans, x: SQRT_PI_OVER_2 * np.exp(ans * ans))
-erfcinv = special(
-    "erfcinv", "x", lambda ans, x: -SQRT_PI_OVER_2 * np.exp(ans * ans)
-)
+erfcinv = special("erfcinv", "x", lambda ans, x: -SQRT_PI_OVER_2 * np.exp(ans * ans))
 ndtr = special("ndtr", "x", lambda ans, x: np.exp(-0.5 * x * x - LOG_SQRT_2PI))
 # the density over ndtr, written with the logarithms so that it is finite
 # far in the left tail (where ndtr underflows)
@@ -236,19 +234,13 @@ entr = special("entr", "x", lambda ans, x: -np.log(x) - 1.0)
 # Bessel functions: derivatives in x (the order has none here)
 
 # jv is also spelled jn; yn takes integer orders only
-jv = special(
-    "jv", "v, x", None, lambda ans, v, x: 0.5 * (jv(v - 1, x) - jv(v + 1, x))
-)
+jv = special("jv", "v, x", None, lambda ans, v, x: 0.5 * (jv(v - 1, x) - jv(v + 1, x)))
 j0 = special("j0", "x", lambda ans, x: -j1(x))
 j1 = special("j1", "x", lambda ans, x: 0.5 * (j0(x) - jv(2, x)))
-yn = special(
-    "yn", "n, x", None, lambda ans, n, x: 0.5 * (yn(n - 1, x) - yn(n + 1, x))
-)
+yn = special("yn", "n, x", None, lambda ans, n, x: 0.5 * (yn(n - 1, x) - yn(n + 1, x)))
 y0 = special("y0", "x", lambda ans, x: -y1(x))
 y1 = special("y1", "x", lambda ans, x: 0.5 * (y0(x) - yn(2, x)))
-iv = special(
-    "iv", "v, x", None, lambda ans, v, x: 0.5 * (iv(v - 1, x) + iv(v + 1, x))
-)
+iv = special("iv", "v, x", None, lambda ans, v, x: 0.5 * (iv(v - 1, x) + iv(v + 1, x)))
 # ive(v, x) = iv(v, x) exp(-|x|)
 ive = special(
     "ive",
