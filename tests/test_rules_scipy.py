@@ -678,8 +678,10 @@ def test_generated_code_spells_scipy_modules():
 
 
 def test_records_are_complete():
+    from adcompiler.primitives import scipy_hook
     from adcompiler.primitives.record import problems, registered
 
+    scipy_hook.load()  # registered on a lookup's miss otherwise
     scipy_records = [p for p in registered() if p.name.startswith("scipy.")]
     assert len(scipy_records) > 90
     assert [msg for p in scipy_records for msg in problems(p)] == []
@@ -691,6 +693,7 @@ def test_records_are_complete():
 
 def test_adcompiler_does_not_import_scipy():
     code = "import sys, adcompiler; print('scipy' in sys.modules)"
+    # (the records are registered once scipy is: see test_registered_on_demand)
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
@@ -707,3 +710,20 @@ def test_stats_third_order():
     second = grad(grad(norm_cdf_third))
     numeric = (second(x + h) - second(x - h)) / (2 * h)
     assert grad(second)(x) == pytest.approx(numeric, rel=1e-5)
+
+
+def test_registered_on_demand():
+    # in a fresh interpreter: no record before scipy is imported, and the
+    # first differentiated call of a SciPy function finds its record
+    code = (
+        "import adcompiler\n"
+        "from adcompiler.primitives.record import registered\n"
+        "before = sum(p.name.startswith('scipy.') for p in registered())\n"
+        "import scipy.special\n"
+        "from adcompiler.primitives.registry import lookup\n"
+        "print(before, lookup(scipy.special.gammaln).name)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["0", "scipy.special.gammaln"]

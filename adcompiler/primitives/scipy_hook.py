@@ -64,6 +64,12 @@ def scipy_name(obj: Any) -> str | None:
     for anything else."""
     owner = getattr(obj, "__self__", None)
     method = getattr(obj, "__name__", None)
+    stats = sys.modules.get("scipy.stats")
+    if stats is not None and method is None:  # a distribution: scipy.stats.norm
+        if type(obj).__module__.startswith("scipy.stats"):
+            for name in dir(stats):
+                if getattr(stats, name, None) is obj:
+                    return f"scipy.stats.{name}"
     for module_name in ("scipy.special", "scipy.stats"):
         module = sys.modules.get(module_name)
         if module is None or method is None:
