@@ -653,6 +653,10 @@ def gammainc_of(x):
     return np.sum(sp.gammainc(2.0, x))
 
 
+def expm_of(a):
+    return np.sum(scipy.linalg.expm(a))
+
+
 def iv_of_order(v, x):
     return sp.iv(v, x)
 
@@ -665,6 +669,11 @@ def test_errors_name_scipy_functions():
     with pytest.raises(adcompiler.NoRuleError) as info:
         grad(gammainc_of)(np.array([2.0, 3.0]))
     assert "scipy.special.gammainc has no derivative rule" in str(info.value)
+    import scipy.linalg  # noqa: F401
+
+    with pytest.raises(adcompiler.NoRuleError) as info:  # not read from SciPy's source
+        grad(expm_of)(np.eye(2))
+    assert "scipy.linalg.expm has no derivative rule" in str(info.value)
     with pytest.raises(adcompiler.NonDifferentiableError) as info:
         grad(iv_of_order)(1.0, 2.0)
     assert "scipy.special.iv" in str(info.value) and "`v`" in str(info.value)
@@ -727,3 +736,21 @@ def test_registered_on_demand():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["0", "scipy.special.gammaln"]
+
+
+def lse_keepdims_all(a):
+    return np.sum(sp.logsumexp(a, keepdims=True) * a)
+
+
+def named_like_modules(x):
+    special = x * 2.0
+    stats = sp.gammaln(special)
+    return np.sum(st.norm.logpdf(stats) + stats)
+
+
+def test_keepdims_without_axis_and_names_like_the_modules():
+    check_grad(lse_keepdims_all, sample((2, 3), -1.0, 1.0), order=2)
+    x = sample((3,), 0.5, 2.0)
+    check_grad(named_like_modules, x, order=2)
+    source = grad(named_like_modules).source
+    assert "special_2.gammaln(special)" in source

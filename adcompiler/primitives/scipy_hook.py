@@ -59,9 +59,11 @@ record.ON_MISS.append(_hook)
 
 
 def scipy_name(obj: Any) -> str | None:
-    """``scipy.special.gammaln``, ``scipy.stats.norm.logpdf``: how user code
-    names ``obj``, a SciPy function or a method of a SciPy distribution; None
-    for anything else."""
+    """``scipy.special.gammaln``, ``scipy.stats.norm.logpdf``,
+    ``scipy.linalg.expm``: how user code names ``obj``, a SciPy function, a
+    SciPy distribution or one of its methods; None for anything else (the
+    lowering never reads SciPy's source: a SciPy function without a record
+    is refused with this name)."""
     owner = getattr(obj, "__self__", None)
     method = getattr(obj, "__name__", None)
     stats = sys.modules.get("scipy.stats")
@@ -86,4 +88,12 @@ def scipy_name(obj: Any) -> str | None:
             for name in dir(module):  # an alias: scipy.special.jn is jv
                 if getattr(module, name, None) is obj:
                     return f"{module_name}.{name}"
+    module_name = getattr(obj, "__module__", None) or ""
+    if module_name.startswith("scipy.") and method is not None:
+        # another SciPy function (scipy.linalg.expm): its public module's name
+        public = ".".join(p for p in module_name.split(".") if not p.startswith("_"))
+        module = sys.modules.get(public)
+        if module is not None and getattr(module, method, None) is obj:
+            return f"{public}.{method}"
+        return f"{module_name}.{method}"
     return None
