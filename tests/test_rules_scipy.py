@@ -4,7 +4,8 @@ Every function is checked with ``check_grad(..., order=2)``: its gradient
 against central differences in float64, forward mode against reverse mode
 (``jvp`` against ``vjp``), and Hessian-vector products against central
 differences of the gradient, on several shapes; a few also at third order
-and with ``hessian`` against central differences of the gradient.
+and with ``hessian`` against central differences of the gradient; and
+reverse over reverse (``grad`` of a function calling ``grad(f)``).
 """
 
 import subprocess
@@ -754,3 +755,82 @@ def test_keepdims_without_axis_and_names_like_the_modules():
     check_grad(named_like_modules, x, order=2)
     source = grad(named_like_modules).source
     assert "special_2.gammaln(special)" in source
+
+
+# ---------------------------------------------------------------------------
+# reverse over reverse: grad of a function calling grad(f), against central
+# differences of grad(f)
+
+
+def reverse_over_reverse(f):
+    df = grad(f)
+
+    def directional(x, v):
+        return np.sum(df(x) * v)
+
+    return directional
+
+
+@pytest.mark.parametrize(
+    "f, low, high", ONE_ARGUMENT, ids=[f.__name__ for f, _, _ in ONE_ARGUMENT]
+)
+def test_reverse_over_reverse(f, low, high):
+    x = sample((3,), low, high, 9)
+    v = np.array([0.3, -1.1, 0.7])
+    second = grad(reverse_over_reverse(f))(x, v)  # H v (H is symmetric)
+    numeric = numerical_grad(reverse_over_reverse(f), x, v)
+    np.testing.assert_allclose(second, numeric, rtol=1e-5, atol=1e-7)
+
+
+STATS_SECOND = [
+    fixed_shapes(st.t.logpdf, (3.5,)),
+    fixed_shapes(st.beta.pdf, (2.5, 1.5)),
+    fixed_shapes(st.gamma.logcdf, (2.5,)),
+    fixed_shapes(st.logistic.sf, ()),
+    fixed_shapes(st.norm.logpdf, ()),
+]
+
+
+def directional_in(f, k):
+    df = grad(f, wrt=k)
+
+    def directional(x, loc, scale):
+        return np.sum(df(x, loc, scale) * 0.7)
+
+    return directional
+
+
+@pytest.mark.parametrize("f", STATS_SECOND, ids=lambda f: f.__qualname__)
+@pytest.mark.parametrize("k", [0, 1, 2], ids=["x", "loc", "scale"])
+def test_reverse_over_reverse_stats(f, k):
+    args = (np.array([0.5, 0.7, 0.9]), 0.1, 1.2)
+    directional = directional_in(f, k)
+    for j in range(3):
+        analytic = grad(directional, wrt=j)(*args)
+        numeric = numerical_grad(directional, *args, wrt=j)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
+
+
+GRAD_MVN_L = grad(mvn_logpdf, wrt=2)
+GRAD_DIRICHLET_ALPHA = grad(dirichlet_logpdf, wrt=1)
+
+
+def mvn_directional(x, mean, L):
+    return np.sum(GRAD_MVN_L(x, mean, L) * L3)
+
+
+def dirichlet_directional(e, alpha):
+    return np.sum(GRAD_DIRICHLET_ALPHA(e, alpha) * np.array([0.3, -0.2, 0.5]))
+
+
+def test_reverse_over_reverse_multivariate():
+    args = (sample((4, 3), -1.0, 1.0, 10), MEAN3, L3)
+    for j in range(3):
+        analytic = grad(mvn_directional, wrt=j)(*args)
+        numeric = numerical_grad(mvn_directional, *args, wrt=j)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
+    args = (sample((3, 2), -1.0, 1.0, 11), np.array([1.5, 2.0, 0.8]))
+    for j in range(2):
+        analytic = grad(dirichlet_directional, wrt=j)(*args)
+        numeric = numerical_grad(dirichlet_directional, *args, wrt=j)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
