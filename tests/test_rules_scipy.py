@@ -620,9 +620,16 @@ def mvn_singular(x, cov):
     return st.multivariate_normal.logpdf(x, cov=cov, allow_singular=True)
 
 
+def mvn_default_cov(x):
+    return st.multivariate_normal.logpdf(x, np.zeros(2))
+
+
 def test_multivariate_normal_allow_singular_is_refused():
     with pytest.raises(adcompiler.ADError, match="allow_singular"):
         grad(mvn_singular)(np.ones(2), np.eye(2))
+    # the default cov=1 is a number: refused, with what to pass instead
+    with pytest.raises(adcompiler.NoRuleError, match=r"a matrix \(d, d\)"):
+        grad(mvn_default_cov)(np.ones(2))
 
 
 def dirichlet_logpdf(e, alpha):

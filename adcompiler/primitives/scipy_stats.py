@@ -36,6 +36,7 @@ import scipy.stats
 from ..errors import NoRuleError
 from .elementwise import broadcast_like, ub
 from .registry import define
+from .symbolic import Sym
 from .scipy_special import (
     LOG_SQRT_2PI,
     _signature,
@@ -318,6 +319,8 @@ _method(
 
 # ---------------------------------------------------------------------------
 # multivariate_normal: x (..., d) points, mean (d,), cov a (d, d) matrix
+# (a cov of another rank known at compile time is refused; one whose rank is
+# only known at run time fails there, in NumPy's shape checks)
 #
 # logpdf = -(d log(2 pi) + log det cov + r cov^-1 r) / 2, r = x - mean; with
 # s = cov^-1 r (cov symmetric): d/dx = -s, d/dmean = s, d/dcov =
@@ -333,8 +336,22 @@ def _nonsingular(allow_singular: Any) -> None:
         )
 
 
+def _rank(value: Any) -> int | None:
+    """The rank of a constant, or of a graph value whose rank is known."""
+    if isinstance(value, Sym):
+        return value.value.ndim
+    return np.ndim(value)
+
+
 def _mvn_solved(x: Any, mean: Any, cov: Any) -> tuple:
     """``(cov^-1, s)``: the points' residuals solved against cov, (..., d)."""
+    if _rank(cov) not in (None, 2):
+        raise NoRuleError(
+            "scipy.stats.multivariate_normal is differentiated with `cov` a "
+            f"matrix (d, d), not of rank {_rank(cov)}",
+            hint="pass the covariance matrix (np.diag(variances), or "
+            "variance * np.eye(d))",
+        )
     inverse = np.linalg.inv(cov)
     r = x if mean is None else x - mean
     return inverse, r @ inverse
