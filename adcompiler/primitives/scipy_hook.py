@@ -58,42 +58,60 @@ def _hook() -> bool:
 record.ON_MISS.append(_hook)
 
 
+def _from_scipy(obj: Any) -> bool:
+    """Whether ``obj`` may be SciPy's: defined in a SciPy module, a method of
+    or an instance of a SciPy class, or a ufunc (SciPy's have no module)."""
+    if type(obj).__name__ == "ufunc":
+        return True
+    owner = getattr(obj, "__self__", None)
+    return any(
+        (module or "").startswith("scipy")
+        for module in (
+            getattr(obj, "__module__", None),
+            type(obj).__module__,
+            type(owner).__module__ if owner is not None else None,
+        )
+    )
+
+
+def _attribute_of(module: Any, obj: Any) -> str | None:
+    """The public name under which ``module`` holds ``obj``, or None."""
+    name = getattr(obj, "__name__", None)
+    if name is not None and getattr(module, name, None) is obj:
+        return name
+    for name in dir(module):  # an alias (scipy.special.jn is jv), an instance
+        if not name.startswith("_") and getattr(module, name, None) is obj:
+            return name
+    return None
+
+
 def scipy_name(obj: Any) -> str | None:
     """``scipy.special.gammaln``, ``scipy.stats.norm.logpdf``,
-    ``scipy.linalg.expm``: how user code names ``obj``, a SciPy function, a
-    SciPy distribution or one of its methods; None for anything else (the
-    lowering never reads SciPy's source: a SciPy function without a record
-    is refused with this name)."""
+    ``scipy.stats.norm``, ``scipy.linalg.expm``: how user code names
+    ``obj``, a SciPy function, a SciPy distribution or one of its methods;
+    None for anything else (the lowering never reads SciPy's source: a
+    SciPy function without a record is refused with this name)."""
+    if "scipy" not in sys.modules or not _from_scipy(obj):
+        return None
     owner = getattr(obj, "__self__", None)
     method = getattr(obj, "__name__", None)
-    stats = sys.modules.get("scipy.stats")
-    if stats is not None and method is None:  # a distribution: scipy.stats.norm
-        if type(obj).__module__.startswith("scipy.stats"):
-            for name in dir(stats):
-                if getattr(stats, name, None) is obj:
-                    return f"scipy.stats.{name}"
-    for module_name in ("scipy.special", "scipy.stats"):
-        module = sys.modules.get(module_name)
-        if module is None or method is None:
-            continue
-        if owner is not None and type(owner).__module__.startswith("scipy.stats"):
-            for name in dir(module):
-                if getattr(module, name, None) is owner:
-                    return f"{module_name}.{name}.{method}"
-        elif getattr(module, method, None) is obj:
-            return f"{module_name}.{method}"
-        elif type(obj).__name__ == "ufunc" or (
-            getattr(obj, "__module__", None) or ""
-        ).startswith(module_name):
-            for name in dir(module):  # an alias: scipy.special.jn is jv
-                if getattr(module, name, None) is obj:
-                    return f"{module_name}.{name}"
+    special, stats = sys.modules.get("scipy.special"), sys.modules.get("scipy.stats")
+    if owner is not None and stats is not None and method is not None:
+        name = _attribute_of(stats, owner)  # a distribution's method
+        if name is not None:
+            return f"scipy.stats.{name}.{method}"
+    if type(obj).__name__ == "ufunc":
+        name = None if special is None else _attribute_of(special, obj)
+        return None if name is None else f"scipy.special.{name}"
+    if method is None:  # an instance: a distribution
+        name = None if stats is None else _attribute_of(stats, obj)
+        return None if name is None else f"scipy.stats.{name}"
     module_name = getattr(obj, "__module__", None) or ""
-    if module_name.startswith("scipy.") and method is not None:
-        # another SciPy function (scipy.linalg.expm): its public module's name
-        public = ".".join(p for p in module_name.split(".") if not p.startswith("_"))
-        module = sys.modules.get(public)
-        if module is not None and getattr(module, method, None) is obj:
-            return f"{public}.{method}"
-        return f"{module_name}.{method}"
-    return None
+    if not module_name.startswith("scipy"):
+        return None
+    # its public module: scipy.special._logsumexp -> scipy.special
+    public = ".".join(p for p in module_name.split(".") if not p.startswith("_"))
+    module = sys.modules.get(public)
+    if module is not None and getattr(module, method, None) is obj:
+        return f"{public}.{method}"
+    return f"{module_name}.{method}"
