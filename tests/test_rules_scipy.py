@@ -553,9 +553,22 @@ def gamma_outside(x, a):
     return np.sum(st.gamma.logpdf(x, a)) + np.sum(st.gamma.cdf(x, 2.5))
 
 
+def log_outside(x):
+    return (
+        np.sum(st.expon.logcdf(x))
+        + np.sum(st.gamma.logcdf(x, 2.0))
+        + np.sum(st.poisson.logcdf(x, 1.5))
+    )
+
+
 def test_outside_the_support_the_derivative_is_zero():
     g = grad(gamma_outside)(np.array([-1.0, 2.0]), 2.5)
     assert g[0] == 0.0
+    # logcdf is -inf there: still 0, also at second order (no nan)
+    x = np.array([-1.0, 2.0])
+    assert grad(log_outside)(x)[0] == 0.0
+    assert np.all(np.isfinite(hessian(log_outside)(x)))
+    assert hessian(log_outside)(x)[0, 0] == 0.0
     check_grad(gamma_outside, np.array([0.5, 2.0]), 2.5, order=2)
 
 

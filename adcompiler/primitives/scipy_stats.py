@@ -104,6 +104,13 @@ class Family:
         return z, np.where(mask, z, self.inside), mask, shapes, scale
 
 
+def _finite(ans: Any) -> Any:
+    """A log-probability, with 0 where it is -inf: there (outside the
+    support) the density's logarithm is -inf too, and exp(-inf - 0) is the
+    derivative 0, where exp(-inf + inf) would be nan."""
+    return np.where(np.isfinite(ans), ans, 0.0)
+
+
 def _masked(value: Any, mask: Any, outside: float = 0.0) -> Any:
     return value if mask is None else np.where(mask, value, outside)
 
@@ -136,7 +143,7 @@ def _cdf_partials(family: Family, sign: float, logarithm: bool) -> list:
         def partial(ans, *args):
             z, zs, mask, shapes, scale = family.standard(args)
             log_p = _masked(family.log_density(zs, *shapes), mask, -np.inf)
-            p = np.exp(log_p - ans) if logarithm else np.exp(log_p)
+            p = np.exp(log_p - _finite(ans)) if logarithm else np.exp(log_p)
             return sign * p * factor(z, scale)
 
         return partial
@@ -272,7 +279,7 @@ def _poisson_cdf_mu(sign: float, logarithm: bool) -> Callable:
     # d/dmu P(K <= k) = -pmf(floor(k); mu); the sf's is its negative
     def partial(ans, k, mu, loc):
         log_p = _poisson_log_pmf(np.floor(k - loc), mu)
-        return sign * (np.exp(log_p - ans) if logarithm else np.exp(log_p))
+        return sign * (np.exp(log_p - _finite(ans)) if logarithm else np.exp(log_p))
 
     return partial
 
