@@ -10,9 +10,9 @@ lookup is tried again. Code that differentiates a SciPy function has
 imported SciPy to call it, so its records are always there when needed;
 code that never imports SciPy pays two dictionary look-ups per miss.
 
-:func:`scipy_name` names SciPy objects as user code writes them
-(``scipy.special.gammaln``, ``scipy.stats.norm.logpdf``) for error
-messages; it imports nothing either.
+Error messages name SciPy objects as user code writes them
+(``scipy.special.gammaln``, ``scipy.stats.norm.logpdf``) through
+:func:`.record.public_name`.
 """
 
 from __future__ import annotations
@@ -56,28 +56,3 @@ def _hook() -> bool:
 
 
 record.ON_MISS.append(_hook)
-
-
-def scipy_name(obj: Any) -> str | None:
-    """``scipy.special.gammaln``, ``scipy.stats.norm.logpdf``: how user code
-    names ``obj``, a SciPy function or a method of a SciPy distribution; None
-    for anything else."""
-    owner = getattr(obj, "__self__", None)
-    method = getattr(obj, "__name__", None)
-    for module_name in ("scipy.special", "scipy.stats"):
-        module = sys.modules.get(module_name)
-        if module is None or method is None:
-            continue
-        if owner is not None and type(owner).__module__.startswith("scipy.stats"):
-            for name in dir(module):
-                if getattr(module, name, None) is owner:
-                    return f"{module_name}.{name}.{method}"
-        elif getattr(module, method, None) is obj:
-            return f"{module_name}.{method}"
-        elif type(obj).__name__ == "ufunc" or (
-            getattr(obj, "__module__", None) or ""
-        ).startswith(module_name):
-            for name in dir(module):  # an alias: scipy.special.jn is jv
-                if getattr(module, name, None) is obj:
-                    return f"{module_name}.{name}"
-    return None

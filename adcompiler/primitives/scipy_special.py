@@ -93,6 +93,7 @@ def elementwise(
     render: tuple,
     hint: str,
     categories: Sequence[str] = ("elementwise",),
+    integers: Sequence[str] = (),
 ) -> Primitive:
     """The record of a function elementwise in broadcast arguments, from
     its partial derivatives (one per parameter of ``spec``, None: no
@@ -111,6 +112,7 @@ def elementwise(
         *reverse,
         tangent=tangent,
         categories=categories,
+        integers=integers,
         name=name,
         render=render,
         hint=hint,

@@ -77,10 +77,10 @@ class Emitter:
         """Constants code cannot spell in place (arrays) become free values."""
 
         def leaf(obj: Any) -> Any:
+            if isinstance(obj, np.generic):  # np.float64 is a float: first
+                return obj.item()
             if isinstance(obj, Value) or is_literal(obj):
                 return obj
-            if isinstance(obj, np.generic):
-                return obj.item()
             return self.graph.add_free("const", obj)
 
         return tree_map(leaf, tree)
@@ -344,10 +344,12 @@ def complex_operand(prim: Primitive, args: tuple, kwargs: dict) -> str | None:
 
 
 def apply_rule(
-    rule: Any, prim: Primitive, name: str, loc: Any, *args: Any, **kwargs: Any
+    rule: Any, prim: Primitive, name: str, loc: Any, /, *args: Any, **kwargs: Any
 ) -> Any:
     """Record ``rule(*args, **kwargs)``; its errors name the rule and the
-    user's line (rules are written by users too). A complex value seen in
+    user's line (rules are written by users too). The first four are
+    positional-only: a primitive's keyword ``loc=`` (``scipy.stats``) is
+    the rule's, not this function's. A complex value seen in
     the op (a literal, a global array, a complex ``dtype``) is refused
     first: no rule differentiates complex values yet."""
     found = complex_operand(prim, args[2:], kwargs)  # after g (or t) and ans

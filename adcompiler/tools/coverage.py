@@ -1,8 +1,8 @@
 """The NumPy coverage table of ``docs/numpy-coverage.md``, from the rule registry.
 
 :func:`coverage_markdown` lists every built-in primitive (NumPy, ``math``,
-builtins, operators, array methods; the runtime helpers in a short section of
-their own) with whether it has reverse-mode and forward-mode rules. The
+builtins, operators, array methods, SciPy when it is installed; the runtime
+helpers in a short section of their own) with whether it has reverse-mode and forward-mode rules. The
 output is deterministic (sorted within each section), and
 ``tests/test_coverage_doc.py`` fails when the page is out of date.
 Regenerate it with::
@@ -21,8 +21,9 @@ import operator
 from typing import Callable
 
 from .. import primitives  # noqa: F401  (registers the rule tables)
+from ..primitives import scipy_hook
 from ..primitives.record import attribute_functions, method_functions
-from ..primitives.registry import Primitive, registered
+from ..primitives.registry import Primitive, lookup, registered
 
 _INTRO = """\
 # NumPy coverage
@@ -53,6 +54,18 @@ works), or **—** for non-differentiable functions, whose results have no tange
 Keyword arguments such as `axis`, `keepdims` or `dtype` must be constants written in the source
 (a runtime value there raises `UnsupportedSyntaxError`). NumPy aliases of the same function object (`np.abs` for `np.absolute`, `np.pow` for
 `np.power`, `np.true_divide` for `np.divide`, ...) use the same rules.
+"""
+
+_SCIPY_INTRO = """\
+Registered once SciPy is imported (adcompiler itself never imports it). Every rule is written
+with calls of functions listed on this page, so each is differentiable again, to any order
+(`tests/test_rules_scipy.py` checks orders 1 and 2 against central differences, and some at
+order 3). Other names of the same function (`psi` for `digamma`) use the same rules.
+`logsumexp(..., return_sign=True)` is differentiated as its two results. Distribution methods
+take `loc` and `scale` (and shape parameters) by position or keyword; cdf-like methods have no
+derivative in shape parameters, and `multivariate_normal`'s derivative in `cov` is the
+symmetric one (for a covariance that is symmetric, as SciPy requires).
+
 """
 
 #: How an operator primitive is spelled in Python source.
@@ -129,6 +142,8 @@ def _section(prim: Primitive) -> str | None:
         return "numpy"
     if prim.name.startswith("math."):
         return "math"
+    if prim.name.startswith("scipy."):
+        return "scipy"
     if getattr(builtins, prim.name, None) is prim.fn:
         return "builtins"
     return None
@@ -144,6 +159,20 @@ def _name_cell(prim: Primitive, section: str) -> str:
     if section == "adcompiler":
         return f"`adcompiler.{prim.name}`"
     return f"`{prim.name}`"
+
+
+def _scipy_aliases() -> list[tuple[str, str, str]]:
+    """Rows for the other names of SciPy's functions (``psi`` is ``digamma``)."""
+    import scipy.special
+
+    rows = []
+    for attr in dir(scipy.special):
+        prim = None if attr.startswith("_") else lookup(getattr(scipy.special, attr))
+        if prim is not None and prim.name.startswith("scipy.special."):
+            if prim.name != f"scipy.special.{attr}":
+                name = f"`scipy.special.{attr}` (is `{prim.name}`)"
+                rows.append((name, reverse_cell(prim), forward_cell(prim)))
+    return rows
 
 
 def _table(rows: list[tuple[str, str, str]]) -> str:
@@ -180,12 +209,17 @@ _TITLES = {
     "builtins": "Builtins",
     "operators": "Operators (also in augmented assignment: `x += y`)",
     "methods": "Array methods that stay methods",
+    "scipy": "SciPy (optional: `pip install adcompiler[scipy]`)",
     "adcompiler": "adcompiler",
 }
 
 
 def coverage_markdown() -> str:
     """The whole of ``docs/numpy-coverage.md``, deterministic."""
+    try:  # SciPy's records, registered on demand otherwise
+        scipy_hook.load(force=True)
+    except ImportError:
+        pass
     sections: dict[str, list[Primitive]] = {}
     for prim in registered():
         section = _section(prim)
@@ -195,7 +229,12 @@ def coverage_markdown() -> str:
     for key, title in _TITLES.items():
         prims = sections.get(key, [])
         rows = [(_name_cell(p, key), reverse_cell(p), forward_cell(p)) for p in prims]
-        parts.append(f"## {title}\n\n{_table(rows)}\n")
+        if key == "scipy":
+            rows += _scipy_aliases()
+        if key == "scipy" and not prims:
+            continue  # SciPy is not installed
+        intro = _SCIPY_INTRO if key == "scipy" else ""
+        parts.append(f"## {title}\n\n{intro}{_table(rows)}\n")
         if key == "builtins":
             parts.append(
                 "## Array attributes and methods\n\n"
