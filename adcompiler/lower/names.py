@@ -101,6 +101,8 @@ class Names:
             return obj
         if is_data(obj):
             return self.state.graph.add_free(ident, obj)
+        if static_tuple(obj):
+            return obj  # immutable: the cache checks the name gives it still
         if structure(obj) is not LEAF:
             # a global or captured list/tuple/dict: read its items at each
             # call, like a parameter's (they may have been replaced since)
@@ -126,6 +128,19 @@ class Names:
                 "call it, or pass data (arrays, numbers) instead",
             )
         return self.state.graph.add_free(_hint_of_obj(obj), obj)
+
+
+def static_tuple(obj: Any) -> bool:
+    """Whether ``obj`` is a tuple of ints, bools, strings and None (or of
+    such tuples): an axis or a shape, spelled in generated code as is."""
+    if type(obj) is not tuple:
+        return False
+    return all(
+        static_tuple(item)
+        or item is None
+        or type(item) in (int, bool, str)
+        for item in obj
+    )
 
 
 def is_data(obj: Any) -> bool:

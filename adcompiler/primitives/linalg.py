@@ -91,27 +91,7 @@ define(
 )
 
 
-def _einsum_operands(g, ans, subscripts, *operands):
-    adjoints = []
-    for k, operand in enumerate(operands):
-        others = list(operands)
-        others[k] = None
-        adjoints.append(einsum_adjoint(subscripts, k, np.shape(operand), g, *others))
-    return adjoints
-
-
-define(
-    np.einsum,
-    None,
-    _einsum_operands,
-    tangent=(
-        None,
-        lambda t, ans, subscripts, *operands: product_rule(
-            t, operands, lambda *ops: np.einsum(subscripts, *ops)
-        ),
-    ),
-    static=("subscripts",),
-)
+# np.einsum's record (string and sublist forms): see .arrays
 
 
 def _trace(g, ans, a, offset=0, axis1=0, axis2=1):
