@@ -27,9 +27,7 @@ from .. import runtime
 from ..errors import NoRuleError
 from . import array_helpers as helpers
 from .elementwise import broadcast_like, ub
-from .reductions import expand
 from .registry import (
-    REVERSE_ONLY,
     VIEW,
     define,
     linear,

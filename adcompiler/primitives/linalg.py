@@ -22,7 +22,6 @@ from .runtime_helpers import (
     cofactor,
     einsum_adjoint,
     matmul_transposed,
-    product_rule,
     transposed_matmul,
 )
 from .symbolic import Sym, call

@@ -1,0 +1,252 @@
+"""Rules of NumPy's array functions (adcompiler/primitives/arrays.py) and
+np.linalg.norm (norms.py), through the whole pipeline, at orders 1 and 2.
+
+Each case is a small ``def`` whose result is reduced to a scalar as
+``np.sum(result * C)`` with ``C`` a fixed random weight of the result's
+shape (so the adjoint reaching the rule is not uniform), and a smooth
+function of it (``np.sin``), so second derivatives exercise the rules' own
+rules. ``check_grad(..., order=2)`` compares the gradient with central
+finite differences, forward mode with reverse mode, and Hessian-vector
+products with central differences of the gradient; :func:`check_jvp`
+compares ``jvp`` with central differences of the function, and
+:func:`check_hessian` the dense ``hessian`` (forward over reverse) with
+central differences of the gradient.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+import adcompiler
+from adcompiler import check_grad, grad, hessian, jvp
+from adcompiler.errors import ADError, NoRuleError
+from adcompiler.primitives.registry import lookup
+
+_RNG = np.random.default_rng(20261203)
+
+
+def arr(*shape, low=None):
+    """A fixed random float64 array (entries bounded away from 0 if ``low``)."""
+    x = _RNG.normal(size=shape)
+    if low is not None:
+        x = np.sign(x) * (low + np.abs(x))
+    return x
+
+
+def distinct(*shape):
+    """Entries well apart (no ties in sorts, no knots hit by steps)."""
+    n = int(np.prod(shape))
+    return (_RNG.permutation(n) * 0.37 + _RNG.uniform(0, 0.1, n)).reshape(shape) - n * 0.15
+
+
+class _Found(Exception):
+    def __init__(self, shape):
+        self.shape = shape
+
+
+class _ShapeProbe:
+    """Stands for ``C`` in a plain call: ``result * C`` reports result's shape."""
+
+    __array_ufunc__ = None
+
+    def __rmul__(self, other):
+        raise _Found(np.shape(other))
+
+    __mul__ = __rmul__
+
+
+def weight_for(f, *args):
+    """A fixed random weight with the shape of what ``f`` multiplies by C."""
+    try:
+        f(*args, _ShapeProbe())
+    except _Found as found:
+        rng = np.random.default_rng(zlib.crc32(f.__name__.encode()))
+        return rng.normal(size=found.shape)
+    raise AssertionError(f"{f.__name__} never multiplies by C")
+
+
+def case(f, *args, wrt=0, **tol):
+    """A parametrize entry: ``f(*args, C)`` checked against finite differences."""
+    return pytest.param(f, args, wrt, tol, id=f.__name__)
+
+
+def numerical_jvp(f, args, tangents, eps=1e-6):
+    up = [a + eps * t if t is not None else a for a, t in zip(args, tangents)]
+    down = [a - eps * t if t is not None else a for a, t in zip(args, tangents)]
+    return (f(*up) - f(*down)) / (2 * eps)
+
+
+def check_jvp(f, args, wrt, rtol=1e-5, atol=1e-7):
+    """``jvp`` of ``f`` in a random direction of the ``wrt`` arguments
+    against central differences of ``f``."""
+    indices = wrt if isinstance(wrt, tuple) else (wrt,)
+    rng = np.random.default_rng(7)
+    tangents = [
+        rng.normal(size=np.shape(a)) if k in indices else np.zeros(np.shape(a))
+        for k, a in enumerate(args)
+    ]
+    tangents = [float(t) if np.ndim(a) == 0 and isinstance(a, float) else t
+                for t, a in zip(tangents, args)]
+    value, t_out = jvp(f, tuple(args), tuple(tangents))
+    numeric = numerical_jvp(f, args, [t if k in indices else None for k, t in enumerate(tangents)])
+    np.testing.assert_allclose(value, f(*args), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(t_out, numeric, rtol=rtol, atol=atol)
+
+
+def run(f, args, wrt, tol):
+    C = weight_for(f, *args)
+    full = (*args, C)
+    check_grad(f, *full, wrt=wrt, order=2, **tol)
+    check_jvp(f, full, wrt, **{k: v for k, v in tol.items() if k in ("rtol", "atol")})
+
+
+def check_hessian(f, x, rtol=1e-4, atol=1e-6, eps=1e-5):
+    """The dense Hessian of ``f`` at ``x`` against central differences of
+    its gradient (reverse over reverse through grad(grad))."""
+    h = hessian(f)(x)
+    g = grad(f)
+    numeric = np.zeros(np.shape(x) * 2)
+    for i in np.ndindex(np.shape(x)):
+        e = np.zeros(np.shape(x))
+        e[i] = eps
+        numeric[(Ellipsis,) + i] = (g(x + e) - g(x - e)) / (2 * eps)
+    numeric = np.moveaxis(
+        numeric.reshape(np.shape(x) + (-1,)), -1, 0
+    ).reshape(np.shape(x) * 2)
+    np.testing.assert_allclose(h, numeric, rtol=rtol, atol=atol)
+
+
+# ---------------------------------------------------------------------------
+# Rearrangements
+
+A = arr(3, 4, 5)
+M = arr(4, 5)
+S = arr(4, 4)
+V = arr(5)
+
+
+def roll_flat(x, C):
+    return np.sum(np.sin(np.roll(x, 2)) * C)
+
+
+def roll_axis(x, C):
+    return np.sum(np.sin(np.roll(x, -1, axis=1)) * C)
+
+
+def roll_tuple(x, C):
+    return np.sum(np.sin(np.roll(x, (1, 2), axis=(0, 2))) * C)
+
+
+def diag_of_vector(x, C):
+    return np.sum(np.sin(np.diag(x)) * C)
+
+
+def diag_of_vector_k(x, C):
+    return np.sum(np.sin(np.diag(x, k=-2)) * C)
+
+
+def diag_of_matrix(x, C):
+    return np.sum(np.sin(np.diag(x)) * C)
+
+
+def diag_of_matrix_k(x, C):
+    return np.sum(np.sin(np.diag(x, 1)) * C)
+
+
+def diagonal_plain(x, C):
+    return np.sum(np.sin(np.diagonal(x)) * C)
+
+
+def diagonal_offset(x, C):
+    return np.sum(np.sin(np.diagonal(x, offset=-1, axis1=0, axis2=2)) * C)
+
+
+def diagonal_axes(x, C):
+    return np.sum(np.sin(np.diagonal(x, 2, 2, 1)) * C)
+
+
+def diagonal_method(x, C):
+    return np.sum(np.sin(x.diagonal(1)) * C)
+
+
+def tril_plain(x, C):
+    return np.sum(np.sin(np.tril(x)) * C)
+
+
+def tril_k(x, C):
+    return np.sum(np.sin(np.tril(x, k=-1)) * C)
+
+
+def triu_k(x, C):
+    return np.sum(np.sin(np.triu(x, 2)) * C)
+
+
+def triu_stack(x, C):
+    return np.sum(np.sin(np.triu(x, -1)) * C)
+
+
+def flipud_(x, C):
+    return np.sum(np.sin(np.flipud(x) * x) * C)
+
+
+def fliplr_(x, C):
+    return np.sum(np.sin(np.fliplr(x) * x) * C)
+
+
+def rot90_plain(x, C):
+    return np.sum(np.sin(np.rot90(x)) * C)
+
+
+def rot90_k(x, C):
+    return np.sum(np.sin(np.rot90(x, k=3, axes=(1, 2))) * C)
+
+
+def rot90_k2(x, C):
+    return np.sum(np.sin(np.rot90(x, 2)) * C)
+
+
+def rollaxis_(x, C):
+    return np.sum(np.sin(np.rollaxis(x, 2)) * C)
+
+
+def rollaxis_start(x, C):
+    return np.sum(np.sin(np.rollaxis(x, 0, 2)) * C)
+
+
+def rollaxis_negative(x, C):
+    return np.sum(np.sin(np.rollaxis(x, -1, 1)) * C)
+
+
+REARRANGEMENTS = [
+    case(roll_flat, M),
+    case(roll_axis, M),
+    case(roll_tuple, A),
+    case(diag_of_vector, V),
+    case(diag_of_vector_k, V),
+    case(diag_of_matrix, M),
+    case(diag_of_matrix_k, M),
+    case(diagonal_plain, M),
+    case(diagonal_offset, A),
+    case(diagonal_axes, A),
+    case(diagonal_method, S),
+    case(tril_plain, M),
+    case(tril_k, S),
+    case(triu_k, M),
+    case(triu_stack, A),
+    case(flipud_, M),
+    case(fliplr_, M),
+    case(rot90_plain, M),
+    case(rot90_k, A),
+    case(rot90_k2, M),
+    case(rollaxis_, A),
+    case(rollaxis_start, A),
+    case(rollaxis_negative, A),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt, tol", REARRANGEMENTS)
+def test_rearrangements(f, args, wrt, tol):
+    run(f, args, wrt, tol)
