@@ -250,3 +250,200 @@ REARRANGEMENTS = [
 @pytest.mark.parametrize("f, args, wrt, tol", REARRANGEMENTS)
 def test_rearrangements(f, args, wrt, tol):
     run(f, args, wrt, tol)
+
+
+# ---------------------------------------------------------------------------
+# Joining and splitting (lists as results)
+
+
+def append_flat(x, y, C):
+    return np.sum(np.sin(np.append(x, y)) * C)
+
+
+def append_axis(x, y, C):
+    return np.sum(np.sin(np.append(x, y, axis=0)) * C)
+
+
+def append_axis1(x, y, C):
+    return np.sum(np.sin(np.append(x, y * y, axis=1)) * C)
+
+
+def split_sections(x, C):
+    a, b = np.split(x, 2, axis=1)
+    return np.sum(np.sin(a * b) * C)
+
+
+def split_indices(x, C):
+    parts = np.split(x, [1, 3])
+    return np.sum(np.sin(parts[0] * 2.0 + parts[2][:1]) * C)
+
+
+def split_one_used(x, C):
+    parts = np.split(x, 4, axis=0)
+    return np.sum(np.sin(parts[1]) * C)
+
+
+def array_split_(x, C):
+    a, b, c = np.array_split(x, 3, axis=1)
+    return np.sum(np.sin(a[:, :1] + np.cos(b) * c) * C)
+
+
+def hsplit_(x, C):
+    a, b = np.hsplit(x, 2)
+    return np.sum(np.sin(a - b) * C)
+
+
+def hsplit_vector(x, C):
+    a, b, c, d, e = np.hsplit(x, 5)
+    return np.sum(np.sin(a * e + c) * C)
+
+
+def vsplit_(x, C):
+    a, b = np.vsplit(x, [1])
+    return np.sum(np.sin(a * b) * C)
+
+
+def dsplit_(x, C):
+    a, b = np.dsplit(x, [2])
+    return np.sum(np.sin(a[..., :1] * b[..., 1:2]) * C)
+
+
+def column_stack_(x, y, C):
+    return np.sum(np.sin(np.column_stack([x, y, x * y])) * C)
+
+
+def column_stack_matrix(x, y, C):
+    return np.sum(np.sin(np.column_stack((x, y))) * C)
+
+
+def dstack_(x, y, C):
+    return np.sum(np.sin(np.dstack([x, y * x])) * C)
+
+
+def dstack_vectors(x, y, C):
+    return np.sum(np.sin(np.dstack((x, y))) * C)
+
+
+V4 = arr(4)
+JOINS = [
+    case(append_flat, M, V, wrt=(0, 1)),
+    case(append_axis, M, arr(2, 5), wrt=(0, 1)),
+    case(append_axis1, M, arr(4, 2), wrt=(0, 1)),
+    case(split_sections, arr(3, 4)),
+    case(split_indices, arr(5, 2)),
+    case(split_one_used, arr(8, 2)),
+    case(array_split_, arr(3, 4)),
+    case(hsplit_, arr(3, 4)),
+    case(hsplit_vector, V),
+    case(vsplit_, arr(2, 3)),
+    case(dsplit_, arr(2, 2, 5)),
+    case(column_stack_, V4, arr(4), wrt=(0, 1)),
+    case(column_stack_matrix, arr(4, 2), V4, wrt=(0, 1)),
+    case(dstack_, M, arr(4, 5), wrt=(0, 1)),
+    case(dstack_vectors, V4, arr(4), wrt=(0, 1)),
+]
+if hasattr(np, "row_stack") and np.row_stack is not np.vstack:
+
+    def row_stack_(x, y, C):
+        return np.sum(np.sin(np.row_stack([x, y])) * C)
+
+    JOINS.append(case(row_stack_, V, arr(2, 5), wrt=(0, 1)))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("f, args, wrt, tol", JOINS)
+def test_joins_and_splits(f, args, wrt, tol):
+    run(f, args, wrt, tol)
+
+
+# ---------------------------------------------------------------------------
+# Padding, selecting, grids
+
+
+def pad_constant(x, C):
+    return np.sum(np.sin(np.pad(x, 2)) * C)
+
+
+def pad_constant_values(x, C):
+    return np.sum(np.sin(np.pad(x, ((1, 0), (2, 3)), constant_values=1.5)) * C)
+
+
+def pad_edge(x, C):
+    return np.sum(np.sin(np.pad(x, (1, 2), mode="edge")) * C)
+
+
+def pad_reflect(x, C):
+    return np.sum(np.sin(np.pad(x, ((2, 1), (3, 2)), mode="reflect")) * C)
+
+
+def pad_symmetric(x, C):
+    return np.sum(np.sin(np.pad(x, 2, "symmetric")) * C)
+
+
+def pad_wrap(x, C):
+    return np.sum(np.sin(np.pad(x, ((0, 0), (4, 6)), mode="wrap")) * C)
+
+
+def pad_vector_wrap(x, C):
+    return np.sum(np.sin(np.pad(x * x, 7, mode="wrap")) * C)
+
+
+def select_(x, C):
+    return np.sum(np.sin(np.select([x < -0.5, x > 0.5], [x * x, np.cos(x)], x)) * C)
+
+
+def select_default_number(x, C):
+    return np.sum(np.sin(np.select([x > 0.0], [x * 3.0], 0.5)) * C)
+
+
+def select_broadcast(x, y, C):
+    return np.sum(np.sin(np.select([x > 0.0, x < -1.0], [y, 2.0 * x], y[0])) * C)
+
+
+def meshgrid_xy(x, y, C):
+    X, Y = np.meshgrid(x, y)
+    return np.sum(np.sin(X * Y + X) * C)
+
+
+def meshgrid_ij(x, y, C):
+    X, Y = np.meshgrid(x, y, indexing="ij")
+    return np.sum(np.sin(X - Y * Y) * C)
+
+
+def meshgrid_three(x, y, C):
+    X, Y, Z = np.meshgrid(x, y, x * 2.0)
+    return np.sum(np.sin(X * Y * Z) * C)
+
+
+def meshgrid_one_used(x, y, C):
+    grid = np.meshgrid(x, y, indexing="ij")
+    return np.sum(np.sin(grid[1]) * C)
+
+
+def meshgrid_sparse(x, y, C):
+    X, Y = np.meshgrid(x, y, sparse=True)
+    return np.sum(np.sin(X * Y) * C)
+
+
+SELECTIONS = [
+    case(pad_constant, M),
+    case(pad_constant_values, M),
+    case(pad_edge, V),
+    case(pad_reflect, M),
+    case(pad_symmetric, arr(3, 3)),
+    case(pad_wrap, M),
+    case(pad_vector_wrap, V),
+    case(select_, arr(4, 5)),
+    case(select_default_number, V),
+    case(select_broadcast, arr(3, 4), arr(4), wrt=(0, 1)),
+    case(meshgrid_xy, V4, V, wrt=(0, 1)),
+    case(meshgrid_ij, V4, V, wrt=(0, 1)),
+    case(meshgrid_three, V4, arr(3), wrt=(0, 1)),
+    case(meshgrid_one_used, V4, arr(3), wrt=(0, 1)),
+    case(meshgrid_sparse, V4, arr(3), wrt=(0, 1)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt, tol", SELECTIONS)
+def test_padding_selecting_grids(f, args, wrt, tol):
+    run(f, args, wrt, tol)

@@ -341,12 +341,3 @@ def extension_shape(shape: Any, axis: int) -> tuple:
     shape[axis] = 1
     return tuple(shape)
 
-
-def grid_item(g: Any, k: int, like: Any) -> Any:
-    """Item ``k`` of a list adjoint ``g``, as an array shaped like ``like``
-    (zeros when there is none)."""
-    if isinstance(g, (list, tuple)):
-        item = g[k]
-    else:
-        item = g if np.ndim(g) == 0 else g[k]
-    return np.broadcast_to(item, np.shape(like)) + np.zeros(np.shape(like))

@@ -386,7 +386,7 @@ def _meshgrid(g, ans, *xi, indexing="xy", sparse=False, copy=True):
     for k, x in enumerate(xi):
         axis = _grid_axis(k, n, indexing)
         others = tuple(d for d in range(n) if d != axis)
-        part = call(helpers.grid_item, g, k, ans[k])
+        part = np.broadcast_to(adjoint_item(g, k), np.shape(ans[k]))
         adjoints.append(np.reshape(np.sum(part, axis=others), np.shape(x)))
     return adjoints
 
@@ -636,7 +636,7 @@ def _gradient(g, ans, f, *varargs, axis=None, edge_order=1):
     matrices = _gradient_matrices(f, varargs, axes, edge_order)
     total = None
     for k, (m, axis_k) in enumerate(zip(matrices, axes)):
-        part = g if single else call(helpers.grid_item, g, k, f)
+        part = g if single else np.broadcast_to(adjoint_item(g, k), np.shape(f))
         term = along_axis(np.transpose(m), part, axis_k)
         total = term if total is None else total + term
     return [total] + [None] * len(varargs)
