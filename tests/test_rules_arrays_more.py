@@ -447,3 +447,222 @@ SELECTIONS = [
 @pytest.mark.parametrize("f, args, wrt, tol", SELECTIONS)
 def test_padding_selecting_grids(f, args, wrt, tol):
     run(f, args, wrt, tol)
+
+
+# ---------------------------------------------------------------------------
+# Products
+
+
+def kron_matrices(x, y, C):
+    return np.sum(np.sin(np.kron(x, y)) * C)
+
+
+def kron_vectors(x, y, C):
+    return np.sum(np.sin(np.kron(x, y * y)) * C)
+
+
+def kron_mixed(x, y, C):
+    return np.sum(np.sin(np.kron(x, y)) * C)
+
+
+def cross_vectors(x, y, C):
+    return np.sum(np.sin(np.cross(x, y)) * C)
+
+
+def cross_batched(x, y, C):
+    return np.sum(np.sin(np.cross(x, y)) * C)
+
+
+def cross_axes(x, y, C):
+    return np.sum(np.sin(np.cross(x, y, axisa=0, axisb=1, axisc=0)) * C)
+
+
+def cross_axis(x, y, C):
+    return np.sum(np.sin(np.cross(x, y, axis=0)) * C)
+
+
+def cross_self(x, C):
+    return np.sum(np.sin(np.cross(x, x[::-1] * 2.0)) * C)
+
+
+def convolve_full(x, y, C):
+    return np.sum(np.sin(np.convolve(x, y)) * C)
+
+
+def convolve_same(x, y, C):
+    return np.sum(np.sin(np.convolve(x, y, mode="same")) * C)
+
+
+def convolve_valid(x, y, C):
+    return np.sum(np.sin(np.convolve(x, y, "valid")) * C)
+
+
+def correlate_valid(x, y, C):
+    return np.sum(np.sin(np.correlate(x, y)) * C)
+
+
+def correlate_full(x, y, C):
+    return np.sum(np.sin(np.correlate(x, y, mode="full")) * C)
+
+
+def correlate_same(x, y, C):
+    return np.sum(np.sin(np.correlate(x, y, mode="same")) * C)
+
+
+def polyval_(p, x, C):
+    return np.sum(np.sin(np.polyval(p, x)) * C)
+
+
+def polyval_scalar(p, x, C):
+    return np.sum(np.sin(np.polyval(p, x)) * C)
+
+
+def polyval_matrix(p, x, C):
+    return np.sum(np.sin(np.polyval(p, x * x)) * C)
+
+
+PRODUCTS = [
+    case(kron_matrices, arr(2, 3), arr(3, 2), wrt=(0, 1)),
+    case(kron_vectors, arr(3), arr(4), wrt=(0, 1)),
+    case(kron_mixed, arr(3), arr(2, 2), wrt=(0, 1)),
+    case(cross_vectors, arr(3), arr(3), wrt=(0, 1)),
+    case(cross_batched, arr(4, 3), arr(3), wrt=(0, 1)),
+    case(cross_axes, arr(3, 2), arr(2, 3), wrt=(0, 1)),
+    case(cross_axis, arr(3, 4), arr(3, 4), wrt=(0, 1)),
+    case(cross_self, arr(3)),
+]
+for fn in (convolve_full, convolve_same, convolve_valid):
+    for n_x, n_y in ((6, 3), (3, 6), (5, 5), (6, 2)):
+        PRODUCTS.append(
+            pytest.param(
+                fn, (arr(n_x), arr(n_y)), (0, 1), {}, id=f"{fn.__name__}-{n_x}-{n_y}"
+            )
+        )
+for fn in (correlate_valid, correlate_full, correlate_same):
+    for n_x, n_y in ((6, 3), (3, 6), (4, 4), (5, 2)):
+        PRODUCTS.append(
+            pytest.param(
+                fn, (arr(n_x), arr(n_y)), (0, 1), {}, id=f"{fn.__name__}-{n_x}-{n_y}"
+            )
+        )
+PRODUCTS += [
+    case(polyval_, arr(4), arr(5), wrt=(0, 1)),
+    case(polyval_scalar, arr(3), 0.7, wrt=(0, 1)),
+    case(polyval_matrix, arr(5), arr(2, 3), wrt=(0, 1)),
+    case(polyval_, arr(1), arr(3), wrt=(0, 1)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt, tol", PRODUCTS)
+def test_products(f, args, wrt, tol):
+    run(f, args, wrt, tol)
+
+
+# ---------------------------------------------------------------------------
+# Differences, gradients, integrals
+
+
+def diff_plain(x, C):
+    return np.sum(np.sin(np.diff(x)) * C)
+
+
+def diff_n(x, C):
+    return np.sum(np.sin(np.diff(x, n=2, axis=0)) * C)
+
+
+def diff_n3(x, C):
+    return np.sum(np.sin(np.diff(x, 3)) * C)
+
+
+def diff_prepend(x, C):
+    return np.sum(np.sin(np.diff(x, prepend=0.5)) * C)
+
+
+def diff_append(x, C):
+    return np.sum(np.sin(np.diff(x, axis=0, append=np.ones((1, 5)))) * C)
+
+
+def diff_both(x, C):
+    return np.sum(np.sin(np.diff(x, n=2, axis=1, prepend=-1.0, append=2.0)) * C)
+
+
+def gradient_vector(x, C):
+    return np.sum(np.sin(np.gradient(x)) * C)
+
+
+def gradient_spacing(x, C):
+    return np.sum(np.sin(np.gradient(x * x, 0.5)) * C)
+
+
+def gradient_axis(x, C):
+    return np.sum(np.sin(np.gradient(x, 2.0, axis=1)) * C)
+
+
+def gradient_edge_order(x, C):
+    return np.sum(np.sin(np.gradient(x, edge_order=2)) * C)
+
+
+def gradient_matrix(x, C):
+    gy, gx = np.gradient(x)
+    return np.sum(np.sin(gy * gx) * C)
+
+
+def gradient_one_used(x, C):
+    parts = np.gradient(x, 0.5, 2.0)
+    return np.sum(np.sin(parts[1]) * C)
+
+
+COORDINATES = np.array([0.0, 0.4, 1.1, 1.5, 2.6])
+
+
+def gradient_coordinates(x, C):
+    return np.sum(np.sin(np.gradient(x, COORDINATES)) * C)
+
+
+def trapezoid_plain(y, C):
+    return np.sum(np.sin(TRAPEZOID(y)) * C)
+
+
+def trapezoid_dx(y, C):
+    return np.sum(np.sin(TRAPEZOID(y, dx=0.3, axis=0)) * C)
+
+
+def trapezoid_x(y, x, C):
+    return np.sum(np.sin(TRAPEZOID(y, x)) * C)
+
+
+def trapezoid_x_axis(y, x, C):
+    return np.sum(np.sin(TRAPEZOID(y * y, x, axis=0)) * C)
+
+
+def trapezoid_x_full(y, x, C):
+    return np.sum(np.sin(TRAPEZOID(y, x, axis=1)) * C)
+
+
+TRAPEZOID = getattr(np, "trapezoid", None) or np.trapz
+XS = np.sort(arr(5)) + np.arange(5.0)
+DIFFERENCES = [
+    case(diff_plain, M),
+    case(diff_n, arr(5, 3)),
+    case(diff_n3, V),
+    case(diff_prepend, M),
+    case(diff_append, M),
+    case(diff_both, M),
+    case(gradient_vector, V),
+    case(gradient_spacing, V),
+    case(gradient_axis, M),
+    case(gradient_edge_order, arr(6)),
+    case(gradient_matrix, M),
+    case(gradient_one_used, M),
+    case(gradient_coordinates, V),
+    case(trapezoid_plain, M),
+    case(trapezoid_dx, M),
+    case(trapezoid_x, arr(3, 5), XS, wrt=(0, 1)),
+    case(trapezoid_x_axis, arr(5, 2), XS, wrt=(0, 1)),
+    case(trapezoid_x_full, arr(3, 5), np.sort(arr(3, 5), axis=1), wrt=(0, 1)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt, tol", DIFFERENCES)
+def test_differences_gradients_integrals(f, args, wrt, tol):
+    run(f, args, wrt, tol)

@@ -341,3 +341,55 @@ def extension_shape(shape: Any, axis: int) -> tuple:
     shape[axis] = 1
     return tuple(shape)
 
+
+
+def _gradient_axes(ndim: int, axis: Any) -> tuple[tuple[int, ...], bool]:
+    """The axes ``np.gradient`` differentiates along, and whether it
+    returns one array (else a tuple, one per axis)."""
+    if axis is None:
+        return tuple(range(ndim)), ndim == 1
+    if isinstance(axis, (int, np.integer)):
+        return (int(axis) % ndim,), True
+    return tuple(int(a) % ndim for a in axis), len(axis) == 1
+
+
+def gradient_adjoint(g: Any, shape: Any, spacings: Any, axis: Any, edge_order: int):
+    """The adjoint of ``np.gradient(f, *spacings, axis=axis,
+    edge_order=edge_order)`` for ``f`` of ``shape``: ``g`` is one array, or
+    one per axis (0.0 for an axis without adjoint)."""
+    shape = tuple(int(n) for n in shape)
+    axes, single = _gradient_axes(len(shape), axis)
+    parts = [g] if single else list(g) if isinstance(g, (list, tuple)) else [g] * len(axes)
+    spacings = list(spacings)
+    if len(spacings) <= 1:
+        spacings = (spacings or [1.0]) * len(axes)
+    total = np.zeros(shape, dtype=np.result_type(0.0, *[np.asarray(p) for p in parts]))
+    for part, axis_k, spacing in zip(parts, axes, spacings):
+        if np.ndim(part) == 0 and part == 0:
+            continue
+        m = gradient_matrix(shape[axis_k], spacing, edge_order)
+        total = total + along_axis(m.T, np.broadcast_to(part, shape), axis_k)
+    return total
+
+
+def spacings(x: Any, y: Any, axis: int) -> np.ndarray:
+    """The steps of ``x`` for ``np.trapezoid(y, x, axis=axis)``, along the
+    last axis (``x`` of rank 1, or of ``y``'s rank)."""
+    x = np.asarray(x)
+    if x.ndim == 1:
+        return np.diff(x)
+    return np.moveaxis(np.diff(x, axis=axis), axis, -1)
+
+
+def unspacings(G: Any, x: Any, y: Any, axis: int) -> np.ndarray:
+    """The adjoint of :func:`spacings` (``G`` may be broadcast wider)."""
+    G = np.asarray(G)
+    if np.ndim(x) == 1:
+        steps = np.reshape(G, (-1, G.shape[-1])).sum(axis=0)
+        return -np.diff(steps, prepend=0.0, append=0.0)
+    full = -np.diff(G, axis=-1, prepend=0.0, append=0.0)
+    moved = np.moveaxis(full, -1, axis)
+    summed = tuple(
+        d for d in range(moved.ndim) if np.shape(x)[d] == 1 and moved.shape[d] != 1
+    )
+    return np.sum(moved, axis=summed, keepdims=True) if summed else moved

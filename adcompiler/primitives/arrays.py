@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import runtime
 from ..errors import NoRuleError
 from . import array_helpers as helpers
 from .elementwise import broadcast_like, ub
@@ -561,7 +560,7 @@ def _extension(value, a, axis):
     """``prepend`` or ``append`` of np.diff as the array it joins to ``a``."""
     if _ndim(value) == 0:
         shape = call(helpers.extension_shape, np.shape(a), axis)
-        return np.broadcast_to(value, shape)
+        return call(np.broadcast_to, value, shape)
     return value
 
 
@@ -599,22 +598,7 @@ along_axis = define(
 nondifferentiable(helpers.gradient_matrix, hint="weights")
 
 
-def _gradient_axes(f, axis):
-    if axis is None:
-        ndim = _ndim(f)
-        if ndim is None:
-            raise NoRuleError(
-                "np.gradient of an array of rank unknown at compile time, "
-                "without axis=, has no derivative rule",
-                hint="pass axis= (an int, or a tuple of ints)",
-            )
-        return tuple(range(ndim)), ndim == 1
-    if isinstance(axis, int):
-        return (axis,), True
-    return tuple(axis), False
-
-
-def _gradient_matrices(f, varargs, axes, edge_order):
+def _fixed_spacings(varargs) -> None:
     for spacing in varargs:
         if isinstance(spacing, Sym) and spacing.value.kind != "free":
             raise NoRuleError(
@@ -622,38 +606,34 @@ def _gradient_matrices(f, varargs, axes, edge_order):
                 "derivative rule (none in the spacings)",
                 hint="pass the spacings as constants (literals, globals, closures)",
             )
-    if len(varargs) > 1 and len(varargs) != len(axes):
-        raise NoRuleError("np.gradient with a spacing count not matching its axes")
-    spacings = list(varargs) if len(varargs) > 1 else list(varargs or [1.0]) * len(axes)
-    return [
-        call(helpers.gradient_matrix, np.shape(f)[axis], spacing, edge_order)
-        for axis, spacing in zip(axes, spacings)
-    ]
+
+
+gradient_adjoint = define(
+    helpers.gradient_adjoint,
+    lambda G, ans, g, shape, spacings, axis, edge_order: np.gradient(
+        G, *spacings, axis=axis, edge_order=edge_order
+    ),
+    _only_shape,
+    None,
+    tangent=linear(0),
+    static=("axis", "edge_order"),
+    hint="ungradient",
+)
 
 
 def _gradient(g, ans, f, *varargs, axis=None, edge_order=1):
-    axes, single = _gradient_axes(f, axis)
-    matrices = _gradient_matrices(f, varargs, axes, edge_order)
-    total = None
-    for k, (m, axis_k) in enumerate(zip(matrices, axes)):
-        part = g if single else np.broadcast_to(adjoint_item(g, k), np.shape(f))
-        term = along_axis(np.transpose(m), part, axis_k)
-        total = term if total is None else total + term
-    return [total] + [None] * len(varargs)
+    _fixed_spacings(varargs)
+    adjoint = gradient_adjoint(g, np.shape(f), list(varargs), axis, edge_order)
+    return [adjoint] + [None] * len(varargs)
 
 
 def _gradient_tangent(t, ans, f, *varargs, axis=None, edge_order=1):
-    if not isinstance(t, (list, tuple)) or len(t) < 1 or t[0] is None:
-        raise NoRuleError("np.gradient has no tangent rule for its spacings")
-    t = t[0]
-    axes, single = _gradient_axes(f, axis)
-    matrices = _gradient_matrices(f, varargs, axes, edge_order)
-    parts = [along_axis(m, t, a) for m, a in zip(matrices, axes)]
-    return parts[0] if single else call(runtime.make_tuple, *parts)
+    _fixed_spacings(varargs)
+    return np.gradient(t[0], *varargs, axis=axis, edge_order=edge_order)
 
 
 # np.gradient(f, *varargs): one rule for all positional arguments (f, then
-# the spacings, which have no derivative)
+# the spacings, constants: no derivative)
 define(
     np.gradient,
     lambda g, ans, *args, axis=None, edge_order=1: _gradient(
@@ -665,7 +645,7 @@ define(
         ),
     ),
     static=("axis", "edge_order"),
-    container=None,
+    container=None,  # one array, or a tuple of them
 )
 
 edge_sums = define(
@@ -676,46 +656,56 @@ edge_sums = define(
 )
 
 
-def _spacings(x, dx, y, axis, ndim_x=None):
-    """The spacings of the trapezoid rule, along the last axis."""
+spacings = define(
+    helpers.spacings,
+    lambda G, ans, x, y, axis: call(helpers.unspacings, G, x, y, axis),
+    _only_shape,
+    tangent=linear(0),
+    static=("axis",),
+    hint="steps",
+)
+define(
+    helpers.unspacings,
+    lambda G, ans, g, x, y, axis: np.broadcast_to(spacings(G, y, axis), np.shape(g)),
+    _only_shape,
+    _only_shape,
+    tangent=linear(0),
+    static=("axis",),
+    hint="unsteps",
+)
+
+
+def _steps(x, dx, y, axis):
+    """The steps of the trapezoid rule, along the last axis."""
     if x is None:
         return dx * np.ones_like(np.moveaxis(y, axis, -1)[..., 1:])
-    if ndim_x == 1:
-        return x[1:] - x[:-1]
-    moved = np.moveaxis(x, axis, -1)
-    return moved[..., 1:] - moved[..., :-1]
+    return spacings(x, y, axis)
 
 
 def _trapezoid_y(g, ans, y, x=None, dx=1.0, axis=-1):
-    d = _spacings(x, dx, y, axis, _ndim(x))
-    weights = 0.5 * edge_sums(d)
+    weights = 0.5 * edge_sums(_steps(x, dx, y, axis))
     moved = np.expand_dims(g, -1) * weights
     return ub(np.moveaxis(moved, -1, axis), y)
 
 
-def _trapezoid_x(g, ans, y, x=None, dx=1.0, axis=-1):
-    # d(sum d_i (y_i + y_i+1) / 2) / d d_i, then the differences' adjoint
+def _midpoints(y, axis):
     moved = np.moveaxis(y, axis, -1)
-    pair = 0.5 * (moved[..., 1:] + moved[..., :-1]) * np.expand_dims(g, -1)
-    if _ndim(x) == 1:
-        pair = np.reshape(pair, (-1, np.shape(pair)[-1]))
-        d_d = np.sum(pair, axis=0)
-        return -np.diff(d_d, prepend=0.0, append=0.0)
-    d_d = pair
-    full = -np.diff(d_d, axis=-1, prepend=0.0, append=0.0)
-    return ub(np.moveaxis(full, -1, axis), x)
+    return 0.5 * (moved[..., 1:] + moved[..., :-1])
+
+
+def _trapezoid_x(g, ans, y, x=None, dx=1.0, axis=-1):
+    # sum(steps * midpoints) along the last axis: linear in the steps
+    pair = _midpoints(y, axis) * np.expand_dims(g, -1)
+    return call(helpers.unspacings, pair, x, y, axis)
 
 
 def _trapezoid_y_tangent(t, ans, y, x=None, dx=1.0, axis=-1):
-    d = _spacings(x, dx, y, axis, _ndim(x))
-    weights = 0.5 * edge_sums(d)
+    weights = 0.5 * edge_sums(_steps(x, dx, y, axis))
     return np.sum(np.moveaxis(t, axis, -1) * weights, axis=-1)
 
 
 def _trapezoid_x_tangent(t, ans, y, x=None, dx=1.0, axis=-1):
-    moved = np.moveaxis(y, axis, -1)
-    d = _spacings(t, dx, y, axis, _ndim(x))
-    return np.sum(0.5 * d * (moved[..., 1:] + moved[..., :-1]), axis=-1)
+    return np.sum(spacings(t, y, axis) * _midpoints(y, axis), axis=-1)
 
 
 for name in ("trapezoid", "trapz"):
