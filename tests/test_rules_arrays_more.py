@@ -666,3 +666,177 @@ DIFFERENCES = [
 @pytest.mark.parametrize("f, args, wrt, tol", DIFFERENCES)
 def test_differences_gradients_integrals(f, args, wrt, tol):
     run(f, args, wrt, tol)
+
+
+# ---------------------------------------------------------------------------
+# Sorting, taking along an axis, elementwise functions
+
+
+def sort_last(x, C):
+    return np.sum(np.sin(np.sort(x)) * C)
+
+
+def sort_axis0(x, C):
+    return np.sum(np.sin(np.sort(x * x, axis=0)) * C)
+
+
+def sort_flat(x, C):
+    return np.sum(np.sin(np.sort(x, axis=None)) * C)
+
+
+def sort_kind(x, C):
+    return np.sum(np.sin(np.sort(x, kind="stable")) * C)
+
+
+def partition_(x, C):
+    return np.sum(np.sin(np.partition(x, 2)) * C)
+
+
+def partition_axis(x, C):
+    return np.sum(np.sin(np.partition(x, (0, 2), axis=0)) * C)
+
+
+def partition_flat(x, C):
+    return np.sum(np.sin(np.partition(x, 3, axis=None)) * C)
+
+
+ORDER = np.array([[2, 0, 0], [1, 1, 3], [0, 2, 1], [3, 3, 2]])
+
+
+def take_along_(x, C):
+    return np.sum(np.sin(np.take_along_axis(x, ORDER, axis=0)) * C)
+
+
+def take_along_repeated(x, C):
+    return np.sum(np.sin(np.take_along_axis(x, np.array([[0, 0, 2]]), 1)) * C)
+
+
+def take_along_flat(x, C):
+    return np.sum(np.sin(np.take_along_axis(x, np.array([5, 1, 1, 7]), None)) * C)
+
+
+def take_along_argsort(x, C):
+    order = np.argsort(x, axis=1)
+    return np.sum(np.sin(np.take_along_axis(x * x, order, axis=1)) * C)
+
+
+def nan_to_num_(x, C):
+    return np.sum(np.sin(np.nan_to_num(np.log(x))) * C)
+
+
+def nan_to_num_values(x, C):
+    return np.sum(np.sin(np.nan_to_num(x, nan=1.0, posinf=3.0) * 2.0) * C)
+
+
+def sinc_(x, C):
+    return np.sum(np.sin(np.sinc(x)) * C)
+
+
+def cumprod_flat(x, C):
+    return np.sum(np.sin(np.cumprod(x)) * C)
+
+
+def cumprod_axis(x, C):
+    return np.sum(np.sin(np.cumprod(x, axis=1)) * C)
+
+
+def cumprod_axis0(x, C):
+    return np.sum(np.sin(np.cumprod(x, axis=0)) * C)
+
+
+def cumprod_method(x, C):
+    return np.sum(np.sin(x.cumprod(axis=-1)) * C)
+
+
+WITH_ZEROS = arr(3, 4)
+WITH_ZEROS[0, 1] = 0.0
+WITH_ZEROS[2, 0] = 0.0
+WITH_ZEROS[2, 2] = 0.0
+TWO_ZEROS = np.array([0.7, 0.0, -1.3, 0.0, 1.1])
+
+SORTS_AND_MORE = [
+    case(sort_last, distinct(3, 4)),
+    case(sort_axis0, distinct(4, 3)),
+    case(sort_flat, distinct(3, 4)),
+    case(sort_kind, distinct(6)),
+    case(partition_, distinct(6)),
+    case(partition_axis, distinct(4, 3)),
+    case(partition_flat, distinct(2, 4)),
+    case(take_along_, arr(4, 3)),
+    case(take_along_repeated, arr(2, 4)),
+    case(take_along_flat, arr(2, 4)),
+    case(take_along_argsort, distinct(3, 4)),
+    case(nan_to_num_, np.array([0.5, -1.0, 2.0, -0.3, 1.5])),
+    case(nan_to_num_values, np.array([0.5, 1.0, 2.0, -0.7, -2.0])),
+    case(sinc_, np.array([0.0, 0.3, -1.7, 2.5, 1e-9, 4.2])),
+    case(cumprod_flat, arr(3, 4)),
+    case(cumprod_axis, arr(3, 4)),
+    case(cumprod_axis0, arr(3, 4)),
+    case(cumprod_method, arr(2, 5)),
+    case(cumprod_flat, WITH_ZEROS),
+    case(cumprod_axis, WITH_ZEROS),
+    case(cumprod_axis0, WITH_ZEROS),
+    case(cumprod_flat, TWO_ZEROS),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt, tol", SORTS_AND_MORE)
+def test_sorts_and_elementwise(f, args, wrt, tol):
+    run(f, args, wrt, tol)
+
+
+def test_cumprod_at_zeros_closed_form():
+    # d cumprod(x)[i] / d x[k] = prod(x[j] for j <= i, j != k) for i >= k
+    x = TWO_ZEROS
+
+    def f(x, w):
+        return np.sum(np.cumprod(x) * w)
+
+    w = np.array([0.3, -1.2, 0.8, 2.0, -0.5])
+    expected = np.zeros(5)
+    for k in range(5):
+        for i in range(k, 5):
+            expected[k] += w[i] * np.prod([x[j] for j in range(i + 1) if j != k])
+    np.testing.assert_allclose(grad(f)(x, w), expected, rtol=1e-12, atol=1e-15)
+    assert np.all(np.isfinite(hessian(f)(x, w)))
+
+
+def test_nan_to_num_replaced_values_have_no_derivative():
+    def f(x, w):
+        return np.sum(np.nan_to_num(x, nan=1.0, posinf=3.0) * w)
+
+    x = np.array([0.5, np.inf, 2.0, np.nan, -np.inf])
+    w = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    np.testing.assert_array_equal(grad(f)(x, w), [1.0, 0.0, 3.0, 0.0, 0.0])
+    _, t = jvp(f, (x, w), (np.ones(5), np.zeros(5)))
+    assert t == 4.0
+
+
+def test_sinc_derivatives_at_zero_closed_form():
+    # sinc(x) = 1 - (pi x)^2 / 6 + (pi x)^4 / 120 - ...: at 0, f' = 0,
+    # f'' = -pi^2 / 3, f''' = 0
+    def f(x):
+        return np.sinc(x)
+
+    assert grad(f)(0.0) == 0.0
+    np.testing.assert_allclose(grad(grad(f))(0.0), -np.pi**2 / 3, rtol=1e-12)
+    np.testing.assert_allclose(grad(grad(grad(f)))(0.0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(grad(grad(grad(grad(f))))(0.0), np.pi**4 / 5, rtol=1e-10)
+
+
+def test_sort_ties_follow_the_stable_order():
+    # tied values: the adjoint of each sorted slot goes to the element the
+    # stable sort put there (the earlier one first)
+    def f(x, w):
+        return np.sum(np.sort(x) * w)
+
+    x = np.array([1.0, 0.0, 1.0])
+    w = np.array([10.0, 20.0, 30.0])
+    np.testing.assert_array_equal(grad(f)(x, w), [20.0, 10.0, 30.0])
+
+
+def test_take_along_axis_index_has_no_derivative():
+    def f(x):
+        return np.sum(np.take_along_axis(x, np.argsort(x), axis=0) * np.arange(3.0))
+
+    np.testing.assert_allclose(grad(f)(np.array([2.0, 0.5, 1.0])), [2.0, 0.0, 1.0])

@@ -113,7 +113,10 @@ def put_along(g: Any, indices: Any, axis: Any, shape: Any) -> np.ndarray:
         np.add.at(out, indices, np.broadcast_to(g, indices.shape))
         return out.reshape(shape)
     axis = axis % indices.ndim
-    full = list(np.broadcast_shapes(shape, indices.shape))
+    others = [list(shape), list(indices.shape)]
+    for dims in others:
+        dims[axis] = 1
+    full = list(np.broadcast_shapes(*map(tuple, others)))
     full[axis] = shape[axis]
     out = np.zeros(full, dtype=np.result_type(g, 0.0))
     wide = list(full)
