@@ -12,7 +12,8 @@ from . import shapes  # noqa: F401
 from . import indexing  # noqa: F401
 from . import linalg  # noqa: F401
 from . import math_builtins  # noqa: F401
-from . import arrays  # noqa: F401  (after linalg: replaces its einsum)
+from . import arrays  # noqa: F401
+from . import norms  # noqa: F401
 from .registry import defvjp, lookup, nondifferentiable, registered
 
 __all__ = ["defvjp", "lookup", "nondifferentiable", "registered"]

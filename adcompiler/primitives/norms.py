@@ -1,0 +1,169 @@
+"""The record of ``np.linalg.norm``: every ``ord`` of vector and matrix
+norms, with ``axis`` (an int, a tuple) and ``keepdims``.
+
+Each norm's derivative is written as ``W``, an array of ``x``'s shape with
+d norm = sum(W * dx) over the reduced axes: the reverse rule is the
+adjoint broadcast back times ``W``, the tangent rule ``sum(t * W)``. ``W``
+is made of registered primitives (so its own derivatives are known), but
+for the matrix norms of singular values (``ord`` 2, -2, ``'nuc'``), where it
+comes from ``np.linalg.svd`` through :func:`singular_directions`, whose own
+derivative has no rule: their gradients and tangents are exact, and a
+second derivative raises ``NonDifferentiableError`` naming it.
+
+Conventions where a norm is not differentiable: at ``x == 0`` every
+derivative is 0; the largest (or smallest) element of ``inf`` norms and
+column or row sums of matrix 1/inf norms share the adjoint equally when
+tied, as ``max`` does; ``sign(0) == 0`` for the 1-norm; a ``p``-norm
+with ``p < 1`` has derivative 0 in a zero element. Where singular values
+repeat (ord 2) or vanish (``'nuc'``), the derivative given is that of one
+choice of singular vectors (a subgradient).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import NoRuleError
+from .reductions import expand
+from .registry import REVERSE_ONLY, define
+from .symbolic import Sym, call
+
+
+def _ndim(x: Any) -> int | None:
+    if isinstance(x, Sym):
+        return x.value.ndim
+    return np.ndim(x)
+
+
+def _safe_divide(d: Any, by: Any) -> Any:
+    """``d / by``, and 0 where ``by`` is 0 (both branches finite)."""
+    zero = by == 0
+    return np.where(zero, 0.0, d / np.where(zero, 1.0, by))
+
+
+def _kind(x: Any, ord: Any, axis: Any) -> tuple[str, Any]:
+    """("vector", axis) or ("matrix", (row, column)) or ("all", None): what
+    ``np.linalg.norm(x, ord, axis)`` computes."""
+    if isinstance(axis, (tuple, list)) and len(axis) == 1:
+        axis = axis[0]
+    if isinstance(axis, int):
+        return "vector", axis
+    if isinstance(axis, (tuple, list)):
+        return "matrix", tuple(axis)
+    if ord is None:
+        return "all", None
+    if ord in ("fro", "nuc"):
+        return "matrix", (0, 1)
+    ndim = _ndim(x)
+    if ndim == 1:
+        return "vector", 0
+    if ndim == 2:
+        return "matrix", (0, 1)
+    raise NoRuleError(
+        f"np.linalg.norm with ord={ord!r}, axis=None, of an array whose rank is "
+        "unknown at compile time, has no derivative rule (a vector and a "
+        "matrix norm differ)",
+        hint="pass axis= (an int for a vector norm, a pair for a matrix norm)",
+    )
+
+
+def _shared(values: Any, best: Any, axis: Any) -> Any:
+    """1 / (number of ties) where ``values`` equals ``best`` along ``axis``."""
+    chosen = values == best
+    return chosen / np.sum(chosen, axis=axis, keepdims=True)
+
+
+def _vector_weights(x: Any, ans: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
+    if ord == 0:
+        return None  # a count of nonzero elements: piecewise constant
+    magnitude = np.abs(x)
+    if ord in (np.inf, -np.inf):
+        best = expand(ans, x, axis, keepdims)
+        return _shared(magnitude, best, axis) * np.sign(x)
+    if ord == 1:
+        return np.sign(x)
+    if ord is None or ord == 2:
+        return x * expand(_safe_divide(1.0, ans), x, axis, keepdims)
+    if isinstance(ord, str):
+        raise NoRuleError(
+            f"np.linalg.norm of a vector with ord={ord!r} has no derivative rule",
+            hint="vector norms take numbers as ord",
+        )
+    p = float(ord)
+    zero = x == 0
+    powered = np.where(zero, 0.0, np.sign(x) * np.where(zero, 1.0, magnitude) ** (p - 1))
+    return powered * expand(_safe_divide(1.0, ans ** (p - 1)), x, axis, keepdims)
+
+
+def _matrix_weights(x: Any, ans: Any, ord: Any, axes: tuple, keepdims: bool) -> Any:
+    row, column = axes
+    if ord is None or ord == "fro":
+        return x * expand(_safe_divide(1.0, ans), x, axes, keepdims)
+    if ord in (1, -1, np.inf, -np.inf):
+        summed, other = (row, column) if ord in (1, -1) else (column, row)
+        sums = np.sum(np.abs(x), axis=summed, keepdims=True)
+        best = expand(ans, x, axes, keepdims)
+        return _shared(sums, best, other) * np.sign(x)
+    if ord in (2, -2, "nuc"):
+        return call(singular_directions, x, ord, axes)
+    raise NoRuleError(
+        f"np.linalg.norm of a matrix with ord={ord!r} has no derivative rule",
+        hint="matrix norms take ord None, 'fro', 'nuc', 1, -1, 2, -2, np.inf, -np.inf",
+    )
+
+
+def singular_directions(x: Any, ord: Any, axes: tuple) -> np.ndarray:
+    """The derivative of a matrix norm of singular values of ``x`` over
+    ``axes``: ``U @ V.T`` for ``'nuc'`` (their sum), ``u v.T`` of the
+    largest (ord 2) or smallest (ord -2) singular value."""
+    moved = np.moveaxis(np.asarray(x), axes, (-2, -1))
+    u, s, vt = np.linalg.svd(moved, full_matrices=False)
+    if ord == "nuc":
+        w = u @ vt
+    else:
+        k = 0 if ord == 2 else -1
+        w = u[..., :, k, None] * vt[..., None, k, :]
+    return np.moveaxis(w, (-2, -1), axes)
+
+
+define(
+    singular_directions,
+    None,
+    tangent=REVERSE_ONLY + ": no derivative of singular vectors yet",
+    static=("ord", "axes"),
+    hint="directions",
+    signature_of=lambda g, ans, x, ord, axes: None,
+)
+
+
+def _weights(x, ans, ord, axis, keepdims):
+    kind, axes = _kind(x, ord, axis)
+    if kind == "matrix":
+        return _matrix_weights(x, ans, ord, axes, keepdims), axes
+    if kind == "vector":
+        return _vector_weights(x, ans, ord, axes, keepdims), axes
+    return x * _safe_divide(1.0, ans), None
+
+
+def _norm(g, ans, x, ord=None, axis=None, keepdims=False):
+    weights, axes = _weights(x, ans, ord, axis, keepdims)
+    if weights is None:
+        return None
+    return expand(g, x, axes, keepdims) * weights
+
+
+def _norm_tangent(t, ans, x, ord=None, axis=None, keepdims=False):
+    weights, axes = _weights(x, ans, ord, axis, keepdims)
+    if weights is None:
+        return None
+    return np.sum(t * weights, axis=axes, keepdims=keepdims)
+
+
+define(
+    np.linalg.norm,
+    _norm,
+    tangent=(_norm_tangent,),
+    static=("ord", "axis", "keepdims"),
+)
