@@ -840,3 +840,292 @@ def test_take_along_axis_index_has_no_derivative():
         return np.sum(np.take_along_axis(x, np.argsort(x), axis=0) * np.arange(3.0))
 
     np.testing.assert_allclose(grad(f)(np.array([2.0, 0.5, 1.0])), [2.0, 0.0, 1.0])
+
+
+# ---------------------------------------------------------------------------
+# interp, einsum, logaddexp
+
+XP = np.array([-2.0, -0.7, 0.4, 1.3, 2.5])
+
+
+def interp_fp(fp, C):
+    return np.sum(np.sin(np.interp(POINTS, XP, fp)) * C)
+
+
+def interp_x(x, C):
+    return np.sum(np.sin(np.interp(x, XP, FP)) * C)
+
+
+def interp_both(x, fp, C):
+    return np.sum(np.sin(np.interp(x * 1.5, XP, fp * fp)) * C)
+
+
+def interp_left_right(x, fp, C):
+    return np.sum(np.sin(np.interp(x, XP, fp, left=-1.0, right=2.0)) * C)
+
+
+def interp_matrix(x, fp, C):
+    return np.sum(np.sin(np.interp(x, XP, fp)) * C)
+
+
+def interp_scalar(x, fp, C):
+    return np.sum(np.sin(np.interp(x, XP, fp)) * C)
+
+
+POINTS = np.array([-2.6, -1.1, 0.0, 0.9, 2.2, 3.0])
+FP = arr(5)
+
+
+def einsum_sublist(a, b, C):
+    return np.sum(np.sin(np.einsum(a, [0, 1], b, [1, 2], [0, 2])) * C)
+
+
+def einsum_sublist_implicit(a, b, C):
+    return np.sum(np.sin(np.einsum(a, [0, 1], b, [1, 2])) * C)
+
+
+def einsum_sublist_ellipsis(a, b, C):
+    return np.sum(np.sin(np.einsum(a, [Ellipsis, 0], b, [0, 1], [Ellipsis, 1])) * C)
+
+
+def einsum_sublist_trace(a, C):
+    return np.sum(np.sin(np.einsum(a, [0, 0])) * C)
+
+
+def einsum_optimize(a, b, C):
+    return np.sum(np.sin(np.einsum("ij,jk->ik", a, b, optimize=True)) * C)
+
+
+def einsum_optimize_three(a, b, C):
+    return np.sum(np.sin(np.einsum("ij,jk,kl->il", a, b, a.T, optimize="greedy")) * C)
+
+
+def einsum_sublist_optimize(a, b, C):
+    return np.sum(np.sin(np.einsum(a, [0, 1], b, [1, 0], [], optimize=True)) * C)
+
+
+def logaddexp_(x, y, C):
+    return np.sum(np.sin(np.logaddexp(x, y)) * C)
+
+
+def logaddexp2_(x, y, C):
+    return np.sum(np.sin(np.logaddexp2(x * x, y)) * C)
+
+
+MORE = [
+    case(interp_fp, arr(5)),
+    case(interp_x, np.array([-1.9, -0.3, 0.55, 1.1, 2.3])),
+    case(interp_both, np.array([-1.0, -0.1, 0.5, 1.2]), arr(5), wrt=(0, 1)),
+    case(interp_left_right, np.array([-3.0, -0.5, 0.3, 2.9]), arr(5), wrt=(0, 1)),
+    case(interp_matrix, np.array([[-1.5, 0.1], [0.6, 2.0]]), arr(5), wrt=(0, 1)),
+    case(interp_scalar, 0.3, arr(5), wrt=(0, 1)),
+    case(einsum_sublist, arr(3, 4), arr(4, 2), wrt=(0, 1)),
+    case(einsum_sublist_implicit, arr(3, 4), arr(4, 2), wrt=(0, 1)),
+    case(einsum_sublist_ellipsis, arr(2, 3, 4), arr(4, 2), wrt=(0, 1)),
+    case(einsum_sublist_trace, arr(3, 3)),
+    case(einsum_optimize, arr(3, 4), arr(4, 2), wrt=(0, 1)),
+    case(einsum_optimize_three, arr(3, 4), arr(4, 4), wrt=(0, 1)),
+    case(einsum_sublist_optimize, arr(3, 4), arr(4, 3), wrt=(0, 1)),
+    case(logaddexp_, arr(3, 4), arr(4), wrt=(0, 1)),
+    case(logaddexp2_, arr(3, 4), arr(3, 4), wrt=(0, 1)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt, tol", MORE)
+def test_interp_einsum_logaddexp(f, args, wrt, tol):
+    run(f, args, wrt, tol)
+
+
+def test_interp_slope_at_a_knot_is_the_right_segment():
+    def f(x):
+        return np.interp(x, XP, FP)
+
+    right = (FP[3] - FP[2]) / (XP[3] - XP[2])
+    np.testing.assert_allclose(grad(f)(XP[2]), right, rtol=1e-12)
+    assert grad(f)(XP[-1]) == 0.0  # flat to the right of the last knot
+    assert grad(f)(-5.0) == 0.0
+
+
+def test_interp_period_is_refused():
+    def f(x):
+        return np.interp(x, XP, FP, period=3.0)
+
+    with pytest.raises(NoRuleError, match="period"):
+        grad(f)(0.3)
+
+
+def test_interp_xp_has_no_derivative():
+    def f(xp):
+        return np.interp(0.3, xp, FP)
+
+    with pytest.raises(adcompiler.NonDifferentiableError, match="xp"):
+        grad(f)(XP)
+
+
+# ---------------------------------------------------------------------------
+# np.linalg.norm: every ord, axis and keepdims
+
+
+def _norm_case(ord, axis, keepdims, x):
+    # the ord, axis and keepdims of each case come from a closure: known at
+    # compile time, not literals
+    def make(ORD, AXIS, KEEP):
+        def norm_case(x, C):
+            return np.sum(
+                np.sin(np.linalg.norm(x, ord=ORD, axis=AXIS, keepdims=KEEP)) * C
+            )
+
+        return norm_case
+
+    fn = make(ord, axis, keepdims)
+    return pytest.param(fn, (x,), 0, {}, id=f"norm-{ord}-{axis}-{keepdims}-{x.ndim}")
+
+
+VEC = arr(6, low=0.2)
+MAT = arr(3, 4, low=0.2)
+BATCH = arr(2, 3, 4, low=0.2)
+NORMS = []
+for ord in (None, 1, 2, np.inf, -np.inf, 3, 0.5, -1, 2.5):
+    # ord 2 and -1 with axis=None: the vector or the matrix norm, a choice
+    # the rule makes from the rank (see test_norm_of_unknown_rank_...)
+    NORMS.append(_norm_case(ord, None if ord not in (2, -1) else 0, False, VEC))
+    NORMS.append(_norm_case(ord, 1, False, MAT))
+    NORMS.append(_norm_case(ord, -1, True, BATCH))
+    NORMS.append(_norm_case(ord, (0,), False, MAT))
+for ord in (None, "fro", 1, -1, np.inf, -np.inf):
+    NORMS.append(_norm_case(ord, None if ord != -1 else (0, 1), False, MAT))
+    NORMS.append(_norm_case(ord, (2, 0), False, BATCH))
+    NORMS.append(_norm_case(ord, (-1, -2), True, BATCH))
+NORMS.append(_norm_case(None, None, True, BATCH))
+
+
+@pytest.mark.parametrize("f, args, wrt, tol", NORMS)
+def test_norms(f, args, wrt, tol):
+    run(f, args, wrt, tol)
+
+
+def _svd_norm(ORD, AXIS, KEEP):
+    def svd_norm(x, C):
+        return np.sum(np.sin(np.linalg.norm(x, ord=ORD, axis=AXIS, keepdims=KEEP)) * C)
+
+    return svd_norm
+
+
+SVD_NORMS = [
+    (2, None, False, MAT),
+    (-2, None, False, MAT),
+    ("nuc", None, False, MAT),
+    ("nuc", (1, 2), False, BATCH),
+    (2, (2, 1), True, BATCH),
+    (-2, (0, 2), False, BATCH),
+]
+
+
+@pytest.mark.parametrize(
+    "ord, axis, keepdims, x", SVD_NORMS, ids=lambda v: repr(v)[:12]
+)
+def test_singular_value_norms_first_order(ord, axis, keepdims, x):
+    f = _svd_norm(ord, axis, keepdims)
+    C = weight_for(f, x)
+    check_grad(f, x, C)  # gradient, and forward against reverse mode
+    check_jvp(f, (x, C), 0)
+
+
+def test_singular_value_norms_refuse_second_order():
+    f = _svd_norm("nuc", None, False)
+    C = weight_for(f, MAT)
+    with pytest.raises(adcompiler.NonDifferentiableError, match="singular_directions"):
+        hessian(f)(MAT, C)
+
+
+def test_nuclear_and_spectral_norms_closed_form():
+    # d ||X||_* = U V^T, d ||X||_2 = u1 v1^T
+    u, s, vt = np.linalg.svd(MAT, full_matrices=False)
+
+    def nuclear(x):
+        return np.linalg.norm(x, "nuc")
+
+    def spectral(x):
+        return np.linalg.norm(x, 2)
+
+    np.testing.assert_allclose(grad(nuclear)(MAT), u @ vt, atol=1e-12)
+    np.testing.assert_allclose(grad(spectral)(MAT), np.outer(u[:, 0], vt[0]), atol=1e-12)
+
+
+def test_norm_at_zero_has_derivative_zero():
+    def f(x):
+        return np.linalg.norm(x)
+
+    def g(x):
+        return np.linalg.norm(x, 3, axis=0)
+
+    np.testing.assert_array_equal(grad(f)(np.zeros(3)), np.zeros(3))
+    np.testing.assert_array_equal(grad(g)(np.zeros(3)), np.zeros(3))
+
+
+def test_vector_norm_hessian_dense():
+    def f(x):
+        return np.linalg.norm(x, ord=3)
+
+    check_hessian(f, VEC)
+
+
+@pytest.mark.parametrize("ord", [2, -1])
+def test_norm_of_rank_known_at_first_order_only(ord):
+    # axis=None with ord 2 or -1 is a vector norm of a vector and a matrix
+    # norm of a matrix: the rule needs the rank, which the compiler knows
+    # for grad's arguments but not (yet) for the generated gradient that
+    # hvp differentiates again; that refusal names axis=
+    def f(x):
+        return np.linalg.norm(x, ord=ord)
+
+    check_grad(f, VEC)
+    with pytest.raises(NoRuleError, match="axis="):
+        adcompiler.hvp(f)(VEC, np.ones(6))
+
+
+def test_closure_keywords_are_compile_time_constants():
+    def make(axis, keepdims, offset, ord):
+        def f(x):
+            total = np.sum(np.sum(x * x, axis=axis, keepdims=keepdims))
+            return total + np.trace(x, offset=offset) + np.linalg.norm(x, ord=ord)
+
+        return f
+
+    for axis, keepdims, offset, ord in ((0, True, 1, "fro"), ((0, 1), False, -1, None)):
+        f = make(axis, keepdims, offset, ord)
+        check_grad(f, MAT, order=2)
+
+
+AXIS_GLOBAL = (1,)
+ORD_GLOBAL = np.inf
+
+
+def norm_from_globals(x):
+    return np.sum(np.linalg.norm(x, ord=ORD_GLOBAL, axis=AXIS_GLOBAL) ** 2)
+
+
+def test_global_keywords_are_compile_time_constants():
+    check_grad(norm_from_globals, MAT, order=2)
+
+
+def test_global_keyword_changed_recompiles():
+    global AXIS_GLOBAL
+    g = grad(norm_from_globals)
+    first = g(MAT)
+    saved = AXIS_GLOBAL
+    try:
+        AXIS_GLOBAL = (0,)
+        second = g(MAT)
+        np.testing.assert_allclose(second, adcompiler.numerical_grad(norm_from_globals, MAT), rtol=1e-6)
+        assert not np.allclose(first, second)
+    finally:
+        AXIS_GLOBAL = saved
+
+
+def test_parameter_keyword_is_refused_clearly():
+    def f(x, axis):
+        return np.sum(np.sum(x, axis=axis) ** 2)
+
+    with pytest.raises(adcompiler.UnsupportedSyntaxError, match="closure"):
+        grad(f)(MAT, 0)

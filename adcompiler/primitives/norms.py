@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import NoRuleError
 from .reductions import expand
-from .registry import REVERSE_ONLY, define
+from .registry import REVERSE_ONLY, define, nondifferentiable
 from .symbolic import Sym, call
 
 
@@ -43,11 +43,18 @@ def _safe_divide(d: Any, by: Any) -> Any:
     return np.where(zero, 0.0, d / np.where(zero, 1.0, by))
 
 
+#: ords whose norm is piecewise linear, for vectors and matrices alike:
+#: their ``W`` is piecewise constant (see :func:`piecewise_weights`)
+PIECEWISE = (1, np.inf, -np.inf)
+
+
 def _kind(x: Any, ord: Any, axis: Any) -> tuple[str, Any]:
-    """("vector", axis) or ("matrix", (row, column)) or ("all", None): what
-    ``np.linalg.norm(x, ord, axis)`` computes."""
+    """("vector", axis), ("matrix", (row, column)), ("all", None) or
+    ("piecewise", axis): what ``np.linalg.norm(x, ord, axis)`` computes."""
     if isinstance(axis, (tuple, list)) and len(axis) == 1:
         axis = axis[0]
+    if ord in PIECEWISE and not isinstance(ord, bool):
+        return "piecewise", axis
     if isinstance(axis, int):
         return "vector", axis
     if isinstance(axis, (tuple, list)):
@@ -56,6 +63,8 @@ def _kind(x: Any, ord: Any, axis: Any) -> tuple[str, Any]:
         return "all", None
     if ord in ("fro", "nuc"):
         return "matrix", (0, 1)
+    if ord not in (-1, 2, -2):
+        return "vector", 0  # other ords are vector norms only
     ndim = _ndim(x)
     if ndim == 1:
         return "vector", 0
@@ -63,10 +72,37 @@ def _kind(x: Any, ord: Any, axis: Any) -> tuple[str, Any]:
         return "matrix", (0, 1)
     raise NoRuleError(
         f"np.linalg.norm with ord={ord!r}, axis=None, of an array whose rank is "
-        "unknown at compile time, has no derivative rule (a vector and a "
+        "unknown at compile time, has no derivative rule (its vector and its "
         "matrix norm differ)",
-        hint="pass axis= (an int for a vector norm, a pair for a matrix norm)",
+        hint="pass axis= (0 for a vector norm, (0, 1) for a matrix norm)",
     )
+
+
+def piecewise_weights(x: Any, ans: Any, ord: Any, axis: Any, keepdims: bool):
+    """``W`` of a norm of ``ord`` 1, inf or -inf (vector or matrix, as
+    NumPy reads ``x`` and ``axis``): sign(x) times the share of the
+    adjoint each element gets (ties share equally). It is piecewise
+    constant in ``x``: its derivative is 0 almost everywhere."""
+    x = np.asarray(x)
+    if axis is None:
+        axis = tuple(range(x.ndim))
+    axis = (axis,) if np.ndim(axis) == 0 else tuple(int(a) % x.ndim for a in axis)
+    best = ans if keepdims else np.expand_dims(ans, axis)
+    magnitude = np.abs(x)
+    if len(axis) == 1:
+        if ord == 1:
+            return np.sign(x)
+        chosen = magnitude == best
+        return chosen / np.sum(chosen, axis=axis, keepdims=True) * np.sign(x)
+    row, column = axis
+    summed, other = (row, column) if ord == 1 else (column, row)
+    sums = np.sum(magnitude, axis=summed, keepdims=True)
+    chosen = sums == best
+    share = chosen / np.sum(chosen, axis=other, keepdims=True)
+    return np.broadcast_to(share, x.shape) * np.sign(x)
+
+
+nondifferentiable(piecewise_weights, hint="weights")
 
 
 def _shared(values: Any, best: Any, axis: Any) -> Any:
@@ -79,11 +115,6 @@ def _vector_weights(x: Any, ans: Any, ord: Any, axis: Any, keepdims: bool) -> An
     if ord == 0:
         return None  # a count of nonzero elements: piecewise constant
     magnitude = np.abs(x)
-    if ord in (np.inf, -np.inf):
-        best = expand(ans, x, axis, keepdims)
-        return _shared(magnitude, best, axis) * np.sign(x)
-    if ord == 1:
-        return np.sign(x)
     if ord is None or ord == 2:
         return x * expand(_safe_divide(1.0, ans), x, axis, keepdims)
     if isinstance(ord, str):
@@ -101,8 +132,8 @@ def _matrix_weights(x: Any, ans: Any, ord: Any, axes: tuple, keepdims: bool) -> 
     row, column = axes
     if ord is None or ord == "fro":
         return x * expand(_safe_divide(1.0, ans), x, axes, keepdims)
-    if ord in (1, -1, np.inf, -np.inf):
-        summed, other = (row, column) if ord in (1, -1) else (column, row)
+    if ord == -1:
+        summed, other = row, column
         sums = np.sum(np.abs(x), axis=summed, keepdims=True)
         best = expand(ans, x, axes, keepdims)
         return _shared(sums, best, other) * np.sign(x)
@@ -140,6 +171,9 @@ define(
 
 def _weights(x, ans, ord, axis, keepdims):
     kind, axes = _kind(x, ord, axis)
+    if kind == "piecewise":
+        weights = call(piecewise_weights, x, ans, ord, axes, keepdims)
+        return weights, axes
     if kind == "matrix":
         return _matrix_weights(x, ans, ord, axes, keepdims), axes
     if kind == "vector":
