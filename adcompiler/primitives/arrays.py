@@ -277,7 +277,7 @@ def _pad_options(mode, kwargs):
     if mode not in helpers.PAD_MODES:
         raise NoRuleError(
             f"np.pad with mode={mode!r} has no derivative rule",
-            hint="modes " + ", ".join(repr(m) for m in helpers.PAD_MODES),
+            hint="use mode 'constant', 'edge', 'reflect', 'symmetric' or 'wrap'",
         )
     if mode in ("reflect", "symmetric") and kwargs.get("reflect_type", "even") != "even":
         raise NoRuleError(
