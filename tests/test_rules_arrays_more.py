@@ -22,7 +22,7 @@ import pytest
 
 import adcompiler
 from adcompiler import check_grad, grad, hessian, jvp
-from adcompiler.errors import ADError, NoRuleError
+from adcompiler.errors import NoRuleError
 from adcompiler.primitives.registry import lookup
 
 _RNG = np.random.default_rng(20261203)
@@ -39,7 +39,9 @@ def arr(*shape, low=None):
 def distinct(*shape):
     """Entries well apart (no ties in sorts, no knots hit by steps)."""
     n = int(np.prod(shape))
-    return (_RNG.permutation(n) * 0.37 + _RNG.uniform(0, 0.1, n)).reshape(shape) - n * 0.15
+    return (_RNG.permutation(n) * 0.37 + _RNG.uniform(0, 0.1, n)).reshape(
+        shape
+    ) - n * 0.15
 
 
 class _Found(Exception):
@@ -88,10 +90,14 @@ def check_jvp(f, args, wrt, rtol=1e-5, atol=1e-7):
         rng.normal(size=np.shape(a)) if k in indices else np.zeros(np.shape(a))
         for k, a in enumerate(args)
     ]
-    tangents = [float(t) if np.ndim(a) == 0 and isinstance(a, float) else t
-                for t, a in zip(tangents, args)]
+    tangents = [
+        float(t) if np.ndim(a) == 0 and isinstance(a, float) else t
+        for t, a in zip(tangents, args)
+    ]
     value, t_out = jvp(f, tuple(args), tuple(tangents))
-    numeric = numerical_jvp(f, args, [t if k in indices else None for k, t in enumerate(tangents)])
+    numeric = numerical_jvp(
+        f, args, [t if k in indices else None for k, t in enumerate(tangents)]
+    )
     np.testing.assert_allclose(value, f(*args), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(t_out, numeric, rtol=rtol, atol=atol)
 
@@ -113,9 +119,9 @@ def check_hessian(f, x, rtol=1e-4, atol=1e-6, eps=1e-5):
         e = np.zeros(np.shape(x))
         e[i] = eps
         numeric[(Ellipsis,) + i] = (g(x + e) - g(x - e)) / (2 * eps)
-    numeric = np.moveaxis(
-        numeric.reshape(np.shape(x) + (-1,)), -1, 0
-    ).reshape(np.shape(x) * 2)
+    numeric = np.moveaxis(numeric.reshape(np.shape(x) + (-1,)), -1, 0).reshape(
+        np.shape(x) * 2
+    )
     np.testing.assert_allclose(h, numeric, rtol=rtol, atol=atol)
 
 
@@ -1049,7 +1055,9 @@ def test_nuclear_and_spectral_norms_closed_form():
         return np.linalg.norm(x, 2)
 
     np.testing.assert_allclose(grad(nuclear)(MAT), u @ vt, atol=1e-12)
-    np.testing.assert_allclose(grad(spectral)(MAT), np.outer(u[:, 0], vt[0]), atol=1e-12)
+    np.testing.assert_allclose(
+        grad(spectral)(MAT), np.outer(u[:, 0], vt[0]), atol=1e-12
+    )
 
 
 def test_norm_at_zero_has_derivative_zero():
@@ -1117,7 +1125,9 @@ def test_global_keyword_changed_recompiles():
     try:
         AXIS_GLOBAL = (0,)
         second = g(MAT)
-        np.testing.assert_allclose(second, adcompiler.numerical_grad(norm_from_globals, MAT), rtol=1e-6)
+        np.testing.assert_allclose(
+            second, adcompiler.numerical_grad(norm_from_globals, MAT), rtol=1e-6
+        )
         assert not np.allclose(first, second)
     finally:
         AXIS_GLOBAL = saved
@@ -1129,3 +1139,167 @@ def test_parameter_keyword_is_refused_clearly():
 
     with pytest.raises(adcompiler.UnsupportedSyntaxError, match="closure"):
         grad(f)(MAT, 0)
+
+
+# ---------------------------------------------------------------------------
+# Third order: d^3/dt^3 of f(t * u + w) against central differences of the
+# second derivative
+
+
+def _third(body):
+    def f(t, u, w):
+        return body(t * u + w)
+
+    return f
+
+
+def third_roll(x):
+    return np.sum(np.sin(np.roll(x, 1)) * x)
+
+
+def third_diag(x):
+    return np.sum(np.sin(np.diag(x, 1)) * x[0])
+
+
+def third_pad(x):
+    return np.sum(np.sin(np.pad(x, 1, mode="reflect")) ** 2)
+
+
+def third_sort(x):
+    return np.sum(np.sin(np.sort(x)) * np.arange(4.0))
+
+
+def third_cumprod(x):
+    return np.sum(np.sin(np.cumprod(x)))
+
+
+def third_sinc(x):
+    return np.sum(np.sinc(x))
+
+
+def third_kron(x):
+    return np.sum(np.sin(np.kron(x, x)))
+
+
+def third_cross(x):
+    return np.sum(np.sin(np.cross(x[:3], x[1:])))
+
+
+def third_convolve(x):
+    return np.sum(np.sin(np.convolve(x, x, "same")))
+
+
+def third_polyval(x):
+    return np.sum(np.sin(np.polyval(x, x)))
+
+
+def third_diff(x):
+    return np.sum(np.sin(np.diff(x, 2, prepend=1.0)))
+
+
+def third_gradient(x):
+    return np.sum(np.sin(np.gradient(x, 0.5)))
+
+
+def third_trapezoid(x):
+    return np.sin(TRAPEZOID(x * x, XS[:4]))
+
+
+def third_interp(x):
+    return np.sum(np.sin(np.interp(0.3 * x, XP, x[[0, 1, 2, 3, 0]])))
+
+
+def third_einsum(x):
+    return np.sum(np.sin(np.einsum(x, [0], x, [1], [0, 1])))
+
+
+def third_norm(x):
+    return np.sin(np.linalg.norm(x, 3, axis=0))
+
+
+def third_norm_inf(x):
+    return np.sin(np.linalg.norm(x * x, np.inf))
+
+
+def third_select(x):
+    return np.sum(np.select([x > 0.0], [np.sin(x) * x], x * x))
+
+
+def third_meshgrid(x):
+    return np.sum(np.sin(np.meshgrid(x, x * x)[1]))
+
+
+def third_split(x):
+    return np.sum(np.sin(np.split(x, 2)[1] * x[:2]))
+
+
+def third_take_along_axis(x):
+    return np.sum(np.sin(np.take_along_axis(x, np.array([3, 0, 0]), 0)))
+
+
+def third_append(x):
+    return np.sum(np.sin(np.append(x, x * x)))
+
+
+def third_column_stack(x):
+    return np.sum(np.sin(np.column_stack([x, x * x])))
+
+
+THIRD = {
+    f.__name__: f
+    for f in (
+        third_roll,
+        third_diag,
+        third_pad,
+        third_sort,
+        third_cumprod,
+        third_sinc,
+        third_kron,
+        third_cross,
+        third_convolve,
+        third_polyval,
+        third_diff,
+        third_gradient,
+        third_trapezoid,
+        third_interp,
+        third_einsum,
+        third_norm,
+        third_norm_inf,
+        third_select,
+        third_meshgrid,
+        third_split,
+        third_take_along_axis,
+        third_append,
+        third_column_stack,
+    )
+}
+
+
+@pytest.mark.parametrize("name", sorted(THIRD))
+def test_third_order(name):
+    body = THIRD[name]
+    f = _third(body)
+    u = np.array([0.7, -0.4, 1.1, 0.5])
+    w = np.array([0.3, 1.2, -0.8, 0.45])
+    d2 = grad(grad(f))
+    d3 = grad(d2)(0.1, u, w)
+    h = 1e-4
+    numeric = (d2(0.1 + h, u, w) - d2(0.1 - h, u, w)) / (2 * h)
+    np.testing.assert_allclose(d3, numeric, rtol=1e-5, atol=1e-6)
+
+
+ISSUE_FUNCTIONS = """roll diag diagonal tril triu flipud fliplr rot90 append split
+array_split hsplit vsplit dsplit column_stack dstack rollaxis pad select meshgrid
+kron cross diff gradient sort partition take_along_axis nan_to_num sinc cumprod
+trapezoid interp convolve correlate polyval logaddexp logaddexp2 einsum""".split()
+
+
+@pytest.mark.parametrize("name", ISSUE_FUNCTIONS)
+def test_every_function_has_reverse_and_tangent_rules(name):
+    prim = lookup(getattr(np, name))
+    assert prim is not None and prim.differentiable
+    assert prim.jvps is not None
+    differentiable = [k for k, rule in enumerate(prim.vjps) if rule is not None]
+    assert differentiable and all(prim.jvps[k] is not None for k in differentiable)
+    page = open("docs/numpy-coverage.md", encoding="utf-8").read()
+    assert f"| `np.{name}` | yes" in page

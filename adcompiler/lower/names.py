@@ -136,9 +136,7 @@ def static_tuple(obj: Any) -> bool:
     if type(obj) is not tuple:
         return False
     return all(
-        static_tuple(item)
-        or item is None
-        or type(item) in (int, bool, str)
+        static_tuple(item) or item is None or type(item) in (int, bool, str)
         for item in obj
     )
 

@@ -299,7 +299,9 @@ def interp_weights(x: Any, xp: Any, slope: int, left: Any = None, right: Any = N
     step = np.where(inside, 1.0 / np.where(inside & (width != 0), width, 1.0), 0.0)
     np.put_along_axis(out, c[..., None], -step[..., None], axis=-1)
     # c + 1 differs from c wherever step is not 0 (then n >= 2)
-    np.put_along_axis(out, np.minimum(c + 1, n - 1)[..., None], step[..., None], axis=-1)
+    np.put_along_axis(
+        out, np.minimum(c + 1, n - 1)[..., None], step[..., None], axis=-1
+    )
     return out
 
 
@@ -345,7 +347,6 @@ def extension_shape(shape: Any, axis: int) -> tuple:
     return tuple(shape)
 
 
-
 def _gradient_axes(ndim: int, axis: Any) -> tuple[tuple[int, ...], bool]:
     """The axes ``np.gradient`` differentiates along, and whether it
     returns one array (else a tuple, one per axis)."""
@@ -362,7 +363,9 @@ def gradient_adjoint(g: Any, shape: Any, spacings: Any, axis: Any, edge_order: i
     one per axis (0.0 for an axis without adjoint)."""
     shape = tuple(int(n) for n in shape)
     axes, single = _gradient_axes(len(shape), axis)
-    parts = [g] if single else list(g) if isinstance(g, (list, tuple)) else [g] * len(axes)
+    parts = (
+        [g] if single else list(g) if isinstance(g, (list, tuple)) else [g] * len(axes)
+    )
     spacings = list(spacings)
     if len(spacings) <= 1:
         spacings = (spacings or [1.0]) * len(axes)

@@ -33,6 +33,7 @@ from .registry import (
     lookup,
     nondifferentiable,
 )
+from .shapes import pieces
 from .runtime_helpers import (
     _only_shape,
     adjoint_item,
@@ -41,7 +42,6 @@ from .runtime_helpers import (
     join_pieces,
     product_rule,
     shapes_of,
-    split_pieces,
     zero_adjoint,
 )
 from .symbolic import Sym, call
@@ -79,6 +79,8 @@ define(
     tangent=linear(0),
     static=("shift", "axis"),
 )
+
+
 def _triangle(fn: Any):
     def rule(g, ans, m, k=0):
         return lookup(fn)(g, k)
@@ -96,9 +98,7 @@ def _flipped(fn: Any):
 for fn in (np.tril, np.triu):
     define(fn, _triangle(fn), tangent=linear(0), static=("k",))
 for fn in (np.flipud, np.fliplr):
-    define(
-        fn, _flipped(fn), tangent=linear(0), memory=VIEW, categories=("shape",)
-    )
+    define(fn, _flipped(fn), tangent=linear(0), memory=VIEW, categories=("shape",))
 define(
     np.rot90,
     lambda g, ans, m, k=1, axes=(0, 1): np.rot90(g, -k, axes),
@@ -163,22 +163,21 @@ define(
 # Joining and splitting
 
 
-def _append_parts(g, arr, values, axis):
+def _append_part(g, arr, values, axis, k):
+    """The adjoint of ``arr`` (k 0) or ``values`` (k 1) of ``np.append``:
+    its piece of the concatenation (of the flattened pair for axis None)."""
     if axis is None:
-        shapes = [np.shape(np.ravel(arr)), np.shape(np.ravel(values))]
+        pair = [np.ravel(arr), np.ravel(values)]
+        part = pieces("concatenate")(g, None, pair, 0)[k]
     else:
-        shapes = [np.shape(arr), np.shape(values)]
-    return split_pieces(g, "concatenate", shapes, axis)
+        part = pieces("concatenate")(g, None, [arr, values], axis)[k]
+    return np.reshape(part, np.shape((arr, values)[k]))
 
 
 define(
     np.append,
-    lambda g, ans, arr, values, axis=None: np.reshape(
-        adjoint_item(_append_parts(g, arr, values, axis), 0), np.shape(arr)
-    ),
-    lambda g, ans, arr, values, axis=None: np.reshape(
-        adjoint_item(_append_parts(g, arr, values, axis), 1), np.shape(values)
-    ),
+    lambda g, ans, arr, values, axis=None: _append_part(g, arr, values, axis, 0),
+    lambda g, ans, arr, values, axis=None: _append_part(g, arr, values, axis, 1),
     tangent=(
         lambda t, ans, arr, values, axis=None: np.append(
             t, zero_adjoint(values), axis=axis
@@ -207,6 +206,8 @@ for fn in (np.split, np.array_split):
         static=("indices_or_sections", "axis"),
         container=True,
     )
+
+
 def _split_along(kind: str, axis: int):
     def rule(g, ans, ary, indices_or_sections):
         return join_pieces(g, kind, shapes_of(ans), axis)
@@ -279,7 +280,10 @@ def _pad_options(mode, kwargs):
             f"np.pad with mode={mode!r} has no derivative rule",
             hint="use mode 'constant', 'edge', 'reflect', 'symmetric' or 'wrap'",
         )
-    if mode in ("reflect", "symmetric") and kwargs.get("reflect_type", "even") != "even":
+    if (
+        mode in ("reflect", "symmetric")
+        and kwargs.get("reflect_type", "even") != "even"
+    ):
         raise NoRuleError(
             "np.pad with reflect_type='odd' has no derivative rule",
             hint="use reflect_type='even' (the default)",
@@ -546,14 +550,13 @@ def _diff_a(g, ans, a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     full = _diff_back(g, n, axis)
     if prepend is np._NoValue and append is np._NoValue:
         return full
-    pieces = [np.shape(a)]
-    start = 0
+    joined = [a]
     if prepend is not np._NoValue:
-        pieces.insert(0, np.shape(_extension(prepend, a, axis)))
-        start = 1
+        joined.insert(0, _extension(prepend, a, axis))
     if append is not np._NoValue:
-        pieces.append(np.shape(_extension(append, a, axis)))
-    return adjoint_item(split_pieces(full, "concatenate", pieces, axis), start)
+        joined.append(_extension(append, a, axis))
+    start = 1 if prepend is not np._NoValue else 0
+    return pieces("concatenate")(full, None, joined, axis)[start]
 
 
 def _extension(value, a, axis):
@@ -789,8 +792,7 @@ define(
 
 define(
     np.nan_to_num,
-    lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: g
-    * np.isfinite(x),
+    lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: g * np.isfinite(x),
     tangent="same as reverse",
     static=("copy", "nan", "posinf", "neginf"),
     categories=("elementwise",),

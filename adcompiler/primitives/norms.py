@@ -124,7 +124,9 @@ def _vector_weights(x: Any, ans: Any, ord: Any, axis: Any, keepdims: bool) -> An
         )
     p = float(ord)
     zero = x == 0
-    powered = np.where(zero, 0.0, np.sign(x) * np.where(zero, 1.0, magnitude) ** (p - 1))
+    powered = np.where(
+        zero, 0.0, np.sign(x) * np.where(zero, 1.0, magnitude) ** (p - 1)
+    )
     return powered * expand(_safe_divide(1.0, ans ** (p - 1)), x, axis, keepdims)
 
 
