@@ -1303,3 +1303,30 @@ def test_every_function_has_reverse_and_tangent_rules(name):
     assert differentiable and all(prim.jvps[k] is not None for k in differentiable)
     page = open("docs/numpy-coverage.md", encoding="utf-8").read()
     assert f"| `np.{name}` | yes" in page
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_cross_of_two_vectors_is_refused_in_reverse_mode():
+    def f(a, b):
+        return np.sum(np.cross(a, b))
+
+    with pytest.raises(NoRuleError, match="2-vectors"):
+        grad(f)(np.array([1.0, 2.0]), np.array([0.5, -1.0, 2.0]))
+
+
+def test_pad_modes_without_rules_are_refused():
+    def f(x):
+        return np.sum(np.pad(x, 1, mode="linear_ramp"))
+
+    with pytest.raises(NoRuleError, match="linear_ramp"):
+        grad(f)(V)
+
+
+def test_einsum_sublists_from_a_closure_are_refused():
+    subs = [0, 1]
+
+    def f(a):
+        return np.sum(np.einsum(a, subs, [1]))
+
+    with pytest.raises(NoRuleError, match="written in the call"):
+        grad(f)(M)

@@ -399,3 +399,15 @@ def unspacings(G: Any, x: Any, y: Any, axis: int) -> np.ndarray:
         d for d in range(moved.ndim) if np.shape(x)[d] == 1 and moved.shape[d] != 1
     )
     return np.sum(moved, axis=summed, keepdims=True) if summed else moved
+
+
+def three_vectors(a: Any, b: Any, axisa: int, axisb: int) -> None:
+    """Raise :class:`NoRuleError` unless ``np.cross(a, b)`` crosses
+    3-vectors (the rules of 2-vectors, deprecated by NumPy, are not given)."""
+    if np.shape(a)[axisa] != 3 or np.shape(b)[axisb] != 3:
+        from ..errors import NoRuleError
+
+        raise NoRuleError(
+            "np.cross of 2-vectors has no derivative rule (NumPy deprecates them)",
+            hint="append a zero third component to each vector",
+        )

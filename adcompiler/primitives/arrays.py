@@ -439,20 +439,25 @@ define(
 )
 
 
-def _cross_axes(axisa, axisb, axisc, axis):
+three_vectors = nondifferentiable(helpers.three_vectors, hint="checked")
+three_vectors.effect = True  # a check: kept though its result is unused
+
+
+def _cross_axes(a, b, axisa, axisb, axisc, axis):
     if axis is not None:
-        return axis, axis, axis
+        axisa = axisb = axisc = axis
+    call(helpers.three_vectors, a, b, axisa, axisb)
     return axisa, axisb, axisc
 
 
 def _cross_a(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    axisa, axisb, axisc = _cross_axes(axisa, axisb, axisc, axis)
+    axisa, axisb, axisc = _cross_axes(a, b, axisa, axisb, axisc, axis)
     # <g, a x b> = <a, b x g>
     return ub(np.cross(b, g, axisa=axisb, axisb=axisc, axisc=axisa), a)
 
 
 def _cross_b(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    axisa, axisb, axisc = _cross_axes(axisa, axisb, axisc, axis)
+    axisa, axisb, axisc = _cross_axes(a, b, axisa, axisb, axisc, axis)
     # <g, a x b> = <b, g x a>
     return ub(np.cross(g, a, axisa=axisc, axisb=axisa, axisc=axisb), b)
 
@@ -928,6 +933,12 @@ _LETTERS = string.ascii_letters
 def _sublist_terms(sublist: Any) -> str:
     terms = ""
     for label in sublist:
+        if isinstance(label, Sym):
+            raise NoRuleError(
+                "np.einsum's sublists must be lists of ints written in the call "
+                "(a list from a variable is read at run time)",
+                hint="np.einsum(a, [0, 1], b, [1, 2], [0, 2])",
+            )
         if label is Ellipsis:
             terms += "..."
         elif isinstance(label, int) and 0 <= label < len(_LETTERS):
