@@ -38,11 +38,11 @@ def compile_time_statics(prim: Primitive, args: tuple, kwargs: dict) -> tuple:
     static parameter of ``prim`` replaced by its object."""
     if not prim.static or prim.signature is None:
         return args, kwargs
-    try:
-        bound = prim.signature.bind(*args, **kwargs)
-    except TypeError:
-        return args, kwargs  # the signature check reports it
-    names = list(prim.signature.parameters)
+    names = []
+    for param in prim.signature.parameters.values():
+        if param.kind not in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            break  # *args and keyword-only parameters are not positions
+        names.append(param.name)
     args = list(args)
     for k, arg in enumerate(args):
         if k < len(names) and names[k] in prim.static:
@@ -51,5 +51,4 @@ def compile_time_statics(prim: Primitive, args: tuple, kwargs: dict) -> tuple:
         name: tree_map(_constant, value) if name in prim.static else value
         for name, value in kwargs.items()
     }
-    del bound
     return tuple(args), kwargs
