@@ -1037,11 +1037,29 @@ def test_singular_value_norms_first_order(ord, axis, keepdims, x):
     check_jvp(f, (x, C), 0)
 
 
-def test_singular_value_norms_refuse_second_order():
-    f = _svd_norm("nuc", None, False)
+def test_spectral_norm_refuses_second_order():
+    f = _svd_norm(2, (0, 1), False)
     C = weight_for(f, MAT)
-    with pytest.raises(adcompiler.NonDifferentiableError, match="singular_directions"):
+    with pytest.raises(NoRuleError, match="second derivatives"):
         hessian(f)(MAT, C)
+
+
+@pytest.mark.parametrize(
+    "axis, x",
+    [(None, arr(3, 4)), (None, arr(4, 3)), (None, arr(3, 3)), ((2, 0), arr(3, 2, 4))],
+    ids=["wide", "tall", "square", "batch"],
+)
+def test_nuclear_norm_second_order(axis, x):
+    f = _svd_norm("nuc", axis, False)
+    run(f, (x,), 0, {})
+
+
+def test_nuclear_norm_third_order_is_refused():
+    def f(t):
+        return np.linalg.norm(MAT * t, "nuc") ** 2
+
+    with pytest.raises(adcompiler.NonDifferentiableError, match="nuclear_hessian"):
+        grad(grad(grad(f)))(1.0)
 
 
 def test_nuclear_and_spectral_norms_closed_form():

@@ -6,9 +6,10 @@ d norm = sum(W * dx) over the reduced axes: the reverse rule is the
 adjoint broadcast back times ``W``, the tangent rule ``sum(t * W)``. ``W``
 is made of registered primitives (so its own derivatives are known), but
 for the matrix norms of singular values (``ord`` 2, -2, ``'nuc'``), where it
-comes from ``np.linalg.svd`` through :func:`singular_directions`, whose own
-derivative has no rule: their gradients and tangents are exact, and a
-second derivative raises ``NonDifferentiableError`` naming it.
+comes from ``np.linalg.svd`` through :func:`singular_directions`: their
+gradients and tangents are exact; the nuclear norm's second derivative is
+:func:`nuclear_hessian` (a third raises ``NonDifferentiableError`` naming
+it), ord 2 and -2 refuse a second derivative with ``NoRuleError``.
 
 Conventions where a norm is not differentiable: at ``x == 0`` every
 derivative is 0; the largest (or smallest) element of ``inf`` norms and
@@ -27,7 +28,7 @@ import numpy as np
 
 from ..errors import NoRuleError
 from .reductions import expand
-from .registry import REVERSE_ONLY, define, nondifferentiable
+from .registry import define, nondifferentiable
 from .symbolic import Sym, call
 
 
@@ -161,13 +162,54 @@ def singular_directions(x: Any, ord: Any, axes: tuple) -> np.ndarray:
     return np.moveaxis(w, (-2, -1), axes)
 
 
+def nuclear_hessian(x: Any, e: Any, axes: tuple) -> np.ndarray:
+    """The derivative of ``U @ V.T`` (the gradient of the nuclear norm of
+    ``x`` over ``axes``) in the direction ``e``: the nuclear norm's Hessian
+    applied to ``e``, symmetric (so also its adjoint), linear in ``e``.
+    Exact where the singular values are distinct and nonzero."""
+    moved = np.moveaxis(np.asarray(x), axes, (-2, -1))
+    e = np.moveaxis(np.broadcast_to(e, np.shape(x)), axes, (-2, -1))
+    u, s, vt = np.linalg.svd(moved, full_matrices=False)
+    v = np.swapaxes(vt, -1, -2)
+    ut = np.swapaxes(u, -1, -2)
+    p = ut @ e @ v
+    f = 1.0 / (s[..., :, None] + s[..., None, :])
+    inner = u @ (f * (p - np.swapaxes(p, -1, -2))) @ vt
+    inverse = 1.0 / s
+    m, n = moved.shape[-2:]
+    if m > n:  # the part of e outside U's columns
+        outside = e - u @ (ut @ e)
+        inner = inner + (outside @ v) * inverse[..., None, :] @ vt
+    elif m < n:
+        outside = e - (e @ v) @ vt
+        inner = inner + u @ (inverse[..., :, None] * (ut @ outside))
+    return np.moveaxis(inner, (-2, -1), axes)
+
+
+def _directions_x(G, ans, x, ord, axes):
+    if ord != "nuc":
+        raise NoRuleError(
+            f"second derivatives of np.linalg.norm with ord={ord!r} of a matrix "
+            "(its singular vectors' derivatives) have no rule",
+            hint="use ord='fro', or 'nuc' (second order), for a smooth matrix norm",
+        )
+    return call(nuclear_hessian, x, G, axes)
+
+
 define(
     singular_directions,
-    None,
-    tangent=REVERSE_ONLY + ": no derivative of singular vectors yet",
+    _directions_x,
+    tangent=(_directions_x,),
     static=("ord", "axes"),
     hint="directions",
-    signature_of=lambda g, ans, x, ord, axes: None,
+)
+define(
+    nuclear_hessian,
+    None,
+    lambda G, ans, x, e, axes: call(nuclear_hessian, x, G, axes),
+    tangent=(None, lambda t, ans, x, e, axes: call(nuclear_hessian, x, t, axes)),
+    static=("axes",),
+    hint="curvature",
 )
 
 
