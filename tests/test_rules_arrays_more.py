@@ -1037,11 +1037,27 @@ def test_singular_value_norms_first_order(ord, axis, keepdims, x):
     check_jvp(f, (x, C), 0)
 
 
-def test_spectral_norm_refuses_second_order():
-    f = _svd_norm(2, (0, 1), False)
-    C = weight_for(f, MAT)
-    with pytest.raises(NoRuleError, match="second derivatives"):
-        hessian(f)(MAT, C)
+@pytest.mark.parametrize("ord", [2, -2])
+@pytest.mark.parametrize(
+    "axis, x",
+    [
+        ((0, 1), arr(3, 4)),
+        ((1, 0), arr(4, 3)),
+        ((0, 1), arr(3, 3)),
+        ((2, 0), arr(3, 2, 4)),
+    ],
+    ids=["wide", "tall", "square", "batch"],
+)
+def test_spectral_norms_second_order(ord, axis, x):
+    run(_svd_norm(ord, axis, False), (x,), 0, {})
+
+
+def test_spectral_norm_third_order_is_refused():
+    def f(t):
+        return np.linalg.norm(MAT * t, 2, axis=(0, 1)) ** 2
+
+    with pytest.raises(adcompiler.NonDifferentiableError, match="spectral_hessian"):
+        grad(grad(grad(f)))(1.0)
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ adjoint broadcast back times ``W``, the tangent rule ``sum(t * W)``. ``W``
 is made of registered primitives (so its own derivatives are known), but
 for the matrix norms of singular values (``ord`` 2, -2, ``'nuc'``), where it
 comes from ``np.linalg.svd`` through :func:`singular_directions`: their
-gradients and tangents are exact; the nuclear norm's second derivative is
-:func:`nuclear_hessian` (a third raises ``NonDifferentiableError`` naming
-it), ord 2 and -2 refuse a second derivative with ``NoRuleError``.
+gradients and tangents are exact; their second derivatives are
+:func:`nuclear_hessian` and :func:`spectral_hessian` (a third raises
+``NonDifferentiableError`` naming them).
 
 Conventions where a norm is not differentiable: at ``x == 0`` every
 derivative is 0; the largest (or smallest) element of ``inf`` norms and
@@ -186,14 +186,43 @@ def nuclear_hessian(x: Any, e: Any, axes: tuple) -> np.ndarray:
     return np.moveaxis(inner, (-2, -1), axes)
 
 
+def spectral_hessian(x: Any, e: Any, ord: Any, axes: tuple) -> np.ndarray:
+    """The derivative of ``u v.T`` (the gradient of the largest singular
+    value of ``x`` over ``axes`` for ord 2, the smallest for -2) in the
+    direction ``e``: that singular value's Hessian applied to ``e``,
+    symmetric, linear in ``e``. Exact where that singular value is
+    distinct from the others and nonzero."""
+    moved = np.moveaxis(np.asarray(x), axes, (-2, -1))
+    e = np.moveaxis(np.broadcast_to(e, np.shape(x)), axes, (-2, -1))
+    u, s, vt = np.linalg.svd(moved, full_matrices=False)
+    v = np.swapaxes(vt, -1, -2)
+    ut = np.swapaxes(u, -1, -2)
+    i = 0 if ord == 2 else s.shape[-1] - 1
+    p = ut @ e @ v
+    s_i = s[..., i, None]
+    column = p[..., :, i]  # u_j . e v_i
+    row = p[..., i, :]  # u_i . e v_j
+    gap = s_i**2 - s**2
+    gap[..., i] = 1.0
+    c = (s_i * column + s * row) / gap
+    d = (s_i * row + s * column) / gap
+    c[..., i] = 0.0
+    d[..., i] = 0.0
+    u_i, v_i = u[..., :, i], v[..., :, i]
+    e_v = (e @ v_i[..., None])[..., 0]
+    et_u = (np.swapaxes(e, -1, -2) @ u_i[..., None])[..., 0]
+    du = (u @ c[..., None])[..., 0]
+    du = du + (e_v - (u @ (ut @ e_v[..., None]))[..., 0]) / s_i
+    dv = (v @ d[..., None])[..., 0]
+    dv = dv + (et_u - (v @ (vt @ et_u[..., None]))[..., 0]) / s_i
+    out = du[..., :, None] * v_i[..., None, :] + u_i[..., :, None] * dv[..., None, :]
+    return np.moveaxis(out, (-2, -1), axes)
+
+
 def _directions_x(G, ans, x, ord, axes):
-    if ord != "nuc":
-        raise NoRuleError(
-            f"second derivatives of np.linalg.norm with ord={ord!r} of a matrix "
-            "(its singular vectors' derivatives) have no rule",
-            hint="use ord='fro', or 'nuc' (second order), for a smooth matrix norm",
-        )
-    return call(nuclear_hessian, x, G, axes)
+    if ord == "nuc":
+        return call(nuclear_hessian, x, G, axes)
+    return call(spectral_hessian, x, G, ord, axes)
 
 
 define(
@@ -202,6 +231,17 @@ define(
     tangent=(_directions_x,),
     static=("ord", "axes"),
     hint="directions",
+)
+define(
+    spectral_hessian,
+    None,
+    lambda G, ans, x, e, ord, axes: call(spectral_hessian, x, G, ord, axes),
+    tangent=(
+        None,
+        lambda t, ans, x, e, ord, axes: call(spectral_hessian, x, t, ord, axes),
+    ),
+    static=("ord", "axes"),
+    hint="curvature",
 )
 define(
     nuclear_hessian,
