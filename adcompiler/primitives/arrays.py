@@ -54,15 +54,6 @@ def _ndim(x: Any) -> int | None:
     return np.ndim(x)
 
 
-def _constant(value: Any, name: str, fn: str) -> None:
-    """Refuse a run-time value where a rule needs a compile-time one."""
-    if isinstance(value, Sym):
-        raise NoRuleError(
-            f"{fn} with `{name}` known only at run time has no derivative rule",
-            hint=f"pass `{name}` as a constant (a literal, a global or a closure)",
-        )
-
-
 # ---------------------------------------------------------------------------
 # Rearrangements: views and copies of the argument's elements
 
