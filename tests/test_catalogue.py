@@ -279,10 +279,8 @@ def test_unsupported_construct_in_a_nested_function(fn: Callable) -> None:
 
 
 # -- NumPy functions without rules -------------------------------------------
-
-
-def no_rule_sort(x):
-    return np.sum(np.sort(x) * np.arange(3))
+# (np.sort, np.cumprod, np.diff, np.convolve, np.partition, np.interp, np.roll,
+# np.kron, np.cross and np.sinc have rules now: tests/test_rules_arrays_more.py)
 
 
 def no_rule_fft(x):
@@ -293,20 +291,8 @@ def no_rule_unique(x):
     return np.sum(np.unique(x))
 
 
-def no_rule_cumprod(x):
-    return np.sum(np.cumprod(x))
-
-
 def no_rule_median(x):
     return np.median(x)
-
-
-def no_rule_diff(x):
-    return np.sum(np.diff(x) ** 2)
-
-
-def no_rule_convolve(x):
-    return np.sum(np.convolve(x, x))
 
 
 def no_rule_eigh(x):
@@ -321,52 +307,18 @@ def no_rule_percentile(x):
     return np.percentile(x, 50)
 
 
-def no_rule_partition(x):
-    return np.sum(np.partition(x, 1))
-
-
-def no_rule_interp(x):
-    return np.sum(np.interp(x, [0.0, 1.0], [0.0, 2.0]))
-
-
-def no_rule_roll(x):
-    return np.sum(np.roll(x, 1) * x)
-
-
-def no_rule_kron(x):
-    return np.sum(np.kron(x, x))
-
-
-def no_rule_cross(x):
-    return np.sum(np.cross(x, x[::-1]))
-
-
 def no_rule_nansum(x):
     return np.nansum(x)
 
 
-def no_rule_sinc(x):
-    return np.sum(np.sinc(x))
-
-
 NO_RULE = {
-    no_rule_sort: "np.sort",
     no_rule_fft: "np.fft.fft",
     no_rule_unique: "np.unique",
-    no_rule_cumprod: "np.cumprod",
     no_rule_median: "np.median",
-    no_rule_diff: "np.diff",
-    no_rule_convolve: "np.convolve",
     no_rule_eigh: "np.linalg.eigh",
     no_rule_svd: "np.linalg.svd",
     no_rule_percentile: "np.percentile",
-    no_rule_partition: "np.partition",
-    no_rule_interp: "np.interp",
-    no_rule_roll: "np.roll",
-    no_rule_kron: "np.kron",
-    no_rule_cross: "np.cross",
     no_rule_nansum: "np.nansum",
-    no_rule_sinc: "np.sinc",
 }
 
 

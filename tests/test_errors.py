@@ -73,11 +73,11 @@ def test_error_line_number_is_the_users_line():
 
 def test_numpy_function_without_rule_is_named():
     def f(x):
-        return np.sum(np.sort(x))
+        return np.sum(np.median(x) * x)
 
-    with pytest.raises(NoRuleError, match=r"np\.sort has no derivative rule") as info:
+    with pytest.raises(NoRuleError, match=r"np\.median has no derivative rule") as info:
         grad(f)(X)
-    assert "return np.sum(np.sort(x))" in str(info.value)
+    assert "return np.sum(np.median(x) * x)" in str(info.value)
 
 
 def test_unsupported_keyword_argument_is_refused():
@@ -197,11 +197,11 @@ def test_argument_without_rule_but_gradient_depends_on_it():
 
 def test_rule_error_carries_the_users_line():
     def f(x):
-        return np.linalg.norm(x, ord=3)
+        return np.sum(np.pad(x, 1, mode="mean"))
 
-    with pytest.raises(NoRuleError, match="ord=3") as info:
+    with pytest.raises(NoRuleError, match="mode='mean'") as info:
         grad(f)(X)
-    assert "return np.linalg.norm(x, ord=3)" in str(info.value)
+    assert 'return np.sum(np.pad(x, 1, mode="mean"))' in str(info.value)
 
 
 def test_in_place_update_of_an_alias_read_later():

@@ -78,6 +78,11 @@ def _sample_calls() -> list[tuple[Primitive, tuple]]:
         np.ndarray.astype: (np.float64,),
         np.ndarray.flatten: (),
         np.ndarray.copy: (),
+        np.rollaxis: (1,),
+        np.split: (3,),
+        np.array_split: (2,),
+        np.hsplit: (3,),
+        np.vsplit: (3,),
     }
     calls = []
     for prim in RECORDS:
@@ -102,6 +107,8 @@ def _sample_calls() -> list[tuple[Primitive, tuple]]:
         except (TypeError, ValueError, np.linalg.LinAlgError):
             continue
         calls.append((prim, args))
+    # dsplit splits along a third axis
+    calls += [(p, (np.ones((2, 2, 4)), 2)) for p in RECORDS if p.fn is np.dsplit]
     return calls
 
 

@@ -584,11 +584,11 @@ def norm_ord3_axis(x):
     ],
     ids=lambda f: f.__name__,
 )
-def test_norm_without_rule_is_refused(f):
-    # matrix 1-, 2- and inf-norms (and p-norms) have no rule: an error, not
-    # the gradient of some other norm
-    with pytest.raises(adcompiler.NoRuleError, match="norm"):
-        adcompiler.grad(f)(M)
+def test_matrix_and_p_norms_have_rules(f):
+    # matrix 1-, 2- and inf-norms and p-norms have rules now (they were
+    # refused): checked against finite differences; the other ords are in
+    # tests/test_rules_arrays_more.py
+    check_grad(f, M)
 
 
 def test_prod_two_zeros_closed_form():

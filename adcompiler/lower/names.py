@@ -30,6 +30,7 @@ from ..trees import (
     keys_of,
     leaves,
     object_tree,
+    static_tuple,
     structure,
 )
 from .. import runtime
@@ -118,6 +119,8 @@ class Names:
             return obj
         if is_data(obj):
             return self.state.graph.add_free(ident, obj)
+        if static_tuple(obj):
+            return obj  # immutable: the cache checks the name gives it still
         if structure(obj, objects=False) is not LEAF:
             # a global or captured list/tuple/dict: read its items at each
             # call, like a parameter's (they may have been replaced since);

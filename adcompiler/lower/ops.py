@@ -23,6 +23,7 @@ from ..primitives import registry
 from ..primitives.registry import Primitive
 from .. import runtime
 from .errortext import library_function, static_name
+from .statics import compile_time_statics
 from .state import State
 
 
@@ -89,6 +90,7 @@ class Ops:
         prim = registry.lookup(fn)
         if prim is None:
             raise self._no_rule(fn, node)
+        args, kwargs = compile_time_statics(prim, args, kwargs)
         self._check_arguments(prim, args, kwargs, node)
         parts = prim.split(*args, **kwargs) if prim.split is not None else None
         if parts is not None:  # a tuple of results, one primitive call each
@@ -131,9 +133,12 @@ class Ops:
                 True for _ in tree_values(bound.arguments[name])
             ):
                 raise self.state.parsed.unsupported(
-                    f"a runtime value as `{name}` of {prim.name}",
+                    f"a runtime value as `{name}` of {prim.name} (a parameter, or "
+                    "a value computed from one, is known only at run time; the "
+                    "rules need it at compile time)",
                     node,
-                    f"pass `{name}` as a constant",
+                    f"pass `{name}` as a constant: a literal, or a global or "
+                    "closure variable (def make(axis): def f(x): ...)",
                 )
 
     def _no_rule(self, fn: Any, node: ast.AST) -> Exception:

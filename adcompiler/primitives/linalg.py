@@ -1,5 +1,6 @@
-"""Records of linear algebra: products (``dot``, ``@``, ``einsum``, ...),
-``trace``, ``inv``, ``solve``, ``det`` and ``norm``.
+"""Records of linear algebra: products (``dot``, ``@``, ``tensordot``, ...),
+``trace``, ``inv``, ``solve`` and ``det`` (``einsum`` is in :mod:`.arrays`,
+``norm`` in :mod:`.norms`).
 
 Products are bilinear: their adjoints are einsums of ``g`` and the other
 factor (:func:`runtime.einsum_adjoint`, whose subscripts may depend on ranks
@@ -15,14 +16,11 @@ from typing import Any
 import numpy as np
 
 from .. import runtime
-from ..errors import NoRuleError
-from .reductions import expand, extremum, extremum_tangent
 from .registry import define, linear
 from .runtime_helpers import (
     cofactor,
     einsum_adjoint,
     matmul_transposed,
-    product_rule,
     transposed_matmul,
 )
 from .symbolic import Sym, call
@@ -91,27 +89,7 @@ define(
 )
 
 
-def _einsum_operands(g, ans, subscripts, *operands):
-    adjoints = []
-    for k, operand in enumerate(operands):
-        others = list(operands)
-        others[k] = None
-        adjoints.append(einsum_adjoint(subscripts, k, np.shape(operand), g, *others))
-    return adjoints
-
-
-define(
-    np.einsum,
-    None,
-    _einsum_operands,
-    tangent=(
-        None,
-        lambda t, ans, subscripts, *operands: product_rule(
-            t, operands, lambda *ops: np.einsum(subscripts, *ops)
-        ),
-    ),
-    static=("subscripts",),
-)
+# np.einsum's record (string and sublist forms): see .arrays
 
 
 def _trace(g, ans, a, offset=0, axis1=0, axis2=1):
@@ -191,41 +169,4 @@ define(
 )
 
 
-def _norm(g, ans, x, ord=None, axis=None, keepdims=False):
-    # with an int axis, a vector norm along it; with a pair of axes (or none,
-    # for a matrix), ord 1, 2 and inf are matrix norms: no rule for those
-    vector_axis = isinstance(axis, int) or (
-        isinstance(axis, (tuple, list)) and len(axis) == 1
-    )
-    if ord in (None, "fro") or (ord == 2 and vector_axis):
-        return expand(g / ans, x, axis, keepdims) * x
-    if ord == 1 and vector_axis:
-        return expand(g, x, axis, keepdims) * np.sign(x)
-    if ord == np.inf and vector_axis:
-        return extremum(g, ans, np.abs(x), axis, keepdims=keepdims) * np.sign(x)
-    raise NoRuleError(
-        f"np.linalg.norm with ord={ord!r} and axis={axis!r} has no derivative rule",
-        hint="use ord=None (2-norm of a vector, Frobenius of a matrix), "
-        "or ord=1, 2 or np.inf with an axis",
-    )
-
-
-def _norm_tangent(t, ans, x, ord=None, axis=None, keepdims=False):
-    if ord in (None, "fro", 2) and (ord != 2 or axis is not None):
-        return np.sum(x * t, axis=axis, keepdims=keepdims) / ans
-    if ord == 1 and axis is not None:
-        return np.sum(np.sign(x) * t, axis=axis, keepdims=keepdims)
-    if ord == np.inf and axis is not None:
-        return extremum_tangent(np.sign(x) * t, ans, np.abs(x), axis, keepdims=keepdims)
-    raise NoRuleError(
-        f"np.linalg.norm with ord={ord!r} and axis={axis!r} has no tangent rule",
-        hint="use ord=None, or ord=1, 2 or np.inf with an axis",
-    )
-
-
-define(
-    np.linalg.norm,
-    _norm,
-    tangent=(_norm_tangent,),
-    static=("ord", "axis", "keepdims"),
-)
+# np.linalg.norm's record (every ord and axis): see .norms

@@ -51,8 +51,9 @@ rules with `adcompiler.defvjp` (see [custom-rules.md](custom-rules.md)).
 (forward mode raises `NonDifferentiableError` when a tangent reaches it; reverse mode still
 works), or **—** for non-differentiable functions, whose results have no tangent either.
 
-Keyword arguments such as `axis`, `keepdims` or `dtype` must be constants written in the source
-(a runtime value there raises `UnsupportedSyntaxError`). NumPy aliases of the same function object (`np.abs` for `np.absolute`, `np.pow` for
+Keyword arguments such as `axis`, `keepdims`, `ord` or `dtype` must be known at compile time:
+literals, or globals and closure variables holding numbers, strings, None, bools or tuples of them
+(a parameter, or a value computed from one, raises `UnsupportedSyntaxError`). NumPy aliases of the same function object (`np.abs` for `np.absolute`, `np.pow` for
 `np.power`, `np.true_divide` for `np.divide`, ...) use the same rules.
 """
 
