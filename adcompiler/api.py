@@ -41,7 +41,6 @@ from .errors import (
     ADError,
     ArgumentError,
     OutputError,
-    SourceLoc,
     UnsupportedSyntaxError,
     WrtError,
 )

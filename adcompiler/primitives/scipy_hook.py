@@ -18,7 +18,7 @@ Error messages name SciPy objects as user code writes them
 from __future__ import annotations
 
 import sys
-from typing import Any
+
 
 from . import record
 

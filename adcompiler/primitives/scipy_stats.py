@@ -39,7 +39,6 @@ from .registry import define
 from .symbolic import Sym
 from .scipy_special import (
     LOG_SQRT_2PI,
-    _signature,
     betaln,
     digamma,
     elementwise,
