@@ -270,6 +270,8 @@ class Objects:
         (a bound method, an instance with ``__call__``, a dataclass or
         NamedTuple class); else :data:`NotImplemented`."""
         obj = callee.obj
+        if _has_record(obj):  # a primitive (scipy.stats.norm.pdf, ...)
+            return NotImplemented
         if is_record_class(obj):
             args, kwargs = self._arguments(node)
             return self.construct(obj, args, kwargs, node)
@@ -583,3 +585,12 @@ def _is_docstring(statement: ast.stmt) -> bool:
         and isinstance(statement.value, ast.Constant)
         and isinstance(statement.value.value, str)
     )
+
+
+def _has_record(obj: Any) -> bool:
+    """Whether ``obj`` is a primitive: its call is a primitive call, even
+    when it is a bound method of an object (a SciPy distribution's)."""
+    try:
+        return registry.lookup(obj) is not None
+    except TypeError:  # unhashable: no record
+        return False
