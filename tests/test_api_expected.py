@@ -26,6 +26,7 @@ import pytest
 import scipy.special
 
 import adcompiler
+from adcompiler.primitives import record
 from adcompiler import (
     grad,
     hessian,
@@ -284,7 +285,8 @@ def test_hessian_of_a_parameter_tree_is_a_tree_of_trees():
         for b in ("W", "b"):
             expected = fd_jacobian(lambda v: gradient_leaf(a)({**p, b: v}), p[b], 1e-4)
             assert H[a][b].shape == p[a].shape + p[b].shape
-            close(H[a][b], expected, rtol=1e-4, atol=1e-6)
+            # differences of differences: their error is about 1e-6
+            close(H[a][b], expected, rtol=1e-4, atol=1e-5)
 
 
 def test_hvp_is_jvp_of_grad():
@@ -363,16 +365,16 @@ def root(w, X):
     return np.sum(r)
 
 def sorted_sum(x):
-    return np.sum(np.sort(x)[-2:])
+    return np.sum(np.median(x) * x)
 
 def log_sum_exp(x):
-    return scipy.special.logsumexp(x)
+    return np.sum(scipy.special.spherical_jn(0, x))
 
 def log_gamma(x):
-    return np.sum(scipy.special.gammaln(x))
+    return np.sum(scipy.special.gammainc(2.0, x))
 
 def softmax_sum(x):
-    return np.sum(scipy.special.softmax(x) * x)
+    return np.sum(scipy.special.comb(x, 2.0) * x)
 
 def with_try(x):
     try:
@@ -403,7 +405,7 @@ def matrix_exp(x):
     return np.sum(scipy.linalg.expm(np.outer(x, x)))
 
 def log_density(x):
-    return np.sum(scipy.stats.norm.logpdf(x))
+    return np.sum(scipy.stats.skewnorm.logpdf(x, 1.0))
 
 def poly(x):
     return np.sum(np.polynomial.polynomial.polyval(2.0, x))
@@ -530,52 +532,60 @@ def test_scipy_functions_are_named_by_their_module(model):
     with pytest.raises(adcompiler.NoRuleError) as info:
         grad(model.log_gamma)(np.array([1.5, 2.5]))
     text = str(info.value)
-    assert "scipy.special.gammaln has no derivative rule" in text
-    assert "np.gammaln" not in text
-    assert f"model.py:{line_of('scipy.special.gammaln(x)')}" in text
+    assert "scipy.special.gammainc has no derivative rule" in text
+    assert "np.gammainc" not in text
+    assert f"model.py:{line_of('scipy.special.gammainc(2.0, x)')}" in text
     with pytest.raises(adcompiler.NoRuleError) as info:
         grad(model.log_sum_exp)(W)
-    assert "scipy.special.logsumexp has no derivative rule" in str(info.value)
-    assert f"model.py:{line_of('logsumexp(x)')}:" in str(info.value)
+    assert "scipy.special.spherical_jn has no derivative rule" in str(info.value)
+    assert f"model.py:{line_of('spherical_jn(0, x)')}:" in str(info.value)
     assert "site-packages" not in str(info.value)
 
 
-def ndtr_user(x):
-    return np.sum(scipy.special.ndtr(x) * x)
+def erfcx_user(x):
+    return np.sum(scipy.special.erfcx(x) * x)
 
 
 def test_a_rule_for_a_scipy_ufunc_is_used_and_named():
-    adcompiler.defvjp(
-        scipy.special.ndtr,
-        lambda g, ans, x: g * np.exp(-0.5 * x**2) / np.sqrt(2.0 * np.pi),
-    )
-    x = rng.normal(size=4)
-    g = grad(ndtr_user)
-    close(g(x), numerical_grad(ndtr_user, x))
-    assert "np.ndtr" not in g.source
+    # erfcx has no built-in rule; the registry is restored afterwards (a
+    # reverse-only user rule would fail the completeness tests of records)
+    saved = dict(record._REGISTRY)
+    try:
+        adcompiler.defvjp(
+            scipy.special.erfcx,
+            lambda g, ans, x: g * (2.0 * x * ans - 2.0 / np.sqrt(np.pi)),
+        )
+        x = rng.normal(size=4)
+        g = grad(erfcx_user)
+        close(g(x), numerical_grad(erfcx_user, x))
+        assert "np.erfcx" not in g.source
+    finally:
+        record._REGISTRY.clear()
+        record._REGISTRY.update(saved)
+        record.CHANGES.count += 1
 
 
 #: (name, call, expected type, the place its text names: a line of MODEL
 #: or "here", the test's own call)
 SWEEP = [
-    ("no rule", lambda m: grad(m.sorted_sum)(W), adcompiler.NoRuleError, "np.sort"),
+    ("no rule", lambda m: grad(m.sorted_sum)(W), adcompiler.NoRuleError, "np.median"),
     (
         "scipy without rule",
         lambda m: grad(m.log_sum_exp)(W),
         adcompiler.NoRuleError,
-        "logsumexp",
+        "spherical_jn",
     ),
     (
         "scipy ufunc",
         lambda m: grad(m.log_gamma)(np.abs(W) + 1),
         adcompiler.NoRuleError,
-        "gammaln",
+        "gammainc",
     ),
     (
         "scipy softmax",
         lambda m: grad(m.softmax_sum)(W),
         adcompiler.NoRuleError,
-        "scipy.special.softmax(x)",
+        "scipy.special.comb(x, 2.0)",
     ),
     (
         "scipy.linalg without rule",
@@ -587,7 +597,7 @@ SWEEP = [
         "method of a scipy object",
         lambda m: grad(m.log_density)(W),
         adcompiler.NoRuleError,
-        "scipy.stats.norm.logpdf(",
+        "scipy.stats.skewnorm.logpdf(",
     ),
     (
         "numpy Python function",
@@ -697,7 +707,7 @@ def test_every_error_names_the_user_line(model, name, call, kind, place):
         assert f"model.py:{line_of(place)}" in text, text
     assert "site-packages" not in text and "<adcompiler" not in text
     if isinstance(exc, adcompiler.NoRuleError):  # named by its real module
-        assert "np.gammaln" not in text and "_distn_infrastructure" not in text
+        assert "np.gammainc" not in text and "_distn_infrastructure" not in text
     assert not [f for f, _ in frames(exc) if f.startswith(PACKAGE)]
 
 
@@ -709,12 +719,13 @@ def test_the_command_line_prints_the_source_line_and_hint(model, capsys):
     code = cli.main(["show", f"{model.__file__}:sorted_sum"])
     assert code == 1
     lines = capsys.readouterr().err.splitlines()
-    line = line_of("np.sort(x)")
+    line = line_of("np.median(x)")
     assert lines[0].startswith("adcompiler: error: ")
     assert (
-        f"model.py:{line}:" in lines[0] and "np.sort has no derivative rule" in lines[0]
+        f"model.py:{line}:" in lines[0]
+        and "np.median has no derivative rule" in lines[0]
     )
-    assert lines[1].strip() == "return np.sum(np.sort(x)[-2:])"
+    assert lines[1].strip() == "return np.sum(np.median(x) * x)"
     assert lines[2].startswith("hint: use a supported function")
     assert len(lines) == 3
 

@@ -44,6 +44,7 @@ from ..ir import Value, is_literal
 from ..primitives import registry
 from ..trees import Node, ObjectTree, _hashable, object_tree, static_tuple
 from . import dependencies
+from .errortext import library_function
 from .callvalues import is_callable
 from .state import State, Static
 
@@ -270,7 +271,10 @@ class Objects:
         (a bound method, an instance with ``__call__``, a dataclass or
         NamedTuple class); else :data:`NotImplemented`."""
         obj = callee.obj
-        if _has_record(obj):  # a primitive (scipy.stats.norm.pdf, ...)
+        if _has_record(obj) or library_function(obj):
+            # a primitive (scipy.stats.norm.pdf), or a method of NumPy's or
+            # SciPy's without one (a NoRuleError at the call, never its
+            # source lowered)
             return NotImplemented
         if is_record_class(obj):
             args, kwargs = self._arguments(node)
