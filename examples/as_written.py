@@ -59,7 +59,7 @@ class MLP:
         return np.mean((self(params, x) - y) ** 2)
 
 
-def train_mlp(steps: int) -> tuple[float, float]:
+def train_mlp(steps: int) -> list[float]:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 3))
     y = np.sin(x @ np.array([[1.0], [-2.0], [0.5]]))
@@ -67,11 +67,12 @@ def train_mlp(steps: int) -> tuple[float, float]:
     params = model.init(rng)
     step = grad(model.loss)
     check(lambda p: model.loss(p, x, y), step(params, x, y), params)
-    first = model.loss(params, x, y)
+    losses = [model.loss(params, x, y)]
     for _ in range(steps):
         g = step(params, x, y)  # a Params of gradients
         params = Params(*(p - 0.1 * d for p, d in zip(_fields(params), _fields(g))))
-    return first, model.loss(params, x, y)
+        losses.append(model.loss(params, x, y))
+    return losses
 
 
 def _fields(p: Params) -> list[np.ndarray]:
@@ -178,13 +179,17 @@ def _numerical(f, at, eps=1e-6):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer SGD steps")
-    parser.add_argument("--output", default=".", help="unused: no figures")
-    options = parser.parse_args()
+    args = lecture.parse_args(__doc__.splitlines()[0])
 
-    first, last = train_mlp(50 if options.quick else 500)
+    losses = train_mlp(50 if args.quick else 500)
+    first, last = losses[0], losses[-1]
     print(f"1. MLP with dataclass parameters: loss {first:.4f} -> {last:.4f}")
+    fig, ax = lecture.plt.subplots(figsize=(5, 3.5))
+    ax.plot(losses)
+    ax.set_xlabel("SGD step")
+    ax.set_ylabel("mean squared error")
+    ax.set_title("grad(model.loss): a class-based MLP, dataclass parameters")
+    lecture.save(fig, args, "as_written_mlp_loss")
 
     rng = np.random.default_rng(1)
     mu, log_sigma, data = rng.normal(size=3), rng.normal(size=3) * 0.1, np.ones(3)

@@ -68,11 +68,7 @@ class Loops:
     def stmt_For(self, node: ast.For) -> None:
         """A ``for`` loop (see :meth:`iteration`, :meth:`loop`), or unrolled
         (:class:`.unroll.Unrolling`)."""
-        if (
-            self.unrolling.unrolled(node)
-            or self.unrolling.static.unrolled(node)
-            or self.unrolling.over_objects(node)
-        ):
+        if self.unrolling.any_unrolled(node):
             return
         iterable, bind = self.iteration(node.iter, node.target)
         self.loop(node, "for", iterable, bind, None)

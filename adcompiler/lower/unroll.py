@@ -64,6 +64,13 @@ class Unrolling:
         objects = self.expressions.user_calls.objects
         return objects.unrolled_loop(node, self.flow, self.statements)
 
+    def any_unrolled(self, node: ast.For) -> bool:
+        """Whether ``node`` was unrolled: by :meth:`unrolled`, as a loop over a
+        dict or keys (:mod:`.static_loops`), or over objects."""
+        return (
+            self.unrolled(node) or self.static.unrolled(node) or self.over_objects(node)
+        )
+
     def unrolled(self, node: ast.For) -> bool:
         """``for a in items: a += v`` (or ``a[...] = v``) over a local list or
         tuple known when compiling: ``a`` is each item itself, so the write

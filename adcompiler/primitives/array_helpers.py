@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import NoRuleError
+
 
 def _zeros(shape: Any, like: Any) -> np.ndarray:
     return np.zeros(tuple(int(n) for n in shape), dtype=np.result_type(like, 0.0))
@@ -405,8 +407,6 @@ def three_vectors(a: Any, b: Any, axisa: int, axisb: int) -> None:
     """Raise :class:`NoRuleError` unless ``np.cross(a, b)`` crosses
     3-vectors (the rules of 2-vectors, deprecated by NumPy, are not given)."""
     if np.shape(a)[axisa] != 3 or np.shape(b)[axisb] != 3:
-        from ..errors import NoRuleError
-
         raise NoRuleError(
             "np.cross of 2-vectors has no derivative rule (NumPy deprecates them)",
             hint="append a zero third component to each vector",
