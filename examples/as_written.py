@@ -13,12 +13,11 @@ Run: python examples/as_written.py [--quick]
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 
 import numpy as np
 
-
+import lecture
 from adcompiler import grad, value_and_grad
 
 # -- 1. a class-based model, its parameters a dataclass --------------------------
