@@ -26,10 +26,24 @@ from .trees import has_objects, internal, operand_shape, rebuild
 _WRAPPERS: dict[tuple, tuple[Any, types.FunctionType]] = {}
 
 
+#: modules whose callable objects are not user models (adcompiler's own
+#: gradient functions are transformed as they are)
+_NOT_USER_CLASSES = frozenset({"adcompiler", "numpy", "scipy", "functools"})
+
+
 def method_function(f: Any) -> Any:
     """A function with source calling the bound method ``f`` (same
     parameters, defaults and name); ``f`` itself if it is not a bound
-    method of a Python function."""
+    method of a Python function. An instance of a user class whose class
+    defines ``__call__`` in Python is its bound ``__call__`` (``grad(model)``
+    differentiates ``model(x)``)."""
+    call = getattr(type(f), "__call__", None)
+    if (
+        isinstance(call, types.FunctionType)
+        and not isinstance(f, (types.FunctionType, types.MethodType, type))
+        and type(f).__module__.partition(".")[0] not in _NOT_USER_CLASSES
+    ):
+        f = types.MethodType(call, f)
     if not (
         isinstance(f, types.MethodType) and isinstance(f.__func__, types.FunctionType)
     ):

@@ -1099,3 +1099,30 @@ def test_a_loop_over_a_list_of_layers_is_unrolled():
     np.testing.assert_allclose(g(x), fd(model.loss, (x,)), rtol=1e-6)
     model.layers[1] = Dense(-np.eye(3))
     np.testing.assert_allclose(g(x), fd(model.loss, (x,)), rtol=1e-6)
+
+
+# -- an instance with __call__ as the differentiated function -----------------
+
+
+class CallableModel:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def __call__(self, w, x):
+        return np.sum(np.tanh(w * x) * self.scale) + np.sum(w**2)
+
+
+def test_an_instance_with_call_is_differentiated_as_its_call():
+    model = CallableModel(2.0)
+    w, x = np.array([0.3, -0.2, 0.9]), np.array([1.0, 2.0, -0.5])
+    assert_same_tree(ad.grad(model)(w, x), fd(model, (w, x)))
+    value, g = ad.value_and_grad(model, wrt=1)(w, x)
+    assert value == pytest.approx(model(w, x), rel=1e-12)
+    assert_same_tree(g, fd(model, (w, x), index=1))
+    hessian = ad.hessian(model)(w, x)
+    assert_same_tree(
+        hessian,
+        np.diag(-2.0 * model.scale * x**2 * np.tanh(w * x) / np.cosh(w * x) ** 2 + 2),
+    )
+    model.scale = 3.0  # read while compiling: compiled again
+    assert_same_tree(ad.grad(model)(w, x), fd(model, (w, x)))

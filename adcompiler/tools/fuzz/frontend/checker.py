@@ -18,6 +18,8 @@ differences in float64, the same outcomes), with three additions:
 
 from __future__ import annotations
 
+import inspect
+
 import contextlib
 import dataclasses
 import io
@@ -117,6 +119,19 @@ class _Front:
 
     def compile(self, f: Callable, wrt: tuple[int, ...]) -> Compiled:
         target = eval(self.program.target, vars(self.module))
+        if _all_star_args(target):
+            # ``def f(*args)``: adcompiler's wrt counts parameters (the tuple
+            # ``args`` is one, docs/subset.md), the reference positions
+            try:
+                whole = self.make(target, 0)
+            except ADError as exc:
+                return _refuse(exc)
+
+            def items(*args: Any) -> tuple[Any, tuple[Any, ...]]:
+                value, grads = whole(*args)
+                return value, tuple(grads[k] for k in wrt)
+
+            return items
         try:
             g = self.make(target, 0 if self.program.tree else wrt)
         except ADError as exc:  # refused when made: refused when called
@@ -135,6 +150,15 @@ class _Front:
             return value, tuple(flatten(grads))
 
         return flat
+
+
+def _all_star_args(target: Any) -> bool:
+    """Whether ``target`` takes only ``*args``: ``def f(*args)``."""
+    try:
+        parameters = list(inspect.signature(target).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return len(parameters) == 1 and parameters[0].kind is parameters[0].VAR_POSITIONAL
 
 
 def check_front(
