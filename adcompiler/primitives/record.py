@@ -205,8 +205,10 @@ def lookup(fn: Any) -> Primitive | None:
     try:
         key = _key(fn)
         prim = _REGISTRY.get(key)
-        if prim is None and ON_MISS and any([hook() for hook in ON_MISS]):
-            prim = _REGISTRY.get(key)
+        if prim is None:
+            for hook in ON_MISS:  # a family loaded on demand (SciPy's)
+                if hook():
+                    return _REGISTRY.get(key)
         return prim
     except TypeError:
         return None

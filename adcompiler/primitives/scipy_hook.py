@@ -52,7 +52,9 @@ def load(force: bool = False) -> bool:
 
 
 def _hook() -> bool:
-    return len(_LOADED) < len(_FAMILIES) and load()
+    # every registry miss calls it (a user function's lookup, at each call
+    # of its gradient): without SciPy imported, one dictionary look-up
+    return "scipy" in sys.modules and len(_LOADED) < len(_FAMILIES) and load()
 
 
 record.ON_MISS.append(_hook)
