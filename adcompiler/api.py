@@ -951,7 +951,16 @@ def _wrt_leaves(f: Any, full: tuple, indices: tuple, what: str) -> None:
 def _not_a_function(f: Any, shape: Any, index: int) -> None:
     """Raise :class:`ArgumentError` when ``wrt`` names an argument that is
     (or holds) a function: functions are compile-time constants, never
-    differentiated."""
+    differentiated; :class:`WrtError` when it is None."""
+    if isinstance(shape, Fixed) and shape.obj is None:
+        names = list(inspect.signature(user_function(f)).parameters)
+        name = names[index] if index < len(names) else index
+        raise WrtError(
+            f"wrt names argument `{name}` of {user_function(f).__qualname__}, "
+            "which is None (NoneType): there is nothing to differentiate",
+            hint="pass a float, an array of floats, or a list, tuple or dict "
+            "of them",
+        )
     if _holds_function(shape):
         names = list(inspect.signature(user_function(f)).parameters)
         name = names[index] if index < len(names) else index
@@ -965,7 +974,7 @@ def _not_a_function(f: Any, shape: Any, index: int) -> None:
 
 def _holds_function(shape: Any) -> bool:
     if isinstance(shape, Fixed):
-        return True
+        return shape.obj is not None
     return shape is not LEAF and any(_holds_function(c) for _, c in keys_of(shape))
 
 

@@ -269,6 +269,7 @@ _FUNCTIONS = (
     types.MethodType,
     functools.partial,
     np.ufunc,
+    type(np.sum),  # NumPy's Python functions (np.sum, np.mean, ...)
 )
 
 
@@ -276,7 +277,7 @@ def argument_structure(obj: Any, objects: bool = True) -> Hashable:
     """:func:`structure`, with each function in ``obj`` a :class:`Fixed`
     (what a call key and a callee's specialisation know of an argument);
     ``objects`` as for :func:`structure`."""
-    if is_function(obj):
+    if is_function(obj) or obj is None:  # None: `b is None` known here
         return Fixed(obj)
     kind = type(obj)
     if kind is list or kind is tuple:

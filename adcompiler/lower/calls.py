@@ -29,7 +29,7 @@ from ..callables import (
 from ..errors import UnsupportedSyntaxError
 from ..ir import CallOp, Value, tree_map, tree_values
 from ..primitives import registry
-from ..trees import LEAF, ObjectTree, operand_shape
+from ..trees import LEAF, Fixed, ObjectTree, operand_shape
 from . import callvalues, dependencies
 from .dicts import NOT_STATIC, static_builtin
 from .effects import CASTS, NOT_MINE
@@ -288,6 +288,8 @@ def _operand_structure(operand: Any) -> Any:
         return LEAF if operand.container is False else RUNTIME_SEQUENCE
     if callvalues.is_callable(operand):
         return callvalues.structure_of(operand)
+    if operand is None:  # compiled for None: `x is None` known in the callee
+        return Fixed(None)
     if isinstance(operand, ObjectTree):
         return operand_shape(operand, _operand_structure)
     if isinstance(operand, (list, tuple)):

@@ -56,6 +56,8 @@ class Names:
         """A container argument as a compile-time structure of its leaves."""
         if shape is LEAF:
             return value
+        if isinstance(shape, Fixed) and shape.obj is None:  # None: a constant
+            return None
         if isinstance(shape, Fixed):  # a function: a constant here
             return Static(shape.obj)
         if shape == RUNTIME_SEQUENCE:  # a list only known at run time
