@@ -27,6 +27,7 @@ import scipy.special
 
 import adcompiler
 from adcompiler.primitives import record
+from support.differences import fd_jacobian
 from adcompiler import (
     grad,
     hessian,
@@ -49,21 +50,6 @@ B = rng.normal(size=3)
 
 # ---------------------------------------------------------------------------
 # independent answers
-
-
-def fd_jacobian(fun: Callable[[Any], Any], x: Any, eps: float = 1e-6) -> Any:
-    """Central differences of ``fun`` at array ``x`` (float64), of shape
-    ``out.shape + x.shape``."""
-    x = np.array(x, dtype=np.float64)
-    out = np.asarray(fun(x.copy()), dtype=np.float64)
-    jac = np.zeros(out.shape + x.shape)
-    for i in np.ndindex(x.shape):
-        h = eps * max(1.0, abs(x[i]))
-        up, down = x.copy(), x.copy()
-        up[i] += h
-        down[i] -= h
-        jac[(...,) + i] = (np.asarray(fun(up)) - np.asarray(fun(down))) / (2.0 * h)
-    return jac
 
 
 def close(actual: Any, expected: Any, rtol: float = 1e-6, atol: float = 1e-7) -> None:

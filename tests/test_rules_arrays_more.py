@@ -15,12 +15,12 @@ central differences of the gradient.
 
 from __future__ import annotations
 
-import zlib
 
 import numpy as np
 import pytest
 
 import adcompiler
+from support.rules import case, weight_for
 from adcompiler import check_grad, grad, hessian, jvp
 from adcompiler.errors import NoRuleError
 from adcompiler.primitives.registry import lookup
@@ -42,37 +42,6 @@ def distinct(*shape):
     return (_RNG.permutation(n) * 0.37 + _RNG.uniform(0, 0.1, n)).reshape(
         shape
     ) - n * 0.15
-
-
-class _Found(Exception):
-    def __init__(self, shape):
-        self.shape = shape
-
-
-class _ShapeProbe:
-    """Stands for ``C`` in a plain call: ``result * C`` reports result's shape."""
-
-    __array_ufunc__ = None
-
-    def __rmul__(self, other):
-        raise _Found(np.shape(other))
-
-    __mul__ = __rmul__
-
-
-def weight_for(f, *args):
-    """A fixed random weight with the shape of what ``f`` multiplies by C."""
-    try:
-        f(*args, _ShapeProbe())
-    except _Found as found:
-        rng = np.random.default_rng(zlib.crc32(f.__name__.encode()))
-        return rng.normal(size=found.shape)
-    raise AssertionError(f"{f.__name__} never multiplies by C")
-
-
-def case(f, *args, wrt=0, **tol):
-    """A parametrize entry: ``f(*args, C)`` checked against finite differences."""
-    return pytest.param(f, args, wrt, tol, id=f.__name__)
 
 
 def numerical_jvp(f, args, tangents, eps=1e-6):

@@ -17,12 +17,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Sequence
 
-import numpy as np
 
 from ..minimizer import minimize, same_failure
 from ..program import Outcome, Program
 from ..soundness.checker import Compiled
-from ..soundness.families import Rand
+from ..soundness.families import program_of
 from .checker import check_front, complex_step_grad, flatten, refusal_key
 from .families import FAMILIES
 from .program import FrontProgram
@@ -34,18 +33,7 @@ def generate_front(
     """Program ``index`` of the front-end campaign ``seed``: of family
     ``families[index % len(families)]`` (all of :data:`FAMILIES` by
     default), deterministic in its arguments."""
-    names = list(families) if families else list(FAMILIES)
-    for name in names:
-        if name not in FAMILIES:
-            raise ValueError(
-                f"unknown frontend family {name!r}: one of {', '.join(FAMILIES)}"
-            )
-    name = names[index % len(names)]
-    which = list(FAMILIES).index(name)
-    rng = np.random.default_rng([seed, index, which, 16])
-    program = FAMILIES[name](Rand(rng))
-    program.seed = int(np.random.default_rng([seed, index, which, 7]).integers(2**31))
-    return program
+    return program_of(FAMILIES, "frontend", 16, seed, index, families)
 
 
 def minimize_front(

@@ -18,12 +18,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
-import numpy as np
 
 from ..minimizer import minimize, same_failure
 from ..program import Outcome, Program
 from .checker import check_sound, writes_arguments
-from .families import FAMILIES, Rand
+from .families import FAMILIES, Rand, program_of
 from .program import SETTINGS, Arg, Change, SoundProgram
 
 
@@ -33,18 +32,7 @@ def generate_sound(
     """Program ``index`` of the soundness campaign ``seed``: of family
     ``families[index % len(families)]`` (all of :data:`FAMILIES` by
     default), deterministic in its arguments."""
-    names = list(families) if families else list(FAMILIES)
-    for name in names:
-        if name not in FAMILIES:
-            raise ValueError(
-                f"unknown soundness family {name!r}: one of {', '.join(FAMILIES)}"
-            )
-    name = names[index % len(names)]
-    which = list(FAMILIES).index(name)
-    rng = np.random.default_rng([seed, index, which, 15])
-    program = FAMILIES[name](Rand(rng))
-    program.seed = int(np.random.default_rng([seed, index, which, 7]).integers(2**31))
-    return program
+    return program_of(FAMILIES, "soundness", 15, seed, index, families)
 
 
 #: What makes a complex-intermediate program one (the minimizer keeps one).

@@ -13,7 +13,7 @@ boundary)."""
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 import numpy as np
 
@@ -897,3 +897,24 @@ FAMILIES: dict[str, Callable[[Rand], SoundProgram]] = {
     "int_power_zero": int_power_zero,
     "complex_intermediate": complex_intermediate,
 }
+
+
+def program_of(
+    table: dict, profile: str, salt: int, seed: int, index: int, families: Any
+) -> Any:
+    """Program ``index`` of a campaign ``seed`` of a profile whose families
+    are ``table``: of family ``families[index % len(families)]`` (all of
+    ``table`` by default), deterministic in its arguments (``salt`` tells
+    the profiles' draws apart)."""
+    names = list(families) if families else list(table)
+    for name in names:
+        if name not in table:
+            raise ValueError(
+                f"unknown {profile} family {name!r}: one of {', '.join(table)}"
+            )
+    name = names[index % len(names)]
+    which = list(table).index(name)
+    rng = np.random.default_rng([seed, index, which, salt])
+    program = table[name](Rand(rng))
+    program.seed = int(np.random.default_rng([seed, index, which, 7]).integers(2**31))
+    return program
