@@ -6,6 +6,8 @@ is checked against central finite differences."""
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -74,3 +76,20 @@ def test_a_function_default_is_part_of_the_call_key():
     np.testing.assert_allclose(
         g(X, np.sum), numerical_grad(numpy_function_default, X, np.sum)
     )
+
+
+def logs_through_get_logger(x):
+    logging.getLogger(__name__).debug("sum %.3f", np.sum(x))
+    logging.getLogger("adcompiler.tests.model").info("step")
+    return np.sum(np.sin(x))
+
+
+def test_a_logger_got_by_name_logs_once_in_the_forward_sweep(caplog):
+    with caplog.at_level(logging.DEBUG):
+        gradient = ad.grad(logs_through_get_logger)(X)
+    np.testing.assert_allclose(gradient, np.cos(X), rtol=1e-12)
+    messages = [(r.name, r.getMessage()) for r in caplog.records]
+    assert messages == [
+        (__name__, f"sum {np.sum(X):.3f}"),
+        ("adcompiler.tests.model", "step"),
+    ]

@@ -211,6 +211,9 @@ class Effects:
             ):
                 self.expressions.expr(call)  # a draw made for its effect
                 return True
+        logger = self._named_logger(func)
+        if logger is not None:  # logging.getLogger(__name__).debug(...)
+            return self.call(getattr(logger, func.attr), call, None) is not NOT_MINE
         if not _dotted(func) or _dotted(func)[0] in self.state.env:
             return False  # not a global's (or module's) function or method
         callee = self.expressions.expr(func)
@@ -230,6 +233,27 @@ class Effects:
         args, kwargs, _ = self.arguments(call)
         self.ops.call_prim(obj, args, kwargs)
         return True
+
+    def _named_logger(self, func: ast.expr) -> logging.Logger | None:
+        """The logger of ``logging.getLogger(name).method``, ``name`` a string
+        known while compiling (``__name__``, a literal), or None: getting a
+        logger by name always gives the same one, so it is got now."""
+        if not (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Call)
+            and _dotted(func.value.func) is not None
+            and _dotted(func.value.func)[0] not in self.state.env
+            and not func.value.keywords
+            and len(func.value.args) <= 1
+        ):
+            return None
+        getter = self.expressions.expr(func.value.func)
+        if not (isinstance(getter, Static) and getter.obj is logging.getLogger):
+            return None
+        names = [self.expressions.operand(arg) for arg in func.value.args]
+        if not all(isinstance(name, str) for name in names):
+            return None
+        return logging.getLogger(*names)
 
     def stmt_Assert(self, node: ast.Assert) -> None:
         """``assert test, msg``: checked at run time in the forward sweep (a
