@@ -385,27 +385,7 @@ class Objects:
         """Whether an argument is a name or attribute chain that denotes an
         instance of a user class (read without recording: the call reads
         it again)."""
-        chain = []
-        while isinstance(expr, ast.Attribute):
-            chain.append(expr.attr)
-            expr = expr.value
-        if not isinstance(expr, ast.Name):
-            return False
-        if expr.id in self.state.env:
-            value = self.state.env[expr.id]
-            if not isinstance(value, Static):
-                return False
-            obj = value.obj
-        else:
-            obj = resolve_global(self.state.fn, expr.id)
-            if is_missing(obj) or not is_user_object(obj):
-                if not isinstance(obj, (type, types.ModuleType)):
-                    return False
-        try:
-            for name in reversed(chain):
-                obj = inspect.getattr_static(obj, name)
-        except AttributeError:
-            return False
+        obj = self._static_value(expr, objects_only=True)
         return is_user_object(obj) and not callable(obj) or call_target(obj) is not None
 
     # -- loops over objects ---------------------------------------------------
@@ -456,9 +436,11 @@ class Objects:
             flow.block(node.body)
         return True
 
-    def _static_value(self, expr: ast.expr) -> Any:
+    def _static_value(self, expr: ast.expr, objects_only: bool = False) -> Any:
         """What a name or attribute chain denotes when it is a compile-time
-        object (read without recording), else None."""
+        object (read without recording), else None (with ``objects_only``,
+        also None when a global at its root is no user object, class or
+        module)."""
         chain = []
         while isinstance(expr, ast.Attribute):
             chain.append(expr.attr)
@@ -473,6 +455,10 @@ class Objects:
         else:
             obj = resolve_global(self.state.fn, expr.id)
             if is_missing(obj):
+                return None
+            if objects_only and not (
+                is_user_object(obj) or isinstance(obj, (type, types.ModuleType))
+            ):
                 return None
         try:
             for name in reversed(chain):
