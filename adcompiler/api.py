@@ -29,7 +29,7 @@ import numpy as np
 
 from . import primitives  # noqa: F401  (registers the rule tables)
 from .codegen import unique_filename
-from .boundary import internal_args, method_function, result_shape
+from .boundary import internal_args, method_function, parameters_text, result_shape
 from .callables import (
     Checkpoint,
     Transformed,
@@ -477,7 +477,7 @@ def _adapter(
     the generated function's parameters and defaults (the user's)."""
     generated = entry.generated.fn
     namespace = entry.generated.namespace
-    params, arguments = _parameters_text(inspect.signature(generated), namespace)
+    params, arguments = parameters_text(inspect.signature(generated), namespace)
     result = "grads" if many else "grads[0]"
     if with_value:
         result = f"value, {result}"
@@ -493,42 +493,6 @@ def _adapter(
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)
     return namespace[name]
-
-
-def _parameters_text(signature: inspect.Signature, namespace: dict) -> tuple[str, str]:
-    """A signature as the text of a ``def``'s parameters (defaults that are
-    not plain literals as names bound in ``namespace``), and the text of a
-    call passing each parameter on."""
-    params, arguments = [], []
-    keyword_only = False
-    for p in signature.parameters.values():
-        text = p.name
-        if p.default is not inspect.Parameter.empty:
-            value = p.default
-            literal = type(value) in (int, str, bool, type(None)) or (
-                type(value) is float and np.isfinite(value)
-            )
-            if literal:
-                text += f"={value!r}"
-            else:
-                key = f"default_{p.name}"
-                namespace.setdefault(key, value)
-                text += f"={key}"
-        if p.kind is inspect.Parameter.KEYWORD_ONLY:
-            if not keyword_only:
-                params.append("*")
-                keyword_only = True
-            arguments.append(f"{p.name}={p.name}")
-        else:
-            arguments.append(p.name)
-        params.append(text)
-        if p.kind is inspect.Parameter.POSITIONAL_ONLY and (
-            len(params) == len(signature.parameters)
-            or list(signature.parameters.values())[len(arguments)].kind
-            is not inspect.Parameter.POSITIONAL_ONLY
-        ):
-            params.append("/")
-    return ", ".join(params), ", ".join(arguments)
 
 
 def _transform(f: Callable | None, wrt: Wrt, with_value: bool, has_aux: bool) -> Any:

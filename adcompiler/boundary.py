@@ -18,6 +18,8 @@ import linecache
 import types
 from typing import Any, Hashable
 
+import numpy as np
+
 from .frontend import parse_function
 from .trees import has_objects, internal, operand_shape, rebuild
 
@@ -54,29 +56,15 @@ def method_function(f: Any) -> Any:
         return found[1]
     parse_function(f.__func__)  # no source: its error now, not the wrapper's
     signature = inspect.signature(f)
+    if any(
+        p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        for p in signature.parameters.values()
+    ):
+        return f  # refused with the usual message (check_signature)
     namespace: dict[str, Any] = {"__method__": f}
-    params, arguments = [], []
-    keyword_only = False
-    for p in signature.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            return f  # refused with the usual message (check_signature)
-        text = p.name
-        if p.default is not p.empty:
-            namespace[f"default_{p.name}"] = p.default
-            text += f"=default_{p.name}"
-        if p.kind is p.KEYWORD_ONLY:
-            if not keyword_only:
-                params.append("*")
-                keyword_only = True
-            arguments.append(f"{p.name}={p.name}")
-        else:
-            arguments.append(p.name)
-        params.append(text)
+    params, arguments = parameters_text(signature, namespace)
     name = f.__func__.__name__
-    source = (
-        f"def {name}({', '.join(params)}):\n"
-        f"    return __method__({', '.join(arguments)})\n"
-    )
+    source = f"def {name}({params}):\n    return __method__({arguments})\n"
     qualname = f.__func__.__qualname__
     filename = f"<adcompiler: call of {qualname} of {id(f.__self__):#x}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -88,6 +76,42 @@ def method_function(f: Any) -> Any:
         _WRAPPERS.clear()
     _WRAPPERS[key] = (f, wrapper)
     return wrapper
+
+
+def parameters_text(signature: inspect.Signature, namespace: dict) -> tuple[str, str]:
+    """A signature as the text of a ``def``'s parameters (defaults that are
+    not plain literals as names bound in ``namespace``), and the text of a
+    call passing each parameter on."""
+    params, arguments = [], []
+    keyword_only = False
+    for p in signature.parameters.values():
+        text = p.name
+        if p.default is not inspect.Parameter.empty:
+            value = p.default
+            literal = type(value) in (int, str, bool, type(None)) or (
+                type(value) is float and np.isfinite(value)
+            )
+            if literal:
+                text += f"={value!r}"
+            else:
+                key = f"default_{p.name}"
+                namespace.setdefault(key, value)
+                text += f"={key}"
+        if p.kind is inspect.Parameter.KEYWORD_ONLY:
+            if not keyword_only:
+                params.append("*")
+                keyword_only = True
+            arguments.append(f"{p.name}={p.name}")
+        else:
+            arguments.append(p.name)
+        params.append(text)
+        if p.kind is inspect.Parameter.POSITIONAL_ONLY and (
+            len(params) == len(signature.parameters)
+            or list(signature.parameters.values())[len(arguments)].kind
+            is not inspect.Parameter.POSITIONAL_ONLY
+        ):
+            params.append("/")
+    return ", ".join(params), ", ".join(arguments)
 
 
 class Boundary:

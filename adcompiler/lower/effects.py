@@ -223,10 +223,7 @@ class Effects:
         owner = getattr(obj, "__self__", None)
         if isinstance(owner, logging.Logger):
             return self.call(obj, call, None) is not NOT_MINE
-        try:
-            record = registry.lookup(obj)
-        except TypeError:
-            return False
+        record = registry.lookup(obj)  # None for an unhashable object too
         if record is None or not record.impure:
             return False  # (print, logging, warnings, np.random.seed, and the
             # checks of generated code differentiated again)

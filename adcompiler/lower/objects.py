@@ -271,7 +271,7 @@ class Objects:
         (a bound method, an instance with ``__call__``, a dataclass or
         NamedTuple class); else :data:`NotImplemented`."""
         obj = callee.obj
-        if _has_record(obj) or library_function(obj):
+        if registry.lookup(obj) is not None or library_function(obj):
             # a primitive (scipy.stats.norm.pdf), or a method of NumPy's or
             # SciPy's without one (a NoRuleError at the call, never its
             # source lowered)
@@ -575,12 +575,3 @@ def _is_docstring(statement: ast.stmt) -> bool:
         and isinstance(statement.value, ast.Constant)
         and isinstance(statement.value.value, str)
     )
-
-
-def _has_record(obj: Any) -> bool:
-    """Whether ``obj`` is a primitive: its call is a primitive call, even
-    when it is a bound method of an object (a SciPy distribution's)."""
-    try:
-        return registry.lookup(obj) is not None
-    except TypeError:  # unhashable: no record
-        return False
