@@ -388,7 +388,13 @@ def memory_problems(prim: Primitive, *args: Any) -> list[str]:
 
 
 #: the modules where a function of SciPy is found by its public name
-_PUBLIC_MODULES = ("scipy.special", "scipy.linalg", "scipy.stats", "scipy")
+_PUBLIC_MODULES = (
+    "scipy.special",
+    "scipy.linalg",
+    "scipy.signal",
+    "scipy.stats",
+    "scipy",
+)
 
 
 def public_name(obj: Any) -> str | None:

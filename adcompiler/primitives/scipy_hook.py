@@ -3,15 +3,17 @@
 Importing adcompiler never imports SciPy (``import scipy.stats`` alone
 takes longer than importing adcompiler). Instead :func:`load` is one of
 the registry's :data:`~.record.ON_MISS` hooks: the first time a lookup
-finds no record and ``scipy.special`` (or ``scipy.stats``) is already
-imported, by the user's code or a library it uses, the records of
-:mod:`.scipy_special` (or :mod:`.scipy_stats`) are registered, and the
-lookup is tried again. Code that differentiates a SciPy function has
+finds no record and ``scipy.special`` (``scipy.stats``, ``scipy.linalg``,
+``scipy.signal``) is already imported, by the user's code or a library it
+uses, the records of :mod:`.scipy_special` (:mod:`.scipy_stats`,
+:mod:`.scipy_linalg`, :mod:`.scipy_signal`) are registered, and the lookup
+is tried again. Code that differentiates a SciPy function has
 imported SciPy to call it, so its records are always there when needed;
 code that never imports SciPy pays two dictionary look-ups per miss.
 
 Error messages name SciPy objects as user code writes them
-(``scipy.special.gammaln``, ``scipy.stats.norm.logpdf``) through
+(``scipy.special.gammaln``, ``scipy.stats.norm.logpdf``,
+``scipy.linalg.expm``) through
 :func:`.record.public_name`.
 """
 
@@ -29,6 +31,8 @@ _LOADED: set[str] = set()
 _FAMILIES = (
     ("scipy.special", "scipy_special"),
     ("scipy.stats", "scipy_stats"),
+    ("scipy.linalg", "scipy_linalg"),
+    ("scipy.signal", "scipy_signal"),
 )
 
 
