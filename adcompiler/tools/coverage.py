@@ -69,6 +69,32 @@ symmetric one (for a covariance that is symmetric, as SciPy requires).
 
 """
 
+_SCIPY_LINALG_INTRO = """\
+Matrices may be stacks (`(..., n, n)`), as SciPy takes them. `cholesky` and `cho_factor` read one
+triangle of `a` (the lower with `lower=True`): the other has derivative 0, as central differences
+see it (for a symmetric `a` built from other values, both triangles move together and the
+gradient is the usual one). `cho_factor`'s `c` holds `a`'s own entries outside the factor's
+triangle, and their derivative is the identity; `cho_solve((c, lower), b)` needs `lower` known at
+compile time. Calls with `overwrite_a=True` or `overwrite_b=True`, and `sqrtm(A, disp=False)`,
+are refused in differentiated code. `tests/test_rules_scipy_linalg.py` checks every function at
+orders 1 and 2 against central differences, and each at order 3.
+
+"""
+
+_SCIPY_SIGNAL_INTRO = """\
+Every `mode` (`full`, `same`, `valid`) and `method` (`auto`, `direct`, `fft`), arrays of any
+rank for `convolve` and `correlate`. `convolve2d` and `correlate2d` have rules for
+`boundary='fill'` (`fillvalue` differentiable too); `wrap` and `symm` raise `NoRuleError` in
+reverse mode.
+
+"""
+
+_INTROS = {
+    "scipy": _SCIPY_INTRO,
+    "scipy.linalg": _SCIPY_LINALG_INTRO,
+    "scipy.signal": _SCIPY_SIGNAL_INTRO,
+}
+
 #: How an operator primitive is spelled in Python source.
 _OPERATOR_SPELLING: dict[Callable, str] = {
     operator.getitem: "a[i]",
@@ -143,6 +169,9 @@ def _section(prim: Primitive) -> str | None:
         return "numpy"
     if prim.name.startswith("math."):
         return "math"
+    for module in ("scipy.linalg", "scipy.signal"):
+        if prim.name.startswith(module + "."):
+            return module
     if prim.name.startswith("scipy."):
         return "scipy"
     if getattr(builtins, prim.name, None) is prim.fn:
@@ -211,6 +240,8 @@ _TITLES = {
     "operators": "Operators (also in augmented assignment: `x += y`)",
     "methods": "Array methods that stay methods",
     "scipy": "SciPy (optional: `pip install adcompiler[scipy]`)",
+    "scipy.linalg": "SciPy: `scipy.linalg`",
+    "scipy.signal": "SciPy: `scipy.signal`",
     "adcompiler": "adcompiler",
 }
 
@@ -232,9 +263,9 @@ def coverage_markdown() -> str:
         rows = [(_name_cell(p, key), reverse_cell(p), forward_cell(p)) for p in prims]
         if key == "scipy":
             rows += _scipy_aliases()
-        if key == "scipy" and not prims:
+        if key.startswith("scipy") and not prims:
             continue  # SciPy is not installed
-        intro = _SCIPY_INTRO if key == "scipy" else ""
+        intro = _INTROS.get(key, "")
         parts.append(f"## {title}\n\n{intro}{_table(rows)}\n")
         if key == "builtins":
             parts.append(
