@@ -181,9 +181,9 @@ def _plus_fill(d: Any, g: Any, mode: str, fillvalue: Any) -> Any:
     return d + fillvalue * np.sum(g)
 
 
-def _rules_2d(name: str, flipped: bool) -> tuple:
-    """The reverse rules, then the tangent rules, of ``convolve2d``
-    (``correlate2d`` when ``flipped``), for in1, in2 and fillvalue."""
+def _rules_2d(name: str, flipped: bool) -> Primitive:
+    """Register ``convolve2d`` (``correlate2d`` when ``flipped``) with its
+    rules for in1, in2 and fillvalue; the primitive."""
     late = flipped  # correlate2d's 'same'
 
     def of_in1(g, ans, in1, in2, mode="full", boundary="fill", fillvalue=0):
