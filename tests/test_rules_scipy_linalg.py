@@ -117,6 +117,10 @@ SOLVE_TRIANGULAR = [
     case(st_unit_trans, T3, B3, wrt=(0, 1)),
     case(st_lower, T23, B232, wrt=(0, 1)),
     case(st_trans, T23, B232, wrt=(0, 1)),
+    # a stack against one right side, and the other way round
+    case(st_lower, T23, B32, wrt=(0, 1)),
+    case(st_unit_trans, T23, B3, wrt=(0, 1)),
+    case(st_upper, T3, B232, wrt=(0, 1)),
 ]
 
 
@@ -197,6 +201,8 @@ CHOLESKY = [
     case(cho_pair, S3, B3, wrt=(0, 1)),
     case(cho_pair_lower, S4, arr(4, 3), wrt=(0, 1)),
     case(cho_pair_lower, S23, B232, wrt=(0, 1)),
+    case(cho_pair, S23, B3, wrt=(0, 1)),
+    case(cho_pair_lower, S3, B232, wrt=(0, 1)),
     case(cho_from_cholesky, S3, B32, wrt=(0, 1)),
     case(cho_of_product, X3, B3, wrt=(0, 1)),
 ]
@@ -253,6 +259,7 @@ MATRIX_FUNCTIONS = [
     case(sylvester, dominant(3, 3), dominant(2, 2), arr(3, 2), wrt=(0, 1, 2)),
     case(sylvester, dominant(3, 3), dominant(3, 3), arr(3, 3), wrt=(0, 1, 2)),
     case(sylvester, dominant(1, 1), dominant(3, 3), arr(1, 3), wrt=(0, 1, 2)),
+    case(sylvester, dominant(3, 3), dominant(2, 2, 2), arr(3, 2), wrt=(0, 1, 2)),
 ]
 
 

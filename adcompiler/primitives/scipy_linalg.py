@@ -119,14 +119,23 @@ def _triangle(x: Any, lower: bool, unit: bool) -> Any:
     return np.triu(x, 1 if unit else 0)
 
 
+def _st_adjoint(g: Any, a: Any, b: Any, trans: Any, lower: bool, unit: bool) -> Any:
+    """op(T)^-T g: the adjoint of b, before any batch is summed (``g`` as
+    columns when b is a vector: a stack of ``a`` gives a stack of vectors,
+    which SciPy would read as one matrix)."""
+    other = 0 if _transposed(trans) else 1
+    columns = solve_triangular(
+        a, as_columns(g, b), trans=other, lower=lower, unit_diagonal=unit
+    )
+    return from_columns(columns, b)
+
+
 def _st_b(
     g, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
     check_finite=True,
 ):  # fmt: skip
     _no_overwrite("solve_triangular", overwrite_b=overwrite_b)
-    other = 0 if _transposed(trans) else 1
-    d = solve_triangular(a, g, trans=other, lower=lower, unit_diagonal=unit_diagonal)
-    return _fit(d, b, a)
+    return _fit(_st_adjoint(g, a, b, trans, lower, unit_diagonal), b, a)
 
 
 def _st_a(
@@ -134,7 +143,7 @@ def _st_a(
     check_finite=True,
 ):  # fmt: skip
     _no_overwrite("solve_triangular", overwrite_b=overwrite_b)
-    d_b = _st_b(g, ans, a, b, trans, lower, unit_diagonal)
+    d_b = _st_adjoint(g, a, b, trans, lower, unit_diagonal)
     d_op = -(as_columns(d_b, b) @ mT(as_columns(ans, b)))
     d_t = mT(d_op) if _transposed(trans) else d_op
     return _fit(_triangle(d_t, lower, unit_diagonal), a, b)
@@ -318,10 +327,16 @@ def _factor(c: Any, lower: bool) -> Any:
     return np.tril(c) if lower else np.triu(c)
 
 
+def _cho_solve_adjoint(g: Any, c: Any, lower: bool, b: Any) -> Any:
+    """A^-1 g (A symmetric): the adjoint of b, before any batch is summed
+    (as columns for a vector b, as in :func:`_st_adjoint`)."""
+    return from_columns(cho_solve((c, lower), as_columns(g, b)), b)
+
+
 def _cho_solve_b(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
     _no_overwrite("cho_solve", overwrite_b=overwrite_b)
     c, lower = _pair(c_and_lower)
-    return _fit(cho_solve((c, lower), g), b, c)
+    return _fit(_cho_solve_adjoint(g, c, lower, b), b, c)
 
 
 def _cho_solve_c(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
@@ -329,7 +344,7 @@ def _cho_solve_c(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
     # <U (d_A + d_A^T), dU>
     _no_overwrite("cho_solve", overwrite_b=overwrite_b)
     c, lower = _pair(c_and_lower)
-    d_b = cho_solve((c, lower), g)
+    d_b = _cho_solve_adjoint(g, c, lower, b)
     d_a = -(as_columns(d_b, b) @ mT(as_columns(ans, b)))
     both = d_a + mT(d_a)
     if lower:
@@ -431,14 +446,28 @@ _linalg(
 )
 
 
+def _sylvester_adjoint(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of q, before any batch is summed: it solves
+    a^T Y + Y b^T = g."""
+    return solve_sylvester(mT(a), mT(b), g)
+
+
+def _sylvester_a(g, ans, a, b, q):
+    return _fit(-(_sylvester_adjoint(g, a, b) @ mT(ans)), a, b, q)
+
+
+def _sylvester_b(g, ans, a, b, q):
+    return _fit(-(mT(ans) @ _sylvester_adjoint(g, a, b)), b, a, q)
+
+
 def _sylvester_q(g, ans, a, b, q):
-    return _fit(solve_sylvester(mT(a), mT(b), g), q, a, b)
+    return _fit(_sylvester_adjoint(g, a, b), q, a, b)
 
 
 solve_sylvester = _linalg(
     "solve_sylvester",
-    lambda g, ans, a, b, q: _fit(-(_sylvester_q(g, ans, a, b, q) @ mT(ans)), a, b, q),
-    lambda g, ans, a, b, q: _fit(-(mT(ans) @ _sylvester_q(g, ans, a, b, q)), b, a, q),
+    _sylvester_a,
+    _sylvester_b,
     _sylvester_q,
     tangent=(
         lambda t, ans, a, b, q: solve_sylvester(a, b, -(t @ ans)),
