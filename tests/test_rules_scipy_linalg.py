@@ -15,6 +15,9 @@ differences of the second derivative).
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -675,3 +678,24 @@ def test_other_boundaries_have_tangents(boundary):
     for fn in (f, g):
         a, v = arr(3, 4), arr(2, 3)
         check_jvp(fn, (a, v, weight_for(fn, a, v)), (0, 1))
+
+
+@pytest.mark.parametrize(
+    "module, call",
+    [("scipy.linalg", "linalg.expm(x)"), ("scipy.signal", "signal.convolve2d(x, x)")],
+)
+def test_registered_on_demand(module, call, tmp_path):
+    # in a fresh interpreter, the module alone imported: a gradient through
+    # one of its functions finds the record
+    script = tmp_path / "on_demand.py"
+    script.write_text(
+        "import numpy as np, adcompiler\n"
+        f"from scipy import {module.split('.')[1]}\n"
+        "def f(x):\n"
+        f"    return np.sum({call})\n"
+        "print(np.shape(adcompiler.grad(f)(np.eye(2) * 0.5)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["(2,", "2)"]
