@@ -120,39 +120,60 @@ def _triangle(x: Any, lower: bool, unit: bool) -> Any:
 
 
 def _st_adjoint(g: Any, a: Any, b: Any, trans: Any, lower: bool, unit: bool) -> Any:
-    """op(T)^-T g: the adjoint of b, before any batch is summed (``g`` as
-    columns when b is a vector: a stack of ``a`` gives a stack of vectors,
-    which SciPy would read as one matrix)."""
+    """op(T)^-T g, the adjoint of b before any batch is summed, as columns
+    (``g`` as one column when b is a vector: with a stack of ``a``, SciPy
+    would read a stack of vectors as one matrix)."""
     other = 0 if _transposed(trans) else 1
-    columns = solve_triangular(
+    return solve_triangular(
         a, as_columns(g, b), trans=other, lower=lower, unit_diagonal=unit
     )
-    return from_columns(columns, b)
 
 
 def _st_b(
-    g, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
+    g,
+    ans,
+    a,
+    b,
+    trans=0,
+    lower=False,
+    unit_diagonal=False,
+    overwrite_b=False,
     check_finite=True,
-):  # fmt: skip
+):
     _no_overwrite("solve_triangular", overwrite_b=overwrite_b)
-    return _fit(_st_adjoint(g, a, b, trans, lower, unit_diagonal), b, a)
+    d_b = _st_adjoint(g, a, b, trans, lower, unit_diagonal)
+    return _fit(from_columns(d_b, b), b, a)
 
 
 def _st_a(
-    g, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
+    g,
+    ans,
+    a,
+    b,
+    trans=0,
+    lower=False,
+    unit_diagonal=False,
+    overwrite_b=False,
     check_finite=True,
-):  # fmt: skip
+):
     _no_overwrite("solve_triangular", overwrite_b=overwrite_b)
     d_b = _st_adjoint(g, a, b, trans, lower, unit_diagonal)
-    d_op = -(as_columns(d_b, b) @ mT(as_columns(ans, b)))
+    d_op = -(d_b @ mT(as_columns(ans, b)))
     d_t = mT(d_op) if _transposed(trans) else d_op
     return _fit(_triangle(d_t, lower, unit_diagonal), a, b)
 
 
 def _st_a_tangent(
-    t, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
+    t,
+    ans,
+    a,
+    b,
+    trans=0,
+    lower=False,
+    unit_diagonal=False,
+    overwrite_b=False,
     check_finite=True,
-):  # fmt: skip
+):
     d_t = _triangle(t, lower, unit_diagonal)
     d_op = mT(d_t) if _transposed(trans) else d_t
     right = -(d_op @ as_columns(ans, b))
@@ -163,9 +184,16 @@ def _st_a_tangent(
 
 
 def _st_b_tangent(
-    t, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
+    t,
+    ans,
+    a,
+    b,
+    trans=0,
+    lower=False,
+    unit_diagonal=False,
+    overwrite_b=False,
     check_finite=True,
-):  # fmt: skip
+):
     return solve_triangular(a, t, trans=trans, lower=lower, unit_diagonal=unit_diagonal)
 
 
@@ -328,15 +356,15 @@ def _factor(c: Any, lower: bool) -> Any:
 
 
 def _cho_solve_adjoint(g: Any, c: Any, lower: bool, b: Any) -> Any:
-    """A^-1 g (A symmetric): the adjoint of b, before any batch is summed
-    (as columns for a vector b, as in :func:`_st_adjoint`)."""
-    return from_columns(cho_solve((c, lower), as_columns(g, b)), b)
+    """A^-1 g (A symmetric), the adjoint of b before any batch is summed,
+    as columns (as :func:`_st_adjoint`)."""
+    return cho_solve((c, lower), as_columns(g, b))
 
 
 def _cho_solve_b(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
     _no_overwrite("cho_solve", overwrite_b=overwrite_b)
     c, lower = _pair(c_and_lower)
-    return _fit(_cho_solve_adjoint(g, c, lower, b), b, c)
+    return _fit(from_columns(_cho_solve_adjoint(g, c, lower, b), b), b, c)
 
 
 def _cho_solve_c(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
@@ -345,7 +373,7 @@ def _cho_solve_c(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
     _no_overwrite("cho_solve", overwrite_b=overwrite_b)
     c, lower = _pair(c_and_lower)
     d_b = _cho_solve_adjoint(g, c, lower, b)
-    d_a = -(as_columns(d_b, b) @ mT(as_columns(ans, b)))
+    d_a = -(d_b @ mT(as_columns(ans, b)))
     both = d_a + mT(d_a)
     if lower:
         d_c = np.tril(both @ np.tril(c))
