@@ -580,19 +580,20 @@ restore_items.effect = True
 restore_list = nondifferentiable(runtime.restore_list, hint="restored")
 restore_list.effect = True
 
-# solve's tangent rule reads its right-hand side as columns (see linalg)
+# solve's tangent rule and lstsq's rules read a right-hand side as columns
+# (see linalg, decompositions); linear in x, y (b is read for its rank)
 as_columns = define(
     runtime.as_columns,
     lambda g, ans, x, b: from_columns(g, b),
     _only_shape,
-    tangent=REVERSE_ONLY + ": only tangent code calls it",
+    tangent=linear(0),
     hint="columns",
 )
 from_columns = define(
     runtime.from_columns,
     lambda g, ans, y, b: as_columns(g, b),
     _only_shape,
-    tangent=REVERSE_ONLY + ": only tangent code calls it",
+    tangent=linear(0),
     hint="vectors",
 )
 

@@ -1,0 +1,475 @@
+"""Rules of np.linalg (adcompiler/primitives/linalg.py and decompositions.py)
+through the whole pipeline, at orders 1, 2 and 3.
+
+Each case is a ``def`` whose result is reduced to a scalar as
+``np.sum(np.sin(result) * C)`` with ``C`` a fixed random weight of the
+result's shape (see tests/test_rules_arrays_more.py). ``check_grad(...,
+order=2)`` compares the gradient with central finite differences, forward
+with reverse mode, and Hessian-vector products with central differences of
+the gradient; ``check_jvp`` compares ``jvp`` with central differences of the
+function. Losses of eigenvectors and singular vectors do not depend on their
+signs (products such as ``u @ diag(f(s)) @ vh`` or ``v * v``): only those
+have a derivative.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import adcompiler
+from support.rules import case, weight_for
+from adcompiler import check_grad, grad, hessian, jvp
+from adcompiler.errors import NoRuleError
+from adcompiler.primitives.registry import lookup
+
+_RNG = np.random.default_rng(20261217)
+
+
+def arr(*shape):
+    return _RNG.normal(size=shape)
+
+
+def spd(*shape):
+    """Symmetric positive definite matrices, well conditioned."""
+    x = _RNG.normal(size=shape)
+    n = shape[-1]
+    return x @ np.swapaxes(x, -1, -2) / n + np.eye(n)
+
+
+def well_conditioned(*shape):
+    """Square matrices near the identity (invertible, real distinct
+    eigenvalues for eig)."""
+    n = shape[-1]
+    return np.eye(n) * np.arange(1.0, n + 1) + 0.2 * _RNG.normal(size=shape)
+
+
+def conditioned(*shape):
+    """Matrices of full rank, singular values between 1 and 2."""
+    u, s, vh = np.linalg.svd(_RNG.normal(size=shape), full_matrices=False)
+    s = np.linspace(1.0, 2.0, s.shape[-1])
+    return u @ (s[:, None] * vh)
+
+
+def numerical_jvp(f, args, tangents, eps=1e-6):
+    up = [a + eps * t if t is not None else a for a, t in zip(args, tangents)]
+    down = [a - eps * t if t is not None else a for a, t in zip(args, tangents)]
+    return (f(*up) - f(*down)) / (2 * eps)
+
+
+def check_jvp(f, args, wrt, rtol=1e-5, atol=1e-7):
+    indices = wrt if isinstance(wrt, tuple) else (wrt,)
+    rng = np.random.default_rng(7)
+    tangents = [
+        rng.normal(size=np.shape(a)) if k in indices else np.zeros(np.shape(a))
+        for k, a in enumerate(args)
+    ]
+    value, t_out = jvp(f, tuple(args), tuple(tangents))
+    numeric = numerical_jvp(
+        f, args, [t if k in indices else None for k, t in enumerate(tangents)]
+    )
+    np.testing.assert_allclose(value, f(*args), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(t_out, numeric, rtol=rtol, atol=atol)
+
+
+def run(f, args, wrt, tol):
+    C = weight_for(f, *args)
+    full = (*args, C)
+    check_grad(f, *full, wrt=wrt, order=2, **tol)
+    check_jvp(f, full, wrt, **{k: v for k, v in tol.items() if k in ("rtol", "atol")})
+
+
+def check_hessian(f, x, rtol=1e-4, atol=1e-6, eps=1e-5):
+    """The dense Hessian of ``f`` at ``x`` (forward over reverse) against
+    central differences of its gradient."""
+    h = hessian(f)(x)
+    g = grad(f)
+    numeric = np.zeros(np.shape(x) * 2)
+    for i in np.ndindex(np.shape(x)):
+        e = np.zeros(np.shape(x))
+        e[i] = eps
+        numeric[i] = (g(x + e) - g(x - e)) / (2 * eps)
+    np.testing.assert_allclose(h, numeric.T if x.ndim == 1 else np.moveaxis(
+        numeric, tuple(range(x.ndim)), tuple(range(x.ndim, 2 * x.ndim))
+    ), rtol=rtol, atol=atol)
+
+
+# ---------------------------------------------------------------------------
+# svd
+
+
+def svd_reduced(a, C):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return np.sum(np.sin(u @ (np.expand_dims(np.sin(s), -1) * vh)) * C)
+
+
+def svd_values(a, C):
+    return np.sum(np.sin(np.linalg.svd(a, compute_uv=False)) * C)
+
+
+def svdvals(a, C):
+    return np.sum(np.sin(np.linalg.svdvals(a)) * C)
+
+
+def svd_full_left(a, C):
+    # the extra columns of u: only their span (a projector) has a derivative
+    u, s, vh = np.linalg.svd(a)
+    k = s.shape[-1]
+    rest = u[..., :, k:]
+    first = u[..., :, :k] * np.expand_dims(s * s, -2)
+    projector = rest @ np.swapaxes(rest, -1, -2)
+    return np.sum(np.sin(projector) * C) + np.sum(np.sin(first @ vh[..., :k, :]))
+
+
+def svd_full_right(a, C):
+    u, s, vh = np.linalg.svd(a, True)
+    k = s.shape[-1]
+    rest = vh[..., k:, :]
+    first = u[..., :, :k] @ vh[..., :k, :]
+    return np.sum(np.sin(np.swapaxes(rest, -1, -2) @ rest) * C) + np.sum(np.sin(first))
+
+
+def svd_vectors_squared(a, C):
+    # u * u and vh * vh do not depend on signs
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return np.sum(np.sin(u * u) * C) + np.sum(np.cos(vh * vh)) + np.sum(s**3)
+
+
+SHAPES = {"square": (3, 3), "tall": (5, 3), "wide": (3, 4), "batch": (2, 4, 3)}
+SVD_CASES = [
+    pytest.param(f, arr(*shape), id=f"{f.__name__}-{name}")
+    for f in (svd_reduced, svd_values, svdvals, svd_full_left, svd_full_right, svd_vectors_squared)
+    for name, shape in SHAPES.items()
+]
+
+
+@pytest.mark.parametrize("f, a", SVD_CASES)
+def test_svd(f, a):
+    run(f, (a,), 0, {})
+
+
+# ---------------------------------------------------------------------------
+# eigh, eigvalsh: the derivative of what NumPy computes, which reads one
+# triangle; finite differences of any (not only symmetric) perturbation
+
+
+def eigh_lower(a, C):
+    w, v = np.linalg.eigh(a)
+    return np.sum(np.sin(v @ (np.expand_dims(np.sin(w), -1) * np.swapaxes(v, -1, -2))) * C)
+
+
+def eigh_upper(a, C):
+    w, v = np.linalg.eigh(a, UPLO="U")
+    return np.sum(np.sin(v * v) * C) + np.sum(w**3)
+
+
+def eigh_values_only(a, C):
+    return np.sum(np.sin(np.linalg.eigh(a)[0]) * C)
+
+
+def eigvalsh_upper(a, C):
+    return np.sum(np.sin(np.linalg.eigvalsh(a, "U")) * C)
+
+
+EIGH_SHAPES = {"3": (3, 3), "4": (4, 4), "batch": (2, 3, 3)}
+
+
+@pytest.mark.parametrize(
+    "f, a",
+    [
+        pytest.param(f, arr(*shape), id=f"{f.__name__}-{name}")
+        for f in (eigh_lower, eigh_upper, eigh_values_only, eigvalsh_upper)
+        for name, shape in EIGH_SHAPES.items()
+    ],
+)
+def test_eigh(f, a):
+    run(f, (a,), 0, {})
+
+
+def test_eigh_gradient_lives_on_the_triangle_read():
+    a = arr(3, 3)
+    g = grad(lambda_free_eigh)(a)
+    assert np.all(np.triu(g, 1) == 0)
+
+
+def lambda_free_eigh(a):
+    return np.sum(np.linalg.eigvalsh(a) ** 3)
+
+
+# ---------------------------------------------------------------------------
+# eig, eigvals (real distinct eigenvalues)
+
+
+def eig_both(a, C):
+    w, v = np.linalg.eig(a)
+    return np.sum(np.sin(v * v) * C) + np.sum(np.sin(w))
+
+
+def eig_reconstruct(a, C):
+    w, v = np.linalg.eig(a)
+    return np.sum(np.sin(v @ (np.expand_dims(w * w, -1) * np.linalg.inv(v))) * C)
+
+
+def eigvals(a, C):
+    return np.sum(np.sin(np.linalg.eigvals(a)) * C)
+
+
+@pytest.mark.parametrize(
+    "f, a",
+    [
+        pytest.param(f, well_conditioned(*shape), id=f"{f.__name__}-{name}")
+        for f in (eig_both, eig_reconstruct, eigvals)
+        for name, shape in EIGH_SHAPES.items()
+    ],
+)
+def test_eig(f, a):
+    run(f, (a,), 0, {})
+
+
+def test_eig_of_complex_eigenvalues_is_refused():
+    def f(a):
+        w, v = np.linalg.eig(a)
+        return np.sum(w)
+
+    rotation = np.array([[0.0, -1.0], [1.0, 0.0]])
+    with pytest.raises(NoRuleError, match="complex eigenvalues"):
+        grad(f)(rotation)
+
+
+# ---------------------------------------------------------------------------
+# qr
+
+
+def qr_both(a, C):
+    q, r = np.linalg.qr(a)
+    return np.sum(np.sin(q) * C) + np.sum(np.sin(r))
+
+
+def qr_r_mode(a, C):
+    return np.sum(np.sin(np.linalg.qr(a, mode="r")) * C)
+
+
+def qr_q_only(a, C):
+    return np.sum(np.sin(np.linalg.qr(a)[0]) * C)
+
+
+@pytest.mark.parametrize(
+    "f, a",
+    [
+        pytest.param(f, arr(*shape), id=f"{f.__name__}-{name}")
+        for f in (qr_both, qr_r_mode, qr_q_only)
+        for name, shape in SHAPES.items()
+    ],
+)
+def test_qr(f, a):
+    run(f, (a,), 0, {})
+
+
+def test_qr_complete_is_refused():
+    def f(a):
+        q, r = np.linalg.qr(a, mode="complete")
+        return np.sum(q)
+
+    with pytest.raises(NoRuleError, match="complete"):
+        grad(f)(arr(4, 3))
+
+
+# ---------------------------------------------------------------------------
+# cholesky: the gradient with respect to a symmetric matrix, checked through
+# a symmetric function of the argument
+
+
+def cholesky_lower(x, C):
+    a = x @ np.swapaxes(x, -1, -2) + np.eye(x.shape[-1])
+    return np.sum(np.sin(np.linalg.cholesky(a)) * C)
+
+
+def cholesky_upper(x, C):
+    a = x @ np.swapaxes(x, -1, -2) + np.eye(x.shape[-1])
+    return np.sum(np.sin(np.linalg.cholesky(a, upper=True)) * C)
+
+
+def cholesky_symmetrized(x, C):
+    a = 0.5 * (x + np.swapaxes(x, -1, -2))
+    return np.sum(np.sin(np.linalg.cholesky(a)) * C)
+
+
+@pytest.mark.parametrize(
+    "f, x",
+    [
+        pytest.param(cholesky_lower, arr(3, 3), id="lower"),
+        pytest.param(cholesky_lower, arr(2, 4, 4), id="lower-batch"),
+        pytest.param(cholesky_upper, arr(3, 3), id="upper"),
+        pytest.param(cholesky_upper, arr(2, 3, 3), id="upper-batch"),
+        pytest.param(cholesky_symmetrized, spd(4, 4), id="symmetrized"),
+    ],
+)
+def test_cholesky(f, x):
+    run(f, (x,), 0, {})
+
+
+def test_cholesky_gradient_is_symmetric():
+    a = spd(4, 4)
+    g = grad(lambda_free_cholesky)(a)
+    np.testing.assert_allclose(g, g.T, atol=1e-14)
+
+
+def lambda_free_cholesky(a):
+    return np.sum(np.sin(np.linalg.cholesky(a)))
+
+
+# ---------------------------------------------------------------------------
+# slogdet, det (at singular matrices too), inv and solve batched
+
+
+def slogdet_log(a, C):
+    sign, logdet = np.linalg.slogdet(a)
+    return np.sum(np.sin(logdet * sign) * C)
+
+
+def slogdet_indexed(a, C):
+    return np.sum(np.sin(np.linalg.slogdet(a)[1]) * C)
+
+
+def det(a, C):
+    return np.sum(np.sin(np.linalg.det(a)) * C)
+
+
+def inv(a, C):
+    return np.sum(np.sin(np.linalg.inv(a)) * C)
+
+
+def solve(a, b, C):
+    return np.sum(np.sin(np.linalg.solve(a, b)) * C)
+
+
+@pytest.mark.parametrize(
+    "f, a",
+    [
+        pytest.param(f, well_conditioned(*shape), id=f"{f.__name__}-{name}")
+        for f in (slogdet_log, slogdet_indexed, det, inv)
+        for name, shape in {"2": (2, 2), "4": (4, 4), "batch": (3, 3, 3), "batch2": (2, 2, 3, 3)}.items()
+    ],
+)
+def test_determinants_and_inverse(f, a):
+    run(f, (a,), 0, {})
+
+
+def rank_deficient(n, rank, *batch):
+    x = _RNG.normal(size=batch + (n, rank))
+    y = _RNG.normal(size=batch + (rank, n))
+    return x @ y
+
+
+@pytest.mark.parametrize(
+    "a",
+    [
+        pytest.param(rank_deficient(3, 2), id="3-rank2"),
+        pytest.param(rank_deficient(4, 3), id="4-rank3"),
+        pytest.param(rank_deficient(4, 2), id="4-rank2"),
+        pytest.param(rank_deficient(5, 3), id="5-rank3"),
+        pytest.param(rank_deficient(3, 1, 2), id="batch-rank1"),
+        pytest.param(np.zeros((3, 3)), id="zero"),
+    ],
+)
+def test_det_at_singular_matrices(a):
+    run(det, (a,), 0, {})
+
+
+def test_det_gradient_at_rank_n_minus_1_is_the_adjugate_transpose():
+    a = rank_deficient(4, 3)
+    g = grad(lambda_free_det)(a)
+    minors = np.array(
+        [
+            [
+                (-1) ** (i + j) * np.linalg.det(np.delete(np.delete(a, i, 0), j, 1))
+                for j in range(4)
+            ]
+            for i in range(4)
+        ]
+    )
+    np.testing.assert_allclose(g, minors, atol=1e-12)
+    assert np.abs(g).max() > 1e-3  # finite and not zero
+
+
+def lambda_free_det(a):
+    return np.linalg.det(a)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        pytest.param(well_conditioned(3, 3), arr(3), id="vector"),
+        pytest.param(well_conditioned(3, 3), arr(3, 2), id="matrix"),
+        pytest.param(well_conditioned(2, 3, 3), arr(2, 3, 2), id="stack-stack"),
+        pytest.param(well_conditioned(2, 3, 3), arr(3), id="stack-vector"),
+        pytest.param(well_conditioned(2, 3, 3), arr(3, 4), id="stack-matrix"),
+        pytest.param(well_conditioned(3, 3), arr(2, 3, 4), id="matrix-stack"),
+        pytest.param(well_conditioned(4, 1, 3, 3), arr(2, 3, 1), id="broadcast"),
+    ],
+)
+def test_solve_batched(a, b):
+    run(solve, (a, b), (0, 1), {})
+
+
+# ---------------------------------------------------------------------------
+# pinv, matrix_power, lstsq
+
+
+def pinv(a, C):
+    return np.sum(np.sin(np.linalg.pinv(a)) * C)
+
+
+def pinv_rcond(a, C):
+    return np.sum(np.sin(np.linalg.pinv(a, rcond=1e-10)) * C)
+
+
+@pytest.mark.parametrize(
+    "f, a",
+    [
+        pytest.param(f, conditioned(*shape), id=f"{f.__name__}-{name}")
+        for f in (pinv, pinv_rcond)
+        for name, shape in SHAPES.items()
+    ],
+)
+def test_pinv(f, a):
+    run(f, (a,), 0, {})
+
+
+def _power(n):
+    def f(a, C):
+        return np.sum(np.sin(np.linalg.matrix_power(a, n)) * C)
+
+    f.__name__ = f"matrix_power_{n}".replace("-", "minus")
+    return f
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, -1, -2])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3)], ids=["matrix", "batch"])
+def test_matrix_power(n, shape):
+    run(_power(n), (well_conditioned(*shape) / 2,), 0, {})
+
+
+def lstsq_x(a, b, C):
+    x, residuals, rank, sv = np.linalg.lstsq(a, b)
+    return np.sum(np.sin(x) * C)
+
+
+def lstsq_all(a, b, C):
+    x, residuals, rank, sv = np.linalg.lstsq(a, b, rcond=None)
+    return np.sum(np.sin(x) * C) + np.sum(np.sin(residuals)) + np.sum(sv**2) * rank
+
+
+@pytest.mark.parametrize("f", [lstsq_x, lstsq_all])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        pytest.param(conditioned(5, 3), arr(5), id="tall-vector"),
+        pytest.param(conditioned(5, 3), arr(5, 2), id="tall-matrix"),
+        pytest.param(conditioned(3, 3), arr(3, 2), id="square"),
+        pytest.param(conditioned(2, 4), arr(2), id="wide-vector"),
+        pytest.param(conditioned(2, 4), arr(2, 3), id="wide-matrix"),
+    ],
+)
+def test_lstsq(f, a, b):
+    run(f, (a, b), (0, 1), {})
