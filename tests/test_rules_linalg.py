@@ -473,3 +473,124 @@ def lstsq_all(a, b, C):
 )
 def test_lstsq(f, a, b):
     run(f, (a, b), (0, 1), {})
+
+
+# ---------------------------------------------------------------------------
+# Third order: d^3/dt^3 of body(t * u + w) against central differences of
+# the second derivative (reverse over reverse over reverse), extrapolated
+
+SQUARE_U = 0.3 * arr(3, 3)
+SQUARE_W = well_conditioned(3, 3)
+TALL_U, TALL_W = 0.3 * arr(4, 3), conditioned(4, 3)
+
+
+def third_svd(x):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    return np.sum(np.sin(u @ (np.sin(s)[:, None] * vh)))
+
+
+def third_svd_values(x):
+    return np.sum(np.sin(np.linalg.svd(x, compute_uv=False)))
+
+
+def third_eigh(x):
+    w, v = np.linalg.eigh(x)
+    return np.sum(np.sin(v * v)) + np.sum(np.sin(w))
+
+
+def third_eig(x):
+    w, v = np.linalg.eig(x)
+    return np.sum(np.sin(v * v)) + np.sum(np.sin(w))
+
+
+def third_qr(x):
+    q, r = np.linalg.qr(x)
+    return np.sum(np.sin(q)) + np.sum(np.sin(r))
+
+
+def third_cholesky(x):
+    return np.sum(np.sin(np.linalg.cholesky(x @ x.T + np.eye(x.shape[0]))))
+
+
+def third_slogdet(x):
+    return np.sin(np.linalg.slogdet(x)[1])
+
+
+def third_det(x):
+    return np.sin(np.linalg.det(x))
+
+
+def third_inv(x):
+    return np.sum(np.sin(np.linalg.inv(x)))
+
+
+def third_solve(x):
+    return np.sum(np.sin(np.linalg.solve(x, x[:, 0] + 1.0)))
+
+
+def third_pinv(x):
+    return np.sum(np.sin(np.linalg.pinv(x)))
+
+
+def third_matrix_power(x):
+    return np.sum(np.sin(np.linalg.matrix_power(x, 3))) + np.sum(
+        np.sin(np.linalg.matrix_power(x, -2))
+    )
+
+
+def third_lstsq(x):
+    sol, residuals, rank, sv = np.linalg.lstsq(x, np.arange(x.shape[0]) + 1.0)
+    return np.sum(np.sin(sol)) + np.sum(np.sin(residuals))
+
+
+THIRD = [
+    (third_svd, TALL_U, TALL_W),
+    (third_svd_values, TALL_U.T, TALL_W.T),
+    (third_eigh, SQUARE_U, SQUARE_W),
+    (third_eig, SQUARE_U, SQUARE_W),
+    (third_qr, TALL_U, TALL_W),
+    (third_cholesky, SQUARE_U, SQUARE_W),
+    (third_slogdet, SQUARE_U, SQUARE_W),
+    (third_det, SQUARE_U, SQUARE_W),
+    (third_det, SQUARE_U, rank_deficient(3, 2)),
+    (third_det, 0.3 * arr(4, 4), rank_deficient(4, 2)),
+    (third_inv, SQUARE_U, SQUARE_W),
+    (third_solve, SQUARE_U, SQUARE_W),
+    (third_pinv, TALL_U, TALL_W),
+    (third_matrix_power, SQUARE_U, SQUARE_W),
+    (third_lstsq, TALL_U, TALL_W),
+]
+
+
+@pytest.mark.parametrize(
+    "body, u, w",
+    [
+        pytest.param(b, u, w, id=f"{b.__name__}-{k}")
+        for k, (b, u, w) in enumerate(THIRD)
+    ],
+)
+def test_third_order(body, u, w):
+    def f(t, u, w):
+        return body(t * u + w)
+
+    d2 = grad(grad(f))
+    d3 = grad(d2)(0.1, u, w)
+
+    def central(h):
+        return (d2(0.1 + h, u, w) - d2(0.1 - h, u, w)) / (2 * h)
+
+    # Richardson's extrapolation: the h**2 error term cancels
+    numeric = (4 * central(1e-4) - central(2e-4)) / 3
+    np.testing.assert_allclose(d3, numeric, rtol=1e-6, atol=1e-6)
+
+
+def test_det_fourth_order_at_a_singular_matrix():
+    # det of a 4x4 matrix is a polynomial of degree 4 in t: its fourth
+    # derivative along a line is 24 det(u), whatever the point
+    u, w = arr(4, 4), rank_deficient(4, 2)
+
+    def f(t, u, w):
+        return np.linalg.det(t * u + w)
+
+    d4 = grad(grad(grad(grad(f))))(0.3, u, w)
+    np.testing.assert_allclose(d4, 24 * np.linalg.det(u), rtol=1e-10)

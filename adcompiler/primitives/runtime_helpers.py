@@ -130,20 +130,48 @@ define(
     signature_of=lambda g, ans, a, axis=None: None,
 )
 
-# the cofactor matrix is the gradient of det; its derivative is det's Hessian
-# applied to a direction (symmetric: the same map is its adjoint), linear in
-# that direction. Third derivatives of det would need cofactor_tangent's in
-# a: none, so asking for them is an error naming it.
+# the cofactor matrix is the gradient of det; its derivatives in directions
+# e1..ek are those of det, symmetric multilinear in (e1..ek, f): the
+# derivative in a along f adds f to the directions, and the adjoint of a
+# (or of one direction) is the derivative with g in its place. So every
+# order is a cofactor_derivative with one more direction.
+def _cofactor_derivative_vjp(g, ans, a, *directions):
+    return call(runtime.cofactor_derivative, a, *directions, g)
+
+
+def _cofactor_directions_vjp(g, ans, a, *directions):
+    return [
+        call(runtime.cofactor_derivative, a, *directions[:k], *directions[k + 1 :], g)
+        for k in range(len(directions))
+    ]
+
+
+def _cofactor_directions_jvp(t, ans, a, *directions):
+    total = None
+    for k, tk in enumerate(t):
+        if tk is None:
+            continue
+        changed = (*directions[:k], tk, *directions[k + 1 :])
+        part = call(runtime.cofactor_derivative, a, *changed)
+        total = part if total is None else total + part
+    return total
+
+
 cofactor = define(
     runtime.cofactor,
-    lambda g, ans, a: call(runtime.cofactor_tangent, a, g),
-    tangent=(lambda t, ans, a: call(runtime.cofactor_tangent, a, t),),
+    _cofactor_derivative_vjp,
+    tangent=(lambda t, ans, a: call(runtime.cofactor_derivative, a, t),),
 )
 define(
-    runtime.cofactor_tangent,
-    None,
-    lambda g, ans, a, e: call(runtime.cofactor_tangent, a, g),
-    tangent=(None, lambda t, ans, a, e: call(runtime.cofactor_tangent, a, t)),
+    runtime.cofactor_derivative,
+    _cofactor_derivative_vjp,
+    _cofactor_directions_vjp,
+    tangent=(
+        lambda t, ans, a, *directions: call(
+            runtime.cofactor_derivative, a, *directions, t
+        ),
+        _cofactor_directions_jvp,
+    ),
 )
 
 
@@ -281,8 +309,8 @@ def _einsum_adjoint_of_g(G, ans, spec, k, shape, g, *operands):
     # the transpose of "operand k -> einsum" is that map itself
     ops = list(operands)
     ops[k] = G
-    if spec == "matmul":
-        return ops[0] @ ops[1]
+    if isinstance(spec, str) and spec == "matmul":  # (a spec computed at run
+        return ops[0] @ ops[1]  # time, a symbol, is subscripts)
     return np.einsum(spec, *ops)
 
 
