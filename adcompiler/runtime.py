@@ -662,7 +662,9 @@ def cofactor_derivative(a: Any, *directions: Any) -> np.ndarray:
     *first, last = directions
     for i in range(n):
         for j in range(n):
-            inner = cofactor_derivative(minor(a, i, j), *(minor(e, i, j) for e in first))
+            inner = cofactor_derivative(
+                minor(a, i, j), *(minor(e, i, j) for e in first)
+            )
             term = np.sum(inner * minor(last, i, j), axis=(-2, -1))
             out[..., i, j] = term if (i + j) % 2 == 0 else -term
     return out

@@ -295,12 +295,12 @@ def no_rule_median(x):
     return np.median(x)
 
 
-def no_rule_eigh(x):
-    return np.sum(np.linalg.eigh(np.outer(x, x))[0])
+def no_rule_tensorinv(x):
+    return np.sum(np.linalg.tensorinv(np.outer(x, x) + np.eye(x.shape[0])))
 
 
-def no_rule_svd(x):
-    return np.sum(np.linalg.svd(np.outer(x, x))[1])
+def no_rule_cond(x):
+    return np.linalg.cond(np.outer(x, x) + np.eye(x.shape[0]))
 
 
 def no_rule_percentile(x):
@@ -315,8 +315,8 @@ NO_RULE = {
     no_rule_fft: "np.fft.fft",
     no_rule_unique: "np.unique",
     no_rule_median: "np.median",
-    no_rule_eigh: "np.linalg.eigh",
-    no_rule_svd: "np.linalg.svd",
+    no_rule_tensorinv: "np.linalg.tensorinv",
+    no_rule_cond: "np.linalg.cond",
     no_rule_percentile: "np.percentile",
     no_rule_nansum: "np.nansum",
 }

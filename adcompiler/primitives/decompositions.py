@@ -457,7 +457,9 @@ def _eig_vectors_jvp(t, ans, a):
     return _unit_columns(ans @ inner, ans)
 
 
-eig_values_item = define(eig_values, _eig_values_vjp, tangent=(_eig_values_jvp,), hint="w")
+eig_values_item = define(
+    eig_values, _eig_values_vjp, tangent=(_eig_values_jvp,), hint="w"
+)
 eig_vectors_item = define(
     eig_vectors, _eig_vectors_vjp, tangent=(_eig_vectors_jvp,), hint="v"
 )

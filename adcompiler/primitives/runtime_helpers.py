@@ -130,6 +130,7 @@ define(
     signature_of=lambda g, ans, a, axis=None: None,
 )
 
+
 # the cofactor matrix is the gradient of det; its derivatives in directions
 # e1..ek are those of det, symmetric multilinear in (e1..ek, f): the
 # derivative in a along f adds f to the directions, and the adjoint of a
