@@ -33,6 +33,10 @@ from ..errors import NoRuleError
 from .registry import Primitive, define, lookup, nondifferentiable
 from .symbolic import call
 
+#: The category of the items: each rule of one item calls the others, and
+#: these calls are computed once (see :mod:`adcompiler.passes.cse`)
+ITEM = ("decomposition",)
+
 
 def _mT(x: Any) -> Any:
     """``x`` with its last two axes swapped (a stack of transposed matrices)."""
@@ -228,6 +232,7 @@ svd_values_item = define(
     _svd_values_vjp,
     tangent=(_svd_values_jvp,),
     hint="s",
+    categories=ITEM,
 )
 svd_u_item = define(
     svd_u,
@@ -236,6 +241,7 @@ svd_u_item = define(
     tangent=(_svd_u_jvp, None),
     static=("full_matrices",),
     hint="u",
+    categories=ITEM,
 )
 svd_vh_item = define(
     svd_vh,
@@ -244,6 +250,7 @@ svd_vh_item = define(
     tangent=(_svd_vh_jvp, None),
     static=("full_matrices",),
     hint="vh",
+    categories=ITEM,
 )
 
 
@@ -263,8 +270,11 @@ def split_svd(a, full_matrices=True, compute_uv=True, hermitian=False) -> list |
     _refuse_hermitian("np.linalg.svd", hermitian)
     if compute_uv is False:
         return None
-    options = {"full_matrices": full_matrices}
-    return [(svd_u, (a,), options), (svd_values, (a,), {}), (svd_vh, (a,), options)]
+    return [
+        (svd_u, (a, full_matrices), {}),
+        (svd_values, (a,), {}),
+        (svd_vh, (a, full_matrices), {}),
+    ]
 
 
 def _values_only(rule):
@@ -371,6 +381,7 @@ eigh_values_item = define(
     tangent=(_eigh_values_jvp, None),
     static=("UPLO",),
     hint="w",
+    categories=ITEM,
 )
 eigh_vectors_item = define(
     eigh_vectors,
@@ -379,12 +390,13 @@ eigh_vectors_item = define(
     tangent=(_eigh_vectors_jvp, None),
     static=("UPLO",),
     hint="v",
+    categories=ITEM,
 )
 
 
 def split_eigh(a, UPLO="L") -> list:
     """``np.linalg.eigh(a)`` as its two items (eigenvalues, eigenvectors)."""
-    return [(eigh_values, (a,), {"UPLO": UPLO}), (eigh_vectors, (a,), {"UPLO": UPLO})]
+    return [(eigh_values, (a, UPLO), {}), (eigh_vectors, (a, UPLO), {})]
 
 
 items_record(np.linalg.eigh, split_eigh, 1, static=("UPLO",))
@@ -458,10 +470,14 @@ def _eig_vectors_jvp(t, ans, a):
 
 
 eig_values_item = define(
-    eig_values, _eig_values_vjp, tangent=(_eig_values_jvp,), hint="w"
+    eig_values, _eig_values_vjp, tangent=(_eig_values_jvp,), hint="w", categories=ITEM
 )
 eig_vectors_item = define(
-    eig_vectors, _eig_vectors_vjp, tangent=(_eig_vectors_jvp,), hint="v"
+    eig_vectors,
+    _eig_vectors_vjp,
+    tangent=(_eig_vectors_jvp,),
+    hint="v",
+    categories=ITEM,
 )
 
 
@@ -540,12 +556,14 @@ qr_q_item = define(
     lambda g, ans, a: _qr_vjp(g, None, a),
     tangent=(lambda t, ans, a: _qr_jvp(t, a)[0],),
     hint="q",
+    categories=ITEM,
 )
 qr_r_item = define(
     qr_r,
     lambda g, ans, a: _qr_vjp(None, g, a),
     tangent=(lambda t, ans, a: _qr_jvp(t, a)[1],),
     hint="r",
+    categories=ITEM,
 )
 
 
@@ -633,12 +651,13 @@ def slogdet_log(a: Any) -> np.ndarray:
     return np.linalg.slogdet(a)[1]
 
 
-nondifferentiable(slogdet_sign, hint="sign")
+nondifferentiable(slogdet_sign, hint="sign", categories=ITEM)
 define(
     slogdet_log,
     lambda g, ans, a: np.expand_dims(g, (-2, -1)) * _mT(np.linalg.inv(a)),
     tangent=(lambda t, ans, a: np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1),),
     hint="logabsdet",
+    categories=ITEM,
 )
 
 
@@ -790,6 +809,7 @@ lstsq_x_item = define(
     ),
     static=("rcond",),
     hint="x",
+    categories=ITEM,
 )
 
 
@@ -830,8 +850,9 @@ define(
     tangent=(_residuals_a_jvp, _residuals_b_jvp, None),
     static=("rcond",),
     hint="residuals",
+    categories=ITEM,
 )
-nondifferentiable(lstsq_rank, hint="rank")
+nondifferentiable(lstsq_rank, hint="rank", categories=ITEM)
 define(
     lstsq_sv,
     lambda g, ans, a, b, rcond=None: _svd_values_vjp(g, ans, a),
@@ -844,6 +865,7 @@ define(
     ),
     static=("rcond",),
     hint="sv",
+    categories=ITEM,
 )
 
 
@@ -851,7 +873,7 @@ def split_lstsq(a, b, rcond=None) -> list:
     """``np.linalg.lstsq(a, b, rcond)`` as its four items (x, residuals,
     rank, singular values)."""
     items = (lstsq_x, lstsq_residuals, lstsq_rank, lstsq_sv)
-    return [(item, (a, b), {"rcond": rcond}) for item in items]
+    return [(item, (a, b, rcond), {}) for item in items]
 
 
 items_record(np.linalg.lstsq, split_lstsq, 2, static=("rcond",))

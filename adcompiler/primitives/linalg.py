@@ -122,6 +122,7 @@ define(
     np.linalg.inv,
     lambda g, ans, a: -mT(ans) @ g @ mT(ans),
     tangent=(lambda t, ans, a: -(ans @ t @ ans),),
+    categories=("decomposition",),  # rules of eig, solve call it again
 )
 
 

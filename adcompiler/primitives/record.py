@@ -59,6 +59,7 @@ CATEGORIES = frozenset(
         "shape",  # the result holds the argument's values in another shape
         "shape query",  # a pure function of shapes, ranks and dtypes
         "metadata",  # reads only its arguments' shapes, dtypes or lengths
+        "decomposition",  # a pure, costly function of arrays (an SVD's U)
     }
 )
 
