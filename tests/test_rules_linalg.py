@@ -698,3 +698,33 @@ def test_every_function_has_reverse_and_tangent_rules(name):
     assert differentiable and all(prim.jvps[k] is not None for k in differentiable)
     page = open("docs/numpy-coverage.md", encoding="utf-8").read()
     assert f"| `np.linalg.{name}` | yes" in page
+
+
+def test_tuple_records_rules_are_the_sums_of_their_items():
+    # the records of eigh, slogdet, lstsq (called as their items) state the
+    # same derivative: their rules, run on arrays, agree with grad and jvp
+    a, b, t = conditioned(4, 3), arr(4), arr(4, 3)
+    gx, gres = arr(3), arr(1)
+
+    def loss(a, b):
+        x, residuals, rank, sv = np.linalg.lstsq(a, b)
+        return np.sum(x * gx) + np.sum(residuals * gres)
+
+    prim = lookup(np.linalg.lstsq)
+    ans = np.linalg.lstsq(a, b)
+    ga = prim.vjps[0]((gx, gres, None, None), ans, a, b)
+    np.testing.assert_allclose(ga, grad(loss)(a, b), rtol=1e-10)
+    tx, tres, _, _ = prim.jvps[0](t, ans, a, b)
+    value, expected = jvp(loss, (a, b), (t, np.zeros(4)))
+    np.testing.assert_allclose(np.sum(tx * gx) + np.sum(tres * gres), expected)
+
+    s = well_conditioned(3, 3)
+    gw, gv = arr(3), arr(3, 3)
+
+    def eigh_loss(s):
+        w, v = np.linalg.eigh(s)
+        return np.sum(w * gw) + np.sum(v * v * gv)
+
+    ans = np.linalg.eigh(s)
+    gs = lookup(np.linalg.eigh).vjps[0]((gw, 2 * ans[1] * gv), ans, s)
+    np.testing.assert_allclose(gs, grad(eigh_loss)(s), rtol=1e-10, atol=1e-12)

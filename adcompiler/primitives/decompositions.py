@@ -297,7 +297,8 @@ define(
 
 
 def _values_rule(rule):
-    """The rule of ``np.linalg.svdvals`` (NumPy 2): that of the values."""
+    """A rule of ``np.linalg.svdvals`` (NumPy 2), whose parameter is ``x``:
+    that of :func:`svd_values`."""
     return lambda g, ans, x: rule(g, ans, x)
 
 
