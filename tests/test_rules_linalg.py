@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import adcompiler
-from support.rules import case, weight_for
+from support.rules import weight_for
 from adcompiler import check_grad, grad, hessian, jvp
 from adcompiler.errors import NoRuleError
 from adcompiler.primitives.registry import lookup
@@ -678,12 +678,44 @@ def test_matrix_power_needs_n_at_compile_time():
         grad(f)(spd(3, 3), 2)
 
 
-def test_result_fields_by_name_are_refused_with_a_hint():
-    def f(a):
-        return np.sum(np.linalg.svd(a).S)
+def fields_svd(a, C):
+    r = np.linalg.svd(a, full_matrices=False)
+    return np.sum(np.sin(r.U @ (np.sin(r.S)[:, None] * r.Vh)) * C)
 
-    with pytest.raises(adcompiler.UnsupportedSyntaxError, match="attribute `.S`"):
-        grad(f)(arr(3, 3))
+
+def fields_eigh(a, C):
+    r = np.linalg.eigh(a)
+    return np.sum(np.sin(r.eigenvectors**2) * C) + np.sum(r.eigenvalues**3)
+
+
+def fields_eig(a, C):
+    r = np.linalg.eig(a)
+    return np.sum(np.sin(r.eigenvectors**2) * C) + np.sum(r.eigenvalues**3)
+
+
+def fields_qr(a, C):
+    r = np.linalg.qr(a)
+    return np.sum(np.sin(r.Q) * C) + np.sum(np.sin(r.R))
+
+
+def fields_slogdet(a, C):
+    r = np.linalg.slogdet(a)
+    return np.sum(np.sin(r.logabsdet * r.sign) * C)
+
+
+@pytest.mark.parametrize(
+    "f, a",
+    [
+        (fields_svd, arr(4, 3)),
+        (fields_eigh, arr(3, 3)),
+        (fields_eig, well_conditioned(3, 3)),
+        (fields_qr, arr(4, 3)),
+        (fields_slogdet, well_conditioned(2, 3, 3)),
+    ],
+    ids=["svd", "eigh", "eig", "qr", "slogdet"],
+)
+def test_result_fields_by_name(f, a):
+    run(f, (a,), 0, {})
 
 
 LINALG_FUNCTIONS = """svd svdvals eigh eigvalsh eig eigvals qr cholesky slogdet det inv

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import ADError, NoRuleError
 from ..ir import is_literal, tree_values
+from ..trees import Node, object_tree
 from ..primitives import registry
 from ..primitives.registry import Primitive
 from .. import runtime
@@ -94,7 +95,13 @@ class Ops:
         self._check_arguments(prim, args, kwargs, node)
         parts = self._split(prim, args, kwargs, node)
         if parts is not None:  # a tuple of results, one primitive call each
-            return tuple(self.call_prim(f, a, k, hint) for f, a, k in parts)
+            items = tuple(self.call_prim(f, a, k, hint) for f, a, k in parts)
+            named = prim.split_result
+            if named is None:
+                return items
+            return object_tree(
+                Node(named, tuple(named._fields), (), "namedtuple"), items
+            )
         if not prim.impure and not any(True for _ in tree_values((args, kwargs))):
             result = prim.fn(*args, **kwargs)
             if (is_literal(result) and not isinstance(result, list)) or isinstance(

@@ -79,13 +79,25 @@ def _place_columns(first: Any, rest: Any) -> Any:
     return first @ call(np.eye, k, k + r) + rest @ call(np.eye, r, k + r, k)
 
 
+def _result_class(fn: Any) -> type | None:
+    """The NamedTuple class of ``fn``'s results (NumPy 2's ``SVDResult``,
+    ...), read from a call on the identity; None for a plain tuple."""
+    result = type(fn(np.eye(2)))
+    return result if hasattr(result, "_fields") else None
+
+
 def items_record(
-    fn: Any, split: Callable[..., list | None], count: int, static: tuple = ()
+    fn: Any,
+    split: Callable[..., list | None],
+    count: int,
+    static: tuple = (),
+    result: type | None = None,
 ) -> Primitive:
     """The record of ``fn``, a function returning a tuple whose items
     ``split`` names (:attr:`Primitive.split`: calls of ``fn`` are lowered as
-    those items). Its rules, for the ``count`` first arguments, are the sums
-    of the items' rules: what the split calls compute, written once."""
+    those items; ``result``, the NamedTuple class NumPy returns, if any).
+    Its rules, for the ``count`` first arguments, are the sums of the items'
+    rules: what the split calls compute, written once."""
 
     def reverse(k: int) -> Callable:
         def rule(g, ans, *args, **kwargs):
@@ -129,6 +141,7 @@ def items_record(
     )
     prim.signature = signature  # the rules take *args: check calls against fn's
     prim.split = split
+    prim.split_result = result
     return prim
 
 
@@ -285,7 +298,7 @@ def _values_only(rule):
     return values
 
 
-define(
+svd = define(
     np.linalg.svd,
     _values_only(_svd_values_vjp),
     None,
@@ -293,7 +306,8 @@ define(
     None,
     tangent=(_values_only(_svd_values_jvp), None, None, None),
     static=("full_matrices", "compute_uv", "hermitian"),
-).split = split_svd
+)
+svd.split, svd.split_result = split_svd, _result_class(np.linalg.svd)
 
 
 def _values_rule(rule):
@@ -400,7 +414,13 @@ def split_eigh(a, UPLO="L") -> list:
     return [(eigh_values, (a, UPLO), {}), (eigh_vectors, (a, UPLO), {})]
 
 
-items_record(np.linalg.eigh, split_eigh, 1, static=("UPLO",))
+items_record(
+    np.linalg.eigh,
+    split_eigh,
+    1,
+    static=("UPLO",),
+    result=_result_class(np.linalg.eigh),
+)
 define(
     np.linalg.eigvalsh,
     _eigh_values_vjp,
@@ -487,7 +507,7 @@ def split_eig(a) -> list:
     return [(eig_values, (a,), {}), (eig_vectors, (a,), {})]
 
 
-items_record(np.linalg.eig, split_eig, 1)
+items_record(np.linalg.eig, split_eig, 1, result=_result_class(np.linalg.eig))
 define(
     np.linalg.eigvals,
     lambda g, ans, a: _eig_values_vjp(g, eig_values_item(a), a),
@@ -592,13 +612,14 @@ def _qr_r_only(rule):
     return r_only
 
 
-define(
+qr = define(
     np.linalg.qr,
     _qr_r_only(qr_r_item.vjps[0]),
     None,
     tangent=(_qr_r_only(qr_r_item.jvps[0]), None),
     static=("mode",),
-).split = split_qr
+)
+qr.split, qr.split_result = split_qr, _result_class(np.linalg.qr)
 
 
 # ---------------------------------------------------------------------------
@@ -667,7 +688,9 @@ def split_slogdet(a) -> list:
     return [(slogdet_sign, (a,), {}), (slogdet_log, (a,), {})]
 
 
-items_record(np.linalg.slogdet, split_slogdet, 1)
+items_record(
+    np.linalg.slogdet, split_slogdet, 1, result=_result_class(np.linalg.slogdet)
+)
 
 
 # ---------------------------------------------------------------------------

@@ -142,6 +142,9 @@ class Primitive:
         #: kwargs), ...]`` whose results, as a tuple, are this call's (a
         #: call returning a tuple is lowered as one primitive per item)
         self.split: Callable[..., list | None] | None = None
+        #: the NamedTuple class of a split call's results (NumPy's
+        #: ``SVDResult``: ``r.S`` reads an item), or None: a plain tuple
+        self.split_result: type | None = None
 
     @property
     def differentiable(self) -> bool:
