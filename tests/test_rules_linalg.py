@@ -631,6 +631,28 @@ def hessian_lstsq(a):
     return np.sum(np.sin(x)) + np.sum(residuals)
 
 
+def hessian_eig(a):
+    w, v = np.linalg.eig(a)
+    return np.sum(np.sin(v * v)) + np.sum(w**3)
+
+
+def hessian_qr(a):
+    q, r = np.linalg.qr(a)
+    return np.sum(np.sin(q)) + np.sum(np.sin(r))
+
+
+def hessian_pinv(a):
+    return np.sum(np.sin(np.linalg.pinv(a)))
+
+
+def hessian_det(a):
+    return np.sin(np.linalg.det(a))
+
+
+def hessian_power(a):
+    return np.sum(np.sin(np.linalg.matrix_power(a, -3)))
+
+
 @pytest.mark.parametrize(
     "f, x",
     [
@@ -638,8 +660,13 @@ def hessian_lstsq(a):
         (hessian_eigh, arr(3, 3)),
         (hessian_cholesky, arr(3, 3)),
         (hessian_lstsq, conditioned(4, 3)),
+        (hessian_eig, well_conditioned(3, 3)),
+        (hessian_qr, arr(3, 4)),
+        (hessian_pinv, conditioned(2, 3)),
+        (hessian_det, rank_deficient(3, 1)),
+        (hessian_power, well_conditioned(3, 3)),
     ],
-    ids=["svd", "eigh", "cholesky", "lstsq"],
+    ids=["svd", "eigh", "cholesky", "lstsq", "eig", "qr", "pinv", "det", "power"],
 )
 def test_dense_hessian(f, x):
     check_hessian(f, x)
