@@ -299,8 +299,9 @@ def no_rule_tensorinv(x):
     return np.sum(np.linalg.tensorinv(np.outer(x, x) + np.eye(x.shape[0])))
 
 
-def no_rule_cond(x):
-    return np.linalg.cond(np.outer(x, x) + np.eye(x.shape[0]))
+def no_rule_multi_dot(x):
+    m = np.outer(x, x)
+    return np.sum(np.linalg.multi_dot([m, m, m]))
 
 
 def no_rule_percentile(x):
@@ -316,7 +317,7 @@ NO_RULE = {
     no_rule_unique: "np.unique",
     no_rule_median: "np.median",
     no_rule_tensorinv: "np.linalg.tensorinv",
-    no_rule_cond: "np.linalg.cond",
+    no_rule_multi_dot: "np.linalg.multi_dot",
     no_rule_percentile: "np.percentile",
     no_rule_nansum: "np.nansum",
 }

@@ -787,3 +787,60 @@ def test_tuple_records_rules_are_the_sums_of_their_items():
     ans = np.linalg.eigh(s)
     gs = lookup(np.linalg.eigh).vjps[0]((gw, 2 * ans[1] * gv), ans, s)
     np.testing.assert_allclose(gs, grad(eigh_loss)(s), rtol=1e-10, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# cond, matrix_rank
+
+
+def cond(a, C):
+    return np.sum(np.sin(np.linalg.cond(a)) * C)
+
+
+def cond_2(a, C):
+    return np.sum(np.sin(np.linalg.cond(a, 2)) * C)
+
+
+def cond_minus_2(a, C):
+    return np.sum(np.sin(10.0 * np.linalg.cond(a, -2)) * C)
+
+
+def rank_weighted(a, C):
+    rank = np.expand_dims(np.linalg.matrix_rank(a), (-2, -1))
+    return np.sum(np.sin(a) * C * rank)
+
+
+@pytest.mark.parametrize(
+    "f, a",
+    [
+        pytest.param(f, conditioned(*shape), id=f"{f.__name__}-{name}")
+        for f in (cond, cond_2, cond_minus_2, rank_weighted)
+        for name, shape in SHAPES.items()
+    ],
+)
+def test_cond_and_rank(f, a):
+    run(f, (a,), 0, {})
+
+
+def test_cond_third_order():
+    u, w = 0.3 * arr(3, 3), conditioned(3, 3)
+    d2 = grad(grad(lambda_free_cond))
+    d3 = grad(d2)(0.1, u, w)
+    numeric = (4 * _central(d2, 1e-4, u, w) - _central(d2, 2e-4, u, w)) / 3
+    np.testing.assert_allclose(d3, numeric, rtol=1e-6, atol=1e-6)
+
+
+def lambda_free_cond(t, u, w):
+    return np.sin(np.linalg.cond(t * u + w))
+
+
+def _central(d2, h, u, w):
+    return (d2(0.1 + h, u, w) - d2(0.1 - h, u, w)) / (2 * h)
+
+
+def test_cond_of_other_norms_is_refused():
+    def f(a):
+        return np.linalg.cond(a, "fro")
+
+    with pytest.raises(NoRuleError, match="np.linalg.cond with p='fro'"):
+        grad(f)(conditioned(3, 3))

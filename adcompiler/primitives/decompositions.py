@@ -1,6 +1,7 @@
 """Records of ``np.linalg``'s decompositions and matrix functions: ``svd``,
 ``eigh``, ``eigvalsh``, ``eig``, ``eigvals``, ``qr``, ``cholesky``,
-``slogdet``, ``pinv``, ``matrix_power``, ``lstsq`` (``inv``, ``solve`` and
+``slogdet``, ``pinv``, ``matrix_power``, ``lstsq``, ``cond``, ``matrix_rank``
+(``inv``, ``solve`` and
 ``det`` are in :mod:`.linalg`).
 
 A function returning several arrays (``U, S, Vh = np.linalg.svd(a)``) is
@@ -901,3 +902,42 @@ def split_lstsq(a, b, rcond=None) -> list:
 
 
 items_record(np.linalg.lstsq, split_lstsq, 2, static=("rcond",))
+
+
+# ---------------------------------------------------------------------------
+# cond (p None, 2, -2: a ratio of singular values); matrix_rank, an int
+
+
+def _cond_weights(x: Any, p: Any) -> Any:
+    """``W`` with d cond(x, p) = sum(W * dx) over each matrix: from
+    ``ds_i = u_i.T dx v_i`` for the largest and smallest singular values."""
+    if p not in (None, 2, -2) or isinstance(p, bool):
+        raise NoRuleError(
+            f"np.linalg.cond with p={p!r} has no derivative rule",
+            hint="use p=None or 2 (or -2), a ratio of singular values; or "
+            "write np.linalg.norm(x, p) * np.linalg.norm(np.linalg.inv(x), p)",
+        )
+    u, s, vh = _svd_reduced(x)
+    top, bottom = (-1, 0) if p == -2 else (0, -1)
+
+    def direction(i: int) -> Any:  # d s_i = sum(direction(i) * dx)
+        return _column(u[..., :, i]) * _row(vh[..., i, :])
+
+    s_top, s_bottom = s[..., top], s[..., bottom]
+    to_matrix = (-2, -1)
+    return np.expand_dims(1.0 / s_bottom, to_matrix) * direction(top) - np.expand_dims(
+        s_top / (s_bottom * s_bottom), to_matrix
+    ) * direction(bottom)
+
+
+define(
+    np.linalg.cond,
+    lambda g, ans, x, p=None: np.expand_dims(g, (-2, -1)) * _cond_weights(x, p),
+    None,
+    tangent=(
+        lambda t, ans, x, p=None: np.sum(_cond_weights(x, p) * t, axis=(-2, -1)),
+        None,
+    ),
+    static=("p",),
+)
+nondifferentiable(np.linalg.matrix_rank)
