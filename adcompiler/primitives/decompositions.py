@@ -1,8 +1,7 @@
 """Records of ``np.linalg``'s decompositions and matrix functions: ``svd``,
 ``eigh``, ``eigvalsh``, ``eig``, ``eigvals``, ``qr``, ``cholesky``,
 ``slogdet``, ``pinv``, ``matrix_power``, ``lstsq``, ``cond``, ``matrix_rank``
-(``inv``, ``solve`` and
-``det`` are in :mod:`.linalg`).
+(``inv``, ``solve`` and ``det`` are in :mod:`.linalg`).
 
 A function returning several arrays (``U, S, Vh = np.linalg.svd(a)``) is
 lowered as one primitive per item (:attr:`Primitive.split`): ``svd_u``,
