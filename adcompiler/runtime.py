@@ -636,36 +636,57 @@ def cofactor(a: Any) -> np.ndarray:
     return sign[..., None, None] * ((u * others[..., None, :]) @ vt)
 
 
-def cofactor_derivative(a: Any, *directions: Any) -> np.ndarray:
-    """The derivative of :func:`cofactor` at ``a`` in ``directions`` (its
-    k-th derivative for k directions, symmetric in them): the gradient of
-    the (k+1)-th derivative of ``det`` in those directions. With one
-    direction, the Hessian of ``det`` applied to it. Exact at singular
-    matrices: the cofactor ``(i, j)`` is ``(-1)**(i + j)`` times the
-    determinant of the minor without row i and column j, a linear function
-    of ``a``, so its k-th derivative is the sum of the minor's cofactor
-    derivative in k-1 of the directions' minors times the last one's."""
-    if not directions:
+def cofactor_derivative(a: Any, *es: Any) -> np.ndarray:
+    """The derivative of :func:`cofactor` at ``a`` in the directions
+    ``es`` (``k`` of them): entry ``(i, j)`` is ``det``'s derivative of
+    order ``k + 1`` in the directions ``e_ij`` (the unit matrix) and
+    ``es``. Symmetric in all of them, so it is its own adjoint in each, and
+    its derivative in ``a`` along ``d`` is ``cofactor_derivative(a, *es,
+    d)``: every order of ``det`` stays in this function. Exact at singular
+    matrices (minors' cofactors, no inverse); zero for ``k >= n`` (the
+    entries are polynomials of degree ``n - 1``)."""
+    if not es:
         return cofactor(a)
     a = np.asarray(a, dtype=np.result_type(a, np.float32))
-    shape = np.broadcast_shapes(a.shape, *(np.shape(e) for e in directions))
+    shape = np.broadcast_shapes(a.shape, *(np.shape(e) for e in es))
     a = np.broadcast_to(a, shape)
-    directions = [np.broadcast_to(e, shape) for e in directions]
+    es = tuple(np.broadcast_to(e, shape) for e in es)
     n = a.shape[-1]
-    out = np.zeros(shape, dtype=np.result_type(a, *directions))
-    if n <= len(directions):  # det has degree n: derivatives past n - 1 vanish
+    out = np.zeros(shape, dtype=np.result_type(a, *es))
+    if len(es) >= n:
         return out
-
-    def minor(x: Any, i: int, j: int) -> Any:
-        return np.delete(np.delete(x, i, axis=-2), j, axis=-1)
-
-    *first, last = directions
     for i in range(n):
         for j in range(n):
-            inner = cofactor_derivative(
-                minor(a, i, j), *(minor(e, i, j) for e in first)
-            )
-            term = np.sum(inner * minor(last, i, j), axis=(-2, -1))
+
+            def minor(x: Any) -> Any:
+                return np.delete(np.delete(x, i, axis=-2), j, axis=-1)
+
+            parts = [minor(e) for e in es]
+            inner = cofactor_derivative(minor(a), *parts[:-1])
+            term = np.sum(inner * parts[-1], axis=(-2, -1))
+            out[..., i, j] = term if (i + j) % 2 == 0 else -term
+    return out
+
+
+def cofactor_tangent(a: Any, e: Any) -> np.ndarray:
+    """The derivative of :func:`cofactor` at ``a`` in the direction ``e``
+    (the Hessian of ``det`` applied to ``e``; it is symmetric, so this is
+    the adjoint of the cofactor too). Exact at singular matrices: entry
+    ``(i, j)`` is ``(-1)**(i + j)`` times the derivative of the minor
+    without row i and column j, the sum of that minor's cofactors times
+    ``e``'s minor."""
+    a = np.asarray(a, dtype=np.result_type(a, np.float32))
+    e = np.broadcast_to(e, np.broadcast_shapes(np.shape(e), a.shape))
+    a = np.broadcast_to(a, e.shape)
+    n = a.shape[-1]
+    out = np.zeros(a.shape, dtype=np.result_type(a, e))
+    if n == 1:
+        return out
+    for i in range(n):
+        for j in range(n):
+            minor_a = np.delete(np.delete(a, i, axis=-2), j, axis=-1)
+            minor_e = np.delete(np.delete(e, i, axis=-2), j, axis=-1)
+            term = np.sum(cofactor(minor_a) * minor_e, axis=(-2, -1))
             out[..., i, j] = term if (i + j) % 2 == 0 else -term
     return out
 

@@ -130,49 +130,47 @@ define(
     signature_of=lambda g, ans, a, axis=None: None,
 )
 
+# the cofactor matrix is the gradient of det; its derivative is det's Hessian
+# applied to a direction (symmetric: the same map is its adjoint), linear in
+# that direction. Higher derivatives are det's derivatives of higher order,
+# symmetric in all their directions: cofactor_derivative(a, *es), whose
+# rules are itself with one more direction, so every order of det stays here.
+cofactor = define(
+    runtime.cofactor,
+    lambda g, ans, a: call(runtime.cofactor_tangent, a, g),
+    tangent=(lambda t, ans, a: call(runtime.cofactor_tangent, a, t),),
+)
+define(
+    runtime.cofactor_tangent,
+    lambda g, ans, a, e: call(runtime.cofactor_derivative, a, e, g),
+    lambda g, ans, a, e: call(runtime.cofactor_tangent, a, g),
+    tangent=(
+        lambda t, ans, a, e: call(runtime.cofactor_derivative, a, e, t),
+        lambda t, ans, a, e: call(runtime.cofactor_tangent, a, t),
+    ),
+)
 
-# the cofactor matrix is the gradient of det; its derivatives in directions
-# e1..ek are those of det, symmetric multilinear in (e1..ek, f): the
-# derivative in a along f adds f to the directions, and the adjoint of a
-# (or of one direction) is the derivative with g in its place. So every
-# order is a cofactor_derivative with one more direction.
-def _cofactor_derivative_vjp(g, ans, a, *directions):
-    return call(runtime.cofactor_derivative, a, *directions, g)
 
-
-def _cofactor_directions_vjp(g, ans, a, *directions):
+def _cofactor_derivative_of_directions(g, ans, a, *es):
+    # linear in each direction; the adjoint of one is the map itself with
+    # that direction replaced by g (symmetry)
     return [
-        call(runtime.cofactor_derivative, a, *directions[:k], *directions[k + 1 :], g)
-        for k in range(len(directions))
+        call(runtime.cofactor_derivative, a, *es[:k], *es[k + 1 :], g)
+        for k in range(len(es))
     ]
 
 
-def _cofactor_directions_jvp(t, ans, a, *directions):
-    total = None
-    for k, tk in enumerate(t):
-        if tk is None:
-            continue
-        changed = (*directions[:k], tk, *directions[k + 1 :])
-        part = call(runtime.cofactor_derivative, a, *changed)
-        total = part if total is None else total + part
-    return total
-
-
-cofactor = define(
-    runtime.cofactor,
-    _cofactor_derivative_vjp,
-    tangent=(lambda t, ans, a: call(runtime.cofactor_derivative, a, t),),
-)
 define(
     runtime.cofactor_derivative,
-    _cofactor_derivative_vjp,
-    _cofactor_directions_vjp,
+    lambda g, ans, a, *es: call(runtime.cofactor_derivative, a, *es, g),
+    _cofactor_derivative_of_directions,
     tangent=(
-        lambda t, ans, a, *directions: call(
-            runtime.cofactor_derivative, a, *directions, t
+        lambda t, ans, a, *es: call(runtime.cofactor_derivative, a, *es, t),
+        lambda t, ans, a, *es: product_rule(
+            t, es, lambda *ops: call(runtime.cofactor_derivative, a, *ops)
         ),
-        _cofactor_directions_jvp,
     ),
+    hint="cofactor",
 )
 
 
@@ -310,8 +308,8 @@ def _einsum_adjoint_of_g(G, ans, spec, k, shape, g, *operands):
     # the transpose of "operand k -> einsum" is that map itself
     ops = list(operands)
     ops[k] = G
-    if isinstance(spec, str) and spec == "matmul":  # (a spec computed at run
-        return ops[0] @ ops[1]  # time, a symbol, is subscripts)
+    if spec == "matmul":
+        return ops[0] @ ops[1]
     return np.einsum(spec, *ops)
 
 
@@ -609,13 +607,12 @@ restore_items.effect = True
 restore_list = nondifferentiable(runtime.restore_list, hint="restored")
 restore_list.effect = True
 
-# solve's tangent rule and lstsq's rules read a right-hand side as columns
-# (see linalg, decompositions); linear in x, y (b is read for its rank)
+# solve's tangent rule reads its right-hand side as columns (see linalg)
 as_columns = define(
     runtime.as_columns,
     lambda g, ans, x, b: from_columns(g, b),
     _only_shape,
-    tangent=linear(0),
+    tangent=linear(0),  # tangent code calls it; jvp of jvp differentiates it
     hint="columns",
 )
 from_columns = define(
