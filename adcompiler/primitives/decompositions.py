@@ -14,8 +14,8 @@ so each is differentiable again, to any order.
 Every function works on stacks of matrices (the last two axes). Where the
 derivative is not defined, the formulas below divide by zero: repeated
 eigenvalues (``eigh``, ``eig``) or singular values (``svd``'s vectors), a
-zero singular value (``svd``'s vectors of a non-square matrix, ``pinv``
-and ``lstsq`` of a rank-deficient matrix). Eigenvectors and singular
+zero singular value (``svd``'s vectors, ``pinv`` and ``lstsq`` of a
+rank-deficient matrix). Eigenvectors and singular
 vectors are defined up to sign (and an orthogonal change of basis in the
 complement, for ``full_matrices=True``): only a loss that does not depend
 on that choice has a derivative, and it is the one given.
