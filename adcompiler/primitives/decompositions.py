@@ -447,8 +447,9 @@ def _real_eigen(w: np.ndarray) -> None:
 
 def eig_values(a: Any) -> np.ndarray:
     """The eigenvalues of each matrix of ``a``; raises
-    :class:`NoRuleError` if one is complex."""
-    w = np.linalg.eigvals(a)
+    :class:`NoRuleError` if one is complex. (From ``np.linalg.eig``, as
+    :func:`eig_vectors`: the same order.)"""
+    w = np.linalg.eig(a)[0]
     _real_eigen(w)
     return w
 
