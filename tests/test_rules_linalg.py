@@ -178,6 +178,11 @@ def eigvalsh_upper(a, C):
     return np.sum(np.sin(np.linalg.eigvalsh(a, "U")) * C)
 
 
+def eigh_lowercase_upper(a, C):
+    w, v = np.linalg.eigh(a, "u")
+    return np.sum(np.sin(v * v) * C) + np.sum(np.sin(w))
+
+
 EIGH_SHAPES = {"3": (3, 3), "4": (4, 4), "batch": (2, 3, 3)}
 
 
@@ -185,7 +190,13 @@ EIGH_SHAPES = {"3": (3, 3), "4": (4, 4), "batch": (2, 3, 3)}
     "f, a",
     [
         pytest.param(f, arr(*shape), id=f"{f.__name__}-{name}")
-        for f in (eigh_lower, eigh_upper, eigh_values_only, eigvalsh_upper)
+        for f in (
+            eigh_lower,
+            eigh_upper,
+            eigh_values_only,
+            eigvalsh_upper,
+            eigh_lowercase_upper,
+        )
         for name, shape in EIGH_SHAPES.items()
     ],
 )

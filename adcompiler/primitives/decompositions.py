@@ -344,23 +344,23 @@ def eigh_vectors(a: Any, UPLO: str = "L") -> np.ndarray:
 
 def _mirrored(a: Any, UPLO: str) -> Any:
     """The symmetric matrix ``eigh`` sees: the triangle ``UPLO`` of ``a``, mirrored."""
-    if UPLO == "L":
+    if UPLO.upper() == "L":
         return np.tril(a) + _mT(np.tril(a, -1))
     return np.triu(a) + _mT(np.triu(a, 1))
 
 
 def _mirrored_adjoint(g: Any, UPLO: str) -> Any:
     """The adjoint of :func:`_mirrored`: the triangle read gets both halves."""
-    if UPLO == "L":
+    if UPLO.upper() == "L":
         return np.tril(g) + np.tril(_mT(g), -1)
     return np.triu(g) + np.triu(_mT(g), 1)
 
 
 def _check_uplo(UPLO: Any) -> None:
-    if UPLO not in ("L", "U"):
+    if not isinstance(UPLO, str) or UPLO.upper() not in ("L", "U"):
         raise NoRuleError(
             f"np.linalg.eigh with UPLO={UPLO!r} has no derivative rule",
-            hint="UPLO='L' or 'U'",
+            hint="UPLO='L' or 'U' (as NumPy, either case)",
         )
 
 
