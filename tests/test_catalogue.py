@@ -295,12 +295,13 @@ def no_rule_median(x):
     return np.median(x)
 
 
-def no_rule_eigh(x):
-    return np.sum(np.linalg.eigh(np.outer(x, x))[0])
+def no_rule_tensorinv(x):
+    return np.sum(np.linalg.tensorinv(np.outer(x, x) + np.eye(x.shape[0])))
 
 
-def no_rule_svd(x):
-    return np.sum(np.linalg.svd(np.outer(x, x))[1])
+def no_rule_multi_dot(x):
+    m = np.outer(x, x)
+    return np.sum(np.linalg.multi_dot([m, m, m]))
 
 
 def no_rule_percentile(x):
@@ -315,8 +316,8 @@ NO_RULE = {
     no_rule_fft: "np.fft.fft",
     no_rule_unique: "np.unique",
     no_rule_median: "np.median",
-    no_rule_eigh: "np.linalg.eigh",
-    no_rule_svd: "np.linalg.svd",
+    no_rule_tensorinv: "np.linalg.tensorinv",
+    no_rule_multi_dot: "np.linalg.multi_dot",
     no_rule_percentile: "np.percentile",
     no_rule_nansum: "np.nansum",
 }

@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import NoRuleError
+from ..errors import ADError, NoRuleError
 from ..ir import is_literal, tree_values
+from ..trees import Node, object_tree
 from ..primitives import registry
 from ..primitives.registry import Primitive
 from .. import runtime
@@ -92,9 +93,15 @@ class Ops:
             raise self._no_rule(fn, node)
         args, kwargs = compile_time_statics(prim, args, kwargs)
         self._check_arguments(prim, args, kwargs, node)
-        parts = prim.split(*args, **kwargs) if prim.split is not None else None
+        parts = self._split(prim, args, kwargs, node)
         if parts is not None:  # a tuple of results, one primitive call each
-            return tuple(self.call_prim(f, a, k, hint) for f, a, k in parts)
+            items = tuple(self.call_prim(f, a, k, hint) for f, a, k in parts)
+            named = prim.split_result
+            if named is None:
+                return items
+            return object_tree(
+                Node(named, tuple(named._fields), (), "namedtuple"), items
+            )
         if not prim.impure and not any(True for _ in tree_values((args, kwargs))):
             result = prim.fn(*args, **kwargs)
             if (is_literal(result) and not isinstance(result, list)) or isinstance(
@@ -104,6 +111,20 @@ class Ops:
         if hint and user_variable:
             return self.state.emitter.op(prim, args, kwargs, hint, user_variable=True)
         return self.state.emitter.op(prim, args, kwargs)
+
+    def _split(self, prim: Primitive, args: tuple, kwargs: dict, node) -> Any:
+        """The calls of a primitive returning a tuple, one per item (None:
+        one call); a refusal (an option without rules) names the call."""
+        if prim.split is None:
+            return None
+        try:
+            return prim.split(*args, **kwargs)
+        except ADError as exc:
+            if exc.loc is not None:
+                raise
+            raise self.state.parsed.error(
+                type(exc), exc.message, node, exc.hint
+            ) from None
 
     def _check_arguments(
         self, prim: Primitive, args: tuple, kwargs: dict, node

@@ -41,6 +41,11 @@ from ..ir import (
 SHAPE_FUNCTIONS = tuple(category("shape query"))
 
 
+#: Pure, costly functions of arrays (the items of ``np.linalg.svd``, ...):
+#: each rule of one item computes the others again
+_DECOMPOSITIONS = frozenset(category("decomposition"))
+
+
 #: Operations that write into an array or list (besides ``effect`` ones).
 _WRITES = {
     runtime.set_item,
@@ -137,7 +142,8 @@ def share_repeated_arithmetic(graph: Graph) -> None:
     """Compute each arithmetic operation or ufunc once per block (and the
     blocks nested in it): a repeat of an earlier one with the same operands
     reads the earlier result (``np.exp(x)`` written twice; a rule's
-    ``1.0 - y`` the forward already computed).
+    ``1.0 - y`` the forward already computed; a rule's ``svd_u(a, False)``,
+    a decomposition the forward already did).
 
     Only in graphs that change no array in place (no subscript
     assignment, append or other operation with an effect, no call of a user
@@ -170,7 +176,7 @@ def _pure(op: Any, changing: set[Value]) -> bool:
         return False
     fn = op.prim.fn
     ufunc = isinstance(fn, np.ufunc) and fn.nout == 1 and fn.signature is None
-    if fn not in ARITHMETIC and not ufunc:
+    if fn not in ARITHMETIC and not ufunc and fn not in _DECOMPOSITIONS:
         return False
     return all(
         v.container is False and v not in changing and v.kind != "free"

@@ -22,6 +22,7 @@ from .runtime_helpers import (
     einsum_adjoint,
     matmul_transposed,
     transposed_matmul,
+    unbroadcast,
 )
 from .symbolic import Sym, call
 
@@ -121,35 +122,41 @@ define(
     np.linalg.inv,
     lambda g, ans, a: -mT(ans) @ g @ mT(ans),
     tangent=(lambda t, ans, a: -(ans @ t @ ans),),
+    categories=("decomposition",),  # rules of eig, solve call it again
 )
 
 
 # x = solve(a, b) is inv(a) @ b, with the same rule for what b is: a vector
 # when b.ndim == 1 (then x may be a stack of vectors, for a stack of a),
 # otherwise a stack of matrices; a or b broadcast over the other's batch.
-# Only b's rank tells these apart, so the adjoints go through matmul's
-# (einsum) rule, whose subscripts are computed from the ranks at run time.
+# The rules read b (and x, g) as stacks of columns: with gx those of g,
+# gb = solve(a.T, gx) and ga = -gb x.T, each summed back to its argument's
+# shape where it was broadcast (matrix products and solves only: no einsum
+# whose subscripts depend on ranks, so every order has the same rules).
 
 
-def _solve_spec(a, b):
-    return call(runtime.bilinear_spec, "matmul", np.ndim(a), np.ndim(b))
+def _columns(x, b):
+    return call(runtime.as_columns, x, b)
+
+
+def _solve_b_columns(g, a, b):
+    return np.linalg.solve(mT(a), _columns(g, b))
 
 
 def _solve_b(g, ans, a, b):
-    return einsum_adjoint(_solve_spec(a, b), 1, np.shape(b), g, np.linalg.inv(a), None)
+    gb = call(runtime.from_columns, _solve_b_columns(g, a, b), b)
+    return unbroadcast(gb, np.shape(b))
 
 
 def _solve_a(g, ans, a, b):
-    # the adjoint of inv(a) in inv(a) @ b, then inv's rule
-    a_inv = np.linalg.inv(a)
-    d_inv = einsum_adjoint(_solve_spec(a, b), 0, np.shape(a), g, None, b)
-    return -mT(a_inv) @ d_inv @ mT(a_inv)
+    ga = -(_solve_b_columns(g, a, b) @ mT(_columns(ans, b)))
+    return unbroadcast(ga, np.shape(a))
 
 
 # dx = solve(a, db - da @ x), with solve's own reading of b (a vector, or a
 # stack of matrices)
 def _solve_a_tangent(t, ans, a, b):
-    columns = call(runtime.as_columns, ans, b)
+    columns = _columns(ans, b)
     return call(runtime.from_columns, -np.linalg.solve(a, t @ columns), b)
 
 

@@ -59,6 +59,7 @@ CATEGORIES = frozenset(
         "shape",  # the result holds the argument's values in another shape
         "shape query",  # a pure function of shapes, ranks and dtypes
         "metadata",  # reads only its arguments' shapes, dtypes or lengths
+        "decomposition",  # a pure, costly function of arrays (an SVD's U)
     }
 )
 
@@ -141,6 +142,9 @@ class Primitive:
         #: kwargs), ...]`` whose results, as a tuple, are this call's (a
         #: call returning a tuple is lowered as one primitive per item)
         self.split: Callable[..., list | None] | None = None
+        #: the NamedTuple class of a split call's results (NumPy's
+        #: ``SVDResult``: ``r.S`` reads an item), or None: a plain tuple
+        self.split_result: type | None = None
 
     @property
     def differentiable(self) -> bool:
