@@ -141,6 +141,12 @@ class Primitive:
         #: kwargs), ...]`` whose results, as a tuple, are this call's (a
         #: call returning a tuple is lowered as one primitive per item)
         self.split: Callable[..., list | None] | None = None
+        #: a NamedTuple class whose fields are the results of ``split``
+        #: (``sol.t``, ``sol.y`` of ``solve_ivp``); None: a tuple
+        self.result_class: type | None = None
+        #: the parameters that take a function known at compile time (a
+        #: vector field): see :mod:`.higher_order`
+        self.functions: frozenset[str] = frozenset()
 
     @property
     def differentiable(self) -> bool:

@@ -3,9 +3,9 @@
 Importing adcompiler never imports SciPy (``import scipy.stats`` alone
 takes longer than importing adcompiler). Instead :func:`load` is one of
 the registry's :data:`~.record.ON_MISS` hooks: the first time a lookup
-finds no record and ``scipy.special`` (or ``scipy.stats``) is already
+finds no record and ``scipy.special`` (``scipy.stats``, ``scipy.integrate``) is already
 imported, by the user's code or a library it uses, the records of
-:mod:`.scipy_special` (or :mod:`.scipy_stats`) are registered, and the
+:mod:`.scipy_special` (:mod:`.scipy_stats`, :mod:`.scipy_integrate`) are registered, and the
 lookup is tried again. Code that differentiates a SciPy function has
 imported SciPy to call it, so its records are always there when needed;
 code that never imports SciPy pays two dictionary look-ups per miss.
@@ -29,6 +29,7 @@ _LOADED: set[str] = set()
 _FAMILIES = (
     ("scipy.special", "scipy_special"),
     ("scipy.stats", "scipy_stats"),
+    ("scipy.integrate", "scipy_integrate"),
 )
 
 

@@ -1,0 +1,120 @@
+"""Calls of higher-order primitives: a function as an operand.
+
+A primitive whose record lists parameters in ``functions`` (see
+:mod:`adcompiler.primitives.higher_order`: ``scipy.integrate.odeint``'s
+``func``) takes there a function known at compile time: a module-level
+``def`` or ``lambda``, a closure made outside the differentiated code, a
+``functools.partial`` object, or a function parameter (code is compiled for
+that very function). It becomes a free value of the graph, so the generated
+code passes the function object itself::
+
+    ys = odeint(decay, y0, t, args=(k,))
+    # generated:  ys = scipy.integrate.odeint(decay, y0, t, args=(k,))
+
+Guarantees: after this module, a function reaches a primitive only at a
+parameter its record declares, as a free value holding a real function.
+Refused, with the function's name, ``file:line`` and a hint: a nested
+``def`` or ``lambda`` of the differentiated code, or a partial made in it
+(they exist only while compiling); a runtime value or anything but a
+function at such a parameter; a function at any other parameter. A
+primitive whose results are a ``result_class``'s fields (``solve_ivp``'s
+``sol.t`` and ``sol.y``) gives an object node of that class, so the code
+reads ``sol.y`` and any other field is refused.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from ..errors import ArgumentError
+from ..primitives.registry import Primitive
+from ..trees import Node, is_function, object_tree
+from .callvalues import describe, holds_callable, is_callable, made_here
+from .ops import Ops
+from .state import State
+
+
+def takes_functions(prim: Primitive | None) -> bool:
+    """Whether ``prim`` is a higher-order primitive (see the module's docstring)."""
+    return prim is not None and bool(prim.functions)
+
+
+def _positional_names(prim: Primitive) -> list[str]:
+    if prim.signature is None:
+        return []
+    return [
+        param.name
+        for param in prim.signature.parameters.values()
+        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD)
+    ]
+
+
+def _function_constant(
+    state: State, prim: Primitive, name: str, operand: Any, node: ast.AST
+) -> Any:
+    """The free value holding the function passed as ``name``."""
+    if not is_callable(operand):
+        raise state.parsed.unsupported(
+            f"`{name}` of {prim.name} given a runtime value, not a function "
+            "known while compiling",
+            node,
+            "pass the function itself (a def, a lambda, a closure made outside "
+            "the differentiated function), by name",
+        )
+    if made_here(operand):
+        raise state.parsed.unsupported(
+            f"{describe(operand)}, a nested function, lambda or partial made in "
+            f"the differentiated code, as `{name}` of {prim.name} (it exists only "
+            "while compiling; the solver calls it at run time)",
+            node,
+            "define it at module level (or make the closure outside the "
+            "differentiated function) and pass its runtime values in args=(...)",
+        )
+    obj = operand.obj
+    if not is_function(obj):
+        raise state.parsed.unsupported(
+            f"{describe(operand)} as `{name}` of {prim.name}",
+            node,
+            "pass a Python function",
+        )
+    hint = getattr(obj, "__name__", "")
+    return state.graph.add_free(hint if hint.isidentifier() else name, obj)
+
+
+def call(
+    state: State,
+    ops: Ops,
+    prim: Primitive,
+    args: tuple,
+    kwargs: dict,
+    node: ast.AST,
+    hint: str | None,
+) -> Any:
+    """The call of the higher-order primitive ``prim``, its function
+    operands free values (see the module's docstring)."""
+    names = _positional_names(prim)
+    args = list(args)
+    for k, operand in enumerate(args):
+        name = names[k] if k < len(names) else f"argument {k}"
+        if name in prim.functions:
+            args[k] = _function_constant(state, prim, name, operand, node)
+    for name, operand in list(kwargs.items()):
+        if name in prim.functions:
+            kwargs[name] = _function_constant(state, prim, name, operand, node)
+    for operand in (*args, *kwargs.values()):
+        if holds_callable(operand):
+            raise state.parsed.unsupported(
+                f"a function passed to {prim.name} where it takes none "
+                f"(it takes one as {', '.join(sorted(prim.functions))})",
+                node,
+                "pass data (arrays, numbers) there",
+            )
+    try:
+        result = ops.call_prim(prim.fn, tuple(args), kwargs, hint)
+    except ArgumentError as exc:  # the record's own checks (a method not tested)
+        raise state.parsed.unsupported(exc.message, node, exc.hint) from None
+    cls = prim.result_class
+    if cls is None:
+        return result
+    return object_tree(Node(cls, tuple(cls._fields), (), "namedtuple"), result)

@@ -1,0 +1,590 @@
+"""Records of ``scipy.integrate``: ``odeint`` and ``solve_ivp``, whose
+vector field is a user function that adcompiler differentiates.
+
+Registered on demand (:mod:`.scipy_hook`): importing this module imports
+SciPy. Both are higher-order primitives (:mod:`.higher_order`): the vector
+field is a function known at compile time, passed to the generated code as
+the function object itself.
+
+Reverse mode is the adjoint method (as autograd's ``odeint``): from the last
+time to the first, interval by interval, the state ``[y, a, a_t, a_args]``
+is integrated backward, ``y' = f``, ``a' = -a f_y``, ``a_t' = -a f_t``,
+``a_args' = -a f_args``, the products ``a f_*`` given by
+:func:`adcompiler.vjp` of the vector field at each step the solver takes;
+the incoming cotangent of ``y(t_i)`` is added to ``a`` at ``t_i``, and
+``f(y_i, t_i) . g_i`` is the cotangent of ``t_i``. Forward mode is the
+forward sensitivity equations, ``[y, s]`` with ``s' = f_y s + f_args
+dargs`` (products by :func:`adcompiler.jvp`), started at ``dy0 -
+f(y0, t0) dt0``, plus ``f(y_i, t_i) dt_i`` at each time. Each adjoint or
+sensitivity integration uses the primal's method and tolerances, so a
+derivative is as accurate as the integration (``rtol``/``atol``).
+
+The derivatives are computed by runtime helpers whose records have no rules
+of their own: a second derivative of ``odeint`` or ``solve_ivp`` (``hessian``,
+``grad`` of a gradient, ``jvp`` of a gradient) raises
+:class:`~adcompiler.errors.NonDifferentiableError` naming the helper and
+saying so, never a wrong number.
+
+``solve_ivp``'s result is an object of which differentiated code reads
+``sol.y`` and ``sol.t`` (any other field is refused). ``sol.y`` has a
+derivative only when ``t_eval`` is given (the solver's own times move with
+the inputs); ``sol.t`` has none. Events, dense output and the implicit
+methods are refused: the signature below lists what is accepted.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+import scipy.integrate
+
+from ..errors import ADError, ArgumentError, NonDifferentiableError
+from .higher_order import OncePerOp, jvp_of, vjp_of
+from .registry import Primitive, define
+
+#: solve_ivp's methods whose derivatives the tests check
+METHODS = ("RK45", "RK23", "DOP853")
+
+#: what a second derivative of an ODE solver's result says to do instead
+SECOND_ORDER = (
+    "scipy.integrate.odeint and solve_ivp are differentiable once (grad, vjp, "
+    "jvp); their second derivatives (hessian, a gradient of a gradient) are "
+    "not supported: write the integration as a loop (an RK4 step function) "
+    "to differentiate it again"
+)
+
+
+class OdeSolution(NamedTuple):
+    """What differentiated code reads of ``solve_ivp``'s result."""
+
+    t: Any
+    y: Any
+
+
+# -- the vector field ---------------------------------------------------------
+
+
+def _is_float(x: Any) -> bool:
+    return isinstance(x, (float, np.floating)) or (
+        isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating)
+    )
+
+
+def _shaped_like(value: Any, flat: np.ndarray) -> Any:
+    """``flat`` in the structure of the field's result ``value`` (an array,
+    a number, or a list or tuple of numbers), as a cotangent of it."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(float(item) for item in flat)
+    if isinstance(value, np.ndarray):
+        return flat.reshape(value.shape)
+    return float(flat[0])
+
+
+class _Field:
+    """The user's vector field ``fn``, with its calling convention (time
+    first or state first) and its extra arguments: values, vector-Jacobian
+    and Jacobian-vector products as flat float arrays."""
+
+    def __init__(self, fn: Callable, args: Any, tfirst: bool):
+        self.fn = fn
+        self.args = tuple(args or ())
+        self.tfirst = bool(tfirst)
+        self.floats = [_is_float(arg) for arg in self.args]
+        self.size = sum(
+            int(np.size(arg)) for arg, f in zip(self.args, self.floats) if f
+        )
+
+    def _primals(self, y: np.ndarray, t: float) -> tuple:
+        t = float(t)
+        return (t, y, *self.args) if self.tfirst else (y, t, *self.args)
+
+    def __call__(self, y: np.ndarray, t: float) -> np.ndarray:
+        return np.ravel(np.asarray(self.fn(*self._primals(y, t)), dtype=float))
+
+    def pull(self, y: np.ndarray, t: float, cotangent: np.ndarray) -> tuple:
+        """``(f, cotangent @ f_y, cotangent @ f_t, cotangent @ f_args)``."""
+        value, pullback = vjp_of(self.fn, *self._primals(y, t))
+        cotangents = list(pullback(_shaped_like(value, cotangent)))
+        if self.tfirst:
+            cotangents[0], cotangents[1] = cotangents[1], cotangents[0]
+        dy, dt, *dargs = cotangents
+        dy = np.zeros_like(y) if dy is None else np.ravel(dy)
+        return (
+            np.ravel(np.asarray(value, dtype=float)),
+            dy,
+            0.0 if dt is None else float(dt),
+            self.flatten(dargs),
+        )
+
+    def push(
+        self, y: np.ndarray, t: float, ty: np.ndarray, targs: np.ndarray | None
+    ) -> tuple:
+        """``(f, f_y ty + f_args targs)`` (``targs`` flat, or None: zero)."""
+        tangents = self.unflatten(targs) if targs is not None else None
+        if tangents is None:
+            tangents = [0.0 * np.asarray(a) if f else 0 for a, f in self._pairs()]
+        primals = self._primals(y, t)
+        rest = (0.0, ty) if self.tfirst else (ty, 0.0)
+        value, tangent = jvp_of(self.fn, primals, (*rest, *tangents))
+        return (
+            np.ravel(np.asarray(value, dtype=float)),
+            np.ravel(np.asarray(tangent, dtype=float)),
+        )
+
+    def _pairs(self) -> list:
+        return list(zip(self.args, self.floats))
+
+    def flatten(self, items: Any) -> np.ndarray:
+        """The float arguments' entries of ``items`` (one per argument, None:
+        zeros), one flat array."""
+        parts = [
+            np.zeros(np.size(arg)) if item is None else np.ravel(item)
+            for item, (arg, f) in zip(items, self._pairs())
+            if f
+        ]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def unflatten(self, flat: np.ndarray, absent: Any = 0) -> list:
+        """One item per argument: its part of ``flat`` in its shape (a
+        number for a number), ``absent`` for an argument that is not a float."""
+        items, start = [], 0
+        for arg, f in self._pairs():
+            if not f:
+                items.append(absent)
+                continue
+            size = int(np.size(arg))
+            part = flat[start : start + size]
+            start += size
+            items.append(
+                part.reshape(np.shape(arg)) if np.ndim(arg) else float(part[0])
+            )
+        return items
+
+
+# -- the solvers ----------------------------------------------------------------
+
+
+class _Solver:
+    """How the helpers integrate: odeint's LSODA, or one of solve_ivp's
+    methods, with the primal's tolerances."""
+
+    def __init__(self, method: str | None, rtol: Any, atol: Any, mxstep: int = 0):
+        self.method = method
+        self.rtol = rtol
+        self.atol = atol
+        self.mxstep = mxstep
+
+    def states(self, dynamics: Callable, s0: np.ndarray, times: Any) -> np.ndarray:
+        """The states at ``times`` (the first is ``s0``'s), one row each;
+        ``dynamics(s, t)``."""
+        if self.method is None:
+            return scipy.integrate.odeint(
+                dynamics,
+                s0,
+                times,
+                rtol=self.rtol,
+                atol=self.atol,
+                mxstep=self.mxstep,
+            )
+        times = np.asarray(times, dtype=float)
+        if times[0] == times[-1]:
+            return np.tile(s0, (len(times), 1))
+        sol = scipy.integrate.solve_ivp(
+            lambda t, s: dynamics(s, t),
+            (times[0], times[-1]),
+            s0,
+            method=self.method,
+            t_eval=times,
+            rtol=self.rtol,
+            atol=self.atol,
+        )
+        if not sol.success:
+            raise ADError(
+                f"solve_ivp failed in a derivative's integration: {sol.message}",
+                hint="loosen rtol/atol, or check the vector field",
+            )
+        return sol.y.T
+
+    def final(self, dynamics: Callable, s0: np.ndarray, ta: float, tb: float):
+        """The state at ``tb`` of the solution that is ``s0`` at ``ta``."""
+        if ta == tb:
+            return s0
+        return self.states(dynamics, s0, [ta, tb])[-1]
+
+
+def _adjoint(
+    field: _Field, solver: _Solver, times: np.ndarray, Y: np.ndarray, G: np.ndarray
+) -> tuple:
+    """The cotangents ``(of y(times[0]), of each time, of the flat float
+    arguments)`` of ``sum(G * Y)``, ``Y[i] = y(times[i])``."""
+    count, n = Y.shape
+
+    def dynamics(state: np.ndarray, t: float) -> np.ndarray:
+        f, dy, dt, dargs = field.pull(state[:n], t, -state[n : 2 * n])
+        return np.concatenate([f, dy, [dt], dargs])
+
+    a = np.array(G[-1], dtype=float)
+    a_t, a_args = 0.0, np.zeros(field.size)
+    d_times = np.zeros(count)
+    for i in range(count - 1, 0, -1):
+        d_times[i] = field(Y[i], times[i]) @ G[i]
+        a_t -= d_times[i]
+        start = np.concatenate([Y[i], a, [a_t], a_args])
+        state = solver.final(dynamics, start, times[i], times[i - 1])
+        a = state[n : 2 * n] + G[i - 1]
+        a_t, a_args = state[2 * n], state[2 * n + 1 :]
+    d_times[0] = a_t
+    return a, d_times, a_args
+
+
+def _tangent(
+    field: _Field,
+    solver: _Solver,
+    y0: np.ndarray,
+    times: np.ndarray,
+    Y: np.ndarray,
+    dy0: Any,
+    d_times: Any,
+    d_args: Any,
+) -> np.ndarray:
+    """The tangent of ``Y`` (``Y[i] = y(times[i])``, ``y(times[0]) = y0``)
+    for the tangents of ``y0``, of the times and of the arguments (each None:
+    zero)."""
+    n = y0.size
+    start = np.zeros(n) if dy0 is None else np.ravel(np.asarray(dy0, dtype=float))
+    if d_times is not None:
+        d_times = np.ravel(np.asarray(d_times, dtype=float))
+        start = start - field(y0, times[0]) * d_times[0]
+    flat_args = None if d_args is None else field.flatten(d_args)
+
+    def dynamics(state: np.ndarray, t: float) -> np.ndarray:
+        return np.concatenate(field.push(state[:n], t, state[n:], flat_args))
+
+    S = solver.states(dynamics, np.concatenate([y0, start]), times)[:, n:]
+    if d_times is not None:
+        S = S + np.stack([field(Y[i], times[i]) for i in range(len(times))]) * (
+            d_times[:, None]
+        )
+    return S
+
+
+def _as_state(y0: Any) -> np.ndarray:
+    return np.ravel(np.asarray(y0, dtype=float))
+
+
+# -- the helpers of the rules: no rules of their own (second order raises) ---
+
+
+def _helper(fn: Callable, name: str, container: bool) -> Primitive:
+    count = len(inspect.signature(fn).parameters)
+    prim = define(
+        fn,
+        *(None,) * count,
+        tangent=(None,) * count,
+        signature_of=fn,
+        name=name,
+        hint=name,
+        container=container,  # an adjoint: a tuple, one item per argument
+    )
+    prim.no_rule_hint = SECOND_ORDER
+    return prim
+
+
+
+# -- odeint -----------------------------------------------------------------------
+
+
+def odeint_adjoint(
+    func, g, ans, y0, t, args=(), rtol=None, atol=None, mxstep=0, tfirst=False
+) -> tuple:
+    """``(cotangent of y0, of t, *of each argument)`` of odeint's result for
+    its cotangent ``g``."""
+    field = _Field(func, args, tfirst)
+    times = np.ravel(np.asarray(t, dtype=float))
+    G = np.asarray(g, dtype=float).reshape(np.shape(ans))
+    a, d_times, a_args = _adjoint(
+        field, _Solver(None, rtol, atol, mxstep), times, ans, G
+    )
+    d_args = field.unflatten(a_args, absent=None)
+    return (a.reshape(np.shape(y0)), d_times.reshape(np.shape(t)), *d_args)
+
+
+def odeint_tangent(
+    func,
+    ans,
+    y0,
+    t,
+    args=(),
+    dy0=None,
+    dt=None,
+    dargs=None,
+    rtol=None,
+    atol=None,
+    mxstep=0,
+    tfirst=False,
+) -> np.ndarray:
+    """The tangent of odeint's result for tangents of ``y0``, ``t`` and
+    ``args`` (each None: zero)."""
+    field = _Field(func, args, tfirst)
+    times = np.ravel(np.asarray(t, dtype=float))
+    solver = _Solver(None, rtol, atol, mxstep)
+    return _tangent(field, solver, _as_state(y0), times, ans, dy0, dt, dargs)
+
+
+odeint_adjoint_call = OncePerOp(_helper(odeint_adjoint, "odeint_adjoint", True))
+odeint_tangent_call = _helper(odeint_tangent, "odeint_tangent", False)
+
+
+def _odeint_reverse(position: int) -> Callable:
+    def rule(
+        g, ans, func, y0, t, args=(), rtol=None, atol=None, mxstep=0, tfirst=False
+    ):
+        cotangents = odeint_adjoint_call(
+            func, g, ans, y0, t, args, rtol, atol, mxstep, tfirst
+        )
+        if position < 2:
+            return cotangents[position]
+        return tuple(cotangents[2 + k] for k in range(len(args)))
+
+    return rule
+
+
+def _odeint_forward(which: str) -> Callable:
+    def rule(
+        dot, ans, func, y0, t, args=(), rtol=None, atol=None, mxstep=0, tfirst=False
+    ):
+        tangents = {"dy0": None, "dt": None, "dargs": None}
+        tangents[which] = dot
+        return odeint_tangent_call(
+            func, ans, y0, t, args, **tangents, rtol=rtol, atol=atol,
+            mxstep=mxstep, tfirst=tfirst,
+        )
+
+    return rule
+
+
+define(
+    scipy.integrate.odeint,
+    None,
+    _odeint_reverse(0),
+    _odeint_reverse(1),
+    _odeint_reverse(2),
+    None,
+    None,
+    None,
+    None,
+    tangent=(
+        None,
+        _odeint_forward("dy0"),
+        _odeint_forward("dt"),
+        _odeint_forward("dargs"),
+    ),
+    functions=("func",),
+    name="scipy.integrate.odeint",
+    hint="ys",
+)
+
+# -- solve_ivp --------------------------------------------------------------------
+
+
+def _ivp_solver(method: str, rtol: Any, atol: Any) -> _Solver:
+    return _Solver(method, rtol, atol)
+
+
+def ivp_times(
+    fun, t_span, y0, method="RK45", t_eval=None, args=None, rtol=1e-3, atol=1e-6
+) -> np.ndarray:
+    """``solve_ivp(...).t``."""
+    return _solve(fun, t_span, y0, method, t_eval, args, rtol, atol).t
+
+
+def ivp_states(
+    fun, t_span, y0, method="RK45", t_eval=None, args=None, rtol=1e-3, atol=1e-6
+) -> np.ndarray:
+    """``solve_ivp(...).y``."""
+    return _solve(fun, t_span, y0, method, t_eval, args, rtol, atol).y
+
+
+def _solve(fun, t_span, y0, method, t_eval, args, rtol, atol) -> Any:
+    sol = scipy.integrate.solve_ivp(
+        fun,
+        tuple(t_span),
+        y0,
+        method=method,
+        t_eval=t_eval,
+        args=None if args is None else tuple(args),
+        rtol=rtol,
+        atol=atol,
+    )
+    if not sol.success:
+        raise ADError(f"solve_ivp failed: {sol.message}")
+    return sol
+
+
+def _ivp_problem(fun, t_span, y0, t_eval, args, ans) -> tuple:
+    """The times ``[t0, *t_eval]`` and the states there, ``y0`` first."""
+    times = np.concatenate([[float(t_span[0])], np.ravel(t_eval)])
+    Y = np.concatenate([_as_state(y0)[None, :], np.asarray(ans).T])
+    return _Field(fun, args, True), times, Y
+
+
+def ivp_adjoint(
+    fun, g, ans, t_span, y0, method="RK45", t_eval=None, args=None, rtol=1e-3, atol=1e-6
+) -> tuple:
+    """``(cotangent of t_span, of y0, of t_eval, *of each argument)`` of
+    ``sol.y`` for its cotangent ``g``."""
+    field, times, Y = _ivp_problem(fun, t_span, y0, t_eval, args, ans)
+    G = np.concatenate([np.zeros((1, Y.shape[1])), np.asarray(g).T])
+    a, d_times, a_args = _adjoint(field, _ivp_solver(method, rtol, atol), times, Y, G)
+    d_args = field.unflatten(a_args, absent=None)
+    d_span = np.array([d_times[0], 0.0])
+    return (
+        d_span,
+        a.reshape(np.shape(y0)),
+        d_times[1:].reshape(np.shape(t_eval)),
+        *d_args,
+    )
+
+
+def ivp_tangent(
+    fun,
+    ans,
+    t_span,
+    y0,
+    method="RK45",
+    t_eval=None,
+    args=None,
+    d_span=None,
+    dy0=None,
+    d_eval=None,
+    dargs=None,
+    rtol=1e-3,
+    atol=1e-6,
+) -> np.ndarray:
+    """The tangent of ``sol.y`` for tangents of ``t_span``, ``y0``,
+    ``t_eval`` and ``args`` (each None: zero)."""
+    field, times, Y = _ivp_problem(fun, t_span, y0, t_eval, args, ans)
+    d_times = None
+    if d_span is not None or d_eval is not None:
+        first = 0.0 if d_span is None else float(np.ravel(d_span[0])[0])
+        rest = np.zeros(len(times) - 1) if d_eval is None else np.ravel(d_eval)
+        d_times = np.concatenate([[first], rest])
+    S = _tangent(
+        field, _ivp_solver(method, rtol, atol), Y[0], times, Y, dy0, d_times, dargs
+    )
+    return S[1:].T
+
+
+ivp_adjoint_call = OncePerOp(_helper(ivp_adjoint, "solve_ivp_adjoint", True))
+ivp_tangent_call = _helper(ivp_tangent, "solve_ivp_tangent", False)
+
+
+def _refuse_without_eval(t_eval: Any) -> None:
+    if t_eval is None:
+        raise NonDifferentiableError(
+            "solve_ivp's sol.y without t_eval: the solver chooses its times, "
+            "which move with the inputs, so sol.y has no derivative",
+            hint="pass the times you read: t_eval=[T] or np.linspace(t0, T, n)",
+        )
+
+
+def _ivp_reverse(position: int) -> Callable:
+    def rule(
+        g, ans, fun, t_span, y0, method="RK45", t_eval=None, args=None,
+        rtol=1e-3, atol=1e-6,
+    ):
+        _refuse_without_eval(t_eval)
+        cotangents = ivp_adjoint_call(
+            fun, g, ans, t_span, y0, method, t_eval, args, rtol, atol
+        )
+        if position == 0:
+            span = cotangents[0]
+            return (span[0], span[1]) if isinstance(t_span, tuple) else span
+        if position < 3:
+            return cotangents[position]
+        return tuple(cotangents[3 + k] for k in range(len(args)))
+
+    return rule
+
+
+def _ivp_forward(which: str) -> Callable:
+    def rule(
+        dot, ans, fun, t_span, y0, method="RK45", t_eval=None, args=None,
+        rtol=1e-3, atol=1e-6,
+    ):
+        _refuse_without_eval(t_eval)
+        tangents = {"d_span": None, "dy0": None, "d_eval": None, "dargs": None}
+        tangents[which] = dot
+        return ivp_tangent_call(
+            fun, ans, t_span, y0, method, t_eval, args, **tangents,
+            rtol=rtol, atol=atol,
+        )
+
+    return rule
+
+
+def _split_solution(
+    fun, t_span, y0, method="RK45", t_eval=None, args=None, rtol=1e-3, atol=1e-6
+) -> list:
+    """``solve_ivp(...)`` as its two fields, ``(t, y)``, each one call."""
+    if method not in METHODS:
+        raise ArgumentError(
+            f"solve_ivp's method {method!r} in differentiated code (the methods "
+            f"whose derivatives are tested: {', '.join(METHODS)})",
+            hint="pass method= one of those, as a constant",
+        )
+    arguments = (fun, t_span, y0, method, t_eval, args, rtol, atol)
+    return [(ivp_times, arguments, {}), (ivp_states, arguments, {})]
+
+
+_IVP_PARAMETERS = (None,) * 8
+
+solve_ivp = define(
+    scipy.integrate.solve_ivp,
+    *_IVP_PARAMETERS,
+    tangent=_IVP_PARAMETERS,
+    functions=("fun",),
+    static=("method",),
+    signature_of=ivp_states,
+    name="scipy.integrate.solve_ivp",
+    container=True,
+    result_class=OdeSolution,
+)
+solve_ivp.split = _split_solution
+solve_ivp.no_rule_hint = "read sol.y (with t_eval given) of solve_ivp's result"
+
+define(
+    ivp_times,
+    *_IVP_PARAMETERS,
+    tangent=_IVP_PARAMETERS,
+    signature_of=ivp_times,
+    name="solve_ivp's sol.t",
+    hint="times",
+    functions=("fun",),
+).no_rule_hint = "sol.t has no derivative: differentiate with respect to t_eval"
+define(
+    ivp_states,
+    None,
+    _ivp_reverse(0),
+    _ivp_reverse(1),
+    None,
+    _ivp_reverse(2),
+    _ivp_reverse(3),
+    None,
+    None,
+    tangent=(
+        None,
+        _ivp_forward("d_span"),
+        _ivp_forward("dy0"),
+        None,
+        _ivp_forward("d_eval"),
+        _ivp_forward("dargs"),
+    ),
+    static=("method",),
+    functions=("fun",),
+    name="solve_ivp's sol.y",
+    hint="states",
+)
+
