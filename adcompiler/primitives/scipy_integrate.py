@@ -191,12 +191,14 @@ class _Solver:
         times = np.asarray(times, dtype=float)
         if times[0] == times[-1]:
             return np.tile(s0, (len(times), 1))
+        # solve_ivp takes distinct times; a time repeated is the same state
+        distinct = np.concatenate([[True], np.diff(times) != 0])
         sol = scipy.integrate.solve_ivp(
             lambda t, s: dynamics(s, t),
             (times[0], times[-1]),
             s0,
             method=self.method,
-            t_eval=times,
+            t_eval=times[distinct],
             rtol=self.rtol,
             atol=self.atol,
         )
@@ -205,7 +207,7 @@ class _Solver:
                 f"solve_ivp failed in a derivative's integration: {sol.message}",
                 hint="loosen rtol/atol, or check the vector field",
             )
-        return sol.y.T
+        return sol.y.T[np.cumsum(distinct) - 1]
 
     def final(self, dynamics: Callable, s0: np.ndarray, ta: float, tb: float):
         """The state at ``tb`` of the solution that is ``s0`` at ``ta``."""
@@ -277,13 +279,29 @@ def _as_state(y0: Any) -> np.ndarray:
 # -- the helpers of the rules: no rules of their own (second order raises) ---
 
 
+def _spelled_like(fn: Callable) -> Callable:
+    """A function with ``fn``'s parameters after a rule's ``g, ans``: the
+    ``signature_of`` of a record without rules."""
+
+    def signature(*args: Any) -> None:
+        raise AssertionError("only its signature is read")
+
+    params = list(inspect.signature(fn).parameters.values())
+    leading = [
+        inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY)
+        for n in ("_cotangent", "_result")
+    ]
+    signature.__signature__ = inspect.Signature(leading + params)  # type: ignore
+    return signature
+
+
 def _helper(fn: Callable, name: str, container: bool) -> Primitive:
     count = len(inspect.signature(fn).parameters)
     prim = define(
         fn,
         *(None,) * count,
         tangent=(None,) * count,
-        signature_of=fn,
+        signature_of=_spelled_like(fn),
         name=name,
         hint=name,
         container=container,  # an adjoint: a tuple, one item per argument
@@ -481,15 +499,6 @@ ivp_adjoint_call = OncePerOp(_helper(ivp_adjoint, "solve_ivp_adjoint", True))
 ivp_tangent_call = _helper(ivp_tangent, "solve_ivp_tangent", False)
 
 
-def _refuse_without_eval(t_eval: Any) -> None:
-    if t_eval is None:
-        raise NonDifferentiableError(
-            "solve_ivp's sol.y without t_eval: the solver chooses its times, "
-            "which move with the inputs, so sol.y has no derivative",
-            hint="pass the times you read: t_eval=[T] or np.linspace(t0, T, n)",
-        )
-
-
 def _ivp_reverse(position: int) -> Callable:
     def rule(
         g, ans, fun, t_span, y0, method="RK45", t_eval=None, args=None,
@@ -547,7 +556,7 @@ solve_ivp = define(
     tangent=_IVP_PARAMETERS,
     functions=("fun",),
     static=("method",),
-    signature_of=ivp_states,
+    signature_of=_spelled_like(ivp_states),
     name="scipy.integrate.solve_ivp",
     container=True,
     result_class=OdeSolution,
@@ -555,15 +564,39 @@ solve_ivp = define(
 solve_ivp.split = _split_solution
 solve_ivp.no_rule_hint = "read sol.y (with t_eval given) of solve_ivp's result"
 
+def _refuse_without_eval(t_eval: Any) -> None:
+    if t_eval is None:
+        raise NonDifferentiableError(
+            "solve_ivp without t_eval: the solver chooses its times, which "
+            "move with the inputs, so sol.y and sol.t have no derivative",
+            hint="pass the times you read: t_eval=[T] or np.linspace(t0, T, n)",
+        )
+
+
+def _times_zero(g, ans, fun, t_span, y0, method="RK45", t_eval=None, *rest):
+    """``sol.t`` is ``t_eval``: it does not move with ``t_span``, ``y0``
+    or ``args``; without ``t_eval`` it has no derivative."""
+    _refuse_without_eval(t_eval)
+    return None
+
+
+def _times_identity(g, ans, fun, t_span, y0, method="RK45", t_eval=None, *rest):
+    _refuse_without_eval(t_eval)
+    return g
+
+
+_TIMES_RULES = (None, _times_zero, _times_zero, None, _times_identity, _times_zero)
 define(
     ivp_times,
-    *_IVP_PARAMETERS,
-    tangent=_IVP_PARAMETERS,
-    signature_of=ivp_times,
+    *_TIMES_RULES,
+    None,
+    None,
+    tangent=_TIMES_RULES,
+    signature_of=_spelled_like(ivp_times),
     name="solve_ivp's sol.t",
     hint="times",
     functions=("fun",),
-).no_rule_hint = "sol.t has no derivative: differentiate with respect to t_eval"
+)
 define(
     ivp_states,
     None,
