@@ -64,9 +64,9 @@ def _function_constant(
         )
     if made_here(operand):
         raise state.parsed.unsupported(
-            f"{describe(operand)}, a nested function, lambda or partial made in "
-            f"the differentiated code, as `{name}` of {prim.name} (it exists only "
-            "while compiling; the solver calls it at run time)",
+            f"`{name}` of {prim.name} given `{describe(operand)}`, a nested "
+            "function, lambda or partial made in the differentiated code (it "
+            "exists only while compiling; the solver calls it at run time)",
             node,
             "define it at module level (or make the closure outside the "
             "differentiated function) and pass its runtime values in args=(...)",

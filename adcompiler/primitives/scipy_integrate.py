@@ -295,20 +295,22 @@ def _spelled_like(fn: Callable) -> Callable:
     return signature
 
 
-def _helper(fn: Callable, name: str, container: bool) -> Primitive:
+def _helper(fn: Callable, name: str, of: str, container: bool) -> Primitive:
+    """The record of a rule's helper ``fn``, the derivative of ``of``."""
     count = len(inspect.signature(fn).parameters)
     prim = define(
         fn,
         *(None,) * count,
         tangent=(None,) * count,
         signature_of=_spelled_like(fn),
-        name=name,
+        # errors at second order name it so: "odeint_adjoint (the derivative
+        # of odeint, not differentiated again) has no tangent rule for g"
+        name=f"{name} (the derivative of {of}, not differentiated again)",
         hint=name,
         container=container,  # an adjoint: a tuple, one item per argument
     )
     prim.no_rule_hint = SECOND_ORDER
     return prim
-
 
 
 # -- odeint -----------------------------------------------------------------------
@@ -351,8 +353,10 @@ def odeint_tangent(
     return _tangent(field, solver, _as_state(y0), times, ans, dy0, dt, dargs)
 
 
-odeint_adjoint_call = OncePerOp(_helper(odeint_adjoint, "odeint_adjoint", True))
-odeint_tangent_call = _helper(odeint_tangent, "odeint_tangent", False)
+odeint_adjoint_call = OncePerOp(
+    _helper(odeint_adjoint, "odeint_adjoint", "odeint", True)
+)
+odeint_tangent_call = _helper(odeint_tangent, "odeint_tangent", "odeint", False)
 
 
 def _odeint_reverse(position: int) -> Callable:
@@ -376,8 +380,16 @@ def _odeint_forward(which: str) -> Callable:
         tangents = {"dy0": None, "dt": None, "dargs": None}
         tangents[which] = dot
         return odeint_tangent_call(
-            func, ans, y0, t, args, **tangents, rtol=rtol, atol=atol,
-            mxstep=mxstep, tfirst=tfirst,
+            func,
+            ans,
+            y0,
+            t,
+            args,
+            **tangents,
+            rtol=rtol,
+            atol=atol,
+            mxstep=mxstep,
+            tfirst=tfirst,
         )
 
     return rule
@@ -495,14 +507,24 @@ def ivp_tangent(
     return S[1:].T
 
 
-ivp_adjoint_call = OncePerOp(_helper(ivp_adjoint, "solve_ivp_adjoint", True))
-ivp_tangent_call = _helper(ivp_tangent, "solve_ivp_tangent", False)
+ivp_adjoint_call = OncePerOp(
+    _helper(ivp_adjoint, "solve_ivp_adjoint", "solve_ivp", True)
+)
+ivp_tangent_call = _helper(ivp_tangent, "solve_ivp_tangent", "solve_ivp", False)
 
 
 def _ivp_reverse(position: int) -> Callable:
     def rule(
-        g, ans, fun, t_span, y0, method="RK45", t_eval=None, args=None,
-        rtol=1e-3, atol=1e-6,
+        g,
+        ans,
+        fun,
+        t_span,
+        y0,
+        method="RK45",
+        t_eval=None,
+        args=None,
+        rtol=1e-3,
+        atol=1e-6,
     ):
         _refuse_without_eval(t_eval)
         cotangents = ivp_adjoint_call(
@@ -520,15 +542,31 @@ def _ivp_reverse(position: int) -> Callable:
 
 def _ivp_forward(which: str) -> Callable:
     def rule(
-        dot, ans, fun, t_span, y0, method="RK45", t_eval=None, args=None,
-        rtol=1e-3, atol=1e-6,
+        dot,
+        ans,
+        fun,
+        t_span,
+        y0,
+        method="RK45",
+        t_eval=None,
+        args=None,
+        rtol=1e-3,
+        atol=1e-6,
     ):
         _refuse_without_eval(t_eval)
         tangents = {"d_span": None, "dy0": None, "d_eval": None, "dargs": None}
         tangents[which] = dot
         return ivp_tangent_call(
-            fun, ans, t_span, y0, method, t_eval, args, **tangents,
-            rtol=rtol, atol=atol,
+            fun,
+            ans,
+            t_span,
+            y0,
+            method,
+            t_eval,
+            args,
+            **tangents,
+            rtol=rtol,
+            atol=atol,
         )
 
     return rule
@@ -564,6 +602,7 @@ solve_ivp = define(
 solve_ivp.split = _split_solution
 solve_ivp.no_rule_hint = "read sol.y (with t_eval given) of solve_ivp's result"
 
+
 def _refuse_without_eval(t_eval: Any) -> None:
     if t_eval is None:
         raise NonDifferentiableError(
@@ -573,14 +612,18 @@ def _refuse_without_eval(t_eval: Any) -> None:
         )
 
 
-def _times_zero(g, ans, fun, t_span, y0, method="RK45", t_eval=None, *rest):
+def _times_zero(
+    g, ans, fun, t_span, y0, method="RK45", t_eval=None, args=None, rtol=1e-3, atol=1e-6
+):
     """``sol.t`` is ``t_eval``: it does not move with ``t_span``, ``y0``
     or ``args``; without ``t_eval`` it has no derivative."""
     _refuse_without_eval(t_eval)
     return None
 
 
-def _times_identity(g, ans, fun, t_span, y0, method="RK45", t_eval=None, *rest):
+def _times_identity(
+    g, ans, fun, t_span, y0, method="RK45", t_eval=None, args=None, rtol=1e-3, atol=1e-6
+):
     _refuse_without_eval(t_eval)
     return g
 
@@ -592,8 +635,7 @@ define(
     None,
     None,
     tangent=_TIMES_RULES,
-    signature_of=_spelled_like(ivp_times),
-    name="solve_ivp's sol.t",
+    name="scipy.integrate.solve_ivp(...).t",
     hint="times",
     functions=("fun",),
 )
@@ -617,7 +659,6 @@ define(
     ),
     static=("method",),
     functions=("fun",),
-    name="solve_ivp's sol.y",
+    name="scipy.integrate.solve_ivp(...).y",
     hint="states",
 )
-

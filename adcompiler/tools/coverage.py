@@ -66,6 +66,9 @@ order 3). Other names of the same function (`psi` for `digamma`) use the same ru
 take `loc` and `scale` (and shape parameters) by position or keyword; cdf-like methods have no
 derivative in shape parameters, and `multivariate_normal`'s derivative in `cov` is the
 symmetric one (for a covariance that is symmetric, as SciPy requires).
+`scipy.integrate.odeint` and `solve_ivp` (its result's `.y` and `.t`) are the exception to "any
+order": their vector field is differentiated at run time by the adjoint method (reverse) and
+forward sensitivities (forward), once; a second derivative raises (docs/subset.md, "ODE solvers").
 
 """
 
@@ -133,6 +136,8 @@ def _spelling(prim: Primitive) -> str:
 def _section(prim: Primitive) -> str | None:
     """Which section of the page ``prim`` belongs to (None: not a built-in one)."""
     module = getattr(prim.fn, "__module__", None)
+    if prim.result_class is not None:
+        return None  # lowered as its fields, whose records are listed
     if module == "adcompiler.runtime":
         return "adcompiler" if prim.name == "stop_gradient" else "runtime"
     if prim.render[0] in ("binop", "unaryop", "compare", "subscript"):
