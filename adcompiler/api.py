@@ -1195,4 +1195,4 @@ def checkpoint(fn: Callable) -> Callable:
 
 # the rules of higher-order primitives (odeint) differentiate their function
 # operand at run time with these
-higher_order.install(vjp=vjp, jvp=jvp)
+higher_order.install(vjp=vjp, jvp=jvp, grad=grad)

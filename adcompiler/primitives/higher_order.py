@@ -12,10 +12,12 @@ code calls the primitive with the function object itself.
 
 Their rules need derivatives of that function at run time, at points the
 primitive chooses (an ODE solver's steps). Those are adcompiler's own
-transformations, :func:`adcompiler.vjp` and :func:`adcompiler.jvp`, which
+transformations, :func:`adcompiler.vjp`, :func:`adcompiler.jvp` and
+:func:`adcompiler.grad`, which
 live in a layer above the primitives: the API installs them here when it
 is imported (:func:`install`), so the runtime helpers of the rules reach
-them through :func:`vjp_of` and :func:`jvp_of` without an upward import.
+them through :func:`vjp_of`, :func:`jvp_of` and :func:`grad_of` without an
+upward import.
 
 Guarantees: :func:`vjp_of` and :func:`jvp_of` differentiate the user's
 function with the compiler (never finite differences), and raise
@@ -33,22 +35,25 @@ from .record import RECORDER
 class _Transforms:
     """The transformations the API installs (see :func:`install`)."""
 
-    __slots__ = ("vjp", "jvp")
+    __slots__ = ("vjp", "jvp", "grad")
 
     def __init__(self) -> None:
         self.vjp: Callable | None = None
         self.jvp: Callable | None = None
+        self.grad: Callable | None = None
 
 
 _TRANSFORMS = _Transforms()
 
 
-def install(vjp: Callable, jvp: Callable) -> None:
-    """Make ``vjp(f, *primals) -> (value, pullback)`` and ``jvp(f, primals,
-    tangents) -> (value, tangent)`` the transformations :func:`vjp_of` and
-    :func:`jvp_of` run (called once, by :mod:`adcompiler.api`)."""
+def install(vjp: Callable, jvp: Callable, grad: Callable) -> None:
+    """Make ``vjp(f, *primals) -> (value, pullback)``, ``jvp(f, primals,
+    tangents) -> (value, tangent)`` and ``grad(f, wrt=...)`` the
+    transformations :func:`vjp_of`, :func:`jvp_of` and :func:`grad_of` run
+    (called once, by :mod:`adcompiler.api`)."""
     _TRANSFORMS.vjp = vjp
     _TRANSFORMS.jvp = jvp
+    _TRANSFORMS.grad = grad
 
 
 def _installed(kind: str) -> Callable:
@@ -71,6 +76,11 @@ def vjp_of(fn: Callable, *primals: Any) -> tuple[Any, Callable]:
 def jvp_of(fn: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
     """``(fn(*primals), J @ tangents)`` by forward-mode transformation."""
     return _installed("jvp")(fn, primals, tangents)
+
+
+def grad_of(fn: Callable, wrt: tuple) -> Callable:
+    """The gradient function of ``fn`` with respect to the arguments ``wrt``."""
+    return _installed("grad")(fn, wrt=wrt)
 
 
 class OncePerOp:

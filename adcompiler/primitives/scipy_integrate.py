@@ -35,13 +35,14 @@ methods are refused: the signature below lists what is accepted.
 from __future__ import annotations
 
 import inspect
+import linecache
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
 import scipy.integrate
 
 from ..errors import ADError, ArgumentError, NonDifferentiableError
-from .higher_order import OncePerOp, jvp_of, vjp_of
+from .higher_order import OncePerOp, grad_of, jvp_of, vjp_of
 from .registry import Primitive, define
 
 #: solve_ivp's methods whose derivatives the tests check
@@ -80,6 +81,36 @@ def _shaped_like(value: Any, flat: np.ndarray) -> Any:
     if isinstance(value, np.ndarray):
         return flat.reshape(value.shape)
     return float(flat[0])
+
+
+#: (field, tfirst, which arguments are floats) -> the gradient of its pairing
+_PAIRINGS: dict[tuple, Callable] = {}
+
+
+def _pairing_gradient(fn: Callable, tfirst: bool, floats: tuple) -> Callable:
+    """The gradient function of ``pairing(y, t, a, *args) = sum(a * f(y, t,
+    *args))`` with respect to ``y``, ``t`` and the float arguments: its
+    ``jvp`` is the tangent of a vector-Jacobian product of ``f``, what the
+    second derivative of an adjoint integration needs. ``pairing`` is
+    written as source (one parameter per argument), so adcompiler reads it."""
+    key = (fn, tfirst, floats)
+    found = _PAIRINGS.get(key)
+    if found is not None:
+        return found
+    params = [f"p{k}" for k in range(len(floats))]
+    called = ", ".join((["t", "y"] if tfirst else ["y", "t"]) + params)
+    source = (
+        f"def field_pairing(y, t, a{''.join(', ' + p for p in params)}):\n"
+        f"    return np.sum(a * np.ravel(np.array(field({called}))))\n"
+    )
+    name = getattr(fn, "__qualname__", "field")
+    filename = f"<adcompiler: pairing of {name} with a covector>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict[str, Any] = {"np": np, "field": fn}
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102  (our own text)
+    wrt = (0, 1, *(3 + k for k, is_float in enumerate(floats) if is_float))
+    found = _PAIRINGS[key] = grad_of(namespace["field_pairing"], wrt)
+    return found
 
 
 class _Field:
@@ -132,6 +163,29 @@ class _Field:
             np.ravel(np.asarray(value, dtype=float)),
             np.ravel(np.asarray(tangent, dtype=float)),
         )
+
+    def pull_tangent(
+        self,
+        y: np.ndarray,
+        t: float,
+        a: np.ndarray,
+        dy: np.ndarray,
+        da: np.ndarray,
+        dargs: np.ndarray | None,
+    ) -> tuple:
+        """The tangent of :meth:`pull`'s products at cotangent ``-a``,
+        ``(-a f_y, -a f_t, -a f_args)``, for tangents ``dy``, ``da`` and
+        ``dargs`` (flat, or None: zero) of ``y``, ``a`` and the arguments."""
+        gradient = _pairing_gradient(self.fn, self.tfirst, tuple(self.floats))
+        targs = self.unflatten(dargs) if dargs is not None else None
+        if targs is None:
+            targs = [0.0 * np.asarray(a) if f else 0 for a, f in self._pairs()]
+        primals = (y, float(t), a, *self.args)
+        _, tangent = jvp_of(gradient, primals, (dy, 0.0, da, *targs))
+        d_y, d_t, *d_args = tangent
+        parts = [np.ravel(part) for part in d_args]
+        flat = np.concatenate(parts) if parts else np.zeros(0)
+        return -np.ravel(d_y), -float(d_t), -flat
 
     def _pairs(self) -> list:
         return list(zip(self.args, self.floats))
@@ -241,6 +295,50 @@ def _adjoint(
     return a, d_times, a_args
 
 
+def _adjoint_tangent(
+    field: _Field,
+    solver: _Solver,
+    times: np.ndarray,
+    Y: np.ndarray,
+    G: np.ndarray,
+    dY: np.ndarray,
+    d_args: np.ndarray | None,
+) -> tuple:
+    """The tangent of :func:`_adjoint`'s three results for a tangent ``dY``
+    of the states and ``d_args`` (flat, or None) of the arguments, ``G``
+    fixed (the adjoint is linear in ``G``): the adjoint system and its
+    tangent, integrated backward together."""
+    count, n = Y.shape
+    size = field.size
+    half = 2 * n + 1 + size
+
+    def dynamics(state: np.ndarray, t: float) -> np.ndarray:
+        y, a = state[:n], state[n : 2 * n]
+        dy, da = state[half : half + n], state[half + n : half + 2 * n]
+        f, ay, at, aargs = field.pull(y, t, -a)
+        _, df = field.push(y, t, dy, d_args)
+        day, dat, daargs = field.pull_tangent(y, t, a, dy, da, d_args)
+        return np.concatenate([f, ay, [at], aargs, df, day, [dat], daargs])
+
+    a = np.array(G[-1], dtype=float)
+    a_t, a_args = 0.0, np.zeros(size)
+    da, da_t, da_args = np.zeros(n), 0.0, np.zeros(size)
+    dd_times = np.zeros(count)
+    for i in range(count - 1, 0, -1):
+        f_i, df_i = field.push(Y[i], times[i], dY[i], d_args)
+        a_t -= f_i @ G[i]
+        dd_times[i] = df_i @ G[i]
+        da_t -= dd_times[i]
+        start = np.concatenate([Y[i], a, [a_t], a_args, dY[i], da, [da_t], da_args])
+        state = solver.final(dynamics, start, times[i], times[i - 1])
+        a = state[n : 2 * n] + G[i - 1]
+        a_t, a_args = state[2 * n], state[2 * n + 1 : half]
+        da = state[half + n : half + 2 * n]
+        da_t, da_args = state[half + 2 * n], state[half + 2 * n + 1 :]
+    dd_times[0] = da_t
+    return da, dd_times, da_args
+
+
 def _tangent(
     field: _Field,
     solver: _Solver,
@@ -295,22 +393,32 @@ def _spelled_like(fn: Callable) -> Callable:
     return signature
 
 
-def _helper(fn: Callable, name: str, of: str, container: bool) -> Primitive:
-    """The record of a rule's helper ``fn``, the derivative of ``of``."""
+def _helper(
+    fn: Callable, name: str, of: str, container: bool, tangent: tuple = ()
+) -> Primitive:
+    """The record of a rule's helper ``fn``, the derivative of ``of``: no
+    reverse rules, the tangent rules ``tangent`` (none: a derivative of it
+    raises, naming it)."""
     count = len(inspect.signature(fn).parameters)
     prim = define(
         fn,
         *(None,) * count,
-        tangent=(None,) * count,
+        tangent=tuple(tangent) + (None,) * (count - len(tangent)),
         signature_of=_spelled_like(fn),
-        # errors at second order name it so: "odeint_adjoint (the derivative
-        # of odeint, not differentiated again) has no tangent rule for g"
+        # errors name it so: "odeint_adjoint (the derivative of odeint, not
+        # differentiated again) has no derivative with respect to g"
         name=f"{name} (the derivative of {of}, not differentiated again)",
         hint=name,
         container=container,  # an adjoint: a tuple, one item per argument
+        functions=tuple(inspect.signature(fn).parameters)[:1],  # the field
     )
     prim.no_rule_hint = SECOND_ORDER
     return prim
+
+
+def _shape_only(dot: Any, out: Any, *args: Any, **kwargs: Any) -> None:
+    """An argument a helper reads only for its shape: no tangent."""
+    return None
 
 
 # -- odeint -----------------------------------------------------------------------
@@ -353,9 +461,96 @@ def odeint_tangent(
     return _tangent(field, solver, _as_state(y0), times, ans, dy0, dt, dargs)
 
 
-odeint_adjoint_call = OncePerOp(
-    _helper(odeint_adjoint, "odeint_adjoint", "odeint", True)
+def odeint_adjoint_tangent(
+    func,
+    g,
+    ans,
+    y0,
+    t,
+    args=(),
+    dans=None,
+    dargs=None,
+    rtol=None,
+    atol=None,
+    mxstep=0,
+    tfirst=False,
+) -> tuple:
+    """The tangent of :func:`odeint_adjoint`'s result for tangents of
+    ``ans`` and ``args`` (each None: zero)."""
+    field = _Field(func, args, tfirst)
+    times = np.ravel(np.asarray(t, dtype=float))
+    Y = np.asarray(ans, dtype=float)
+    G = np.asarray(g, dtype=float).reshape(Y.shape)
+    dY = np.zeros(Y.shape) if dans is None else np.reshape(dans, Y.shape)
+    flat = None if dargs is None else field.flatten(dargs)
+    solver = _Solver(None, rtol, atol, mxstep)
+    da, dd_times, da_args = _adjoint_tangent(field, solver, times, Y, G, dY, flat)
+    d_args = field.unflatten(da_args, absent=None)
+    return (da.reshape(np.shape(y0)), dd_times.reshape(np.shape(t)), *d_args)
+
+
+def _odeint_adjoint_in_g(
+    dot, out, func, g, ans, y0, t, args=(), rtol=None, atol=None, mxstep=0, tfirst=False
+):
+    """The adjoint is linear in ``g``."""
+    return odeint_adjoint_record(
+        func, dot, ans, y0, t, args, rtol, atol, mxstep, tfirst
+    )
+
+
+def _odeint_adjoint_in(which: str) -> Callable:
+    def rule(
+        dot,
+        out,
+        func,
+        g,
+        ans,
+        y0,
+        t,
+        args=(),
+        rtol=None,
+        atol=None,
+        mxstep=0,
+        tfirst=False,
+    ):
+        tangents = {"dans": None, "dargs": None}
+        tangents[which] = dot
+        return odeint_adjoint_tangent_record(
+            func,
+            g,
+            ans,
+            y0,
+            t,
+            args,
+            **tangents,
+            rtol=rtol,
+            atol=atol,
+            mxstep=mxstep,
+            tfirst=tfirst,
+        )
+
+    return rule
+
+
+odeint_adjoint_tangent_record = _helper(
+    odeint_adjoint_tangent, "odeint_adjoint_tangent", "odeint_adjoint", True
 )
+# forward over reverse (hessian) in y0 and args: t's tangent has no rule
+odeint_adjoint_record = _helper(
+    odeint_adjoint,
+    "odeint_adjoint",
+    "odeint",
+    True,
+    tangent=(
+        None,
+        _odeint_adjoint_in_g,
+        _odeint_adjoint_in("dans"),
+        _shape_only,
+        None,
+        _odeint_adjoint_in("dargs"),
+    ),
+)
+odeint_adjoint_call = OncePerOp(odeint_adjoint_record)
 odeint_tangent_call = _helper(odeint_tangent, "odeint_tangent", "odeint", False)
 
 
