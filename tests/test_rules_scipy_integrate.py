@@ -5,8 +5,10 @@ Gradients (the adjoint method) and tangents (forward sensitivities) with
 respect to the initial state, the parameters in ``args`` and the times are
 compared with central finite differences of the integration at tight
 tolerances, and with the same integration written as a plain RK4 loop that
-adcompiler differentiates. Second derivatives raise; so do the constructs
-the solvers do not support in differentiated code.
+adcompiler differentiates. Hessians in the initial state and the parameters
+(forward over reverse) are compared with central differences of the
+gradient; the other second derivatives and third ones raise, and so do the
+constructs the solvers do not support in differentiated code.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import pytest
 import scipy.integrate
 from scipy.integrate import odeint, solve_ivp
 
-from adcompiler import grad, hessian, jvp, value_and_grad
+from adcompiler import grad, hessian, jacobian, jvp, value_and_grad
 from adcompiler.errors import NonDifferentiableError, UnsupportedSyntaxError
+from support.differences import fd_jacobian
 
 TIGHT = dict(rtol=1e-10, atol=1e-10)
 
@@ -293,16 +296,96 @@ def test_solve_ivp_matches_odeint():
 # -- refused ----------------------------------------------------------------------------
 
 
-def test_second_order_raises_naming_odeint():
-    with pytest.raises(NonDifferentiableError, match="odeint_adjoint"):
-        hessian(decay_loss, wrt=0)(Y0, 0.7, 1.3)
-    with pytest.raises(NonDifferentiableError, match="odeint_adjoint"):
-        grad(lambda y0: grad(decay_loss, wrt=1)(y0, 0.7, 1.3)[0])(Y0)
+def fd_hessian(f, args, wrt):
+    """Central differences of adcompiler's gradient of ``f`` in ``args[wrt]``."""
+    gradient = grad(f, wrt=wrt)
+
+    def at(x):
+        moved = list(args)
+        moved[wrt] = x
+        return gradient(*moved)
+
+    return fd_jacobian(at, args[wrt], eps=1e-5)
 
 
-def test_solve_ivp_second_order_raises():
-    with pytest.raises(NonDifferentiableError, match="solve_ivp_adjoint"):
-        hessian(ivp_loss, wrt=1)(Y0, 1.3, 0.2, 1.4)
+HESSIAN_CASES = [
+    pytest.param(decay_loss, (Y0, 0.7, 1.3), 0, id="decay-y0"),
+    pytest.param(decay_loss, (Y0, 0.7, 1.3), 1, id="decay-k"),
+    pytest.param(lotka_loss, (Y0, 1.1, 0.4, 1.5), 0, id="lotka_volterra-y0"),
+    pytest.param(lotka_loss, (Y0, 1.1, 0.4, 1.5), 2, id="lotka_volterra-b"),
+    pytest.param(pendulum_loss, (Y0, 1.3, 0.2, 1.4), 1, id="pendulum-w"),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", HESSIAN_CASES)
+def test_odeint_hessian_against_central_differences_of_the_gradient(f, args, wrt):
+    """Forward over reverse: the tangent of the adjoint integration."""
+    np.testing.assert_allclose(
+        hessian(f, wrt=wrt)(*args), fd_hessian(f, args, wrt), rtol=1e-5, atol=1e-7
+    )
+
+
+def final_by_short_loop(y0, a, b, T):
+    """Fewer steps: a Hessian through the loop is slow to run."""
+    y = rk4(lv_field, y0, T, 30, a, b)
+    return y[0] * y[1] + y[1]
+
+
+def test_odeint_hessian_matches_the_rk4_loop():
+    args = (Y0, 1.1, 0.4, 1.5)
+    np.testing.assert_allclose(
+        hessian(final_by_odeint, wrt=0)(*args),
+        hessian(final_by_short_loop, wrt=0)(*args),
+        rtol=1e-4,  # RK4's error with 30 steps
+    )
+
+
+def test_decay_hessian_closed_form():
+    """d2/dk2 of y0 exp(-k T) is T**2 y0 exp(-k T)."""
+
+    def final(y0, k, T):
+        return odeint(decay, y0, np.array([0.0, T]), args=(k,), **TIGHT)[-1, 0]
+
+    y0, k, T = 2.0, 0.7, 1.3
+    got = hessian(final, wrt=1)(y0, k, T)
+    np.testing.assert_allclose(got, T**2 * y0 * np.exp(-k * T), rtol=1e-7)
+
+
+ivp_loss_dop853 = make_ivp_loss("DOP853")
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_solve_ivp_hessian_against_central_differences_of_the_gradient(wrt):
+    args = (Y0, 1.3, 0.2, 1.4)
+    np.testing.assert_allclose(
+        hessian(ivp_loss_dop853, wrt=wrt)(*args),
+        fd_hessian(ivp_loss_dop853, args, wrt),
+        rtol=1e-5,
+        atol=1e-7,
+    )
+
+
+def test_second_order_in_the_times_raises():
+    with pytest.raises(NonDifferentiableError, match="odeint_adjoint.*`t`"):
+        hessian(decay_loss, wrt=2)(Y0, 0.7, 1.3)
+
+
+def reverse_over_reverse(y0):
+    return grad(decay_loss, wrt=1)(y0, 0.7, 1.3)
+
+
+def test_reverse_over_reverse_raises_naming_odeint():
+    with pytest.raises(NonDifferentiableError, match="odeint_adjoint"):
+        grad(reverse_over_reverse)(Y0)
+
+
+def third_order(k):
+    return grad(decay_loss, wrt=1)(Y0, k, 1.3)
+
+
+def test_third_order_raises_naming_odeint():
+    with pytest.raises(NonDifferentiableError, match="odeint_adjoint"):
+        hessian(third_order)(0.7)
 
 
 def test_nested_lambda_refused():

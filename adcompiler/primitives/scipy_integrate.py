@@ -702,9 +702,113 @@ def ivp_tangent(
     return S[1:].T
 
 
-ivp_adjoint_call = OncePerOp(
-    _helper(ivp_adjoint, "solve_ivp_adjoint", "solve_ivp", True)
+def ivp_adjoint_tangent(
+    fun,
+    g,
+    ans,
+    t_span,
+    y0,
+    method="RK45",
+    t_eval=None,
+    args=None,
+    dans=None,
+    dargs=None,
+    rtol=1e-3,
+    atol=1e-6,
+) -> tuple:
+    """The tangent of :func:`ivp_adjoint`'s result for tangents of ``ans``
+    and ``args`` (each None: zero)."""
+    field, times, Y = _ivp_problem(fun, t_span, y0, t_eval, args, ans)
+    G = np.concatenate([np.zeros((1, Y.shape[1])), np.asarray(g).T])
+    dY = np.zeros(Y.shape)
+    if dans is not None:
+        dY[1:] = np.asarray(dans, dtype=float).T
+    flat = None if dargs is None else field.flatten(dargs)
+    solver = _ivp_solver(method, rtol, atol)
+    da, dd_times, da_args = _adjoint_tangent(field, solver, times, Y, G, dY, flat)
+    return (
+        np.array([dd_times[0], 0.0]),
+        da.reshape(np.shape(y0)),
+        dd_times[1:].reshape(np.shape(t_eval)),
+        *field.unflatten(da_args, absent=None),
+    )
+
+
+def _ivp_adjoint_in_g(
+    dot,
+    out,
+    fun,
+    g,
+    ans,
+    t_span,
+    y0,
+    method="RK45",
+    t_eval=None,
+    args=None,
+    rtol=1e-3,
+    atol=1e-6,
+):
+    """The adjoint is linear in ``g``."""
+    return ivp_adjoint_record(
+        fun, dot, ans, t_span, y0, method, t_eval, args, rtol, atol
+    )
+
+
+def _ivp_adjoint_in(which: str) -> Callable:
+    def rule(
+        dot,
+        out,
+        fun,
+        g,
+        ans,
+        t_span,
+        y0,
+        method="RK45",
+        t_eval=None,
+        args=None,
+        rtol=1e-3,
+        atol=1e-6,
+    ):
+        tangents = {"dans": None, "dargs": None}
+        tangents[which] = dot
+        return ivp_adjoint_tangent_record(
+            fun,
+            g,
+            ans,
+            t_span,
+            y0,
+            method,
+            t_eval,
+            args,
+            **tangents,
+            rtol=rtol,
+            atol=atol,
+        )
+
+    return rule
+
+
+ivp_adjoint_tangent_record = _helper(
+    ivp_adjoint_tangent, "solve_ivp_adjoint_tangent", "solve_ivp_adjoint", True
 )
+# forward over reverse (hessian) in y0 and args: the times' tangents have no rule
+ivp_adjoint_record = _helper(
+    ivp_adjoint,
+    "solve_ivp_adjoint",
+    "solve_ivp",
+    True,
+    tangent=(
+        None,
+        _ivp_adjoint_in_g,
+        _ivp_adjoint_in("dans"),
+        None,
+        _shape_only,
+        None,
+        None,
+        _ivp_adjoint_in("dargs"),
+    ),
+)
+ivp_adjoint_call = OncePerOp(ivp_adjoint_record)
 ivp_tangent_call = _helper(ivp_tangent, "solve_ivp_tangent", "solve_ivp", False)
 
 
