@@ -13,6 +13,8 @@ constructs the solvers do not support in differentiated code.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 import scipy.integrate
@@ -394,6 +396,21 @@ def test_nested_lambda_refused():
 
     with pytest.raises(UnsupportedSyntaxError, match="lambda.*made in"):
         grad(loss)(Y0, 0.5)
+
+
+def scaled_decay(y, t, k, s):
+    return -s * k * y
+
+
+partial_field = functools.partial(scaled_decay, s=2.0)
+
+
+def test_partial_as_field_refused():
+    def loss(y0, k):
+        return np.sum(odeint(partial_field, y0, [0.0, 1.0], args=(k,)))
+
+    with pytest.raises(UnsupportedSyntaxError, match="not a Python function"):
+        grad(loss, wrt=1)(Y0, 0.5)
 
 
 def test_runtime_value_as_field_refused():

@@ -3,9 +3,9 @@
 A primitive whose record lists parameters in ``functions`` (see
 :mod:`adcompiler.primitives.higher_order`: ``scipy.integrate.odeint``'s
 ``func``) takes there a function known at compile time: a module-level
-``def`` or ``lambda``, a closure made outside the differentiated code, a
-``functools.partial`` object, or a function parameter (code is compiled for
-that very function). It becomes a free value of the graph, so the generated
+``def`` or ``lambda``, a closure made outside the differentiated code, or
+such a function passed as a parameter (code is compiled for that very
+function). It becomes a free value of the graph, so the generated
 code passes the function object itself::
 
     ys = odeint(decay, y0, t, args=(k,))
@@ -16,7 +16,8 @@ parameter its record declares, as a free value holding a real function.
 Refused, with the function's name, ``file:line`` and a hint: a nested
 ``def`` or ``lambda`` of the differentiated code, or a partial made in it
 (they exist only while compiling); a runtime value or anything but a
-function at such a parameter; a function at any other parameter. A
+Python function (a ``functools.partial`` object, a method, a builtin) at such
+a parameter; a function at any other parameter. A
 primitive whose results are a ``result_class``'s fields (``solve_ivp``'s
 ``sol.t`` and ``sol.y``) gives an object node of that class, so the code
 reads ``sol.y`` and any other field is refused.
@@ -25,11 +26,12 @@ reads ``sol.y`` and any other field is refused.
 from __future__ import annotations
 
 import ast
+import types
 from typing import Any
 
 from ..errors import ArgumentError
 from ..primitives.registry import Primitive
-from ..trees import Node, is_function, object_tree
+from ..trees import Node, object_tree
 from .callvalues import describe, holds_callable, is_callable, made_here
 from .ops import Ops
 from .state import State
@@ -72,11 +74,13 @@ def _function_constant(
             "differentiated function) and pass its runtime values in args=(...)",
         )
     obj = operand.obj
-    if not is_function(obj):
+    if not isinstance(obj, types.FunctionType):  # what the rules differentiate
         raise state.parsed.unsupported(
-            f"{describe(operand)} as `{name}` of {prim.name}",
+            f"`{name}` of {prim.name} given {describe(operand)}, which is not a "
+            "Python function (a partial, a method, a builtin or a ufunc)",
             node,
-            "pass a Python function",
+            "pass a def or a lambda defined outside the differentiated code, "
+            "with the values bound in args=(...)",
         )
     hint = getattr(obj, "__name__", "")
     return state.graph.add_free(hint if hint.isidentifier() else name, obj)

@@ -4,9 +4,9 @@ A few library functions (``scipy.integrate.odeint``, ``solve_ivp``) take
 the function they work on as an argument. Elsewhere a function never
 reaches a primitive as an operand (see :mod:`adcompiler.lower.callvalues`);
 a record that lists a parameter in ``Primitive.functions`` accepts there a
-function known at compile time (a module-level ``def`` or ``lambda``, a
-closure made outside the differentiated code, a function parameter, whose
-structure is that very function): the lowering passes it to the op as a
+Python function known at compile time (a module-level ``def`` or
+``lambda``, a closure made outside the differentiated code, or one passed
+as a parameter, for which the code is compiled): the lowering passes it to the op as a
 constant (:mod:`adcompiler.lower.function_operands`) and the generated
 code calls the primitive with the function object itself.
 

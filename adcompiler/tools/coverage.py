@@ -67,8 +67,9 @@ take `loc` and `scale` (and shape parameters) by position or keyword; cdf-like m
 derivative in shape parameters, and `multivariate_normal`'s derivative in `cov` is the
 symmetric one (for a covariance that is symmetric, as SciPy requires).
 `scipy.integrate.odeint` and `solve_ivp` (its result's `.y` and `.t`) are the exception to "any
-order": their vector field is differentiated at run time by the adjoint method (reverse) and
-forward sensitivities (forward), once; a second derivative raises (docs/subset.md, "ODE solvers").
+order": their vector field is differentiated at run time (the adjoint method in reverse mode,
+forward sensitivities in forward mode), and second derivatives exist in `y0` and `args` by
+forward over reverse (`hessian`) only (docs/subset.md, "ODE solvers").
 
 """
 
