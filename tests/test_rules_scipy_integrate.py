@@ -22,6 +22,9 @@ from scipy.integrate import odeint, solve_ivp
 
 from adcompiler import grad, hessian, jacobian, jvp, value_and_grad
 from adcompiler.errors import NonDifferentiableError, UnsupportedSyntaxError
+from adcompiler.primitives import scipy_integrate
+from adcompiler.primitives.record import problems, registered
+from adcompiler.primitives.registry import lookup
 from support.differences import fd_jacobian
 
 TIGHT = dict(rtol=1e-10, atol=1e-10)
@@ -486,9 +489,12 @@ def test_odeint_full_output_refused():
         grad(loss, wrt=1)(Y0, 0.5)
 
 
-def test_records_are_registered_with_scipy():
-    from adcompiler.primitives.registry import lookup
-
+def test_records_are_registered_with_scipy_and_complete():
     for fn in (scipy.integrate.odeint, scipy.integrate.solve_ivp):
         prim = lookup(fn)
         assert prim is not None and prim.functions
+    mine = scipy_integrate.__name__
+    records = [p for p in registered() if getattr(p.fn, "__module__", None) == mine]
+    assert len(records) == 8  # sol.t, sol.y and the rules' six helpers
+    for prim in records + [lookup(scipy.integrate.odeint)]:
+        assert problems(prim) == []
