@@ -153,12 +153,9 @@ class _Field:
         self, y: np.ndarray, t: float, ty: np.ndarray, targs: np.ndarray | None
     ) -> tuple:
         """``(f, f_y ty + f_args targs)`` (``targs`` flat, or None: zero)."""
-        tangents = self.unflatten(targs) if targs is not None else None
-        if tangents is None:
-            tangents = [0.0 * np.asarray(a) if f else 0 for a, f in self._pairs()]
         primals = self._primals(y, t)
         rest = (0.0, ty) if self.tfirst else (ty, 0.0)
-        value, tangent = jvp_of(self.fn, primals, (*rest, *tangents))
+        value, tangent = jvp_of(self.fn, primals, (*rest, *self.arg_tangents(targs)))
         return (
             np.ravel(np.asarray(value, dtype=float)),
             np.ravel(np.asarray(tangent, dtype=float)),
@@ -177,11 +174,9 @@ class _Field:
         ``(-a f_y, -a f_t, -a f_args)``, for tangents ``dy``, ``da`` and
         ``dargs`` (flat, or None: zero) of ``y``, ``a`` and the arguments."""
         gradient = _pairing_gradient(self.fn, self.tfirst, tuple(self.floats))
-        targs = self.unflatten(dargs) if dargs is not None else None
-        if targs is None:
-            targs = [0.0 * np.asarray(a) if f else 0 for a, f in self._pairs()]
         primals = (y, float(t), a, *self.args)
-        _, tangent = jvp_of(gradient, primals, (dy, 0.0, da, *targs))
+        tangents = (dy, 0.0, da, *self.arg_tangents(dargs))
+        _, tangent = jvp_of(gradient, primals, tangents)
         d_y, d_t, *d_args = tangent
         parts = [np.ravel(part) for part in d_args]
         flat = np.concatenate(parts) if parts else np.zeros(0)
@@ -189,6 +184,13 @@ class _Field:
 
     def _pairs(self) -> list:
         return list(zip(self.args, self.floats))
+
+    def arg_tangents(self, flat: np.ndarray | None) -> list:
+        """One tangent per argument from ``flat`` (None: zeros), 0 for an
+        argument that is not a float (jvp ignores it)."""
+        if flat is None:
+            return [0.0 * np.asarray(arg) if f else 0 for arg, f in self._pairs()]
+        return self.unflatten(flat)
 
     def flatten(self, items: Any) -> np.ndarray:
         """The float arguments' entries of ``items`` (one per argument, None:
