@@ -13,9 +13,11 @@ code passes the function object itself::
 
 Guarantees: after this module, a function reaches a primitive only at a
 parameter its record declares, as a free value holding a real function.
-Refused, with the function's name, ``file:line`` and a hint: a nested
-``def`` or ``lambda`` of the differentiated code, or a partial made in it
-(they exist only while compiling); a runtime value or anything but a
+A ``lambda`` written in the call is lifted (:mod:`.lambda_lifting`): a
+real function, the local values it reads appended to ``args``. Refused,
+with the function's name, ``file:line`` and a hint: a nested ``def``, a
+partial made in the code, or a lambda that cannot be lifted (they exist
+only while compiling); a runtime value or anything but a
 Python function (a ``functools.partial`` object, a method, a builtin) at such
 a parameter; a function at any other parameter. A
 primitive whose results are a ``result_class``'s fields (``solve_ivp``'s
@@ -32,6 +34,7 @@ from typing import Any
 from ..errors import ArgumentError
 from ..primitives.registry import Primitive
 from ..trees import Node, object_tree
+from . import lambda_lifting
 from .callvalues import describe, holds_callable, is_callable, made_here
 from .ops import Ops
 from .state import State
@@ -54,8 +57,9 @@ def _positional_names(prim: Primitive) -> list[str]:
 
 def _function_constant(
     state: State, prim: Primitive, name: str, operand: Any, node: ast.AST
-) -> Any:
-    """The free value holding the function passed as ``name``."""
+) -> tuple[Any, tuple]:
+    """The free value holding the function passed as ``name``, and the
+    values to pass after the call's ``args`` (those of a lambda lifted)."""
     if not is_callable(operand):
         raise state.parsed.unsupported(
             f"`{name}` of {prim.name} given a runtime value, not a function "
@@ -65,13 +69,19 @@ def _function_constant(
             "the differentiated function), by name",
         )
     if made_here(operand):
+        lifted = lambda_lifting.lift(state, operand)
+        if lifted is not None:
+            fn, extra = lifted
+            return state.graph.add_free(fn.__name__, fn), extra
         raise state.parsed.unsupported(
             f"`{name}` of {prim.name} given `{describe(operand)}`, a nested "
             "function, lambda or partial made in the differentiated code (it "
             "exists only while compiling; the solver calls it at run time)",
             node,
             "define it at module level (or make the closure outside the "
-            "differentiated function) and pass its runtime values in args=(...)",
+            "differentiated function) and pass its runtime values in args=(...); "
+            "a lambda reading only parameters, locals holding numbers or arrays, "
+            "and globals is accepted",
         )
     obj = operand.obj
     if not isinstance(obj, types.FunctionType):  # what the rules differentiate
@@ -83,7 +93,32 @@ def _function_constant(
             "with the values bound in args=(...)",
         )
     hint = getattr(obj, "__name__", "")
-    return state.graph.add_free(hint if hint.isidentifier() else name, obj)
+    return state.graph.add_free(hint if hint.isidentifier() else name, obj), ()
+
+
+def _with_extra_args(
+    state: State,
+    prim: Primitive,
+    names: list[str],
+    args: list,
+    kwargs: dict,
+    extra: tuple,
+    node: ast.AST,
+) -> None:
+    """Append ``extra`` to the call's ``args`` operand (in place)."""
+    position = names.index("args") if "args" in names else len(args)
+    if position < len(args):
+        given, put = args[position], lambda tree: args.__setitem__(position, tree)
+    else:
+        given, put = kwargs.get("args"), lambda tree: kwargs.__setitem__("args", tree)
+    if given is not None and not isinstance(given, tuple):
+        raise state.parsed.unsupported(
+            f"a lambda reading local names as the vector field of {prim.name} "
+            "with `args` that is not a tuple written in the call",
+            node,
+            "write args=(a, b) in the call, or define the field at module level",
+        )
+    put(tuple(given or ()) + extra)
 
 
 def call(
@@ -98,14 +133,17 @@ def call(
     """The call of the higher-order primitive ``prim``, its function
     operands free values (see the module's docstring)."""
     names = _positional_names(prim)
-    args = list(args)
+    args, kwargs = list(args), dict(kwargs)
+    extra: tuple = ()
     for k, operand in enumerate(args):
         name = names[k] if k < len(names) else f"argument {k}"
         if name in prim.functions:
-            args[k] = _function_constant(state, prim, name, operand, node)
+            args[k], extra = _function_constant(state, prim, name, operand, node)
     for name, operand in list(kwargs.items()):
         if name in prim.functions:
-            kwargs[name] = _function_constant(state, prim, name, operand, node)
+            kwargs[name], extra = _function_constant(state, prim, name, operand, node)
+    if extra:
+        _with_extra_args(state, prim, names, args, kwargs, extra, node)
     for operand in (*args, *kwargs.values()):
         if holds_callable(operand):
             raise state.parsed.unsupported(
