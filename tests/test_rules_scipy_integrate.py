@@ -164,6 +164,30 @@ def test_odeint_value_is_scipys():
     assert value == odeint(lotka_volterra, Y0, t, args=(1.1, 0.4))[-1, 0]
 
 
+def power_decay(y, t, k, n):
+    return -k * y**n
+
+
+def integer_args_loss(y0, k):
+    """An integer among args has no derivative; the others do, to order 2."""
+    ys = odeint(power_decay, y0, [0.0, 1.0], args=(k, 2), **TIGHT)
+    return np.sum(ys**2)
+
+
+def test_integer_in_args():
+    args = (Y0, 0.7)
+    assert_close(
+        grad(integer_args_loss, wrt=(0, 1))(*args),
+        central(integer_args_loss, args, (0, 1)),
+    )
+    check_jvp(integer_args_loss, args)
+    np.testing.assert_allclose(
+        hessian(integer_args_loss, wrt=1)(*args),
+        fd_hessian(integer_args_loss, args, 1),
+        rtol=1e-5,
+    )
+
+
 def test_vector_field_as_a_parameter():
     def loss(field, y0, k):
         return np.sum(odeint(field, y0, np.array([0.0, 1.0]), args=(k,), **TIGHT))

@@ -202,13 +202,14 @@ class _Field:
         ]
         return np.concatenate(parts) if parts else np.zeros(0)
 
-    def unflatten(self, flat: np.ndarray, absent: Any = 0) -> list:
+    def unflatten(self, flat: np.ndarray) -> list:
         """One item per argument: its part of ``flat`` in its shape (a
-        number for a number), ``absent`` for an argument that is not a float."""
+        number for a number), 0.0 for an argument that is not a float (an
+        integer: no derivative, and a tangent of it adds up as zero)."""
         items, start = [], 0
         for arg, f in self._pairs():
             if not f:
-                items.append(absent)
+                items.append(0.0)
                 continue
             size = int(np.size(arg))
             part = flat[start : start + size]
@@ -437,7 +438,7 @@ def odeint_adjoint(
     a, d_times, a_args = _adjoint(
         field, _Solver(None, rtol, atol, mxstep), times, ans, G
     )
-    d_args = field.unflatten(a_args, absent=None)
+    d_args = field.unflatten(a_args)
     return (a.reshape(np.shape(y0)), d_times.reshape(np.shape(t)), *d_args)
 
 
@@ -487,7 +488,7 @@ def odeint_adjoint_tangent(
     flat = None if dargs is None else field.flatten(dargs)
     solver = _Solver(None, rtol, atol, mxstep)
     da, dd_times, da_args = _adjoint_tangent(field, solver, times, Y, G, dY, flat)
-    d_args = field.unflatten(da_args, absent=None)
+    d_args = field.unflatten(da_args)
     return (da.reshape(np.shape(y0)), dd_times.reshape(np.shape(t)), *d_args)
 
 
@@ -669,7 +670,7 @@ def ivp_adjoint(
     field, times, Y = _ivp_problem(fun, t_span, y0, t_eval, args, ans)
     G = np.concatenate([np.zeros((1, Y.shape[1])), np.asarray(g).T])
     a, d_times, a_args = _adjoint(field, _ivp_solver(method, rtol, atol), times, Y, G)
-    d_args = field.unflatten(a_args, absent=None)
+    d_args = field.unflatten(a_args)
     d_span = np.array([d_times[0], 0.0])
     return (
         d_span,
@@ -736,7 +737,7 @@ def ivp_adjoint_tangent(
         np.array([dd_times[0], 0.0]),
         da.reshape(np.shape(y0)),
         dd_times[1:].reshape(np.shape(t_eval)),
-        *field.unflatten(da_args, absent=None),
+        *field.unflatten(da_args),
     )
 
 
