@@ -343,6 +343,9 @@ HESSIAN_CASES = [
     pytest.param(lotka_loss, (Y0, 1.1, 0.4, 1.5), 0, id="lotka_volterra-y0"),
     pytest.param(lotka_loss, (Y0, 1.1, 0.4, 1.5), 2, id="lotka_volterra-b"),
     pytest.param(pendulum_loss, (Y0, 1.3, 0.2, 1.4), 1, id="pendulum-w"),
+    pytest.param(decay_loss, (Y0, 0.7, 1.3), 2, id="decay-T"),
+    pytest.param(times_loss, (0.3, np.array([0.0, 0.5, 1.1]), 0.6), 1, id="times-t"),
+    pytest.param(pendulum_loss, (Y0, 1.3, 0.2, 1.4), 3, id="pendulum-T"),
 ]
 
 
@@ -394,9 +397,16 @@ def test_solve_ivp_hessian_against_central_differences_of_the_gradient(wrt):
     )
 
 
-def test_second_order_in_the_times_raises():
-    with pytest.raises(NonDifferentiableError, match="odeint_adjoint.*`t`"):
-        hessian(decay_loss, wrt=2)(Y0, 0.7, 1.3)
+@pytest.mark.parametrize("wrt", [1, 3])
+def test_solve_ivp_hessian_in_the_times(wrt):
+    """In t_span[0] and in t_eval (the ends of the adjoint's intervals move)."""
+    args = (np.array([0.5, -1.0]), 0.2, 0.9, np.array([1.0, 1.5]))
+    np.testing.assert_allclose(
+        hessian(ivp_start_loss, wrt=wrt)(*args),
+        fd_hessian(ivp_start_loss, args, wrt),
+        rtol=1e-5,
+        atol=1e-7,
+    )
 
 
 def reverse_over_reverse(y0):

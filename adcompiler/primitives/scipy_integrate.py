@@ -19,16 +19,18 @@ f(y0, t0) dt0``, plus ``f(y_i, t_i) dt_i`` at each time. Each adjoint or
 sensitivity integration uses the primal's method and tolerances, so a
 derivative is as accurate as the integration (``rtol``/``atol``).
 
-The derivatives are computed by runtime helpers whose records have no rules
-of their own: a second derivative of ``odeint`` or ``solve_ivp`` (``hessian``,
-``grad`` of a gradient, ``jvp`` of a gradient) raises
-:class:`~adcompiler.errors.NonDifferentiableError` naming the helper and
-saying so, never a wrong number.
+The derivatives are computed by runtime helpers. Their own records give
+forward over reverse (``hessian``, in ``y0``, ``args`` and the times): the
+adjoint is linear in ``g``, and its tangent in the states, the arguments
+and the times integrates the adjoint system with its tangent backward
+(:func:`_adjoint_tangent`). Reverse over reverse and third derivatives
+raise :class:`~adcompiler.errors.NonDifferentiableError` naming the helper,
+never a wrong number.
 
 ``solve_ivp``'s result is an object of which differentiated code reads
 ``sol.y`` and ``sol.t`` (any other field is refused). ``sol.y`` has a
 derivative only when ``t_eval`` is given (the solver's own times move with
-the inputs); ``sol.t`` has none. Events, dense output and the implicit
+the inputs); ``sol.t`` is then ``t_eval``. Events, dense output and the implicit
 methods are refused: the signature below lists what is accepted.
 """
 
@@ -50,10 +52,10 @@ METHODS = ("RK45", "RK23", "DOP853")
 
 #: what a second derivative of an ODE solver's result says to do instead
 SECOND_ORDER = (
-    "scipy.integrate.odeint and solve_ivp are differentiable once (grad, vjp, "
-    "jvp); their second derivatives (hessian, a gradient of a gradient) are "
-    "not supported: write the integration as a loop (an RK4 step function) "
-    "to differentiate it again"
+    "the second derivatives of scipy.integrate.odeint and solve_ivp are "
+    "forward over reverse only (hessian, jvp of grad); for reverse over "
+    "reverse or third derivatives, write the integration as a loop (an RK4 "
+    "step function)"
 )
 
 
@@ -150,11 +152,17 @@ class _Field:
         )
 
     def push(
-        self, y: np.ndarray, t: float, ty: np.ndarray, targs: np.ndarray | None
+        self,
+        y: np.ndarray,
+        t: float,
+        ty: np.ndarray,
+        targs: np.ndarray | None,
+        tt: float = 0.0,
     ) -> tuple:
-        """``(f, f_y ty + f_args targs)`` (``targs`` flat, or None: zero)."""
+        """``(f, f_y ty + f_args targs + f_t tt)`` (``targs`` flat, or
+        None: zero)."""
         primals = self._primals(y, t)
-        rest = (0.0, ty) if self.tfirst else (ty, 0.0)
+        rest = (float(tt), ty) if self.tfirst else (ty, float(tt))
         value, tangent = jvp_of(self.fn, primals, (*rest, *self.arg_tangents(targs)))
         return (
             np.ravel(np.asarray(value, dtype=float)),
@@ -273,6 +281,12 @@ class _Solver:
         return self.states(dynamics, s0, [ta, tb])[-1]
 
 
+def _adjoint_rate(field: _Field, n: int, state: np.ndarray, t: float) -> np.ndarray:
+    """The derivative in time of the adjoint state ``[y, a, a_t, a_args]``."""
+    f, dy, dt, dargs = field.pull(state[:n], t, -state[n : 2 * n])
+    return np.concatenate([f, dy, [dt], dargs])
+
+
 def _adjoint(
     field: _Field, solver: _Solver, times: np.ndarray, Y: np.ndarray, G: np.ndarray
 ) -> tuple:
@@ -281,8 +295,7 @@ def _adjoint(
     count, n = Y.shape
 
     def dynamics(state: np.ndarray, t: float) -> np.ndarray:
-        f, dy, dt, dargs = field.pull(state[:n], t, -state[n : 2 * n])
-        return np.concatenate([f, dy, [dt], dargs])
+        return _adjoint_rate(field, n, state, t)
 
     a = np.array(G[-1], dtype=float)
     a_t, a_args = 0.0, np.zeros(field.size)
@@ -306,34 +319,42 @@ def _adjoint_tangent(
     G: np.ndarray,
     dY: np.ndarray,
     d_args: np.ndarray | None,
+    d_times: np.ndarray | None,
 ) -> tuple:
-    """The tangent of :func:`_adjoint`'s three results for a tangent ``dY``
-    of the states and ``d_args`` (flat, or None) of the arguments, ``G``
-    fixed (the adjoint is linear in ``G``): the adjoint system and its
-    tangent, integrated backward together."""
+    """The tangent of :func:`_adjoint`'s three results for tangents ``dY``
+    of the states, ``d_args`` (flat) of the arguments and ``d_times`` of the
+    times (each None: zero), ``G`` fixed (the adjoint is linear in ``G``):
+    the adjoint system and its tangent, integrated backward together; an
+    interval's end moving by ``dt`` moves the state there by its rate
+    times ``dt``."""
     count, n = Y.shape
     size = field.size
     half = 2 * n + 1 + size
+    moves = np.zeros(count) if d_times is None else np.ravel(d_times)
 
     def dynamics(state: np.ndarray, t: float) -> np.ndarray:
         y, a = state[:n], state[n : 2 * n]
         dy, da = state[half : half + n], state[half + n : half + 2 * n]
-        f, ay, at, aargs = field.pull(y, t, -a)
         _, df = field.push(y, t, dy, d_args)
         day, dat, daargs = field.pull_tangent(y, t, a, dy, da, d_args)
-        return np.concatenate([f, ay, [at], aargs, df, day, [dat], daargs])
+        rate = _adjoint_rate(field, n, state, t)
+        return np.concatenate([rate, df, day, [dat], daargs])
 
     a = np.array(G[-1], dtype=float)
     a_t, a_args = 0.0, np.zeros(size)
     da, da_t, da_args = np.zeros(n), 0.0, np.zeros(size)
     dd_times = np.zeros(count)
     for i in range(count - 1, 0, -1):
-        f_i, df_i = field.push(Y[i], times[i], dY[i], d_args)
+        f_i, df_i = field.push(Y[i], times[i], dY[i], d_args, moves[i])
         a_t -= f_i @ G[i]
         dd_times[i] = df_i @ G[i]
         da_t -= dd_times[i]
-        start = np.concatenate([Y[i], a, [a_t], a_args, dY[i], da, [da_t], da_args])
+        first = np.concatenate([Y[i], a, [a_t], a_args])
+        second = np.concatenate([dY[i], da, [da_t], da_args])
+        second = second - _adjoint_rate(field, n, first, times[i]) * moves[i]
+        start = np.concatenate([first, second])
         state = solver.final(dynamics, start, times[i], times[i - 1])
+        state[half:] += _adjoint_rate(field, n, state, times[i - 1]) * moves[i - 1]
         a = state[n : 2 * n] + G[i - 1]
         a_t, a_args = state[2 * n], state[2 * n + 1 : half]
         da = state[half + n : half + 2 * n]
@@ -472,6 +493,7 @@ def odeint_adjoint_tangent(
     t,
     args=(),
     dans=None,
+    dt=None,
     dargs=None,
     rtol=None,
     atol=None,
@@ -479,7 +501,7 @@ def odeint_adjoint_tangent(
     tfirst=False,
 ) -> tuple:
     """The tangent of :func:`odeint_adjoint`'s result for tangents of
-    ``ans`` and ``args`` (each None: zero)."""
+    ``ans``, ``t`` and ``args`` (each None: zero)."""
     field = _Field(func, args, tfirst)
     times = np.ravel(np.asarray(t, dtype=float))
     Y = np.asarray(ans, dtype=float)
@@ -487,7 +509,7 @@ def odeint_adjoint_tangent(
     dY = np.zeros(Y.shape) if dans is None else np.reshape(dans, Y.shape)
     flat = None if dargs is None else field.flatten(dargs)
     solver = _Solver(None, rtol, atol, mxstep)
-    da, dd_times, da_args = _adjoint_tangent(field, solver, times, Y, G, dY, flat)
+    da, dd_times, da_args = _adjoint_tangent(field, solver, times, Y, G, dY, flat, dt)
     d_args = field.unflatten(da_args)
     return (da.reshape(np.shape(y0)), dd_times.reshape(np.shape(t)), *d_args)
 
@@ -516,7 +538,7 @@ def _odeint_adjoint_in(which: str) -> Callable:
         mxstep=0,
         tfirst=False,
     ):
-        tangents = {"dans": None, "dargs": None}
+        tangents = {"dans": None, "dt": None, "dargs": None}
         tangents[which] = dot
         return odeint_adjoint_tangent_record(
             func,
@@ -538,7 +560,7 @@ def _odeint_adjoint_in(which: str) -> Callable:
 odeint_adjoint_tangent_record = _helper(
     odeint_adjoint_tangent, "odeint_adjoint_tangent", "odeint_adjoint", True
 )
-# forward over reverse (hessian) in y0 and args: t's tangent has no rule
+# forward over reverse (hessian): tangents in y0, t and args
 odeint_adjoint_record = _helper(
     odeint_adjoint,
     "odeint_adjoint",
@@ -549,7 +571,7 @@ odeint_adjoint_record = _helper(
         _odeint_adjoint_in_g,
         _odeint_adjoint_in("dans"),
         _shape_only,
-        None,
+        _odeint_adjoint_in("dt"),
         _odeint_adjoint_in("dargs"),
     ),
 )
@@ -680,6 +702,15 @@ def ivp_adjoint(
     )
 
 
+def _ivp_time_tangents(count: int, d_span: Any, d_eval: Any) -> np.ndarray | None:
+    """The tangents of the times ``[t_span[0], *t_eval]`` (None: zero)."""
+    if d_span is None and d_eval is None:
+        return None
+    first = 0.0 if d_span is None else float(np.ravel(d_span[0])[0])
+    rest = np.zeros(count - 1) if d_eval is None else np.ravel(d_eval)
+    return np.concatenate([[first], rest])
+
+
 def ivp_tangent(
     fun,
     ans,
@@ -698,11 +729,7 @@ def ivp_tangent(
     """The tangent of ``sol.y`` for tangents of ``t_span``, ``y0``,
     ``t_eval`` and ``args`` (each None: zero)."""
     field, times, Y = _ivp_problem(fun, t_span, y0, t_eval, args, ans)
-    d_times = None
-    if d_span is not None or d_eval is not None:
-        first = 0.0 if d_span is None else float(np.ravel(d_span[0])[0])
-        rest = np.zeros(len(times) - 1) if d_eval is None else np.ravel(d_eval)
-        d_times = np.concatenate([[first], rest])
+    d_times = _ivp_time_tangents(len(times), d_span, d_eval)
     S = _tangent(
         field, _ivp_solver(method, rtol, atol), Y[0], times, Y, dy0, d_times, dargs
     )
@@ -719,12 +746,14 @@ def ivp_adjoint_tangent(
     t_eval=None,
     args=None,
     dans=None,
+    d_span=None,
+    d_eval=None,
     dargs=None,
     rtol=1e-3,
     atol=1e-6,
 ) -> tuple:
-    """The tangent of :func:`ivp_adjoint`'s result for tangents of ``ans``
-    and ``args`` (each None: zero)."""
+    """The tangent of :func:`ivp_adjoint`'s result for tangents of ``ans``,
+    ``t_span``, ``t_eval`` and ``args`` (each None: zero)."""
     field, times, Y = _ivp_problem(fun, t_span, y0, t_eval, args, ans)
     G = np.concatenate([np.zeros((1, Y.shape[1])), np.asarray(g).T])
     dY = np.zeros(Y.shape)
@@ -732,7 +761,10 @@ def ivp_adjoint_tangent(
         dY[1:] = np.asarray(dans, dtype=float).T
     flat = None if dargs is None else field.flatten(dargs)
     solver = _ivp_solver(method, rtol, atol)
-    da, dd_times, da_args = _adjoint_tangent(field, solver, times, Y, G, dY, flat)
+    d_times = _ivp_time_tangents(len(times), d_span, d_eval)
+    da, dd_times, da_args = _adjoint_tangent(
+        field, solver, times, Y, G, dY, flat, d_times
+    )
     return (
         np.array([dd_times[0], 0.0]),
         da.reshape(np.shape(y0)),
@@ -776,7 +808,7 @@ def _ivp_adjoint_in(which: str) -> Callable:
         rtol=1e-3,
         atol=1e-6,
     ):
-        tangents = {"dans": None, "dargs": None}
+        tangents = {"dans": None, "d_span": None, "d_eval": None, "dargs": None}
         tangents[which] = dot
         return ivp_adjoint_tangent_record(
             fun,
@@ -798,7 +830,7 @@ def _ivp_adjoint_in(which: str) -> Callable:
 ivp_adjoint_tangent_record = _helper(
     ivp_adjoint_tangent, "solve_ivp_adjoint_tangent", "solve_ivp_adjoint", True
 )
-# forward over reverse (hessian) in y0 and args: the times' tangents have no rule
+# forward over reverse (hessian): tangents in y0, the times and args
 ivp_adjoint_record = _helper(
     ivp_adjoint,
     "solve_ivp_adjoint",
@@ -808,10 +840,10 @@ ivp_adjoint_record = _helper(
         None,
         _ivp_adjoint_in_g,
         _ivp_adjoint_in("dans"),
-        None,
+        _ivp_adjoint_in("d_span"),
         _shape_only,
         None,
-        None,
+        _ivp_adjoint_in("d_eval"),
         _ivp_adjoint_in("dargs"),
     ),
 )

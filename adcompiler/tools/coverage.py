@@ -68,8 +68,8 @@ derivative in shape parameters, and `multivariate_normal`'s derivative in `cov` 
 symmetric one (for a covariance that is symmetric, as SciPy requires).
 `scipy.integrate.odeint` and `solve_ivp` (its result's `.y` and `.t`) are the exception to "any
 order": their vector field is differentiated at run time (the adjoint method in reverse mode,
-forward sensitivities in forward mode), and second derivatives exist in `y0` and `args` by
-forward over reverse (`hessian`) only (docs/subset.md, "ODE solvers").
+forward sensitivities in forward mode), and their second derivatives are forward over
+reverse (`hessian`) only (docs/subset.md, "ODE solvers").
 
 """
 
