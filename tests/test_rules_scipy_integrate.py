@@ -575,3 +575,30 @@ def test_records_are_registered_with_scipy_and_complete():
     assert len(records) == 8  # sol.t, sol.y and the rules' six helpers
     for prim in records + [lookup(scipy.integrate.odeint)]:
         assert problems(prim) == []
+
+
+def span_loss(y0, span):
+    """t_span an array; the times after its first do not move sol.y."""
+    t_eval = np.array([1.0, 1.5])
+    sol = solve_ivp(forced_tfirst, span, y0, t_eval=t_eval, args=(0.9,), **TIGHT)
+    return np.sum(sol.y**2)
+
+
+def backward_loss(y0, k):
+    """odeint over decreasing times."""
+    ys = odeint(decay, y0, np.array([1.0, 0.5, 0.0]), args=(k,), **TIGHT)
+    return np.sum(ys**2)
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        pytest.param(
+            span_loss, (np.array([0.5, -1.0]), np.array([0.2, 2.0])), id="span"
+        ),
+        pytest.param(backward_loss, (Y0, 0.7), id="backward"),
+    ],
+)
+def test_span_array_and_decreasing_times(f, args):
+    assert_close(grad(f, wrt=(0, 1))(*args), central(f, args, (0, 1)))
+    check_jvp(f, args)

@@ -4,7 +4,8 @@ vector field is a user function that adcompiler differentiates.
 Registered on demand (:mod:`.scipy_hook`): importing this module imports
 SciPy. Both are higher-order primitives (:mod:`.higher_order`): the vector
 field is a function known at compile time, passed to the generated code as
-the function object itself.
+the function object itself. The numerics of the derivatives are in
+:mod:`.ode_solvers`; this module holds the records and their rules.
 
 Reverse mode is the adjoint method (as autograd's ``odeint``): from the last
 time to the first, interval by interval, the state ``[y, a, a_t, a_args]``
