@@ -55,6 +55,7 @@ from .pipeline import (
     compiled,
     defaults,
 )
+from .primitives import higher_order
 from .primitives.registry import lookup
 from .runtime import (
     complex_derivative,
@@ -1190,3 +1191,8 @@ def checkpoint(fn: Callable) -> Callable:
     time step, whose intermediates would otherwise be stored for every step.
     """
     return Checkpoint(fn)
+
+
+# the rules of higher-order primitives (odeint) differentiate their function
+# operand at run time with these
+higher_order.install(vjp=vjp, jvp=jvp, grad=grad)

@@ -30,7 +30,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ir import CallOp, Value, tree_map, tree_values
 from ..primitives import registry
 from ..trees import LEAF, Fixed, ObjectTree, operand_shape
-from . import callvalues, dependencies
+from . import callvalues, dependencies, function_operands
 from .dicts import NOT_STATIC, static_builtin
 from .effects import CASTS, NOT_MINE
 from .errortext import library_function
@@ -178,6 +178,11 @@ class UserCalls:
                     "pass a module-level function instead",
                 )
             return self.user_call(target, args, kwargs, node, hint)
+        prim = registry.lookup(callee.obj)
+        if function_operands.takes_functions(prim):  # odeint(f, y0, t)
+            return function_operands.call(
+                self.state, self.ops, prim, args, kwargs, node, hint
+            )
         folded = static_builtin(self.state, callee.obj, args, kwargs, node, hint)
         if folded is not NOT_STATIC:  # len(d), sorted(d), dict(...), zip(...)
             return folded

@@ -143,8 +143,11 @@ class Primitive:
         #: call returning a tuple is lowered as one primitive per item)
         self.split: Callable[..., list | None] | None = None
         #: the NamedTuple class of a split call's results (NumPy's
-        #: ``SVDResult``: ``r.S`` reads an item), or None: a plain tuple
+        #: ``SVDResult``: ``r.S`` reads an item; ``solve_ivp``'s ``sol.y``), or None: a plain tuple
         self.split_result: type | None = None
+        #: the parameters that take a function known at compile time (a
+        #: vector field): see :mod:`.higher_order`
+        self.functions: frozenset[str] = frozenset()
 
     @property
     def differentiable(self) -> bool:

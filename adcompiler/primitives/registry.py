@@ -279,6 +279,8 @@ def define(
     signature_of: Callable | None = None,
     container: bool | None = False,
     effect: bool = False,
+    functions: Sequence[str] = (),
+    split_result: type | None = None,
 ) -> Primitive:
     """Register the whole record of primitive ``fn`` at once.
 
@@ -303,6 +305,8 @@ def define(
     prim.categories = frozenset(categories)
     prim.container = container
     prim.effect = effect
+    prim.functions = frozenset(functions)
+    prim.split_result = split_result
     if isinstance(tangent, Linear):
         deflinear(fn, *tangent.positions)
     elif tangent == SAME_AS_REVERSE:

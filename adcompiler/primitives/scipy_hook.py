@@ -4,10 +4,11 @@ Importing adcompiler never imports SciPy (``import scipy.stats`` alone
 takes longer than importing adcompiler). Instead :func:`load` is one of
 the registry's :data:`~.record.ON_MISS` hooks: the first time a lookup
 finds no record and ``scipy.special`` (``scipy.stats``, ``scipy.linalg``,
-``scipy.signal``) is already imported, by the user's code or a library it
-uses, the records of :mod:`.scipy_special` (:mod:`.scipy_stats`,
-:mod:`.scipy_linalg`, :mod:`.scipy_signal`) are registered, and the lookup
-is tried again. Code that differentiates a SciPy function has
+``scipy.signal``, ``scipy.integrate``) is already imported, by the user's
+code or a library it uses, the records of :mod:`.scipy_special`
+(:mod:`.scipy_stats`, :mod:`.scipy_linalg`, :mod:`.scipy_signal`,
+:mod:`.scipy_integrate`) are registered, and the lookup is tried again.
+Code that differentiates a SciPy function has
 imported SciPy to call it, so its records are always there when needed;
 code that never imports SciPy pays two dictionary look-ups per miss.
 
@@ -33,6 +34,7 @@ _FAMILIES = (
     ("scipy.stats", "scipy_stats"),
     ("scipy.linalg", "scipy_linalg"),
     ("scipy.signal", "scipy_signal"),
+    ("scipy.integrate", "scipy_integrate"),
 )
 
 

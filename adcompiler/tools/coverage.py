@@ -66,6 +66,10 @@ order 3). Other names of the same function (`psi` for `digamma`) use the same ru
 take `loc` and `scale` (and shape parameters) by position or keyword; cdf-like methods have no
 derivative in shape parameters, and `multivariate_normal`'s derivative in `cov` is the
 symmetric one (for a covariance that is symmetric, as SciPy requires).
+`scipy.integrate.odeint` and `solve_ivp` (its result's `.y` and `.t`) are the exception to "any
+order": their vector field is differentiated at run time (the adjoint method in reverse mode,
+forward sensitivities in forward mode), and their second derivatives are forward over
+reverse (`hessian`) only (docs/subset.md, "ODE solvers").
 
 """
 
@@ -159,6 +163,8 @@ def _spelling(prim: Primitive) -> str:
 def _section(prim: Primitive) -> str | None:
     """Which section of the page ``prim`` belongs to (None: not a built-in one)."""
     module = getattr(prim.fn, "__module__", None)
+    if prim.split is not None and not any(prim.vjps or ()):
+        return None  # lowered as its items (fields), whose records are listed
     if module == "adcompiler.runtime":
         return "adcompiler" if prim.name == "stop_gradient" else "runtime"
     if prim.render[0] in ("binop", "unaryop", "compare", "subscript"):
