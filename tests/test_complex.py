@@ -21,6 +21,12 @@ from adcompiler import check_grad, grad, hessian, jvp
 from adcompiler.errors import NoRuleError, OutputError
 from adcompiler.testing import numerical_grad
 
+try:
+    import scipy.special
+    import scipy.stats
+except ImportError:  # an optional dependency
+    scipy = None
+
 _RNG = np.random.default_rng(1701)
 
 
@@ -265,6 +271,26 @@ def clip_and_max(z):
     return np.sum(np.abs(np.clip(z, -0.5 + 0j, 0.5 + 0j)) ** 2) + np.abs(np.max(z)) ** 2
 
 
+def sinc_of(z):
+    return np.sum(np.abs(np.sinc(z) * z) ** 2)
+
+
+def nan_to_num_of(z):
+    return np.sum(np.abs(np.nan_to_num(z * z, posinf=3.0, neginf=-3.0)) ** 2)
+
+
+def array_functions(z):
+    w = np.roll(z, 1) * np.flip(z) + np.pad(z, 1)[1:-1] + np.diff(z, prepend=0.5)
+    return np.sum(np.abs(w * np.cumprod(z) + np.polyval(z[:3], z)) ** 2)
+
+
+def matrix_functions(m):
+    w = np.kron(m, m)[:3, :3] + np.tril(m) @ np.triu(m) + np.diag(np.diag(m))
+    return (
+        np.sum(np.abs(w * np.trace(m)) ** 2) + np.abs(np.trapezoid(m, axis=0)[0]) ** 2
+    )
+
+
 def correlate(a, v):
     return np.sum(np.abs(np.correlate(a, v, "full") + np.convolve(a, v)) ** 2)
 
@@ -279,6 +305,10 @@ def correlate(a, v):
         (reductions, (carr(2, 3),)),
         (shapes_and_indexing, (carr(2, 3),)),
         (sort_values, (carr(5),)),
+        (sinc_of, (carr(4),)),
+        (nan_to_num_of, (carr(4),)),
+        (array_functions, (carr(5),)),
+        (matrix_functions, (carr(3, 3),)),
         (maximum_of, (carr(4), carr(4))),
         (clip_and_max, (np.array([-1.2 + 0.5j, 0.1 - 0.3j, 0.2 + 1j, 1.4 - 2j]),)),
         (determinant, (carr(3, 3),)),
@@ -312,6 +342,51 @@ def test_product_first_order():
     np.testing.assert_allclose(
         grad(product)(z), 2 * np.conj(np.prod(z)) * np.prod(z) / z, rtol=1e-12
     )
+
+
+def test_nan_to_num_replaces_parts_apart():
+    # NumPy replaces a non-finite real or imaginary part alone: the other
+    # part keeps its derivative
+    z = np.array([complex(np.nan, 1.0), complex(2.0, np.inf), 1.0 - 1.0j])
+    with np.errstate(invalid="ignore"):
+        g = grad(lambda_free_nan_to_num)(z)
+    np.testing.assert_allclose(g, [-2.0j, 4.0, 2.0 + 2.0j])
+
+
+def lambda_free_nan_to_num(z):
+    w = np.nan_to_num(z, posinf=0.0)
+    return np.sum(np.real(w * np.conj(w)))
+
+
+@pytest.mark.skipif(scipy is None, reason="SciPy is not installed")
+def test_scipy_special_of_complex_values():
+    run(scipy_holomorphic, carr(3))
+    # first order only: SciPy's polygamma (gamma's second derivative) takes
+    # no complex arguments
+    check_grad(scipy_gamma, carr(3))
+    with pytest.raises(NoRuleError, match=r"scipy\.special\.ive of a complex"):
+        grad(scipy_ive)(carr(3))
+    with pytest.raises(NoRuleError, match="scipy.stats distribution of a complex"):
+        grad(scipy_stats_of_complex)(carr(3))
+
+
+def scipy_holomorphic(z):
+    w = scipy.special.erf(z) + scipy.special.jv(1.5, z)
+    return np.sum(
+        np.abs(w + scipy.special.iv(0.5, z) + scipy.special.logsumexp(z)) ** 2
+    )
+
+
+def scipy_gamma(z):
+    return np.sum(np.abs(scipy.special.gamma(z + 1.0)) ** 2)
+
+
+def scipy_ive(z):
+    return np.sum(np.abs(scipy.special.ive(1.5, z)) ** 2)
+
+
+def scipy_stats_of_complex(z):
+    return np.sum(np.abs(scipy.stats.norm.logpdf(z)) ** 2)
 
 
 # ---------------------------------------------------------------------------

@@ -788,9 +788,21 @@ define(
 # Elementwise
 
 
+def _finite_parts(g: Any, x: Any) -> Any:
+    """``g`` where ``x`` is finite, 0 elsewhere; of a complex ``x``, part by
+    part (NumPy replaces a non-finite real or imaginary part alone):
+    ``Re(g) [Re x finite] + i Im(g) [Im x finite]``, written with
+    ``(g ± conj(g)) / 2`` so that a real ``g`` stays real."""
+    real_part = (g + np.conj(g)) * 0.5
+    imaginary_part = (g - np.conj(g)) * 0.5
+    return real_part * np.isfinite(np.real(x)) + imaginary_part * np.isfinite(
+        np.imag(x)
+    )
+
+
 define(
     np.nan_to_num,
-    lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: g * np.isfinite(x),
+    lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: _finite_parts(g, x),
     tangent="same as reverse",
     static=("copy", "nan", "posinf", "neginf"),
     categories=("elementwise",),
