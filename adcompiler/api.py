@@ -965,9 +965,24 @@ def _one_hot(shape: tuple, position: tuple) -> Any:
     return out
 
 
+def _real_for_jacobian(values: list, what: str, output: bool = False) -> None:
+    """Refuse complex arguments or outputs of a Jacobian: its blocks hold
+    real derivatives, and a complex value has two real directions (as
+    JAX's ``jacfwd`` and ``jacrev`` without ``holomorphic=True``)."""
+    if any(map(is_complex, values)):
+        kind = "output" if output else "argument"
+        raise (OutputError if output else WrtError)(
+            f"{what}: a complex {kind}, and Jacobians (and Hessians) are of real "
+            "functions of real arguments here",
+            hint="take the real and imaginary parts as separate real arrays, or "
+            "use jvp / vjp (hvp for second derivatives), which take complex values",
+        )
+
+
 def _jacobian_rev(f: Any, full: tuple, indices: tuple, many: bool) -> Any:
     out, pullback = _vjp(f, full, len(full), _active_for(full, indices))
     out_shape, out_leaves = structure(out), leaves(out)
+    _real_for_jacobian(out_leaves, "jacobian", output=True)
     seeds = [_zero_seed(leaf) for leaf in out_leaves]
     per_output = []
     for k, leaf in enumerate(out_leaves):
@@ -998,6 +1013,7 @@ def _jacobian_fwd(f: Any, full: tuple, indices: tuple, many: bool) -> Any:
         nonlocal blocks, out
         out, t_out = _jvp(f, full, tuple(tangents), len(full), active)
         if blocks is None:
+            _real_for_jacobian(leaves(out), "jacobian", output=True)
             blocks = [
                 [
                     [np.zeros(np.shape(o) + np.shape(x)) for x in leaves(full[i])]
@@ -1065,6 +1081,9 @@ def jacobian(
         with BOUNDARY:
             full = _bind(f, args, kwargs, what)
             _wrt_leaves(f, full, indices, what)
+            _real_for_jacobian(
+                [leaf for i in indices for leaf in leaves(full[i])], what
+            )
             if mode == "rev":
                 return _jacobian_rev(f, full, indices, many)
             return _jacobian_fwd(f, full, indices, many)

@@ -525,6 +525,59 @@ def complex_sum(z):
     return np.sum(z * z)
 
 
+def written_into_complex(x):
+    z = np.zeros(3, dtype=complex)
+    z[0] = x[0] * 1j + x[1]
+    z[1:] = np.exp(1j * x[1:])
+    return np.sum(np.abs(z * W3) ** 2)
+
+
+def cast_complex_to_real(z):
+    return np.sum(np.sin(z.astype(np.float64))) + np.float64(z[0]) ** 2
+
+
+def test_writes_into_complex_arrays_and_casts():
+    run(written_into_complex, arr(3))
+    # a cast to reals keeps the real parts (NumPy warns): their derivative
+    with np.errstate(all="ignore"), pytest.warns(np.exceptions.ComplexWarning):
+        z = carr(3)
+        g = grad(cast_complex_to_real)(z)
+    expected = np.cos(z.real) + np.array([2 * z.real[0], 0.0, 0.0])
+    np.testing.assert_allclose(g, expected.astype(complex))
+
+
+def test_jvp_of_complex_values():
+    # a complex output's tangent is complex; of a Python complex too
+    z, t = carr(3), carr(3)
+    value, tangent = jvp(complex_sum, (z,), (t,))
+    np.testing.assert_allclose(tangent, np.sum(2 * z * t))
+    _, tangent = jvp(builtin_complex, (0.7, -1.3), (1.0, 0.5))
+    expected = numerical_grad(builtin_complex, 0.7, -1.3, wrt=(0, 1))
+    assert tangent == pytest.approx(expected[0] + 0.5 * expected[1])
+
+
+def test_jacobians_of_complex_values_are_refused():
+    # a Jacobian's blocks are real: a complex argument has two directions
+    z = carr(3)
+    with pytest.raises(adcompiler.WrtError, match="complex argument"):
+        hessian(abs_of)(z)
+    with pytest.raises(adcompiler.WrtError, match="complex argument"):
+        adcompiler.jacobian(abs_of)(z)
+    for mode in ("rev", "fwd"):
+        with pytest.raises(OutputError, match="complex output"):
+            adcompiler.jacobian(phase, mode=mode)(arr(3))
+    # hvp takes complex directions
+    v = carr(3)
+    h = adcompiler.hvp(abs_of)(z, v)
+    eps = 1e-6
+    numeric = (grad(abs_of)(z + eps * v) - grad(abs_of)(z - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(h, numeric, rtol=1e-6)
+
+
+def phase(x):
+    return np.exp(1j * x)
+
+
 def test_refused_cases_raise():
     z = carr(3)
     with pytest.raises(NoRuleError, match=r"np\.linalg\.norm of a complex operand"):
