@@ -514,6 +514,89 @@ def test_numerical_grad_follows_the_convention():
 
 
 # ---------------------------------------------------------------------------
+# Control flow, in-place updates, calls and lists with complex values
+
+
+def in_a_loop(x):
+    z = 1.0 + 0j
+    for i in range(3):
+        z = z * np.exp(1j * x[i]) + x[i]
+    return np.abs(z) ** 2
+
+
+def accumulated_in_a_loop(x, y):
+    acc = np.zeros(2)
+    for k in range(3):
+        w = np.exp(1j * x * k) * y
+        acc = acc + np.real(w * np.conj(w + 1.0))
+    return np.sum(acc)
+
+
+def updated_in_place(x):
+    z = x * (1 + 2j)
+    z += np.exp(1j * x)
+    z *= x
+    return np.sum(np.abs(z))
+
+
+def in_a_branch(x):
+    z = np.exp(1j * x)
+    if x[0] > 0:
+        z = z * z
+    else:
+        z = z + 1.0
+    return np.sum(z.real * z.imag)
+
+
+def item_assigned(x):
+    z = np.exp(1j * x)
+    z[1] = z[0] * 2.0
+    return np.sum(np.abs(z + x) ** 2)
+
+
+def helper(z):
+    return z * np.conj(z) + z
+
+
+def through_a_call(x):
+    return np.sum(np.real(helper(x * 1j + 0.5)))
+
+
+def in_a_list(x):
+    zs = []
+    for i in range(2):
+        zs.append(np.exp(1j * x[i]) * x)
+    return np.sum(np.abs(np.stack(zs)) ** 2 + np.angle(zs[0] + 2.0))
+
+
+def in_a_while_loop(z, x):
+    n = 0
+    while n < 3:
+        z = z * z * 0.5 + x
+        n += 1
+    return np.sum(np.abs(z))
+
+
+@pytest.mark.parametrize(
+    "f, args, wrt",
+    [
+        (in_a_loop, (arr(3),), 0),
+        (accumulated_in_a_loop, (arr(2), arr(2)), (0, 1)),
+        (updated_in_place, (arr(3),), 0),
+        (in_a_branch, (np.abs(arr(3)),), 0),
+        (in_a_branch, (-np.abs(arr(3)),), 0),
+        (item_assigned, (arr(3),), 0),
+        (through_a_call, (arr(3),), 0),
+        (in_a_list, (arr(3),), 0),
+        (in_a_while_loop, (carr(3) * 0.5, arr(3)), (0, 1)),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_control_flow(f, args, wrt):
+    run(f, *args, wrt=wrt)
+
+
+# ---------------------------------------------------------------------------
 # Refused: rules written for reals, and complex outputs
 
 

@@ -44,11 +44,11 @@ def broadcast_like(t: Any, ans: Any) -> Any:
 
 
 def scalar_constant(x: Any) -> bool:
-    """True for an operand of shape ``()``: a Python number, or a value the
-    scalars pass marked (:mod:`adcompiler.passes.scalars`)."""
+    """True for an operand of shape ``()``: a Python number (``1j`` too),
+    or a value the scalars pass marked (:mod:`adcompiler.passes.scalars`)."""
     if isinstance(x, Sym):
         return x.value.scalar
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+    return isinstance(x, (int, float, complex)) and not isinstance(x, bool)
 
 
 #: The old name of :func:`scalar_constant`, which the reverse pass reads.
