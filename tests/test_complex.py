@@ -420,6 +420,11 @@ def cast_to_complex(x):
     return np.sum(np.abs(z) ** 2)
 
 
+def conversions(x):
+    z = np.asarray(x * 1j, dtype=complex) + np.asarray(x, dtype=np.float64)
+    return np.sum(np.abs(np.ascontiguousarray(z, dtype=complex)) ** 2)
+
+
 def cast_to_real(x):
     z = np.exp(1j * x) * W3
     return np.sum(np.sin(np.real(z).astype(np.float64)) + np.imag(z) ** 2)
@@ -437,6 +442,7 @@ def cast_to_real(x):
         (builtin_complex, (0.7, -1.3), (0, 1)),
         (cast_to_complex, (arr(3),), 0),
         (cast_to_real, (arr(3),), 0),
+        (conversions, (arr(3),), 0),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )

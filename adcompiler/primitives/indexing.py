@@ -41,7 +41,7 @@ define(np.copy, lambda g, ans, a, order="K": g, tangent=linear(0))
 for fn in (np.asarray, np.asanyarray):
     define(
         fn,
-        lambda g, ans, a, dtype=None, order=None, copy=None: g,
+        lambda g, ans, a, dtype=None, order=None, copy=None: cast_adjoint(g, dtype),
         tangent=linear(0),
         memory=ITSELF,
         static=("dtype", "order", "copy"),
@@ -49,7 +49,7 @@ for fn in (np.asarray, np.asanyarray):
 for fn in (np.ascontiguousarray, np.asfortranarray):
     define(
         fn,
-        lambda g, ans, a, dtype=None: g,
+        lambda g, ans, a, dtype=None: cast_adjoint(g, dtype),
         tangent=linear(0),
         memory=ITSELF,
         static=("dtype",),
