@@ -861,6 +861,7 @@ def complex_intermediate(r: Rand) -> SoundProgram:
             f"np.fft.fft({inner})",
             f"np.array({inner}, dtype=complex)",
             f"{inner} + 1j * np.cos(x)",
+            f"np.sin(x) + 1j * ({inner})",
         ]
     )
     stmts = [f"z = {make}"]
@@ -876,6 +877,9 @@ def complex_intermediate(r: Rand) -> SoundProgram:
             "z.imag + 2.0",
             "np.angle(z + 2.0)",
             "(z * np.conj(z)).real",
+            "np.real(np.sign(z + 0.5) * z)",
+            "np.imag(z.conj() * z * z)",
+            "np.abs(np.real_if_close(z * np.conjugate(z)))",
         ]
     )
     result = f"np.sum({real} * {weights(n)})"
