@@ -218,7 +218,10 @@ def check_grad(
     on a mismatch: the gradient against central differences; that forward
     and reverse mode agree (``<u, J v> == <J^T u, v>`` for random ``u`` and
     ``v``); with ``order=2``, Hessian-vector products in a random direction
-    against central differences of the gradient. Tolerances default to
+    against central differences of the gradient. A complex argument is
+    differenced in its real and imaginary parts (``dL/dx - i dL/dy``, the
+    gradient's convention) and paired with tangents as
+    ``Re(adjoint * tangent)``. Tolerances default to
     ``rtol=1e-5, atol=1e-7`` for float64 arguments and ``rtol=2e-3,
     atol=1e-4`` when an argument is float32.
     """

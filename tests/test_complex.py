@@ -249,6 +249,10 @@ def vector_products(a, b):
     )
 
 
+def vdot_of(a, b):
+    return np.abs(np.vdot(a, b)) ** 2 + np.real(np.vdot(b, b * a))
+
+
 def determinant(a):
     return np.abs(np.linalg.det(a)) ** 2 + np.sum(np.abs(np.linalg.inv(a)) ** 2)
 
@@ -329,6 +333,8 @@ def test_holomorphic(f, args):
         (solve, (carr(3, 3) + 3 * np.eye(3), carr(3)), (0, 1)),
         (correlate, (carr(5), carr(3)), (0, 1)),
         (correlate, (arr(5), carr(3)), (0, 1)),
+        (vdot_of, (carr(3), carr(3)), (0, 1)),
+        (vdot_of, (carr(2, 2), arr(2, 2)), (0, 1)),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )

@@ -1,7 +1,8 @@
 """Records of the functions of complex numbers that are not holomorphic:
 ``np.real``, ``np.imag`` (and the ``.real``/``.imag`` attributes),
 ``np.conj``/``np.conjugate`` (and ``.conj()``), ``np.angle``,
-``np.real_if_close``, the builtin ``complex``; and the tests
+``np.real_if_close``, ``np.vdot`` (which conjugates its first argument), the
+builtin ``complex``; and the tests
 ``np.iscomplex``, ``np.isreal``, ``np.iscomplexobj``, ``np.isrealobj``,
 which have no derivative.
 
@@ -106,6 +107,17 @@ define(
         _complex_tangent_imag,
     ),
     hint="as_complex",
+)
+
+# vdot(a, b) = sum(conj(a) b), both flattened: antilinear in a, linear in b
+define(
+    np.vdot,
+    lambda g, ans, a, b: np.reshape(np.conj(g * np.ravel(b)), np.shape(a)),
+    lambda g, ans, a, b: np.reshape(g * np.conj(np.ravel(a)), np.shape(b)),
+    tangent=(
+        lambda t, ans, a, b: np.vdot(t, b),
+        lambda t, ans, a, b: np.vdot(a, t),
+    ),
 )
 
 for _test in (np.iscomplex, np.isreal):
