@@ -30,14 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from .norms import _safe_divide
 from .registry import VIEW, define, lookup, nondifferentiable
 from .runtime_helpers import real_like
-
-
-def _safe_divide(d: Any, by: Any) -> Any:
-    """``d / by``, and 0 where ``by`` is 0 (both branches finite)."""
-    zero = by == 0
-    return np.where(zero, 0.0, d / np.where(zero, 1.0, by))
 
 
 def _squared_abs(z: Any) -> Any:
