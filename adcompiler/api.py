@@ -574,12 +574,14 @@ def show(g: Any) -> None:
 
 
 def _is_float(x: Any) -> bool:
+    """Whether ``x`` is a leaf with a derivative: a float or a complex
+    number, or an array of them."""
     if isinstance(x, (bool, int)) and not isinstance(x, np.generic):
         return False
-    if isinstance(x, float):
+    if isinstance(x, (float, complex)):
         return True
     dtype = getattr(x, "dtype", None)
-    return dtype is not None and np.issubdtype(dtype, np.floating)
+    return dtype is not None and dtype.kind in "fc"
 
 
 def _signature_of(args: Sequence[Any], count: int | None = None) -> tuple:
@@ -843,22 +845,23 @@ def _jvp(
     fn = source_function(f, structures)
     with _through_generated_code(f):
         product = compiled(fn, _top_request("tangent", structures, active, args))
-    for leaf, t in zip(leaves(list(args[:count])), flat_tangents):
-        if is_complex(leaf) and np.any(np.asarray(t) != 0):
-            # its tangent would be dropped: complex values carry none
-            raise WrtError(
-                "jvp of a function at a complex primal with a tangent: complex "
-                "differentiation is not supported",
-                hint="pass the real and imaginary parts as separate real arrays",
-            )
     inputs = [t for t, flag in zip(flat_tangents, active) if flag]
     value, tangent = product.call(*internal_args(args, structures), *inputs)
     shape = _output_shape(f, structures, product.entry)
     value, tangent = rebuild(shape, value), rebuild(shape, tangent, statics=False)
-    for leaf in leaves(tangent):
-        if is_complex(leaf):
-            raise complex_derivative()
+    _real_tangents_of_reals(leaves(value), leaves(tangent))
     return value, tangent
+
+
+def _real_tangents_of_reals(values: list, tangents: list) -> None:
+    """Raise if a real output got a complex tangent (a rule's bug: the
+    tangent of a real value is real). Outputs and tangents are paired leaf
+    by leaf when their trees match (a tangent 0.0 may stand for a list)."""
+    if len(values) == len(tangents):
+        if any(is_complex(t) and not is_complex(v) for v, t in zip(values, tangents)):
+            raise complex_derivative()
+    elif any(map(is_complex, tangents)) and not any(map(is_complex, values)):
+        raise complex_derivative()
 
 
 @checked_arguments
@@ -963,9 +966,24 @@ def _one_hot(shape: tuple, position: tuple) -> Any:
     return out
 
 
+def _real_for_jacobian(values: list, what: str, output: bool = False) -> None:
+    """Refuse complex arguments or outputs of a Jacobian: its blocks hold
+    real derivatives, and a complex value has two real directions (as
+    JAX's ``jacfwd`` and ``jacrev`` without ``holomorphic=True``)."""
+    if any(map(is_complex, values)):
+        kind = "output" if output else "argument"
+        raise (OutputError if output else WrtError)(
+            f"{what}: a complex {kind}, and Jacobians (and Hessians) are of real "
+            "functions of real arguments here",
+            hint="take the real and imaginary parts as separate real arrays, or "
+            "use jvp / vjp (hvp for second derivatives), which take complex values",
+        )
+
+
 def _jacobian_rev(f: Any, full: tuple, indices: tuple, many: bool) -> Any:
     out, pullback = _vjp(f, full, len(full), _active_for(full, indices))
     out_shape, out_leaves = structure(out), leaves(out)
+    _real_for_jacobian(out_leaves, "jacobian", output=True)
     seeds = [_zero_seed(leaf) for leaf in out_leaves]
     per_output = []
     for k, leaf in enumerate(out_leaves):
@@ -996,6 +1014,7 @@ def _jacobian_fwd(f: Any, full: tuple, indices: tuple, many: bool) -> Any:
         nonlocal blocks, out
         out, t_out = _jvp(f, full, tuple(tangents), len(full), active)
         if blocks is None:
+            _real_for_jacobian(leaves(out), "jacobian", output=True)
             blocks = [
                 [
                     [np.zeros(np.shape(o) + np.shape(x)) for x in leaves(full[i])]
@@ -1063,6 +1082,9 @@ def jacobian(
         with BOUNDARY:
             full = _bind(f, args, kwargs, what)
             _wrt_leaves(f, full, indices, what)
+            _real_for_jacobian(
+                [leaf for i in indices for leaf in leaves(full[i])], what
+            )
             if mode == "rev":
                 return _jacobian_rev(f, full, indices, many)
             return _jacobian_fwd(f, full, indices, many)

@@ -90,9 +90,9 @@ def test_each_family_writes_varied_programs(family: str) -> None:
 def test_an_exact_gradient_matches_and_a_wrong_one_mismatches(family: str) -> None:
     """With a stand-in that is right by construction, every program of a
     family that expects a result matches (the programs run, the point is
-    smooth, the oracle agrees with itself); the complex family, which
-    expects a refusal, mismatches on any value. A gradient off by 10 % is
-    a mismatch everywhere."""
+    smooth, the oracle agrees with itself); a family that expects a
+    refusal mismatches on any value. A gradient off by 10 % is a mismatch
+    everywhere."""
     for program in _programs(family):
         right = check_sound(program, compile=_exact)
         wrong = check_sound(program, compile=_scaled)
@@ -110,8 +110,8 @@ def test_an_exact_gradient_matches_and_a_wrong_one_mismatches(family: str) -> No
 def test_adcompiler_runs_every_family(family: str) -> None:
     """A few programs per family through adcompiler itself: each is a
     match, a mismatch, a crash or a refusal, never invalid (a program that
-    fails in plain Python) nor skipped; the complex family is never a
-    match."""
+    fails in plain Python) nor skipped; a family that expects a refusal
+    is never a match."""
     for program in _programs(family, 3):
         outcome = check_sound(program)
         assert outcome.kind in ("ok", "mismatch", "crash", "unsupported"), (

@@ -331,14 +331,15 @@ def _sinc_closed(u: np.ndarray, n: int) -> np.ndarray:
 
 
 def sinc_derivative(x: Any, n: int) -> Any:
-    """The ``n``-th derivative of ``np.sinc`` at ``x`` (exact at 0 too)."""
-    u = np.pi * np.asarray(x, dtype=float)
+    """The ``n``-th derivative of ``np.sinc`` at ``x`` (exact at 0 too; both
+    formulas are analytic, so a complex ``x`` is fine)."""
+    u = np.pi * np.asarray(x, dtype=np.result_type(x, 0.0))
     small = np.abs(u) < 2.0 + n
     safe = np.where(small, 3.0 + n, u)
     with np.errstate(all="ignore"):
         result = np.where(small, _sinc_series(u, n), _sinc_closed(safe, n))
     result = result * np.pi**n
-    return result if np.ndim(x) else float(result)
+    return result if np.ndim(x) else result[()].item()
 
 
 def extension_shape(shape: Any, axis: int) -> tuple:

@@ -462,7 +462,7 @@ define(
 )
 
 # convolve(a, v, mode) = einsum("kij,i,j->k", T, a, v) with T of 0s and 1s
-# (correlate(a, v) is convolve(a, v[::-1]) for real arrays)
+# (correlate(a, v) is convolve(a, conj(v)[::-1]))
 
 
 def _tensor(a, v, mode):
@@ -471,7 +471,9 @@ def _tensor(a, v, mode):
 
 def _convolution(kind: str):
     def reverse_v(v):
-        return np.flip(v) if kind == "correlate" else v
+        # correlate conjugates v (for complex arrays): it is antilinear in
+        # v, so its adjoint and tangent in v are conjugated too
+        return np.flip(np.conj(v)) if kind == "correlate" else v
 
     def of_a(g, ans, a, v, mode="full"):
         return np.einsum("kij,k,j->i", _tensor(a, v, mode), g, reverse_v(v))
@@ -786,9 +788,21 @@ define(
 # Elementwise
 
 
+def _finite_parts(g: Any, x: Any) -> Any:
+    """``g`` where ``x`` is finite, 0 elsewhere; of a complex ``x``, part by
+    part (NumPy replaces a non-finite real or imaginary part alone):
+    ``Re(g) [Re x finite] + i Im(g) [Im x finite]``, written with
+    ``(g ± conj(g)) / 2`` so that a real ``g`` stays real."""
+    real_part = (g + np.conj(g)) * 0.5
+    imaginary_part = (g - np.conj(g)) * 0.5
+    return real_part * np.isfinite(np.real(x)) + imaginary_part * np.isfinite(
+        np.imag(x)
+    )
+
+
 define(
     np.nan_to_num,
-    lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: g * np.isfinite(x),
+    lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: _finite_parts(g, x),
     tangent="same as reverse",
     static=("copy", "nan", "posinf", "neginf"),
     categories=("elementwise",),

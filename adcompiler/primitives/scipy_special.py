@@ -34,6 +34,7 @@ import scipy.special
 from ..errors import NoRuleError
 from .elementwise import broadcast_like, scalar_constant, ub
 from .registry import Primitive, define, nondifferentiable
+from .runtime_helpers import real_operand
 
 SPECIAL = scipy.special
 
@@ -241,12 +242,14 @@ yn = special("yn", "n, x", None, lambda ans, n, x: 0.5 * (yn(n - 1, x) - yn(n + 
 y0 = special("y0", "x", lambda ans, x: -y1(x))
 y1 = special("y1", "x", lambda ans, x: 0.5 * (y0(x) - yn(2, x)))
 iv = special("iv", "v, x", None, lambda ans, v, x: 0.5 * (iv(v - 1, x) + iv(v + 1, x)))
-# ive(v, x) = iv(v, x) exp(-|x|)
+# ive(v, x) = iv(v, x) exp(-|x|); of a complex x, exp(-|Re x|), which is
+# not holomorphic: no partial derivative gives its adjoint, so refused
 ive = special(
     "ive",
     "v, x",
     None,
-    lambda ans, v, x: 0.5 * (ive(v - 1, x) + ive(v + 1, x)) - np.sign(x) * ans,
+    lambda ans, v, x: 0.5 * (ive(v - 1, x) + ive(v + 1, x))
+    - np.sign(real_operand(x, "scipy.special.ive")) * ans,
 )
 i0 = special("i0", "x", lambda ans, x: i1(x))
 i1 = special("i1", "x", lambda ans, x: 0.5 * (i0(x) + iv(2, x)))

@@ -36,6 +36,7 @@ import scipy.stats
 from ..errors import NoRuleError
 from .elementwise import broadcast_like, ub
 from .registry import define
+from .runtime_helpers import real_operand
 from .symbolic import Sym
 from .scipy_special import (
     LOG_SQRT_2PI,
@@ -96,7 +97,8 @@ class Family:
         """``(z, z inside the support, mask or None, shapes, scale)``."""
         x, *rest = args
         shapes, loc, scale = rest[: len(self.shapes)], rest[-2], rest[-1]
-        z = (x - loc) / scale
+        # the densities of real variables: complex arguments are refused
+        z = real_operand((x - loc) / scale, "a scipy.stats distribution")
         if self.support is None:
             return z, z, None, shapes, scale
         mask = self.support(z)
