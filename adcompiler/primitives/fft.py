@@ -25,8 +25,9 @@ The real transforms are only real-linear:
 Every rule is written with ``np.fft`` functions and the helpers below,
 each registered with the rule of its transpose, so rules are differentiable
 again to any order. The transforms are linear: their tangent is the same
-transform of the tangent. ``axis``, ``axes``, ``n``, ``s`` and ``norm``
-must be compile-time constants; repeated ``axes`` are refused.
+transform of the tangent. ``axis``, ``axes`` and ``norm`` must be
+compile-time constants (``n`` and ``s`` may be runtime values such as
+``x.shape``, given with ``axes``); repeated ``axes`` are refused.
 """
 
 from __future__ import annotations
@@ -174,15 +175,22 @@ def _check(name: str, norm: Any, axes: Any = None, x: Any = None) -> None:
         )
 
 
-def _axes(axes: Any, s: Any) -> Any:
+def _axes(name: str, axes: Any, s: Any) -> Any:
     """The axes an n-dimensional transform acts on, as NumPy reads them:
     ``axes``, the last ``len(s)`` axes when only ``s`` is given, or None
-    (every axis)."""
+    (every axis). A runtime ``s`` (``x.shape``) without ``axes`` is refused:
+    how many axes it names is not known at compile time."""
     if axes is not None:
         return tuple(axes)
-    if s is not None:
-        return tuple(range(-len(s), 0))
-    return None
+    if s is None:
+        return None
+    if isinstance(s, Sym):
+        raise NoRuleError(
+            f"np.fft.{name} with a runtime `s` and axes=None: which axes are "
+            "transformed is known only at run time",
+            hint="pass axes too (NumPy 2 deprecates s without axes)",
+        )
+    return tuple(range(-len(s), 0))
 
 
 # ---------------------------------------------------------------------------
@@ -203,7 +211,7 @@ def _one_axis(transform: Any, name: str) -> Any:
 def _many_axes(transform: Any, name: str, default: Any) -> Any:
     def rule(g, ans, a, s=None, axes=default, norm=None):
         _check(name, norm, axes, a)
-        axes = _axes(axes, s)
+        axes = _axes(name, axes, s)
         out = transform(g, s=s, axes=axes, norm=norm)
         if s is not None:
             out = fit(out, np.shape(a))
@@ -212,8 +220,9 @@ def _many_axes(transform: Any, name: str, default: Any) -> Any:
     return rule
 
 
-_STATIC_1 = ("n", "axis", "norm")
-_STATIC_N = ("s", "axes", "norm")
+# n and s may be runtime values (x.shape, len(x)): the rules pass them on
+_STATIC_1 = ("axis", "norm")
+_STATIC_N = ("axes", "norm")
 
 for _fn in (np.fft.fft, np.fft.ifft):
     define(_fn, _one_axis(_fn, _fn.__name__), tangent=linear(0), static=_STATIC_1)
@@ -249,7 +258,7 @@ def _rfft(g, ans, a, n=None, axis=-1, norm=None):
 def _rfftn_rule(name: str, default: Any) -> Any:
     def rule(g, ans, a, s=None, axes=default, norm=None):
         _check(name, norm, axes, a)
-        axes = _axes(axes, s)
+        axes = _axes(name, axes, s)
         if s is None:  # g differs from a only along the last axis (half length)
             out = np.fft.fftn(fit(g, np.shape(a)), axes=axes, norm=norm)
         else:
@@ -271,7 +280,7 @@ def _irfft(g, ans, a, n=None, axis=-1, norm=None):
 def _irfftn_rule(name: str, default: Any) -> Any:
     def rule(g, ans, a, s=None, axes=default, norm=None):
         _check(name, norm, axes, a)
-        axes = _axes(axes, s)
+        axes = _axes(name, axes, s)
         last = -1 if axes is None else axes[-1]
         out = fold(np.fft.ifftn(g, axes=axes, norm=norm), last)
         if s is not None:

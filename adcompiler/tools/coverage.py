@@ -69,6 +69,17 @@ symmetric one (for a covariance that is symmetric, as SciPy requires).
 
 """
 
+_FFT_INTRO = """\
+Complex values follow autograd's convention (the adjoint of a linear map is its transpose; a
+real argument gets the real part of its adjoint); `axis`, `axes` and `norm` must be
+compile-time constants, `n` and `s` may be runtime values; repeated `axes` are refused;
+`hfft` and `ihfft` have no rules (see [subset.md](subset.md#npfft)).
+
+"""
+
+#: The text under a section's title, before its table.
+_INTROS = {"fft": _FFT_INTRO, "scipy": _SCIPY_INTRO}
+
 #: How an operator primitive is spelled in Python source.
 _OPERATOR_SPELLING: dict[Callable, str] = {
     operator.getitem: "a[i]",
@@ -139,6 +150,8 @@ def _section(prim: Primitive) -> str | None:
         return "operators"
     if prim.render[0] == "method" and module != "adcompiler.primitives.effects":
         return "methods"  # (a generator's or a logger's: docs/subset.md)
+    if prim.name.startswith("np.fft."):
+        return "fft"
     if prim.name.startswith("np."):
         return "numpy"
     if prim.name.startswith("math."):
@@ -206,6 +219,7 @@ def _methods_table() -> str:
 
 _TITLES = {
     "numpy": "NumPy",
+    "fft": "`np.fft`",
     "math": "`math`",
     "builtins": "Builtins",
     "operators": "Operators (also in augmented assignment: `x += y`)",
@@ -234,7 +248,7 @@ def coverage_markdown() -> str:
             rows += _scipy_aliases()
         if key == "scipy" and not prims:
             continue  # SciPy is not installed
-        intro = _SCIPY_INTRO if key == "scipy" else ""
+        intro = _INTROS.get(key, "")
         parts.append(f"## {title}\n\n{intro}{_table(rows)}\n")
         if key == "builtins":
             parts.append(
