@@ -54,14 +54,13 @@ def seed_adjoint(out: Any) -> Any:
 
 
 def complex_derivative() -> NoRuleError:
-    """The error for a derivative that came out complex: a complex value
-    was in the differentiated path (a complex argument that is not
-    differentiated, a negative Python float to a fractional power, ...)."""
+    """The error for a tangent of a real output that came out complex: a
+    rule gave a real value a complex tangent (a bug in that rule)."""
     return NoRuleError(
-        "a derivative came out complex: a complex value is in the differentiated "
-        "path, and complex values are not supported in differentiated code",
-        hint="keep the real and imaginary parts as separate real arrays; for a "
-        "power of a negative Python float, use np.float64 or math functions",
+        "a tangent of a real output came out complex: a rule on the way gives "
+        "a real value a complex tangent",
+        hint="report it; meanwhile keep the real and imaginary parts as "
+        "separate real arrays",
     )
 
 
@@ -70,31 +69,72 @@ def is_complex(x: Any) -> bool:
     return isinstance(x, complex) or getattr(x, "dtype", _REAL).kind == "c"
 
 
-def fit_gradient(g: Any, x: Any) -> Any:
-    """The adjoint ``g`` as a gradient of ``x``: x's type, shape and float dtype.
+def real_like(g: Any, like: Any) -> Any:
+    """``g``, or its real part when ``like`` is real: the adjoint of a real
+    value is its real part (see docs/subset.md, "Complex numbers")."""
+    if is_complex(g) and not is_complex(like):
+        return np.real(g)
+    return g
 
-    A Python float gets a Python float, a NumPy scalar a scalar of its type,
-    an array a writable array of its shape and dtype. Integer, boolean and
-    complex arguments raise :class:`WrtError`.
+
+def real_operand(x: Any, what: str) -> Any:
+    """``x``, unless it is complex: then :class:`NoRuleError`, as the rule
+    of ``what`` is written for real operands only."""
+    if is_complex(x):
+        raise NoRuleError(
+            f"{what} of a complex operand has no derivative rule here (its rule "
+            "is written for real operands)",
+            hint="apply it to real arrays (np.real(z), np.imag(z), np.abs(z))",
+        )
+    return x
+
+
+def log_base(x: Any, power: Any) -> Any:
+    """The base ``x`` of ``power = x ** y`` where ``log(x)`` is the derivative's
+    factor, 1 elsewhere: for a real power, where ``x > 0`` (0 ** y and
+    negative bases do not vary in y, JAX's convention); for a complex one
+    (a complex ``x``, or a negative Python float to a fractional power),
+    wherever ``x != 0``, as a complex number (the principal logarithm)."""
+    if is_complex(power) or is_complex(x):
+        return np.where(x != 0, x, 1.0).astype(np.result_type(power, x, 1j))[()]
+    return np.where(x > 0, x, 1.0)[()]
+
+
+def log_defined(x: Any, power: Any) -> Any:
+    """Where :func:`log_base` keeps ``x`` (its derivative in ``x``): 1.0 or 0.0."""
+    if is_complex(power) or is_complex(x):
+        return (np.asarray(x) != 0).astype(float)[()]
+    return (np.asarray(x) > 0).astype(float)[()]
+
+
+def fit_gradient(g: Any, x: Any) -> Any:
+    """The adjoint ``g`` as a gradient of ``x``: x's type, shape and dtype.
+
+    A Python float gets a Python float, a Python complex a Python complex,
+    a NumPy scalar a scalar of its type, an array a writable array of its
+    shape and dtype. The gradient of a real argument is the real part of
+    its adjoint (the adjoint of a real value is its real part); that of a
+    complex argument ``z = x + iy`` is ``dL/dx - i dL/dy`` (autograd's and
+    JAX's convention). Integer and boolean arguments raise
+    :class:`WrtError`.
     """
-    # a complex adjoint: a complex value was in the path (checked here, at
-    # the end of every derivative, rather than at each op)
     if isinstance(x, float) and not isinstance(x, np.generic):
         if type(g) is float:
             return g
         if is_complex(g):
-            raise complex_derivative()
+            return float(np.real(g))
         return float(g)
-    if not (type(g) is _ARRAY and g.dtype is getattr(x, "dtype", None)):
-        if is_complex(g):
-            raise complex_derivative()
     if isinstance(x, np.ndarray) or isinstance(x, np.generic):
-        if not np.issubdtype(x.dtype, np.floating):
+        kind = x.dtype.kind
+        if kind != "f" and kind != "c":
             raise WrtError(
                 f"cannot differentiate with respect to an argument of dtype "
-                f"{x.dtype}: gradients are defined for real floating inputs",
+                f"{x.dtype}: gradients are defined for floating inputs, real "
+                "or complex",
                 hint="pass floats, e.g. x.astype(np.float64)",
             )
+        if kind == "f" and is_complex(g):
+            g = np.real(g)
         if isinstance(x, np.generic):
             return x.dtype.type(g)
         out = np.asarray(g, dtype=x.dtype)
@@ -103,14 +143,9 @@ def fit_gradient(g: Any, x: Any) -> Any:
         if not out.flags.writeable:
             out = out.copy()
         return out
+    if isinstance(x, complex):
+        return complex(g)
     if isinstance(x, numbers.Number):
-        if isinstance(x, complex):
-            raise WrtError(
-                f"cannot differentiate with respect to a complex number ({x!r}): "
-                "gradients are defined for real floating inputs",
-                hint="differentiate with respect to the real and imaginary parts, "
-                "passed as two floats",
-            )
         kind = "a bool" if isinstance(x, bool) else f"an {type(x).__name__}"
         raise WrtError(
             f"cannot differentiate with respect to {kind} ({x!r})",
@@ -618,7 +653,9 @@ def cofactor(a: Any) -> np.ndarray:
 
     Computed from the SVD ``a = u s vt``: ``det(u vt) u diag(p) vt``, where
     ``p[i]`` is the product of the singular values but ``s[i]``; no division,
-    so a zero singular value is fine."""
+    so a zero singular value is fine. For a complex ``a``, ``u`` and ``vt``
+    are conjugated (the cofactor is then the derivative of the holomorphic
+    ``det``, as the rules' convention wants)."""
     a = np.asarray(a, dtype=np.result_type(a, np.float32))
     n = a.shape[-1]
     if n == 1:
@@ -633,6 +670,8 @@ def cofactor(a: Any) -> np.ndarray:
     u, s, vt = np.linalg.svd(a)
     sign = np.linalg.det(u) * np.linalg.det(vt)
     others = prod_others(s, -1)
+    if a.dtype.kind == "c":  # u and vt are unitary: inv(u).T is conj(u)
+        u, vt = np.conj(u), np.conj(vt)
     return sign[..., None, None] * ((u * others[..., None, :]) @ vt)
 
 
@@ -961,8 +1000,9 @@ def _repeats(index: Any, shape: tuple) -> bool:
 
 
 def writes_floats(array: Any) -> float:
-    """1.0 if ``array`` holds floats, 0.0 if storing into it truncates."""
-    return 1.0 if np.issubdtype(np.result_type(array), np.floating) else 0.0
+    """1.0 if ``array`` holds floats (real or complex), 0.0 if storing into
+    it truncates."""
+    return 1.0 if np.result_type(array).kind in "fc" else 0.0
 
 
 def saved_items(array: np.ndarray, index: Any) -> Any:

@@ -1,7 +1,9 @@
 """Numerical gradients and a gradient checker, for users' tests and ours.
 
 :func:`numerical_grad` uses central differences in float64 whatever the
-arguments' dtype; :func:`check_grad` compares it with adcompiler's gradient.
+arguments' dtype (complex128 for complex ones, differenced in their real and
+imaginary parts: ``dL/dx - i dL/dy``); :func:`check_grad` compares it with
+adcompiler's gradient.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def _as_float64(x: Any) -> Any:
     if isinstance(x, dict):
         return {key: _as_float64(item) for key, item in x.items()}
     if isinstance(x, (np.ndarray, np.generic)):
-        return np.array(x, dtype=np.float64)
+        complex_ = np.iscomplexobj(x)
+        return np.array(x, dtype=np.complex128 if complex_ else np.float64)
     return x
 
 
@@ -149,17 +152,25 @@ def _numerical(evaluate: Callable[[Any], Any], x: Any, eps: float) -> Any:
     if isinstance(x, float):
         h = eps * max(1.0, abs(x))
         return float((evaluate(x + h) - evaluate(x - h)) / (2.0 * h))
-    x = np.array(x, dtype=np.float64)
+    if isinstance(x, complex):
+        h = eps * max(1.0, abs(x))
+        dx = (evaluate(x + h) - evaluate(x - h)) / (2.0 * h)
+        dy = (evaluate(x + 1j * h) - evaluate(x - 1j * h)) / (2.0 * h)
+        return complex(dx - 1j * dy)
+    complex_ = np.iscomplexobj(x)
+    x = np.array(x, dtype=np.complex128 if complex_ else np.float64)
     out = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        h = eps * max(1.0, abs(x[i]))
-        saved = x[i]
-        x[i] = saved + h
-        f_up = evaluate(x)
-        x[i] = saved - h
-        f_down = evaluate(x)
-        x[i] = saved
-        out[i] = (f_up - f_down) / (2.0 * h)
+    # a complex element z = a + ib: dL/da - i dL/db (autograd's convention)
+    for direction in (1.0, 1j) if complex_ else (1.0,):
+        for i in np.ndindex(x.shape):
+            h = eps * max(1.0, abs(x[i]))
+            saved = x[i]
+            x[i] = saved + direction * h
+            f_up = evaluate(x)
+            x[i] = saved - direction * h
+            f_down = evaluate(x)
+            x[i] = saved
+            out[i] += np.conj(direction) * (f_up - f_down) / (2.0 * h)
     return out
 
 
@@ -251,8 +262,7 @@ def _compare(f, names, indices, analytic, numeric, rtol, atol, what) -> None:
             )
         pairs.extend((label, x, y) for (label, x), (_, y) in zip(a_leaves, n_leaves))
     for label, a, n in pairs:
-        a64 = np.asarray(a, dtype=np.float64)
-        n64 = np.asarray(n, dtype=np.float64)
+        a64, n64 = _as_numbers(a), _as_numbers(n)
         if a64.shape != n64.shape:
             raise AssertionError(
                 f"gradient of {label} has shape {a64.shape}, " f"expected {n64.shape}"
@@ -264,9 +274,14 @@ def _compare(f, names, indices, analytic, numeric, rtol, atol, what) -> None:
             where = f"[{', '.join(map(str, worst))}]" if excess.ndim else ""
             raise AssertionError(
                 f"{what} of {f.__qualname__} with respect to {label}"
-                f"{where}: adcompiler gives {float(a64[worst])!r}, central "
-                f"differences give {float(n64[worst])!r} (rtol={rtol}, atol={atol})"
+                f"{where}: adcompiler gives {a64[worst].item()!r}, central "
+                f"differences give {n64[worst].item()!r} (rtol={rtol}, atol={atol})"
             )
+
+
+def _as_numbers(x: Any) -> np.ndarray:
+    """``x`` as a float64 array, or complex128 if it is complex."""
+    return np.asarray(x, dtype=np.complex128 if np.iscomplexobj(x) else np.float64)
 
 
 def _random_like(x: Any, rng: np.random.Generator) -> Any:
@@ -279,6 +294,11 @@ def _random_like(x: Any, rng: np.random.Generator) -> Any:
         return {k: _random_like(v, rng) for k, v in x.items()}
     if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating):
         return rng.normal(size=x.shape).astype(x.dtype)
+    if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.complexfloating):
+        parts = rng.normal(size=(2,) + x.shape)
+        return (parts[0] + 1j * parts[1]).astype(x.dtype)
+    if isinstance(x, complex):
+        return complex(rng.normal(), rng.normal())
     if isinstance(x, np.generic) and np.issubdtype(x.dtype, np.floating):
         return x.dtype.type(rng.normal())
     if isinstance(x, float):
@@ -295,9 +315,9 @@ def _inner(a: Any, b: Any) -> float:
         return sum(_inner(a[k], b[k]) for k in a)
     if a is None or b is None:
         return 0.0
-    return float(
-        np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64))
-    )
+    # for complex values, Re(sum(a * b)): the pairing of a tangent and an
+    # adjoint dL/dx - i dL/dy is dL = Re(adjoint * tangent)
+    return float(np.real(np.sum(_as_numbers(a) * _as_numbers(b))))
 
 
 def _check_modes_agree(f: Callable, args: tuple, rtol: float, atol: float) -> None:
@@ -357,9 +377,9 @@ def _shifted(x: Any, v: Any, h: float) -> Any:
         return type(x)(_shifted(a, b, h) for a, b in zip(x, v))
     if isinstance(x, dict):
         return {key: _shifted(x[key], v[key], h) for key in x}
-    if isinstance(x, float):
+    if isinstance(x, (float, complex)):
         return x + h * v
-    return np.asarray(x, dtype=np.float64) + h * np.asarray(v, dtype=np.float64)
+    return _as_numbers(x) + h * _as_numbers(v)
 
 
 def _scaled_difference(a: Any, b: Any, scale: float) -> Any:
@@ -370,4 +390,4 @@ def _scaled_difference(a: Any, b: Any, scale: float) -> Any:
         return type(a)(_scaled_difference(x, y, scale) for x, y in zip(a, b))
     if isinstance(a, dict):
         return {key: _scaled_difference(a[key], b[key], scale) for key in a}
-    return (np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) / scale
+    return (_as_numbers(a) - _as_numbers(b)) / scale

@@ -117,8 +117,8 @@ def test_complex_output_is_refused():
     def f(x):
         return np.sum(x * 1j)
 
-    # the literal 1j is seen while compiling: refused as a complex value
-    with pytest.raises(ADError, match="complex"):
+    # a complex output, whether made from a literal 1j or an argument
+    with pytest.raises(OutputError, match="complex"):
         grad(f)(X)
 
     def g(x, z):
@@ -135,10 +135,9 @@ def test_complex_output_is_refused():
         (True, "a bool"),
         (np.arange(3), "dtype int64"),
         (np.array([True, False]), "dtype bool"),
-        (np.ones(2, dtype=complex), "dtype complex128"),
         ("1.0", "a str"),
     ],
-    ids=["int", "bool", "int-array", "bool-array", "complex-array", "str"],
+    ids=["int", "bool", "int-array", "bool-array", "str"],
 )
 def test_non_float_argument_in_wrt(value, match):
     def f(x):

@@ -580,7 +580,8 @@ def test_index_join_slice_bounds():
 
 
 # ---------------------------------------------------------------------------
-# 10. Complex values in the differentiated path are refused
+# 10. Complex values in the differentiated path are differentiated
+# (they were refused before complex differentiation: docs/subset.md)
 
 ZC = np.array([1.0 + 1.0j, 2.0 - 1.0j])
 
@@ -621,6 +622,19 @@ def complex_only_in_a_constant(x):
 X2 = np.array([0.3, 1.7])
 
 
+def _complex_fd(f, z, *rest, h=1e-6):
+    """Central differences of a real f in the real and imaginary parts of
+    z: dL/dx - i dL/dy (autograd's convention, docs/subset.md)."""
+    out = np.zeros(np.shape(z), dtype=complex)
+    for i in np.ndindex(np.shape(z)):
+        e = np.zeros(np.shape(z))
+        e[i] = h
+        dx = (f(z + e, *rest) - f(z - e, *rest)) / (2 * h)
+        dy = (f(z + 1j * e, *rest) - f(z - 1j * e, *rest)) / (2 * h)
+        out[i] = dx - 1j * dy
+    return out
+
+
 @pytest.mark.parametrize(
     "f",
     [
@@ -631,37 +645,44 @@ X2 = np.array([0.3, 1.7])
         complex_global,
     ],
 )
-def test_visible_complex_values_are_refused_at_compile_time(f):
-    with pytest.raises(ADError, match="complex") as caught:
-        grad(f)(X2)
-    assert caught.value.loc is not None  # names the line
-    with pytest.raises(ADError, match="complex"):
-        jvp(f, (X2,), (np.ones(2),))
-    with pytest.raises(ADError, match="complex"):
-        hessian(f)(X2)
+def test_visible_complex_values_are_differentiated(f):
+    # these were refused at compile time before complex differentiation
+    x = np.array([0.3, 1.7]) if f is not complex_zero_literal else np.array([0.3, 2.7])
+    np.testing.assert_allclose(grad(f)(x), numerical_grad(f, x), rtol=1e-6)
+    _, t = jvp(f, (x,), (np.ones(2),))
+    assert t == pytest.approx(np.sum(numerical_grad(f, x)), rel=1e-6)
+    h = hessian(f)(x)
+    for k in range(2):
+        column = numerical_grad(lambda v: grad(f)(v)[k], x)
+        np.testing.assert_allclose(h[k], column, rtol=1e-5, atol=1e-7)
 
 
-def test_run_time_complex_values_are_refused():
-    with pytest.raises(ADError, match="complex"):
-        grad(complex_argument)(X2, ZC)
-    with pytest.raises(ADError, match="complex"):
-        adcompiler.vjp(complex_argument, X2, ZC)[1](1.0)
-    with pytest.raises(ADError, match="complex"):
-        jvp(complex_argument, (X2, ZC), (np.ones(2), np.zeros(2)))
-    # (-2.0) ** 0.5 is complex in Python
-    with pytest.raises(ADError, match="complex"):
-        grad(negative_float_power)(-2.0, 0.5)
-    with pytest.raises(ADError, match="complex"):
-        jvp(negative_float_power, (-2.0, 0.5), (1.0, 0.0))
+def test_run_time_complex_values_are_differentiated():
+    np.testing.assert_allclose(
+        grad(complex_argument)(X2, ZC),
+        numerical_grad(complex_argument, X2, ZC),
+        rtol=1e-6,
+    )
+    _, pull = adcompiler.vjp(complex_argument, X2, ZC)
+    np.testing.assert_allclose(pull(1.0)[0], grad(complex_argument)(X2, ZC))
+    # (-2.0) ** 0.5 is complex in Python: |x ** y| = |x| ** y
+    gx, gy = grad(negative_float_power, wrt=(0, 1))(-2.0, 0.5)
+    assert gx == pytest.approx(-0.5 * 2.0**-0.5)
+    assert gy == pytest.approx(2.0**0.5 * math.log(2.0))
+    _, t = jvp(negative_float_power, (-2.0, 0.5), (1.0, 0.0))
+    assert t == pytest.approx(-0.5 * 2.0**-0.5)
 
 
-def test_complex_arguments_are_refused():
-    with pytest.raises(ADError, match="complex"):
-        grad(complex_argument)(ZC, ZC)
-    with pytest.raises(ADError, match="complex"):
-        grad(negative_float_power)(1.0 + 2.0j, 0.5)
-    with pytest.raises(ADError, match="complex"):
-        jvp(complex_argument, (ZC, X2), (np.ones(2), np.ones(2)))
+def test_complex_arguments_get_complex_gradients():
+    g = grad(complex_argument)(ZC, ZC)
+    assert g.dtype == np.complex128
+    np.testing.assert_allclose(
+        g, _complex_fd(complex_argument, ZC, ZC), rtol=1e-6, atol=1e-8
+    )
+    g = grad(negative_float_power)(1.0 + 2.0j, 0.5)
+    assert isinstance(g, complex)
+    expected = _complex_fd(lambda z: abs(complex(z) ** 0.5), np.array(1.0 + 2.0j))
+    assert g == pytest.approx(complex(expected), rel=1e-6)
 
 
 def test_complex_values_off_the_path_are_fine():

@@ -462,7 +462,7 @@ define(
 )
 
 # convolve(a, v, mode) = einsum("kij,i,j->k", T, a, v) with T of 0s and 1s
-# (correlate(a, v) is convolve(a, v[::-1]) for real arrays)
+# (correlate(a, v) is convolve(a, conj(v)[::-1]))
 
 
 def _tensor(a, v, mode):
@@ -471,7 +471,9 @@ def _tensor(a, v, mode):
 
 def _convolution(kind: str):
     def reverse_v(v):
-        return np.flip(v) if kind == "correlate" else v
+        # correlate conjugates v (for complex arrays): it is antilinear in
+        # v, so its adjoint and tangent in v are conjugated too
+        return np.flip(np.conj(v)) if kind == "correlate" else v
 
     def of_a(g, ans, a, v, mode="full"):
         return np.einsum("kij,k,j->i", _tensor(a, v, mode), g, reverse_v(v))

@@ -280,11 +280,12 @@ del _fn
 
 # -- casts ---------------------------------------------------------------
 #: NumPy's casts: np.float64(x) and np.float32(x) are the identity for
-#: derivatives; integer and bool casts have none. Of an array of that
-#: dtype, NumPy returns the array itself.
+#: derivatives of reals (of a complex x, they keep its real part: the
+#: adjoint's real part); integer and bool casts have none. Of an array of
+#: that dtype, NumPy returns the array itself.
 CASTS = (np.float64, np.float32, np.int64, np.int32, np.intp, np.bool_)
 for _cast in CASTS[:2]:
-    define(_cast, lambda g, ans, x: g, tangent=linear(0), memory=ITSELF)
+    define(_cast, lambda g, ans, x: np.real(g), tangent=linear(0), memory=ITSELF)
 for _cast in CASTS[2:]:
     nondifferentiable(_cast, memory=ITSELF)
 del _cast

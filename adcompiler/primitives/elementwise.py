@@ -9,7 +9,8 @@ place of a rule: no derivative for that argument (an error if the gradient
 depends on it). A rule that returns None: the derivative is zero.
 
 Conventions at non-differentiable points, the same as JAX:
-``abs``, ``sign``: derivative 0 at 0; ``maximum``/``minimum``/``fmax``/
+``abs``, ``sign``: derivative 0 at 0 (for complex operands too: see
+:mod:`.complex_numbers` for the convention); ``maximum``/``minimum``/``fmax``/
 ``fmin``/builtin ``max``/``min``: ties split the adjoint equally; ``max``/
 ``min`` reductions: the adjoint is shared equally among tied elements;
 ``clip``: derivative 1 on the closed interval ``[a_min, a_max]``.
@@ -25,7 +26,7 @@ import numpy as np
 
 from ..options import optimizing
 from .registry import Primitive, define, lookup, nondifferentiable
-from .runtime_helpers import broadcast_to_shape, share_ties, unbroadcast
+from .runtime_helpers import broadcast_to_shape, log_base, share_ties, unbroadcast
 from .symbolic import Sym
 
 LOG2 = float(np.log(2.0))
@@ -151,8 +152,46 @@ unary(np.sqrt, lambda g, ans, x: g / (2.0 * ans))
 unary(np.cbrt, lambda g, ans, x: g / (3.0 * ans * ans))
 unary(np.square, lambda g, ans, x: g * 2.0 * x)
 unary(np.reciprocal, lambda g, ans, x: -g * ans * ans)
-for fn in (np.absolute, np.fabs):
-    unary(fn, lambda g, ans, x: g * np.sign(x))
+unary(np.fabs, lambda g, ans, x: g * np.sign(x))
+
+
+def abs_adjoint(g: Any, ans: Any, x: Any) -> Any:
+    """The adjoint of ``|x|``: ``g sign(x)`` for a real ``x``; for a complex
+    one ``Re(g) conj(x) / |x|`` (autograd's; the real part as ``|x|`` is
+    real); 0 at 0, either way (``np.sign(0) == 0``)."""
+    return np.real(g) * np.conj(np.sign(x))
+
+
+def abs_tangent(t: Any, ans: Any, x: Any) -> Any:
+    """The tangent of ``|x|``: ``Re(conj(x) t) / |x|``, 0 at 0."""
+    return np.real(np.conj(np.sign(x)) * t)
+
+
+define(
+    np.absolute,
+    abs_adjoint,
+    tangent=(abs_tangent,),
+    categories=_categories(np.absolute, ()),
+)
+
+
+def _over_twice_abs(d: Any, x: Any) -> Any:
+    """``d / (2 |x|)``, and 0 where ``x`` is 0 (both branches finite)."""
+    r = np.abs(x)
+    zero = r == 0
+    return np.where(zero, 0.0, d / (2.0 * np.where(zero, 1.0, r)))
+
+
+# sign(x) = x / |x| is piecewise constant for a real x, but not for a
+# complex one: its adjoint (g - conj(g) conj(w)**2) / (2|x|), w = sign(x),
+# is 0 for a real x and a real g exactly (w * w == 1), and has no real
+# part for a complex g (the adjoint of a real value is its real part)
+define(
+    np.sign,
+    lambda g, ans, x: _over_twice_abs(g - np.conj(g) * np.conj(ans * ans), x),
+    tangent=(lambda t, ans, x: _over_twice_abs(t - ans * ans * np.conj(t), x),),
+    categories=_categories(np.sign, ()),
+)
 unary(np.sin, lambda g, ans, x: g * np.cos(x))
 unary(np.cos, lambda g, ans, x: -g * np.sin(x))
 unary(np.tan, lambda g, ans, x: g * (1.0 + ans * ans))
@@ -216,8 +255,12 @@ def power_y(g, ans, x, y):
     # x ** y * log(x) for x > 0. At x == 0 the rule gives 0, JAX's
     # convention (log(x) read as 0): 0 ** y is 0 for every y > 0, so it does
     # not vary. For x < 0, x ** y is not real around y (no real
-    # derivative); the rule gives 0 there too.
-    return g * ans * np.log(np.where(x > 0, x, 1.0))
+    # derivative); the rule gives 0 there too. A complex power (a complex
+    # x, or a negative Python float to a fractional power) has the
+    # principal log(x) wherever x != 0 (log_base chooses at run time).
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0:
+        return g * ans * math.log(x)
+    return g * ans * np.log(log_base(x, ans))
 
 
 def _not_formatting(rule: Callable) -> Callable:
@@ -364,7 +407,6 @@ define(
 for fn in (np.round, np.around):
     nondifferentiable(fn, methods=("round",) if fn is np.round else ())
 for fn in (
-    np.sign,
     np.floor,
     np.ceil,
     np.rint,

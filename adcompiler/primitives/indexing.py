@@ -10,6 +10,7 @@ linear in the values they spread.
 from __future__ import annotations
 
 import operator
+from typing import Any
 
 import numpy as np
 
@@ -67,21 +68,42 @@ define(
 # copy=None) is lowered as np.asarray(a, copy=...), which may share memory
 define(
     np.array,
-    lambda g, ans, a, dtype=None, copy=True: g,
-    tangent=linear(0),
+    lambda g, ans, a, dtype=None, copy=True: cast_adjoint(g, dtype),
+    tangent=(lambda t, ans, a, dtype=None, copy=True: _array_tangent(t, dtype),),
     static=("dtype", "copy"),
 )
 
 
-def _astype(g, ans, a, dtype, copy=True):
-    if np.issubdtype(np.dtype(dtype), np.floating):
+def cast_adjoint(g: Any, dtype: Any) -> Any:
+    """The adjoint of a cast to ``dtype`` (a constant): ``g`` for a complex
+    dtype (or none given), its real part for a real one (a cast of complex
+    values to reals keeps their real parts), None for integers and booleans
+    (piecewise constant)."""
+    if dtype is None:
         return g
-    return None  # a cast to integers or booleans is piecewise constant
+    kind = np.dtype(dtype).kind
+    if kind == "c":
+        return g
+    if kind == "f":
+        return np.real(g)
+    return None
+
+
+def _array_tangent(t: Any, dtype: Any) -> Any:
+    d = cast_adjoint(t, dtype)
+    return None if d is None else call(np.array, d, dtype=dtype)
+
+
+def _astype(g, ans, a, dtype, copy=True):
+    return cast_adjoint(g, dtype)
 
 
 def _astype_tangent(t, ans, a, dtype, copy=True):
-    if np.issubdtype(np.dtype(dtype), np.floating):
+    kind = np.dtype(dtype).kind
+    if kind == "c":
         return call(np.ndarray.astype, t, dtype)
+    if kind == "f":
+        return call(np.ndarray.astype, np.real(t), dtype)
     return None
 
 

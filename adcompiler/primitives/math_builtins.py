@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .elementwise import broadcast_like, power_x, power_y, ub
+from .elementwise import abs_adjoint, abs_tangent, broadcast_like, power_x, power_y, ub
 from .registry import SAME_AS_REVERSE, define, linear, lookup, nondifferentiable
 from .runtime_helpers import sum_items_adjoint
 from .symbolic import call
@@ -101,8 +101,8 @@ define(
 
 define(
     builtins.abs,
-    lambda g, ans, x: g * np.sign(x),
-    tangent=SAME_AS_REVERSE,
+    abs_adjoint,
+    tangent=(abs_tangent,),
     categories=("arithmetic",),
 )
 define(builtins.float, lambda g, ans, x: g, tangent=linear(0))

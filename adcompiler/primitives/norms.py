@@ -29,6 +29,7 @@ import numpy as np
 from ..errors import NoRuleError
 from .reductions import expand
 from .registry import define, nondifferentiable
+from .runtime_helpers import real_operand
 from .symbolic import Sym, call
 
 
@@ -269,6 +270,8 @@ def _norm(g, ans, x, ord=None, axis=None, keepdims=False):
     weights, axes = _weights(x, ans, ord, axis, keepdims)
     if weights is None:
         return None
+    # the weights are written for reals: complex ones (of a complex x) raise
+    weights = real_operand(weights, "np.linalg.norm")
     return expand(g, x, axes, keepdims) * weights
 
 
@@ -276,6 +279,7 @@ def _norm_tangent(t, ans, x, ord=None, axis=None, keepdims=False):
     weights, axes = _weights(x, ans, ord, axis, keepdims)
     if weights is None:
         return None
+    weights = real_operand(weights, "np.linalg.norm")
     return np.sum(t * weights, axis=axes, keepdims=keepdims)
 
 

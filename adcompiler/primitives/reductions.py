@@ -109,8 +109,14 @@ for fn, method in ((np.max, "max"), (np.amax, None), (np.min, "min"), (np.amin, 
 
 
 def _var(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    # the variance of complex values is the mean of |a - mean|**2, real: the
+    # real part of g (a complex adjoint of a real value), conj of centred
     centred = a - np.mean(a, axis=axis, keepdims=True)
-    return expand(g, a, axis, keepdims) * centred * (2.0 / (count(a, ans) - ddof))
+    return (
+        expand(np.real(g), a, axis, keepdims)
+        * np.conj(centred)
+        * (2.0 / (count(a, ans) - ddof))
+    )
 
 
 def over_twice_std(d: Any, ans: Any) -> Any:
@@ -131,7 +137,7 @@ def _std(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 def _var_tangent(t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centred = a - np.mean(a, axis=axis, keepdims=True)
-    return np.sum(centred * t, axis=axis, keepdims=keepdims) * (
+    return np.real(np.sum(np.conj(centred) * t, axis=axis, keepdims=keepdims)) * (
         2.0 / (count(a, ans) - ddof)
     )
 

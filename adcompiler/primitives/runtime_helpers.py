@@ -213,12 +213,41 @@ broadcast_to_shape = define(
 )
 
 
-# fit_gradient only converts type and dtype: the identity on values.
+# Complex values (docs/subset.md, "Complex numbers"): the adjoint of a real
+# value is its real part, so the real part taken of a complex adjoint of a
+# real value is linear and its own adjoint; the other two check or choose.
+real_like = define(
+    runtime.real_like,
+    lambda g, ans, adjoint, like: real_like(g, like),
+    _only_shape,  # read for its dtype only
+    tangent=linear(0),
+    hint="real",
+)
+real_operand = define(
+    runtime.real_operand,
+    lambda g, ans, x, what: g,
+    None,
+    tangent=linear(0),
+    hint="checked",
+)
+log_defined = nondifferentiable(
+    runtime.log_defined, hint="defined", categories=("elementwise",)
+)
+log_base = define(
+    runtime.log_base,
+    lambda g, ans, x, power: g * log_defined(x, power),
+    _only_shape,  # read for its dtype only
+    tangent=(lambda t, ans, x, power: t * log_defined(x, power), _only_shape),
+    hint="base",
+)
+
+# fit_gradient converts type and dtype, and takes the real part of the
+# adjoint of a real argument: on values, the identity or the real part
 fit_gradient = define(
     runtime.fit_gradient,
-    lambda g, ans, adjoint, x: unbroadcast(g, np.shape(adjoint)),
+    lambda g, ans, adjoint, x: unbroadcast(real_like(g, x), np.shape(adjoint)),
     _only_shape,
-    tangent=linear(0),  # x is read for its shape only
+    tangent=linear(0),  # x is read for its shape and dtype only
     hint="grad",
 )
 

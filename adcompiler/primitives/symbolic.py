@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ADError, NoRuleError, SourceLoc
+from ..errors import ADError, SourceLoc
 from ..ir import Block, Graph, Op, Value, is_literal, tree_leaves, tree_map
 from .record import RECORDER, Primitive, lookup, public_name
 
@@ -281,86 +281,13 @@ class Sym:
     __hash__ = None  # type: ignore[assignment]
 
 
-def _complex_leaf(leaf: Any) -> str | None:
-    """What is complex about one operand of an op, or None."""
-    if isinstance(leaf, Sym):
-        value = leaf.value
-        if value.kind != "free":
-            return None
-        leaf = value.obj
-        name = f"the global `{value.name}`"
-    else:
-        name = None
-    if isinstance(leaf, complex):
-        return name or f"the complex number {leaf!r}"
-    if isinstance(leaf, np.ndarray) and leaf.dtype.kind == "c":
-        return name or "a complex array"
-    if isinstance(leaf, (list, tuple)):
-        for item in leaf:
-            found = _complex_leaf(item)
-            if found is not None:
-                return found
-    if isinstance(leaf, dict):
-        for item in leaf.values():
-            found = _complex_leaf(item)
-            if found is not None:
-                return found
-    return None
-
-
-def _complex_dtype(dtype: Any) -> bool:
-    if isinstance(dtype, Sym):  # np.complex128, a module's attribute
-        dtype = dtype.value.obj if dtype.value.kind == "free" else None
-    if dtype is None:
-        return False
-    try:
-        return np.issubdtype(np.dtype(dtype), np.complexfloating)
-    except TypeError:
-        return False
-
-
-def complex_operand(prim: Primitive, args: tuple, kwargs: dict) -> str | None:
-    """A description of a complex operand of a call of ``prim`` (a complex
-    constant, a global complex array, a complex ``dtype=``), or None."""
-    for leaf in (*args, *kwargs.values()):
-        found = _complex_leaf(leaf)
-        if found is not None:
-            return found
-    dtype = kwargs.get("dtype")
-    if (
-        dtype is None
-        and prim.signature is not None
-        and "dtype" in prim.signature.parameters
-    ):
-        try:
-            dtype = prim.signature.bind(*args, **kwargs).arguments.get("dtype")
-        except TypeError:
-            dtype = None
-    if _complex_dtype(dtype):
-        if isinstance(dtype, Sym):
-            dtype = dtype.value.obj
-        return f"dtype={np.dtype(dtype).name}"
-    return None
-
-
 def apply_rule(
     rule: Any, prim: Primitive, name: str, loc: Any, /, *args: Any, **kwargs: Any
 ) -> Any:
     """Record ``rule(*args, **kwargs)``; its errors name the rule and the
     user's line (rules are written by users too). The first four are
     positional-only: a primitive's keyword ``loc=`` (``scipy.stats``) is
-    the rule's, not this function's. A complex value seen in
-    the op (a literal, a global array, a complex ``dtype``) is refused
-    first: no rule differentiates complex values yet."""
-    found = complex_operand(prim, args[2:], kwargs)  # after g (or t) and ans
-    if found is not None:
-        raise NoRuleError(
-            f"{prim.name} of {found}, and the derivative flows through it: "
-            "complex values are not supported in differentiated code",
-            loc,
-            "keep the real and imaginary parts as separate real arrays "
-            "(exp(1j x) is cos(x) + 1j sin(x))",
-        )
+    the rule's, not this function's."""
     try:
         return rule(*args, **kwargs)
     except ADError as exc:
