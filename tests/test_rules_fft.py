@@ -12,7 +12,10 @@ Two kinds of checks:
 - the whole pipeline, at orders 1 and 2 against central differences
   (``check_grad(order=2)``, ``jvp``, dense Hessians) and at order 3, on
   real losses of real arguments whose path goes through complex spectra
-  (``irfft(fft(x))``, ``irfftn(rfftn(x) * k)``, ...) and through the shifts.
+  (``irfft(fft(x))``, ``irfftn(rfftn(x) * k)``, ...) and through the shifts,
+  and on real losses of real and complex arguments with complex operations
+  on the spectra (``sum(abs(fft(x * w)) ** 2)``,
+  ``real(ifft(fft(x) * h))``, ``irfft(rfft(x) * rfft(x))``, ...).
 """
 
 from __future__ import annotations
@@ -412,6 +415,143 @@ def test_gradient_of_power_spectrum_closed_form():
     np.testing.assert_allclose(grad(f)(x), 2 * x, atol=1e-12)
 
 
+# ---------------------------------------------------------------------------
+# Real losses of real and complex arguments, with complex operations on the
+# spectra (the complex convention: docs/subset.md, "Complex numbers")
+
+H6 = cplx(6)  # a complex filter of a length-6 spectrum
+H45 = cplx(4, 5)
+Q45 = cplx(4, 3)  # of rfft2's half spectrum of a 4 x 5 array
+W6 = real(6)
+
+
+def check_jvp_complex(f, args, rtol=1e-5, atol=1e-7):
+    """``jvp`` of ``f`` in a random direction of its first argument (complex
+    for a complex argument) against central differences of ``f``."""
+    rng = np.random.default_rng(11)
+    x = args[0]
+    t = rng.normal(size=np.shape(x))
+    if np.iscomplexobj(x):
+        t = t + 1j * rng.normal(size=np.shape(x))
+    tangents = (t,) + tuple(np.zeros(np.shape(a)) for a in args[1:])
+    value, t_out = jvp(f, tuple(args), tangents)
+    eps = 1e-6
+    numeric = (f(x + eps * t, *args[1:]) - f(x - eps * t, *args[1:])) / (2 * eps)
+    np.testing.assert_allclose(value, f(*args), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(t_out, numeric, rtol=rtol, atol=atol)
+
+
+def power_spectrum(x, C):
+    return np.sum(np.abs(np.fft.fft(x * W6)) ** 2 * C)
+
+
+def filtered_real_part(x, C):
+    return np.sum(np.sin(np.real(np.fft.ifft(np.fft.fft(x) * H6))) * C)
+
+
+def filtered_both_parts(x, C):
+    y = np.fft.ifft(np.fft.fft(x, 8, norm="ortho") * np.exp(x[0, 0] * H6[0]), 5, 0)
+    return np.sum((np.sin(np.real(y)) + np.cos(np.imag(y))) * C)
+
+
+def rfft_complex_filter(x, C):
+    return np.sum(np.sin(np.fft.irfft(np.fft.rfft(x) * H6[:4], 6)) * C)
+
+
+def rfft_autoconvolution(x, C):
+    spectrum = np.fft.rfft(x, 7, norm="forward")
+    return np.sum(np.sin(np.fft.irfft(spectrum * spectrum, 7, norm="forward")) * C)
+
+
+def irfft_of_complex(x, C):
+    # x is the (complex) half spectrum itself
+    return np.sum(np.sin(np.fft.irfft(x * x, 7, norm="ortho")) * C)
+
+
+def fft2_complex(x, C):
+    y = np.fft.fft2(x, (3, 6), norm="ortho")
+    return np.sum(np.abs(y) ** 2 * C) + np.sum(np.sin(np.real(y * y)) * C)
+
+
+def ifft2_conj(x, C):
+    y = np.fft.ifft2(x * np.conj(H45), axes=(1, 0), norm="forward")
+    return np.sum(np.cos(np.imag(y)) * C)
+
+
+def fftn_phase(x, C):
+    y = np.fft.fftn(x, axes=(0, 2))
+    return np.sum(np.real(y * np.conj(y) * np.exp(1j * np.angle(y))) * C)
+
+
+def ifftn_s(x, C):
+    return np.sum(np.abs(np.fft.ifftn(np.sin(x), (2, 5), (2, 0))) ** 2 * C)
+
+
+def rfft2_filter_of_x(x, C):
+    spectrum = np.fft.rfft2(x) * (Q45 + np.fft.rfft2(x * x))
+    return np.sum(np.sin(np.fft.irfft2(spectrum, (4, 5))) * C)
+
+
+def rfftn_power(x, C):
+    return np.sum(np.abs(np.fft.rfftn(x, (4, 2), axes=(2, 0))) ** 2 * C)
+
+
+def irfftn_of_complex(x, C):
+    return np.sum(np.sin(np.fft.irfftn(x, (4, 6), (0, 1), "forward")) * C)
+
+
+def shift_of_spectrum(x, C):
+    return np.sum(np.abs(np.fft.fftshift(np.fft.fft2(x), axes=1)) ** 2 * C)
+
+
+COMPLEX_PIPELINE = [
+    case(power_spectrum, real(6)),
+    case(power_spectrum, cplx(6)),
+    case(filtered_real_part, real(6)),
+    case(filtered_real_part, cplx(6)),
+    case(filtered_both_parts, cplx(6, 2)),
+    case(rfft_complex_filter, real(6)),
+    case(rfft_autoconvolution, real(5)),
+    case(irfft_of_complex, cplx(4)),
+    case(irfft_of_complex, cplx(5)),
+    case(fft2_complex, cplx(4, 5)),
+    case(fft2_complex, real(4, 5)),
+    case(ifft2_conj, cplx(4, 5)),
+    case(fftn_phase, cplx(3, 2, 4)),
+    case(ifftn_s, real(3, 2, 4)),
+    case(rfft2_filter_of_x, real(4, 5)),
+    case(rfftn_power, real(3, 2, 5)),
+    case(irfftn_of_complex, cplx(3, 4)),
+    case(shift_of_spectrum, cplx(3, 4)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt, tol", COMPLEX_PIPELINE)
+def test_complex_pipeline_second_order(f, args, wrt, tol):
+    C = weight_for(f, *args)
+    full = (*args, C)
+    check_grad(f, *full, wrt=wrt, order=2, **tol)
+    check_jvp_complex(f, full, **tol)
+
+
+def test_power_spectrum_closed_form():
+    # Parseval: sum |fft(x)|^2 = n sum |x|^2, gradient 2 n conj(x)
+    def f(z):
+        return np.sum(np.abs(np.fft.fft(z)) ** 2)
+
+    z = cplx(6)
+    np.testing.assert_allclose(grad(f)(z), 12 * np.conj(z), atol=1e-10)
+    x = real(6)
+    np.testing.assert_allclose(grad(f)(x), 12 * x, atol=1e-10)
+
+
+def test_dense_hessian_of_power_spectrum():
+    def f(x):
+        return np.sum(np.abs(np.fft.fft(x * x, 7)) ** 2 * W6[0])
+
+    check_hessian(f, real(4))
+
+
 # d^3/dt^3 of f(t * u + w) against central differences of the second derivative
 
 
@@ -428,7 +568,14 @@ def third_fftshift(x):
     return np.sum(np.sin(np.fft.fftshift(x * x)) * x)
 
 
-@pytest.mark.parametrize("body", [third_fft, third_rfftn, third_fftshift])
+def third_complex(x):
+    y = np.fft.ifft(np.fft.fft(x) * H6)
+    return np.sum(np.sin(np.real(y)) * np.abs(y) ** 2)
+
+
+@pytest.mark.parametrize(
+    "body", [third_fft, third_rfftn, third_fftshift, third_complex]
+)
 def test_third_order(body):
     def f(t, u, w):
         return body(t * u + w)

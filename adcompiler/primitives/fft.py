@@ -22,8 +22,9 @@ The real transforms are only real-linear:
   ``m * ifft(g)[: n // 2 + 1]`` (:func:`hermitian_fold`) fitted back to
   ``y``'s length.
 
-Every rule is written with ``np.fft`` functions and the helpers below,
-each registered with the rule of its transpose, so rules are differentiable
+Every rule is written with ``np.fft`` functions, ``real_like`` (the real
+part of a real argument's adjoint) and the helpers below, each registered
+with the rule of its transpose, so rules are differentiable
 again to any order. The transforms are linear: their tangent is the same
 transform of the tangent. ``axis``, ``axes`` and ``norm`` must be
 compile-time constants (``n`` and ``s`` may be runtime values such as
@@ -38,7 +39,7 @@ import numpy as np
 
 from ..errors import NoRuleError
 from .registry import define, linear, nondifferentiable
-from .runtime_helpers import _only_shape
+from .runtime_helpers import _only_shape, real_like
 from .symbolic import Sym
 
 #: The ``norm=`` values of ``np.fft`` (None is "backward").
@@ -103,14 +104,6 @@ def hermitian_unfold(b: Any, shape: Sequence[int], axis: int) -> np.ndarray:
     return out
 
 
-def match_complex(a: Any, like: Any) -> Any:
-    """``a`` as the adjoint of ``like``: its real part if ``like`` is real,
-    ``a`` itself if ``like`` is complex."""
-    if np.iscomplexobj(a) and not np.iscomplexobj(like):
-        return np.real(a)
-    return a
-
-
 fit = define(
     fft_fit,
     lambda g, ans, a, shape: fit(g, np.shape(a)),
@@ -133,17 +126,6 @@ unfold = define(
     static=("axis",),
     hint="unfolded",
 )
-# real-linear in a (Re, or the identity): the adjoint of Re z is the real
-# adjoint itself; like is read for its dtype only
-matched = define(
-    match_complex,
-    lambda g, ans, a, like: matched(g, a),
-    _only_shape,
-    tangent=linear(0),
-    hint="matched",
-)
-
-
 # ---------------------------------------------------------------------------
 # Checks of the keyword arguments, at compile time
 
@@ -203,7 +185,7 @@ def _one_axis(transform: Any, name: str) -> Any:
         out = transform(g, n, axis=axis, norm=norm)
         if n is not None:
             out = fit(out, np.shape(a))
-        return matched(out, a)
+        return real_like(out, a)
 
     return rule
 
@@ -215,7 +197,7 @@ def _many_axes(transform: Any, name: str, default: Any) -> Any:
         out = transform(g, s=s, axes=axes, norm=norm)
         if s is not None:
             out = fit(out, np.shape(a))
-        return matched(out, a)
+        return real_like(out, a)
 
     return rule
 
@@ -252,7 +234,7 @@ def _rfft(g, ans, a, n=None, axis=-1, norm=None):
         out = np.fft.fft(fit(g, np.shape(a)), axis=axis, norm=norm)
     else:
         out = fit(np.fft.fft(g, n, axis=axis, norm=norm), np.shape(a))
-    return matched(out, a)
+    return real_like(out, a)
 
 
 def _rfftn_rule(name: str, default: Any) -> Any:
@@ -263,7 +245,7 @@ def _rfftn_rule(name: str, default: Any) -> Any:
             out = np.fft.fftn(fit(g, np.shape(a)), axes=axes, norm=norm)
         else:
             out = fit(np.fft.fftn(g, s=s, axes=axes, norm=norm), np.shape(a))
-        return matched(out, a)
+        return real_like(out, a)
 
     return rule
 
