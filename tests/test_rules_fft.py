@@ -589,6 +589,21 @@ def test_third_order(body):
     np.testing.assert_allclose(d3, numeric, rtol=1e-5, atol=1e-6)
 
 
+def test_third_order_in_a_complex_direction():
+    # d^3/dt^3 of L(t u + w) with complex u and w
+    u = cplx(6)
+    w = cplx(6)
+
+    def f(t):
+        y = np.fft.fft2(np.reshape(t * u + w, (2, 3)), norm="ortho")
+        return np.sum(np.abs(y) ** 2 * np.real(y))
+
+    d2 = grad(grad(f))
+    h = 1e-4
+    numeric = (d2(0.3 + h) - d2(0.3 - h)) / (2 * h)
+    np.testing.assert_allclose(grad(d2)(0.3), numeric, rtol=1e-5, atol=1e-6)
+
+
 # ---------------------------------------------------------------------------
 # What is refused, and the records
 

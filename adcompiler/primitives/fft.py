@@ -157,6 +157,12 @@ def _check(name: str, norm: Any, axes: Any = None, x: Any = None) -> None:
         )
 
 
+def _spelled(norm: Any) -> dict:
+    """``norm=`` for a call in a rule, left out when it is the default (the
+    generated code reads like the user's)."""
+    return {} if norm is None else {"norm": norm}
+
+
 def _axes(name: str, axes: Any, s: Any) -> Any:
     """The axes an n-dimensional transform acts on, as NumPy reads them:
     ``axes``, the last ``len(s)`` axes when only ``s`` is given, or None
@@ -182,7 +188,7 @@ def _axes(name: str, axes: Any, s: Any) -> Any:
 def _one_axis(transform: Any, name: str) -> Any:
     def rule(g, ans, a, n=None, axis=-1, norm=None):
         _check(name, norm)
-        out = transform(g, n, axis=axis, norm=norm)
+        out = transform(g, n, axis=axis, **_spelled(norm))
         if n is not None:
             out = fit(out, np.shape(a))
         return real_like(out, a)
@@ -194,7 +200,7 @@ def _many_axes(transform: Any, name: str, default: Any) -> Any:
     def rule(g, ans, a, s=None, axes=default, norm=None):
         _check(name, norm, axes, a)
         axes = _axes(name, axes, s)
-        out = transform(g, s=s, axes=axes, norm=norm)
+        out = transform(g, s=s, axes=axes, **_spelled(norm))
         if s is not None:
             out = fit(out, np.shape(a))
         return real_like(out, a)
@@ -231,9 +237,9 @@ def _rfft(g, ans, a, n=None, axis=-1, norm=None):
     # length (n, or a's own), transform, fit back to a, keep the real part
     _check("rfft", norm)
     if n is None:
-        out = np.fft.fft(fit(g, np.shape(a)), axis=axis, norm=norm)
+        out = np.fft.fft(fit(g, np.shape(a)), axis=axis, **_spelled(norm))
     else:
-        out = fit(np.fft.fft(g, n, axis=axis, norm=norm), np.shape(a))
+        out = fit(np.fft.fft(g, n, axis=axis, **_spelled(norm)), np.shape(a))
     return real_like(out, a)
 
 
@@ -242,9 +248,9 @@ def _rfftn_rule(name: str, default: Any) -> Any:
         _check(name, norm, axes, a)
         axes = _axes(name, axes, s)
         if s is None:  # g differs from a only along the last axis (half length)
-            out = np.fft.fftn(fit(g, np.shape(a)), axes=axes, norm=norm)
+            out = np.fft.fftn(fit(g, np.shape(a)), axes=axes, **_spelled(norm))
         else:
-            out = fit(np.fft.fftn(g, s=s, axes=axes, norm=norm), np.shape(a))
+            out = fit(np.fft.fftn(g, s=s, axes=axes, **_spelled(norm)), np.shape(a))
         return real_like(out, a)
 
     return rule
@@ -253,7 +259,7 @@ def _rfftn_rule(name: str, default: Any) -> Any:
 def _irfft(g, ans, a, n=None, axis=-1, norm=None):
     # Re(A y): A^T g is the weighted half of ifft(g), fitted back to y
     _check("irfft", norm)
-    out = fold(np.fft.ifft(g, axis=axis, norm=norm), axis)
+    out = fold(np.fft.ifft(g, axis=axis, **_spelled(norm)), axis)
     if n is not None:
         out = fit(out, np.shape(a))
     return out
@@ -264,7 +270,7 @@ def _irfftn_rule(name: str, default: Any) -> Any:
         _check(name, norm, axes, a)
         axes = _axes(name, axes, s)
         last = -1 if axes is None else axes[-1]
-        out = fold(np.fft.ifftn(g, axes=axes, norm=norm), last)
+        out = fold(np.fft.ifftn(g, axes=axes, **_spelled(norm)), last)
         if s is not None:
             out = fit(out, np.shape(a))
         return out
