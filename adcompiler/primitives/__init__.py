@@ -19,6 +19,7 @@ from . import arrays  # noqa: F401
 from . import norms  # noqa: F401
 from . import decompositions  # noqa: F401
 from . import complex_numbers  # noqa: F401
+from . import fft  # noqa: F401
 from . import scipy_hook  # noqa: F401  (SciPy's records, once SciPy is imported)
 from .registry import defvjp, lookup, nondifferentiable, registered
 

@@ -80,7 +80,7 @@ def _locate(fn: Any) -> tuple[Render, str]:
     public = public_name(fn)
     if public is not None:
         return ("call", fn, ()), public
-    for sub in ("linalg",):
+    for sub in ("linalg", "fft"):
         module = getattr(np, sub)
         if getattr(module, name or "", None) is fn:
             return ("call", np, (sub, name)), f"np.{sub}.{name}"

@@ -73,6 +73,14 @@ reverse (`hessian`) only (docs/subset.md, "ODE solvers").
 
 """
 
+_FFT_INTRO = """\
+Complex values follow autograd's convention (the adjoint of a linear map is its transpose; a
+real argument gets the real part of its adjoint); `axis`, `axes` and `norm` must be
+compile-time constants, `n` and `s` may be runtime values; repeated `axes` are refused;
+`hfft` and `ihfft` have no rules (see [subset.md](subset.md#npfft)).
+
+"""
+
 _SCIPY_LINALG_INTRO = """\
 Matrices may be stacks (`(..., n, n)`), as SciPy takes them. `cholesky` and `cho_factor` read one
 triangle of `a` (the lower with `lower=True`): the other has derivative 0, as central differences
@@ -93,7 +101,9 @@ reverse mode.
 
 """
 
+#: The text under a section's title, before its table.
 _INTROS = {
+    "fft": _FFT_INTRO,
     "scipy": _SCIPY_INTRO,
     "scipy.linalg": _SCIPY_LINALG_INTRO,
     "scipy.signal": _SCIPY_SIGNAL_INTRO,
@@ -171,6 +181,8 @@ def _section(prim: Primitive) -> str | None:
         return "operators"
     if prim.render[0] == "method" and module != "adcompiler.primitives.effects":
         return "methods"  # (a generator's or a logger's: docs/subset.md)
+    if prim.name.startswith("np.fft."):
+        return "fft"
     if prim.name.startswith("np."):
         return "numpy"
     if prim.name.startswith("math."):
@@ -241,6 +253,7 @@ def _methods_table() -> str:
 
 _TITLES = {
     "numpy": "NumPy",
+    "fft": "`np.fft`",
     "math": "`math`",
     "builtins": "Builtins",
     "operators": "Operators (also in augmented assignment: `x += y`)",
