@@ -121,13 +121,63 @@ last_item_tangent = define(
 )
 nondifferentiable(runtime.bilinear_spec, hint="spec", categories=("shape query",))
 nondifferentiable(runtime.piece_index, hint="piece")
-# second derivatives of np.prod would need this one's: none yet, so asking
-# for them is an error naming prod_others
+
+
+def _others_last(a, axis):
+    """``a`` with the reduced ``axis`` (None: every axis; an int or a tuple)
+    moved last and flattened into one, and a function putting an array of
+    that layout back into ``a``'s."""
+    if axis is None:
+        return np.ravel(a), lambda r: np.reshape(r, np.shape(a))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    last = tuple(range(-len(axes), 0))  # negative: no rank needed
+    moved = np.moveaxis(a, axes, last)
+    if len(axes) == 1:
+        return moved, lambda r: np.moveaxis(r, last, axes)
+    kept = np.shape(moved)[: -len(axes)]
+    flat = np.reshape(moved, kept + (-1,))
+    return flat, lambda r: np.moveaxis(np.reshape(r, np.shape(moved)), last, axes)
+
+
+def _prod_others_pairs(a):
+    """For ``a`` of shape ``(..., n)``: ``(P, off)`` with ``P[..., i, j]``
+    the product of ``a[..., l]`` for ``l`` not ``i`` nor ``j`` when ``i !=
+    j``, and ``off`` the mask ``i != j``. ``P`` is ``prod_others`` of ``a``
+    with entry ``i`` replaced by 1 (row ``i``): no division, so exact where
+    ``a`` has zeros, and made of primitives with rules, so every order of
+    derivative of ``np.prod`` stays inside this family."""
+    n = np.shape(a)[-1]
+    eye = call(np.eye, n)
+    off = 1.0 - eye
+    replaced = np.expand_dims(a, -2) * off + eye
+    return call(runtime.prod_others, replaced, -1), off
+
+
+def _prod_others_adjoint(G, ans, a, axis=None):
+    # d others[i] / d a[j] = prod of a[l], l not i nor j (i != j), 0 at i == j
+    flat, back = _others_last(a, axis)
+    G_flat, _ = _others_last(G, axis)
+    pairs, off = _prod_others_pairs(flat)
+    return back(np.sum(np.expand_dims(G_flat, -1) * off * pairs, axis=-2))
+
+
+def _prod_others_tangent(t, ans, a, axis=None):
+    flat, back = _others_last(a, axis)
+    t_flat, _ = _others_last(t, axis)
+    pairs, off = _prod_others_pairs(flat)
+    return back(np.sum(np.expand_dims(t_flat, -2) * off * pairs, axis=-1))
+
+
+# prod_others is the derivative of np.prod; its derivatives are products of
+# all elements but two, again prod_others (of a larger array): every order
 define(
     runtime.prod_others,
+    _prod_others_adjoint,
     None,
-    tangent=REVERSE_ONLY + ": no rules yet (second derivatives of np.prod)",
-    signature_of=lambda g, ans, a, axis=None: None,
+    tangent=(_prod_others_tangent, None),
+    static=("axis",),
+    integers=("axis",),
+    hint="others",
 )
 
 # the cofactor matrix is the gradient of det; its derivative is det's Hessian
@@ -281,7 +331,7 @@ def _einsum_adjoint_of_g(G, ans, spec, k, shape, g, *operands):
     # the transpose of "operand k -> einsum" is that map itself
     ops = list(operands)
     ops[k] = G
-    if spec == "matmul":
+    if isinstance(spec, str) and spec == "matmul":  # else a runtime spec
         return ops[0] @ ops[1]
     return np.einsum(spec, *ops)
 
