@@ -458,6 +458,7 @@ unindex_list = define(
     _only_shape,
     _only_shape,
     tangent=linear(0),
+    container=True,
 )
 adjoint_without_last = define(
     runtime.adjoint_without_last,
@@ -484,6 +485,7 @@ split_pieces = define(
     tangent=linear(0),
     static=("kind",),
     hint="pieces",
+    container=True,  # a list: its adjoints add item by item (add_adjoints)
 )
 join_pieces = define(
     runtime.join_pieces,
@@ -503,6 +505,7 @@ pieces_adjoint = define(
     tangent=linear(0),  # arrays are read for their shapes only
     static=("kind",),
     hint="pieces",
+    container=None,  # a list for a list, an array for an array
 )
 sum_items_adjoint = define(
     runtime.sum_items_adjoint,
@@ -510,6 +513,7 @@ sum_items_adjoint = define(
     _only_shape,
     tangent=linear(0),  # items are read for their shapes only
     hint="items",
+    container=None,  # a list for a list, an array for an array
 )
 make_list = define(
     runtime.make_list,
