@@ -823,7 +823,12 @@ def split_pieces(g: Any, kind: str, shapes: list, axis: Any = 0) -> list:
 
 
 def join_pieces(pieces: Any, kind: str, shapes: list, axis: Any = 0) -> Any:
-    """The adjoint of :func:`split_pieces`: the pieces put back together."""
+    """The adjoint of :func:`split_pieces`: the pieces put back together.
+
+    ``pieces`` may be an array whose rows are the pieces (the adjoint of
+    :func:`pieces_adjoint` for an array), or 0.0 (no adjoint)."""
+    if isinstance(pieces, np.ndarray) and pieces.ndim >= 1:
+        pieces = list(pieces)
     if not isinstance(pieces, (list, tuple)):
         pieces = [0.0] * len(shapes)
     full = [
