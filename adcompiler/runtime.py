@@ -636,6 +636,38 @@ def cofactor(a: Any) -> np.ndarray:
     return sign[..., None, None] * ((u * others[..., None, :]) @ vt)
 
 
+def cofactor_derivative(a: Any, *es: Any) -> np.ndarray:
+    """The derivative of :func:`cofactor` at ``a`` in the directions
+    ``es`` (``k`` of them): entry ``(i, j)`` is ``det``'s derivative of
+    order ``k + 1`` in the directions ``e_ij`` (the unit matrix) and
+    ``es``. Symmetric in all of them, so it is its own adjoint in each, and
+    its derivative in ``a`` along ``d`` is ``cofactor_derivative(a, *es,
+    d)``: every order of ``det`` stays in this function. Exact at singular
+    matrices (minors' cofactors, no inverse); zero for ``k >= n`` (the
+    entries are polynomials of degree ``n - 1``)."""
+    if not es:
+        return cofactor(a)
+    a = np.asarray(a, dtype=np.result_type(a, np.float32))
+    shape = np.broadcast_shapes(a.shape, *(np.shape(e) for e in es))
+    a = np.broadcast_to(a, shape)
+    es = tuple(np.broadcast_to(e, shape) for e in es)
+    n = a.shape[-1]
+    out = np.zeros(shape, dtype=np.result_type(a, *es))
+    if len(es) >= n:
+        return out
+    for i in range(n):
+        for j in range(n):
+
+            def minor(x: Any) -> Any:
+                return np.delete(np.delete(x, i, axis=-2), j, axis=-1)
+
+            parts = [minor(e) for e in es]
+            inner = cofactor_derivative(minor(a), *parts[:-1])
+            term = np.sum(inner * parts[-1], axis=(-2, -1))
+            out[..., i, j] = term if (i + j) % 2 == 0 else -term
+    return out
+
+
 def cofactor_tangent(a: Any, e: Any) -> np.ndarray:
     """The derivative of :func:`cofactor` at ``a`` in the direction ``e``
     (the Hessian of ``det`` applied to ``e``; it is symmetric, so this is

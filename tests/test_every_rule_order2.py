@@ -156,9 +156,7 @@ def _projected(gradient: Callable, n: int) -> Callable:
 
         def inner(a, b, c, d, C, va, vb, vc, vd):
             ga, gb, gc, gd = gradient(a, b, c, d, C)
-            return (
-                np.sum(ga * va) + np.sum(gb * vb) + np.sum(gc * vc) + np.sum(gd * vd)
-            )
+            return np.sum(ga * va) + np.sum(gb * vb) + np.sum(gc * vc) + np.sum(gd * vd)
 
     else:
 

@@ -182,8 +182,9 @@ define(
 
 # the cofactor matrix is the gradient of det; its derivative is det's Hessian
 # applied to a direction (symmetric: the same map is its adjoint), linear in
-# that direction. Third derivatives of det would need cofactor_tangent's in
-# a: none, so asking for them is an error naming it.
+# that direction. Higher derivatives are det's derivatives of higher order,
+# symmetric in all their directions: cofactor_derivative(a, *es), whose
+# rules are itself with one more direction, so every order of det stays here.
 cofactor = define(
     runtime.cofactor,
     lambda g, ans, a: call(runtime.cofactor_tangent, a, g),
@@ -191,9 +192,35 @@ cofactor = define(
 )
 define(
     runtime.cofactor_tangent,
-    None,
+    lambda g, ans, a, e: call(runtime.cofactor_derivative, a, e, g),
     lambda g, ans, a, e: call(runtime.cofactor_tangent, a, g),
-    tangent=(None, lambda t, ans, a, e: call(runtime.cofactor_tangent, a, t)),
+    tangent=(
+        lambda t, ans, a, e: call(runtime.cofactor_derivative, a, e, t),
+        lambda t, ans, a, e: call(runtime.cofactor_tangent, a, t),
+    ),
+)
+
+
+def _cofactor_derivative_of_directions(g, ans, a, *es):
+    # linear in each direction; the adjoint of one is the map itself with
+    # that direction replaced by g (symmetry)
+    return [
+        call(runtime.cofactor_derivative, a, *es[:k], *es[k + 1 :], g)
+        for k in range(len(es))
+    ]
+
+
+define(
+    runtime.cofactor_derivative,
+    lambda g, ans, a, *es: call(runtime.cofactor_derivative, a, *es, g),
+    _cofactor_derivative_of_directions,
+    tangent=(
+        lambda t, ans, a, *es: call(runtime.cofactor_derivative, a, *es, t),
+        lambda t, ans, a, *es: product_rule(
+            t, es, lambda *ops: call(runtime.cofactor_derivative, a, *ops)
+        ),
+    ),
+    hint="cofactor",
 )
 
 

@@ -54,6 +54,7 @@ N = _positive(3, 4)
 MT = _positive(4, 3)
 B = _positive(2, 3, 4)
 SQ = np.eye(3) * 1.5 + 0.2 * _normal(3, 3)
+SQ4 = np.eye(4) + 0.3 * _normal(4, 4)
 SQB = np.stack([SQ, SQ.T + 0.3 * np.eye(3)])
 X = 0.6  # a Python float
 Y = 0.35
@@ -184,7 +185,9 @@ NUMPY: dict[str, Sample] = {
     "np.rollaxis": S(lambda a: np.rollaxis(a, 2), B),
     "np.pad": S(lambda a: np.pad(a, ((1, 0), (0, 2)), mode="reflect"), M),
     "np.select": S(lambda a, b: np.select([a > 0.5, a < 0.3], [a * b, b], 0.25), M, N),
-    "np.meshgrid": S(lambda a, b: np.meshgrid(a, b)[0] * np.meshgrid(a, b)[1], V, W[:3]),
+    "np.meshgrid": S(
+        lambda a, b: np.meshgrid(a, b)[0] * np.meshgrid(a, b)[1], V, W[:3]
+    ),
     "np.kron": S(np.kron, M[:2, :2], N[:2, :3]),
     "np.cross": S(np.cross, M[:, :3], N[:, :3]),
     "np.convolve": S(lambda a, v: np.convolve(a, v, mode="same"), V, W[:3]),
@@ -216,7 +219,9 @@ NUMPY: dict[str, Sample] = {
     "np.dot": S(np.dot, M, MT),
     "np.inner": S(np.inner, M, N),
     "np.matmul": S(np.matmul, B, MT),
-    "np.tensordot": S(lambda a, b: np.tensordot(a, b, axes=([0, 2], [1, 0])), B, MT[:, :2]),
+    "np.tensordot": S(
+        lambda a, b: np.tensordot(a, b, axes=([0, 2], [1, 0])), B, MT[:, :2]
+    ),
     "np.outer": S(np.outer, V, W),
     "np.trace": S(lambda a: np.trace(a, 1, 1, 2), B),
     "np.linalg.inv": S(np.linalg.inv, SQB),
@@ -286,7 +291,8 @@ HELPERS: dict[str, Sample] = {
     "transposed_matmul": S(runtime.transposed_matmul, M, N),
     "prod_others": S(lambda a: runtime.prod_others(a, 1), M),
     "cofactor": S(runtime.cofactor, SQB),
-    "cofactor_tangent": S(lambda e: runtime.cofactor_tangent(SQ, e), SQ),
+    "cofactor_tangent": S(runtime.cofactor_tangent, SQB, np.flip(SQB, 0)),
+    "cofactor_derivative": S(runtime.cofactor_derivative, SQ4, SQ4.T, _normal(4, 4)),
     "einsum_adjoint": S(
         lambda g, b: runtime.einsum_adjoint("ij,jk->ik", 0, (3, 4), g, None, b),
         M[:, :3],
@@ -381,7 +387,9 @@ HELPERS: dict[str, Sample] = {
     "along_axis": S(lambda x: helpers.along_axis(SQ, x, 1), M[:, :3]),
     "edge_sums": S(helpers.edge_sums, M),
     "spacings": S(lambda x, y: helpers.spacings(x, y, -1), np.cumsum(V), M),
-    "unspacings": S(lambda g, y: helpers.unspacings(g, np.cumsum(V), y, -1), M[:, :3], M),
+    "unspacings": S(
+        lambda g, y: helpers.unspacings(g, np.cumsum(V), y, -1), M[:, :3], M
+    ),
     "sinc_derivative": S(lambda x: helpers.sinc_derivative(x, 1), M),
     "put_along": via("np.take_along_axis"),
     "gradient_adjoint": via("np.gradient"),
@@ -439,7 +447,17 @@ def scipy_samples() -> dict[str, Sample]:
     # scipy.stats: each method of each distribution, in x, loc, scale and
     # the shape parameters its record has rules for (the others constants)
     shapes = {"t": (3.5,), "gamma": (2.5,), "chi2": (3.5,), "beta": (2.5, 1.7)}
-    for name in ("norm", "t", "cauchy", "laplace", "logistic", "expon", "gamma", "chi2", "beta"):
+    for name in (
+        "norm",
+        "t",
+        "cauchy",
+        "laplace",
+        "logistic",
+        "expon",
+        "gamma",
+        "chi2",
+        "beta",
+    ):
         dist = getattr(st, name)
         x = V * 0.9 + 0.05 if name == "beta" else V + 0.3
         for method in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"):
