@@ -526,6 +526,15 @@ def einsum_adjoint(spec: str, k: int, shape: tuple, g: Any, *operands: Any) -> A
     return result
 
 
+def einsum_of(spec: str, *operands: Any) -> Any:
+    """``np.einsum(spec, *operands)`` (``spec`` ``"matmul"``: ``a @ b``) for
+    subscripts known only at run time (computed from ranks by
+    :func:`bilinear_spec`): the adjoint in ``g`` of :func:`einsum_adjoint`."""
+    if spec == "matmul":
+        return operands[0] @ operands[1]
+    return np.einsum(spec, *operands)
+
+
 def piece_index(kind: str, shapes: list, axis: Any, i: int) -> tuple:
     """The index of piece ``i`` in the result of ``np.<kind>(pieces)``.
 

@@ -97,6 +97,21 @@ def test_every_sample_names_a_record() -> None:
             assert sample.via in SAMPLES and SAMPLES[sample.via].via is None, key
 
 
+def test_a_tangent_rule_wherever_a_reverse_rule() -> None:
+    # a reverse rule with no tangent rule beside it fails forward over
+    # reverse (a shape saved beside arrays is marked active): an argument
+    # read for its shape only has a tangent rule answering None
+    missing = []
+    for prim in registered():
+        if not _built_in(prim) or prim.vjps is None or prim.jvps is None:
+            continue
+        names = list(prim.signature.parameters) if prim.signature else []
+        for k, rule in enumerate(prim.vjps):
+            if rule is not None and (k >= len(prim.jvps) or prim.jvps[k] is None):
+                missing.append(f"{prim.name}: {names[k] if k < len(names) else k}")
+    assert missing == []
+
+
 # -- the scalar losses -----------------------------------------------------
 
 
@@ -336,3 +351,270 @@ def test_every_public_helper_is_a_record() -> None:
             ):
                 missing.append(f"{module.__name__}.{name}")
     assert missing == [], f"helpers without a record: {missing}"
+
+
+# -- the cases that failed at second order, on several shapes, and third
+# -- order per family ---------------------------------------------------------
+
+_R = np.random.default_rng(17)
+VEC = _R.uniform(0.3, 0.9, 4)
+MAT = _R.uniform(0.3, 0.9, (3, 3))
+BAT = _R.uniform(0.3, 0.9, (2, 3, 3))
+
+
+def _fd_hessian_times(f: Callable, x: Any, v: Any, eps: float = 1e-5) -> Any:
+    g = grad(f)
+    return (g(x + eps * v) - g(x - eps * v)) / (2 * eps)
+
+
+def check_orders_2_and_3(f: Callable, x: Any, third: bool = True) -> None:
+    """``f``'s Hessian (forward over reverse, dense), its Hessian-vector
+    product (reverse over reverse) and a third derivative (reverse over
+    reverse over reverse, and forward over that) against differences."""
+    x = np.asarray(x, dtype=float)
+    rng = np.random.default_rng(3)
+    v, w = rng.normal(size=x.shape), rng.normal(size=x.shape)
+    expected = _fd_hessian_times(f, x, v)
+    dense = adcompiler.hessian(f)(x)
+    got = np.tensordot(dense, v, axes=x.ndim) if x.ndim else dense * v
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+    g = grad(f)
+
+    def along_v(x):
+        return np.sum(g(x) * v)
+
+    hv = grad(along_v)
+    np.testing.assert_allclose(hv(x), expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(hvp(f)(x, v), expected, rtol=1e-5, atol=1e-7)
+    if not third:
+        return
+
+    def along_vw(x):
+        return np.sum(hv(x) * w)
+
+    third = numerical_grad(along_vw, x)
+    np.testing.assert_allclose(grad(along_vw)(x), third, rtol=1e-4, atol=1e-6)
+    third_w = _fd_hessian_times(along_v, x, w)
+    np.testing.assert_allclose(hvp(along_v)(x, w), third_w, rtol=1e-4, atol=1e-6)
+
+
+def prod_all(x):
+    return np.sin(np.prod(x))
+
+
+def prod_axis(x):
+    return np.sum(np.sin(np.prod(x, axis=-1, keepdims=True)))
+
+
+def prod_axes(x):
+    return np.sum(np.cos(np.prod(x, axis=(0, 2))))
+
+
+def prod_with_zero(x):
+    return np.sum(np.sin(np.prod(x * np.array([1.0, 0.0, 1.0]), axis=1)))
+
+
+def linspace_ends(x):
+    return np.sum(np.sin(np.linspace(x[0], x[1], 5) * x[-1]))
+
+
+def _rec(x, n):
+    return x if n == 0 else np.sin(_rec(x, n - 1)) * x
+
+
+def recursion(x):
+    return np.sum(_rec(x, 3))
+
+
+def item_chain(x):
+    y = np.zeros(3)
+    y[0] = x[0] * x[1]
+    y[1] = np.sin(y[0]) * x[2]
+    y[2] = y[1] ** 2 + y[0]
+    return np.sum(np.sin(y))
+
+
+def item_chain_matrix(x):
+    y = x * 1.0
+    y[0] = y[1] * y[2]
+    y[:, 1] = np.sin(y[:, 0])
+    return np.sum(y**3)
+
+
+def dot_vectors(x):
+    return np.sin(np.dot(x, x[::-1]))
+
+
+def dot_matrix_vector(x):
+    return np.sum(np.sin(np.dot(x, x[0])))
+
+
+def dot_matrices(x):
+    return np.sum(np.sin(np.dot(x, x.T)))
+
+
+def matmul_batched(x):
+    return np.sum(np.sin(x @ np.swapaxes(x, -1, -2) @ x[0]))
+
+
+def matmul_broadcast(x):
+    return np.sum(np.sin(x @ x[0, :, :1]))
+
+
+def tensordot_one(x):
+    return np.sum(np.sin(np.tensordot(x, x, axes=1)))
+
+
+def tensordot_axes(x):
+    return np.sum(np.sin(np.tensordot(x, x, axes=([1, 2], [2, 1]))))
+
+
+def outer_vectors(x):
+    return np.sum(np.sin(np.outer(x, x**2)))
+
+
+def outer_matrices(x):
+    return np.sum(np.sin(np.outer(x, x[0])))
+
+
+def power_arrays(x):
+    return np.sum(np.sin(x**x))
+
+
+def power_broadcast(x):
+    return np.sum(np.sin(x ** x[0]))
+
+
+def power_of_two(x):
+    return np.sum(np.sin(np.power(2.0, x)))
+
+
+def power_of_two_scalar(x):
+    return np.sin(np.power(2.0, x))
+
+
+def power_scalar_exponent(x):
+    return np.sin(x**2.5)
+
+
+def det_batched(x):
+    return np.sum(np.sin(np.linalg.det(x)))
+
+
+SECOND_ORDER_CASES = [
+    (prod_all, VEC),
+    (prod_all, MAT),
+    (prod_axis, MAT),
+    (prod_axes, BAT),
+    (prod_with_zero, MAT),
+    (linspace_ends, VEC),
+    (recursion, VEC),
+    (dot_vectors, VEC),
+    (dot_matrix_vector, MAT),
+    (dot_matrices, MAT),
+    (matmul_batched, BAT),
+    (matmul_broadcast, BAT),
+    (tensordot_one, MAT),
+    (tensordot_axes, BAT),
+    (outer_vectors, VEC),
+    (outer_matrices, MAT),
+    (power_arrays, VEC),
+    (power_broadcast, MAT),
+    (power_of_two, MAT),
+    (power_of_two_scalar, 0.7),
+    (power_scalar_exponent, 0.7),
+    (det_batched, BAT),
+]
+
+
+def test_item_assignment_to_third_order_is_refused() -> None:
+    # the second-order code restores the arrays the forward changed in
+    # place, in arrays it was given (the saved values, some of them views
+    # of others): transformed again, that is a callee changing its
+    # arguments, refused with the construct named rather than differentiated
+    # without the views' relations
+    for f, x in ((item_chain, VEC), (item_chain_matrix, MAT)):
+        check_orders_2_and_3(f, x, third=False)
+        g = grad(f)
+
+        def along_v(x):
+            return np.sum(g(x) * x)
+
+        hv = grad(along_v)
+
+        def along_vw(x):
+            return np.sum(hv(x))
+
+        with pytest.raises(adcompiler.UnsupportedSyntaxError, match="an argument"):
+            grad(along_vw)(x)
+
+
+@pytest.mark.parametrize(
+    "f, x",
+    SECOND_ORDER_CASES,
+    ids=[f"{f.__name__}-{np.shape(x)}" for f, x in SECOND_ORDER_CASES],
+)
+def test_orders_2_and_3(f: Callable, x: Any) -> None:
+    check_orders_2_and_3(f, x)
+
+
+def test_linspace_takes_a_runtime_num() -> None:
+    def f(x, n):
+        return np.sum(np.sin(np.linspace(x[0], x[1], n)))
+
+    x = np.array([0.3, 0.9])
+    np.testing.assert_allclose(grad(f)(x, 4), numerical_grad(f, x, 4), rtol=1e-6)
+    h = adcompiler.hessian(f)(x, 4)
+    np.testing.assert_allclose(
+        h @ VEC[:2], _fd_hessian_times(lambda y: f(y, 4), x, VEC[:2]), rtol=1e-5
+    )
+
+
+def test_a_name_none_on_one_path_and_a_tuple_on_the_other() -> None:
+    def f(x, c):
+        y = None if c else (x, x * 2.0)
+        if y is None:
+            return np.sum(np.sin(x))
+        return np.sum(np.sin(y[0] * y[1]))
+
+    for flag in (True, False):
+        check_orders_2_and_3(lambda x: f(x, flag), VEC)
+
+
+# a user's rule built from the helpers: concatenate's adjoint as split_pieces
+# and adjoint_item. Its third derivative was silently wrong (5.28 for 7.12):
+# split_pieces' record said it returned an array, so the two list adjoints
+# of its result were added with + (list concatenation) and join_pieces kept
+# the first half.
+
+
+def _joined(a, b):
+    return np.concatenate([a, b])
+
+
+def _shapes(a, b):
+    return [np.shape(a), np.shape(b)]
+
+
+def test_a_rule_built_on_split_pieces_to_third_order() -> None:
+    from adcompiler.primitives import runtime_helpers as rh
+
+    adcompiler.defvjp(
+        _joined,
+        lambda g, ans, a, b: rh.adjoint_item(
+            rh.split_pieces(g, "concatenate", _shapes(a, b), 0), 0
+        ),
+        lambda g, ans, a, b: rh.adjoint_item(
+            rh.split_pieces(g, "concatenate", _shapes(a, b), 0), 1
+        ),
+    )
+    adcompiler.defjvp(
+        _joined,
+        lambda t, ans, a, b: _joined(t, 0.0 * b),
+        lambda t, ans, a, b: _joined(0.0 * a, t),
+    )
+
+    def f(x):
+        return np.sum(np.sin(_joined(x, x * x)))
+
+    check_orders_2_and_3(f, np.array([0.3, 0.7]))

@@ -417,7 +417,7 @@ kron_adjoint = define(
         lambda t, ans, g, other, shape, which: call(
             helpers.kron_adjoint, g, t, shape, which
         ),
-        None,
+        _only_shape,
     ),
     static=("which",),
     hint="unkron",

@@ -243,7 +243,7 @@ index_join = define(
     _only_shape,  # the kind, "r_" or "c_"
     _index_join_pieces,
     tangent=(
-        None,
+        _only_shape,  # the kind
         lambda t, ans, kind, *pieces: call(
             runtime.index_join, kind, *filled(t, pieces)
         ),
@@ -358,7 +358,9 @@ def _einsum_adjoint_of_g(G, ans, spec, k, shape, g, *operands):
     # the transpose of "operand k -> einsum" is that map itself
     ops = list(operands)
     ops[k] = G
-    if isinstance(spec, str) and spec == "matmul":  # else a runtime spec
+    if not isinstance(spec, str):  # subscripts known only at run time
+        return einsum_of(spec, *ops)
+    if spec == "matmul":
         return ops[0] @ ops[1]
     return np.einsum(spec, *ops)
 
@@ -416,15 +418,40 @@ einsum_adjoint = define(
     _einsum_adjoint_of_g,
     _einsum_adjoint_of_operands,
     tangent=(
-        None,
-        None,
-        None,
+        _only_shape,
+        _only_shape,
+        _only_shape,  # a shape saved beside arrays may be marked active
         lambda t, ans, spec, k, shape, g, *operands: einsum_adjoint(
             spec, k, shape, t, *operands
         ),
         _einsum_adjoint_tangent_operands,
     ),
     static=("k",),
+)
+
+
+def _einsum_of_operands(G, ans, spec, *operands):
+    adjoints = []
+    for j, operand in enumerate(operands):
+        ops = list(operands)
+        ops[j] = None
+        adjoints.append(einsum_adjoint(spec, j, np.shape(operand), G, *ops))
+    return adjoints
+
+
+# np.einsum with runtime subscripts: its adjoints are einsum_adjoint's, which
+# takes runtime subscripts too, and its tangent is the product rule
+einsum_of = define(
+    runtime.einsum_of,
+    _only_shape,
+    _einsum_of_operands,
+    tangent=(
+        _only_shape,
+        lambda t, ans, spec, *operands: product_rule(
+            t, operands, lambda *ops: einsum_of(spec, *ops)
+        ),
+    ),
+    hint="einsum",
 )
 untile = define(
     runtime.untile,
@@ -644,7 +671,7 @@ set_item = define(
     lambda g, ans, array, index, value: unbroadcast(
         written_items(g, index) * writes_floats(array), np.shape(value)
     ),
-    tangent=(_set_array, None, _set_value),
+    tangent=(_set_array, _only_shape, _set_value),
     memory=ITSELF,  # the array, changed in place
     render=("setitem",),
     hint="changed",
@@ -708,8 +735,8 @@ define(
         lambda t, ans, parent, shared, positions, value: write_through_(
             t, shared, positions, 0.0
         ),
-        None,
-        None,
+        _only_shape,
+        _only_shape,
         lambda t, ans, parent, shared, positions, value: write_through_(
             zero_adjoint(parent), shared, positions, t
         ),
@@ -748,7 +775,7 @@ define(
     tangent=(
         lambda t, ans, seen, kept, shared: call(runtime.part_if, t, shared),
         lambda t, ans, seen, kept, shared: call(runtime.part_unless, t, shared),
-        None,
+        _only_shape,
     ),
     # ``seen`` (memory shared with what was written) when the write reached
     # it; else ``kept``, a copy or a number nothing else writes into

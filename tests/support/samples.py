@@ -298,6 +298,7 @@ HELPERS: dict[str, Sample] = {
         M[:, :3],
         MT[:, :3],
     ),
+    "einsum_of": S(lambda a, b: runtime.einsum_of("ij,kj->ik", a, b), M, N),
     "unbroadcast": S(lambda g: runtime.unbroadcast(g, (1, 4)), M),
     "broadcast_to_shape": S(lambda t: runtime.broadcast_to_shape(t, (3, 4)), V),
     "fit_gradient": S(lambda g: runtime.fit_gradient(g, M), M),
