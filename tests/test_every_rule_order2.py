@@ -468,6 +468,18 @@ def tensordot_axes(x):
     return np.sum(np.sin(np.tensordot(x, x, axes=([1, 2], [2, 1]))))
 
 
+def dot_scalars(x):
+    return np.sin(np.dot(x, x * 2.0))
+
+
+def tensordot_outer(x):
+    return np.sum(np.sin(np.tensordot(x, x[::-1], axes=0)))
+
+
+def outer_scalar_vector(x):
+    return np.sum(np.sin(np.outer(x[0], x)))
+
+
 def outer_vectors(x):
     return np.sum(np.sin(np.outer(x, x**2)))
 
@@ -513,6 +525,9 @@ SECOND_ORDER_CASES = [
     (dot_matrices, MAT),
     (matmul_batched, BAT),
     (matmul_broadcast, BAT),
+    (dot_scalars, 0.7),
+    (tensordot_outer, VEC),
+    (outer_scalar_vector, VEC),
     (tensordot_one, MAT),
     (tensordot_axes, BAT),
     (outer_vectors, VEC),

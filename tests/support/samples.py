@@ -385,7 +385,7 @@ HELPERS: dict[str, Sample] = {
     "kron_adjoint": S(
         lambda g, b: helpers.kron_adjoint(g, b, (2, 2), 0), _positive(6, 4), N[:, :2]
     ),
-    "along_axis": S(lambda x: helpers.along_axis(SQ, x, 1), M[:, :3]),
+    "along_axis": S(lambda m, x: helpers.along_axis(m, x, 1), SQ, B[:, :, :3]),
     "edge_sums": S(helpers.edge_sums, M),
     "spacings": S(lambda x, y: helpers.spacings(x, y, -1), np.cumsum(V), M),
     "unspacings": S(
