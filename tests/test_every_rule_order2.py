@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import types
 import zlib
 from typing import Any, Callable
@@ -632,3 +633,41 @@ def test_a_rule_built_on_split_pieces_to_third_order() -> None:
         return np.sum(np.sin(_joined(x, x * x)))
 
     check_orders_2_and_3(f, np.array([0.3, 0.7]))
+
+
+def _code_of(fn: Any) -> types.CodeType | None:
+    fn = getattr(fn, "__wrapped__", fn)
+    return getattr(fn, "__code__", None)
+
+
+_RECORD_OF_CODE = {
+    _code_of(p.fn): p for p in registered() if _built_in(p) and _code_of(p.fn)
+}
+
+
+def test_a_record_returning_a_list_declares_it() -> None:
+    # a list result declared an array (container=False) has its adjoints
+    # summed with + (list concatenation): the silently wrong third
+    # derivative of split_pieces. The samples' plain calls show what each
+    # Python-level record returns.
+    undeclared = set()
+
+    def watch(frame: types.FrameType, event: str, arg: Any) -> None:
+        if event != "return" or not isinstance(arg, (list, tuple)):
+            return
+        prim = _RECORD_OF_CODE.get(frame.f_code)
+        caller = frame.f_back.f_globals.get("__name__") if frame.f_back else None
+        if prim is None or caller != Sample.__module__ or not _has_rules(prim):
+            return  # a call the sample made itself, of a record with rules
+        if prim.container is False:
+            undeclared.add(prim.name)
+
+    for key in DIRECT:
+        sample = SAMPLES[key]
+        sys.setprofile(watch)
+        try:
+            with np.errstate(all="ignore"):
+                sample.body(*sample.args)
+        finally:
+            sys.setprofile(None)
+    assert sorted(undeclared) == [], sorted(undeclared)
