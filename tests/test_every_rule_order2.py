@@ -71,6 +71,9 @@ def _has_rules(prim: Primitive) -> bool:
     return any(rule is not None for rule in prim.vjps)
 
 
+# np.row_stack is deprecated (NumPy 2): its record stays while NumPy has it
+pytestmark = pytest.mark.filterwarnings("ignore:`row_stack`:DeprecationWarning")
+
 RECORDS = {record_key(p): p for p in registered() if _built_in(p) and _has_rules(p)}
 SAMPLES = all_samples()
 
