@@ -41,7 +41,7 @@ from .options import optimizing
 from .passes.activity import varied_values
 from .passes.schedule import Facts, run_passes
 from .primitives.registry import lookup
-from .primitives.symbolic import Emitter, Sym, apply_rule
+from .primitives.symbolic import Emitter, Sym, apply_rule, packed
 
 
 class _Forward:
@@ -138,8 +138,7 @@ class _Forward:
             contribution = apply_rule(
                 rule, prim, name, op.loc, t, ans, *sym_args, **sym_kwargs
             )
-            if isinstance(contribution, Sym):
-                contribution = contribution.value
+            contribution = packed(contribution)  # a list of tangents: one list
             if contribution is None:
                 continue
             total = (

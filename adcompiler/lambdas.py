@@ -43,6 +43,24 @@ def _module(file: str, source: str) -> ast.Module | None:
     return _PARSED[key]
 
 
+_LAMBDAS: dict[int, tuple[ast.Module, dict[int, list[ast.Lambda]]]] = {}
+
+
+def _lambdas_at(module: ast.Module) -> dict[int, list[ast.Lambda]]:
+    """The lambdas of a parsed module, by first line (one walk per module:
+    a file of many lambdas is not walked once per lambda)."""
+    found = _LAMBDAS.get(id(module))
+    if found is None or found[0] is not module:
+        if len(_LAMBDAS) >= 64:
+            _LAMBDAS.clear()
+        lines: dict[int, list[ast.Lambda]] = {}
+        for node in ast.walk(module):
+            if isinstance(node, ast.Lambda):
+                lines.setdefault(node.lineno, []).append(node)
+        found = _LAMBDAS[id(module)] = (module, lines)
+    return found[1]
+
+
 def _span(code: types.CodeType) -> tuple[tuple, tuple] | None:
     """The first and last ``(line, col)`` of the instructions of ``code``
     that have a position (None when none has, as before Python 3.11)."""
@@ -110,10 +128,8 @@ def find_lambda(fn: types.FunctionType) -> tuple[ast.Lambda, list[str]]:
     params = _code_params(code)
     candidates = [
         node
-        for node in ast.walk(module)
-        if isinstance(node, ast.Lambda)
-        and node.lineno == code.co_firstlineno
-        and _params(node) == params
+        for node in _lambdas_at(module).get(code.co_firstlineno, ())
+        if _params(node) == params
     ]
     span = _span(code)
     if span is not None:

@@ -59,7 +59,7 @@ from .passes.fused import Composites
 from .passes.restore import keep_returned_values
 from .passes.schedule import Facts, run_passes
 from .primitives.registry import lookup
-from .primitives.symbolic import Emitter, Sym, apply_rule
+from .primitives.symbolic import Emitter, Sym, apply_rule, packed
 
 
 class _Scope:
@@ -158,8 +158,7 @@ class _Reverser:
     ) -> None:
         if not isinstance(value, Value) or value not in self.active:
             return
-        if isinstance(contribution, Sym):
-            contribution = contribution.value
+        contribution = packed(contribution)  # a list of adjoints: one list
         if contribution is None or (
             not isinstance(contribution, Value) and contribution == 0
         ):

@@ -561,6 +561,15 @@ def einsum_adjoint(spec: str, k: int, shape: tuple, g: Any, *operands: Any) -> A
     return result
 
 
+def einsum_of(spec: str, *operands: Any) -> Any:
+    """``np.einsum(spec, *operands)`` (``spec`` ``"matmul"``: ``a @ b``) for
+    subscripts known only at run time (computed from ranks by
+    :func:`bilinear_spec`): the adjoint in ``g`` of :func:`einsum_adjoint`."""
+    if spec == "matmul":
+        return operands[0] @ operands[1]
+    return np.einsum(spec, *operands)
+
+
 def piece_index(kind: str, shapes: list, axis: Any, i: int) -> tuple:
     """The index of piece ``i`` in the result of ``np.<kind>(pieces)``.
 
@@ -894,7 +903,12 @@ def split_pieces(g: Any, kind: str, shapes: list, axis: Any = 0) -> list:
 
 
 def join_pieces(pieces: Any, kind: str, shapes: list, axis: Any = 0) -> Any:
-    """The adjoint of :func:`split_pieces`: the pieces put back together."""
+    """The adjoint of :func:`split_pieces`: the pieces put back together.
+
+    ``pieces`` may be an array whose rows are the pieces (the adjoint of
+    :func:`pieces_adjoint` for an array), or 0.0 (no adjoint)."""
+    if isinstance(pieces, np.ndarray) and pieces.ndim >= 1:
+        pieces = list(pieces)
     if not isinstance(pieces, (list, tuple)):
         pieces = [0.0] * len(shapes)
     full = [

@@ -19,7 +19,9 @@ import ast
 import operator
 from typing import Any, Callable, Iterator
 
-from ..ir import Block, IfOp, Value
+from .. import runtime
+from ..ir import Block, IfOp, Value, is_literal, tree_values
+from ..primitives import registry
 from .expressions import Expressions
 from .memory import plan_relinks, relink
 from .ops import Ops
@@ -39,6 +41,22 @@ def _same(a: Any, b: Any) -> bool:
             and all(_same(x, y) for x, y in zip(a, b))
         )
     return type(a) is type(b) and a == b
+
+
+def _packable(tree: Any) -> bool:
+    """A tuple or list whose leaves are values or constants (no dicts,
+    objects or functions), holding at least one value."""
+
+    def plain(item: Any) -> bool:
+        if isinstance(item, (tuple, list)):
+            return all(plain(x) for x in item)
+        return isinstance(item, Value) or is_literal(item)
+
+    return (
+        isinstance(tree, (tuple, list))
+        and plain(tree)
+        and any(True for _ in tree_values(tree))
+    )
 
 
 class ControlFlow:
@@ -220,6 +238,10 @@ class ControlFlow:
                 k: self._merge(op, name, left[k], right[k], node, merged) for k in left
             }
             return merged[key]
+        if left is None and _packable(right):  # None or a tuple: Optional
+            right = self._packed(op.orelse, right)
+        elif right is None and _packable(left):
+            left = self._packed(op.then, left)
         if isinstance(left, (tuple, list, dict)) or isinstance(
             right, (tuple, list, dict)
         ):
@@ -236,6 +258,23 @@ class ControlFlow:
         op.orelse.yields.append(None if right is MISSING else right)
         op.outs.append(out)
         return out
+
+    def _packed(self, block: Block, tree: Any) -> Any:
+        """``tree`` (a tuple or list of values, constants and such trees) as
+        one runtime container, built at the end of ``block``: a name that is
+        None after one branch and a tuple after the other (the saved values
+        of a recursive call, in generated code) is one value that is either
+        at run time, so ``x is None`` and unpacking stay runtime reads."""
+        if not isinstance(tree, (tuple, list)):
+            return tree
+        items = tuple(self._packed(block, item) for item in tree)
+        fn = runtime.make_tuple if isinstance(tree, tuple) else runtime.make_list
+        emitter = self.state.emitter
+        outer, emitter.block = emitter.block, block
+        try:
+            return emitter.op(registry.lookup(fn), items, {})
+        finally:
+            emitter.block = outer
 
     def expr_IfExp(self, node: ast.IfExp, hint: str | None) -> Any:
         """``a if c else b``: a branch whose output is the chosen value."""

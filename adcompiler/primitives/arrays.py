@@ -417,7 +417,7 @@ kron_adjoint = define(
         lambda t, ans, g, other, shape, which: call(
             helpers.kron_adjoint, g, t, shape, which
         ),
-        None,
+        _only_shape,
     ),
     static=("which",),
     hint="unkron",
@@ -588,11 +588,26 @@ define(
 )
 nondifferentiable(helpers.extension_shape, hint="shape")
 
+
+def _along_axis_matrix(g, ans, m, x, axis):
+    # bilinear in m and x: g and x along the axis, contracted over the others
+    # (m is a constant weight matrix at first order; transformed again, one
+    # saved beside arrays may be marked active)
+    g_rows = np.moveaxis(g, axis, 0)
+    x_rows = np.moveaxis(x, axis, 0)
+    g_rows = np.reshape(g_rows, (np.shape(g_rows)[0], -1))
+    x_rows = np.reshape(x_rows, (np.shape(x_rows)[0], -1))
+    return g_rows @ np.transpose(x_rows)
+
+
 along_axis = define(
     helpers.along_axis,
-    None,
+    _along_axis_matrix,
     lambda g, ans, m, x, axis: call(helpers.along_axis, np.transpose(m), g, axis),
-    tangent=(None, lambda t, ans, m, x, axis: call(helpers.along_axis, m, t, axis)),
+    tangent=(
+        lambda t, ans, m, x, axis: call(helpers.along_axis, t, x, axis),
+        lambda t, ans, m, x, axis: call(helpers.along_axis, m, t, axis),
+    ),
     static=("axis",),
     hint="applied",
 )

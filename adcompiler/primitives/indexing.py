@@ -177,7 +177,10 @@ define(
             0.0 * start, t, num, endpoint=endpoint
         ),
     ),
-    static=("num", "endpoint"),
+    # num only passes through (the reverse rules read the length from ans):
+    # a runtime num, as in generated code's np.linspace(0.0, 1.0, n), is fine
+    static=("endpoint",),
+    integers=("num",),
 )
 
 

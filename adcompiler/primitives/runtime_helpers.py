@@ -115,19 +115,69 @@ last_item_tangent = define(
     runtime.last_item_tangent,
     lambda g, ans, t, appended: adjoint_item(g, -1),
     _only_shape,
-    tangent=REVERSE_ONLY + ": only tangent code calls it",
+    tangent=linear(0),  # tangent code calls it; jvp of jvp differentiates it
     hint="tangent",
     container=True,
 )
 nondifferentiable(runtime.bilinear_spec, hint="spec", categories=("shape query",))
 nondifferentiable(runtime.piece_index, hint="piece")
-# second derivatives of np.prod would need this one's: none yet, so asking
-# for them is an error naming prod_others
+
+
+def _others_last(a, axis):
+    """``a`` with the reduced ``axis`` (None: every axis; an int or a tuple)
+    moved last and flattened into one, and a function putting an array of
+    that layout back into ``a``'s."""
+    if axis is None:
+        return np.ravel(a), lambda r: np.reshape(r, np.shape(a))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    last = tuple(range(-len(axes), 0))  # negative: no rank needed
+    moved = np.moveaxis(a, axes, last)
+    if len(axes) == 1:
+        return moved, lambda r: np.moveaxis(r, last, axes)
+    kept = np.shape(moved)[: -len(axes)]
+    flat = np.reshape(moved, kept + (-1,))
+    return flat, lambda r: np.moveaxis(np.reshape(r, np.shape(moved)), last, axes)
+
+
+def _prod_others_pairs(a):
+    """For ``a`` of shape ``(..., n)``: ``(P, off)`` with ``P[..., i, j]``
+    the product of ``a[..., l]`` for ``l`` not ``i`` nor ``j`` when ``i !=
+    j``, and ``off`` the mask ``i != j``. ``P`` is ``prod_others`` of ``a``
+    with entry ``i`` replaced by 1 (row ``i``): no division, so exact where
+    ``a`` has zeros, and made of primitives with rules, so every order of
+    derivative of ``np.prod`` stays inside this family."""
+    n = np.shape(a)[-1]
+    eye = call(np.eye, n)
+    off = 1.0 - eye
+    replaced = np.expand_dims(a, -2) * off + eye
+    return call(runtime.prod_others, replaced, -1), off
+
+
+def _prod_others_adjoint(G, ans, a, axis=None):
+    # d others[i] / d a[j] = prod of a[l], l not i nor j (i != j), 0 at i == j
+    flat, back = _others_last(a, axis)
+    G_flat, _ = _others_last(G, axis)
+    pairs, off = _prod_others_pairs(flat)
+    return back(np.sum(np.expand_dims(G_flat, -1) * off * pairs, axis=-2))
+
+
+def _prod_others_tangent(t, ans, a, axis=None):
+    flat, back = _others_last(a, axis)
+    t_flat, _ = _others_last(t, axis)
+    pairs, off = _prod_others_pairs(flat)
+    return back(np.sum(np.expand_dims(t_flat, -2) * off * pairs, axis=-1))
+
+
+# prod_others is the derivative of np.prod; its derivatives are products of
+# all elements but two, again prod_others (of a larger array): every order
 define(
     runtime.prod_others,
+    _prod_others_adjoint,
     None,
-    tangent=REVERSE_ONLY + ": no rules yet (second derivatives of np.prod)",
-    signature_of=lambda g, ans, a, axis=None: None,
+    tangent=(_prod_others_tangent, None),
+    static=("axis",),
+    integers=("axis",),
+    hint="others",
 )
 
 # the cofactor matrix is the gradient of det; its derivative is det's Hessian
@@ -193,7 +243,7 @@ index_join = define(
     _only_shape,  # the kind, "r_" or "c_"
     _index_join_pieces,
     tangent=(
-        None,
+        _only_shape,  # the kind
         lambda t, ans, kind, *pieces: call(
             runtime.index_join, kind, *filled(t, pieces)
         ),
@@ -337,6 +387,8 @@ def _einsum_adjoint_of_g(G, ans, spec, k, shape, g, *operands):
     # the transpose of "operand k -> einsum" is that map itself
     ops = list(operands)
     ops[k] = G
+    if not isinstance(spec, str):  # subscripts known only at run time
+        return einsum_of(spec, *ops)
     if spec == "matmul":
         return ops[0] @ ops[1]
     return np.einsum(spec, *ops)
@@ -395,15 +447,40 @@ einsum_adjoint = define(
     _einsum_adjoint_of_g,
     _einsum_adjoint_of_operands,
     tangent=(
-        None,
-        None,
-        None,
+        _only_shape,
+        _only_shape,
+        _only_shape,  # a shape saved beside arrays may be marked active
         lambda t, ans, spec, k, shape, g, *operands: einsum_adjoint(
             spec, k, shape, t, *operands
         ),
         _einsum_adjoint_tangent_operands,
     ),
     static=("k",),
+)
+
+
+def _einsum_of_operands(G, ans, spec, *operands):
+    adjoints = []
+    for j, operand in enumerate(operands):
+        ops = list(operands)
+        ops[j] = None
+        adjoints.append(einsum_adjoint(spec, j, np.shape(operand), G, *ops))
+    return adjoints
+
+
+# np.einsum with runtime subscripts: its adjoints are einsum_adjoint's, which
+# takes runtime subscripts too, and its tangent is the product rule
+einsum_of = define(
+    runtime.einsum_of,
+    _only_shape,
+    _einsum_of_operands,
+    tangent=(
+        _only_shape,
+        lambda t, ans, spec, *operands: product_rule(
+            t, operands, lambda *ops: einsum_of(spec, *ops)
+        ),
+    ),
+    hint="einsum",
 )
 untile = define(
     runtime.untile,
@@ -464,6 +541,7 @@ unindex_list = define(
     _only_shape,
     _only_shape,
     tangent=linear(0),
+    container=True,
 )
 adjoint_without_last = define(
     runtime.adjoint_without_last,
@@ -490,6 +568,7 @@ split_pieces = define(
     tangent=linear(0),
     static=("kind",),
     hint="pieces",
+    container=True,  # a list: its adjoints add item by item (add_adjoints)
 )
 join_pieces = define(
     runtime.join_pieces,
@@ -509,6 +588,7 @@ pieces_adjoint = define(
     tangent=linear(0),  # arrays are read for their shapes only
     static=("kind",),
     hint="pieces",
+    container=None,  # a list for a list, an array for an array
 )
 sum_items_adjoint = define(
     runtime.sum_items_adjoint,
@@ -516,6 +596,7 @@ sum_items_adjoint = define(
     _only_shape,
     tangent=linear(0),  # items are read for their shapes only
     hint="items",
+    container=None,  # a list for a list, an array for an array
 )
 make_list = define(
     runtime.make_list,
@@ -619,7 +700,7 @@ set_item = define(
     lambda g, ans, array, index, value: unbroadcast(
         written_items(g, index) * writes_floats(array), np.shape(value)
     ),
-    tangent=(_set_array, None, _set_value),
+    tangent=(_set_array, _only_shape, _set_value),
     memory=ITSELF,  # the array, changed in place
     render=("setitem",),
     hint="changed",
@@ -685,8 +766,8 @@ define(
         lambda t, ans, parent, shared, positions, value: write_through_(
             t, shared, positions, 0.0
         ),
-        None,
-        None,
+        _only_shape,
+        _only_shape,
         lambda t, ans, parent, shared, positions, value: write_through_(
             zero_adjoint(parent), shared, positions, t
         ),
@@ -725,7 +806,7 @@ define(
     tangent=(
         lambda t, ans, seen, kept, shared: call(runtime.part_if, t, shared),
         lambda t, ans, seen, kept, shared: call(runtime.part_unless, t, shared),
-        None,
+        _only_shape,
     ),
     # ``seen`` (memory shared with what was written) when the write reached
     # it; else ``kept``, a copy or a number nothing else writes into

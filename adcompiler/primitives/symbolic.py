@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import runtime
 from ..errors import ADError, SourceLoc
 from ..ir import Block, Graph, Op, Value, is_literal, tree_leaves, tree_map
 from .record import RECORDER, Primitive, lookup, public_name
@@ -146,6 +147,20 @@ def emit_if_symbolic(prim: Primitive, args: tuple, kwargs: dict) -> Any:
         return simple
     emitter = current_emitter()
     return Sym(emitter.op(prim, to_operand(args), to_operand(kwargs)))
+
+
+def packed(tree: Any) -> Any:
+    """A rule's result as one graph operand: a :class:`Sym`'s value; a list
+    or tuple holding symbolic values recorded as one list (``make_list``;
+    None items, no derivative, are 0.0), so a list tangent or adjoint of a
+    value that is a list at run time is a runtime list, not symbolic
+    objects left in the code as constants; anything else as it is."""
+    if isinstance(tree, Sym):
+        return tree.value
+    if isinstance(tree, (list, tuple)) and is_symbolic(tree):
+        items = tuple(0.0 if item is None else packed(item) for item in tree)
+        return current_emitter().op(lookup(runtime.make_list), items, {})
+    return tree
 
 
 def _primitive(fn: Any) -> Primitive:
