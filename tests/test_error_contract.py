@@ -581,8 +581,11 @@ def needs_keyword(x, *, s):
     return np.sum(x) * s
 
 
-def prod_scaled(x):
-    return np.prod(x * np.arange(1.0, 4.0))
+NUC = np.array([[1.0, 2.0], [0.5, -1.0], [0.3, 0.2]])
+
+
+def nuclear_scaled(t):
+    return np.linalg.norm(NUC * t + 1.0, "nuc")
 
 
 def looped_tanh(x):
@@ -798,10 +801,10 @@ MISUSE = [
         ["show takes a transformed function"],
     ),
     (
-        "second derivative through np.prod",
-        lambda: grad(grad(prod_scaled))(0.7),
+        "third derivative through a nuclear norm",
+        lambda: grad(grad(grad(nuclear_scaled)))(0.7),
         adcompiler.NonDifferentiableError,
-        ["second-order derivative of prod_scaled", f"{__file__}:"],
+        ["third-order derivative of nuclear_scaled", f"{__file__}:"],
     ),
 ]
 
