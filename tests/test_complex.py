@@ -709,3 +709,39 @@ def test_refused_cases_raise():
         grad(complex_sum)(z)
     with pytest.raises(adcompiler.WrtError, match="int"):
         grad(complex_sum)(np.arange(3))
+
+
+#: a complex matrix whose product's adjoint comes back complex at a real
+#: operand (the product's rule does not take real parts itself)
+CM = carr(3, 3)
+
+
+def write_item(x):
+    a = np.zeros(3)
+    a[0] = x[0] * np.exp(1j * x[1])
+    a[1:] = x[1:]
+    return np.sum(np.abs(a @ CM) ** 2)
+
+
+def write_slice_in_loop(x):
+    a = np.zeros((2, 3))
+    for i in range(2):
+        a[i] = x * np.exp(1j * x * (i + 1))
+    return np.sum(np.abs(a @ CM) ** 2)
+
+
+def write_into_a_copy(x):
+    a = x * 1.0
+    a[1:] = a[1:] + x[:2] * np.exp(1j * x[1:])
+    return np.sum(np.abs(np.fft.fft(a) @ CM) ** 2)
+
+
+@pytest.mark.parametrize(
+    "f", [write_item, write_slice_in_loop, write_into_a_copy], ids=lambda f: f.__name__
+)
+def test_complex_values_written_into_a_real_array(f):
+    # NumPy keeps the real parts (a ComplexWarning): the values written get
+    # the real part of the adjoint that comes back (it was complex here,
+    # through the complex product, and a wrong gradient before)
+    with np.errstate(all="ignore"), pytest.warns(np.exceptions.ComplexWarning):
+        run(f, arr(3))

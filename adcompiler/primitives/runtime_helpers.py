@@ -684,7 +684,8 @@ def _set_array(t, ans, array, index, value):
 
 def _set_value(t, ans, array, index, value):
     kept = call(runtime.writes_floats, array)
-    return call(runtime.set_item, zero_adjoint(array), index, t * kept)
+    written = call(runtime.real_like, t, array)  # a real array keeps real parts
+    return call(runtime.set_item, zero_adjoint(array), index, written * kept)
 
 
 zero_at = define(
@@ -698,7 +699,8 @@ set_item = define(
     lambda g, ans, array, index, value: zero_at(g, index),
     _only_shape,
     lambda g, ans, array, index, value: unbroadcast(
-        written_items(g, index) * writes_floats(array), np.shape(value)
+        real_like(written_items(g, index), array) * writes_floats(array),
+        np.shape(value),
     ),
     tangent=(_set_array, _only_shape, _set_value),
     memory=ITSELF,  # the array, changed in place

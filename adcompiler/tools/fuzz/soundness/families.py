@@ -869,6 +869,24 @@ def complex_intermediate(r: Rand) -> SoundProgram:
         stmts.append(
             f"z = {r.pick(['z * z', 'z + 1.0', 'np.exp(z * 0.3)', 'z * np.conj(z) + z'])}"
         )
+    if r.chance(0.4):
+        # complex values written into a real array (NumPy keeps their real
+        # parts), whose adjoint then comes back complex (through a complex
+        # matrix product): the written values' adjoint is its real part
+        k = r.int(0, n - 1)
+        write = r.pick(
+            [
+                f"a[{k}] = z[{k}]",
+                f"a[:{k + 1}] = z[:{k + 1}]",
+                "a[...] = z",
+                f"a[{k}:] = a[{k}:] + z[{k}:]",
+            ]
+        )
+        stmts += [
+            f"a = np.zeros({n})",
+            write,
+            f"z = a @ (np.eye({n}) * (0.5 - 1.5j) + 0.2j) + z",
+        ]
     real = r.pick(
         [
             "np.abs(z + 1.0)",
