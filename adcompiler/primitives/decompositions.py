@@ -31,6 +31,7 @@ import numpy as np
 from .. import runtime
 from ..errors import NoRuleError
 from .registry import Primitive, define, lookup, nondifferentiable
+from .runtime_helpers import real_like, real_operand
 from .symbolic import call
 
 #: The category of the items: each rule of one item calls the others, and
@@ -431,36 +432,26 @@ define(
 
 
 # ---------------------------------------------------------------------------
-# eig, eigvals: real, distinct eigenvalues; NumPy's eigenvectors have unit
-# norm, so their derivative keeps it
+# eig, eigvals: distinct eigenvalues, real or complex (autograd's complex
+# convention: the eigenvalues are holomorphic in the matrix, and a real
+# matrix gets the real part of its adjoint); NumPy's eigenvectors have unit
+# norm, so their derivative keeps it: for real eigenvectors only (a complex
+# eigenvector's phase is LAPACK's choice, its derivative is refused)
 
-
-def _real_eigen(w: np.ndarray) -> None:
-    if np.iscomplexobj(w):
-        raise NoRuleError(
-            "np.linalg.eig of a matrix with complex eigenvalues has no derivative "
-            "rule yet (complex values are not differentiated)",
-            hint="differentiate through matrices with real eigenvalues "
-            "(np.linalg.eigh for symmetric ones)",
-        )
+#: what a complex eigenvector's derivative is refused as
+_COMPLEX_VECTORS = "the eigenvectors of np.linalg.eig (complex here)"
 
 
 def eig_values(a: Any) -> np.ndarray:
-    """The eigenvalues of each matrix of ``a``; raises
-    :class:`NoRuleError` if one is complex. (From ``np.linalg.eig``, as
-    :func:`eig_vectors`: the same order.)"""
-    w = np.linalg.eig(a)[0]
-    _real_eigen(w)
-    return w
+    """The eigenvalues of each matrix of ``a``, real or complex (from
+    ``np.linalg.eig``, as :func:`eig_vectors`: the same order)."""
+    return np.linalg.eig(a)[0]
 
 
 def eig_vectors(a: Any) -> np.ndarray:
     """The unit eigenvectors (as columns) of each matrix of ``a``, in the
-    order of :func:`eig_values`; raises :class:`NoRuleError` if an
-    eigenvalue is complex."""
-    w, v = np.linalg.eig(a)
-    _real_eigen(w)
-    return v
+    order of :func:`eig_values`."""
+    return np.linalg.eig(a)[1]
 
 
 def _unit_columns(x: Any, v: Any) -> Any:
@@ -469,30 +460,55 @@ def _unit_columns(x: Any, v: Any) -> Any:
     return x - v * _row(np.sum(v * x, axis=-2))
 
 
+def eig_basis(a: Any) -> np.ndarray:
+    """Eigenvectors (as columns) of each matrix of ``a``, in the order of
+    :func:`eig_values`, as the eigenvalues' rules read them: through
+    expressions that do not change when a column is scaled (``V^-1 .. V``),
+    so their derivative may leave each column's scale free (it does:
+    ``dV = V (F * (V^-1 dA V))``, whatever NumPy's normalisation and a
+    complex vector's phase are)."""
+    return np.linalg.eig(a)[1]
+
+
 def _eig_values_vjp(g, ans, a):
-    v = eig_vectors_item(a)
-    return _mT(np.linalg.inv(v)) @ (_column(g) * _mT(v))
+    # dw_i = (V^-1 da V)_ii, holomorphic: the adjoint is V^-T diag(g) V^T
+    v = eig_basis_item(a)
+    return real_like(_mT(np.linalg.inv(v)) @ (_column(g) * _mT(v)), a)
 
 
 def _eig_values_jvp(t, ans, a):
-    v = eig_vectors_item(a)
+    v = eig_basis_item(a)
     return np.sum(_mT(np.linalg.inv(v)) * (t @ v), axis=-2)
 
 
+def _eig_basis_vjp(g, ans, a):
+    inner = _gaps_inverse(eig_values_item(a)) * (_mT(ans) @ g)
+    return real_like(_mT(np.linalg.inv(ans)) @ inner @ _mT(ans), a)
+
+
+def _eig_basis_jvp(t, ans, a):
+    return ans @ (_gaps_inverse(eig_values_item(a)) * np.linalg.solve(ans, t @ ans))
+
+
 def _eig_vectors_vjp(g, ans, a):
+    v = real_operand(ans, _COMPLEX_VECTORS)
     w = eig_values_item(a)
-    inner = _gaps_inverse(w) * (_mT(ans) @ _unit_columns(g, ans))
-    return _mT(np.linalg.inv(ans)) @ inner @ _mT(ans)
+    inner = _gaps_inverse(w) * (_mT(v) @ _unit_columns(g, v))
+    return _mT(np.linalg.inv(v)) @ inner @ _mT(v)
 
 
 def _eig_vectors_jvp(t, ans, a):
+    v = real_operand(ans, _COMPLEX_VECTORS)
     w = eig_values_item(a)
-    inner = _gaps_inverse(w) * (np.linalg.solve(ans, t @ ans))
-    return _unit_columns(ans @ inner, ans)
+    inner = _gaps_inverse(w) * (np.linalg.solve(v, t @ v))
+    return _unit_columns(v @ inner, v)
 
 
 eig_values_item = define(
     eig_values, _eig_values_vjp, tangent=(_eig_values_jvp,), hint="w", categories=ITEM
+)
+eig_basis_item = define(
+    eig_basis, _eig_basis_vjp, tangent=(_eig_basis_jvp,), hint="v", categories=ITEM
 )
 eig_vectors_item = define(
     eig_vectors,
