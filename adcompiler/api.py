@@ -41,6 +41,7 @@ from .errors import (
     ADError,
     ArgumentError,
     OutputError,
+    StaticArgumentNeeded,
     UnsupportedSyntaxError,
     WrtError,
 )
@@ -63,8 +64,10 @@ from .runtime import (
     stop_gradient as _stop_gradient,
 )
 from .boundary import Boundary
+from .specialise import NOT_CONSTANT, as_constant, learn, specialised, static_names
 from .trees import (
     LEAF,
+    Constant,
     Fixed,
     Node,
     argument_structure,
@@ -228,6 +231,13 @@ def _packed_keys(fn: Any, positional: tuple, keywords: tuple) -> tuple[tuple, tu
     return (), tuple(named.items())
 
 
+def _constant_key(value: Any, key: Any) -> Any:
+    """The :class:`Constant` of ``value``, or ``key`` when code cannot be
+    specialised on it (the compilation then refuses it, naming it)."""
+    constant = as_constant(value)
+    return key if constant is NOT_CONSTANT else Constant(constant)
+
+
 def _is_array_key(key: Any) -> bool:
     return type(key) is tuple and len(key) == 2 and key[0] == "ndarray"
 
@@ -246,6 +256,8 @@ def _through_generated_code(target: Any) -> Any:
         loc = exc.loc
         if loc is None or not loc.file.startswith("<adcompiler:"):
             raise
+        if isinstance(exc, StaticArgumentNeeded) and exc.params:
+            raise  # the caller may specialise on them (see .specialise)
         order = 1
         inner = target
         while isinstance(inner, Transformed):
@@ -286,6 +298,12 @@ class GradFunction(Transformed):
         self._entries: dict[Any, _Binding] = {}
         self._last: _Binding | None = None
         self._names = tuple(inspect.signature(base).parameters)
+        #: the parameters a positional argument may bind (before ``*args``)
+        self._positional = tuple(
+            name
+            for name, p in inspect.signature(base).parameters.items()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        )
         self._default_structures = {
             k: argument_structure(v) for k, v in defaults(base).items()
         }
@@ -306,13 +324,21 @@ class GradFunction(Transformed):
         self._default_structures = {
             k: argument_structure(v) for k, v in defaults(user_function(self)).items()
         }
+        learnt = static_names(user_function(self))
+        given_defaults = defaults(user_function(self)) if learnt else {}
         structures = []
         for index, name in enumerate(self._names):
             if index < len(positional):
                 structures.append(positional[index])
-            else:
+            elif name in by_name or name not in learnt:
                 structures.append(
                     by_name.get(name, self._default_structures.get(name, LEAF))
+                )
+            else:  # a default the code is specialised on
+                structures.append(
+                    _constant_key(given_defaults.get(name), LEAF)
+                    if name in given_defaults
+                    else LEAF
                 )
         scalars = tuple(s is SCALAR for s in structures)
         ranks = tuple(s[1] if _is_array_key(s) else None for s in structures)
@@ -360,13 +386,15 @@ class GradFunction(Transformed):
             return self._call(args, kwargs)
 
     def _call(self, args: tuple, kwargs: dict) -> Any:
-        key = (
+        plain = (
             tuple(map(_arg_key, args)),
             tuple((k, _arg_key(v)) for k, v in kwargs.items()) if kwargs else (),
         )
+        learnt = static_names(user_function(self))
+        key = self._static_key(plain, args, kwargs, learnt) if learnt else plain
         binding = self._entries.get(key)
         if binding is None or not binding.valid_for(self.__wrapped__):
-            binding = self._bound(key)
+            binding = self._learning(plain, key, args, kwargs)
         entry = binding.entry
         boundary = binding.boundary
         try:
@@ -383,6 +411,37 @@ class GradFunction(Transformed):
         if self._with_value:
             return value, gradient
         return (gradient, value[1]) if self._has_aux else gradient
+
+    def _static_key(
+        self, key: Any, args: tuple, kwargs: dict, learnt: frozenset
+    ) -> Any:
+        """The call key with each argument given for a parameter in
+        ``learnt`` as the :class:`Constant` of its value."""
+        positional, keywords = key
+        names = self._positional
+        positional = tuple(
+            (_constant_key(args[i], k) if i < len(names) and names[i] in learnt else k)
+            for i, k in enumerate(positional)
+        )
+        keywords = tuple(
+            (name, _constant_key(kwargs[name], k) if name in learnt else k)
+            for name, k in keywords
+        )
+        return positional, keywords
+
+    def _learning(self, plain: Any, key: Any, args: tuple, kwargs: dict) -> _Binding:
+        """:meth:`_bound` for a call with ``args`` and ``kwargs``, compiled
+        again, specialised, while a parameter reaching a static parameter
+        of a rule is learnt (see :mod:`adcompiler.specialise`)."""
+        while True:
+            try:
+                return self._bound(key)
+            except StaticArgumentNeeded as exc:
+                full = _bind(self, args, kwargs, self.__name__)
+                wrt = [self._names[i] for i in self._indices]
+                learn(user_function(self), exc, self._names, full, wrt)
+                learnt = static_names(user_function(self))
+                key = self._static_key(plain, args, kwargs, learnt)
 
     def _result_shape(self, structures: tuple) -> Any:
         """The structure of what a call returns for arguments of
@@ -670,11 +729,36 @@ def _top_request(kind: str, structures: tuple, active: tuple, args: tuple) -> Re
     )
 
 
+def _top_product(f: Any, kind: str, full: tuple, active: tuple) -> tuple:
+    """``(product, structures)``: ``f`` compiled as ``kind`` for a call
+    with every parameter's value ``full`` (the leaves ``active`` marks
+    differentiated), specialised on the parameters that reach a static
+    parameter of a rule, learnt here when needed (:mod:`.specialise`)."""
+    base = user_function(f)
+    names = tuple(inspect.signature(base).parameters)
+    plain = tuple(argument_structure(a) for a in full)
+    flags = iter(active)
+    differentiated = [
+        name
+        for name, arg in zip(names, full)
+        if any([next(flags, False) for _ in leaves(arg)])
+    ]
+    while True:
+        structures = specialised(base, names, plain, full)
+        fn = source_function(f, structures)
+        try:
+            with _through_generated_code(f):
+                product = compiled(fn, _top_request(kind, structures, active, full))
+            return product, structures
+        except StaticArgumentNeeded as exc:
+            learn(base, exc, names, full, differentiated)
+
+
 def _rebuild(structures: tuple, flat: list) -> tuple:
     items = iter(flat)
 
     def build(shape: Any) -> Any:
-        if shape is LEAF or isinstance(shape, Fixed):
+        if shape is LEAF or isinstance(shape, (Fixed, Constant)):
             return next(items)
         kind, children = shape
         if kind is dict:
@@ -770,11 +854,9 @@ class Pullback:
 def _vjp(f: Any, args: tuple, count: int, active: tuple | None = None) -> tuple:
     """:func:`vjp` of ``f`` at all its parameters ``args``; the leaves of the
     first ``count`` are differentiated (or those ``active`` marks)."""
-    structures, _, flags = _signature_of(args, count)
+    _, _, flags = _signature_of(args, count)
     active = flags if active is None else active
-    fn = source_function(f, structures)
-    with _through_generated_code(f):
-        split = compiled(fn, _top_request("split", structures, active, args))
+    split, structures = _top_product(f, "split", args, active)
     value, saved = split.forward(*internal_args(args, structures))
     value = rebuild(_output_shape(f, structures, saved[0]), value)
     name = user_function(f).__qualname__
@@ -836,12 +918,10 @@ def _jvp(
 ) -> tuple[Any, Any]:
     """:func:`jvp` of ``f`` at all its parameters ``args``; ``tangents`` for
     the first ``count`` (the leaves ``active`` marks, when given)."""
-    structures, _, flags = _signature_of(args, count)
+    _, _, flags = _signature_of(args, count)
     active = flags if active is None else active
     flat_tangents = [leaf for t in tangents[:count] for leaf in leaves(t)]
-    fn = source_function(f, structures)
-    with _through_generated_code(f):
-        product = compiled(fn, _top_request("tangent", structures, active, args))
+    product, structures = _top_product(f, "tangent", args, active)
     for leaf, t in zip(leaves(list(args[:count])), flat_tangents):
         if is_complex(leaf) and np.any(np.asarray(t) != 0):
             # its tangent would be dropped: complex values carry none
@@ -886,9 +966,8 @@ def jvp_source(f: Callable, primals: Sequence[Any]) -> str:
     _transformable(f, "jvp_source")
     primals, _ = _as_primals(primals, primals, "jvp_source")
     full = _bind(f, primals, {}, "jvp_source")
-    structures, _, active = _signature_of(full, len(primals))
-    fn = source_function(f, structures)
-    return compiled(fn, _top_request("tangent", structures, active, full)).source
+    _, _, active = _signature_of(full, len(primals))
+    return _top_product(f, "tangent", full, active)[0].source
 
 
 def _wrt_leaves(f: Any, full: tuple, indices: tuple, what: str) -> None:
