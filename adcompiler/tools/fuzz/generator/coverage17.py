@@ -65,8 +65,14 @@ class Coverage17(Family):
     # -- shared pieces ---------------------------------------------------
 
     def e(self, shape: Shape, depth: int) -> str:
-        """An expression of ``shape``."""
-        return self.g.expr(tuple(shape), depth)
+        """An expression of ``shape``; one with a dimension of size 1 is a
+        leaf (a slice of a variable), maybe under a smooth function: the
+        other families' operands of such a shape may broadcast it wider."""
+        shape = tuple(shape)
+        if 1 in shape:
+            leaf = self.g.leaf(shape)
+            return self.g.pick([leaf, f"np.sin({leaf})", f"np.tanh({leaf})"])
+        return self.g.expr(shape, depth)
 
     def dims(self) -> list[int]:
         """The sizes an operand's dimension may have (those of the inputs)."""
@@ -441,7 +447,8 @@ def _convolve(c: Coverage17, shape: Shape, depth: int) -> str:
     wider = c.wider(p)
     if wider is None:
         return f'{fn}({c.e((p,), depth)}, {c.e((1,), depth)}, mode="valid")'
-    return f"{fn}({c.e((wider,), depth)}, {c.e((wider - p + 1,), depth)})"
+    valid = ', mode="valid"' if fn == "np.convolve" or g.chance(0.5) else ""
+    return f"{fn}({c.e((wider,), depth)}, {c.e((wider - p + 1,), depth)}{valid})"
 
 
 def _polyval(c: Coverage17, shape: Shape, depth: int) -> str:
@@ -504,10 +511,18 @@ def _norm(c: Coverage17, shape: Shape, depth: int) -> str:
         return f"np.linalg.norm({c.e((k,), depth)}, ord={g.pick(VECTOR_ORDS)}, axis=0)"
     p, q = g.pick(c.dims()), g.pick(c.dims())
     ord_ = g.pick(MATRIX_ORDS)
+    operand = c.e((p, q), depth)
+    if ord_ in ("-2", '"nuc"'):
+        # the smallest singular value has no derivative where it is 0 (a
+        # rank-deficient operand, such as an outer product): kept away from 0
+        operand = f"({operand} + 3.0 * np.eye({p}, {q}))"
     axes = g.pick(["", ", axis=(0, 1)", ", axis=(1, 0)"])
-    if not axes and ord_ == "None":
-        ord_ = '"fro"'
-    return f"np.linalg.norm({c.e((p, q), depth)}, ord={ord_}{axes})"
+    if not axes and ord_ not in ('"fro"', '"nuc"'):
+        # without axis, ord=2 (1, inf, ...) of an operand whose rank the
+        # compiler does not know is refused (the vector and the matrix norm
+        # differ): an axis pair says it is a matrix norm
+        axes = ", axis=(0, 1)"
+    return f"np.linalg.norm({operand}, ord={ord_}{axes})"
 
 
 #: elementwise functions of scipy.special, as templates, in safe domains
