@@ -31,7 +31,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from .errors import StaticArgumentNeeded, UnsupportedSyntaxError
-from .trees import Constant
+from .trees import NOT_CONSTANT, Constant, as_constant
 
 #: user function -> names of its parameters its code is specialised on
 _LEARNT: "weakref.WeakKeyDictionary[types.FunctionType, frozenset[str]]" = (
@@ -45,28 +45,6 @@ def static_names(fn: Any) -> frozenset[str]:
         return _LEARNT.get(fn, frozenset())
     except TypeError:  # not weakly referable
         return frozenset()
-
-
-def as_constant(value: Any) -> Any:
-    """``value`` as the compile-time constant it stands for (NumPy integers,
-    bools and strings as Python's), or :data:`NOT_CONSTANT`."""
-    if value is None or type(value) in (int, bool, str):
-        return value
-    if isinstance(value, (np.integer, np.bool_, np.str_)):
-        return value.item()
-    if type(value) is tuple:
-        items = tuple(as_constant(item) for item in value)
-        return NOT_CONSTANT if NOT_CONSTANT in items else items
-    return NOT_CONSTANT
-
-
-class _NotConstant:
-    def __repr__(self) -> str:
-        return "NOT_CONSTANT"
-
-
-#: What :func:`as_constant` returns for a value code cannot be specialised on.
-NOT_CONSTANT = _NotConstant()
 
 
 def specialised(

@@ -283,6 +283,28 @@ def _typed(obj: Any) -> Hashable:
     return (type(obj), obj)
 
 
+def as_constant(value: Any) -> Any:
+    """``value`` as the compile-time constant it stands for (NumPy integers,
+    bools and strings as Python's), or :data:`NOT_CONSTANT`."""
+    if value is None or type(value) in (int, bool, str):
+        return value
+    if isinstance(value, (np.integer, np.bool_, np.str_)):
+        return value.item()
+    if type(value) is tuple:
+        items = tuple(as_constant(item) for item in value)
+        return NOT_CONSTANT if NOT_CONSTANT in items else items
+    return NOT_CONSTANT
+
+
+class _NotConstant:
+    def __repr__(self) -> str:
+        return "NOT_CONSTANT"
+
+
+#: What :func:`as_constant` returns for a value code cannot be specialised on.
+NOT_CONSTANT = _NotConstant()
+
+
 def is_function(obj: Any) -> bool:
     """Whether ``obj`` is a function passed as a value (a :class:`Fixed`
     structure): a Python or builtin function, a ufunc, a partial, a bound

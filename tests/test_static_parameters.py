@@ -257,3 +257,40 @@ def test_a_value_computed_from_an_array_is_refused():
         match="`shift` of np.roll is computed from the parameter `x`, an array",
     ):
         grad(f)(arr(4))
+
+
+# -- through user functions compiled apart -----------------------------------
+
+
+def summed(x, axis):
+    """Not inlined (a loop): compiled apart, for each constant it is passed."""
+    s = 0.0
+    for i in range(2):
+        s = s + np.sum(np.sin(x) * (i + 1.0), axis=axis) ** 2
+    return s
+
+
+def calls_with_a_literal(x):
+    return np.sum(summed(x, 1)) + np.sum(summed(x, (0, 1)))
+
+
+def calls_with_its_parameter(x, axis):
+    return np.sum(summed(x, axis))
+
+
+def test_a_callee_is_compiled_for_the_constant_it_is_passed():
+    x = arr(3, 4)
+    check_grad(calls_with_a_literal, x, order=2)
+    check_grad(calls_with_its_parameter, x, 0, order=2)
+    check_grad(calls_with_its_parameter, x, 1, order=2)
+    value, tangent = jvp(calls_with_its_parameter, (x, 1), (x, 0))
+    expected = fd_jacobian(lambda y: calls_with_its_parameter(y, 1), x)
+    assert np.isclose(tangent, np.sum(expected * x), rtol=1e-6)
+
+
+def test_a_callee_passed_a_value_of_the_array_is_refused():
+    def f(x):
+        return np.sum(summed(x, int(x.shape[0] > 10) + (x > 0).sum() * 0))
+
+    with pytest.raises(UnsupportedSyntaxError, match="`axis`"):
+        grad(f)(arr(3, 4))

@@ -132,42 +132,37 @@ class Ops:
             if name in bound.arguments and any(
                 True for _ in tree_values(bound.arguments[name])
             ):
-                raise self._runtime_static(prim, name, bound.arguments[name], node)
+                raise self.runtime_static(prim.name, name, bound.arguments[name], node)
 
-    def _runtime_static(
-        self, prim: Primitive, name: str, value: Any, node
-    ) -> Exception:
-        """The error for a run-time value as static parameter ``name``: a
+    def runtime_static(self, rule: str, name: str, value: Any, node) -> Exception:
+        """The error for a run-time value as static parameter ``name`` of
+        ``rule`` (a primitive's name, or a callee's slot): a
         :class:`StaticArgumentNeeded` naming the parameters of the function
         lowered it was computed from, when it was computed from parameters
         only (the transformation may specialise on their values)."""
         state = self.state
         params: tuple = ()
-        if not state.callee:
-            blocks = [
-                state.graph.body,
-                state.prologue,
-                *state.open_blocks,
-                state.emitter.block,
+        blocks = [state.graph.body, state.prologue, *state.open_blocks]
+        found = parameter_sources(
+            value, state.graph.params, blocks + [state.emitter.block]
+        )
+        if found:
+            top = state.inline_stack[0].node.args
+            names = [
+                a.arg
+                for a in (
+                    *top.posonlyargs,
+                    *top.args,
+                    *([top.vararg] if top.vararg else []),
+                    *top.kwonlyargs,
+                    *([top.kwarg] if top.kwarg else []),
+                )
             ]
-            found = parameter_sources(value, state.graph.params, blocks)
-            if found:
-                top = state.inline_stack[0].node.args
-                names = [
-                    a.arg
-                    for a in (
-                        *top.posonlyargs,
-                        *top.args,
-                        *([top.vararg] if top.vararg else []),
-                        *top.kwonlyargs,
-                        *([top.kwarg] if top.kwarg else []),
-                    )
-                ]
-                params = tuple(names[index] for index in found)
+            params = tuple(names[index] for index in found)
         which = f"the parameter `{params[0]}`" if len(params) == 1 else "a parameter"
         exc = state.parsed.error(
             StaticArgumentNeeded,
-            f"a runtime value as `{name}` of {prim.name} ({which}, or a value "
+            f"a runtime value as `{name}` of {rule} ({which}, or a value "
             "computed from one, is known only at run time; the rules need it "
             "at compile time) is not supported in differentiated code",
             node,
@@ -178,7 +173,7 @@ class Ops:
         )
         exc.params = params
         exc.function = state.inline_stack[0].fn
-        exc.slot = (prim.name, name)
+        exc.slot = (rule, name)
         return exc
 
     def _no_rule(self, fn: Any, node: ast.AST) -> Exception:
