@@ -86,8 +86,6 @@ def learn(
     ):
         raise exc
     learnt = static_names(fn)
-    if set(params) <= learnt:
-        raise exc
     rule, slot = exc.slot
     differentiated = set(differentiated)
     for name in params:
@@ -108,6 +106,8 @@ def learn(
                 "is differentiated: a static parameter is a compile-time constant",
                 f"leave `{name}` out of wrt, or pass `{slot}` as a literal",
             )
+    if set(params) <= learnt:
+        raise exc  # specialised on them already: another cause
     _LEARNT[fn] = learnt | set(params)
 
 

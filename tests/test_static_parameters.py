@@ -294,3 +294,23 @@ def test_a_callee_passed_a_value_of_the_array_is_refused():
 
     with pytest.raises(UnsupportedSyntaxError, match="`axis`"):
         grad(f)(arr(3, 4))
+
+
+def test_a_float_after_an_int_is_refused_naming_it():
+    def f(x, k):
+        return np.sum(np.roll(x, k) ** 2 * np.arange(4.0))
+
+    g = grad(f)
+    g(arr(4), 1)
+    with pytest.raises(UnsupportedSyntaxError, match="`k`, a float here"):
+        g(arr(4), 1.0)
+
+
+def test_hvp_and_source():
+    x, v = arr(3, 4), arr(3, 4)
+    got = adcompiler.hvp(sum_axis)(x, 1, v)
+    expected = np.tensordot(hessian(sum_axis)(x, 1), v, axes=2)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    g = grad(sum_axis)
+    g(x, 0)
+    assert "axis=0" in g.source
