@@ -611,6 +611,46 @@ def prod_others(a: Any, axis: Any = None) -> Any:
     return np.moveaxis(others, tuple(range(a.ndim - len(axes), a.ndim)), axes)
 
 
+def prod_others_tangent(a: Any, t: Any, axis: Any = None) -> Any:
+    """The derivative of :func:`prod_others` at ``a`` in the direction
+    ``t``: for each element ``i``, the sum over the others ``j`` (along
+    ``axis``) of ``t[j]`` times the product of the elements other than
+    ``i`` and ``j``. Its kernel is symmetric, so this is also the adjoint
+    (the second derivative of ``np.prod``). Exact where ``a`` has zeros: the
+    products are carried forward and backward (no division)."""
+    a = np.asarray(a)
+    t = np.broadcast_to(np.asarray(t), a.shape)
+    if axis is None:
+        flat = prod_others_tangent(np.ravel(a), np.ravel(t), 0)
+        return np.reshape(flat, a.shape)
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    axes = tuple(ax % a.ndim for ax in axes)
+    last = tuple(range(a.ndim - len(axes), a.ndim))
+    moved_a = np.moveaxis(a, axes, last)
+    moved_t = np.moveaxis(t, axes, last)
+    outer = moved_a.shape[: a.ndim - len(axes)]
+    fa = np.reshape(moved_a, outer + (-1,))
+    ft = np.reshape(moved_t, outer + (-1,))
+    n = fa.shape[-1]
+    dtype = np.result_type(fa, ft, np.float64)
+    before = np.ones(fa.shape, dtype=dtype)  # product of the elements before
+    d_before = np.zeros(fa.shape, dtype=dtype)  # its derivative along t
+    after = np.ones(fa.shape, dtype=dtype)
+    d_after = np.zeros(fa.shape, dtype=dtype)
+    for i in range(1, n):
+        before[..., i] = before[..., i - 1] * fa[..., i - 1]
+        d_before[..., i] = (
+            d_before[..., i - 1] * fa[..., i - 1] + before[..., i - 1] * ft[..., i - 1]
+        )
+        j = n - 1 - i
+        after[..., j] = after[..., j + 1] * fa[..., j + 1]
+        d_after[..., j] = (
+            d_after[..., j + 1] * fa[..., j + 1] + after[..., j + 1] * ft[..., j + 1]
+        )
+    out = np.reshape(d_before * after + before * d_after, moved_a.shape)
+    return np.moveaxis(out, last, axes)
+
+
 def cofactor(a: Any) -> np.ndarray:
     """The cofactor matrix of each matrix of ``a`` (shape ``(..., n, n)``):
     the gradient of ``np.linalg.det``, ``det(a) * inv(a).T`` where ``a`` is

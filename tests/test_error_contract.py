@@ -798,10 +798,10 @@ MISUSE = [
         ["show takes a transformed function"],
     ),
     (
-        "second derivative through np.prod",
-        lambda: grad(grad(prod_scaled))(0.7),
+        "third derivative through np.prod",
+        lambda: grad(grad(grad(prod_scaled)))(0.7),
         adcompiler.NonDifferentiableError,
-        ["second-order derivative of prod_scaled", f"{__file__}:"],
+        ["third-order derivative of prod_scaled", f"{__file__}:"],
     ),
 ]
 

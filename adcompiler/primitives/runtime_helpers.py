@@ -121,13 +121,27 @@ last_item_tangent = define(
 )
 nondifferentiable(runtime.bilinear_spec, hint="spec", categories=("shape query",))
 nondifferentiable(runtime.piece_index, hint="piece")
-# second derivatives of np.prod would need this one's: none yet, so asking
-# for them is an error naming prod_others
+# the derivative of np.prod: prod_others, whose derivative (np.prod's second)
+# is prod_others_tangent, linear in its direction with a symmetric kernel
+# (the same map is its adjoint). Third derivatives of np.prod would need
+# prod_others_tangent's in a: none, so asking for them is an error naming it.
 define(
     runtime.prod_others,
+    lambda g, ans, a, axis=None: call(runtime.prod_others_tangent, a, g, axis),
+    tangent=(
+        lambda t, ans, a, axis=None: call(runtime.prod_others_tangent, a, t, axis),
+    ),
+    static=("axis",),
+)
+define(
+    runtime.prod_others_tangent,
     None,
-    tangent=REVERSE_ONLY + ": no rules yet (second derivatives of np.prod)",
-    signature_of=lambda g, ans, a, axis=None: None,
+    lambda g, ans, a, t, axis=None: call(runtime.prod_others_tangent, a, g, axis),
+    tangent=(
+        None,
+        lambda d, ans, a, t, axis=None: call(runtime.prod_others_tangent, a, d, axis),
+    ),
+    static=("axis",),
 )
 
 # the cofactor matrix is the gradient of det; its derivative is det's Hessian
