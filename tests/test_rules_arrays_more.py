@@ -1136,12 +1136,18 @@ def test_global_keyword_changed_recompiles():
         AXIS_GLOBAL = saved
 
 
-def test_parameter_keyword_is_refused_clearly():
+def test_parameter_keyword_is_specialised_or_refused_clearly():
+    # an int parameter: compiled for its value (tests/test_static_parameters.py)
     def f(x, axis):
         return np.sum(np.sum(x, axis=axis) ** 2)
 
-    with pytest.raises(adcompiler.UnsupportedSyntaxError, match="closure"):
-        grad(f)(MAT, 0)
+    np.testing.assert_allclose(grad(f)(MAT, 0), 2 * np.sum(MAT, axis=0) + 0 * MAT)
+    # a value computed from the array: refused, naming what to do
+    def g(x):
+        return np.sum(np.sum(x, axis=int(0) + (x > 0).sum() * 0) ** 2)
+
+    with pytest.raises(adcompiler.UnsupportedSyntaxError, match="literal"):
+        grad(g)(MAT)
 
 
 # ---------------------------------------------------------------------------
