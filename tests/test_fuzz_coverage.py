@@ -56,6 +56,7 @@ _SPELLINGS = {
     "linalg.norm": "np.linalg.norm(",
     "scipy.special": "scipy.special.",
     "logsumexp/softmax": "scipy.special.",
+    "static parameters": "moved(",
 }
 
 

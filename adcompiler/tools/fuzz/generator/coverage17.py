@@ -60,7 +60,7 @@ class Coverage17(Family):
 
     def definitions(self) -> list[str]:
         needs = sorted({entry.needs for entry in available_entries() if entry.needs})
-        return [f"import {module}" for module in needs]
+        return [f"import {module}" for module in needs] + ["", ""] + list(STATIC_HELPERS)
 
     # -- shared pieces ---------------------------------------------------
 
@@ -567,6 +567,43 @@ def _softmax(c: Coverage17, shape: Shape, depth: int) -> str:
     return f"{fn}({c.e(shape, depth)}{axis})"
 
 
+#: Helpers taking static parameters (``shift``, ``axis``, ``keepdims``) as
+#: parameters: ``moved`` is compiled apart (a loop), for each constant it
+#: is passed; ``reduced`` is inlined.
+STATIC_HELPERS = (
+    "def moved(v, shift, axis=0):",
+    "    out = v",
+    "    for _ in range(2):",
+    "        out = 0.5 * np.roll(out, shift, axis=axis) + 0.25 * out",
+    "    return out",
+    "",
+    "",
+    "def reduced(v, axis, keep=False):",
+    "    return np.sum(np.sin(v), axis=axis, keepdims=keep)",
+)
+
+
+def _static_helper(c: Coverage17, shape: Shape, depth: int) -> str:
+    g = c.g
+    if len(shape) >= 1 and g.chance(0.6):
+        shift = int(g.rng.integers(-2, 3))
+        axis = c.axis(len(shape))
+        e = c.e(shape, depth)
+        if axis == 0 and g.chance(0.5):
+            return f"moved({e}, {shift})"
+        return f"moved({e}, {shift}, axis={axis})"
+    k = g.pick(c.dims())
+    if len(shape) == 0:
+        return f"reduced({c.e((k,), depth)}, 0)"
+    if len(shape) == 1:
+        (p,) = shape
+        if g.chance(0.5):
+            return f"reduced({c.e((p, k), depth)}, 1, True)[:, 0]"
+        return f"reduced({c.e((k, p), depth)}, axis=0)"
+    axis = int(g.pick([0, 1]))
+    return f"(reduced({c.e(shape, depth)}, {axis}, True) * {c.e(shape, depth)})"
+
+
 #: The table: one row per function (or group of spellings) of issue #17.
 ENTRIES: tuple[Entry, ...] = (
     Entry("roll", (1, 2), _roll),
@@ -600,6 +637,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("linalg.norm", (0, 1), _norm, 1.5),
     Entry("scipy.special", (0, 1, 2), _special, 1.0, needs="scipy.special"),
     Entry("logsumexp/softmax", (0, 1, 2), _softmax, 0.7, needs="scipy.special"),
+    Entry("static parameters", (0, 1, 2), _static_helper, 0.7),
 )
 
 
