@@ -4,12 +4,11 @@ checked at orders 1 and 2 (a wrong second-order rule is caught)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from adcompiler.primitives.array_helpers import sinc_derivative
 from adcompiler.primitives.registry import lookup
-from adcompiler.tools.fuzz.campaign import PROFILES, check_for, generate_for, run
+from adcompiler.tools.fuzz.campaign import PROFILES, generate_for, run
 from adcompiler.tools.fuzz.coverage import check_coverage, generate_coverage
 from adcompiler.tools.fuzz.generator import COVERAGE_FAMILIES, FAMILIES, ENTRIES
 from adcompiler.tools.fuzz.generator.coverage17 import Coverage17, available_entries
