@@ -41,6 +41,7 @@ from .errors import (
     ADError,
     ArgumentError,
     OutputError,
+    StaticArgumentNeeded,
     UnsupportedSyntaxError,
     WrtError,
 )
@@ -64,8 +65,10 @@ from .runtime import (
     stop_gradient as _stop_gradient,
 )
 from .boundary import Boundary
+from .specialise import NOT_CONSTANT, as_constant, learn, specialised, static_names
 from .trees import (
     LEAF,
+    Constant,
     Fixed,
     Node,
     argument_structure,
@@ -107,7 +110,7 @@ class _Binding:
     """A gradient function's compiled entry for one call key, and the
     source function it was compiled from."""
 
-    __slots__ = ("fn", "entry", "structures", "optimize", "boundary")
+    __slots__ = ("fn", "entry", "structures", "optimize", "boundary", "source")
 
     def __init__(
         self,
@@ -116,17 +119,20 @@ class _Binding:
         structures: tuple,
         indices: tuple = (),
         output: Any = LEAF,
+        source: tuple | None = None,
     ):
         self.fn = fn
         self.entry = entry
         self.structures = structures
+        #: what ``fn`` was asked for with (the call key's scalars and ranks)
+        self.source = structures if source is None else source
         self.optimize = optimizing()
         # objects (dataclasses, ...) in the arguments or result: converted
         self.boundary = Boundary.of(fn, structures, indices, output)
 
     def valid_for(self, target: Any) -> bool:
         return (
-            source_function(target, self.structures) is self.fn
+            source_function(target, self.source) is self.fn
             and self.entry.valid_for(self.fn)
             and self.optimize is optimizing()
         )
@@ -229,6 +235,29 @@ def _packed_keys(fn: Any, positional: tuple, keywords: tuple) -> tuple[tuple, tu
     return (), tuple(named.items())
 
 
+def _constant_key(value: Any, key: Any) -> Any:
+    """The :class:`Constant` of ``value``, or ``key`` when code cannot be
+    specialised on it (the compilation then refuses it, naming it)."""
+    constant = as_constant(value)
+    return key if constant is NOT_CONSTANT else Constant(constant)
+
+
+def _marked(structures: tuple, scalars: tuple, ranks: tuple) -> tuple:
+    """``structures`` with each leaf known to be a scalar or an array of a
+    rank as its call-key marker (:func:`_arg_key`): what a transformed
+    function's code is asked for (``as_function``), so the gradient it
+    differentiates is compiled knowing them too."""
+    out = []
+    for k, shape in enumerate(structures):
+        if shape is LEAF and k < len(scalars) and scalars[k]:
+            out.append(SCALAR)
+        elif shape is LEAF and k < len(ranks) and ranks[k] is not None:
+            out.append(_ARRAY_OF_RANK[ranks[k]])
+        else:
+            out.append(shape)
+    return tuple(out)
+
+
 def _is_array_key(key: Any) -> bool:
     return type(key) is tuple and len(key) == 2 and key[0] == "ndarray"
 
@@ -247,6 +276,8 @@ def _through_generated_code(target: Any) -> Any:
         loc = exc.loc
         if loc is None or not loc.file.startswith("<adcompiler:"):
             raise
+        if isinstance(exc, StaticArgumentNeeded) and exc.params:
+            raise  # the caller may specialise on them (see .specialise)
         order = 1
         inner = target
         while isinstance(inner, Transformed):
@@ -287,6 +318,12 @@ class GradFunction(Transformed):
         self._entries: dict[Any, _Binding] = {}
         self._last: _Binding | None = None
         self._names = tuple(inspect.signature(base).parameters)
+        #: the parameters a positional argument may bind (before ``*args``)
+        self._positional = tuple(
+            name
+            for name, p in inspect.signature(base).parameters.items()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        )
         self._default_structures = {
             k: argument_structure(v) for k, v in defaults(base).items()
         }
@@ -307,13 +344,21 @@ class GradFunction(Transformed):
         self._default_structures = {
             k: argument_structure(v) for k, v in defaults(user_function(self)).items()
         }
+        learnt = static_names(user_function(self))
+        given_defaults = defaults(user_function(self)) if learnt else {}
         structures = []
         for index, name in enumerate(self._names):
             if index < len(positional):
                 structures.append(positional[index])
-            else:
+            elif name in by_name or name not in learnt:
                 structures.append(
                     by_name.get(name, self._default_structures.get(name, LEAF))
+                )
+            else:  # a default the code is specialised on
+                structures.append(
+                    _constant_key(given_defaults.get(name), LEAF)
+                    if name in given_defaults
+                    else LEAF
                 )
         scalars = tuple(s is SCALAR for s in structures)
         ranks = tuple(s[1] if _is_array_key(s) else None for s in structures)
@@ -335,7 +380,9 @@ class GradFunction(Transformed):
         structures, scalars, ranks = self._structures(key)
         for index in self._indices:
             _not_a_function(self, structures[index], index)
-        fn = source_function(target, structures)
+        # a transformed target compiles its code knowing what this key knows
+        marked = _marked(structures, scalars, ranks)
+        fn = source_function(target, marked)
         what = "derivative" if isinstance(target, Transformed) else "gradient"
         request = Request(
             "grad",
@@ -350,8 +397,8 @@ class GradFunction(Transformed):
         )
         with _through_generated_code(target):
             entry = compiled(fn, request).ensure()
-        output = _output_shape(target, structures, entry)
-        binding = _Binding(fn, entry, structures, self._indices, output)
+        output = _output_shape(target, marked, entry)
+        binding = _Binding(fn, entry, structures, self._indices, output, marked)
         self._entries[key] = binding
         self._last = binding
         return binding
@@ -361,13 +408,15 @@ class GradFunction(Transformed):
             return self._call(args, kwargs)
 
     def _call(self, args: tuple, kwargs: dict) -> Any:
-        key = (
+        plain = (
             tuple(map(_arg_key, args)),
             tuple((k, _arg_key(v)) for k, v in kwargs.items()) if kwargs else (),
         )
+        learnt = static_names(user_function(self))
+        key = self._static_key(plain, args, kwargs, learnt) if learnt else plain
         binding = self._entries.get(key)
         if binding is None or not binding.valid_for(self.__wrapped__):
-            binding = self._bound(key)
+            binding = self._learning(plain, key, args, kwargs)
         entry = binding.entry
         boundary = binding.boundary
         try:
@@ -385,13 +434,45 @@ class GradFunction(Transformed):
             return value, gradient
         return (gradient, value[1]) if self._has_aux else gradient
 
+    def _static_key(
+        self, key: Any, args: tuple, kwargs: dict, learnt: frozenset
+    ) -> Any:
+        """The call key with each argument given for a parameter in
+        ``learnt`` as the :class:`Constant` of its value."""
+        positional, keywords = key
+        names = self._positional
+        positional = tuple(
+            (_constant_key(args[i], k) if i < len(names) and names[i] in learnt else k)
+            for i, k in enumerate(positional)
+        )
+        keywords = tuple(
+            (name, _constant_key(kwargs[name], k) if name in learnt else k)
+            for name, k in keywords
+        )
+        return positional, keywords
+
+    def _learning(self, plain: Any, key: Any, args: tuple, kwargs: dict) -> _Binding:
+        """:meth:`_bound` for a call with ``args`` and ``kwargs``, compiled
+        again, specialised, while a parameter reaching a static parameter
+        of a rule is learnt (see :mod:`adcompiler.specialise`)."""
+        while True:
+            try:
+                return self._bound(key)
+            except StaticArgumentNeeded as exc:
+                full = _bind(self, args, kwargs, self.__name__)
+                wrt = [self._names[i] for i in self._indices]
+                learn(user_function(self), exc, self._names, full, wrt)
+                learnt = static_names(user_function(self))
+                key = self._static_key(plain, args, kwargs, learnt)
+
     def _result_shape(self, structures: tuple) -> Any:
         """The structure of what a call returns for arguments of
         ``structures`` (objects as their nodes; see :mod:`.boundary`)."""
         boundary = self._bound((structures, ())).boundary
         if boundary is None:
             return LEAF
-        grads = tuple(derivative(structures[index]) for index in self._indices)
+        plain = self._structures((structures, ()))[0]
+        grads = tuple(derivative(plain[index]) for index in self._indices)
         shape = (tuple, grads) if self._many else grads[0]
         return (tuple, (boundary.output, shape)) if self._with_value else shape
 
@@ -673,11 +754,39 @@ def _top_request(kind: str, structures: tuple, active: tuple, args: tuple) -> Re
     )
 
 
+def _top_product(f: Any, kind: str, full: tuple, active: tuple) -> tuple:
+    """``(product, structures, marked)``: ``f`` compiled as ``kind`` for a call
+    with every parameter's value ``full`` (the leaves ``active`` marks
+    differentiated), specialised on the parameters that reach a static
+    parameter of a rule, learnt here when needed (:mod:`.specialise`)."""
+    base = user_function(f)
+    names = tuple(inspect.signature(base).parameters)
+    plain = tuple(argument_structure(a) for a in full)
+    flags = iter(active)
+    differentiated = [
+        name
+        for name, arg in zip(names, full)
+        if any([next(flags, False) for _ in leaves(arg)])
+    ]
+    while True:
+        structures = specialised(base, names, plain, full)
+        marked = tuple(
+            s if s is not LEAF else _arg_key(a) for s, a in zip(structures, full)
+        )
+        fn = source_function(f, marked)
+        try:
+            with _through_generated_code(f):
+                product = compiled(fn, _top_request(kind, structures, active, full))
+            return product, structures, marked
+        except StaticArgumentNeeded as exc:
+            learn(base, exc, names, full, differentiated)
+
+
 def _rebuild(structures: tuple, flat: list) -> tuple:
     items = iter(flat)
 
     def build(shape: Any) -> Any:
-        if shape is LEAF or isinstance(shape, Fixed):
+        if shape is LEAF or isinstance(shape, (Fixed, Constant)):
             return next(items)
         kind, children = shape
         if kind is dict:
@@ -773,13 +882,11 @@ class Pullback:
 def _vjp(f: Any, args: tuple, count: int, active: tuple | None = None) -> tuple:
     """:func:`vjp` of ``f`` at all its parameters ``args``; the leaves of the
     first ``count`` are differentiated (or those ``active`` marks)."""
-    structures, _, flags = _signature_of(args, count)
+    _, _, flags = _signature_of(args, count)
     active = flags if active is None else active
-    fn = source_function(f, structures)
-    with _through_generated_code(f):
-        split = compiled(fn, _top_request("split", structures, active, args))
+    split, structures, marked = _top_product(f, "split", args, active)
     value, saved = split.forward(*internal_args(args, structures))
-    value = rebuild(_output_shape(f, structures, saved[0]), value)
+    value = rebuild(_output_shape(f, marked, saved[0]), value)
     name = user_function(f).__qualname__
     pullback = Pullback(split, saved, args, name, count, active)
     pullback._out_shapes = [np.shape(leaf) for leaf in leaves(value)]
@@ -839,15 +946,13 @@ def _jvp(
 ) -> tuple[Any, Any]:
     """:func:`jvp` of ``f`` at all its parameters ``args``; ``tangents`` for
     the first ``count`` (the leaves ``active`` marks, when given)."""
-    structures, _, flags = _signature_of(args, count)
+    _, _, flags = _signature_of(args, count)
     active = flags if active is None else active
     flat_tangents = [leaf for t in tangents[:count] for leaf in leaves(t)]
-    fn = source_function(f, structures)
-    with _through_generated_code(f):
-        product = compiled(fn, _top_request("tangent", structures, active, args))
+    product, structures, marked = _top_product(f, "tangent", args, active)
     inputs = [t for t, flag in zip(flat_tangents, active) if flag]
     value, tangent = product.call(*internal_args(args, structures), *inputs)
-    shape = _output_shape(f, structures, product.entry)
+    shape = _output_shape(f, marked, product.entry)
     value, tangent = rebuild(shape, value), rebuild(shape, tangent, statics=False)
     _real_tangents_of_reals(leaves(value), leaves(tangent))
     return value, tangent
@@ -890,9 +995,8 @@ def jvp_source(f: Callable, primals: Sequence[Any]) -> str:
     _transformable(f, "jvp_source")
     primals, _ = _as_primals(primals, primals, "jvp_source")
     full = _bind(f, primals, {}, "jvp_source")
-    structures, _, active = _signature_of(full, len(primals))
-    fn = source_function(f, structures)
-    return compiled(fn, _top_request("tangent", structures, active, full)).source
+    _, _, active = _signature_of(full, len(primals))
+    return _top_product(f, "tangent", full, active)[0].source
 
 
 def _wrt_leaves(f: Any, full: tuple, indices: tuple, what: str) -> None:

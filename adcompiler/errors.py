@@ -59,6 +59,19 @@ class UnsupportedSyntaxError(ADError):
     """A Python construct that adcompiler does not accept in differentiated code."""
 
 
+class StaticArgumentNeeded(UnsupportedSyntaxError):
+    """A run-time value reached a static parameter of a rule (``axis=``,
+    ``ord=``, ...). ``params`` names the parameters of ``function`` (the
+    function lowered) it was computed from; ``slot`` is ``(rule, parameter)``.
+    A transformation called with values for them specialises its code on
+    those values and compiles again (:mod:`adcompiler.specialise`); when it
+    cannot, it raises this error, or a clearer one naming the parameter."""
+
+    params: tuple = ()
+    function: object = None
+    slot: tuple = ("", "")
+
+
 class NoRuleError(ADError):
     """A function call with no derivative rule registered for it."""
 

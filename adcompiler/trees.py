@@ -253,6 +253,58 @@ class Fixed:
         return f"Fixed({getattr(self.obj, '__qualname__', self.obj)!r})"
 
 
+class Constant:
+    """The structure of an argument the code is specialised on (a static
+    parameter: an ``axis``, ``ord``, ``keepdims`` given by a parameter, see
+    :mod:`adcompiler.specialise`): its value is a compile-time constant of
+    the lowering, so the value is part of the structure, compared with its
+    type (``1``, ``True`` and ``1.0`` are three keys). It holds an int, a
+    bool, a string, None or a tuple of them, and is never differentiated."""
+
+    __slots__ = ("obj", "_key")
+
+    def __init__(self, obj: Any):
+        self.obj = obj
+        self._key = _typed(obj)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Constant and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __repr__(self) -> str:
+        return f"Constant({self.obj!r})"
+
+
+def _typed(obj: Any) -> Hashable:
+    if type(obj) is tuple:
+        return (tuple, tuple(_typed(item) for item in obj))
+    return (type(obj), obj)
+
+
+def as_constant(value: Any) -> Any:
+    """``value`` as the compile-time constant it stands for (NumPy integers,
+    bools and strings as Python's), or :data:`NOT_CONSTANT`."""
+    if value is None or type(value) in (int, bool, str):
+        return value
+    if isinstance(value, (np.integer, np.bool_, np.str_)):
+        return value.item()
+    if type(value) is tuple:
+        items = tuple(as_constant(item) for item in value)
+        return NOT_CONSTANT if NOT_CONSTANT in items else items
+    return NOT_CONSTANT
+
+
+class _NotConstant:
+    def __repr__(self) -> str:
+        return "NOT_CONSTANT"
+
+
+#: What :func:`as_constant` returns for a value code cannot be specialised on.
+NOT_CONSTANT = _NotConstant()
+
+
 def is_function(obj: Any) -> bool:
     """Whether ``obj`` is a function passed as a value (a :class:`Fixed`
     structure): a Python or builtin function, a ufunc, a partial, a bound

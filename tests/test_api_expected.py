@@ -593,8 +593,8 @@ SWEEP = [
     ),
     ("try", lambda m: grad(m.with_try)(W), adcompiler.UnsupportedSyntaxError, "try:"),
     (
-        "runtime axis",
-        lambda m: grad(m.runtime_axis)(np.ones((2, 3)), 1),
+        "runtime axis",  # a float: an int is compiled for its value
+        lambda m: grad(m.runtime_axis)(np.ones((2, 3)), 0.5),
         adcompiler.UnsupportedSyntaxError,
         "axis=k",
     ),

@@ -32,7 +32,7 @@ LAYERS = [
     ("ad", ["reverse", "forward"]),
     ("codegen", ["codegen"]),
     ("pipeline", ["pipeline"]),
-    ("api", ["api", "boundary", "testing"]),
+    ("api", ["api", "boundary", "specialise", "testing"]),
     ("tools", ["tools", "tools.*"]),
     ("package", ["__init__", "__main__"]),
 ]

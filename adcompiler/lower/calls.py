@@ -26,10 +26,18 @@ from ..callables import (
     source_function,
     user_function,
 )
-from ..errors import UnsupportedSyntaxError
+from ..errors import StaticArgumentNeeded, UnsupportedSyntaxError
 from ..ir import CallOp, Value, tree_map, tree_values
 from ..primitives import registry
-from ..trees import LEAF, Fixed, ObjectTree, operand_shape
+from ..trees import (
+    LEAF,
+    NOT_CONSTANT,
+    Constant,
+    Fixed,
+    ObjectTree,
+    as_constant,
+    operand_shape,
+)
 from . import callvalues, dependencies, function_operands
 from .dicts import NOT_STATIC, static_builtin
 from .effects import CASTS, NOT_MINE
@@ -191,6 +199,38 @@ class UserCalls:
                 self.inliner.spell(arg, node)
         return self.ops.call_prim(callee.obj, args, kwargs, hint)
 
+    def _specialised(
+        self,
+        fn: Any,
+        exc: StaticArgumentNeeded,
+        operands: tuple,
+        structures: tuple,
+        node: ast.AST,
+    ) -> tuple:
+        """The structures of a call of ``fn`` whose lowering needs the
+        parameters ``exc`` names at compile time: each one passed a constant
+        a :class:`Constant` of it (the callee is compiled for that value).
+        A run-time operand raises :class:`StaticArgumentNeeded` for the
+        caller's own parameters it is computed from (the caller's caller, or
+        the transformation, may specialise on them); anything else ``exc``."""
+        names = _parameter_names(user_function(fn))
+        if not exc.params or _parameter_names(exc.function) != names:
+            raise exc
+        out = list(structures)
+        rule, slot = exc.slot
+        for name in exc.params:
+            k = names.index(name)
+            if isinstance(out[k], Constant):
+                raise exc  # compiled for its value already: another cause
+            operand = operands[k]
+            if any(True for _ in tree_values(operand)):
+                raise self.ops.runtime_static(rule, slot, operand, node)
+            constant = as_constant(operand)
+            if constant is NOT_CONSTANT:
+                raise exc
+            out[k] = Constant(constant)
+        return tuple(out)
+
     def _spread(self, node: ast.Call, hint: str | None) -> Any:
         """``node`` with its ``*`` and ``**`` arguments spread out (see
         :mod:`.variadics`)."""
@@ -225,15 +265,23 @@ class UserCalls:
         operands = tuple(
             self.inliner.spell(value, node) for value in bound.arguments.values()
         )
+        spelled = operands
         structures = tuple(_operand_structure(operand) for operand in operands)
         operands = callvalues.runtime_operand(operands)
-        if isinstance(fn, Transformed):  # a gradient function: its generated code
-            transformed, fn = fn, source_function(fn, structures)
-            # compiled again if that function's own dependencies change
-            dependencies.record_derived(
-                self.state, source_function, (transformed, structures), fn
-            )
-        callee = self.state.sites.lowered(fn, structures)
+        original = fn
+        while True:
+            fn = original
+            if isinstance(fn, Transformed):  # a gradient function: its generated code
+                transformed, fn = fn, source_function(fn, structures)
+                # compiled again if that function's own dependencies change
+                dependencies.record_derived(
+                    self.state, source_function, (transformed, structures), fn
+                )
+            try:
+                callee = self.state.sites.lowered(fn, structures)
+                break
+            except StaticArgumentNeeded as exc:
+                structures = self._specialised(original, exc, spelled, structures, node)
         if callee is not None and callvalues.holds_callable(callee.graph.outputs):
             # it returns a function: one known only where its body is lowered
             inlined = self.inliner.inlinable(fn, True)
@@ -284,6 +332,13 @@ class UserCalls:
         self.state.emitter.block.ops.append(op)
         self.state.calls.append(op)
         return out_tree
+
+
+def _parameter_names(fn: Any) -> list[str]:
+    try:
+        return list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return []
 
 
 def _operand_structure(operand: Any) -> Any:

@@ -24,6 +24,7 @@ from ..frontend import is_missing
 from ..ir import Value, is_literal
 from ..trees import (
     LEAF,
+    Constant,
     Fixed,
     Node,
     argument_structure,
@@ -60,6 +61,8 @@ class Names:
             return None
         if isinstance(shape, Fixed):  # a function: a constant here
             return Static(shape.obj)
+        if isinstance(shape, Constant):  # specialised on its value
+            return shape.obj
         if shape == RUNTIME_SEQUENCE:  # a list only known at run time
             value.container = None
             return value

@@ -17,14 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ADError, NoRuleError
+from ..errors import ADError, NoRuleError, StaticArgumentNeeded
 from ..ir import is_literal, tree_values
 from ..trees import Node, object_tree
 from ..primitives import registry
 from ..primitives.registry import Primitive
 from .. import runtime
 from .errortext import library_function, static_name
-from .statics import compile_time_statics
+from .statics import compile_time_statics, parameter_sources
 from .state import State
 
 
@@ -153,14 +153,49 @@ class Ops:
             if name in bound.arguments and any(
                 True for _ in tree_values(bound.arguments[name])
             ):
-                raise self.state.parsed.unsupported(
-                    f"a runtime value as `{name}` of {prim.name} (a parameter, or "
-                    "a value computed from one, is known only at run time; the "
-                    "rules need it at compile time)",
-                    node,
-                    f"pass `{name}` as a constant: a literal, or a global or "
-                    "closure variable (def make(axis): def f(x): ...)",
+                raise self.runtime_static(prim.name, name, bound.arguments[name], node)
+
+    def runtime_static(self, rule: str, name: str, value: Any, node) -> Exception:
+        """The error for a run-time value as static parameter ``name`` of
+        ``rule`` (a primitive's name, or a callee's slot): a
+        :class:`StaticArgumentNeeded` naming the parameters of the function
+        lowered it was computed from, when it was computed from parameters
+        only (the transformation may specialise on their values)."""
+        state = self.state
+        params: tuple = ()
+        blocks = [state.graph.body, state.prologue, *state.open_blocks]
+        found = parameter_sources(
+            value, state.graph.params, blocks + [state.emitter.block]
+        )
+        if found:
+            top = state.inline_stack[0].node.args
+            names = [
+                a.arg
+                for a in (
+                    *top.posonlyargs,
+                    *top.args,
+                    *([top.vararg] if top.vararg else []),
+                    *top.kwonlyargs,
+                    *([top.kwarg] if top.kwarg else []),
                 )
+            ]
+            params = tuple(names[index] for index in found)
+        which = f"the parameter `{params[0]}`" if len(params) == 1 else "a parameter"
+        exc = state.parsed.error(
+            StaticArgumentNeeded,
+            f"a runtime value as `{name}` of {rule} ({which}, or a value "
+            "computed from one, is known only at run time; the rules need it "
+            "at compile time) is not supported in differentiated code",
+            node,
+            f"pass `{name}` as a constant: a literal, a global or closure "
+            "variable (def make(axis): def f(x): ...), or a parameter of the "
+            "function transformed holding an int, a string, a bool, None or a "
+            "tuple of them, not in wrt",
+        )
+        exc.params = params
+        exc.function = state.inline_stack[0].fn
+        exc.slot = (rule, name)
+        return exc
 
     def _no_rule(self, fn: Any, node: ast.AST) -> Exception:
         name = static_name(fn)

@@ -149,6 +149,9 @@ class State:
     #: checks the ones of its body, :func:`memory.appended_then_written`)
     writes: list[tuple] = field(default_factory=list)
     appends: list[tuple] = field(default_factory=list)
+    #: the blocks being lowered into (:meth:`into`), outermost first: with
+    #: the graph's body and the prologue, every op emitted so far is in one
+    open_blocks: list = field(default_factory=list)
 
     @classmethod
     def start(
@@ -182,9 +185,11 @@ class State:
         """New ops go into ``block`` for the duration of the ``with``."""
         saved = self.emitter.block
         self.emitter.block = block
+        self.open_blocks.append(block)
         try:
             yield
         finally:
+            self.open_blocks.pop()
             self.emitter.block = saved
 
 

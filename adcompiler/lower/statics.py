@@ -7,7 +7,10 @@ global or closure variable holding a number, a string, None or a bool is a
 still gives an equal object (:class:`frontend.Dependencies` checks it
 before each reuse), so its object may stand for it: it is passed to the
 rule as a constant. A parameter of the function, or a value computed from
-one, is still a run-time value, which :class:`.ops.Ops` refuses there.
+one, is still a run-time value, which :class:`.ops.Ops` refuses there
+naming the parameters it was computed from (:func:`parameter_sources`):
+a transformation called with values for them compiles again, specialised
+on those values (:mod:`adcompiler.specialise`), each then a constant.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Value, tree_map
+from ..ir import Value, tree_map, tree_values, walk
 from ..primitives.registry import Primitive
 
 
@@ -52,3 +55,38 @@ def compile_time_statics(prim: Primitive, args: tuple, kwargs: dict) -> tuple:
         for name, value in kwargs.items()
     }
     return tuple(args), kwargs
+
+
+def parameter_sources(tree: Any, params: list, blocks: list) -> tuple[int, ...]:
+    """The positions in ``params`` (a graph's parameters) of the parameters
+    the values of ``tree`` are computed from, following the ops of
+    ``blocks``; ``()`` when they depend on anything else too (a global
+    array, a loop variable, an op not found)."""
+    position = {id(p): k for k, p in enumerate(params)}
+    made_by: dict[int, Any] = {}
+    for block in blocks:
+        for op in walk(block):
+            for out in op.defs():
+                made_by.setdefault(id(out), op)
+    found: set[int] = set()
+    seen: set[int] = set()
+    pending = list(tree_values(tree))
+    while pending:
+        value = pending.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if value.kind == "param":
+            if id(value) not in position:
+                return ()
+            found.add(position[id(value)])
+            continue
+        op = made_by.get(id(value))
+        if value.kind != "op" or op is None:
+            return ()
+        sources = [src for defined, src in op.flows() if value in defined]
+        if not sources:
+            return ()
+        for src in sources:
+            pending.extend(src)
+    return tuple(sorted(found))

@@ -51,10 +51,19 @@ rules with `adcompiler.defvjp` (see [custom-rules.md](custom-rules.md)).
 (forward mode raises `NonDifferentiableError` when a tangent reaches it; reverse mode still
 works), or **—** for non-differentiable functions, whose results have no tangent either.
 
-Keyword arguments such as `axis`, `keepdims`, `ord` or `dtype` must be known at compile time:
-literals, or globals and closure variables holding numbers, strings, None, bools or tuples of them
-(a parameter, or a value computed from one, raises `UnsupportedSyntaxError`). NumPy aliases of the same function object (`np.abs` for `np.absolute`, `np.pow` for
-`np.power`, `np.true_divide` for `np.divide`, ...) use the same rules.
+Keyword arguments such as `axis`, `keepdims`, `ord`, `offset`, `shift` or `dtype` (a record's
+static parameters) are read at compile time: literals, globals and closure variables holding
+numbers, strings, None, bools or tuples of them, or **parameters of the differentiated function**
+(and values computed from parameters only, such as `axis - 1`): `def f(x, axis=0): return
+np.sum(np.sin(x), axis=axis)` works with `grad(f)(x, 1)`, as JAX users expect without
+`static_argnums`. The compiled code is then specialised on the argument's value, which is part
+of the cache key (the same value reuses the code, a new value compiles again), for every
+transformation and order (`grad`, `vjp`, `jvp`, `jacobian`, `hessian`, `grad(grad(f))`). Such
+a parameter must hold an int, a bool, a string, None or a tuple of them, and not be in `wrt`;
+a float, an array, a differentiated parameter, or a value computed from an array raises
+`UnsupportedSyntaxError` naming the parameter (see [subset.md](subset.md), "Static
+parameters"). NumPy aliases of the same function object (`np.abs` for `np.absolute`, `np.pow`
+for `np.power`, `np.true_divide` for `np.divide`, ...) use the same rules.
 """
 
 _SCIPY_INTRO = """\

@@ -63,6 +63,12 @@ The modules:
   soundness checker, the refusals grouped by message
   (:meth:`.campaign.Summary.refusals`); docs/fuzzing.md, "The front-end
   profile".
+- :mod:`.coverage`: the coverage profile (``--profile coverage``, issue
+  #17): programs drawn from the table of #17's functions
+  (``generator/coverage17.py``, ``ENTRIES``: add a row for a new function)
+  with :func:`~.coverage.generate_coverage`, checked at orders 1 and 2 by
+  :func:`~.coverage.check_coverage`; docs/fuzzing.md, "The coverage
+  profile (issue #17)".
 
 Adding a construct family (say, lambdas):
 

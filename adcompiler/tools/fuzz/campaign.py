@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .checker import check
+from .coverage import check_coverage, generate_coverage
 from .frontend import check_front, generate_front, refusal_key
 from .generator import generate
 from .program import Outcome, Program
@@ -21,8 +22,10 @@ from .soundness import check_sound, generate_sound
 #: :mod:`.generator`, checked by :func:`.checker.check`) and ``soundness``
 #: (the families of :mod:`.soundness`, checked by
 #: :func:`.soundness.check_sound`) and ``frontend`` (the families of
-#: :mod:`.frontend`, checked by :func:`.frontend.check_front`).
-PROFILES = ("default", "soundness", "frontend")
+#: :mod:`.frontend`, checked by :func:`.frontend.check_front`) and
+#: ``coverage`` (the functions of issue #17, :mod:`.coverage`, checked at
+#: orders 1 and 2 by :func:`.coverage.check_coverage`).
+PROFILES = ("default", "soundness", "frontend", "coverage")
 
 
 def generate_for(
@@ -34,6 +37,8 @@ def generate_for(
         return generate_sound(seed, index, families)
     if profile == "frontend":
         return generate_front(seed, index, families)
+    if profile == "coverage":
+        return generate_coverage(seed, index)
     if profile != "default":
         raise ValueError(f"unknown profile {profile!r}: one of {', '.join(PROFILES)}")
     return generate(seed, index)
@@ -47,6 +52,8 @@ def check_for(
         return check_sound(program, directory=directory)
     if profile == "frontend":
         return check_front(program, directory=directory)
+    if profile == "coverage":
+        return check_coverage(program, oracles=oracles, directory=directory)
     return check(program, oracles=oracles, directory=directory)
 
 

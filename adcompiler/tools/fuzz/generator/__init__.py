@@ -23,6 +23,7 @@ from .conditionals import Conditionals
 from .containers import Containers
 from .control import ControlFlow
 from .core import Family, Generator
+from .coverage17 import ENTRIES, Coverage17, Entry
 from .elementwise import BINARY, UNARY, Elementwise
 from .inplace import InPlace
 from .linalg import Linalg
@@ -51,6 +52,19 @@ FAMILIES: list[type[Family]] = [
 ]
 
 
+#: The coverage profile's families (``--profile coverage``, issue #17): the
+#: table of :mod:`.coverage17` mixed with elementwise functions (whose
+#: operands :class:`Broadcasting` and :class:`Reductions` offer) and
+#: assignments. Not in :data:`FAMILIES`: the default programs stay as they are.
+COVERAGE_FAMILIES: list[type[Family]] = [
+    Broadcasting,
+    Elementwise,
+    Reductions,
+    Coverage17,
+    Assignments,
+]
+
+
 def generate(seed: int, index: int = 0) -> Program:
     """Program ``index`` of the campaign with ``seed`` (deterministic: the
     same arguments give the same source, shapes and point seed)."""
@@ -65,6 +79,9 @@ def _point_seed(seed: int, index: int) -> int:
 
 __all__ = [
     "BINARY",
+    "COVERAGE_FAMILIES",
+    "ENTRIES",
+    "Entry",
     "FAMILIES",
     "MATH",
     "REDUCTIONS",
