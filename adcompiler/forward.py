@@ -39,7 +39,6 @@ from .ir import (
 )
 from .options import optimizing
 from .passes.activity import varied_values
-from .passes.ranks import call_facts
 from .passes.schedule import Facts, run_passes
 from .primitives.registry import lookup
 from .primitives.symbolic import Emitter, Sym, apply_rule, packed
@@ -241,8 +240,7 @@ class _Forward:
             ),
             op.out_tree,
         )
-        known = call_facts(op.args)
-        function = self.sites.tangent(op.callee, op.structures, active, known)
+        function = self.sites.tangent(op.callee, op.structures, active)
         new = CallOp(
             function,
             tuple(op.args) + tangents,

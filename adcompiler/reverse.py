@@ -56,7 +56,6 @@ from .ir import (
 from .options import optimizing
 from .passes.activity import active_values
 from .passes.fused import Composites
-from .passes.ranks import call_facts
 from .passes.restore import keep_returned_values
 from .passes.schedule import Facts, run_passes
 from .primitives.registry import lookup
@@ -406,8 +405,7 @@ class _Reverser:
         if op.checkpoint:  # saves the arguments, recomputes the rest
             halves = self.sites.checkpointed(op.callee, op.structures, active)
         else:
-            known = call_facts(op.args)
-            halves = self.sites.split(op.callee, op.structures, active, known)
+            halves = self.sites.split(op.callee, op.structures, active)
         # recorded beside the call: the primal graph's op stays as it was
         split = CallSplit(halves, self.result.new_value(f"saved_{op.callee.__name__}"))
         self.result.ad.calls[op] = split
