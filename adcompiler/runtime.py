@@ -77,6 +77,13 @@ def real_like(g: Any, like: Any) -> Any:
     return g
 
 
+def zero_of_kind(array: Any) -> Any:
+    """``0j`` if ``array`` holds complex numbers, else ``0.0``: what
+    :func:`real_like` needs of an array it reads for its kind only (so
+    generated code keeps no copy of the array's values for it)."""
+    return 0j if is_complex(array) else 0.0
+
+
 def real_operand(x: Any, what: str) -> Any:
     """``x``, unless it is complex: then :class:`NoRuleError`, as the rule
     of ``what`` is written for real operands only."""

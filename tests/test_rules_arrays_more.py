@@ -1092,6 +1092,7 @@ def test_parameter_keyword_is_specialised_or_refused_clearly():
         return np.sum(np.sum(x, axis=axis) ** 2)
 
     np.testing.assert_allclose(grad(f)(MAT, 0), 2 * np.sum(MAT, axis=0) + 0 * MAT)
+
     # a value computed from the array: refused, naming what to do
     def g(x):
         return np.sum(np.sum(x, axis=int(0) + (x > 0).sum() * 0) ** 2)

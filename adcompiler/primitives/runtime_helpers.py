@@ -51,6 +51,9 @@ zero_adjoint = nondifferentiable(
 writes_floats = nondifferentiable(
     runtime.writes_floats, hint="kept", categories=("shape query", "metadata")
 )
+zero_of_kind = nondifferentiable(
+    runtime.zero_of_kind, hint="kind", categories=("shape query", "metadata")
+)
 not_changed_in_place = nondifferentiable(runtime.not_changed_in_place, hint="checked")
 not_changed_in_place.effect = True
 not_an_array = nondifferentiable(runtime.not_an_array, hint="checked")
@@ -684,7 +687,8 @@ def _set_array(t, ans, array, index, value):
 
 def _set_value(t, ans, array, index, value):
     kept = call(runtime.writes_floats, array)
-    written = call(runtime.real_like, t, array)  # a real array keeps real parts
+    # a real array keeps real parts
+    written = call(runtime.real_like, t, call(runtime.zero_of_kind, array))
     return call(runtime.set_item, zero_adjoint(array), index, written * kept)
 
 
@@ -699,7 +703,7 @@ set_item = define(
     lambda g, ans, array, index, value: zero_at(g, index),
     _only_shape,
     lambda g, ans, array, index, value: unbroadcast(
-        real_like(written_items(g, index), array) * writes_floats(array),
+        real_like(written_items(g, index), zero_of_kind(array)) * writes_floats(array),
         np.shape(value),
     ),
     tangent=(_set_array, _only_shape, _set_value),
