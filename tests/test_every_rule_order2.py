@@ -11,7 +11,9 @@ tests/support/samples.py is wrapped as ``loss = sum(sin(body(*args)) * C)``
   gradient's code again);
 - forward over reverse: ``hvp`` (the tangent of the generated gradient);
 
-both against central differences of the gradient along ``v``. A record
+both against central differences of the gradient along ``v`` (a sample
+with ``no_reverse_over_reverse``, the ODE integrations, checks instead that
+reverse over reverse raises NonDifferentiableError naming why). A record
 without a sample fails :func:`test_every_record_has_a_sample`, which lists
 it: a new rule adds one entry to ``SAMPLES`` (see tests/support/samples.py).
 A helper that only generated code calls may name, instead, the record whose

@@ -18,6 +18,17 @@ generated code (first or second order) calls it: ``via("np.diag")``; the
 test then checks that it is reached there, and the numbers are checked by
 that record's own sample. Prefer a direct call where the helper is easy to
 call by hand.
+
+A record whose reverse over reverse is refused by design (the ODE
+integrations: their adjoint integration has a tangent rule only) says so
+with ``no_reverse_over_reverse``, the text the error must match: the test
+then checks the gradient and forward over reverse, and that reverse over
+reverse raises :class:`~adcompiler.NonDifferentiableError` saying so.
+
+Complex records have real-valued bodies through complex intermediates
+(``_parts(np.fft.fft(x))``, ``np.abs(np.exp(1j * x) * y)``); the
+decompositions' losses do not see the signs NumPy chooses for eigen- and
+singular vectors (``v * v``, ``u * u * s``).
 """
 
 from __future__ import annotations
@@ -453,7 +464,8 @@ COMPLEX: dict[str, Sample] = {
         lambda x, y: _parts(np.conjugate(_unit(x)) * (y + 1j * x) + np.conj(y)), M, N
     ),
     "np.angle": S(
-        lambda x, y: np.angle(x - 0.5 + 1j * y) + np.angle(_unit(x) * y, deg=True),
+        lambda x, y: np.angle(x - 0.5 + 1j * (y + 0.5))
+        + np.angle(_unit(x) * y, deg=True),
         M,
         N,
     ),
@@ -468,7 +480,8 @@ COMPLEX: dict[str, Sample] = {
     ),
     "complex": S(lambda x, y: _parts(complex(x, y) * complex(y) ** 2), X, Y),
     "np.sign": S(
-        lambda x, y: _parts(np.sign(x - 0.5 + 1j * y) * y) + np.sign(x - 0.5) * y,
+        lambda x, y: _parts(np.sign(x - 0.5 + 1j * (y + 0.5)) * y)
+        + np.sign(x - 0.5) * y,
         M,
         N,
     ),
@@ -522,11 +535,10 @@ def _sym(a: Any) -> Any:
 
 def _svd_body(a: Any) -> Any:
     # U's columns and Vh's rows change sign together: squares do not see it
+    # (full_matrices=False: the sample of svd_u)
     u, s, vh = np.linalg.svd(a)
-    u2, s2, vh2 = np.linalg.svd(a.T, full_matrices=False)
     values = np.linalg.svd(a, compute_uv=False)
-    parts = (u * u * s, vh * vh, u2 * u2 * s2 + (u2 * s2) @ vh2, values)
-    return np.concatenate([np.ravel(p) for p in parts])
+    return np.concatenate([np.ravel(u * u * s), np.ravel(vh * vh), values])
 
 
 def _qr_body(a: Any) -> Any:
