@@ -18,6 +18,17 @@ generated code (first or second order) calls it: ``via("np.diag")``; the
 test then checks that it is reached there, and the numbers are checked by
 that record's own sample. Prefer a direct call where the helper is easy to
 call by hand.
+
+A record whose reverse over reverse is refused by design (the ODE
+integrations: their adjoint integration has a tangent rule only) says so
+with ``no_reverse_over_reverse``, the text the error must match: the test
+then checks the gradient and forward over reverse, and that reverse over
+reverse raises :class:`~adcompiler.NonDifferentiableError` saying so.
+
+Complex records have real-valued bodies through complex intermediates
+(``_parts(np.fft.fft(x))``, ``np.abs(np.exp(1j * x) * y)``); the
+decompositions' losses do not see the signs NumPy chooses for eigen- and
+singular vectors (``v * v``, ``u * u * s``).
 """
 
 from __future__ import annotations
@@ -31,8 +42,14 @@ import numpy as np
 
 from adcompiler import runtime
 from adcompiler.primitives import array_helpers as helpers
-from adcompiler.primitives import norms
+from adcompiler.primitives import decompositions as dec
+from adcompiler.primitives import fft, norms
 from adcompiler.primitives.record import Primitive
+
+try:  # the vector fields' integrations (read when SciPy imports)
+    import scipy.integrate as scipy_integrate
+except ImportError:  # pragma: no cover
+    scipy_integrate = None
 
 _RNG = np.random.default_rng(20261203)
 
@@ -56,6 +73,10 @@ B = _positive(2, 3, 4)
 SQ = np.eye(3) * 1.5 + 0.2 * _normal(3, 3)
 SQ4 = np.eye(4) + 0.3 * _normal(4, 4)
 SQB = np.stack([SQ, SQ.T + 0.3 * np.eye(3)])
+#: symmetric positive definite, eigenvalues well apart
+SPD = SQ @ SQ.T + np.diag([0.3, 0.9, 1.6])
+#: not symmetric, with real eigenvalues well apart
+EIG = SQ @ np.diag([0.5, 1.2, 2.0]) @ np.linalg.inv(SQ)
 X = 0.6  # a Python float
 Y = 0.35
 
@@ -73,6 +94,10 @@ class Sample:
     #: the step of the central differences (of the loss, and of its
     #: gradient along a direction)
     eps: float = 1e-5
+    #: reverse over reverse is refused: the error it raises matches this
+    #: (the reason it is refused, kept with the sample); the gradient and
+    #: forward over reverse are checked as for any sample
+    no_reverse_over_reverse: str | None = None
 
 
 def S(
@@ -81,9 +106,17 @@ def S(
     rtol: float = 1e-4,
     atol: float = 1e-6,
     eps: float = 1e-5,
+    no_reverse_over_reverse: str | None = None,
 ) -> Sample:
     """A sample: ``body(*args)``, differentiated in every argument."""
-    return Sample(body, args, rtol=rtol, atol=atol, eps=eps)
+    return Sample(
+        body,
+        args,
+        rtol=rtol,
+        atol=atol,
+        eps=eps,
+        no_reverse_over_reverse=no_reverse_over_reverse,
+    )
 
 
 def via(key: str) -> Sample:
@@ -413,6 +446,155 @@ HELPERS: dict[str, Sample] = {
 }
 
 
+def _parts(z: Any) -> Any:
+    """A real array from a complex one, reading both parts."""
+    return np.real(z) + 2.0 * np.imag(z)
+
+
+def _unit(x: Any) -> Any:
+    """``exp(i x)``: complex intermediates from real arguments."""
+    return np.exp(1j * x)
+
+
+#: complex numbers: real-valued bodies through complex intermediates
+COMPLEX: dict[str, Sample] = {
+    "np.real": S(lambda x, y: np.real(_unit(x) * y), M, N),
+    "np.imag": S(lambda x, y: np.imag(_unit(x) * y) + x.imag, M, N),
+    "np.conjugate": S(
+        lambda x, y: _parts(np.conjugate(_unit(x)) * (y + 1j * x) + np.conj(y)), M, N
+    ),
+    "np.angle": S(
+        lambda x, y: np.angle(x - 0.5 + 1j * (y + 0.5))
+        + np.angle(_unit(x) * y, deg=True),
+        M,
+        N,
+    ),
+    "np.real_if_close": S(
+        lambda x, y: np.real_if_close(_unit(x) * _unit(-x) * y)
+        + np.abs(np.real_if_close(_unit(x) * y)),
+        M,
+        N,
+    ),
+    "np.vdot": S(
+        lambda x, y: _parts(np.vdot(_unit(x), y + 1j * x)) + np.vdot(x, y), M, N
+    ),
+    "complex": S(lambda x, y: _parts(complex(x, y) * complex(y) ** 2), X, Y),
+    "np.sign": S(
+        lambda x, y: _parts(np.sign(x - 0.5 + 1j * (y + 0.5)) * y)
+        + np.sign(x - 0.5) * y,
+        M,
+        N,
+    ),
+    "real_like": S(lambda g, x: runtime.real_like(_unit(g), x) * x, M, N),
+    "real_operand": S(lambda x: runtime.real_operand(x, "a rule") * x, M),
+    "log_base": S(
+        lambda x, p: np.log(runtime.log_base(x, p)) * p
+        + _parts(np.log(runtime.log_base(x - 0.5, p + 0j))),
+        M,
+        N,
+    ),
+}
+
+#: np.fft: every transform with n/s, axis/axes and a norm; the helpers its
+#: rules call
+FFT: dict[str, Sample] = {
+    "np.fft.fft": S(lambda x: _parts(np.fft.fft(x, 6, axis=0)), M),
+    "np.fft.ifft": S(lambda x: _parts(np.fft.ifft(x * _unit(x), 3, norm="ortho")), M),
+    "np.fft.fft2": S(lambda x: _parts(np.fft.fft2(x, s=(2, 5), norm="forward")), B),
+    "np.fft.ifft2": S(lambda x: _parts(np.fft.ifft2(_unit(x) * x, axes=(0, 2))), B),
+    "np.fft.fftn": S(lambda x: _parts(np.fft.fftn(x, s=(3, 5), axes=(2, 0))), B),
+    "np.fft.ifftn": S(lambda x: _parts(np.fft.ifftn(x * _unit(x), norm="ortho")), B),
+    "np.fft.rfft": S(lambda x: _parts(np.fft.rfft(x, 5, axis=0)), M),
+    "np.fft.irfft": S(lambda x, y: np.fft.irfft(x + 1j * y, 6, norm="ortho"), M, N),
+    "np.fft.rfft2": S(lambda x: _parts(np.fft.rfft2(x, norm="forward")), B),
+    "np.fft.irfft2": S(lambda x, y: np.fft.irfft2(x + 1j * y, s=(2, 5)), B, B),
+    "np.fft.rfftn": S(lambda x: _parts(np.fft.rfftn(x, axes=(0, 2))), B),
+    "np.fft.irfftn": S(lambda x, y: np.fft.irfftn(x + 1j * y, axes=(1, 2)), B, B),
+    "np.fft.fftshift": S(lambda x: np.fft.fftshift(x * x, axes=1), M),
+    "np.fft.ifftshift": S(lambda x: _parts(np.fft.ifftshift(_unit(x) * x)), B),
+    "fft_fit": S(lambda a: _parts(fft.fft_fit(a * _unit(a), (2, 5))) * a[0, 0], M),
+    "hermitian_fold": S(lambda a: fft.hermitian_fold(a, 1), M),
+    "hermitian_unfold": S(lambda b: fft.hermitian_unfold(b, (3, 7), 1), M),
+}
+
+
+def _eig_body(a: Any) -> Any:
+    # the eigenvectors' signs are NumPy's choice: v * v does not see them
+    w, v = np.linalg.eig(a)
+    return w * (v * v)
+
+
+def _eigh_body(a: Any) -> Any:
+    w, v = np.linalg.eigh(a, UPLO="U")
+    return w * (v * v)
+
+
+def _sym(a: Any) -> Any:
+    return 0.5 * (a + a.T)
+
+
+def _svd_body(a: Any) -> Any:
+    # U's columns and Vh's rows change sign together: squares do not see it
+    # (full_matrices=False: the sample of svd_u)
+    u, s, vh = np.linalg.svd(a)
+    values = np.linalg.svd(a, compute_uv=False)
+    return np.concatenate([np.ravel(u * u * s), np.ravel(vh * vh), values])
+
+
+def _qr_body(a: Any) -> Any:
+    q, r = np.linalg.qr(a)
+    return q @ r[:, :1] + q * r[0] + np.linalg.qr(a.T, mode="r")[:, 1]
+
+
+def _lstsq_body(a: Any, b: Any) -> Any:
+    x, residuals, rank, sv = np.linalg.lstsq(a, b, rcond=None)
+    return x * residuals + np.sum(sv)
+
+
+def _slogdet_body(a: Any) -> Any:
+    sign, logabsdet = np.linalg.slogdet(a)
+    return logabsdet * sign
+
+
+#: np.linalg's decompositions: losses their vectors' signs do not change
+DECOMPOSITIONS: dict[str, Sample] = {
+    # the gradient with respect to a symmetric matrix (docs/subset.md),
+    # checked on one
+    "np.linalg.cholesky": S(
+        lambda a: np.linalg.cholesky(_sym(a)) + np.linalg.cholesky(_sym(a), upper=True),
+        SPD,
+    ),
+    "np.linalg.cond": S(lambda a: np.linalg.cond(a) + np.linalg.cond(a, -2), SQ),
+    "np.linalg.eig": S(_eig_body, EIG),
+    "np.linalg.eigvals": S(np.linalg.eigvals, EIG),
+    "np.linalg.eigh": S(_eigh_body, SPD),
+    # NumPy reads the lower triangle: the upper one has no derivative
+    "np.linalg.eigvalsh": S(np.linalg.eigvalsh, SPD + 0.2 * np.triu(SQ, 1)),
+    "np.linalg.svd": S(_svd_body, M),
+    "np.linalg.svdvals": S(np.linalg.svdvals, MT),
+    "np.linalg.qr": S(_qr_body, MT),
+    "np.linalg.slogdet": S(_slogdet_body, SQB),
+    "np.linalg.pinv": S(np.linalg.pinv, M),
+    "np.linalg.matrix_power": S(
+        lambda a: np.linalg.matrix_power(a, 3) + np.linalg.matrix_power(a, -2), SQ
+    ),
+    "np.linalg.lstsq": S(_lstsq_body, MT, MT[:, :2] + M.T[:, 1:]),
+    "eig_values": S(dec.eig_values, EIG),
+    "eig_vectors": S(lambda a: dec.eig_vectors(a) ** 2, EIG),
+    "eigh_values": S(dec.eigh_values, SPD),
+    "eigh_vectors": S(lambda a: dec.eigh_vectors(a, "U") ** 2, SPD),
+    "qr_q": S(dec.qr_q, M),
+    "qr_r": S(dec.qr_r, M),
+    "slogdet_log": S(dec.slogdet_log, SQ),
+    "svd_values": S(dec.svd_values, M),
+    "svd_u": S(lambda a: dec.svd_u(a, False) ** 2, MT),
+    "svd_vh": S(lambda a: dec.svd_vh(a) ** 2, M),
+    "lstsq_x": S(dec.lstsq_x, SQ4[:, :3], M.T),
+    "lstsq_residuals": S(dec.lstsq_residuals, SQ4[:, :3], M.T),
+    "lstsq_sv": S(dec.lstsq_sv, MT, M.T),
+}
+
+
 def scipy_samples() -> dict[str, Sample]:
     """The samples of SciPy's records (call when SciPy imports)."""
     import scipy.special as sp
@@ -485,6 +667,108 @@ def scipy_samples() -> dict[str, Sample]:
     return samples
 
 
+def _decay(y: Any, t: Any, k: Any) -> Any:
+    """A small, fast vector field (odeint's argument order), forced in t."""
+    return -k * y + 0.3 * np.sin(t) * y[::-1]
+
+
+def _decay_tfirst(t: Any, y: Any, k: Any) -> Any:
+    """:func:`_decay` in solve_ivp's argument order."""
+    return -k * y + 0.3 * np.sin(t) * y[::-1]
+
+
+#: the integrations' tolerances: their derivatives are as accurate
+_TIGHT = {"rtol": 1e-10, "atol": 1e-10}
+
+#: why reverse over reverse of an integration is refused: the adjoint
+#: integration (the error names it) has no reverse rule of its own, only a
+#: tangent rule (forward over reverse)
+ODEINT_REFUSED = "odeint_adjoint"
+SOLVE_IVP_REFUSED = "solve_ivp_adjoint"
+
+
+def _odeint_body(y0: Any, k: Any) -> Any:
+    return scipy_integrate.odeint(
+        _decay, y0, np.array([0.0, 0.4, 0.9]), args=(k,), **_TIGHT
+    )
+
+
+def _ivp_states_body(y0: Any, k: Any) -> Any:
+    times = np.array([0.3, 0.8])
+    sol = scipy_integrate.solve_ivp(
+        _decay_tfirst, (0.0, 1.0), y0, t_eval=times, args=(k,), **_TIGHT
+    )
+    return sol.y
+
+
+def _ivp_times_body(y0: Any, times: Any) -> Any:
+    sol = scipy_integrate.solve_ivp(
+        _decay_tfirst, (0.0, 1.0), y0, t_eval=times, args=(0.7,), **_TIGHT
+    )
+    return sol.y[0] * sol.t**2
+
+
+def scipy_more_samples() -> dict[str, Sample]:
+    """The samples of scipy.linalg, scipy.signal and scipy.integrate."""
+    import scipy.linalg as sl
+    import scipy.signal as ss
+
+    return {
+        "scipy.linalg.block_diag": S(lambda a, b, c: sl.block_diag(a, b, c), SQ, V, X),
+        "scipy.linalg.cho_factor": S(
+            lambda a: sl.cho_factor(a, lower=True)[0] + sl.cho_factor(a)[0], SPD
+        ),
+        "cho_factor_matrix": S(lambda a: sl.cho_factor(a)[0], SPD),
+        "scipy.linalg.cho_solve": S(
+            lambda a, b: sl.cho_solve(sl.cho_factor(a, lower=True), b), SPD, M
+        ),
+        "scipy.linalg.cholesky": S(
+            lambda a: sl.cholesky(a) + sl.cholesky(a, lower=True), SPD
+        ),
+        "scipy.linalg.expm": S(lambda a: sl.expm(0.5 * a), SQ),
+        "scipy.linalg.solve_sylvester": S(sl.solve_sylvester, SQ, SQ4, M),
+        "scipy.linalg.solve_triangular": S(
+            lambda a, b: sl.solve_triangular(a, b, trans=1, lower=True)
+            + sl.solve_triangular(a, b, unit_diagonal=True),
+            SQ,
+            M,
+        ),
+        "scipy.linalg.sqrtm": S(sl.sqrtm, SPD),
+        "scipy.signal.convolve": S(
+            lambda a, v: ss.convolve(a, v, mode="same"), M, N[:2, :3]
+        ),
+        "scipy.signal.correlate": S(
+            lambda a, v: ss.correlate(a, v, mode="valid", method="fft"), B, B[:, 1:, :3]
+        ),
+        "scipy.signal.convolve2d": S(
+            lambda a, v, f: ss.convolve2d(a, v, mode="same", fillvalue=f),
+            M,
+            N[:2, :2],
+            X,
+        ),
+        "scipy.signal.correlate2d": S(
+            lambda a, v: ss.correlate2d(a, v)[1:, 1:] + ss.correlate2d(a, v, "same"),
+            M,
+            N[:2, :2],
+        ),
+        "scipy.integrate.odeint": S(
+            _odeint_body, V[:2], X, no_reverse_over_reverse=ODEINT_REFUSED
+        ),
+        "scipy.integrate.solve_ivp(...).y": S(
+            _ivp_states_body,
+            V[:2],
+            X,
+            no_reverse_over_reverse=SOLVE_IVP_REFUSED,
+        ),
+        "scipy.integrate.solve_ivp(...).t": S(
+            _ivp_times_body,
+            V[:2],
+            np.array([0.3, 0.8]),
+            no_reverse_over_reverse=SOLVE_IVP_REFUSED,
+        ),
+    }
+
+
 def _mvn_body(fn: Callable) -> Callable:
     return lambda x, mean, c: fn(x, mean, 0.5 * (c + c.T))
 
@@ -514,10 +798,11 @@ def _partial(fn: Callable, v: tuple) -> Sample:
 
 def all_samples() -> dict[str, Sample]:
     """Every sample: NumPy's, the helpers', and SciPy's when SciPy imports."""
-    samples = {**NUMPY, **HELPERS}
+    samples = {**NUMPY, **HELPERS, **COMPLEX, **FFT, **DECOMPOSITIONS}
     try:
         import scipy  # noqa: F401
     except ImportError:
         return samples
     samples.update(scipy_samples())
+    samples.update(scipy_more_samples())
     return samples
