@@ -19,12 +19,13 @@ drawn points:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ..program import Shape
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .coverage17 import Coverage17
+#: the family calling the builders (:class:`.coverage17.Coverage17`, not
+#: imported: it imports this module)
+Coverage17 = Any
 
 #: the ``norm=`` spellings of the transforms
 _NORMS = ("", ', norm="ortho"', ', norm="forward"', ', norm="backward"')
@@ -35,19 +36,19 @@ _PARTS = ("np.real", "np.imag", "np.abs")
 # -- safe operands -------------------------------------------------------------
 
 
-def well_conditioned(c: "Coverage17", p: int, q: int, depth: int) -> str:
+def well_conditioned(c: Coverage17, p: int, q: int, depth: int) -> str:
     """A ``(p, q)`` matrix with singular values in ``2 +- 0.75``."""
     return f"(0.15 * np.tanh({c.e((p, q), depth)}) + 2.0 * np.eye({p}, {q}))"
 
 
-def spd(c: "Coverage17", k: int, depth: int) -> str:
+def spd(c: Coverage17, k: int, depth: int) -> str:
     """A ``(k, k)`` symmetric positive definite matrix, eigenvalues >= 1."""
     j = c.g.pick(c.dims())
     e = c.e((k, j), depth)
     return f"(({e}) @ ({e}).T / {j} + np.eye({k}))"
 
 
-def separated(c: "Coverage17", p: int, q: int, depth: int) -> str:
+def separated(c: Coverage17, p: int, q: int, depth: int) -> str:
     """A ``(p, q)`` matrix whose singular values (eigenvalues, when square)
     are near 2, 4, ..., well apart."""
     return (
@@ -56,13 +57,13 @@ def separated(c: "Coverage17", p: int, q: int, depth: int) -> str:
     )
 
 
-def symmetric_separated(c: "Coverage17", k: int, depth: int) -> str:
+def symmetric_separated(c: Coverage17, k: int, depth: int) -> str:
     """A symmetric ``(k, k)`` matrix with eigenvalues near 2, 4, ..."""
     e = c.e((k, k), depth)
     return f"(0.075 * np.tanh({e} + ({e}).T) + np.diag(2.0 * np.arange(1, {k + 1})))"
 
 
-def stack_of(c: "Coverage17", b: int, k: int, depth: int) -> str:
+def stack_of(c: Coverage17, b: int, k: int, depth: int) -> str:
     """A ``(b, k, k)`` stack of well-conditioned matrices."""
     return (
         f"(2.0 * np.eye({k}) + 0.2 * np.tanh({c.e((b, k), depth)})[:, :, None] "
@@ -70,7 +71,7 @@ def stack_of(c: "Coverage17", b: int, k: int, depth: int) -> str:
     )
 
 
-def complex_of(c: "Coverage17", shape: Shape, depth: int) -> str:
+def complex_of(c: Coverage17, shape: Shape, depth: int) -> str:
     """A complex expression of ``shape`` with real part in (0.5, 2.5)."""
     g = c.g
     a, b = c.e(shape, depth), c.e(shape, depth)
@@ -85,7 +86,7 @@ def complex_of(c: "Coverage17", shape: Shape, depth: int) -> str:
 # -- np.fft ----------------------------------------------------------------------
 
 
-def _fft(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _fft(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     part = g.pick(_PARTS)
     norm = g.pick(_NORMS)
@@ -163,7 +164,7 @@ def _fft(c: "Coverage17", shape: Shape, depth: int) -> str:
 # -- complex intermediates ---------------------------------------------------------
 
 
-def _complex(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _complex(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     z = complex_of(c, shape, depth)
     kind = g.pick(["abs", "angle", "product", "parts", "exp", "conj"])
@@ -188,7 +189,7 @@ def _complex(c: "Coverage17", shape: Shape, depth: int) -> str:
 # -- np.linalg decompositions ------------------------------------------------------
 
 
-def _svd(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _svd(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     if len(shape) == 0:
         p, q = g.pick(c.dims()), g.pick(c.dims())
@@ -221,7 +222,7 @@ def _svd(c: "Coverage17", shape: Shape, depth: int) -> str:
     return f"(({svd}[0] * {svd}[1]) @ {svd}[2])"
 
 
-def _eigh(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _eigh(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     uplo = g.pick(["", "", ', UPLO="U"'])
     if len(shape) == 0:
@@ -250,7 +251,7 @@ def _eigh(c: "Coverage17", shape: Shape, depth: int) -> str:
     return out if p == q else f"{out}[:{p}, :{q}]"
 
 
-def _eig(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _eig(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     if len(shape) == 0:
         k = g.pick(c.dims())
@@ -267,7 +268,7 @@ def _eig(c: "Coverage17", shape: Shape, depth: int) -> str:
     )
 
 
-def _qr(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _qr(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     if len(shape) == 1:
         (p,) = shape
@@ -287,7 +288,7 @@ def _qr(c: "Coverage17", shape: Shape, depth: int) -> str:
     return f"np.linalg.qr({m})[1]"
 
 
-def _cholesky(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _cholesky(c: Coverage17, shape: Shape, depth: int) -> str:
     p, q = shape
     lower = f"np.linalg.cholesky({spd(c, p, depth)})"
     if c.g.chance(0.3):
@@ -295,7 +296,7 @@ def _cholesky(c: "Coverage17", shape: Shape, depth: int) -> str:
     return lower if p == q else f"({lower} @ {c.e((p, q), depth)})"
 
 
-def _determinant(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _determinant(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     k = g.pick(c.dims())
     if len(shape) == 1:
@@ -313,12 +314,12 @@ def _determinant(c: "Coverage17", shape: Shape, depth: int) -> str:
     )
 
 
-def _pinv(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _pinv(c: Coverage17, shape: Shape, depth: int) -> str:
     p, q = shape
     return f"np.linalg.pinv({well_conditioned(c, q, p, depth)})"
 
 
-def _matrix_power(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _matrix_power(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     p, q = shape
     n = int(g.pick([0, 1, 2, 3, -1, -2]))
@@ -330,7 +331,7 @@ def _matrix_power(c: "Coverage17", shape: Shape, depth: int) -> str:
     return power if p == q else f"({power} @ {c.e((p, q), depth)})"
 
 
-def _lstsq(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _lstsq(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     q = shape[0]
     p = c.wider(q) or q
@@ -340,7 +341,7 @@ def _lstsq(c: "Coverage17", shape: Shape, depth: int) -> str:
     return f"np.linalg.lstsq({a}, {b}{rcond})[0]"
 
 
-def _solve(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _solve(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     if len(shape) == 1:
         (p,) = shape
@@ -363,7 +364,7 @@ def _solve(c: "Coverage17", shape: Shape, depth: int) -> str:
 # -- scipy.linalg ------------------------------------------------------------------
 
 
-def _solve_triangular(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _solve_triangular(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     p = shape[0]
     t = well_conditioned(c, p, p, depth)
@@ -374,7 +375,7 @@ def _solve_triangular(c: "Coverage17", shape: Shape, depth: int) -> str:
     return f"scipy.linalg.solve_triangular({t}, {b}{options})"
 
 
-def _cho(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _cho(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     p = shape[0]
     if len(shape) == 2 and g.chance(0.3):
@@ -393,7 +394,7 @@ def _cho(c: "Coverage17", shape: Shape, depth: int) -> str:
     )
 
 
-def _matrix_function(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _matrix_function(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     p, q = shape
     if g.chance(0.5):
@@ -403,13 +404,13 @@ def _matrix_function(c: "Coverage17", shape: Shape, depth: int) -> str:
     return out if p == q else f"({out} @ {c.e((p, q), depth)})"
 
 
-def _sylvester(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _sylvester(c: Coverage17, shape: Shape, depth: int) -> str:
     p, q = shape
     a, b = spd(c, p, depth), spd(c, q, depth)
     return f"scipy.linalg.solve_sylvester({a}, {b}, {c.e(shape, depth)})"
 
 
-def _block_diag(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _block_diag(c: Coverage17, shape: Shape, depth: int) -> str:
     p, q = shape
     if p < 2 or q < 2:
         return f"scipy.linalg.block_diag({c.e(shape, depth)})"
@@ -421,7 +422,7 @@ def _block_diag(c: "Coverage17", shape: Shape, depth: int) -> str:
 # -- scipy.signal ------------------------------------------------------------------
 
 
-def _signal(c: "Coverage17", shape: Shape, depth: int) -> str:
+def _signal(c: Coverage17, shape: Shape, depth: int) -> str:
     g = c.g
     mode = g.pick(["full", "same", "valid"])
     two = len(shape) == 2 and g.chance(0.5)
