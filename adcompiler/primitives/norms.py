@@ -163,13 +163,31 @@ def singular_directions(x: Any, ord: Any, axes: tuple) -> np.ndarray:
     return np.moveaxis(w, (-2, -1), axes)
 
 
+def _zero_where_still(out: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """``out`` (a stack of matrices, linear in the stack ``e``) with 0 for
+    each matrix whose direction ``e`` is 0: linearity says so, and the SVD
+    formulas would give ``0 / 0`` there at a degenerate matrix (the zero
+    matrix, repeated singular values) that a constant operand can be."""
+    still = ~np.any(e != 0, axis=(-2, -1))
+    if not np.any(still):
+        return out
+    return np.where(still[..., None, None], 0.0, out)
+
+
 def nuclear_hessian(x: Any, e: Any, axes: tuple) -> np.ndarray:
     """The derivative of ``U @ V.T`` (the gradient of the nuclear norm of
     ``x`` over ``axes``) in the direction ``e``: the nuclear norm's Hessian
     applied to ``e``, symmetric (so also its adjoint), linear in ``e``.
-    Exact where the singular values are distinct and nonzero."""
+    Exact where the singular values are distinct and nonzero; 0 for a
+    zero direction (a matrix of the stack whose ``e`` is 0), wherever."""
     moved = np.moveaxis(np.asarray(x), axes, (-2, -1))
     e = np.moveaxis(np.broadcast_to(e, np.shape(x)), axes, (-2, -1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inner = _nuclear_inner(moved, e)
+    return np.moveaxis(_zero_where_still(inner, e), (-2, -1), axes)
+
+
+def _nuclear_inner(moved: np.ndarray, e: np.ndarray) -> np.ndarray:
     u, s, vt = np.linalg.svd(moved, full_matrices=False)
     v = np.swapaxes(vt, -1, -2)
     ut = np.swapaxes(u, -1, -2)
@@ -184,7 +202,7 @@ def nuclear_hessian(x: Any, e: Any, axes: tuple) -> np.ndarray:
     elif m < n:
         outside = e - (e @ v) @ vt
         inner = inner + u @ (inverse[..., :, None] * (ut @ outside))
-    return np.moveaxis(inner, (-2, -1), axes)
+    return inner
 
 
 def spectral_hessian(x: Any, e: Any, ord: Any, axes: tuple) -> np.ndarray:
@@ -192,9 +210,16 @@ def spectral_hessian(x: Any, e: Any, ord: Any, axes: tuple) -> np.ndarray:
     value of ``x`` over ``axes`` for ord 2, the smallest for -2) in the
     direction ``e``: that singular value's Hessian applied to ``e``,
     symmetric, linear in ``e``. Exact where that singular value is
-    distinct from the others and nonzero."""
+    distinct from the others and nonzero; 0 for a zero direction (a matrix
+    of the stack whose ``e`` is 0), wherever."""
     moved = np.moveaxis(np.asarray(x), axes, (-2, -1))
     e = np.moveaxis(np.broadcast_to(e, np.shape(x)), axes, (-2, -1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = _spectral_inner(moved, e, ord)
+    return np.moveaxis(_zero_where_still(out, e), (-2, -1), axes)
+
+
+def _spectral_inner(moved: np.ndarray, e: np.ndarray, ord: Any) -> np.ndarray:
     u, s, vt = np.linalg.svd(moved, full_matrices=False)
     v = np.swapaxes(vt, -1, -2)
     ut = np.swapaxes(u, -1, -2)
@@ -216,8 +241,7 @@ def spectral_hessian(x: Any, e: Any, ord: Any, axes: tuple) -> np.ndarray:
     du = du + (e_v - (u @ (ut @ e_v[..., None]))[..., 0]) / s_i
     dv = (v @ d[..., None])[..., 0]
     dv = dv + (et_u - (v @ (vt @ et_u[..., None]))[..., 0]) / s_i
-    out = du[..., :, None] * v_i[..., None, :] + u_i[..., :, None] * dv[..., None, :]
-    return np.moveaxis(out, (-2, -1), axes)
+    return du[..., :, None] * v_i[..., None, :] + u_i[..., :, None] * dv[..., None, :]
 
 
 def _directions_x(G, ans, x, ord, axes):

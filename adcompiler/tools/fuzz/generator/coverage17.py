@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..program import Shape
+from . import coverage17_more as more
 from .core import ExpressionOption, Family
 
 
@@ -640,6 +641,39 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("scipy.special", (0, 1, 2), _special, 1.0, needs="scipy.special"),
     Entry("logsumexp/softmax", (0, 1, 2), _softmax, 0.7, needs="scipy.special"),
     Entry("static parameters", (0, 1, 2), _static_helper, 0.7),
+    # the functions merged on 2026-12-03 (generator/coverage17_more.py)
+    Entry("fft", (1, 2), more._fft, 1.5),
+    Entry("complex", (0, 1, 2), more._complex),
+    Entry("linalg.svd", (0, 1, 2), more._svd),
+    Entry("linalg.eigh", (0, 1, 2), more._eigh),
+    Entry("linalg.eig", (0, 1), more._eig, 0.5),
+    Entry("linalg.qr", (1, 2), more._qr, 0.7),
+    Entry("linalg.cholesky", (2,), more._cholesky, 0.5),
+    Entry("linalg.det/slogdet", (0, 1), more._determinant, 0.7),
+    Entry("linalg.pinv", (2,), more._pinv, 0.5),
+    Entry("linalg.matrix_power", (2,), more._matrix_power, 0.5),
+    Entry("linalg.lstsq", (1, 2), more._lstsq, 0.5),
+    Entry("linalg.solve/inv", (1, 2), more._solve),
+    Entry(
+        "scipy.linalg.solve_triangular",
+        (1, 2),
+        more._solve_triangular,
+        0.5,
+        needs="scipy.linalg",
+    ),
+    Entry("scipy.linalg.cho", (1, 2), more._cho, 0.5, needs="scipy.linalg"),
+    Entry(
+        "scipy.linalg.expm/sqrtm",
+        (2,),
+        more._matrix_function,
+        0.5,
+        needs="scipy.linalg",
+    ),
+    Entry(
+        "scipy.linalg.solve_sylvester", (2,), more._sylvester, 0.4, needs="scipy.linalg"
+    ),
+    Entry("scipy.linalg.block_diag", (2,), more._block_diag, 0.4, needs="scipy.linalg"),
+    Entry("scipy.signal", (1, 2), more._signal, 1.0, needs="scipy.signal"),
 )
 
 
