@@ -307,9 +307,12 @@ def _norm_tangent(t, ans, x, ord=None, axis=None, keepdims=False):
     return np.sum(t * weights, axis=axes, keepdims=keepdims)
 
 
-define(
+norm = define(
     np.linalg.norm,
     _norm,
     tangent=(_norm_tangent,),
     static=("ord", "axis", "keepdims"),
 )
+# the second derivatives of the singular-value norms are nuclear_hessian and
+# spectral_hessian, which have none of their own
+norm.orders = "any; 2 for matrix `ord` 2, -2, `'nuc'`"

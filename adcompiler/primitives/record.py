@@ -142,6 +142,11 @@ class Primitive:
         #: kwargs), ...]`` whose results, as a tuple, are this call's (a
         #: call returning a tuple is lowered as one primitive per item)
         self.split: Callable[..., list | None] | None = None
+        #: the orders of derivative its rules reach, as docs/numpy-coverage.md
+        #: lists them: "any" where every rule is made of records with rules
+        #: (tests/test_every_rule_order2.py checks the second order of each,
+        #: tests/test_orders.py the limits declared where they are lower)
+        self.orders: str = "any"
         #: the NamedTuple class of a split call's results (NumPy's
         #: ``SVDResult``: ``r.S`` reads an item; ``solve_ivp``'s ``sol.y``), or None: a plain tuple
         self.split_result: type | None = None

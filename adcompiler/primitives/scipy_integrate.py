@@ -51,6 +51,9 @@ from .registry import Primitive, define
 #: solve_ivp's methods whose derivatives the tests check
 METHODS = ("RK45", "RK23", "DOP853")
 
+#: the orders the ODE solvers' rules reach (docs/numpy-coverage.md)
+_ORDERS = "2 (forward over reverse: `hessian`, `jvp` of `grad`)"
+
 #: what a second derivative of an ODE solver's result says to do instead
 SECOND_ORDER = (
     "the second derivatives of scipy.integrate.odeint and solve_ivp are "
@@ -309,7 +312,7 @@ define(
     functions=("func",),
     name="scipy.integrate.odeint",
     hint="ys",
-)
+).orders = _ORDERS
 
 # -- solve_ivp --------------------------------------------------------------------
 
@@ -674,4 +677,4 @@ define(
     functions=("fun",),
     name="scipy.integrate.solve_ivp(...).y",
     hint="states",
-)
+).orders = _ORDERS

@@ -51,6 +51,13 @@ rules with `adcompiler.defvjp` (see [custom-rules.md](custom-rules.md)).
 (forward mode raises `NonDifferentiableError` when a tangent reaches it; reverse mode still
 works), or **—** for non-differentiable functions, whose results have no tangent either.
 
+**Orders**: the orders of derivative the rules reach. **any**: the rules are made of functions
+with rules of their own, so `grad(grad(...))`, `hessian`, `hvp` and higher orders work through it
+(`tests/test_every_rule_order2.py` checks every function listed here at the second order, in
+reverse over reverse and forward over reverse, against central differences of the gradient;
+each family's tests check a third order). A number is the highest order: past it the error names
+the function (`NonDifferentiableError`, `tests/test_orders.py`).
+
 Keyword arguments such as `axis`, `keepdims`, `ord`, `offset`, `shift` or `dtype` (a record's
 static parameters) are read at compile time: literals, globals and closure variables holding
 numbers, strings, None, bools or tuples of them, or **parameters of the differentiated function**
@@ -218,7 +225,7 @@ def _name_cell(prim: Primitive, section: str) -> str:
     return f"`{prim.name}`"
 
 
-def _scipy_aliases() -> list[tuple[str, str, str]]:
+def _scipy_aliases() -> list[tuple[str, str, str, str]]:
     """Rows for the other names of SciPy's functions (``psi`` is ``digamma``)."""
     import scipy.special
 
@@ -228,15 +235,31 @@ def _scipy_aliases() -> list[tuple[str, str, str]]:
         if prim is not None and prim.name.startswith("scipy.special."):
             if prim.name != f"scipy.special.{attr}":
                 name = f"`scipy.special.{attr}` (is `{prim.name}`)"
-                rows.append((name, reverse_cell(prim), forward_cell(prim)))
+                rows.append(
+                    (name, reverse_cell(prim), forward_cell(prim), orders_cell(prim))
+                )
     return rows
 
 
-def _table(rows: list[tuple[str, str, str]]) -> str:
-    """A Markdown table of (function, reverse, forward) rows, sorted by name."""
-    lines = ["| Function | Reverse rule | Forward rule |", "|---|---|---|"]
+def orders_cell(prim: Primitive) -> str:
+    """The orders column: the orders of derivative ``prim``'s rules reach
+    (``—`` where it has none)."""
+    if prim.vjps is None or not any(prim.vjps):
+        return "—"
+    return prim.orders
+
+
+def _table(rows: list[tuple[str, str, str, str]]) -> str:
+    """A Markdown table of (function, reverse, forward, orders) rows, sorted
+    by name."""
+    lines = [
+        "| Function | Reverse rule | Forward rule | Orders |",
+        "|---|---|---|---|",
+    ]
     rows = sorted(rows, key=lambda row: row[0].replace("`", ""))
-    lines += [f"| {name} | {rev} | {fwd} |" for name, rev, fwd in rows]
+    lines += [
+        f"| {name} | {rev} | {fwd} | {orders} |" for name, rev, fwd, orders in rows
+    ]
     return "\n".join(lines)
 
 
@@ -288,7 +311,10 @@ def coverage_markdown() -> str:
     parts = [_INTRO]
     for key, title in _TITLES.items():
         prims = sections.get(key, [])
-        rows = [(_name_cell(p, key), reverse_cell(p), forward_cell(p)) for p in prims]
+        rows = [
+            (_name_cell(p, key), reverse_cell(p), forward_cell(p), orders_cell(p))
+            for p in prims
+        ]
         if key == "scipy":
             rows += _scipy_aliases()
         if key.startswith("scipy") and not prims:
