@@ -580,7 +580,14 @@ DECOMPOSITIONS: dict[str, Sample] = {
     ),
     "np.linalg.lstsq": S(_lstsq_body, MT, MT[:, :2] + M.T[:, 1:]),
     "eig_values": S(dec.eig_values, EIG),
-    "eig_basis": S(lambda a: np.abs(dec.eig_basis(a)), EIG),
+    # read as the eigenvalues' rules read it: through V (.) V^-1, which no
+    # column's scale changes
+    "eig_basis": S(
+        lambda a: dec.eig_basis(a)
+        @ np.diag(np.arange(1.0, 1.0 + len(a)))
+        @ np.linalg.inv(dec.eig_basis(a)),
+        EIG,
+    ),
     "eig_vectors": S(lambda a: dec.eig_vectors(a) ** 2, EIG),
     "eigh_values": S(dec.eigh_values, SPD),
     "eigh_vectors": S(lambda a: dec.eigh_vectors(a, "U") ** 2, SPD),
