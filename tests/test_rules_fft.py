@@ -23,12 +23,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import adcompiler
-from adcompiler import check_grad, grad, hessian, jvp
+from adcompiler import check_grad, grad, jvp
 from adcompiler.errors import NoRuleError
 from adcompiler.primitives import fft as fft_records
 from adcompiler.primitives.registry import lookup
-from support.rules import case, weight_for
+from support.rules import case, check_hessian, weight_for
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -236,22 +235,6 @@ def check_jvp(f, args, wrt, rtol=1e-5, atol=1e-7):
     )
     np.testing.assert_allclose(value, f(*args), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(t_out, numeric, rtol=rtol, atol=atol)
-
-
-def check_hessian(f, x, rtol=1e-4, atol=1e-6, eps=1e-5):
-    """The dense Hessian of ``f`` at ``x`` (forward over reverse) against
-    central differences of its gradient."""
-    h = hessian(f)(x)
-    g = grad(f)
-    numeric = np.zeros(np.shape(x) * 2)
-    for i in np.ndindex(np.shape(x)):
-        e = np.zeros(np.shape(x))
-        e[i] = eps
-        numeric[(Ellipsis,) + i] = (g(x + e) - g(x - e)) / (2 * eps)
-    numeric = np.moveaxis(numeric.reshape(np.shape(x) + (-1,)), -1, 0).reshape(
-        np.shape(x) * 2
-    )
-    np.testing.assert_allclose(h, numeric, rtol=rtol, atol=atol)
 
 
 K6 = real(4)  # a real filter of rfft's half spectrum of length 6
