@@ -219,8 +219,11 @@ def drop_needless_unbroadcasts(graph: Graph) -> None:
         if op.out in graph.reuses:
             continue
         replaced[op.out] = g
+        only_reader = reads.get(g) == 1
+        # g now stands for the result too: its readers are g's
+        reads[g] += reads.get(op.out, 0) - 1
         if (
-            reads.get(g) == 1
+            only_reader
             and g.kind == "op"
             and op.out.name.startswith("d_")
             and g not in graph.reuses

@@ -905,6 +905,50 @@ def complex_intermediate(r: Rand) -> SoundProgram:
     return SoundProgram(lines_to_source(body), "complex_intermediate", args)
 
 
+def adjoint_fan_out(r: Rand) -> SoundProgram:
+    """One value added to several others, each sum rebound to a name
+    (``d = d + m; d = d + m``), ``m`` and ``d`` read again later, all of one
+    shape the compiler knows (a scalar times a global array, or functions of
+    one array): every adjoint of a sum is its operands' adjoint too, so the
+    compiler's needless unbroadcasts drop and several values share one
+    adjoint. Expected: the gradient. Found: after the drops, a sum into one
+    operand's adjoint overwrote the storage another's rule still read (a
+    silently wrong gradient, fixed in passes.same_shape)."""
+    n = r.int(2, 5)
+    scalar = r.chance(0.5)
+    args = [Arg(()) if scalar else Arg((n,), low=0.3, high=1.4)]
+    base = f"x * {weights(n)}" if scalar else smooth(r, "x")
+    stmts = [f"y = {base}"]
+    names = ["y"]
+    for name in ("a", "m"):
+        stmts.append(f"{name} = {combine(r, names)}")
+        names.append(name)
+    # a value whose derivative reads its own result (a quotient, an exp)
+    stmts.append(
+        r.pick(
+            [
+                "d = a / (1.5 + y * y)",
+                "d = np.exp(0.3 * np.tanh(a)) * y",
+                "d = a * y",
+                "d = np.tanh(a) - y",
+            ]
+        )
+    )
+    for _ in range(r.int(2, 4)):
+        other = r.pick(["m", "a", "y", "d"])
+        op = r.pick(["+", "+", "-"])
+        target = r.pick(["d", "d", "t"]) if "t" in names else r.pick(["d", "t"])
+        source = target if target in names or target == "d" else "d"
+        stmts.append(f"{target} = {source} {op} {other}")
+        if target not in names:
+            names.append(target)
+        if r.chance(0.3):
+            stmts.append(f"{other} = {other} * {r.const()}")
+    reads = " + ".join(f"np.sum({v} * {r.pick(names)})" for v in names[-2:])
+    body = ["def f(x):"] + indent(stmts + [f"return {reads}"])
+    return SoundProgram(lines_to_source(body), "adjoint_fan_out", args)
+
+
 #: The soundness families, by name, in the order a campaign cycles through
 #: them (program ``i`` of a campaign is of family ``i % len(FAMILIES)``).
 FAMILIES: dict[str, Callable[[Rand], SoundProgram]] = {
@@ -918,6 +962,7 @@ FAMILIES: dict[str, Callable[[Rand], SoundProgram]] = {
     "modulo": modulo,
     "int_power_zero": int_power_zero,
     "complex_intermediate": complex_intermediate,
+    "adjoint_fan_out": adjoint_fan_out,
 }
 
 
