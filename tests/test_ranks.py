@@ -145,3 +145,46 @@ def test_optimised_and_unoptimised_gradients_agree():
     assert "einsum_adjoint" in unoptimised.source  # compiled apart, no ranks
     for a, b in zip(fast, plain):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def _ranks_of(f, *args):
+    """The ranks the marking gives each value of f's lowered graph, by
+    name of the function called."""
+    from adcompiler.ir import Op
+    from adcompiler.passes import ranks as R
+
+    seen = {}
+    original = R._Marker.result_rank
+
+    def spy(self, op: Op):
+        out = original(self, op)
+        seen.setdefault(getattr(op.prim.fn, "__name__", str(op.prim.fn)), out)
+        return out
+
+    R._Marker.result_rank = spy
+    try:
+        grad(f)(*args)
+    finally:
+        R._Marker.result_rank = original
+    return seen
+
+
+def constructed(s, v):
+    a = np.array([s, 2.0 * s])
+    b = np.stack([a, v])
+    c = np.concatenate([a, v])
+    d = np.reshape(c, (2, 2))
+    e = np.outer(a, v)
+    f = np.atleast_2d(a)
+    return np.sum(b * d * e * f) + np.sum(np.ravel(d) * c) + np.sum(np.diag(a))
+
+
+def test_constructors_joins_and_reshapes_have_their_ranks():
+    v = RNG.normal(size=2)
+    ranks = _ranks_of(constructed, 0.7, v)
+    assert ranks["array"] == 1 and ranks["stack"] == 2
+    assert ranks["concatenate"] == 1 and ranks["reshape"] == 2
+    assert ranks["outer"] == 2 and ranks["atleast_2d"] == 2
+    assert ranks["ravel"] == 1 and ranks["diag"] == 2
+    check_grad(constructed, 0.7, v, wrt=(0, 1))
+    check_grad(constructed, 0.7, v, wrt=(0, 1), order=2)

@@ -94,7 +94,7 @@ class _Marker:
             return self.indexed_rank(rank(args[0]), args[1])
         if fn in REDUCTIONS and len(args) == 1 and set(kwargs) <= {"axis", "keepdims"}:
             return _reduced_rank(rank(args[0]), kwargs)
-        return None
+        return _shaped_rank(fn, args, kwargs)
 
     def indexed_rank(self, array: int | None, index: Any) -> int | None:
         """The rank of ``array[index]`` for integers and slices, else None."""
@@ -146,6 +146,51 @@ class _Marker:
             assume = after
         for out, r in zip(loop.outs, assume):
             out.ndim = r
+
+
+def _items_rank(items: Any) -> int | None:
+    """The rank every item of a list or tuple of operands has (None when
+    one is unknown, they differ, or an item is itself a list)."""
+    if not isinstance(items, (list, tuple)) or not items:
+        return None
+    ranks = {rank(item) for item in items}
+    if len(ranks) != 1 or None in ranks:
+        return None
+    return ranks.pop()
+
+
+#: functions of one array whose result has a fixed rank, or the rank of
+#: their operand raised to at least a number (``np.atleast_2d``)
+_FIXED = {np.ravel: 1, np.outer: 2}
+_AT_LEAST = {np.asarray: 0, np.atleast_1d: 1, np.atleast_2d: 2, np.atleast_3d: 3}
+
+
+def _shaped_rank(fn: Any, args: tuple, kwargs: dict) -> int | None:
+    """The rank of what the array constructors, joins and reshapes give."""
+    if fn in _FIXED and args and not kwargs:
+        return _FIXED[fn]
+    if fn in _AT_LEAST and len(args) == 1 and not kwargs:
+        r = rank(args[0])
+        return None if r is None else max(r, _AT_LEAST[fn])
+    if fn is np.array and len(args) == 1 and set(kwargs) <= {"dtype"}:
+        if isinstance(args[0], (list, tuple)):
+            r = _items_rank(args[0])
+            return None if r is None else r + 1
+        return rank(args[0])
+    if fn is np.stack and len(args) == 1 and set(kwargs) <= {"axis"}:
+        r = _items_rank(args[0])
+        return None if r is None else r + 1
+    if fn is np.concatenate and len(args) == 1 and set(kwargs) <= {"axis"}:
+        r = _items_rank(args[0])
+        return r if r is not None and r >= 1 else None
+    if fn is np.reshape and len(args) == 2 and not kwargs:
+        shape = args[1]
+        if isinstance(shape, tuple):
+            return len(shape)
+        return 1 if type(shape) is int else None
+    if fn is np.diag and len(args) == 1 and not kwargs:
+        return {1: 2, 2: 1}.get(rank(args[0]))
+    return None
 
 
 def _reduced_rank(array: int | None, kwargs: dict) -> int | None:
