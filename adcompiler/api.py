@@ -110,7 +110,7 @@ class _Binding:
     """A gradient function's compiled entry for one call key, and the
     source function it was compiled from."""
 
-    __slots__ = ("fn", "entry", "structures", "optimize", "boundary")
+    __slots__ = ("fn", "entry", "structures", "optimize", "boundary", "source")
 
     def __init__(
         self,
@@ -119,17 +119,20 @@ class _Binding:
         structures: tuple,
         indices: tuple = (),
         output: Any = LEAF,
+        source: tuple | None = None,
     ):
         self.fn = fn
         self.entry = entry
         self.structures = structures
+        #: what ``fn`` was asked for with (the call key's scalars and ranks)
+        self.source = structures if source is None else source
         self.optimize = optimizing()
         # objects (dataclasses, ...) in the arguments or result: converted
         self.boundary = Boundary.of(fn, structures, indices, output)
 
     def valid_for(self, target: Any) -> bool:
         return (
-            source_function(target, self.structures) is self.fn
+            source_function(target, self.source) is self.fn
             and self.entry.valid_for(self.fn)
             and self.optimize is optimizing()
         )
@@ -237,6 +240,22 @@ def _constant_key(value: Any, key: Any) -> Any:
     specialised on it (the compilation then refuses it, naming it)."""
     constant = as_constant(value)
     return key if constant is NOT_CONSTANT else Constant(constant)
+
+
+def _marked(structures: tuple, scalars: tuple, ranks: tuple) -> tuple:
+    """``structures`` with each leaf known to be a scalar or an array of a
+    rank as its call-key marker (:func:`_arg_key`): what a transformed
+    function's code is asked for (``as_function``), so the gradient it
+    differentiates is compiled knowing them too."""
+    out = []
+    for k, shape in enumerate(structures):
+        if shape is LEAF and k < len(scalars) and scalars[k]:
+            out.append(SCALAR)
+        elif shape is LEAF and k < len(ranks) and ranks[k] is not None:
+            out.append(_ARRAY_OF_RANK[ranks[k]])
+        else:
+            out.append(shape)
+    return tuple(out)
 
 
 def _is_array_key(key: Any) -> bool:
@@ -361,7 +380,9 @@ class GradFunction(Transformed):
         structures, scalars, ranks = self._structures(key)
         for index in self._indices:
             _not_a_function(self, structures[index], index)
-        fn = source_function(target, structures)
+        # a transformed target compiles its code knowing what this key knows
+        marked = _marked(structures, scalars, ranks)
+        fn = source_function(target, marked)
         what = "derivative" if isinstance(target, Transformed) else "gradient"
         request = Request(
             "grad",
@@ -376,8 +397,8 @@ class GradFunction(Transformed):
         )
         with _through_generated_code(target):
             entry = compiled(fn, request).ensure()
-        output = _output_shape(target, structures, entry)
-        binding = _Binding(fn, entry, structures, self._indices, output)
+        output = _output_shape(target, marked, entry)
+        binding = _Binding(fn, entry, structures, self._indices, output, marked)
         self._entries[key] = binding
         self._last = binding
         return binding
@@ -450,7 +471,8 @@ class GradFunction(Transformed):
         boundary = self._bound((structures, ())).boundary
         if boundary is None:
             return LEAF
-        grads = tuple(derivative(structures[index]) for index in self._indices)
+        plain = self._structures((structures, ()))[0]
+        grads = tuple(derivative(plain[index]) for index in self._indices)
         shape = (tuple, grads) if self._many else grads[0]
         return (tuple, (boundary.output, shape)) if self._with_value else shape
 
@@ -733,7 +755,7 @@ def _top_request(kind: str, structures: tuple, active: tuple, args: tuple) -> Re
 
 
 def _top_product(f: Any, kind: str, full: tuple, active: tuple) -> tuple:
-    """``(product, structures)``: ``f`` compiled as ``kind`` for a call
+    """``(product, structures, marked)``: ``f`` compiled as ``kind`` for a call
     with every parameter's value ``full`` (the leaves ``active`` marks
     differentiated), specialised on the parameters that reach a static
     parameter of a rule, learnt here when needed (:mod:`.specialise`)."""
@@ -748,11 +770,14 @@ def _top_product(f: Any, kind: str, full: tuple, active: tuple) -> tuple:
     ]
     while True:
         structures = specialised(base, names, plain, full)
-        fn = source_function(f, structures)
+        marked = tuple(
+            s if s is not LEAF else _arg_key(a) for s, a in zip(structures, full)
+        )
+        fn = source_function(f, marked)
         try:
             with _through_generated_code(f):
                 product = compiled(fn, _top_request(kind, structures, active, full))
-            return product, structures
+            return product, structures, marked
         except StaticArgumentNeeded as exc:
             learn(base, exc, names, full, differentiated)
 
@@ -859,9 +884,9 @@ def _vjp(f: Any, args: tuple, count: int, active: tuple | None = None) -> tuple:
     first ``count`` are differentiated (or those ``active`` marks)."""
     _, _, flags = _signature_of(args, count)
     active = flags if active is None else active
-    split, structures = _top_product(f, "split", args, active)
+    split, structures, marked = _top_product(f, "split", args, active)
     value, saved = split.forward(*internal_args(args, structures))
-    value = rebuild(_output_shape(f, structures, saved[0]), value)
+    value = rebuild(_output_shape(f, marked, saved[0]), value)
     name = user_function(f).__qualname__
     pullback = Pullback(split, saved, args, name, count, active)
     pullback._out_shapes = [np.shape(leaf) for leaf in leaves(value)]
@@ -924,10 +949,10 @@ def _jvp(
     _, _, flags = _signature_of(args, count)
     active = flags if active is None else active
     flat_tangents = [leaf for t in tangents[:count] for leaf in leaves(t)]
-    product, structures = _top_product(f, "tangent", args, active)
+    product, structures, marked = _top_product(f, "tangent", args, active)
     inputs = [t for t, flag in zip(flat_tangents, active) if flag]
     value, tangent = product.call(*internal_args(args, structures), *inputs)
-    shape = _output_shape(f, structures, product.entry)
+    shape = _output_shape(f, marked, product.entry)
     value, tangent = rebuild(shape, value), rebuild(shape, tangent, statics=False)
     _real_tangents_of_reals(leaves(value), leaves(tangent))
     return value, tangent

@@ -172,8 +172,16 @@ class CallSites(Protocol):
     def primal(self, fn: types.FunctionType, structures: tuple) -> Callable:
         """``fn`` as generated code runs it, without derivatives."""
 
-    def split(self, fn: types.FunctionType, structures: tuple, active: tuple) -> Any:
-        """``fn``'s forward and backward halves (``.forward``, ``.backward``)."""
+    def split(
+        self,
+        fn: types.FunctionType,
+        structures: tuple,
+        active: tuple,
+        known: tuple = ((), ()),
+    ) -> Any:
+        """``fn``'s forward and backward halves (``.forward``, ``.backward``),
+        compiled knowing ``known``: ``(scalars, ranks)`` of the arguments,
+        as the caller knows them (empty: nothing)."""
 
     def checkpointed(
         self, fn: types.FunctionType, structures: tuple, active: tuple
@@ -182,6 +190,11 @@ class CallSites(Protocol):
         arguments, the backward recomputes the rest."""
 
     def tangent(
-        self, fn: types.FunctionType, structures: tuple, active: tuple
+        self,
+        fn: types.FunctionType,
+        structures: tuple,
+        active: tuple,
+        known: tuple = ((), ()),
     ) -> Callable:
-        """``fn``'s forward-mode version: ``(*args, *tangents) -> (value, tangent)``."""
+        """``fn``'s forward-mode version: ``(*args, *tangents) -> (value,
+        tangent)``, compiled knowing ``known`` (as for :meth:`split`)."""

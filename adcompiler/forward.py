@@ -39,6 +39,7 @@ from .ir import (
 )
 from .options import optimizing
 from .passes.activity import varied_values
+from .passes.ranks import call_facts
 from .passes.schedule import Facts, run_passes
 from .primitives.registry import lookup
 from .primitives.symbolic import Emitter, Sym, apply_rule, packed
@@ -240,7 +241,8 @@ class _Forward:
             ),
             op.out_tree,
         )
-        function = self.sites.tangent(op.callee, op.structures, active)
+        known = call_facts(op.args)
+        function = self.sites.tangent(op.callee, op.structures, active, known)
         new = CallOp(
             function,
             tuple(op.args) + tangents,

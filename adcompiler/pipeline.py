@@ -485,8 +485,18 @@ class _CallSites:
     def primal(self, fn: types.FunctionType, structures: tuple) -> Callable:
         return product_of(fn, Request("primal", structures, optimize=optimizing())).call
 
-    def split(self, fn: types.FunctionType, structures: tuple, active: tuple) -> Any:
-        return compiled(fn, Request("split", structures, active, optimize=optimizing()))
+    def split(
+        self,
+        fn: types.FunctionType,
+        structures: tuple,
+        active: tuple,
+        known: tuple = ((), ()),
+    ) -> Any:
+        scalars, ranks = known
+        request = Request(
+            "split", structures, active, scalars, ranks, optimize=optimizing()
+        )
+        return compiled(fn, request)
 
     def checkpointed(
         self, fn: types.FunctionType, structures: tuple, active: tuple
@@ -496,9 +506,16 @@ class _CallSites:
         )
 
     def tangent(
-        self, fn: types.FunctionType, structures: tuple, active: tuple
+        self,
+        fn: types.FunctionType,
+        structures: tuple,
+        active: tuple,
+        known: tuple = ((), ()),
     ) -> Callable:
-        request = Request("tangent", structures, active, optimize=optimizing())
+        scalars, ranks = known
+        request = Request(
+            "tangent", structures, active, scalars, ranks, optimize=optimizing()
+        )
         return compiled(fn, request).call
 
 

@@ -56,6 +56,7 @@ from .ir import (
 from .options import optimizing
 from .passes.activity import active_values
 from .passes.fused import Composites
+from .passes.ranks import call_facts
 from .passes.restore import keep_returned_values
 from .passes.schedule import Facts, run_passes
 from .primitives.registry import lookup
@@ -405,7 +406,8 @@ class _Reverser:
         if op.checkpoint:  # saves the arguments, recomputes the rest
             halves = self.sites.checkpointed(op.callee, op.structures, active)
         else:
-            halves = self.sites.split(op.callee, op.structures, active)
+            known = call_facts(op.args)
+            halves = self.sites.split(op.callee, op.structures, active, known)
         # recorded beside the call: the primal graph's op stays as it was
         split = CallSplit(halves, self.result.new_value(f"saved_{op.callee.__name__}"))
         self.result.ad.calls[op] = split

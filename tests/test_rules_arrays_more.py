@@ -1031,18 +1031,18 @@ def test_vector_norm_hessian_dense():
     check_hessian(f, VEC)
 
 
-@pytest.mark.parametrize("ord", [2, -1])
-def test_norm_of_rank_known_at_first_order_only(ord):
-    # axis=None with ord 2 or -1 is a vector norm of a vector and a matrix
-    # norm of a matrix: the rule needs the rank, which the compiler knows
-    # for grad's arguments but not (yet) for the generated gradient that
-    # hvp differentiates again; that refusal names axis=
+@pytest.mark.parametrize("ord", [2, -1, -2])
+def test_norm_of_rank_known_at_every_order(ord):
+    # axis=None with ord 2, -1 or -2 is a vector norm of a vector and a
+    # matrix norm of a matrix: the rule needs the rank, which the compiler
+    # knows for grad's arguments and now for the generated gradient that
+    # hvp and hessian differentiate again (the call key's ranks reach it)
     def f(x):
         return np.linalg.norm(x, ord=ord)
 
-    check_grad(f, VEC)
-    with pytest.raises(NoRuleError, match="axis="):
-        adcompiler.hvp(f)(VEC, np.ones(6))
+    check_grad(f, VEC, order=2)
+    check_grad(f, MAT + 2.0 * np.eye(*MAT.shape), order=2)
+    check_hessian(f, VEC)
 
 
 def test_closure_keywords_are_compile_time_constants():

@@ -41,6 +41,12 @@ def norm_ord(x, ord=2):
     return np.linalg.norm(x, ord=ord, axis=0)
 
 
+def norm_plain(x, ord=2):
+    """The issue's spelling: no axis (a vector norm of a vector, a matrix
+    norm of a matrix; the rank is known at every order)."""
+    return np.linalg.norm(x, ord=ord)
+
+
 def norm_matrix(x, ord):
     return np.linalg.norm(np.sin(x), ord=ord)
 
@@ -85,6 +91,10 @@ CASES = [
     pytest.param(norm_matrix, (arr(3, 4), "fro"), id="norm-fro"),
     pytest.param(norm_matrix, (arr(3, 4), "nuc"), id="norm-nuc"),
     pytest.param(norm_ord, (arr(5),), id="norm-default"),
+    pytest.param(norm_plain, (arr(5),), id="norm-no-axis-default"),
+    pytest.param(
+        norm_plain, (arr(3, 4) + 2.0 * np.eye(3, 4), -2), id="norm-no-axis-m2"
+    ),
     pytest.param(trace_offset, (arr(4, 4), 1), id="trace-offset1"),
     pytest.param(trace_offset, (arr(4, 5), -2), id="trace-offset-2"),
     pytest.param(roll_shift, (arr(6), 2), id="roll-2"),

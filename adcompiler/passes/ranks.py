@@ -41,6 +41,22 @@ def mark_ranks(graph: Graph, ranks: Sequence[int | None]) -> None:
     _Marker().block(graph.body)
 
 
+def call_facts(operands: Sequence[Any]) -> tuple[tuple, tuple]:
+    """``(scalars, ranks)`` of the operands of a call (one per parameter):
+    what the caller knows of each, for compiling the callee's halves or its
+    tangent with that knowledge (a rule that needs an operand's rank, such
+    as ``np.linalg.norm``'s with ``ord=2`` and no axis, then has it)."""
+    if not any(isinstance(operand, Value) for operand in operands):
+        return (), ()
+    scalars = tuple(
+        isinstance(operand, Value) and operand.scalar for operand in operands
+    )
+    ranks = tuple(
+        operand.ndim if isinstance(operand, Value) else None for operand in operands
+    )
+    return scalars, ranks
+
+
 def rank(operand: Any) -> int | None:
     """The rank of an operand, None when unknown."""
     if isinstance(operand, Value):
