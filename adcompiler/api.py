@@ -773,9 +773,11 @@ def _top_product(f: Any, kind: str, full: tuple, active: tuple) -> tuple:
         marked = tuple(
             s if s is not LEAF else _arg_key(a) for s, a in zip(structures, full)
         )
-        fn = source_function(f, marked)
         try:
             with _through_generated_code(f):
+                # a transformed f compiles its own code here: it may need
+                # statics too
+                fn = source_function(f, marked)
                 product = compiled(fn, _top_request(kind, structures, active, full))
             return product, structures, marked
         except StaticArgumentNeeded as exc:

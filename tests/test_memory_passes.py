@@ -227,7 +227,6 @@ def test_if_with_branches_of_different_shapes():
         check_grad(f, x, y, flag, wrt=(0, 1))
 
 
-
 A3 = np.array([1.0, 2.0, 3.0])
 
 
@@ -249,6 +248,7 @@ def test_an_adjoint_fanned_out_through_dropped_unbroadcasts_is_not_overwritten(s
 
     check_grad(f, s)
     check_grad(f, s, order=2)
+
 
 # -- repeated arithmetic ------------------------------------------------------
 def test_a_repeated_expression_is_computed_once():

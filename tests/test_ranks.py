@@ -188,3 +188,14 @@ def test_constructors_joins_and_reshapes_have_their_ranks():
     assert ranks["ravel"] == 1 and ranks["diag"] == 2
     check_grad(constructed, 0.7, v, wrt=(0, 1))
     check_grad(constructed, 0.7, v, wrt=(0, 1), order=2)
+
+
+def test_a_norm_of_ord_2_of_a_built_vector_knows_it_is_a_vector():
+    # the vector and the matrix 2-norm differ: the rule needs the rank,
+    # which np.array of two numbers gives
+    def f(s):
+        return np.linalg.norm(np.array([s, 2.0 * s, 1.0]), ord=2)
+
+    s = 0.7
+    assert grad(f)(s) == pytest.approx(5 * s / np.sqrt(5 * s * s + 1), rel=1e-12)
+    check_grad(f, s, order=2)

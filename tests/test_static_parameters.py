@@ -324,3 +324,18 @@ def test_hvp_and_source():
     g = grad(sum_axis)
     g(x, 0)
     assert "axis=0" in g.source
+
+
+@pytest.mark.parametrize("transform", ["hessian", "jacobian_of_grad"])
+def test_a_second_order_first_learns_its_statics(transform):
+    # no grad call before: the gradient that hessian differentiates is
+    # compiled while the outer transformation is, and the static `o` is
+    # learnt there (it escaped as StaticArgumentNeeded)
+    def f(x, o=2):
+        return np.linalg.norm(np.sin(x), ord=o)
+
+    x = arr(5)
+    first = hessian(f) if transform == "hessian" else jacobian(grad(f))
+    got = first(x)  # before any other call of f
+    expected = fd_jacobian(lambda y: grad(f)(y), x)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
