@@ -250,6 +250,8 @@ OUTSIDE: dict[str, str] = {
     "activity.active_values": "read by the reverse pass while it builds the adjoint",
     "activity.varied_values": "read by forward mode while it builds the tangent",
     "fused.Composites": "asked by the reverse pass for each op it differentiates",
+    "ranks.call_facts": "what a call site knows of its operands, for compiling the callee's "
+    "halves and tangent (reverse and forward mode)",
     "release.release_dead_names": "rewrites generated source, inside code generation",
     "release.small_names": "what release_dead_names leaves alone, for codegen",
     "restore.keep_returned_values": "the last step of a gradient graph's outputs",
