@@ -262,7 +262,7 @@ def _is_array_key(key: Any) -> bool:
     return type(key) is tuple and len(key) == 2 and key[0] == "ndarray"
 
 
-_ORDINALS = {2: "second", 3: "third", 4: "fourth"}
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth"}
 
 
 @contextlib.contextmanager

@@ -55,8 +55,15 @@ works), or **—** for non-differentiable functions, whose results have no tange
 with rules of their own, so `grad(grad(...))`, `hessian`, `hvp` and higher orders work through it
 (`tests/test_every_rule_order2.py` checks every function listed here at the second order, in
 reverse over reverse and forward over reverse, against central differences of the gradient;
-each family's tests check a third order). A number is the highest order: past it the error names
-the function (`NonDifferentiableError`, `tests/test_orders.py`).
+`tests/test_every_rule_order3.py` checks each at the third order, reverse mode three times over,
+against differences of `hvp`). A number is the highest order: past it the error names the
+function (`NonDifferentiableError`, `tests/test_orders.py`). Two third orders are refused by the
+code of the order below rather than by a rule: `np.interp` whose `xp` is computed inside the
+function (the generated halves of the second order take it as an argument, so as depending on
+the input; a global or closure `xp` works), and lists built at run time (appended to in a loop
+whose count is a parameter, then joined by `np.stack` or `np.concatenate`): the code of the
+second order pops and rejoins them in ways the third does not follow. Each is an error naming
+the construct and the line, never a wrong value.
 
 Keyword arguments such as `axis`, `keepdims`, `ord`, `offset`, `shift` or `dtype` (a record's
 static parameters) are read at compile time: literals, globals and closure variables holding
