@@ -253,7 +253,9 @@ class _Forward:
         self.result.root_name(function)
         for out, t in zip(tree_values(op.out_tree), tree_values(tangent_tree)):
             t.container = out.container
-            self.tangent[out] = t
+            # a result depending on no varied argument has no tangent
+            if out in self.varied:
+                self.tangent[out] = t
         self.emitter.block.ops.append(new)
 
 

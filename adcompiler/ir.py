@@ -372,6 +372,10 @@ class CallOp:
     structures: tuple = ()
     #: a call of ``checkpoint(fn)``: recomputed in the backward sweep
     checkpoint: bool = False
+    #: for each of ``outs``, the positions (in ``tree_leaves(args)``) of
+    #: the argument leaves it depends on differentiably, as the callee's
+    #: lowered graph says; None: every argument (the callee is opaque)
+    depends: tuple | None = None
 
     regions: tuple = ()
 
@@ -385,9 +389,19 @@ class CallOp:
         return list(self.outs)
 
     def flows(self) -> list[tuple[list[Value], list[Value]]]:
-        """Each result: from every argument (the callee is opaque here)."""
-        inputs = self.inputs()
-        return [([out], inputs) for out in self.outs]
+        """Each result: from the arguments it depends on (``depends``), or
+        from every argument."""
+        if self.depends is None:
+            inputs = self.inputs()
+            return [([out], inputs) for out in self.outs]
+        leaves = list(tree_leaves(self.args))
+        return [
+            (
+                [out],
+                _unique(leaves[k] for k in positions if isinstance(leaves[k], Value)),
+            )
+            for out, positions in zip(self.outs, self.depends)
+        ]
 
     def replace_inputs(self, fn: Callable[[Value], Any]) -> None:
         self.args = _map_values(fn, self.args)
@@ -987,3 +1001,40 @@ def format_graph(graph: Graph) -> str:
     _format_block(graph.body, "  ", lines, graph.ad)
     lines.append(f"  return {format_operand(graph.outputs)}")
     return "\n".join(lines)
+
+
+def carries_derivative(op: Any) -> bool:
+    """Whether values flow through ``op`` with a derivative: every op but a
+    primitive declared without one (``len``, comparisons, ...)."""
+    return not isinstance(op, Op) or op.prim.differentiable
+
+
+def output_dependence(graph: Graph) -> list[frozenset[int]]:
+    """For each leaf of ``graph.outputs`` (in :func:`tree_values` order),
+    the indices of the parameters it depends on through differentiable
+    primitives: what a call of the graph's function passes on from each
+    argument to each result (see :class:`CallOp`). The
+    same propagation as activity analysis (``passes.activity``), for every parameter at once.
+    """
+    ops = list(graph.walk())
+    depends: dict[Value, frozenset[int]] = {
+        param: frozenset((k,)) for k, param in enumerate(graph.params)
+    }
+    changed = True
+    while changed:
+        changed = False
+        for op in ops:
+            if not carries_derivative(op):
+                continue
+            for defined, sources in op.flows():
+                union = frozenset().union(
+                    *(depends.get(v, frozenset()) for v in sources)
+                )
+                if not union:
+                    continue
+                for value in defined:
+                    old = depends.get(value, frozenset())
+                    if not union <= old:
+                        depends[value] = old | union
+                        changed = True
+    return [depends.get(v, frozenset()) for v in tree_values(graph.outputs)]

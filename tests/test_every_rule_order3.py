@@ -33,10 +33,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:`row_stack`:DeprecationWarning")
 REFUSED: dict[str, tuple[type, str]] = {
     # the matrix norms of singular values stop at order 2 (docs/numpy-coverage.md)
     "np.linalg.norm": (adcompiler.NonDifferentiableError, "nuclear_hessian"),
-    # xp = np.cumsum(W) is computed in the function: passed to the second
-    # order's generated halves, it is an argument of theirs, and taken as
-    # depending on x (a call's results depend on all its arguments)
-    "np.interp": (adcompiler.NonDifferentiableError, "interp_weights"),
     # the adjoint of pieces joined at run time is a list, multiplied by a
     # weight in the code of the order below
     "pieces_adjoint": (adcompiler.UnsupportedSyntaxError, "list or tuple operand"),

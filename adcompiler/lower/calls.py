@@ -27,7 +27,7 @@ from ..callables import (
     user_function,
 )
 from ..errors import StaticArgumentNeeded, UnsupportedSyntaxError
-from ..ir import CallOp, Value, tree_map, tree_values
+from ..ir import CallOp, Value, output_dependence, tree_leaves, tree_map, tree_values
 from ..primitives import registry
 from ..trees import (
     LEAF,
@@ -318,6 +318,8 @@ class UserCalls:
             callee=fn,
             structures=structures,
         )
+        if callee is not None:
+            op.depends = _dependence(callee, operands)
         arguments = [list(tree_values(operand)) for operand in operands]
         if callee is None:
             op.outs[0].container = None
@@ -332,6 +334,18 @@ class UserCalls:
         self.state.emitter.block.ops.append(op)
         self.state.calls.append(op)
         return out_tree
+
+
+def _dependence(callee: Any, operands: tuple) -> tuple | None:
+    """For each result of a call of ``callee``, the positions of the
+    argument leaves it depends on differentiably (its lowered graph's
+    :func:`output_dependence`), when the graph's parameters are the leaves
+    one for one; None otherwise (every result from every argument)."""
+    leaves = list(tree_leaves(operands))
+    params = callee.graph.params
+    if len(params) != len(leaves):
+        return None
+    return tuple(tuple(sorted(d)) for d in output_dependence(callee.graph))
 
 
 def _parameter_names(fn: Any) -> list[str]:

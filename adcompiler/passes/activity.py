@@ -19,13 +19,10 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..ir import Graph, Op, Value, tree_values
+from ..ir import Graph, Value, carries_derivative, tree_values
 
-
-def _differentiable(op: Any) -> bool:
-    """Whether values flow through ``op`` with a derivative: every op but a
-    primitive declared without one (``len``, comparisons, ...)."""
-    return not isinstance(op, Op) or op.prim.differentiable
+#: whether values flow through an op with a derivative
+_differentiable = carries_derivative
 
 
 def _varied_step(ops: list, varied: set[Value]) -> bool:

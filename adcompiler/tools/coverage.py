@@ -57,13 +57,11 @@ with rules of their own, so `grad(grad(...))`, `hessian`, `hvp` and higher order
 reverse over reverse and forward over reverse, against central differences of the gradient;
 `tests/test_every_rule_order3.py` checks each at the third order, reverse mode three times over,
 against differences of `hvp`). A number is the highest order: past it the error names the
-function (`NonDifferentiableError`, `tests/test_orders.py`). Two third orders are refused by the
-code of the order below rather than by a rule: `np.interp` whose `xp` is computed inside the
-function (the generated halves of the second order take it as an argument, so as depending on
-the input; a global or closure `xp` works), and lists built at run time (appended to in a loop
-whose count is a parameter, then joined by `np.stack` or `np.concatenate`): the code of the
-second order pops and rejoins them in ways the third does not follow. Each is an error naming
-the construct and the line, never a wrong value.
+function (`NonDifferentiableError`, `tests/test_orders.py`). One third order is refused by the
+code of the order below rather than by a rule: lists built at run time (appended to in a loop
+whose count is a parameter, then joined by `np.stack` or `np.concatenate`), which the code of
+the second order pops and rejoins in ways the third does not follow: an error naming the
+construct and the line, never a wrong value.
 
 Keyword arguments such as `axis`, `keepdims`, `ord`, `offset`, `shift` or `dtype` (a record's
 static parameters) are read at compile time: literals, globals and closure variables holding
