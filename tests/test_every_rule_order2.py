@@ -345,6 +345,8 @@ NOT_CALLED_BY_GENERATED_CODE = {
     "elementwise": "scipy_special's decorator, run at import",
     "special": "scipy_special's lookup of a SciPy function, at import",
     "split_logsumexp": "the split of logsumexp's record, at compile time",
+    "spectral_hessian": "norm's rules, at compile time (records of the SVD's items)",
+    "nuclear_hessian": "norm's rules, at compile time (records of the SVD's items)",
 }
 
 

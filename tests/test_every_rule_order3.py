@@ -31,8 +31,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:`row_stack`:DeprecationWarning")
 
 #: Third orders refused, with the error class and what its message names.
 REFUSED: dict[str, tuple[type, str]] = {
-    # the matrix norms of singular values stop at order 2 (docs/numpy-coverage.md)
-    "np.linalg.norm": (adcompiler.NonDifferentiableError, "nuclear_hessian"),
     # the adjoint of pieces joined at run time is a list, multiplied by a
     # weight in the code of the order below
     "pieces_adjoint": (adcompiler.UnsupportedSyntaxError, "list or tuple operand"),

@@ -8,8 +8,9 @@ is made of registered primitives (so its own derivatives are known), but
 for the matrix norms of singular values (``ord`` 2, -2, ``'nuc'``), where it
 comes from ``np.linalg.svd`` through :func:`singular_directions`: their
 gradients and tangents are exact; their second derivatives are
-:func:`nuclear_hessian` and :func:`spectral_hessian` (a third raises
-``NonDifferentiableError`` naming them).
+:func:`nuclear_hessian` and :func:`spectral_hessian`, written with the
+records of the SVD's items and arithmetic, so the third and higher orders
+are those records' derivatives.
 
 Conventions where a norm is not differentiable: at ``x == 0`` every
 derivative is 0; the largest (or smallest) element of ``inf`` norms and
@@ -29,6 +30,7 @@ import numpy as np
 from ..errors import NoRuleError
 from .reductions import expand
 from .registry import define, nondifferentiable
+from .decompositions import svd_u_item, svd_values_item, svd_vh_item
 from .runtime_helpers import real_operand
 from .symbolic import Sym, call
 
@@ -163,91 +165,93 @@ def singular_directions(x: Any, ord: Any, axes: tuple) -> np.ndarray:
     return np.moveaxis(w, (-2, -1), axes)
 
 
-def _zero_where_still(out: np.ndarray, e: np.ndarray) -> np.ndarray:
+def _zero_where_still(out: Any, e: Any) -> Any:
     """``out`` (a stack of matrices, linear in the stack ``e``) with 0 for
     each matrix whose direction ``e`` is 0: linearity says so, and the SVD
     formulas would give ``0 / 0`` there at a degenerate matrix (the zero
     matrix, repeated singular values) that a constant operand can be."""
-    still = ~np.any(e != 0, axis=(-2, -1))
-    if not np.any(still):
-        return out
-    return np.where(still[..., None, None], 0.0, out)
+    still = np.logical_not(np.any(e != 0, axis=(-2, -1)))
+    return np.where(np.expand_dims(still, (-2, -1)), 0.0, out)
 
 
-def nuclear_hessian(x: Any, e: Any, axes: tuple) -> np.ndarray:
+def _moved(x: Any, e: Any, axes: tuple) -> tuple[Any, Any]:
+    """``x`` and the direction ``e`` (broadcast to it) with ``axes`` last."""
+    moved = np.moveaxis(x, axes, (-2, -1))
+    e = np.moveaxis(np.broadcast_to(e, np.shape(x)), axes, (-2, -1))
+    return moved, e
+
+
+def _reduced_svd(moved: Any) -> tuple[Any, Any, Any, Any, Any]:
+    """``u, s, vh`` of the reduced SVD (each by its record, whose rules
+    reach every order) and ``u.T``, ``v``."""
+    u, s, vh = (
+        svd_u_item(moved, False),
+        svd_values_item(moved),
+        svd_vh_item(moved, False),
+    )
+    return u, s, vh, np.swapaxes(u, -1, -2), np.swapaxes(vh, -1, -2)
+
+
+def nuclear_hessian(x: Any, e: Any, axes: tuple) -> Any:
     """The derivative of ``U @ V.T`` (the gradient of the nuclear norm of
     ``x`` over ``axes``) in the direction ``e``: the nuclear norm's Hessian
     applied to ``e``, symmetric (so also its adjoint), linear in ``e``.
     Exact where the singular values are distinct and nonzero; 0 for a
-    zero direction (a matrix of the stack whose ``e`` is 0), wherever."""
-    moved = np.moveaxis(np.asarray(x), axes, (-2, -1))
-    e = np.moveaxis(np.broadcast_to(e, np.shape(x)), axes, (-2, -1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inner = _nuclear_inner(moved, e)
+    zero direction (a matrix of the stack whose ``e`` is 0), wherever.
+
+    Written with registered functions only (the SVD by its items' records),
+    on arrays or inside a rule: its own derivatives, the norm's third and
+    higher, are theirs."""
+    moved, e = _moved(x, e, axes)
+    u, s, vh, ut, v = _reduced_svd(moved)
+    p = ut @ e @ v
+    f = 1.0 / (np.expand_dims(s, -1) + np.expand_dims(s, -2))
+    inner = u @ (f * (p - np.swapaxes(p, -1, -2))) @ vh
+    inverse = 1.0 / s
+    # the parts of e outside U's columns (a tall matrix) and outside V's
+    # (a wide one): each is 0 when that side is square
+    beside_u = e - u @ (ut @ e)
+    beside_v = e - (e @ v) @ vh
+    inner = inner + ((beside_u @ v) * np.expand_dims(inverse, -2)) @ vh
+    inner = inner + u @ (np.expand_dims(inverse, -1) * (ut @ beside_v))
     return np.moveaxis(_zero_where_still(inner, e), (-2, -1), axes)
 
 
-def _nuclear_inner(moved: np.ndarray, e: np.ndarray) -> np.ndarray:
-    u, s, vt = np.linalg.svd(moved, full_matrices=False)
-    v = np.swapaxes(vt, -1, -2)
-    ut = np.swapaxes(u, -1, -2)
-    p = ut @ e @ v
-    f = 1.0 / (s[..., :, None] + s[..., None, :])
-    inner = u @ (f * (p - np.swapaxes(p, -1, -2))) @ vt
-    inverse = 1.0 / s
-    m, n = moved.shape[-2:]
-    if m > n:  # the part of e outside U's columns
-        outside = e - u @ (ut @ e)
-        inner = inner + (outside @ v) * inverse[..., None, :] @ vt
-    elif m < n:
-        outside = e - (e @ v) @ vt
-        inner = inner + u @ (inverse[..., :, None] * (ut @ outside))
-    return inner
-
-
-def spectral_hessian(x: Any, e: Any, ord: Any, axes: tuple) -> np.ndarray:
+def spectral_hessian(x: Any, e: Any, ord: Any, axes: tuple) -> Any:
     """The derivative of ``u v.T`` (the gradient of the largest singular
     value of ``x`` over ``axes`` for ord 2, the smallest for -2) in the
     direction ``e``: that singular value's Hessian applied to ``e``,
     symmetric, linear in ``e``. Exact where that singular value is
     distinct from the others and nonzero; 0 for a zero direction (a matrix
-    of the stack whose ``e`` is 0), wherever."""
-    moved = np.moveaxis(np.asarray(x), axes, (-2, -1))
-    e = np.moveaxis(np.broadcast_to(e, np.shape(x)), axes, (-2, -1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = _spectral_inner(moved, e, ord)
-    return np.moveaxis(_zero_where_still(out, e), (-2, -1), axes)
-
-
-def _spectral_inner(moved: np.ndarray, e: np.ndarray, ord: Any) -> np.ndarray:
-    u, s, vt = np.linalg.svd(moved, full_matrices=False)
-    v = np.swapaxes(vt, -1, -2)
-    ut = np.swapaxes(u, -1, -2)
-    i = 0 if ord == 2 else s.shape[-1] - 1
+    of the stack whose ``e`` is 0), wherever. Made of registered functions,
+    as :func:`nuclear_hessian` is."""
+    moved, e = _moved(x, e, axes)
+    u, s, vh, ut, v = _reduced_svd(moved)
+    i = 0 if ord == 2 else -1
+    k = np.shape(s)[-1]
+    chosen = call(np.arange, k) == (0 if ord == 2 else k - 1)
     p = ut @ e @ v
     s_i = s[..., i, None]
     column = p[..., :, i]  # u_j . e v_i
     row = p[..., i, :]  # u_i . e v_j
-    gap = s_i**2 - s**2
-    gap[..., i] = 1.0
-    c = (s_i * column + s * row) / gap
-    d = (s_i * row + s * column) / gap
-    c[..., i] = 0.0
-    d[..., i] = 0.0
+    gap = np.where(chosen, 1.0, s_i * s_i - s * s)
+    c = np.where(chosen, 0.0, (s_i * column + s * row) / gap)
+    d = np.where(chosen, 0.0, (s_i * row + s * column) / gap)
     u_i, v_i = u[..., :, i], v[..., :, i]
     e_v = (e @ v_i[..., None])[..., 0]
     et_u = (np.swapaxes(e, -1, -2) @ u_i[..., None])[..., 0]
     du = (u @ c[..., None])[..., 0]
     du = du + (e_v - (u @ (ut @ e_v[..., None]))[..., 0]) / s_i
     dv = (v @ d[..., None])[..., 0]
-    dv = dv + (et_u - (v @ (vt @ et_u[..., None]))[..., 0]) / s_i
-    return du[..., :, None] * v_i[..., None, :] + u_i[..., :, None] * dv[..., None, :]
+    dv = dv + (et_u - (v @ (vh @ et_u[..., None]))[..., 0]) / s_i
+    out = du[..., :, None] * v_i[..., None, :] + u_i[..., :, None] * dv[..., None, :]
+    return np.moveaxis(_zero_where_still(out, e), (-2, -1), axes)
 
 
 def _directions_x(G, ans, x, ord, axes):
     if ord == "nuc":
-        return call(nuclear_hessian, x, G, axes)
-    return call(spectral_hessian, x, G, ord, axes)
+        return nuclear_hessian(x, G, axes)
+    return spectral_hessian(x, G, ord, axes)
 
 
 define(
@@ -256,25 +260,6 @@ define(
     tangent=(_directions_x,),
     static=("ord", "axes"),
     hint="directions",
-)
-define(
-    spectral_hessian,
-    None,
-    lambda G, ans, x, e, ord, axes: call(spectral_hessian, x, G, ord, axes),
-    tangent=(
-        None,
-        lambda t, ans, x, e, ord, axes: call(spectral_hessian, x, t, ord, axes),
-    ),
-    static=("ord", "axes"),
-    hint="curvature",
-)
-define(
-    nuclear_hessian,
-    None,
-    lambda G, ans, x, e, axes: call(nuclear_hessian, x, G, axes),
-    tangent=(None, lambda t, ans, x, e, axes: call(nuclear_hessian, x, t, axes)),
-    static=("axes",),
-    hint="curvature",
 )
 
 
@@ -313,6 +298,3 @@ norm = define(
     tangent=(_norm_tangent,),
     static=("ord", "axis", "keepdims"),
 )
-# the second derivatives of the singular-value norms are nuclear_hessian and
-# spectral_hessian, which have none of their own
-norm.orders = "any; 2 for matrix `ord` 2, -2, `'nuc'`"

@@ -441,8 +441,6 @@ HELPERS: dict[str, Sample] = {
     ),
     "after_write": S(lambda s, k: runtime.after_write(s, k, True), M, N),
     "singular_directions": via("np.linalg.norm"),
-    "spectral_hessian": S(lambda e: norms.spectral_hessian(M, e, 2, (0, 1)), N),
-    "nuclear_hessian": via("np.linalg.norm"),
 }
 
 
