@@ -206,6 +206,16 @@ def _arg_key(obj: Any) -> Hashable:
     return argument_structure(obj)
 
 
+def _default_key(obj: Any) -> Hashable:
+    """A default's structure: :data:`SCALAR` for a number (the code is
+    compiled knowing its shape is ``()``, as for a number passed; a
+    changed ``__defaults__`` compiles again), else its argument structure."""
+    kind = type(obj)
+    if kind is float or kind is int or kind is np.float64:
+        return SCALAR
+    return argument_structure(obj)
+
+
 #: The kinds of parameter a call packs: ``*args`` into a tuple, ``**kwargs``
 #: into a dict.
 _PACKED = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
@@ -325,7 +335,7 @@ class GradFunction(Transformed):
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
         )
         self._default_structures = {
-            k: argument_structure(v) for k, v in defaults(base).items()
+            k: _default_key(v) for k, v in defaults(base).items()
         }
         functools.update_wrapper(self, base)
         prefix = "value_and_grad_" if with_value else "grad_"
@@ -342,7 +352,7 @@ class GradFunction(Transformed):
         by_name = dict(keywords)
         # the defaults now (``__defaults__`` may have been replaced since)
         self._default_structures = {
-            k: argument_structure(v) for k, v in defaults(user_function(self)).items()
+            k: _default_key(v) for k, v in defaults(user_function(self)).items()
         }
         learnt = static_names(user_function(self))
         given_defaults = defaults(user_function(self)) if learnt else {}

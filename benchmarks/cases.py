@@ -262,6 +262,120 @@ def lstm_over(step):
     return loss
 
 
+# (g) -----------------------------------------------------------------------
+#: the step of the integration, a module constant (the cliff of issue 18: a
+#: float global read in the loop once made every step's shapes unknown)
+DT = 0.005
+
+
+def lorenz_rk4(sigma, rho, beta):
+    """x + y + z after 500 RK4 steps of the Lorenz system, on Python floats."""
+    x, y, z = 1.0, 1.0, 1.0
+    for i in range(500):
+        a1, b1, c1 = sigma * (y - x), x * (rho - z) - y, x * y - beta * z
+        x2, y2, z2 = x + 0.5 * DT * a1, y + 0.5 * DT * b1, z + 0.5 * DT * c1
+        a2, b2, c2 = sigma * (y2 - x2), x2 * (rho - z2) - y2, x2 * y2 - beta * z2
+        x3, y3, z3 = x + 0.5 * DT * a2, y + 0.5 * DT * b2, z + 0.5 * DT * c2
+        a3, b3, c3 = sigma * (y3 - x3), x3 * (rho - z3) - y3, x3 * y3 - beta * z3
+        x4, y4, z4 = x + DT * a3, y + DT * b3, z + DT * c3
+        a4, b4, c4 = sigma * (y4 - x4), x4 * (rho - z4) - y4, x4 * y4 - beta * z4
+        x = x + DT / 6.0 * (a1 + 2.0 * a2 + 2.0 * a3 + a4)
+        y = y + DT / 6.0 * (b1 + 2.0 * b2 + 2.0 * b3 + b4)
+        z = z + DT / 6.0 * (c1 + 2.0 * c2 + 2.0 * c3 + c4)
+    return x + y + z
+
+
+def _field_vjp(x, y, z, ga, gb, gc, sigma, rho, beta):
+    """Adjoints of the state and of sigma, rho, beta through the Lorenz
+    vector field at (x, y, z), for the adjoint (ga, gb, gc) of its value."""
+    return (
+        -ga * sigma + gb * (rho - z) + gc * y,
+        ga * sigma - gb + gc * x,
+        -gb * x - gc * beta,
+        ga * (y - x),
+        gb * x,
+        -gc * z,
+    )
+
+
+def lorenz_rk4_hand(sigma, rho, beta):
+    """The hand-written gradient: each step's four stage states saved, then
+    the chain rule through the stages in reverse, on floats throughout."""
+    h = DT
+    x, y, z = 1.0, 1.0, 1.0
+    saved = []
+    for i in range(500):
+        a1, b1, c1 = sigma * (y - x), x * (rho - z) - y, x * y - beta * z
+        x2, y2, z2 = x + 0.5 * h * a1, y + 0.5 * h * b1, z + 0.5 * h * c1
+        a2, b2, c2 = sigma * (y2 - x2), x2 * (rho - z2) - y2, x2 * y2 - beta * z2
+        x3, y3, z3 = x + 0.5 * h * a2, y + 0.5 * h * b2, z + 0.5 * h * c2
+        a3, b3, c3 = sigma * (y3 - x3), x3 * (rho - z3) - y3, x3 * y3 - beta * z3
+        x4, y4, z4 = x + h * a3, y + h * b3, z + h * c3
+        a4, b4, c4 = sigma * (y4 - x4), x4 * (rho - z4) - y4, x4 * y4 - beta * z4
+        saved.append((x, y, z, x2, y2, z2, x3, y3, z3, x4, y4, z4))
+        x = x + h / 6.0 * (a1 + 2.0 * a2 + 2.0 * a3 + a4)
+        y = y + h / 6.0 * (b1 + 2.0 * b2 + 2.0 * b3 + b4)
+        z = z + h / 6.0 * (c1 + 2.0 * c2 + 2.0 * c3 + c4)
+    value = x + y + z
+    dx, dy, dz = 1.0, 1.0, 1.0
+    ds = dr = db = 0.0
+    for x, y, z, x2, y2, z2, x3, y3, z3, x4, y4, z4 in reversed(saved):
+        w1, w2 = h / 6.0, h / 3.0
+        # k4 = f(p4), p4 = p + h k3
+        ex, ey, ez, es, er, eb = _field_vjp(
+            x4, y4, z4, w1 * dx, w1 * dy, w1 * dz, sigma, rho, beta
+        )
+        ds, dr, db = ds + es, dr + er, db + eb
+        px, py, pz = ex, ey, ez
+        # k3 = f(p3), p3 = p + h/2 k2
+        ex, ey, ez, es, er, eb = _field_vjp(
+            x3,
+            y3,
+            z3,
+            w2 * dx + h * ex,
+            w2 * dy + h * ey,
+            w2 * dz + h * ez,
+            sigma,
+            rho,
+            beta,
+        )
+        ds, dr, db = ds + es, dr + er, db + eb
+        px, py, pz = px + ex, py + ey, pz + ez
+        # k2 = f(p2), p2 = p + h/2 k1
+        ex, ey, ez, es, er, eb = _field_vjp(
+            x2,
+            y2,
+            z2,
+            w2 * dx + 0.5 * h * ex,
+            w2 * dy + 0.5 * h * ey,
+            w2 * dz + 0.5 * h * ez,
+            sigma,
+            rho,
+            beta,
+        )
+        ds, dr, db = ds + es, dr + er, db + eb
+        px, py, pz = px + ex, py + ey, pz + ez
+        # k1 = f(p)
+        ex, ey, ez, es, er, eb = _field_vjp(
+            x,
+            y,
+            z,
+            w1 * dx + 0.5 * h * ex,
+            w1 * dy + 0.5 * h * ey,
+            w1 * dz + 0.5 * h * ez,
+            sigma,
+            rho,
+            beta,
+        )
+        ds, dr, db = ds + es, dr + er, db + eb
+        dx, dy, dz = dx + px + ex, dy + py + ey, dz + pz + ez
+    return value, (ds, dr, db)
+
+
+def lorenz_inputs():
+    return (10.0, 28.0, 8.0 / 3.0)
+
+
 lstm_loss_steps = lstm_over(lstm_step)
 lstm_loss_checkpointed = lstm_over(checkpoint(lstm_step))
 
@@ -274,4 +388,10 @@ CASES = {
     "(d) elementwise chain, 10^6": (chain, chain_hand, chain_inputs, (0,)),
     "(e) tanh RNN, 50 x 32 x 64": (rnn_loss, rnn_hand, rnn_inputs, (0, 1, 2)),
     "(f) LSTM, 50 x 32 x 64": (lstm_loss, lstm_hand, lstm_inputs, (0, 1, 2)),
+    "(g) Lorenz RK4 on floats, step a global": (
+        lorenz_rk4,
+        lorenz_rk4_hand,
+        lorenz_inputs,
+        (0, 1, 2),
+    ),
 }

@@ -117,3 +117,65 @@ def test_int_and_float64_arguments_are_scalars():
     assert isinstance(got, np.float64)
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     assert "unbroadcast" not in g.source
+
+
+STEP = 0.005
+
+
+def euler_with_a_global_step(k, x):
+    for i in range(20):
+        x = x + STEP * (-k * x * x)
+    return x
+
+
+def euler_with_a_default_step(k, x, h=0.005):
+    for i in range(20):
+        x = x + h * (-k * x * x)
+    return x
+
+
+def _euler_reference(k, x, h):
+    for i in range(20):
+        x = x + h * (-k * x * x)
+    return x
+
+
+@pytest.mark.parametrize("fn", [euler_with_a_global_step, euler_with_a_default_step])
+def test_a_number_read_from_a_global_or_a_default_is_a_scalar(fn):
+    # a float module constant or default used to make every value of the
+    # loop unknown in shape: np.shape and unbroadcast at each step
+    g = grad(fn, wrt=(0, 1))
+    got = g(0.7, 1.3)
+    assert "unbroadcast" not in g.source and "np.shape" not in g.source
+    expected = numerical_grad(
+        lambda k, x: _euler_reference(k, x, 0.005), 0.7, 1.3, wrt=(0, 1)
+    )
+    np.testing.assert_allclose(got, expected, rtol=1e-7)
+
+
+def summed_euler(k, x):
+    return np.sum(euler_with_a_global_step(k, x))
+
+
+def test_a_global_number_that_becomes_an_array_compiles_again(monkeypatch):
+    g = grad(summed_euler, wrt=(0, 1))
+    g(0.7, 1.3)
+    steps = np.array([0.005, 0.01])
+    monkeypatch.setitem(euler_with_a_global_step.__globals__, "STEP", steps)
+    expected = numerical_grad(
+        lambda k, x: np.sum(_euler_reference(k, x, steps)), 0.7, 1.3, wrt=(0, 1)
+    )
+    np.testing.assert_allclose(g(0.7, 1.3), expected, rtol=1e-7)
+
+
+def test_a_default_that_becomes_an_array_compiles_again():
+    def f(k, x, h=0.005):
+        for i in range(5):
+            x = x + h * (-k * x * x)
+        return np.sum(x)
+
+    g = grad(f, wrt=(0, 1))
+    g(0.7, 1.3)
+    f.__defaults__ = (np.array([0.005, 0.02]),)
+    expected = numerical_grad(lambda k, x: f(k, x), 0.7, 1.3, wrt=(0, 1))
+    np.testing.assert_allclose(g(0.7, 1.3), expected, rtol=1e-7)

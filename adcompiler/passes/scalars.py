@@ -49,13 +49,23 @@ def mark_scalars(graph: Graph, scalars: Sequence[bool]) -> None:
     for param, is_scalar in zip(graph.params, scalars):
         if isinstance(param, Value) and is_scalar:
             param.scalar = True
+    for free in graph.free:
+        # a global, closure or attribute holding a number: the compiled code
+        # holds only while it is an equal number of the same type
+        # (frontend.Dependencies), so it is a scalar
+        if type(free.obj) in _NUMBERS:
+            free.scalar = True
     _block(graph.body)
+
+
+#: the types of the numbers a value known to be a scalar may hold
+_NUMBERS = (int, float, bool, np.float64)
 
 
 def _known(operand: Any) -> bool:
     if isinstance(operand, Value):
         return operand.scalar
-    return type(operand) in (int, float, bool, np.float64)
+    return type(operand) in _NUMBERS
 
 
 def _result_is_scalar(op: Op) -> bool:

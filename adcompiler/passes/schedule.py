@@ -49,6 +49,7 @@ from ..ir import Graph
 from .cse import share_repeated_arithmetic, share_shape_computations
 from .cut import mark_cut
 from .dce import eliminate_dead_code
+from .hoist import hoist_invariant_scalars
 from .inplace import accumulate_in_place, assemble_pieces
 from .names import share_loop_names
 from .ranks import mark_ranks
@@ -136,6 +137,13 @@ SCHEDULE: tuple[Pass, ...] = (
         frozenset({"lowered"}),
         uses=("ranks",),
         gives=("ranks marked",),
+        optional=True,
+    ),
+    Pass(
+        "hoist invariant scalars",
+        hoist_invariant_scalars,
+        frozenset({"lowered"}),
+        after=("scalars marked",),
         optional=True,
     ),
     # adjoint graphs: first the passes that rewrite ops on both sides of
