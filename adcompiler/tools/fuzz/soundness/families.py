@@ -949,6 +949,55 @@ def adjoint_fan_out(r: Rand) -> SoundProgram:
     return SoundProgram(lines_to_source(body), "adjoint_fan_out", args)
 
 
+def invariant_scalars(r: Rand) -> SoundProgram:
+    """Loops over Python floats reading a step from a module constant, a
+    default or a parameter (``x = x + 0.5 * DT * f(x)``), with invariant
+    products, quotients by constants and by parameters, powers, several
+    steps per iteration, loops of 0 to 4 iterations and ``while`` loops.
+    Expected: the gradient. Found (issue 18): a float constant read in a
+    loop made every value's shape unknown (94 times slower, right values);
+    its fix marks such numbers scalars and computes invariant arithmetic once
+    before the loop, which must keep the derivatives of differentiated steps
+    and leave loops that do not run as they were."""
+    count = r.int(0, 4)
+    default = r.pos(0.05, 0.4)
+    step = r.pick(["DT", "h", "a", "DT * a", "0.5 * DT"])
+    invariant = r.pick(
+        [
+            f"0.5 * {step}",
+            f"{step} / 6.0",
+            f"{step} * {step}",
+            f"-{step}",
+            f"({step} + {r.const()}) ** 2",
+            f"{step} / (1.0 + a * a)",
+            f"2.0 * {step} - a",
+        ]
+    )
+    update = r.pick(
+        [
+            f"x = x + {invariant} * {smooth(r, 'x')}",
+            f"x = x * (1.0 + {invariant}) + {step} * np.tanh(x)",
+            f"k1 = {smooth(r, 'x')}\n"
+            f"mid = x + 0.5 * {step} * k1\n"
+            f"x = x + {step} * ({smooth(r, 'mid')}) + {invariant} * k1",
+        ]
+    )
+    body_lines = update.split("\n")
+    if r.chance(0.5):
+        loop = [f"for i in range({count}):"] + indent(body_lines)
+    else:
+        loop = ["i = 0", f"while i < {count}:"] + indent(body_lines + ["i = i + 1"])
+    result = r.pick(["x", "x * x + a", f"np.sin(x) * {step}"])
+    body = [f"def f(x, a, h={default}):"] + indent(loop + [f"return {result}"])
+    prelude = [f"DT = {r.pos(0.01, 0.3)}"]
+    args = [Arg(()), Arg((), low=0.2, high=1.2)]
+    program = SoundProgram(lines_to_source(body, prelude), "invariant_scalars", args)
+    # the step changed between calls: the compiled code must follow it
+    new_step = r.pick([repr(float(r.pos(0.01, 0.3))), "0", "np.float64(0.125)"])
+    program.changes = [Change("module", "DT", new_step)]
+    return program
+
+
 #: The soundness families, by name, in the order a campaign cycles through
 #: them (program ``i`` of a campaign is of family ``i % len(FAMILIES)``).
 FAMILIES: dict[str, Callable[[Rand], SoundProgram]] = {
@@ -963,6 +1012,7 @@ FAMILIES: dict[str, Callable[[Rand], SoundProgram]] = {
     "int_power_zero": int_power_zero,
     "complex_intermediate": complex_intermediate,
     "adjoint_fan_out": adjoint_fan_out,
+    "invariant_scalars": invariant_scalars,
 }
 
 
