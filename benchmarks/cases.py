@@ -376,6 +376,34 @@ def lorenz_inputs():
     return (10.0, 28.0, 8.0 / 3.0)
 
 
+# (h) -----------------------------------------------------------------------
+def softmax_ce(W, X, Y):
+    """Mean cross-entropy of a linear softmax classifier, with the usual max
+    shift (its adjoint, exactly 0, is not computed: passes/fused.py)."""
+    z = X @ W
+    shifted = z - np.max(z, axis=1, keepdims=True)
+    logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.mean(np.sum(Y * logp, axis=1))
+
+
+def softmax_ce_hand(W, X, Y):
+    z = X @ W
+    shifted = z - np.max(z, axis=1, keepdims=True)
+    e = np.exp(shifted)
+    total = np.sum(e, axis=1, keepdims=True)
+    logp = shifted - np.log(total)
+    value = -np.mean(np.sum(Y * logp, axis=1))
+    d_z = (e / total * np.sum(Y, axis=1, keepdims=True) - Y) / X.shape[0]
+    return value, (X.T @ d_z,)
+
+
+def softmax_inputs():
+    X = RNG.normal(size=(512, 100))
+    W = RNG.normal(size=(100, 1000)) * 0.1
+    Y = np.eye(1000)[RNG.integers(0, 1000, 512)]
+    return (W, X, Y)
+
+
 lstm_loss_steps = lstm_over(lstm_step)
 lstm_loss_checkpointed = lstm_over(checkpoint(lstm_step))
 
@@ -393,5 +421,11 @@ CASES = {
         lorenz_rk4_hand,
         lorenz_inputs,
         (0, 1, 2),
+    ),
+    "(h) softmax cross-entropy 512 x 1000": (
+        softmax_ce,
+        softmax_ce_hand,
+        softmax_inputs,
+        (0,),
     ),
 }

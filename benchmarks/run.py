@@ -236,7 +236,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated case letters (a-g): time only these, without "
+        help="comma-separated case letters (a-h): time only these, without "
         "peers, and print instead of writing the results file",
     )
     options = parser.parse_args()

@@ -106,9 +106,30 @@ def logistic_in_loop(z, w):
     return np.sum(h)
 
 
+def log_softmax(z, w):
+    shifted = z - np.max(z, axis=1, keepdims=True)
+    logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return np.sum(logp * w)
+
+
+def softmax_columns(z, w):
+    shifted = z - np.max(z, axis=0, keepdims=True)
+    e = np.exp(shifted)
+    return np.sum(np.sin(e / np.sum(e, axis=0, keepdims=True)) * w)
+
+
+def softmax_whole(z):
+    shifted = z - np.max(z)
+    e = np.exp(shifted)
+    return np.sum(np.cos(e / np.sum(e)))
+
+
 @pytest.mark.parametrize(
     "f, names",
     [
+        (log_softmax, ["shift-invariant max"]),
+        (softmax_columns, ["shift-invariant max"]),
+        (softmax_whole, ["shift-invariant max"]),
         (logistic, ["logistic"]),
         (logistic_sum_reversed, ["logistic"]),
         (doubled_product, ["doubled under a sum"]),
@@ -162,9 +183,35 @@ def product_not_under_sum(x):
     return np.sum(np.sin(x - x))
 
 
+def shifted_exp_summed(z):
+    shifted = z - np.max(z, axis=1, keepdims=True)
+    return np.sum(np.exp(shifted))
+
+
+def shift_summed_along_another_axis(z):
+    shifted = z - np.max(z, axis=1, keepdims=True)
+    return np.sum(shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True)))
+
+
+def log_sum_exp_read_again(z):
+    shifted = z - np.max(z, axis=1, keepdims=True)
+    lse = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return np.sum(shifted - lse) + np.sum(lse)
+
+
+def shifted_read_again(z):
+    shifted = z - np.max(z, axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return np.sum(np.log(e / np.sum(e, axis=1, keepdims=True))) + np.sum(shifted)
+
+
 @pytest.mark.parametrize(
     "f",
     [
+        shifted_exp_summed,
+        shift_summed_along_another_axis,
+        log_sum_exp_read_again,
+        shifted_read_again,
         logistic_numerator_two,
         logistic_inner_read_again,
         logistic_without_negation,

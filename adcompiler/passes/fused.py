@@ -44,7 +44,7 @@ from typing import Any, Callable, Collection, NamedTuple, Protocol
 import numpy as np
 
 from .. import runtime
-from ..ir import Block, Graph, Op, Value, used_list
+from ..ir import Block, Graph, Op, Value, tree_values, used_list
 from ..primitives.elementwise import _scalar_constant, ub
 from ..primitives.symbolic import Sym, call
 from .scalars import ARITHMETIC, NEGATIONS
@@ -240,6 +240,125 @@ class ExpFactor(Composite):
         step.contribute(u, make)
 
 
+_MAX = (np.max, np.amax)
+_SUBTRACT = (operator.sub, np.subtract)
+
+
+def _axis_keep(op: Op) -> tuple[Any, bool] | None:
+    """``(axis, keepdims)`` of a reduction op of one array (None when its
+    arguments are not plain constants)."""
+    if len(op.args) != 1 or set(op.kwargs) - {"axis", "keepdims"}:
+        return None
+    axis = op.kwargs.get("axis")
+    keepdims = op.kwargs.get("keepdims", False)
+    if isinstance(axis, Value) or isinstance(keepdims, Value):
+        return None
+    return (tuple(axis) if isinstance(axis, list) else axis), bool(keepdims)
+
+
+class ShiftInvariant(Composite):
+    """``z = x - np.max(x, axis, keepdims=True)`` (or ``- np.max(x)``) read
+    only by a log-softmax or softmax along that axis: ``np.exp(z)``, its
+    ``np.sum`` along the axis, the sum's ``np.log`` subtracted from ``z``,
+    the exponential divided by its sum. Those results do not change when a
+    number is added to ``z`` along the axis, so the max's adjoint, whose
+    rules compare ``x`` with it and count the ties, is exactly 0 (its
+    contributions sum to 0 along the axis): only ``x`` gets ``d_z``. (What
+    JAX gets with ``stop_gradient`` on the max.)"""
+
+    name = "shift-invariant max"
+
+    def match(self, op: Op, index: "Composites", step: Backward) -> bool | None:
+        if op.prim.fn not in _SUBTRACT or op.kwargs or len(op.args) != 2:
+            return None
+        x, m = op.args
+        inner = getattr(m, "op", None)
+        if not isinstance(x, Value) or not isinstance(inner, Op):
+            return None
+        if inner.prim.fn not in _MAX or inner.args[:1] != (x,):
+            return None
+        reduced = _axis_keep(inner)
+        if reduced is None or (reduced[0] is not None and not reduced[1]):
+            return None
+        return True if self._invariant(op.out, reduced, index) else None
+
+    def _invariant(self, z: Value, reduced: tuple, index: "Composites") -> bool:
+        axis, _ = reduced
+
+        def along(op: Op) -> bool:  # a sum along the max's axis, shape kept
+            found = _axis_keep(op)
+            return (
+                op.prim.fn is np.sum
+                and found is not None
+                and found[0] == axis
+                and (axis is None or found[1])
+            )
+
+        for reader in index.readers(z):
+            fn = reader.prim.fn if isinstance(reader, Op) else None
+            if fn is np.exp and len(reader.args) == 1 and not reader.kwargs:
+                e = reader.out
+                sums = [r for r in index.readers(e) if isinstance(r, Op) and along(r)]
+                for other in index.readers(e):
+                    if other in sums:
+                        continue
+                    if not (
+                        isinstance(other, Op)
+                        and other.prim.fn in _DIVIDE
+                        and not other.kwargs
+                        and len(other.args) == 2
+                        and other.args[0] is e
+                        and getattr(other.args[1], "op", None) in sums
+                    ):
+                        return False
+                for total in sums:
+                    for use in index.readers(total.out):
+                        if not isinstance(use, Op) or use.kwargs:
+                            return False
+                        if use.prim.fn in _DIVIDE and use.args == (e, total.out):
+                            continue
+                        if use.prim.fn is np.log and len(use.args) == 1:
+                            if all(
+                                isinstance(sub, Op)
+                                and sub.prim.fn in _SUBTRACT
+                                and not sub.kwargs
+                                and sub.args == (z, use.out)
+                                for sub in index.readers(use.out)
+                            ):
+                                continue
+                        return False
+            elif (
+                fn in _SUBTRACT
+                and not reader.kwargs
+                and len(reader.args) == 2
+                and reader.args[0] is z
+                and self._is_log_sum_exp(reader.args[1], z, along)
+            ):
+                continue
+            else:
+                return False
+        return True
+
+    @staticmethod
+    def _is_log_sum_exp(value: Any, z: Value, along: Any) -> bool:
+        log = getattr(value, "op", None)
+        if not (isinstance(log, Op) and log.prim.fn is np.log and len(log.args) == 1):
+            return False
+        total = getattr(log.args[0], "op", None)
+        if not (isinstance(total, Op) and along(total)):
+            return False
+        exp = getattr(total.args[0], "op", None)
+        return (
+            isinstance(exp, Op)
+            and exp.prim.fn is np.exp
+            and len(exp.args) == 1
+            and exp.args[0] is z
+        )
+
+    def backward(self, found: bool, step: Backward) -> None:
+        step.apply_rules(skip=(1,))
+
+
 class SameOperands(Composite):
     """``x * x`` or ``x + x``: the rule's contribution for the first
     argument is added for the second as well, not computed again."""
@@ -258,6 +377,7 @@ class SameOperands(Composite):
 #: The composite patterns, in the order they are tried.
 COMPOSITES: tuple[Composite, ...] = (
     Logistic(),
+    ShiftInvariant(),
     DoubledUnderSum(),
     NegatedSquare(),
     ExpFactor(),
@@ -285,6 +405,8 @@ class Composites:
     ) -> None:
         self.patterns = patterns
         self.uses = Counter(used_list(graph))
+        self._graph = graph
+        self._readers: dict[int, list[Any]] | None = None
         self.block_of: dict[int, Block] = {}
         self._index(graph.body)
 
@@ -303,6 +425,19 @@ class Composites:
                 return Match(composite, found)
         return None
 
+    def readers(self, value: Value) -> list[Any]:
+        """The ops reading ``value`` (an op reading it twice, once), and the
+        graph's outputs as ``None`` when they include it."""
+        if self._readers is None:
+            found: dict[int, list[Any]] = {}
+            for op in self._graph.walk():
+                for read in _unique_reads(op):
+                    found.setdefault(id(read), []).append(op)
+            for out in tree_values(self._graph.outputs):
+                found.setdefault(id(out), []).append(None)
+            self._readers = found
+        return self._readers.get(id(value), [])
+
     def inner(self, value: Any, fns: tuple, owner: Op) -> Op | None:
         """The op defining ``value`` when it is one of ``fns``, without
         keywords, in ``owner``'s block, and ``owner`` is its only reader."""
@@ -314,6 +449,13 @@ class Composites:
         if self.block_of.get(id(op)) is not self.block_of.get(id(owner)):
             return None
         return op
+
+
+def _unique_reads(op: Any) -> list[Value]:
+    seen: dict[int, Value] = {}
+    for value in op.reads():
+        seen.setdefault(id(value), value)
+    return list(seen.values())
 
 
 def _same_operands(op: Op) -> bool:

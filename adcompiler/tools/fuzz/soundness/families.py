@@ -998,6 +998,46 @@ def invariant_scalars(r: Rand) -> SoundProgram:
     return program
 
 
+def shifted_softmax(r: Rand) -> SoundProgram:
+    """Softmax, log-softmax and log-sum-exp with the usual max shift
+    (``s = z - np.max(z, axis, keepdims=True)``) along either axis or the
+    whole array, and near misses whose result does depend on the shift
+    (the shifted values, their exponentials or the log-sum-exp also read
+    elsewhere, the sum along another axis). Expected: the gradient. The
+    compiler drops the max's adjoint where the result is invariant to the
+    shift (passes/fused.py, ShiftInvariant, issue 18): dropped wrongly, the
+    near misses would lose a term."""
+    rows, cols = r.int(2, 4), r.int(2, 5)
+    args = [Arg((rows, cols))]
+    axis = r.pick(["0", "1", None])
+    spec = f", axis={axis}, keepdims=True" if axis is not None else ""
+    other = {"0": "1", "1": "0", None: "0"}[axis]
+    z = smooth(r, "x")
+    stmts = [f"z = {z}", f"s = z - np.max(z{spec})", "e = np.exp(s)"]
+    total = f"np.sum(e{spec})"
+    kind = r.pick(["log_softmax", "softmax", "lse_shifted"])
+    if kind == "log_softmax":
+        stmts.append(f"out = s - np.log({total})")
+    elif kind == "softmax":
+        stmts.append(f"out = e / {total}")
+    else:
+        stmts.append(f"out = np.log({total}) + 0.0 * s")
+    extra = r.pick(
+        [
+            "",
+            "",
+            " + np.sum(s * 0.3)",
+            " + np.sum(e) * 0.1",
+            f" + np.sum(np.log({total}))",
+            f" + np.sum(np.log(np.sum(e, axis={other}, keepdims=True)))",
+        ]
+    )
+    weights_ = f"np.arange(1.0, {rows * cols + 1}.0).reshape({rows}, {cols})"
+    result = f"np.sum(np.sin(out) * {weights_}){extra}"
+    body = ["def f(x):"] + indent(stmts + [f"return {result}"])
+    return SoundProgram(lines_to_source(body), "shifted_softmax", args)
+
+
 #: The soundness families, by name, in the order a campaign cycles through
 #: them (program ``i`` of a campaign is of family ``i % len(FAMILIES)``).
 FAMILIES: dict[str, Callable[[Rand], SoundProgram]] = {
@@ -1013,6 +1053,7 @@ FAMILIES: dict[str, Callable[[Rand], SoundProgram]] = {
     "complex_intermediate": complex_intermediate,
     "adjoint_fan_out": adjoint_fan_out,
     "invariant_scalars": invariant_scalars,
+    "shifted_softmax": shifted_softmax,
 }
 
 
