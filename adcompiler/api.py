@@ -209,11 +209,10 @@ def _arg_key(obj: Any) -> Hashable:
 def _default_key(obj: Any) -> Hashable:
     """A default's structure: :data:`SCALAR` for a number (the code is
     compiled knowing its shape is ``()``, as for a number passed; a
-    changed ``__defaults__`` compiles again), else its argument structure."""
-    kind = type(obj)
-    if kind is float or kind is int or kind is np.float64:
-        return SCALAR
-    return argument_structure(obj)
+    changed ``__defaults__`` compiles again), else its argument structure
+    (an array default is not taken to keep its rank)."""
+    key = _arg_key(obj)
+    return key if key is SCALAR else argument_structure(obj)
 
 
 #: The kinds of parameter a call packs: ``*args`` into a tuple, ``**kwargs``

@@ -475,6 +475,13 @@ def backward_changes_saved(entry: Entry, seen: set | None = None) -> bool:
     return consumes
 
 
+def _knowing(kind: str, structures: tuple, active: tuple, known: tuple) -> Request:
+    """The request of a callee's ``kind`` compiled knowing ``known``, the
+    ``(scalars, ranks)`` its caller knows of the arguments."""
+    scalars, ranks = known
+    return Request(kind, structures, active, scalars, ranks, optimize=optimizing())
+
+
 class _CallSites:
     """The pipeline's :class:`~adcompiler.callables.CallSites`: what lowering
     and differentiation ask for when code calls a user function."""
@@ -492,11 +499,7 @@ class _CallSites:
         active: tuple,
         known: tuple = ((), ()),
     ) -> Any:
-        scalars, ranks = known
-        request = Request(
-            "split", structures, active, scalars, ranks, optimize=optimizing()
-        )
-        return compiled(fn, request)
+        return compiled(fn, _knowing("split", structures, active, known))
 
     def checkpointed(
         self, fn: types.FunctionType, structures: tuple, active: tuple
@@ -512,11 +515,7 @@ class _CallSites:
         active: tuple,
         known: tuple = ((), ()),
     ) -> Callable:
-        scalars, ranks = known
-        request = Request(
-            "tangent", structures, active, scalars, ranks, optimize=optimizing()
-        )
-        return compiled(fn, request).call
+        return compiled(fn, _knowing("tangent", structures, active, known)).call
 
 
 #: The call sites every compilation is lowered and differentiated with.

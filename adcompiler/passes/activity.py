@@ -17,18 +17,15 @@ element are not.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable
 
 from ..ir import Graph, Value, carries_derivative, tree_values
-
-#: whether values flow through an op with a derivative
-_differentiable = carries_derivative
 
 
 def _varied_step(ops: list, varied: set[Value]) -> bool:
     changed = False
     for op in ops:
-        if not _differentiable(op):
+        if not carries_derivative(op):
             continue
         for defined, sources in op.flows():
             if any(v in varied for v in sources):
@@ -42,7 +39,7 @@ def _varied_step(ops: list, varied: set[Value]) -> bool:
 def _useful_step(ops: list, useful: set[Value]) -> bool:
     changed = False
     for op in reversed(ops):
-        if not _differentiable(op):
+        if not carries_derivative(op):
             continue
         for defined, sources in op.flows():
             if any(v in useful for v in defined):

@@ -431,7 +431,7 @@ class Composites:
         if self._readers is None:
             found: dict[int, list[Any]] = {}
             for op in self._graph.walk():
-                for read in _unique_reads(op):
+                for read in dict.fromkeys(op.reads()):
                     found.setdefault(id(read), []).append(op)
             for out in tree_values(self._graph.outputs):
                 found.setdefault(id(out), []).append(None)
@@ -449,13 +449,6 @@ class Composites:
         if self.block_of.get(id(op)) is not self.block_of.get(id(owner)):
             return None
         return op
-
-
-def _unique_reads(op: Any) -> list[Value]:
-    seen: dict[int, Value] = {}
-    for value in op.reads():
-        seen.setdefault(id(value), value)
-    return list(seen.values())
 
 
 def _same_operands(op: Op) -> bool:

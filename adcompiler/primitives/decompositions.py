@@ -165,17 +165,19 @@ def svd_vh(a: Any, full_matrices: bool = True) -> np.ndarray:
     return np.linalg.svd(a, full_matrices=full_matrices)[2]
 
 
-def _svd_reduced(a: Any) -> tuple[Any, Any, Any]:
+def reduced_svd(a: Any) -> tuple[Any, Any, Any]:
+    """``u, s, vh`` of the reduced SVD of each matrix of ``a``, each by its
+    item's record (so in a rule, every order of derivative is known)."""
     return svd_u_item(a, False), svd_values_item(a), svd_vh_item(a, False)
 
 
 def _svd_values_vjp(g, ans, a):
-    u, s, vh = _svd_reduced(a)
+    u, s, vh = reduced_svd(a)
     return (u * _row(g)) @ vh
 
 
 def _svd_values_jvp(t, ans, a):
-    u, s, vh = _svd_reduced(a)
+    u, s, vh = reduced_svd(a)
     return np.sum(u * (t @ _mT(vh)), axis=-2)
 
 
@@ -204,7 +206,7 @@ def _full_tangent(d_first: Any, ans: Any, s: Any, full_matrices: bool) -> Any:
 
 
 def _svd_u_vjp(g, ans, a, full_matrices=True):
-    u, s, vh = _svd_reduced(a)
+    u, s, vh = reduced_svd(a)
     g = _reduced_adjoint(g, ans, s, full_matrices)
     ug = _mT(u) @ g
     j = _gaps_inverse(s * s) * ug
@@ -213,7 +215,7 @@ def _svd_u_vjp(g, ans, a, full_matrices=True):
 
 
 def _svd_vh_vjp(g, ans, a, full_matrices=True):
-    u, s, vh = _svd_reduced(a)
+    u, s, vh = reduced_svd(a)
     g = _reduced_adjoint(_mT(g), _mT(ans), s, full_matrices)
     v = _mT(vh)
     vg = vh @ g
@@ -223,7 +225,7 @@ def _svd_vh_vjp(g, ans, a, full_matrices=True):
 
 
 def _svd_u_jvp(t, ans, a, full_matrices=True):
-    u, s, vh = _svd_reduced(a)
+    u, s, vh = reduced_svd(a)
     tv = t @ _mT(vh)
     ds = _mT(u) @ tv
     inner = _gaps_inverse(s * s) * (ds * _row(s) + _column(s) * _mT(ds))
@@ -232,7 +234,7 @@ def _svd_u_jvp(t, ans, a, full_matrices=True):
 
 
 def _svd_vh_jvp(t, ans, a, full_matrices=True):
-    u, s, vh = _svd_reduced(a)
+    u, s, vh = reduced_svd(a)
     v = _mT(vh)
     tu = _mT(t) @ u
     ds = _mT(tu) @ v
@@ -933,7 +935,7 @@ def _cond_weights(x: Any, p: Any) -> Any:
             hint="use p=None or 2 (or -2), a ratio of singular values; or "
             "write np.linalg.norm(x, p) * np.linalg.norm(np.linalg.inv(x), p)",
         )
-    u, s, vh = _svd_reduced(x)
+    u, s, vh = reduced_svd(x)
     top, bottom = (-1, 0) if p == -2 else (0, -1)
 
     def direction(i: int) -> Any:  # d s_i = sum(direction(i) * dx)

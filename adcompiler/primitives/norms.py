@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import NoRuleError
 from .reductions import expand
 from .registry import define, nondifferentiable
-from .decompositions import svd_u_item, svd_values_item, svd_vh_item
+from .decompositions import reduced_svd
 from .runtime_helpers import real_operand
 from .symbolic import Sym, call
 
@@ -182,13 +182,8 @@ def _moved(x: Any, e: Any, axes: tuple) -> tuple[Any, Any]:
 
 
 def _reduced_svd(moved: Any) -> tuple[Any, Any, Any, Any, Any]:
-    """``u, s, vh`` of the reduced SVD (each by its record, whose rules
-    reach every order) and ``u.T``, ``v``."""
-    u, s, vh = (
-        svd_u_item(moved, False),
-        svd_values_item(moved),
-        svd_vh_item(moved, False),
-    )
+    """``u, s, vh`` of the reduced SVD (by the items' records) and ``u.T``, ``v``."""
+    u, s, vh = reduced_svd(moved)
     return u, s, vh, np.swapaxes(u, -1, -2), np.swapaxes(vh, -1, -2)
 
 
